@@ -1,0 +1,22 @@
+//! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
+//! devices, and the serial port.
+pub mod fw_cfg;
+pub mod gdt;
+pub mod idt;
+pub mod qemu_exit;
+pub mod serial;
+mod trap;
+pub mod tsc;
+
+/// Stops this CPU for good: interrupts off, `hlt` forever.
+pub fn halt_forever() -> ! {
+    ::x86_64::instructions::interrupts::disable();
+    loop {
+        ::x86_64::instructions::hlt();
+    }
+}
+
+/// Executes `int3`, the breakpoint instruction (#BP, vector 3).
+pub fn breakpoint() {
+    ::x86_64::instructions::interrupts::int3();
+}

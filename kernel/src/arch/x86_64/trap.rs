@@ -1,0 +1,99 @@
+//! Exception entry: one tiny stub per vector and one common path that saves every general
+//! register into a [`TrapFrame`] on the current stack (or the IST stack the IDT names).
+//!
+//! The CPU pushes SS, RSP, RFLAGS, CS, RIP and, for some vectors, an error code; the stubs push a
+//! zero error code where the CPU does not, then the vector number, so every frame has one shape.
+//! The shape is Linux's `struct pt_regs` order (r15 at the lowest address … ss at the highest).
+
+/// All state saved on an exception, lowest address first.
+#[repr(C)]
+#[derive(Debug)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+// Frame size is a multiple of 16: the CPU aligns RSP to 16 before pushing its 5 (+1) words, and
+// 22 words keep `call` 16-byte aligned as the SysV ABI requires.
+const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
+
+/// Common entry: save registers, call [`super::idt::dispatch`] with the frame, restore, return.
+#[unsafe(naked)]
+extern "C" fn trap_common() {
+    core::arch::naked_asm!(
+        "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
+        "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
+        "mov rdi, rsp",
+        "cld",
+        "call {dispatch}",
+        "pop r15", "pop r14", "pop r13", "pop r12", "pop r11", "pop r10", "pop r9", "pop r8",
+        "pop rbp", "pop rdi", "pop rsi", "pop rdx", "pop rcx", "pop rbx", "pop rax",
+        "add rsp, 16", // vector and error code
+        "iretq",
+        dispatch = sym super::idt::dispatch,
+    );
+}
+
+macro_rules! stubs {
+    ($($name:ident = $vector:literal $(, $err:ident)?;)*) => {
+        $(
+            #[unsafe(naked)]
+            pub extern "C" fn $name() {
+                core::arch::naked_asm!(
+                    stubs!(@zero $($err)?),
+                    concat!("push ", $vector),
+                    "jmp {common}",
+                    common = sym trap_common,
+                );
+            }
+        )*
+    };
+    (@zero err) => { "" };
+    (@zero) => { "push 0" };
+}
+
+stubs! {
+    divide_error = 0;
+    debug = 1;
+    nmi = 2;
+    breakpoint = 3;
+    overflow = 4;
+    bound_range = 5;
+    invalid_opcode = 6;
+    device_not_available = 7;
+    double_fault = 8, err;
+    invalid_tss = 10, err;
+    segment_not_present = 11, err;
+    stack_segment = 12, err;
+    general_protection = 13, err;
+    page_fault = 14, err;
+    x87_floating_point = 16;
+    alignment_check = 17, err;
+    machine_check = 18;
+    simd_floating_point = 19;
+    virtualization = 20;
+    control_protection = 21, err;
+    hypervisor_injection = 28;
+    vmm_communication = 29, err;
+    security = 30, err;
+}

@@ -1,0 +1,56 @@
+//! The kernel command line: space-separated `key=value` words and bare flags, as Linux's.
+//!
+//! It arrives through QEMU's fw_cfg file `opt/rt0/cmdline` (written by the runner). Known words:
+//! `quiet` (log errors only), `icount` (the TSC counts instructions), `test=<name>` (run a kernel
+//! self-test instead of the normal boot, see `selftest`). Unknown words are kept and ignored.
+use crate::arch::fw_cfg;
+use spin::Once;
+
+const MAX_LEN: usize = 4096;
+
+static BUF: Once<([u8; MAX_LEN], usize)> = Once::new();
+
+/// A parsed view of the command line.
+pub struct Cmdline(&'static str);
+
+/// Reads the command line from fw_cfg (empty when absent, truncated to 4 KiB, cut at the first
+/// invalid UTF-8 byte).
+pub fn load() -> Cmdline {
+    let (buf, len) = BUF.call_once(|| {
+        let mut buf = [0; MAX_LEN];
+        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf).unwrap_or(0).min(MAX_LEN);
+        (buf, len)
+    });
+    Cmdline::parse(&buf[..*len])
+}
+
+impl Cmdline {
+    fn parse(bytes: &'static [u8]) -> Self {
+        let text = match core::str::from_utf8(bytes) {
+            Ok(s) => s,
+            // SAFETY: `valid_up_to` bytes were just checked to be UTF-8.
+            Err(e) => unsafe { core::str::from_utf8_unchecked(&bytes[..e.valid_up_to()]) },
+        };
+        Cmdline(text.trim_end_matches(['\0', '\n']).trim())
+    }
+
+    /// The whole line as given.
+    pub fn raw(&self) -> &'static str {
+        self.0
+    }
+
+    /// The value of the last `key=value` word for `key`.
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        self.0
+            .split_ascii_whitespace()
+            .filter_map(|w| w.split_once('='))
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+            .last()
+    }
+
+    /// Whether the bare word `name` is present.
+    pub fn flag(&self, name: &str) -> bool {
+        self.0.split_ascii_whitespace().any(|w| w == name)
+    }
+}

@@ -1,0 +1,29 @@
+//! Where the kernel lives in virtual memory, told to the bootloader at build time.
+//!
+//! The lower half (up to `0x0000_7fff_ffff_ffff`) belongs to the process, as on Linux; every kernel
+//! mapping is in the higher half. bootloader 0.11 puts its dynamic mappings at 0 by default, so
+//! the dynamic range is moved up, the physical-memory map gets a fixed slot and the kernel image a
+//! fixed base (which is also what lets `--gdb` print the symbol offset before boot).
+use bootloader_api::BootloaderConfig;
+use bootloader_api::config::Mapping;
+
+/// All physical memory is mapped here (PML4 slot 256), like Linux's direct map.
+pub const PHYS_MAP_BASE: u64 = 0xffff_8000_0000_0000;
+/// The bootloader's dynamic mappings (boot info, kernel stack, ramdisk) go above this.
+pub const DYNAMIC_BASE: u64 = 0xffff_c000_0000_0000;
+/// Kernel-owned mappings made after boot (self-tests, later: per-thread kernel stacks).
+pub const KERNEL_VMAP_BASE: u64 = 0xffff_e000_0000_0000;
+/// Load address of the (position-independent) kernel image: the top 2 GiB, as `-mcmodel=kernel`.
+pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+/// Boot stack size; its lowest page is an unmapped guard page.
+pub const KERNEL_STACK_SIZE: u64 = 128 * 1024;
+
+pub const BOOTLOADER_CONFIG: BootloaderConfig = {
+    let mut config = BootloaderConfig::new_default();
+    config.mappings.physical_memory = Some(Mapping::FixedAddress(PHYS_MAP_BASE));
+    config.mappings.kernel_base = Mapping::FixedAddress(KERNEL_BASE);
+    config.mappings.dynamic_range_start = Some(DYNAMIC_BASE);
+    config.mappings.dynamic_range_end = Some(KERNEL_VMAP_BASE - 1);
+    config.kernel_stack_size = KERNEL_STACK_SIZE;
+    config
+};

@@ -1,0 +1,128 @@
+//! The kernel log: the `log` crate's macros, written to COM1 one whole line at a time.
+//!
+//! Line format (parsed by the tests, documented in README.md):
+//!
+//! ```text
+//! [    0.812345s L0] gdt: loaded, ...        TSC calibrated: seconds since the machine's reset
+//! [     1234567i L0] gdt: loaded, ...        under --icount: instructions since the reset
+//! ```
+//!
+//! The tag is the boot layer the line belongs to (L0 = bootloader hand-off and the kernel).
+//! With `quiet` on the command line only errors (fault and panic reports) are printed.
+use crate::arch::{serial, tsc};
+use crate::cmdline::Cmdline;
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+static ICOUNT: AtomicBool = AtomicBool::new(false);
+static IN_FAULT: AtomicBool = AtomicBool::new(false);
+static LAYER: AtomicU8 = AtomicU8::new(0);
+
+struct Logger;
+static LOGGER: Logger = Logger;
+
+/// Brings up COM1, fixes the clock unit and installs the logger.
+pub fn init(cmdline: &Cmdline) {
+    serial::init();
+    let icount = cmdline.flag("icount");
+    ICOUNT.store(icount, Ordering::Relaxed);
+    if !icount {
+        tsc::calibrate();
+    }
+    log::set_logger(&LOGGER).expect("logger installed twice");
+    log::set_max_level(if cmdline.flag("quiet") {
+        log::LevelFilter::Error
+    } else {
+        log::LevelFilter::Info
+    });
+    if icount {
+        log::info!("clock: TSC counts guest instructions (icount); timestamps are instructions since reset");
+    } else {
+        let khz = tsc::ticks_per_sec() / 1000;
+        log::info!("clock: TSC {khz} kHz, calibrated against PIT channel 2; timestamps are seconds since reset");
+    }
+}
+
+/// Marks that a fault or panic report is being written: from now on the log bypasses the
+/// serial lock, which the interrupted code may hold.
+pub fn enter_fault() {
+    IN_FAULT.store(true, Ordering::Relaxed);
+}
+
+/// A TSC interval, printed in its unit: instructions under icount, else milliseconds.
+pub struct Span(pub u64);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let hz = tsc::ticks_per_sec();
+        if ICOUNT.load(Ordering::Relaxed) || hz == 0 {
+            write!(f, "{} instructions", self.0)
+        } else {
+            let us = self.0 as u128 * 1_000_000 / hz as u128;
+            write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0)
+        }
+    }
+}
+
+/// The timestamp column.
+struct Stamp(u64);
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let hz = tsc::ticks_per_sec();
+        if ICOUNT.load(Ordering::Relaxed) || hz == 0 {
+            write!(f, "{:>12}i", self.0)
+        } else {
+            let us = self.0 as u128 * 1_000_000 / hz as u128;
+            write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
+        }
+    }
+}
+
+/// A line assembled on the stack (the log works before the heap exists) and sent in one go.
+struct Line {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Line {
+    fn flush(&mut self) {
+        if IN_FAULT.load(Ordering::Relaxed) {
+            serial::write_bytes_unlocked(&self.buf[..self.len]);
+        } else {
+            serial::write_bytes(&self.buf[..self.len]);
+        }
+        self.len = 0;
+    }
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for &b in s.as_bytes() {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+        Ok(())
+    }
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let mut line = Line { buf: [0; 256], len: 0 };
+        let layer = LAYER.load(Ordering::Relaxed);
+        let _ = writeln!(line, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
+        line.flush();
+    }
+
+    fn flush(&self) {}
+}

@@ -1,0 +1,116 @@
+//! The physical frame allocator: 4 KiB frames from the bootloader's usable ranges.
+//!
+//! Allocation bumps through the usable ranges in order; freed frames go on a LIFO free list
+//! threaded through the frames themselves (the first 8 bytes of a free frame, written through
+//! the direct map, hold the next free frame's address), so both alloc and free are O(1).
+//! Physical memory below 1 MiB (real-mode structures, BIOS data) is never handed out; the
+//! free list therefore uses 0 as its end marker.
+use crate::bootinfo::MAX_REGIONS;
+use spin::Mutex;
+use x86_64::PhysAddr;
+use x86_64::structures::paging::{PhysFrame, Size4KiB};
+
+const FRAME: u64 = 4096;
+const LOW_MEMORY_END: u64 = 1 << 20;
+
+struct Frames {
+    ranges: [(u64, u64); MAX_REGIONS],
+    count: usize,
+    /// Index of the range being bumped through, and the next never-used frame in it.
+    range: usize,
+    next: u64,
+    free_head: u64,
+    free_frames: u64,
+    phys_offset: u64,
+}
+
+static FRAMES: Mutex<Frames> = Mutex::new(Frames {
+    ranges: [(0, 0); MAX_REGIONS],
+    count: 0,
+    range: 0,
+    next: 0,
+    free_head: 0,
+    free_frames: 0,
+    phys_offset: 0,
+});
+
+/// Removes `size` bytes (page-aligned) from the top of the first range that can spare them and
+/// returns their physical start.
+pub fn carve(ranges: &mut [(u64, u64)], size: u64) -> Option<u64> {
+    let r = ranges.iter_mut().find(|(s, e)| e.saturating_sub((*s).max(LOW_MEMORY_END)) >= size)?;
+    r.1 -= size;
+    Some(r.1)
+}
+
+/// Takes ownership of `ranges` (page-aligned, usable, not used by anything else); returns the
+/// number of frames available.
+pub fn init(ranges: &[(u64, u64)], phys_offset: u64) -> u64 {
+    let mut f = FRAMES.lock();
+    f.phys_offset = phys_offset;
+    for &(start, end) in ranges {
+        let start = start.max(LOW_MEMORY_END);
+        if start < end {
+            let i = f.count;
+            f.ranges[i] = (start, end);
+            f.count += 1;
+            f.free_frames += (end - start) / FRAME;
+        }
+    }
+    f.range = 0;
+    f.next = f.ranges[0].0;
+    f.free_frames
+}
+
+/// Allocates one 4 KiB frame (contents undefined).
+pub fn alloc() -> Option<PhysFrame> {
+    let mut f = FRAMES.lock();
+    let addr = if f.free_head != 0 {
+        let head = f.free_head;
+        // SAFETY: `head` is a free frame owned by the allocator; its first word was written by
+        // `free` and is read through the direct map.
+        f.free_head = unsafe { ((f.phys_offset + head) as *const u64).read() };
+        head
+    } else {
+        while f.range < f.count && f.next >= f.ranges[f.range].1 {
+            f.range += 1;
+            f.next = f.ranges.get(f.range).map_or(0, |r| r.0);
+        }
+        if f.range == f.count {
+            return None;
+        }
+        let a = f.next;
+        f.next += FRAME;
+        a
+    };
+    f.free_frames -= 1;
+    Some(PhysFrame::containing_address(PhysAddr::new(addr)))
+}
+
+/// Returns a frame to the allocator.
+///
+/// # Safety
+/// `frame` must have come from [`alloc`], must not be freed twice, and nothing may use it
+/// (through any mapping) afterwards.
+pub unsafe fn free(frame: PhysFrame) {
+    let mut f = FRAMES.lock();
+    let addr = frame.start_address().as_u64();
+    // SAFETY: the caller gives the frame back, so the allocator may write its first word.
+    unsafe { ((f.phys_offset + addr) as *mut u64).write(f.free_head) };
+    f.free_head = addr;
+    f.free_frames += 1;
+}
+
+/// Frames currently available.
+pub fn free_count() -> u64 {
+    FRAMES.lock().free_frames
+}
+
+/// Adapter for the `x86_64` crate's mapper, which allocates page-table frames through it.
+pub struct Allocator;
+
+// SAFETY: `alloc` hands out each frame once until it is freed.
+unsafe impl x86_64::structures::paging::FrameAllocator<Size4KiB> for Allocator {
+    fn allocate_frame(&mut self) -> Option<PhysFrame> {
+        alloc()
+    }
+}

@@ -1,0 +1,54 @@
+//! The kernel's page table, edited through the `x86_64` crate's `OffsetPageTable`, which
+//! reaches every table frame through the direct map.
+use super::frame;
+use spin::{Mutex, Once};
+use x86_64::registers::control::Cr3;
+use x86_64::structures::paging::mapper::{MapToError, UnmapError};
+use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB, Translate};
+use x86_64::{PhysAddr, VirtAddr};
+
+static KERNEL_PT: Once<Mutex<OffsetPageTable<'static>>> = Once::new();
+
+/// Wraps the active (bootloader-built) PML4.
+pub fn init(phys_offset: u64) {
+    KERNEL_PT.call_once(|| {
+        let (pml4, _) = Cr3::read();
+        let virt = phys_offset + pml4.start_address().as_u64();
+        // SAFETY: CR3 holds the active PML4; all physical memory is mapped at `phys_offset`, and
+        // this is the only `&mut` to the table (it lives behind the mutex from here on).
+        let table = unsafe { &mut *(virt as *mut PageTable) };
+        // SAFETY: as above, the complete physical memory is mapped at `phys_offset`.
+        Mutex::new(unsafe { OffsetPageTable::new(table, VirtAddr::new(phys_offset)) })
+    });
+}
+
+fn table() -> &'static Mutex<OffsetPageTable<'static>> {
+    KERNEL_PT.get().expect("paging not initialised")
+}
+
+/// Physical address of the kernel PML4.
+pub fn pml4_phys() -> u64 {
+    Cr3::read().0.start_address().as_u64()
+}
+
+/// Maps one 4 KiB page to `frame` and flushes its TLB entry.
+///
+/// # Safety
+/// The caller owns `frame` and the virtual page; mapping it must not alias memory that Rust
+/// code holds references to in a way that breaks those references' guarantees.
+pub unsafe fn map(page: Page<Size4KiB>, frame: PhysFrame, flags: PageTableFlags) -> Result<(), MapToError<Size4KiB>> {
+    // SAFETY: forwarded from the caller.
+    unsafe { table().lock().map_to(page, frame, flags, &mut frame::Allocator) }.map(|flush| flush.flush())
+}
+
+/// Unmaps one page, flushes it from the TLB and returns the frame it mapped.
+pub fn unmap(page: Page<Size4KiB>) -> Result<PhysFrame, UnmapError> {
+    let (frame, flush) = table().lock().unmap(page)?;
+    flush.flush();
+    Ok(frame)
+}
+
+/// Physical address behind `addr` in the kernel page table.
+pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
+    table().lock().translate_addr(addr)
+}

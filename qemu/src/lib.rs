@@ -1,0 +1,269 @@
+//! rt0's runner library: everything `cargo run` does, callable from tests.
+//!
+//! [`run`] builds (or reuses) the disk image, starts `qemu-system-x86_64` under TCG, streams the
+//! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
+//! kernel's control-channel line into an [`Outcome`].
+mod install;
+mod outcome;
+
+pub use outcome::*;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// QEMU flags every run gets: no window, the serial port on stdio, stop instead of rebooting
+/// (a triple fault then exits with status 0), no default NIC (its option ROM costs boot time),
+/// and the isa-debug-exit device the kernel stops the machine with.
+pub const QEMU_FLAGS: &[&str] = &[
+    "-display", "none",
+    "-monitor", "none",
+    "-serial", "stdio",
+    "-no-reboot",
+    "-net", "none",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+];
+
+/// Port of the kernel's control channel (an isa-debugcon; see kernel arch/x86_64/qemu_exit.rs).
+pub const CONTROL_PORT: u16 = 0x5e0;
+/// gdb stub port opened by `--gdb` (QEMU's `-s`).
+pub const GDB_PORT: u16 = 1234;
+
+/// Everything that shapes one run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Hide the boot-layer logs: the bootloader's log is switched off in the image and the kernel
+    /// is told `quiet` (it then prints only fault and panic reports).
+    pub quiet: bool,
+    pub smp: u32,
+    pub memory_mib: u32,
+    /// None = no limit (used with `--gdb`).
+    pub timeout: Option<Duration>,
+    /// Start QEMU's gdb stub and wait for gdb before the first instruction.
+    pub gdb: bool,
+    /// `-icount shift=0,sleep=off`: rdtsc counts guest instructions.
+    pub icount: bool,
+    pub uefi: bool,
+    /// Extra words for the kernel command line (e.g. `test=breakpoint`).
+    pub kernel_args: Vec<String>,
+    /// Extra QEMU arguments, appended last.
+    pub qemu_args: Vec<String>,
+    /// Copy each log line to this process's stderr as it arrives.
+    pub echo: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            quiet: false,
+            smp: 1,
+            memory_mib: 256,
+            timeout: Some(Duration::from_secs(60)),
+            gdb: false,
+            icount: false,
+            uefi: false,
+            kernel_args: Vec::new(),
+            qemu_args: Vec::new(),
+            echo: false,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunResult {
+    pub outcome: Outcome,
+    /// Everything COM1 carried: the bootloader's and the kernel's log.
+    pub log: String,
+    /// Wall time from QEMU's start to its exit.
+    pub elapsed: Duration,
+}
+
+impl RunResult {
+    /// The kernel's log lines (`[<time> L<n>] <text>`), as (layer, text).
+    pub fn kernel_lines(&self) -> Vec<(u8, &str)> {
+        self.log.lines().filter_map(parse_log_line).collect()
+    }
+}
+
+/// Splits a kernel log line into its layer and text; None for other lines.
+pub fn parse_log_line(line: &str) -> Option<(u8, &str)> {
+    let rest = line.strip_prefix('[')?;
+    let (head, text) = rest.split_once("] ")?;
+    let (stamp, layer) = head.trim_start().split_once(' ')?;
+    let stamp_ok = match stamp.strip_suffix('i') {
+        Some(n) => n.bytes().all(|b| b.is_ascii_digit()),
+        None => stamp.strip_suffix('s').and_then(|s| s.split_once('.')).is_some_and(|(a, b)| {
+            a.bytes().all(|c| c.is_ascii_digit()) && b.len() == 6 && b.bytes().all(|c| c.is_ascii_digit())
+        }),
+    };
+    let layer = layer.strip_prefix('L')?.parse().ok()?;
+    stamp_ok.then_some((layer, text))
+}
+
+/// Boots one run to its end.
+pub fn run(opts: &RunOptions) -> RunResult {
+    let start = Instant::now();
+    match start_and_wait(opts) {
+        Ok((outcome, log)) => RunResult { outcome, log, elapsed: start.elapsed() },
+        Err(why) => RunResult { outcome: Outcome::QemuFailed(why), log: String::new(), elapsed: start.elapsed() },
+    }
+}
+
+/// The kernel command line the runner passes for `opts`.
+pub fn kernel_cmdline(opts: &RunOptions) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    if opts.quiet {
+        words.push("quiet");
+    }
+    if opts.icount {
+        words.push("icount");
+    }
+    words.extend(opts.kernel_args.iter().map(String::as_str));
+    words.join(" ")
+}
+
+/// The image for `opts` (built if needed).
+pub fn image(opts: &RunOptions) -> Result<PathBuf, String> {
+    let firmware = if opts.uefi { boot::Firmware::Uefi } else { boot::Firmware::Bios };
+    boot::image(&boot::ImageSpec { firmware, ramdisk: None, bootloader_log: !opts.quiet })
+}
+
+/// The gdb command that attaches to a `--gdb` run with the kernel's symbols at its load address.
+pub fn gdb_command() -> String {
+    format!(
+        "gdb -ex 'symbol-file -o {:#x} {}' -ex 'target remote :{GDB_PORT}'",
+        boot::KERNEL_BASE,
+        boot::KERNEL_SYMBOLS
+    )
+}
+
+fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
+    let qemu = install::qemu()?;
+    let image = image(opts)?;
+    let work = tempdir()?;
+    let control = work.join("control");
+    let cmdline = work.join("cmdline");
+    std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| e.to_string())?;
+
+    let mut cmd = Command::new(qemu);
+    cmd.args(QEMU_FLAGS)
+        .args(["-m", &opts.memory_mib.to_string(), "-smp", &opts.smp.to_string()])
+        .arg("-drive")
+        .arg(format!("format=raw,file={},snapshot=on", qemu_path(&image)))
+        .arg("-chardev")
+        .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
+        .args(["-device", &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl")])
+        .arg("-fw_cfg")
+        .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
+    if opts.icount {
+        cmd.args(["-icount", "shift=0,sleep=off"]);
+    }
+    if opts.gdb {
+        cmd.args(["-s", "-S"]);
+    }
+    if opts.uefi {
+        install::ovmf()?;
+        let vars = work.join("OVMF_VARS.fd");
+        std::fs::copy(install::OVMF_VARS, &vars).map_err(|e| format!("{}: {e}", install::OVMF_VARS))?;
+        cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={}", install::OVMF_CODE));
+        cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
+    }
+    cmd.args(&opts.qemu_args);
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+
+    let mut child = cmd.spawn().map_err(|e| format!("starting qemu: {e}"))?;
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let echo = opts.echo;
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let mut lines = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        while lines.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            let line = String::from_utf8_lossy(&buf);
+            if echo {
+                eprint!("{line}");
+            }
+            log.push_str(&line);
+            buf.clear();
+        }
+        let _ = tx.send(());
+        log
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+
+    let deadline = opts.timeout.map(|t| Instant::now() + t);
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break Some(status);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        // Wakes as soon as QEMU closes its stdout (it exited), else polls the deadline.
+        let _ = rx.recv_timeout(Duration::from_millis(20));
+    };
+    let log = reader.join().unwrap_or_default();
+    let qemu_stderr = err_reader.join().unwrap_or_default();
+    let control_text = std::fs::read_to_string(&control).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&work);
+    let outcome = match status {
+        None => Outcome::Timeout,
+        Some(s) => match Outcome::classify(s.code(), &control_text) {
+            Outcome::QemuFailed(why) if !qemu_stderr.trim().is_empty() => {
+                Outcome::QemuFailed(format!("{why}: {}", qemu_stderr.trim()))
+            }
+            o => o,
+        },
+    };
+    Ok((outcome, log))
+}
+
+/// QEMU option values are comma-separated: a literal comma is written twice.
+fn qemu_path(p: &std::path::Path) -> String {
+    p.display().to_string().replace(',', ",,")
+}
+
+fn tempdir() -> Result<PathBuf, String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("rt0-run-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_parse_in_both_clock_units() {
+        assert_eq!(parse_log_line("[    0.812345s L0] gdt: loaded"), Some((0, "gdt: loaded")));
+        assert_eq!(parse_log_line("[     1234567i L3] schedinit"), Some((3, "schedinit")));
+        assert_eq!(parse_log_line("INFO : Framebuffer info"), None);
+        assert_eq!(parse_log_line("[0.8s L0] short fraction"), None);
+        assert_eq!(parse_log_line("[x L0] bad stamp"), None);
+    }
+
+    #[test]
+    fn cmdline_carries_flags_then_extra_words() {
+        let opts = RunOptions { quiet: true, icount: true, kernel_args: vec!["test=heap".into()], ..Default::default() };
+        assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
+        assert_eq!(kernel_cmdline(&RunOptions::default()), "");
+    }
+
+    #[test]
+    fn commas_in_paths_are_escaped_for_qemu() {
+        assert_eq!(qemu_path(std::path::Path::new("/tmp/a,b")), "/tmp/a,,b");
+    }
+}

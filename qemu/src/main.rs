@@ -1,0 +1,74 @@
+//! `cargo run` — boot rt0 in QEMU and exit with the guest's exit code.
+//!
+//! Usage: `cargo run -- [FLAGS]`; see `--help` and README.md for the flags and the exit-code table.
+use clap::Parser;
+use qemu::{EXIT_USAGE, RunOptions};
+use std::time::Duration;
+
+/// Boot rt0 in QEMU (TCG) and exit with the guest's exit code.
+#[derive(Parser, Debug)]
+#[command(name = "rt0", version)]
+struct Cli {
+    /// Hide the boot-layer logs (bootloader and kernel); fault and panic reports still print.
+    #[arg(long)]
+    quiet: bool,
+    /// Number of virtual CPUs.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    smp: u32,
+    /// Guest memory in MiB.
+    #[arg(long, default_value_t = 256, value_name = "MIB", value_parser = clap::value_parser!(u32).range(64..=65536))]
+    memory: u32,
+    /// Kill QEMU after this many seconds (0 = never; --gdb implies never).
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    timeout: u64,
+    /// Start QEMU's gdb stub on :1234, stopped before the first instruction, and print the gdb command.
+    #[arg(long)]
+    gdb: bool,
+    /// Deterministic instruction counting: QEMU -icount shift=0,sleep=off (rdtsc counts instructions).
+    #[arg(long)]
+    icount: bool,
+    /// Boot through UEFI (Debian's OVMF) instead of BIOS.
+    #[arg(long)]
+    uefi: bool,
+    /// Add a word to the kernel command line (repeatable), e.g. --kernel-arg test=breakpoint.
+    #[arg(long = "kernel-arg", value_name = "WORD")]
+    kernel_args: Vec<String>,
+    /// Pass an argument through to qemu-system-x86_64 (repeatable), e.g. --qemu-arg=-d --qemu-arg=int.
+    #[arg(long = "qemu-arg", value_name = "ARG", allow_hyphen_values = true)]
+    qemu_args: Vec<String>,
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help / --version: exit 0
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+    if cli.kernel_args.iter().any(|w| w.is_empty() || w.contains(char::is_whitespace)) {
+        eprintln!("rt0: --kernel-arg takes one word without spaces");
+        std::process::exit(EXIT_USAGE);
+    }
+    let opts = RunOptions {
+        quiet: cli.quiet,
+        smp: cli.smp,
+        memory_mib: cli.memory,
+        timeout: (cli.timeout > 0 && !cli.gdb).then(|| Duration::from_secs(cli.timeout)),
+        gdb: cli.gdb,
+        icount: cli.icount,
+        uefi: cli.uefi,
+        kernel_args: cli.kernel_args,
+        qemu_args: cli.qemu_args,
+        echo: true,
+    };
+    if opts.gdb {
+        eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
+    }
+    let result = qemu::run(&opts);
+    if let Some(msg) = result.outcome.message() {
+        eprintln!("{msg}");
+    }
+    std::process::exit(result.outcome.exit_code());
+}
