@@ -18,7 +18,9 @@ pub struct Cmdline(&'static str);
 pub fn load() -> Cmdline {
     let (buf, len) = BUF.call_once(|| {
         let mut buf = [0; MAX_LEN];
-        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf).unwrap_or(0).min(MAX_LEN);
+        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf)
+            .unwrap_or(0)
+            .min(MAX_LEN);
         (buf, len)
     });
     Cmdline::parse(&buf[..*len])

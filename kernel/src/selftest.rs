@@ -16,6 +16,7 @@ use x86_64::structures::paging::{Page, PageTableFlags};
 const TESTS: &[(&str, fn() -> !)] = &[
     ("breakpoint", breakpoint),
     ("pagefault", page_fault),
+    ("gpfault", general_protection),
     ("stackoverflow", stack_overflow),
     ("heap", heap_stress),
     ("paging", paging_aliases),
@@ -44,16 +45,28 @@ pub fn run(name: &str) -> ! {
 fn breakpoint() -> ! {
     let before = black_box(0x5eed_u64);
     arch::breakpoint();
-    log::info!("selftest breakpoint: resumed after int3, state intact: {}", black_box(before) == 0x5eed);
+    log::info!(
+        "selftest breakpoint: resumed after int3, state intact: {}",
+        black_box(before) == 0x5eed
+    );
     exit(0)
 }
 
 /// A read of an unmapped lower-half address is a kernel #PF: report with CR2, then panic.
 fn page_fault() -> ! {
-    let bad = 0x0000_dead_beef_0000 as *const u64;
+    let bad = 0x0000_1bad_b002_0000 as *const u64;
     // SAFETY: deliberately unsound: this read must fault, which is what the test proves.
     let v = unsafe { bad.read_volatile() };
     log::error!("selftest pagefault: read returned {v:#x} instead of faulting");
+    exit(1)
+}
+
+/// A non-canonical address is not a page fault but #GP (error code 0, CR2 untouched).
+fn general_protection() -> ! {
+    let bad = 0xdead_beef_0000_0000_u64 as *const u64;
+    // SAFETY: deliberately unsound: this read must fault, which is what the test proves.
+    let v = unsafe { bad.read_volatile() };
+    log::error!("selftest gpfault: read returned {v:#x} instead of faulting");
     exit(1)
 }
 
@@ -88,13 +101,14 @@ fn heap_stress() -> ! {
                 0 => 1 + (rand() % 16) as usize,
                 1 => 16 + (rand() % 512) as usize,
                 2 => 512 + (rand() % 8192) as usize,
-                _ => 1 + (rand() % 65536) as usize,
+                _ => 1 + (rand() % 16384) as usize, // ~4 MiB live in all
             };
             let fill = (i as u8) ^ (round as u8 * 0x55);
             let mut v = Vec::with_capacity(size);
             v.resize(size, fill);
             blocks.push(v);
         }
+        let (peak, _) = heap::usage();
         let check = |i: usize, v: &Vec<u8>| {
             let fill = (i as u8) ^ (round as u8 * 0x55);
             if v.iter().any(|&b| b != fill) {
@@ -118,10 +132,12 @@ fn heap_stress() -> ! {
             }
         }
         drop(tagged);
-        log::info!("selftest heap: round {round} ({order} frees) 2000 blocks checked");
+        log::info!(
+            "selftest heap: round {round} ({order} frees) 2000 blocks checked, {peak} bytes live at peak"
+        );
     }
     let (used_after, free) = heap::usage();
-    log::info!("selftest heap: used before {used_before} after {used_after}, free {free}");
+    log::info!("selftest heap: used before {used_before} after {used_after} free {free}");
     exit(if used_after == used_before { 0 } else { 1 })
 }
 
@@ -143,13 +159,23 @@ fn paging_aliases() -> ! {
     let pb = b.start_address().as_ptr::<u64>();
     let direct = (crate::config::PHYS_MAP_BASE + f.start_address().as_u64()) as *const u64;
     let mut ok = true;
-    for (i, pattern) in [0x0123_4567_89ab_cdef_u64, 0xfeed_face_cafe_beef].into_iter().enumerate() {
+    for (i, pattern) in [0x0123_4567_89ab_cdef_u64, 0xfeed_face_cafe_beef]
+        .into_iter()
+        .enumerate()
+    {
         // SAFETY: `a`, `b` and the direct-map address all map the frame allocated above.
         let (rb, rd) = unsafe {
             pa.add(i * 256).write_volatile(pattern);
-            (pb.add(i * 256).read_volatile(), direct.add(i * 256).read_volatile())
+            (
+                pb.add(i * 256).read_volatile(),
+                direct.add(i * 256).read_volatile(),
+            )
         };
-        log::info!("selftest paging: wrote {pattern:#018x} via {:#x}, read {rb:#018x} via {:#x} and {rd:#018x} via direct map", a.start_address(), b.start_address());
+        log::info!(
+            "selftest paging: wrote {pattern:#018x} via {:#x}, read {rb:#018x} via {:#x} and {rd:#018x} via direct map",
+            a.start_address(),
+            b.start_address()
+        );
         ok &= rb == pattern && rd == pattern;
     }
     let translated = paging::translate(b.start_address());
@@ -171,7 +197,10 @@ fn paging_aliases() -> ! {
 /// A Rust panic in the kernel reports its location and ends as a kernel panic.
 fn rust_panic() -> ! {
     let v: Vec<u32> = black_box(Vec::new());
-    panic!("selftest panic: index {} of an empty vector", black_box(v.len() + 3))
+    panic!(
+        "selftest panic: index {} of an empty vector",
+        black_box(v.len() + 3)
+    )
 }
 
 /// With an empty IDT, `int3` cannot be delivered: #GP, then #DF, then a triple fault (a reset).
@@ -191,6 +220,9 @@ fn hang() -> ! {
 
 /// Exits with `code=N` from the command line, to check the exit-code path end to end.
 fn exit_code() -> ! {
-    let code = crate::cmdline::load().get("code").and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+    let code = crate::cmdline::load()
+        .get("code")
+        .and_then(|c| c.parse::<i32>().ok())
+        .unwrap_or(0);
     exit(code)
 }

@@ -18,12 +18,17 @@ use std::time::{Duration, Instant};
 /// (a triple fault then exits with status 0), no default NIC (its option ROM costs boot time),
 /// and the isa-debug-exit device the kernel stops the machine with.
 pub const QEMU_FLAGS: &[&str] = &[
-    "-display", "none",
-    "-monitor", "none",
-    "-serial", "stdio",
+    "-display",
+    "none",
+    "-monitor",
+    "none",
+    "-serial",
+    "stdio",
     "-no-reboot",
-    "-net", "none",
-    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    "-net",
+    "none",
+    "-device",
+    "isa-debug-exit,iobase=0xf4,iosize=0x04",
 ];
 
 /// Port of the kernel's control channel (an isa-debugcon; see kernel arch/x86_64/qemu_exit.rs).
@@ -95,9 +100,14 @@ pub fn parse_log_line(line: &str) -> Option<(u8, &str)> {
     let (stamp, layer) = head.trim_start().split_once(' ')?;
     let stamp_ok = match stamp.strip_suffix('i') {
         Some(n) => n.bytes().all(|b| b.is_ascii_digit()),
-        None => stamp.strip_suffix('s').and_then(|s| s.split_once('.')).is_some_and(|(a, b)| {
-            a.bytes().all(|c| c.is_ascii_digit()) && b.len() == 6 && b.bytes().all(|c| c.is_ascii_digit())
-        }),
+        None => stamp
+            .strip_suffix('s')
+            .and_then(|s| s.split_once('.'))
+            .is_some_and(|(a, b)| {
+                a.bytes().all(|c| c.is_ascii_digit())
+                    && b.len() == 6
+                    && b.bytes().all(|c| c.is_ascii_digit())
+            }),
     };
     let layer = layer.strip_prefix('L')?.parse().ok()?;
     stamp_ok.then_some((layer, text))
@@ -107,8 +117,16 @@ pub fn parse_log_line(line: &str) -> Option<(u8, &str)> {
 pub fn run(opts: &RunOptions) -> RunResult {
     let start = Instant::now();
     match start_and_wait(opts) {
-        Ok((outcome, log)) => RunResult { outcome, log, elapsed: start.elapsed() },
-        Err(why) => RunResult { outcome: Outcome::QemuFailed(why), log: String::new(), elapsed: start.elapsed() },
+        Ok((outcome, log)) => RunResult {
+            outcome,
+            log,
+            elapsed: start.elapsed(),
+        },
+        Err(why) => RunResult {
+            outcome: Outcome::QemuFailed(why),
+            log: String::new(),
+            elapsed: start.elapsed(),
+        },
     }
 }
 
@@ -127,8 +145,16 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
 
 /// The image for `opts` (built if needed).
 pub fn image(opts: &RunOptions) -> Result<PathBuf, String> {
-    let firmware = if opts.uefi { boot::Firmware::Uefi } else { boot::Firmware::Bios };
-    boot::image(&boot::ImageSpec { firmware, ramdisk: None, bootloader_log: !opts.quiet })
+    let firmware = if opts.uefi {
+        boot::Firmware::Uefi
+    } else {
+        boot::Firmware::Bios
+    };
+    boot::image(&boot::ImageSpec {
+        firmware,
+        ramdisk: None,
+        bootloader_log: !opts.quiet,
+    })
 }
 
 /// The gdb command that attaches to a `--gdb` run with the kernel's symbols at its load address.
@@ -150,12 +176,20 @@ fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
 
     let mut cmd = Command::new(qemu);
     cmd.args(QEMU_FLAGS)
-        .args(["-m", &opts.memory_mib.to_string(), "-smp", &opts.smp.to_string()])
+        .args([
+            "-m",
+            &opts.memory_mib.to_string(),
+            "-smp",
+            &opts.smp.to_string(),
+        ])
         .arg("-drive")
         .arg(format!("format=raw,file={},snapshot=on", qemu_path(&image)))
         .arg("-chardev")
         .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
-        .args(["-device", &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl")])
+        .args([
+            "-device",
+            &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl"),
+        ])
         .arg("-fw_cfg")
         .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
     if opts.icount {
@@ -167,12 +201,19 @@ fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
     if opts.uefi {
         install::ovmf()?;
         let vars = work.join("OVMF_VARS.fd");
-        std::fs::copy(install::OVMF_VARS, &vars).map_err(|e| format!("{}: {e}", install::OVMF_VARS))?;
-        cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={}", install::OVMF_CODE));
-        cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
+        std::fs::copy(install::OVMF_VARS, &vars)
+            .map_err(|e| format!("{}: {e}", install::OVMF_VARS))?;
+        cmd.arg("-drive").arg(format!(
+            "if=pflash,format=raw,readonly=on,file={}",
+            install::OVMF_CODE
+        ));
+        cmd.arg("-drive")
+            .arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
     }
     cmd.args(&opts.qemu_args);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
 
     let mut child = cmd.spawn().map_err(|e| format!("starting qemu: {e}"))?;
     let (tx, rx) = mpsc::channel();
@@ -248,8 +289,14 @@ mod tests {
 
     #[test]
     fn log_lines_parse_in_both_clock_units() {
-        assert_eq!(parse_log_line("[    0.812345s L0] gdt: loaded"), Some((0, "gdt: loaded")));
-        assert_eq!(parse_log_line("[     1234567i L3] schedinit"), Some((3, "schedinit")));
+        assert_eq!(
+            parse_log_line("[    0.812345s L0] gdt: loaded"),
+            Some((0, "gdt: loaded"))
+        );
+        assert_eq!(
+            parse_log_line("[     1234567i L3] schedinit"),
+            Some((3, "schedinit"))
+        );
         assert_eq!(parse_log_line("INFO : Framebuffer info"), None);
         assert_eq!(parse_log_line("[0.8s L0] short fraction"), None);
         assert_eq!(parse_log_line("[x L0] bad stamp"), None);
@@ -257,7 +304,12 @@ mod tests {
 
     #[test]
     fn cmdline_carries_flags_then_extra_words() {
-        let opts = RunOptions { quiet: true, icount: true, kernel_args: vec!["test=heap".into()], ..Default::default() };
+        let opts = RunOptions {
+            quiet: true,
+            icount: true,
+            kernel_args: vec!["test=heap".into()],
+            ..Default::default()
+        };
         assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
         assert_eq!(kernel_cmdline(&RunOptions::default()), "");
     }

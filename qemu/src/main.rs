@@ -47,7 +47,11 @@ fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
-    if cli.kernel_args.iter().any(|w| w.is_empty() || w.contains(char::is_whitespace)) {
+    if cli
+        .kernel_args
+        .iter()
+        .any(|w| w.is_empty() || w.contains(char::is_whitespace))
+    {
         eprintln!("rt0: --kernel-arg takes one word without spaces");
         std::process::exit(EXIT_USAGE);
     }
@@ -64,7 +68,11 @@ fn main() {
         echo: true,
     };
     if opts.gdb {
-        eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
+        eprintln!(
+            "rt0: waiting for gdb on :{}; attach with:\n  {}",
+            qemu::GDB_PORT,
+            qemu::gdb_command()
+        );
     }
     let result = qemu::run(&opts);
     if let Some(msg) = result.outcome.message() {

@@ -41,7 +41,9 @@ impl Outcome {
                 } else if let Some(code) = line.strip_prefix("exit ").and_then(|c| c.parse().ok()) {
                     Outcome::Exited(code)
                 } else {
-                    Outcome::QemuFailed(format!("stopped without a valid control line (got {line:?})"))
+                    Outcome::QemuFailed(format!(
+                        "stopped without a valid control line (got {line:?})"
+                    ))
                 }
             }
             Some(0) => Outcome::TripleFault,
@@ -66,7 +68,9 @@ impl Outcome {
         match self {
             Outcome::Exited(_) => None,
             Outcome::KernelPanic => Some("rt0: kernel panic (report above)".into()),
-            Outcome::TripleFault => Some("rt0: triple fault: the machine reset (QEMU status 0 under -no-reboot)".into()),
+            Outcome::TripleFault => {
+                Some("rt0: triple fault: the machine reset (QEMU status 0 under -no-reboot)".into())
+            }
             Outcome::Timeout => Some("rt0: timeout: QEMU killed".into()),
             Outcome::QemuFailed(why) => Some(format!("rt0: qemu failed: {why}")),
         }
@@ -79,8 +83,14 @@ mod tests {
 
     #[test]
     fn stop_status_with_exit_line_is_the_guest_code() {
-        assert_eq!(Outcome::classify(Some(0x21), "exit 000\n"), Outcome::Exited(0));
-        assert_eq!(Outcome::classify(Some(0x21), "exit 255\n"), Outcome::Exited(255));
+        assert_eq!(
+            Outcome::classify(Some(0x21), "exit 000\n"),
+            Outcome::Exited(0)
+        );
+        assert_eq!(
+            Outcome::classify(Some(0x21), "exit 255\n"),
+            Outcome::Exited(255)
+        );
         assert_eq!(Outcome::classify(Some(0x21), "exit 128\n").exit_code(), 128);
     }
 
@@ -102,7 +112,13 @@ mod tests {
 
     #[test]
     fn runner_codes_are_distinct() {
-        let mut codes = [EXIT_QEMU_FAILED, EXIT_KERNEL_PANIC, EXIT_TRIPLE_FAULT, EXIT_TIMEOUT, EXIT_USAGE];
+        let mut codes = [
+            EXIT_QEMU_FAILED,
+            EXIT_KERNEL_PANIC,
+            EXIT_TRIPLE_FAULT,
+            EXIT_TIMEOUT,
+            EXIT_USAGE,
+        ];
         codes.sort();
         codes.windows(2).for_each(|w| assert_ne!(w[0], w[1]));
     }

@@ -4,7 +4,9 @@ use super::frame;
 use spin::{Mutex, Once};
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::mapper::{MapToError, UnmapError};
-use x86_64::structures::paging::{Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB, Translate};
+use x86_64::structures::paging::{
+    Mapper, OffsetPageTable, Page, PageTable, PageTableFlags, PhysFrame, Size4KiB, Translate,
+};
 use x86_64::{PhysAddr, VirtAddr};
 
 static KERNEL_PT: Once<Mutex<OffsetPageTable<'static>>> = Once::new();
@@ -36,9 +38,18 @@ pub fn pml4_phys() -> u64 {
 /// # Safety
 /// The caller owns `frame` and the virtual page; mapping it must not alias memory that Rust
 /// code holds references to in a way that breaks those references' guarantees.
-pub unsafe fn map(page: Page<Size4KiB>, frame: PhysFrame, flags: PageTableFlags) -> Result<(), MapToError<Size4KiB>> {
+pub unsafe fn map(
+    page: Page<Size4KiB>,
+    frame: PhysFrame,
+    flags: PageTableFlags,
+) -> Result<(), MapToError<Size4KiB>> {
     // SAFETY: forwarded from the caller.
-    unsafe { table().lock().map_to(page, frame, flags, &mut frame::Allocator) }.map(|flush| flush.flush())
+    unsafe {
+        table()
+            .lock()
+            .map_to(page, frame, flags, &mut frame::Allocator)
+    }
+    .map(|flush| flush.flush())
 }
 
 /// Unmaps one page, flushes it from the TLB and returns the frame it mapped.

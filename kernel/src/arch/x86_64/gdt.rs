@@ -27,7 +27,9 @@ const IST_COUNT: usize = 3;
 #[repr(C, align(16))]
 struct IstStacks([[u8; IST_STACK_SIZE]; IST_COUNT]);
 
-static IST_STACKS: IstStacks = IstStacks([[0; IST_STACK_SIZE]; IST_COUNT]);
+/// Written only by the CPU (pushing exception frames), so `static mut` never sees a Rust
+/// reference; it must be `mut` to land in writable .bss rather than read-only .rodata.
+static mut IST_STACKS: IstStacks = IstStacks([[0; IST_STACK_SIZE]; IST_COUNT]);
 
 /// Selectors of the kernel segments and the TSS.
 pub struct Selectors {
@@ -41,7 +43,7 @@ static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
 /// The address range of IST stack `slot`, for fault reports ("running on the #DF stack").
 pub fn ist_stack(slot: u16) -> Range<u64> {
-    let base = IST_STACKS.0[slot as usize].as_ptr() as u64;
+    let base = (&raw const IST_STACKS) as u64 + slot as u64 * IST_STACK_SIZE as u64;
     base..base + IST_STACK_SIZE as u64
 }
 

@@ -1,0 +1,115 @@
+//! CPU exceptions and panics in the kernel: each is reported with its registers and ends the
+//! run with the kernel-panic outcome — never a hang, a reset, or something that reads as success.
+use qemu::{Outcome, RunOptions};
+use std::time::Duration;
+use tests::*;
+
+#[test]
+fn breakpoint_is_reported_and_execution_continues() {
+    let r = boot(&["test=breakpoint"]);
+    assert_outcome(&r, Outcome::Exited(0));
+    let report = assert_in_order(
+        &r,
+        &[
+            "EXCEPTION: breakpoint (#BP, vector 3)",
+            "rax=",
+            "handler stack: interrupted stack",
+            "resuming at rip=",
+            "resumed after int3, state intact: true",
+        ],
+    );
+    assert!(report[0].contains("rip=0xffffffff8"), "{}", report[0]);
+}
+
+#[test]
+fn kernel_page_fault_reports_the_address_and_panics() {
+    let r = boot(&["test=pagefault"]);
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &[
+            "EXCEPTION: page fault (#PF, vector 14) error=0x0",
+            "page fault: not-present read kernel",
+            "r13=",
+            "kernel panic: unhandled CPU exception",
+        ],
+    );
+    assert_in_order(&r, &["cr2=0x00001badb0020000"]);
+    assert_absent(&r, "instead of faulting");
+}
+
+#[test]
+fn non_canonical_address_is_a_general_protection_fault() {
+    let r = boot(&["test=gpfault"]);
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &[
+            "EXCEPTION: general protection (#GP, vector 13) error=0x0",
+            "kernel panic: unhandled CPU exception",
+        ],
+    );
+    assert_absent(&r, "instead of faulting");
+}
+
+#[test]
+fn kernel_stack_overflow_lands_on_the_double_fault_ist_stack() {
+    let r = boot(&["test=stackoverflow"]);
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &[
+            "EXCEPTION: double fault (#DF, vector 8)",
+            "handler stack: IST1 (double-fault stack)",
+            "kernel panic",
+        ],
+    );
+}
+
+#[test]
+fn rust_panic_reports_location_and_message() {
+    let r = boot(&["test=panic"]);
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &[
+            "PANIC at kernel/src/selftest.rs:",
+            "kernel panic: rust panic in the kernel",
+        ],
+    );
+    assert_in_order(&r, &["selftest panic: index 3 of an empty vector"]);
+    assert_eq!(r.outcome.exit_code(), qemu::EXIT_KERNEL_PANIC);
+}
+
+#[test]
+fn triple_fault_is_not_success() {
+    let r = boot(&["test=triplefault"]);
+    assert_outcome(&r, Outcome::TripleFault);
+    assert_eq!(r.outcome.exit_code(), qemu::EXIT_TRIPLE_FAULT);
+}
+
+#[test]
+fn a_hung_kernel_is_killed_at_the_timeout() {
+    let r = boot_with(RunOptions {
+        kernel_args: vec!["test=hang".into()],
+        timeout: Some(Duration::from_secs(15)),
+        ..base()
+    });
+    assert_outcome(&r, Outcome::Timeout);
+    assert_in_order(&r, &["selftest hang: spinning forever"]);
+    assert_eq!(r.outcome.exit_code(), qemu::EXIT_TIMEOUT);
+}
+
+#[test]
+fn unknown_selftest_is_a_clear_error() {
+    let r = boot(&["test=nonsense"]);
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &[
+            "selftest: unknown test 'nonsense'; known tests:",
+            "breakpoint",
+            "kernel panic: bad kernel command line",
+        ],
+    );
+}
