@@ -45,10 +45,10 @@ impl Cmdline {
     pub fn get(&self, key: &str) -> Option<&'static str> {
         self.0
             .split_ascii_whitespace()
+            .rev()
             .filter_map(|w| w.split_once('='))
-            .filter(|(k, _)| *k == key)
+            .find(|(k, _)| *k == key)
             .map(|(_, v)| v)
-            .last()
     }
 
     /// Whether the bare word `name` is present.

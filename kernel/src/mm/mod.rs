@@ -27,7 +27,7 @@ pub fn init(h: &Handoff) {
     let free = frame::init(&usable[..h.usable_count], h.phys_offset);
     log::info!(
         "frames: {free} free 4 KiB frames ({} MiB)",
-        free * 4096 >> 20
+        (free * 4096) >> 20
     );
     paging::init(h.phys_offset);
     log::info!(
