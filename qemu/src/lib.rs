@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 /// (a triple fault then exits with status 0), no default NIC (its option ROM costs boot time),
 /// the isa-debug-exit device the kernel stops the machine with, and the CPU model (`CPU_MODEL`).
 pub const QEMU_FLAGS: &[&str] = &[
-    "-cpu", CPU_MODEL,
+    "-cpu",
+    CPU_MODEL,
     "-display",
     "none",
     "-monitor",
