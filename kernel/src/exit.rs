@@ -23,3 +23,12 @@ pub fn kernel_panic(reason: &str) -> ! {
     qemu_exit::control(b"panic\n");
     qemu_exit::stop()
 }
+
+/// Ends the run because the program cannot be executed (bad ELF, bad arguments): one log line
+/// with the reason, and the runner's "cannot execute" outcome.
+pub fn bad_program(reason: &str) -> ! {
+    crate::logger::enter_fault();
+    log::error!("exec: cannot execute the program: {reason}");
+    qemu_exit::control(b"badexec\n");
+    qemu_exit::stop()
+}

@@ -17,7 +17,9 @@ mod exit;
 mod logger;
 mod mm;
 mod panic;
+mod process;
 mod selftest;
+mod syscall;
 
 use bootloader_api::BootInfo;
 
@@ -41,13 +43,35 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     log::info!("idt: loaded, vectors 0-31 report and stop (except #BP, #DB)");
     // Physical frames: the kernel heap is carved out first, the rest feeds the frame allocator.
     mm::init(&handoff);
+    // CPU features for user code: SSE, NX, SMEP/SMAP; the legacy PIC masked.
+    let features = arch::cpu::init();
+    log::info!(
+        "cpu: sse on, smep={} smap={} rdrand={} rdseed={}, legacy PIC masked",
+        features.smep,
+        features.smap,
+        features.rdrand,
+        features.rdseed
+    );
+    // Per-CPU block behind GS, and SYSCALL/SYSRET routed to the syscall entry.
+    arch::percpu::init();
+    arch::syscall::init();
+    log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
     log::info!(
         "kernel: init done, {} from kernel entry",
         logger::Span(arch::tsc::read() - entry_tsc)
     );
-    // A test mode from the command line, or an ordinary boot that ends with exit code 0.
-    match cmdline.get("test") {
-        Some(name) => selftest::run(name),
-        None => exit::exit(0),
+    // A kernel self-test from the command line, else the program from the ramdisk.
+    match (cmdline.get("test"), handoff.ramdisk) {
+        (Some(name), _) => selftest::run(name),
+        (None, Some((addr, len))) => {
+            // SAFETY: the bootloader mapped the ramdisk at `addr` for `len` bytes, read-only
+            // use only, for the kernel's lifetime.
+            let elf = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
+            process::exec(elf, handoff.phys_offset, &features)
+        }
+        (None, None) => {
+            log::info!("kernel: no program in the ramdisk, nothing to run");
+            exit::exit(0)
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Kernel memory: physical frames, the kernel heap, and page tables reached through the
 //! physical-memory map (Linux's direct map: `virt = PHYS_MAP_BASE + phys`).
+pub mod aspace;
 pub mod frame;
 pub mod heap;
 pub mod paging;

@@ -38,8 +38,22 @@ pub struct Selectors {
     pub tss: SegmentSelector,
 }
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// The TSS. `static mut` because RSP0 changes with the running thread; the CPU reads it on
+/// every ring-3 → ring-0 transition. Only `init` and `set_kernel_stack` touch it.
+static mut TSS: TaskStateSegment = TaskStateSegment::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+
+/// Sets the stack the CPU switches to on an interrupt or exception from ring 3 (TSS.RSP0).
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: a single aligned u64 store into the static TSS; the CPU only reads the field.
+    unsafe { (*(&raw mut TSS)).privilege_stack_table[0] = VirtAddr::new(top) };
+}
+
+/// User code and data selectors (RPL 3) and kernel code/data, in GDT order.
+pub const KERNEL_CS: u16 = 0x08;
+pub const KERNEL_DS: u16 = 0x10;
+pub const USER_DS: u16 = 0x18 | 3;
+pub const USER_CS: u16 = 0x20 | 3;
 
 /// The address range of IST stack `slot`, for fault reports ("running on the #DF stack").
 pub fn ist_stack(slot: u16) -> Range<u64> {
@@ -49,14 +63,15 @@ pub fn ist_stack(slot: u16) -> Range<u64> {
 
 /// Builds and loads the GDT, reloads every segment register and loads the TSS.
 pub fn init() {
-    let tss = TSS.call_once(|| {
-        let mut tss = TaskStateSegment::new();
+    // SAFETY: runs once, on the boot CPU, before the TSS is loaded; nothing else aliases it.
+    let tss: &'static TaskStateSegment = unsafe {
+        let tss = &mut *(&raw mut TSS);
         for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {
             // Stacks grow down: the IST entry is the top (end) of the stack.
             tss.interrupt_stack_table[slot as usize] = VirtAddr::new(ist_stack(slot).end);
         }
-        tss
-    });
+        &*(&raw const TSS)
+    };
     let (gdt, sel) = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         let sel = Selectors {

@@ -166,6 +166,9 @@ fn report(frame: &TrapFrame) {
 
 /// Called by the common entry stub with the saved state of the interrupted code.
 pub extern "C" fn dispatch(frame: &mut TrapFrame) {
+    if frame.from_user() {
+        return crate::process::user_exception(frame);
+    }
     match frame.vector {
         // Traps: RIP already points past the instruction; report and resume.
         1 | 3 => {

@@ -1,11 +1,17 @@
 //! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
 //! devices, and the serial port.
+pub mod cpu;
 pub mod fw_cfg;
 pub mod gdt;
 pub mod idt;
+pub mod percpu;
 pub mod qemu_exit;
+pub mod rtc;
 pub mod serial;
+pub mod syscall;
 mod trap;
+
+pub use trap::{SYSCALL_VECTOR, TrapFrame};
 pub mod tsc;
 
 /// Stops this CPU for good: interrupts off, `hlt` forever.

@@ -37,20 +37,95 @@ pub struct TrapFrame {
 // 22 words keep `call` 16-byte aligned as the SysV ABI requires.
 const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 
-/// Common entry: save registers, call [`super::idt::dispatch`] with the frame, restore, return.
+impl TrapFrame {
+    /// Whether the interrupted code ran in ring 3.
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+/// Vector number the syscall entry stores in its frames (above every hardware vector).
+pub const SYSCALL_VECTOR: u64 = 0x100;
+
+/// Common entry: `swapgs` if we came from ring 3, save registers, call
+/// [`super::idt::dispatch`] with the frame, then fall into [`trap_return`].
 #[unsafe(naked)]
 extern "C" fn trap_common() {
     core::arch::naked_asm!(
+        "test qword ptr [rsp + 24], 3", // saved CS (above vector, error code, RIP)
+        "jz 2f",
+        "swapgs",
+        "2:",
         "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
         "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
         "mov rdi, rsp",
         "cld",
         "call {dispatch}",
-        "pop r15", "pop r14", "pop r13", "pop r12", "pop r11", "pop r10", "pop r9", "pop r8",
-        "pop rbp", "pop rdi", "pop rsi", "pop rdx", "pop rcx", "pop rbx", "pop rax",
-        "add rsp, 16", // vector and error code
-        "iretq",
+        "jmp {ret}",
         dispatch = sym super::idt::dispatch,
+        ret = sym trap_return,
+    );
+}
+
+/// Restores a [`TrapFrame`] at RSP and returns to it with `iretq` (after `swapgs` when
+/// returning to ring 3). Shared by exceptions, syscalls and the first entry to user mode.
+#[unsafe(naked)]
+pub extern "C" fn trap_return() {
+    core::arch::naked_asm!(
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop r11",
+        "pop r10",
+        "pop r9",
+        "pop r8",
+        "pop rbp",
+        "pop rdi",
+        "pop rsi",
+        "pop rdx",
+        "pop rcx",
+        "pop rbx",
+        "pop rax",
+        "add rsp, 16",                 // vector and error code
+        "test qword ptr [rsp + 8], 3", // CS
+        "jz 2f",
+        "swapgs",
+        "2:",
+        "iretq",
+    );
+}
+
+/// The `syscall` instruction lands here (IA32_LSTAR) with RCX = user RIP, R11 = user RFLAGS,
+/// interrupts masked by IA32_FMASK, still on the user stack. It builds the same [`TrapFrame`] an
+/// exception would (so signals and the scheduler see one shape), calls
+/// `crate::syscall::dispatch`, and leaves through [`trap_return`].
+#[unsafe(naked)]
+pub extern "C" fn syscall_entry() {
+    core::arch::naked_asm!(
+        "swapgs",
+        "mov gs:[{user_rsp}], rsp",
+        "mov rsp, gs:[{kernel_rsp}]",
+        "push {user_ds}",
+        "push qword ptr gs:[{user_rsp}]",
+        "push r11",
+        "push {user_cs}",
+        "push rcx",
+        "push 0",
+        "push {vector}",
+        "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
+        "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
+        "mov rdi, rsp",
+        "cld",
+        "call {dispatch}",
+        "jmp {ret}",
+        user_rsp = const super::percpu::USER_RSP_OFFSET,
+        kernel_rsp = const super::percpu::KERNEL_RSP_OFFSET,
+        user_ds = const super::gdt::USER_DS,
+        user_cs = const super::gdt::USER_CS,
+        vector = const SYSCALL_VECTOR,
+        dispatch = sym crate::syscall::dispatch,
+        ret = sym trap_return,
     );
 }
 

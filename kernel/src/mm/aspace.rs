@@ -1,0 +1,426 @@
+//! A process's address space (Linux mm/mmap.c and mm/memory.c, much reduced): a page table
+//! whose upper half is the kernel's, and a sorted set of VMAs (virtual memory areas) saying
+//! what each user range may hold. Pages are materialised on first touch: a fault inside a VMA
+//! that permits the access maps a zeroed frame ("demand paging"); anything else is a
+//! segmentation violation. Every user page owns its frame; unmapping frees it.
+//!
+//! The kernel never dereferences user addresses: [`AddressSpace::copy_in`] and
+//! [`AddressSpace::copy_out`] check the VMA, fault the page in if needed, and copy through the
+//! direct map, so a bad user pointer is an `EFAULT`, never a kernel fault (and SMAP can stay on).
+use super::frame;
+use alloc::collections::BTreeMap;
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::page_table::PageTableEntry;
+use x86_64::structures::paging::{PageTable, PageTableFlags as F, PhysFrame};
+use x86_64::{PhysAddr, VirtAddr};
+
+/// First address above the user half (exclusive end of user space), as Linux's TASK_SIZE.
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+pub const PAGE: u64 = 4096;
+
+/// `PROT_*` bits, Linux values.
+pub const PROT_READ: u32 = 1;
+pub const PROT_WRITE: u32 = 2;
+pub const PROT_EXEC: u32 = 4;
+
+/// One mapped range `[start, end)` with its protection.
+#[derive(Clone, Copy, Debug)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: u32,
+    pub name: &'static str,
+}
+
+/// What a touch wanted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    Read,
+    Write,
+    Exec,
+}
+
+/// Why a touch failed: `SEGV_MAPERR` (nothing mapped) or `SEGV_ACCERR` (mapped, not allowed).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fault {
+    NotMapped,
+    NotAllowed,
+    OutOfMemory,
+}
+
+pub struct AddressSpace {
+    pml4: PhysFrame,
+    vmas: BTreeMap<u64, Vma>,
+    phys_offset: u64,
+}
+
+pub fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+pub fn page_up(a: u64) -> Option<u64> {
+    a.checked_add(PAGE - 1).map(page_down)
+}
+
+fn allowed(prot: u32, access: Access) -> bool {
+    match access {
+        // x86 pages are always readable when present; PROT_WRITE/PROT_EXEC imply read.
+        Access::Read => prot != 0,
+        Access::Write => prot & PROT_WRITE != 0,
+        Access::Exec => prot & PROT_EXEC != 0,
+    }
+}
+
+fn pte_flags(prot: u32) -> F {
+    let mut f = F::PRESENT | F::USER_ACCESSIBLE;
+    if prot & PROT_WRITE != 0 {
+        f |= F::WRITABLE;
+    }
+    if prot & PROT_EXEC == 0 {
+        f |= F::NO_EXECUTE;
+    }
+    f
+}
+
+fn flush(va: u64) {
+    x86_64::instructions::tlb::flush(VirtAddr::new(va));
+}
+
+impl AddressSpace {
+    /// An empty user half over a copy of the kernel's upper-half PML4 entries.
+    pub fn new(phys_offset: u64) -> Option<Self> {
+        let pml4 = frame::alloc()?;
+        let (active, _) = Cr3::read();
+        // SAFETY: both frames are page tables reached through the direct map; the new one was
+        // just allocated and is not in use yet.
+        unsafe {
+            let new = &mut *((phys_offset + pml4.start_address().as_u64()) as *mut PageTable);
+            let cur = &*((phys_offset + active.start_address().as_u64()) as *const PageTable);
+            for i in 0..256 {
+                new[i].set_unused();
+            }
+            for i in 256..512 {
+                new[i] = cur[i].clone();
+            }
+        }
+        Some(Self {
+            pml4,
+            vmas: BTreeMap::new(),
+            phys_offset,
+        })
+    }
+
+    /// Loads this address space into CR3.
+    pub fn activate(&self) {
+        // SAFETY: the upper half (kernel code, stacks, heap, direct map) is identical to the
+        // active table's, so the kernel keeps running after the switch.
+        unsafe { Cr3::write(self.pml4, Cr3Flags::empty()) };
+    }
+
+    fn table(&self, frame: PhysAddr) -> &'static mut PageTable {
+        // SAFETY: `frame` is a page-table frame owned by this address space, mapped by the
+        // direct map; callers hold `&mut self`, so no other reference to it is live.
+        unsafe { &mut *((self.phys_offset + frame.as_u64()) as *mut PageTable) }
+    }
+
+    fn zeroed_frame(&self) -> Option<PhysFrame> {
+        let f = frame::alloc()?;
+        // SAFETY: the frame was just allocated; it is written through the direct map.
+        unsafe {
+            core::ptr::write_bytes(
+                (self.phys_offset + f.start_address().as_u64()) as *mut u8,
+                0,
+                PAGE as usize,
+            )
+        };
+        Some(f)
+    }
+
+    /// The level-1 entry for `va`, creating the intermediate tables when `create`.
+    fn pte(&mut self, va: u64, create: bool) -> Option<&'static mut PageTableEntry> {
+        let mut table = self.table(self.pml4.start_address());
+        for level in [4u32, 3, 2] {
+            let e = &mut table[((va >> (12 + 9 * (level - 1))) & 511) as usize];
+            if e.is_unused() {
+                if !create {
+                    return None;
+                }
+                let f = self.zeroed_frame()?;
+                e.set_addr(
+                    f.start_address(),
+                    F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
+                );
+            }
+            table = self.table(e.addr());
+        }
+        Some(&mut table[((va >> 12) & 511) as usize])
+    }
+
+    /// Calls `f` for every present leaf entry in `[start, end)`, skipping empty subtrees.
+    fn for_each_present(
+        &mut self,
+        start: u64,
+        end: u64,
+        f: &mut dyn FnMut(u64, &mut PageTableEntry),
+    ) {
+        fn walk(
+            s: &AddressSpace,
+            t: &mut PageTable,
+            level: u32,
+            base: u64,
+            start: u64,
+            end: u64,
+            f: &mut dyn FnMut(u64, &mut PageTableEntry),
+        ) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = ((start - base) / span) as usize;
+            let last = ((end - 1 - base) / span) as usize;
+            for i in first..=last {
+                let e = &mut t[i];
+                if e.is_unused() {
+                    continue;
+                }
+                let va = base + i as u64 * span;
+                if level == 1 {
+                    f(va, e);
+                } else {
+                    let next = s.table(e.addr());
+                    walk(s, next, level - 1, va, start.max(va), end.min(va + span), f);
+                }
+            }
+        }
+        if start < end {
+            let root = self.table(self.pml4.start_address());
+            walk(self, root, 4, 0, start, end, f);
+        }
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.vmas
+            .range(..=addr)
+            .next_back()
+            .map(|(_, v)| v)
+            .filter(|v| addr < v.end)
+    }
+
+    /// Whether no VMA overlaps `[start, end)`.
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        self.vmas
+            .range(..end)
+            .next_back()
+            .is_none_or(|(_, v)| v.end <= start)
+    }
+
+    /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
+    pub fn find_free(&self, from: u64, len: u64) -> Option<u64> {
+        let mut cand = from;
+        for v in self.vmas.values() {
+            if v.end <= cand {
+                continue;
+            }
+            if v.start >= cand.checked_add(len)? {
+                break;
+            }
+            cand = v.end;
+        }
+        (cand.checked_add(len)? <= USER_END).then_some(cand)
+    }
+
+    /// Adds a VMA over a free, page-aligned range (callers unmap first for MAP_FIXED).
+    pub fn map(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
+        debug_assert!(
+            self.is_free(start, end) && start % PAGE == 0 && end % PAGE == 0 && start < end
+        );
+        self.vmas.insert(
+            start,
+            Vma {
+                start,
+                end,
+                prot,
+                name,
+            },
+        );
+    }
+
+    /// Splits VMAs so that `at` is a boundary.
+    fn split_at(&mut self, at: u64) {
+        if let Some(v) = self.find(at).copied() {
+            if v.start < at {
+                self.vmas.insert(v.start, Vma { end: at, ..v });
+                self.vmas.insert(at, Vma { start: at, ..v });
+            }
+        }
+    }
+
+    /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed.
+    pub fn unmap(&mut self, start: u64, end: u64) {
+        self.split_at(start);
+        self.split_at(end);
+        let keys: alloc::vec::Vec<u64> = self.vmas.range(start..end).map(|(k, _)| *k).collect();
+        for k in keys {
+            self.vmas.remove(&k);
+        }
+        self.discard(start, end);
+    }
+
+    /// Drops the pages of `[start, end)` but keeps the VMAs: the next touch sees zeros
+    /// (MADV_DONTNEED on private anonymous memory).
+    pub fn discard(&mut self, start: u64, end: u64) {
+        self.for_each_present(start, end, &mut |va, e| {
+            let f = PhysFrame::containing_address(e.addr());
+            e.set_unused();
+            flush(va);
+            // SAFETY: the only mapping of the frame was just removed and flushed.
+            unsafe { frame::free(f) };
+        });
+    }
+
+    /// Changes the protection of `[start, end)`. Every page must be inside some VMA (else
+    /// ENOMEM, as Linux's mprotect).
+    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
+        let mut at = start;
+        while at < end {
+            let v = self.find(at).ok_or(())?;
+            at = v.end;
+        }
+        self.split_at(start);
+        self.split_at(end);
+        for (_, v) in self.vmas.range_mut(start..end) {
+            v.prot = prot;
+        }
+        let flags = pte_flags(prot);
+        self.for_each_present(start, end, &mut |va, e| {
+            if prot == 0 {
+                // PROT_NONE: keep the frame (the contents survive) but make the page absent to
+                // the CPU; the entry keeps its address with PRESENT cleared.
+                e.set_flags(F::NO_EXECUTE | F::BIT_9);
+            } else {
+                e.set_flags(flags);
+            }
+            flush(va);
+        });
+        Ok(())
+    }
+
+    /// Demand paging: makes the page at `addr` present if its VMA allows `access`.
+    pub fn fault(&mut self, addr: u64, access: Access) -> Result<(), Fault> {
+        let v = *self.find(addr).ok_or(Fault::NotMapped)?;
+        if !allowed(v.prot, access) {
+            return Err(Fault::NotAllowed);
+        }
+        let va = page_down(addr);
+        let flags = pte_flags(v.prot);
+        let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
+        if pte.flags().contains(F::PRESENT) {
+            // Present and allowed by the VMA: a stale TLB entry (e.g. after mprotect).
+            flush(va);
+            return Ok(());
+        }
+        if pte.flags().contains(F::BIT_9) {
+            // Was PROT_NONE'd with contents kept: bring the same frame back.
+            pte.set_flags(flags);
+        } else {
+            let f = self.zeroed_frame().ok_or(Fault::OutOfMemory)?;
+            let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
+            pte.set_addr(f.start_address(), flags);
+        }
+        flush(va);
+        Ok(())
+    }
+
+    /// The direct-map address of user byte `addr`, faulting its page in for `access`.
+    fn direct(&mut self, addr: u64, access: Access) -> Result<*mut u8, Fault> {
+        if addr >= USER_END {
+            return Err(Fault::NotMapped);
+        }
+        let v = self.find(addr).ok_or(Fault::NotMapped)?;
+        if !allowed(v.prot, access) {
+            return Err(Fault::NotAllowed);
+        }
+        let present = self
+            .pte(page_down(addr), false)
+            .is_some_and(|e| e.flags().contains(F::PRESENT));
+        if !present {
+            self.fault(addr, access)?;
+        }
+        let e = self.pte(page_down(addr), false).ok_or(Fault::NotMapped)?;
+        Ok((self.phys_offset + e.addr().as_u64() + (addr & (PAGE - 1))) as *mut u8)
+    }
+
+    /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).
+    pub fn check(&self, addr: u64, len: u64, access: Access) -> Result<(), Fault> {
+        let end = addr
+            .checked_add(len)
+            .filter(|&e| e <= USER_END)
+            .ok_or(Fault::NotMapped)?;
+        let mut at = addr;
+        while at < end {
+            let v = self.find(at).ok_or(Fault::NotMapped)?;
+            if !allowed(v.prot, access) {
+                return Err(Fault::NotAllowed);
+            }
+            at = v.end;
+        }
+        Ok(())
+    }
+
+    /// Copies `buf.len()` bytes from user address `addr` into `buf`.
+    pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        self.chunks(addr, buf.len(), Access::Read, &mut |src, off, n| {
+            // SAFETY: `src` is the direct-map address of `n` bytes of one user page.
+            unsafe { core::ptr::copy_nonoverlapping(src, buf[off..].as_mut_ptr(), n) }
+        })
+    }
+
+    /// Copies `data` to user address `addr`; the pages must be writable by the program.
+    pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        self.chunks(addr, data.len(), Access::Write, &mut |dst, off, n| {
+            // SAFETY: `dst` is the direct-map address of `n` bytes of one user page.
+            unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) }
+        })
+    }
+
+    /// Like [`Self::copy_out`] but ignoring the VMA's write permission (for loading segments).
+    pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        self.chunks(addr, data.len(), Access::Read, &mut |dst, off, n| {
+            // SAFETY: as in copy_out; the kernel may write any page it mapped for the process.
+            unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) }
+        })
+    }
+
+    fn chunks(
+        &mut self,
+        addr: u64,
+        len: usize,
+        access: Access,
+        f: &mut dyn FnMut(*mut u8, usize, usize),
+    ) -> Result<(), Fault> {
+        let end = addr.checked_add(len as u64).ok_or(Fault::NotMapped)?;
+        if end > USER_END {
+            return Err(Fault::NotMapped);
+        }
+        let mut at = addr;
+        while at < end {
+            let n = (PAGE - (at & (PAGE - 1))).min(end - at) as usize;
+            let p = self.direct(at, access)?;
+            f(p, (at - addr) as usize, n);
+            at += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
+    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<alloc::vec::Vec<u8>, Fault> {
+        let mut out = alloc::vec::Vec::new();
+        let mut b = [0u8];
+        while out.len() < max {
+            self.copy_in(addr + out.len() as u64, &mut b)?;
+            if b[0] == 0 {
+                return Ok(out);
+            }
+            out.push(b[0]);
+        }
+        Err(Fault::NotAllowed)
+    }
+}

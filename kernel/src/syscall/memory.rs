@@ -1,0 +1,132 @@
+//! mmap, munmap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mprotect.c, mm/madvise.c) over
+//! private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
+//! both (EACCES), where Linux would allow it.
+use super::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, SysResult};
+use crate::mm::aspace::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_up};
+use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+const MADV_DONTNEED: u64 = 4;
+const MADV_FREE: u64 = 8;
+
+fn prot_ok(prot: u64) -> Result<u32, i64> {
+    if prot & !((PROT_READ | PROT_WRITE | PROT_EXEC) as u64) != 0 {
+        return Err(EINVAL);
+    }
+    if prot & PROT_WRITE as u64 != 0 && prot & PROT_EXEC as u64 != 0 {
+        return Err(EACCES);
+    }
+    Ok(prot as u32)
+}
+
+/// `[addr, addr + len)` rounded to pages, if `addr` is aligned and it all lies in user space.
+fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
+    if addr % PAGE != 0 || len == 0 {
+        return Err(EINVAL);
+    }
+    let end = addr
+        .checked_add(len)
+        .and_then(page_up)
+        .filter(|&e| e <= USER_END)
+        .ok_or(EINVAL)?;
+    Ok((addr, end))
+}
+
+pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
+    let prot = prot_ok(prot)?;
+    if flags & MAP_ANONYMOUS == 0 {
+        return Err(EBADF); // rt0 has no files to map
+    }
+    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || offset % PAGE != 0 || len == 0 {
+        return Err(EINVAL);
+    }
+    let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
+    process::with(|p| {
+        let a = &mut p.aspace;
+        let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+            let (start, end) = user_range(addr, len)?;
+            if start < MMAP_MIN_ADDR {
+                return Err(super::EPERM);
+            }
+            if flags & MAP_FIXED_NOREPLACE != 0 && !a.is_free(start, end) {
+                return Err(EEXIST);
+            }
+            a.unmap(start, end);
+            start
+        } else {
+            let hint = addr & !(PAGE - 1);
+            let fits =
+                hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
+            if fits && a.is_free(hint, hint + len) {
+                hint
+            } else {
+                a.find_free(MMAP_BASE, len)
+                    .or_else(|| a.find_free(MMAP_MIN_ADDR, len))
+                    .ok_or(ENOMEM)?
+            }
+        };
+        a.map(start, start + len, prot, "anon");
+        Ok(start)
+    })
+}
+
+pub fn munmap(addr: u64, len: u64) -> SysResult {
+    let (start, end) = user_range(addr, len)?;
+    process::with(|p| p.aspace.unmap(start, end));
+    Ok(0)
+}
+
+pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
+    let prot = prot_ok(prot)?;
+    if len == 0 && addr % PAGE == 0 {
+        return Ok(0);
+    }
+    let (start, end) = user_range(addr, len)?;
+    process::with(|p| p.aspace.protect(start, end, prot)).map_err(|()| ENOMEM)?;
+    Ok(0)
+}
+
+pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
+    if len == 0 && addr % PAGE == 0 {
+        return Ok(0);
+    }
+    let (start, end) = user_range(addr, len)?;
+    match advice {
+        MADV_DONTNEED | MADV_FREE => process::with(|p| {
+            p.aspace
+                .check(start, end - start, crate::mm::aspace::Access::Read)
+                .map_err(|_| ENOMEM)?;
+            p.aspace.discard(start, end);
+            Ok(0)
+        }),
+        // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP: hints.
+        0..=3 | 14..=17 => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+/// brk(0) (or any address below the start) reports the current break; otherwise the break
+/// moves there if the pages are free, and the result is the new (or, on failure, old) break.
+pub fn brk(addr: u64) -> SysResult {
+    process::with(|p| {
+        if addr < p.brk_start || addr >= MMAP_BASE {
+            return Ok(p.brk);
+        }
+        let (old_end, new_end) = (page_up(p.brk).unwrap(), page_up(addr).unwrap());
+        if new_end > old_end {
+            if !p.aspace.is_free(old_end, new_end) {
+                return Ok(p.brk);
+            }
+            p.aspace
+                .map(old_end, new_end, PROT_READ | PROT_WRITE, "brk");
+        } else if new_end < old_end {
+            p.aspace.unmap(new_end, old_end);
+        }
+        p.brk = addr;
+        Ok(addr)
+    })
+}
