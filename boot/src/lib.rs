@@ -39,11 +39,7 @@ pub fn image(spec: &ImageSpec) -> Result<PathBuf, String> {
     let dir = Path::new(IMAGE_DIR);
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let key = cache_key(spec)?;
-    let ext = if spec.firmware == Firmware::Bios {
-        "bios.img"
-    } else {
-        "uefi.img"
-    };
+    let ext = if spec.firmware == Firmware::Bios { "bios.img" } else { "uefi.img" };
     let path = dir.join(format!("rt0-{key:016x}.{ext}"));
     if path.exists() {
         return Ok(path);
@@ -58,11 +54,7 @@ pub fn image(spec: &ImageSpec) -> Result<PathBuf, String> {
     config.log_level = bootloader_boot_config::LevelFilter::Info;
     builder.set_boot_config(&config);
     // Build under a unique name and rename: parallel tests may ask for the same image at once.
-    let tmp = dir.join(format!(
-        "{key:016x}.{}.{:?}.tmp",
-        std::process::id(),
-        std::thread::current().id()
-    ));
+    let tmp = dir.join(format!("{key:016x}.{}.{:?}.tmp", std::process::id(), std::thread::current().id()));
     let built = match spec.firmware {
         Firmware::Bios => builder.create_bios_image(&tmp),
         Firmware::Uefi => builder.create_uefi_image(&tmp),

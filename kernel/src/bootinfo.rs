@@ -26,18 +26,11 @@ pub fn summarize(info: &BootInfo) -> Handoff {
         phys_offset,
         usable: [(0, 0); MAX_REGIONS],
         usable_count: 0,
-        ramdisk: info
-            .ramdisk_addr
-            .into_option()
-            .map(|a| (a, info.ramdisk_len)),
+        ramdisk: info.ramdisk_addr.into_option().map(|a| (a, info.ramdisk_len)),
     };
     let mut usable_bytes = 0;
     let mut dropped = 0;
-    for r in info
-        .memory_regions
-        .iter()
-        .filter(|r| r.kind == MemoryRegionKind::Usable)
-    {
+    for r in info.memory_regions.iter().filter(|r| r.kind == MemoryRegionKind::Usable) {
         let (start, end) = (r.start.next_multiple_of(4096), r.end & !0xfff);
         if end <= start {
             continue;
@@ -58,11 +51,7 @@ pub fn summarize(info: &BootInfo) -> Handoff {
         info.memory_regions.len(),
         usable_bytes / 1024,
         h.usable_count,
-        if dropped > 0 {
-            " (some ranges ignored)"
-        } else {
-            ""
-        },
+        if dropped > 0 { " (some ranges ignored)" } else { "" },
     );
     log::info!(
         "handoff: physical memory mapped at {phys_offset:#x}, kernel at phys {:#x} ({} KiB) virt {:#x}, stack {:#x}+{} KiB",

@@ -18,9 +18,7 @@ pub struct Cmdline(&'static str);
 pub fn load() -> Cmdline {
     let (buf, len) = BUF.call_once(|| {
         let mut buf = [0; MAX_LEN];
-        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf)
-            .unwrap_or(0)
-            .min(MAX_LEN);
+        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf).unwrap_or(0).min(MAX_LEN);
         (buf, len)
     });
     Cmdline::parse(&buf[..*len])
@@ -43,12 +41,7 @@ impl Cmdline {
 
     /// The value of the last `key=value` word for `key`.
     pub fn get(&self, key: &str) -> Option<&'static str> {
-        self.0
-            .split_ascii_whitespace()
-            .rev()
-            .filter_map(|w| w.split_once('='))
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
+        self.0.split_ascii_whitespace().rev().filter_map(|w| w.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// Whether the bare word `name` is present.

@@ -30,20 +30,12 @@ pub fn init(cmdline: &Cmdline) {
         tsc::calibrate();
     }
     log::set_logger(&LOGGER).expect("logger installed twice");
-    log::set_max_level(if cmdline.flag("quiet") {
-        log::LevelFilter::Error
-    } else {
-        log::LevelFilter::Info
-    });
+    log::set_max_level(if cmdline.flag("quiet") { log::LevelFilter::Error } else { log::LevelFilter::Info });
     if icount {
-        log::info!(
-            "clock: TSC counts guest instructions (icount); timestamps are instructions since reset"
-        );
+        log::info!("clock: TSC counts guest instructions (icount); timestamps are instructions since reset");
     } else {
         let khz = tsc::ticks_per_sec() / 1000;
-        log::info!(
-            "clock: TSC {khz} kHz, calibrated against PIT channel 2; timestamps are seconds since reset"
-        );
+        log::info!("clock: TSC {khz} kHz, calibrated against PIT channel 2; timestamps are seconds since reset");
     }
 }
 
@@ -63,13 +55,7 @@ impl fmt::Display for Span {
             write!(f, "{} instructions", self.0)
         } else {
             let us = self.0 as u128 * 1_000_000 / hz as u128;
-            write!(
-                f,
-                "{}.{:03} ms ({} TSC ticks)",
-                us / 1000,
-                us % 1000,
-                self.0
-            )
+            write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0)
         }
     }
 }
@@ -128,10 +114,7 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut line = Line {
-            buf: [0; 256],
-            len: 0,
-        };
+        let mut line = Line { buf: [0; 256], len: 0 };
         let layer = LAYER.load(Ordering::Relaxed);
         let _ = writeln!(line, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
         line.flush();

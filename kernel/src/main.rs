@@ -56,10 +56,7 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     arch::percpu::init();
     arch::syscall::init();
     log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
-    log::info!(
-        "kernel: init done, {} from kernel entry",
-        logger::Span(arch::tsc::read() - entry_tsc)
-    );
+    log::info!("kernel: init done, {} from kernel entry", logger::Span(arch::tsc::read() - entry_tsc));
     // A kernel self-test from the command line, else the program from the ramdisk.
     match (cmdline.get("test"), handoff.ramdisk) {
         (Some(name), _) => selftest::run(name),

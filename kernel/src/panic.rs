@@ -5,13 +5,7 @@ use core::panic::PanicInfo;
 fn panic(info: &PanicInfo) -> ! {
     crate::logger::enter_fault();
     match info.location() {
-        Some(at) => log::error!(
-            "PANIC at {}:{}:{}: {}",
-            at.file(),
-            at.line(),
-            at.column(),
-            info.message()
-        ),
+        Some(at) => log::error!("PANIC at {}:{}:{}: {}", at.file(), at.line(), at.column(), info.message()),
         None => log::error!("PANIC: {}", info.message()),
     }
     crate::exit::kernel_panic("rust panic in the kernel")

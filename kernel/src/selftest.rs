@@ -45,10 +45,7 @@ pub fn run(name: &str) -> ! {
 fn breakpoint() -> ! {
     let before = black_box(0x5eed_u64);
     arch::breakpoint();
-    log::info!(
-        "selftest breakpoint: resumed after int3, state intact: {}",
-        black_box(before) == 0x5eed
-    );
+    log::info!("selftest breakpoint: resumed after int3, state intact: {}", black_box(before) == 0x5eed);
     exit(0)
 }
 
@@ -132,9 +129,7 @@ fn heap_stress() -> ! {
             }
         }
         drop(tagged);
-        log::info!(
-            "selftest heap: round {round} ({order} frees) 2000 blocks checked, {peak} bytes live at peak"
-        );
+        log::info!("selftest heap: round {round} ({order} frees) 2000 blocks checked, {peak} bytes live at peak");
     }
     let (used_after, free) = heap::usage();
     log::info!("selftest heap: used before {used_before} after {used_after} free {free}");
@@ -159,17 +154,11 @@ fn paging_aliases() -> ! {
     let pb = b.start_address().as_ptr::<u64>();
     let direct = (crate::config::PHYS_MAP_BASE + f.start_address().as_u64()) as *const u64;
     let mut ok = true;
-    for (i, pattern) in [0x0123_4567_89ab_cdef_u64, 0xfeed_face_cafe_beef]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, pattern) in [0x0123_4567_89ab_cdef_u64, 0xfeed_face_cafe_beef].into_iter().enumerate() {
         // SAFETY: `a`, `b` and the direct-map address all map the frame allocated above.
         let (rb, rd) = unsafe {
             pa.add(i * 256).write_volatile(pattern);
-            (
-                pb.add(i * 256).read_volatile(),
-                direct.add(i * 256).read_volatile(),
-            )
+            (pb.add(i * 256).read_volatile(), direct.add(i * 256).read_volatile())
         };
         log::info!(
             "selftest paging: wrote {pattern:#018x} via {:#x}, read {rb:#018x} via {:#x} and {rd:#018x} via direct map",
@@ -197,10 +186,7 @@ fn paging_aliases() -> ! {
 /// A Rust panic in the kernel reports its location and ends as a kernel panic.
 fn rust_panic() -> ! {
     let v: Vec<u32> = black_box(Vec::new());
-    panic!(
-        "selftest panic: index {} of an empty vector",
-        black_box(v.len() + 3)
-    )
+    panic!("selftest panic: index {} of an empty vector", black_box(v.len() + 3))
 }
 
 /// With an empty IDT, `int3` cannot be delivered: #GP, then #DF, then a triple fault (a reset).
@@ -220,9 +206,6 @@ fn hang() -> ! {
 
 /// Exits with `code=N` from the command line, to check the exit-code path end to end.
 fn exit_code() -> ! {
-    let code = crate::cmdline::load()
-        .get("code")
-        .and_then(|c| c.parse::<i32>().ok())
-        .unwrap_or(0);
+    let code = crate::cmdline::load().get("code").and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
     exit(code)
 }

@@ -15,31 +15,16 @@ pub fn qemu() -> Result<PathBuf, String> {
 
 /// Makes sure OVMF (UEFI firmware for QEMU) is present.
 pub fn ovmf() -> Result<(), String> {
-    ensure(
-        || {
-            Path::new(OVMF_CODE)
-                .exists()
-                .then(|| PathBuf::from(OVMF_CODE))
-        },
-        "ovmf",
-        OVMF_CODE,
-    )
-    .map(drop)
+    ensure(|| Path::new(OVMF_CODE).exists().then(|| PathBuf::from(OVMF_CODE)), "ovmf", OVMF_CODE).map(drop)
 }
 
-fn ensure(
-    find: impl Fn() -> Option<PathBuf>,
-    package: &str,
-    what: &str,
-) -> Result<PathBuf, String> {
+fn ensure(find: impl Fn() -> Option<PathBuf>, package: &str, what: &str) -> Result<PathBuf, String> {
     if let Some(p) = find() {
         return Ok(p);
     }
     let command = format!("apt-get update && apt-get install -y {package}");
     if !is_root() {
-        return Err(format!(
-            "{what} not found; install it with: sudo sh -c '{command}'"
-        ));
+        return Err(format!("{what} not found; install it with: sudo sh -c '{command}'"));
     }
     eprintln!("rt0: {what} not found; running: {command}");
     let ok = Command::new("sh")
@@ -54,16 +39,9 @@ fn ensure(
 }
 
 fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|d| Path::new(d).join(program))
-        .find(|p| p.is_file())
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(program)).find(|p| p.is_file())
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }

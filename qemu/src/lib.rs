@@ -4,14 +4,16 @@
 //! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
 //! kernel's control-channel line into an [`Outcome`].
 mod install;
+mod native;
 mod outcome;
+pub mod program;
+mod stream;
 
 pub use outcome::*;
 
-use std::io::{BufRead, BufReader, Read};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// QEMU flags every run gets: no window, the serial port on stdio, stop instead of rebooting
@@ -64,7 +66,18 @@ pub struct RunOptions {
     pub kernel_args: Vec<String>,
     /// Extra QEMU arguments, appended last.
     pub qemu_args: Vec<String>,
-    /// Copy each log line to this process's stderr as it arrives.
+    /// The program to run (its ELF goes in the ramdisk); None boots the kernel alone.
+    pub program: Option<PathBuf>,
+    /// argv[0]; defaults to the program's path.
+    pub argv0: Option<OsString>,
+    /// argv[1..].
+    pub args: Vec<OsString>,
+    /// The environment, `KEY=VALUE` entries (the program gets exactly these).
+    pub env: Vec<OsString>,
+    /// Run the same ELF directly on the host's Linux kernel instead of in QEMU.
+    pub native: bool,
+    /// Interactive: stream the program's stdout to ours and the serial log / its stderr to our
+    /// stderr as they arrive, and give it our stdin.
     pub echo: bool,
 }
 
@@ -80,6 +93,11 @@ impl Default for RunOptions {
             uefi: false,
             kernel_args: Vec::new(),
             qemu_args: Vec::new(),
+            program: None,
+            argv0: None,
+            args: Vec::new(),
+            env: Vec::new(),
+            native: false,
             echo: false,
         }
     }
@@ -89,8 +107,11 @@ impl Default for RunOptions {
 #[derive(Debug)]
 pub struct RunResult {
     pub outcome: Outcome,
-    /// Everything COM1 carried: the bootloader's and the kernel's log.
+    /// Everything COM1 carried: the bootloader's and the kernel's log and the program's
+    /// stderr (natively: the program's stderr).
     pub log: String,
+    /// The program's stdout (COM2).
+    pub stdout: Vec<u8>,
     /// Wall time from QEMU's start to its exit.
     pub elapsed: Duration,
 }
@@ -109,34 +130,40 @@ pub fn parse_log_line(line: &str) -> Option<(u8, &str)> {
     let (stamp, layer) = head.trim_start().split_once(' ')?;
     let stamp_ok = match stamp.strip_suffix('i') {
         Some(n) => n.bytes().all(|b| b.is_ascii_digit()),
-        None => stamp
-            .strip_suffix('s')
-            .and_then(|s| s.split_once('.'))
-            .is_some_and(|(a, b)| {
-                a.bytes().all(|c| c.is_ascii_digit())
-                    && b.len() == 6
-                    && b.bytes().all(|c| c.is_ascii_digit())
-            }),
+        None => stamp.strip_suffix('s').and_then(|s| s.split_once('.')).is_some_and(|(a, b)| {
+            a.bytes().all(|c| c.is_ascii_digit()) && b.len() == 6 && b.bytes().all(|c| c.is_ascii_digit())
+        }),
     };
     let layer = layer.strip_prefix('L')?.parse().ok()?;
     stamp_ok.then_some((layer, text))
 }
 
-/// Boots one run to its end.
+/// Runs one program (or the bare kernel) to its end, in QEMU or natively.
 pub fn run(opts: &RunOptions) -> RunResult {
     let start = Instant::now();
-    match start_and_wait(opts) {
-        Ok((outcome, log)) => RunResult {
-            outcome,
-            log,
-            elapsed: start.elapsed(),
-        },
-        Err(why) => RunResult {
-            outcome: Outcome::QemuFailed(why),
-            log: String::new(),
-            elapsed: start.elapsed(),
-        },
+    let result = match argv(opts) {
+        Err(why) => Err((Outcome::Refused(why), String::new(), Vec::new())),
+        Ok(argv) if opts.native => native::run(opts, &argv),
+        Ok(argv) => start_and_wait(opts, &argv),
+    };
+    let (outcome, log, stdout) = result.unwrap_or_else(|e| e);
+    RunResult { outcome, log, stdout, elapsed: start.elapsed() }
+}
+
+/// The full argv (argv[0] first), checked against Linux's limits.
+pub fn argv(opts: &RunOptions) -> Result<Vec<OsString>, String> {
+    let mut argv = Vec::new();
+    if let Some(p) = &opts.program {
+        argv.push(opts.argv0.clone().unwrap_or_else(|| p.clone().into_os_string()));
+    } else if opts.native {
+        return Err("--native needs a program".into());
     }
+    argv.extend(opts.args.iter().cloned());
+    for e in &opts.env {
+        program::check_env(e)?;
+    }
+    program::check_limits(&argv, &opts.env)?;
+    Ok(argv)
 }
 
 /// The kernel command line the runner passes for `opts`.
@@ -154,16 +181,8 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
 
 /// The image for `opts` (built if needed).
 pub fn image(opts: &RunOptions) -> Result<PathBuf, String> {
-    let firmware = if opts.uefi {
-        boot::Firmware::Uefi
-    } else {
-        boot::Firmware::Bios
-    };
-    boot::image(&boot::ImageSpec {
-        firmware,
-        ramdisk: None,
-        bootloader_log: !opts.quiet,
-    })
+    let firmware = if opts.uefi { boot::Firmware::Uefi } else { boot::Firmware::Bios };
+    boot::image(&boot::ImageSpec { firmware, ramdisk: opts.program.clone(), bootloader_log: !opts.quiet })
 }
 
 /// The gdb command that attaches to a `--gdb` run with the kernel's symbols at its load address.
@@ -175,32 +194,37 @@ pub fn gdb_command() -> String {
     )
 }
 
-fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
-    let qemu = install::qemu()?;
-    let image = image(opts)?;
-    let work = tempdir()?;
+pub(crate) type Ended = (Outcome, String, Vec<u8>);
+
+fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> {
+    let fail = |why: String| (Outcome::QemuFailed(why), String::new(), Vec::new());
+    let qemu = install::qemu().map_err(fail)?;
+    let image = image(opts).map_err(|why| (Outcome::Refused(why), String::new(), Vec::new()))?;
+    let work = tempdir().map_err(fail)?;
     let control = work.join("control");
     let cmdline = work.join("cmdline");
-    std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| e.to_string())?;
+    let stdout_file = work.join("stdout");
+    std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| fail(e.to_string()))?;
+    std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
 
     let mut cmd = Command::new(qemu);
     cmd.args(QEMU_FLAGS)
-        .args([
-            "-m",
-            &opts.memory_mib.to_string(),
-            "-smp",
-            &opts.smp.to_string(),
-        ])
+        .args(["-m", &opts.memory_mib.to_string(), "-smp", &opts.smp.to_string()])
         .arg("-drive")
         .arg(format!("format=raw,file={},snapshot=on", qemu_path(&image)))
         .arg("-chardev")
+        .arg(format!("file,id=rt0out,path={}", qemu_path(&stdout_file)))
+        .args(["-serial", "chardev:rt0out"])
+        .arg("-chardev")
         .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
-        .args([
-            "-device",
-            &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl"),
-        ])
+        .args(["-device", &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl")])
         .arg("-fw_cfg")
         .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
+    if opts.program.is_some() {
+        let args = work.join("args");
+        std::fs::write(&args, program::encode(argv, &opts.env)).map_err(|e| fail(e.to_string()))?;
+        cmd.arg("-fw_cfg").arg(format!("name=opt/rt0/args,file={}", qemu_path(&args)));
+    }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
     }
@@ -208,66 +232,23 @@ fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
         cmd.args(["-s", "-S"]);
     }
     if opts.uefi {
-        install::ovmf()?;
+        install::ovmf().map_err(fail)?;
         let vars = work.join("OVMF_VARS.fd");
-        std::fs::copy(install::OVMF_VARS, &vars)
-            .map_err(|e| format!("{}: {e}", install::OVMF_VARS))?;
-        cmd.arg("-drive").arg(format!(
-            "if=pflash,format=raw,readonly=on,file={}",
-            install::OVMF_CODE
-        ));
-        cmd.arg("-drive")
-            .arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
+        std::fs::copy(install::OVMF_VARS, &vars).map_err(|e| fail(format!("{}: {e}", install::OVMF_VARS)))?;
+        cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={}", install::OVMF_CODE));
+        cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
     }
     cmd.args(&opts.qemu_args);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(if opts.echo { Stdio::inherit() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
 
-    let mut child = cmd.spawn().map_err(|e| format!("starting qemu: {e}"))?;
-    let (tx, rx) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let echo = opts.echo;
-    let reader = std::thread::spawn(move || {
-        let mut log = String::new();
-        let mut lines = BufReader::new(stdout);
-        let mut buf = Vec::new();
-        while lines.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
-            let line = String::from_utf8_lossy(&buf);
-            if echo {
-                eprint!("{line}");
-            }
-            log.push_str(&line);
-            buf.clear();
-        }
-        let _ = tx.send(());
-        log
-    });
-    let mut stderr = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        if echo {
-            eprint!("{s}");
-        }
-        s
-    });
-
-    let deadline = opts.timeout.map(|t| Instant::now() + t);
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break Some(status);
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        // Wakes as soon as QEMU closes its stdout (it exited), else polls the deadline.
-        let _ = rx.recv_timeout(Duration::from_millis(20));
-    };
-    let log = reader.join().unwrap_or_default();
-    let qemu_stderr = err_reader.join().unwrap_or_default();
+    let mut child = cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?;
+    let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
+    let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
+    let out = stream::Tail::start(stdout_file, opts.echo);
+    let status = stream::wait(&mut child, opts.timeout);
+    let out = out.finish();
+    let log = log.join().unwrap_or_default();
+    let qemu_stderr = qemu_stderr.join().unwrap_or_default();
     let control_text = std::fs::read_to_string(&control).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&work);
     let outcome = match status {
@@ -279,7 +260,7 @@ fn start_and_wait(opts: &RunOptions) -> Result<(Outcome, String), String> {
             o => o,
         },
     };
-    Ok((outcome, log))
+    Ok((outcome, log, out))
 }
 
 /// QEMU option values are comma-separated: a literal comma is written twice.
@@ -301,14 +282,8 @@ mod tests {
 
     #[test]
     fn log_lines_parse_in_both_clock_units() {
-        assert_eq!(
-            parse_log_line("[    0.812345s L0] gdt: loaded"),
-            Some((0, "gdt: loaded"))
-        );
-        assert_eq!(
-            parse_log_line("[     1234567i L3] schedinit"),
-            Some((3, "schedinit"))
-        );
+        assert_eq!(parse_log_line("[    0.812345s L0] gdt: loaded"), Some((0, "gdt: loaded")));
+        assert_eq!(parse_log_line("[     1234567i L3] schedinit"), Some((3, "schedinit")));
         assert_eq!(parse_log_line("INFO : Framebuffer info"), None);
         assert_eq!(parse_log_line("[0.8s L0] short fraction"), None);
         assert_eq!(parse_log_line("[x L0] bad stamp"), None);
@@ -316,12 +291,8 @@ mod tests {
 
     #[test]
     fn cmdline_carries_flags_then_extra_words() {
-        let opts = RunOptions {
-            quiet: true,
-            icount: true,
-            kernel_args: vec!["test=heap".into()],
-            ..Default::default()
-        };
+        let opts =
+            RunOptions { quiet: true, icount: true, kernel_args: vec!["test=heap".into()], ..Default::default() };
         assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
         assert_eq!(kernel_cmdline(&RunOptions::default()), "");
     }

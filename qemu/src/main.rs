@@ -1,14 +1,27 @@
 //! `cargo run` — boot rt0 in QEMU and exit with the guest's exit code.
 //!
-//! Usage: `cargo run -- [FLAGS]`; see `--help` and README.md for the flags and the exit-code table.
+//! Usage: `cargo run -- [FLAGS] [-- ARGS...]`; see `--help` and README.md for the flags and the
+//! exit-code table.
 use clap::Parser;
 use qemu::{EXIT_USAGE, RunOptions};
+use std::ffi::OsString;
 use std::time::Duration;
 
 /// Boot rt0 in QEMU (TCG) and exit with the guest's exit code.
 #[derive(Parser, Debug)]
 #[command(name = "rt0", version)]
 struct Cli {
+    /// The program to run: a built-in name (demo, stackcheck, exitcode, ...) or a path to a
+    /// static x86-64 Linux ELF.
+    #[arg(long, default_value = "demo", value_name = "NAME|PATH")]
+    program: String,
+    /// Run the same ELF directly on this Linux host, with identical argv and env (the
+    /// differential mode); the QEMU flags do not apply.
+    #[arg(long)]
+    native: bool,
+    /// Set an environment variable for the program (repeatable); the program gets exactly these.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    env: Vec<OsString>,
     /// Hide the boot-layer logs (bootloader and kernel); fault and panic reports still print.
     #[arg(long)]
     quiet: bool,
@@ -36,6 +49,9 @@ struct Cli {
     /// Pass an argument through to qemu-system-x86_64 (repeatable), e.g. --qemu-arg=-d --qemu-arg=int.
     #[arg(long = "qemu-arg", value_name = "ARG", allow_hyphen_values = true)]
     qemu_args: Vec<String>,
+    /// Arguments for the program: argv[1..] (argv[0] is the program's path).
+    #[arg(last = true, value_name = "ARGS")]
+    args: Vec<OsString>,
 }
 
 fn main() {
@@ -47,15 +63,23 @@ fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
-    if cli
-        .kernel_args
-        .iter()
-        .any(|w| w.is_empty() || w.contains(char::is_whitespace))
-    {
+    if cli.kernel_args.iter().any(|w| w.is_empty() || w.contains(char::is_whitespace)) {
         eprintln!("rt0: --kernel-arg takes one word without spaces");
         std::process::exit(EXIT_USAGE);
     }
+    let program = match qemu::program::resolve(&cli.program) {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("rt0: {why}");
+            std::process::exit(EXIT_USAGE);
+        }
+    };
     let opts = RunOptions {
+        program: Some(program),
+        argv0: None,
+        args: cli.args,
+        env: cli.env,
+        native: cli.native,
         quiet: cli.quiet,
         smp: cli.smp,
         memory_mib: cli.memory,
@@ -68,11 +92,7 @@ fn main() {
         echo: true,
     };
     if opts.gdb {
-        eprintln!(
-            "rt0: waiting for gdb on :{}; attach with:\n  {}",
-            qemu::GDB_PORT,
-            qemu::gdb_command()
-        );
+        eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
     }
     let result = qemu::run(&opts);
     if let Some(msg) = result.outcome.message() {

@@ -8,8 +8,11 @@ pub const EXIT_KERNEL_PANIC: i32 = 122;
 pub const EXIT_TRIPLE_FAULT: i32 = 123;
 /// Runner exit code: the run exceeded `--timeout` and QEMU was killed (as coreutils `timeout`).
 pub const EXIT_TIMEOUT: i32 = 124;
-/// Runner exit code: bad runner flags or the image could not be built.
+/// Runner exit code: bad runner flags, arguments over Linux's limits, or the image could not
+/// be built — refused before anything ran.
 pub const EXIT_USAGE: i32 = 125;
+/// Runner exit code: the kernel could not execute the program (bad ELF); the shell's 126.
+pub const EXIT_BAD_PROGRAM: i32 = 126;
 
 /// QEMU's exit status after the kernel writes `STOP_VALUE` (0x10) to isa-debug-exit:
 /// `(0x10 << 1) | 1`.
@@ -26,6 +29,10 @@ pub enum Outcome {
     TripleFault,
     /// Killed after the timeout.
     Timeout,
+    /// The kernel refused the program (not a static x86-64 executable it can load).
+    BadProgram,
+    /// The runner refused to start (arguments over the limits, image build failure).
+    Refused(String),
     /// Anything else: QEMU missing or crashed, or the stop protocol was not followed.
     QemuFailed(String),
 }
@@ -38,12 +45,12 @@ impl Outcome {
                 let line = control.lines().last().unwrap_or("").trim();
                 if line == "panic" {
                     Outcome::KernelPanic
+                } else if line == "badexec" {
+                    Outcome::BadProgram
                 } else if let Some(code) = line.strip_prefix("exit ").and_then(|c| c.parse().ok()) {
                     Outcome::Exited(code)
                 } else {
-                    Outcome::QemuFailed(format!(
-                        "stopped without a valid control line (got {line:?})"
-                    ))
+                    Outcome::QemuFailed(format!("stopped without a valid control line (got {line:?})"))
                 }
             }
             Some(0) => Outcome::TripleFault,
@@ -59,6 +66,8 @@ impl Outcome {
             Outcome::KernelPanic => EXIT_KERNEL_PANIC,
             Outcome::TripleFault => EXIT_TRIPLE_FAULT,
             Outcome::Timeout => EXIT_TIMEOUT,
+            Outcome::BadProgram => EXIT_BAD_PROGRAM,
+            Outcome::Refused(_) => EXIT_USAGE,
             Outcome::QemuFailed(_) => EXIT_QEMU_FAILED,
         }
     }
@@ -72,6 +81,8 @@ impl Outcome {
                 Some("rt0: triple fault: the machine reset (QEMU status 0 under -no-reboot)".into())
             }
             Outcome::Timeout => Some("rt0: timeout: QEMU killed".into()),
+            Outcome::BadProgram => Some("rt0: cannot execute the program (reason above)".into()),
+            Outcome::Refused(why) => Some(format!("rt0: {why}")),
             Outcome::QemuFailed(why) => Some(format!("rt0: qemu failed: {why}")),
         }
     }
@@ -83,14 +94,8 @@ mod tests {
 
     #[test]
     fn stop_status_with_exit_line_is_the_guest_code() {
-        assert_eq!(
-            Outcome::classify(Some(0x21), "exit 000\n"),
-            Outcome::Exited(0)
-        );
-        assert_eq!(
-            Outcome::classify(Some(0x21), "exit 255\n"),
-            Outcome::Exited(255)
-        );
+        assert_eq!(Outcome::classify(Some(0x21), "exit 000\n"), Outcome::Exited(0));
+        assert_eq!(Outcome::classify(Some(0x21), "exit 255\n"), Outcome::Exited(255));
         assert_eq!(Outcome::classify(Some(0x21), "exit 128\n").exit_code(), 128);
     }
 
@@ -103,6 +108,8 @@ mod tests {
             Outcome::classify(Some(0x21), "exit 999\n"),
             Outcome::classify(Some(1), "exit 000\n"),
             Outcome::classify(None, "exit 000\n"),
+            Outcome::classify(Some(0x21), "badexec\n"),
+            Outcome::Refused("x".into()),
             Outcome::Timeout,
         ] {
             assert_ne!(o.exit_code(), 0, "{o:?}");
@@ -112,13 +119,7 @@ mod tests {
 
     #[test]
     fn runner_codes_are_distinct() {
-        let mut codes = [
-            EXIT_QEMU_FAILED,
-            EXIT_KERNEL_PANIC,
-            EXIT_TRIPLE_FAULT,
-            EXIT_TIMEOUT,
-            EXIT_USAGE,
-        ];
+        let mut codes = [EXIT_QEMU_FAILED, EXIT_KERNEL_PANIC, EXIT_TRIPLE_FAULT, EXIT_TIMEOUT, EXIT_USAGE];
         codes.sort();
         codes.windows(2).for_each(|w| assert_ne!(w[0], w[1]));
     }

@@ -2,10 +2,7 @@
 use std::process::{Command, Output};
 
 fn rt0(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rt0"))
-        .args(args)
-        .output()
-        .expect("run rt0")
+    Command::new(env!("CARGO_BIN_EXE_rt0")).args(args).output().expect("run rt0")
 }
 
 fn stderr(o: &Output) -> String {
@@ -14,31 +11,17 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn guest_exit_code_is_the_runner_exit_code() {
-    let o = rt0(&[
-        "--quiet",
-        "--kernel-arg",
-        "test=exit",
-        "--kernel-arg",
-        "code=42",
-    ]);
+    let o = rt0(&["--quiet", "--kernel-arg", "test=exit", "--kernel-arg", "code=42"]);
     assert_eq!(o.status.code(), Some(42), "{}", stderr(&o));
 }
 
 #[test]
 fn kernel_panic_has_its_own_code_and_message() {
     let o = rt0(&["--quiet", "--kernel-arg=test=pagefault"]);
-    assert_eq!(
-        o.status.code(),
-        Some(qemu::EXIT_KERNEL_PANIC),
-        "{}",
-        stderr(&o)
-    );
+    assert_eq!(o.status.code(), Some(qemu::EXIT_KERNEL_PANIC), "{}", stderr(&o));
     let err = stderr(&o);
     // Quiet hides the boot log but never the fault report.
-    assert!(
-        err.contains("EXCEPTION: page fault") && err.contains("rt0: kernel panic"),
-        "{err}"
-    );
+    assert!(err.contains("EXCEPTION: page fault") && err.contains("rt0: kernel panic"), "{err}");
     assert!(!err.contains("gdt: loaded"), "{err}");
 }
 
@@ -61,10 +44,7 @@ fn a_qemu_that_refuses_its_arguments_is_a_qemu_failure() {
     let o = rt0(&["--quiet", "--qemu-arg=-no-such-qemu-flag"]);
     assert_eq!(o.status.code(), Some(qemu::EXIT_QEMU_FAILED));
     let err = stderr(&o);
-    assert!(
-        err.contains("rt0: qemu failed") && err.contains("no-such-qemu-flag"),
-        "{err}"
-    );
+    assert!(err.contains("rt0: qemu failed") && err.contains("no-such-qemu-flag"), "{err}");
 }
 
 #[test]
@@ -73,34 +53,16 @@ fn smp_and_memory_reach_the_machine() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // 512 MiB of RAM: the usable total the kernel reports must exceed 400 MiB.
     let err = stderr(&o);
-    let line = err
-        .lines()
-        .find(|l| l.contains("handoff: bootloader api"))
-        .expect(&err);
-    let kib: u64 = line
-        .split("usable ")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
-        .unwrap()
-        .parse()
-        .unwrap();
+    let line = err.lines().find(|l| l.contains("handoff: bootloader api")).expect(&err);
+    let kib: u64 = line.split("usable ").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
     assert!(kib > 400 * 1024, "{line}");
 }
 
 #[test]
 fn bad_flags_are_usage_errors() {
-    for args in [
-        &["--smp", "0"][..],
-        &["--no-such-flag"],
-        &["--kernel-arg", "two words"],
-    ] {
+    for args in [&["--smp", "0"][..], &["--no-such-flag"], &["--kernel-arg", "two words"]] {
         let o = rt0(args);
-        assert_eq!(
-            o.status.code(),
-            Some(qemu::EXIT_USAGE),
-            "{args:?}: {}",
-            stderr(&o)
-        );
+        assert_eq!(o.status.code(), Some(qemu::EXIT_USAGE), "{args:?}: {}", stderr(&o));
     }
     assert_eq!(rt0(&["--help"]).status.code(), Some(0));
 }
@@ -108,16 +70,8 @@ fn bad_flags_are_usage_errors() {
 #[test]
 fn gdb_command_names_the_unstripped_kernel_and_its_load_offset() {
     let cmd = qemu::gdb_command();
-    assert!(
-        cmd.contains("target remote :1234") && cmd.contains("symbol-file -o 0xffffffff80000000"),
-        "{cmd}"
-    );
+    assert!(cmd.contains("target remote :1234") && cmd.contains("symbol-file -o 0xffffffff80000000"), "{cmd}");
     let sym = std::fs::metadata(boot::KERNEL_SYMBOLS).expect("symbol file");
     let elf = std::fs::metadata(boot::KERNEL_ELF).expect("stripped kernel");
-    assert!(
-        sym.len() > elf.len() * 2,
-        "symbols {} vs stripped {}",
-        sym.len(),
-        elf.len()
-    );
+    assert!(sym.len() > elf.len() * 2, "symbols {} vs stripped {}", sym.len(), elf.len());
 }

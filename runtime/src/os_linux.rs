@@ -145,15 +145,7 @@ pub unsafe fn syscall5(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5
 /// # Safety
 /// As for [`syscall0`]: any pointer argument must be valid for what the kernel does with it.
 #[inline]
-pub unsafe fn syscall6(
-    nr: usize,
-    a1: usize,
-    a2: usize,
-    a3: usize,
-    a4: usize,
-    a5: usize,
-    a6: usize,
-) -> isize {
+pub unsafe fn syscall6(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize) -> isize {
     let ret: isize;
     // SAFETY: as in `syscall0`; the caller vouches for the arguments.
     unsafe {

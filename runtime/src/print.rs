@@ -40,12 +40,7 @@ pub struct Writer {
 
 impl Writer {
     pub const fn new(fd: i32) -> Self {
-        Writer {
-            fd,
-            len: 0,
-            failed: false,
-            buf: [0; BUF_SIZE],
-        }
+        Writer { fd, len: 0, failed: false, buf: [0; BUF_SIZE] }
     }
 
     /// Appends raw bytes, writing the buffer out whenever it fills.

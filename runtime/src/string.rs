@@ -44,17 +44,7 @@ mod tests {
 
     #[test]
     fn rejects_junk_and_overflow() {
-        for bad in [
-            &b""[..],
-            b"-",
-            b"+1",
-            b" 1",
-            b"1 ",
-            b"1_0",
-            b"0x10",
-            b"\xff",
-            b"9223372036854775808",
-        ] {
+        for bad in [&b""[..], b"-", b"+1", b" 1", b"1 ", b"1_0", b"0x10", b"\xff", b"9223372036854775808"] {
             assert_eq!(atoi(bad), None, "{:?}", bad);
         }
     }

@@ -9,11 +9,7 @@ fn main() {
     if std::env::var("TARGET").as_deref() != Ok("x86_64-unknown-none") {
         return;
     }
-    for arg in [
-        "--image-base=0x400000",
-        "-no-pie",
-        "--entry=_rt0_amd64_linux",
-    ] {
+    for arg in ["--image-base=0x400000", "-no-pie", "--entry=_rt0_amd64_linux"] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
 }

@@ -9,10 +9,7 @@ pub const BOOT_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Boots the kernel with `kernel_args` on its command line.
 pub fn boot(kernel_args: &[&str]) -> RunResult {
-    boot_with(RunOptions {
-        kernel_args: kernel_args.iter().map(|s| s.to_string()).collect(),
-        ..base()
-    })
+    boot_with(RunOptions { kernel_args: kernel_args.iter().map(|s| s.to_string()).collect(), ..base() })
 }
 
 /// Boots with explicit options.
@@ -22,20 +19,12 @@ pub fn boot_with(opts: RunOptions) -> RunResult {
 
 /// The options every test starts from.
 pub fn base() -> RunOptions {
-    RunOptions {
-        timeout: Some(BOOT_TIMEOUT),
-        ..Default::default()
-    }
+    RunOptions { timeout: Some(BOOT_TIMEOUT), ..Default::default() }
 }
 
 /// Fails with the log unless the run ended with `expected`.
 pub fn assert_outcome(r: &RunResult, expected: Outcome) {
-    assert!(
-        r.outcome == expected,
-        "expected {expected:?}, got {:?}\n--- serial log ---\n{}",
-        r.outcome,
-        r.log
-    );
+    assert!(r.outcome == expected, "expected {expected:?}, got {:?}\n--- serial log ---\n{}", r.outcome, r.log);
 }
 
 /// Fails with the log unless each needle occurs in a kernel log line, in this order (a line
@@ -45,10 +34,7 @@ pub fn assert_in_order<'a>(r: &'a RunResult, needles: &[&str]) -> Vec<&'a str> {
     let mut found = Vec::new();
     let mut from = 0;
     for needle in needles {
-        match lines[from..]
-            .iter()
-            .position(|(_, text)| text.contains(needle))
-        {
+        match lines[from..].iter().position(|(_, text)| text.contains(needle)) {
             Some(i) => {
                 found.push(lines[from + i].1);
                 from += i + 1;

@@ -23,10 +23,7 @@ fn normal_boot_runs_the_l0_steps_in_order_and_exits_0() {
     assert_outcome(&r, Outcome::Exited(0));
     assert_in_order(&r, L0_STEPS);
     // The bootloader's own serial log is the first half of L0 and comes before the kernel's.
-    let jump = r
-        .log
-        .find("Jumping to kernel entry point")
-        .expect("bootloader log missing");
+    let jump = r.log.find("Jumping to kernel entry point").expect("bootloader log missing");
     let first_kernel = r.log.lines().find(|l| parse_log_line(l).is_some()).unwrap();
     assert!(jump < r.log.find(first_kernel).unwrap(), "{}", r.log);
     // Every kernel line is tagged L0, and the timestamps never go backwards.
@@ -36,19 +33,10 @@ fn normal_boot_runs_the_l0_steps_in_order_and_exits_0() {
         .filter(|l| parse_log_line(l).is_some())
         .map(|l| {
             assert!(l.contains(" L0] "), "{l}");
-            l[1..]
-                .trim_start()
-                .split('s')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
+            l[1..].trim_start().split('s').next().unwrap().parse().unwrap()
         })
         .collect();
-    assert!(
-        stamps.windows(2).all(|w| w[0] <= w[1]),
-        "timestamps out of order: {stamps:?}"
-    );
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "timestamps out of order: {stamps:?}");
 }
 
 #[test]
@@ -56,59 +44,30 @@ fn kernel_is_loaded_at_the_base_the_gdb_command_uses() {
     let r = boot(&[]);
     assert_outcome(&r, Outcome::Exited(0));
     let handoff = assert_in_order(&r, &["handoff: physical memory"])[0];
-    assert!(
-        handoff.contains(&format!("virt {:#x}", boot::KERNEL_BASE)),
-        "{handoff}"
-    );
+    assert!(handoff.contains(&format!("virt {:#x}", boot::KERNEL_BASE)), "{handoff}");
     assert!(qemu::gdb_command().contains(&format!("-o {:#x}", boot::KERNEL_BASE)));
 }
 
 #[test]
 fn quiet_hides_bootloader_and_kernel_logs() {
-    let r = boot_with(RunOptions {
-        quiet: true,
-        ..base()
-    });
+    let r = boot_with(RunOptions { quiet: true, ..base() });
     assert_outcome(&r, Outcome::Exited(0));
     assert!(r.log.trim().is_empty(), "quiet boot printed:\n{}", r.log);
 }
 
 #[test]
 fn icount_timestamps_are_instruction_counts() {
-    let r = boot_with(RunOptions {
-        icount: true,
-        ..base()
-    });
+    let r = boot_with(RunOptions { icount: true, ..base() });
     assert_outcome(&r, Outcome::Exited(0));
-    let done = assert_in_order(
-        &r,
-        &["clock: TSC counts guest instructions", "kernel: init done"],
-    )[1];
-    let n: u64 = done
-        .split_whitespace()
-        .nth(3)
-        .and_then(|w| w.parse().ok())
-        .expect(done);
-    assert!(
-        done.ends_with("instructions from kernel entry") && n > 1000,
-        "{done}"
-    );
-    assert!(
-        r.log
-            .lines()
-            .filter(|l| parse_log_line(l).is_some())
-            .all(|l| l.contains("i L0]")),
-        "{}",
-        r.log
-    );
+    let done = assert_in_order(&r, &["clock: TSC counts guest instructions", "kernel: init done"])[1];
+    let n: u64 = done.split_whitespace().nth(3).and_then(|w| w.parse().ok()).expect(done);
+    assert!(done.ends_with("instructions from kernel entry") && n > 1000, "{done}");
+    assert!(r.log.lines().filter(|l| parse_log_line(l).is_some()).all(|l| l.contains("i L0]")), "{}", r.log);
 }
 
 #[test]
 fn uefi_boot_reaches_the_same_steps() {
-    let r = boot_with(RunOptions {
-        uefi: true,
-        ..base()
-    });
+    let r = boot_with(RunOptions { uefi: true, ..base() });
     assert_outcome(&r, Outcome::Exited(0));
     assert_in_order(&r, L0_STEPS);
     assert!(r.log.contains("UEFI bootloader"), "{}", r.log);

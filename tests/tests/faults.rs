@@ -44,10 +44,7 @@ fn non_canonical_address_is_a_general_protection_fault() {
     assert_outcome(&r, Outcome::KernelPanic);
     assert_in_order(
         &r,
-        &[
-            "EXCEPTION: general protection (#GP, vector 13) error=0x0",
-            "kernel panic: unhandled CPU exception",
-        ],
+        &["EXCEPTION: general protection (#GP, vector 13) error=0x0", "kernel panic: unhandled CPU exception"],
     );
     assert_absent(&r, "instead of faulting");
 }
@@ -58,11 +55,7 @@ fn kernel_stack_overflow_lands_on_the_double_fault_ist_stack() {
     assert_outcome(&r, Outcome::KernelPanic);
     assert_in_order(
         &r,
-        &[
-            "EXCEPTION: double fault (#DF, vector 8)",
-            "handler stack: IST1 (double-fault stack)",
-            "kernel panic",
-        ],
+        &["EXCEPTION: double fault (#DF, vector 8)", "handler stack: IST1 (double-fault stack)", "kernel panic"],
     );
 }
 
@@ -70,13 +63,7 @@ fn kernel_stack_overflow_lands_on_the_double_fault_ist_stack() {
 fn rust_panic_reports_location_and_message() {
     let r = boot(&["test=panic"]);
     assert_outcome(&r, Outcome::KernelPanic);
-    assert_in_order(
-        &r,
-        &[
-            "PANIC at kernel/src/selftest.rs:",
-            "kernel panic: rust panic in the kernel",
-        ],
-    );
+    assert_in_order(&r, &["PANIC at kernel/src/selftest.rs:", "kernel panic: rust panic in the kernel"]);
     assert_in_order(&r, &["selftest panic: index 3 of an empty vector"]);
     assert_eq!(r.outcome.exit_code(), qemu::EXIT_KERNEL_PANIC);
 }
@@ -106,10 +93,6 @@ fn unknown_selftest_is_a_clear_error() {
     assert_outcome(&r, Outcome::KernelPanic);
     assert_in_order(
         &r,
-        &[
-            "selftest: unknown test 'nonsense'; known tests:",
-            "breakpoint",
-            "kernel panic: bad kernel command line",
-        ],
+        &["selftest: unknown test 'nonsense'; known tests:", "breakpoint", "kernel panic: bad kernel command line"],
     );
 }

@@ -17,13 +17,7 @@ fn heap_survives_many_sizes_and_free_orders_with_contents_intact() {
     );
     // Megabytes were live at the peak of each round, and all of it came back: "used before N after N".
     for l in &lines[..3] {
-        let peak: u64 = l
-            .split(", ")
-            .nth(1)
-            .and_then(|s| s.split(' ').next())
-            .unwrap()
-            .parse()
-            .unwrap();
+        let peak: u64 = l.split(", ").nth(1).and_then(|s| s.split(' ').next()).unwrap().parse().unwrap();
         assert!(peak > 2 << 20, "{l}");
     }
     let words: Vec<&str> = lines[3].split_whitespace().collect();
@@ -34,25 +28,10 @@ fn heap_survives_many_sizes_and_free_orders_with_contents_intact() {
 fn one_frame_mapped_twice_reads_back_through_every_mapping() {
     let r = boot(&["test=paging"]);
     assert_outcome(&r, Outcome::Exited(0));
-    let lines = assert_in_order(
-        &r,
-        &[
-            "selftest paging: wrote",
-            "selftest paging: wrote",
-            "translate -> Some(",
-        ],
-    );
+    let lines = assert_in_order(&r, &["selftest paging: wrote", "selftest paging: wrote", "translate -> Some("]);
     for l in &lines[..2] {
         let pattern = l.split_whitespace().nth(3).unwrap();
-        assert_eq!(
-            l.matches(pattern).count(),
-            3,
-            "write and two reads must agree: {l}"
-        );
+        assert_eq!(l.matches(pattern).count(), 3, "write and two reads must agree: {l}");
     }
-    assert!(
-        lines[2].contains("frame reused after free: true"),
-        "{}",
-        lines[2]
-    );
+    assert!(lines[2].contains("frame reused after free: true"), "{}", lines[2]);
 }

@@ -103,11 +103,7 @@ impl AddressSpace {
                 new[i] = cur[i].clone();
             }
         }
-        Some(Self {
-            pml4,
-            vmas: BTreeMap::new(),
-            phys_offset,
-        })
+        Some(Self { pml4, vmas: BTreeMap::new(), phys_offset })
     }
 
     /// Loads this address space into CR3.
@@ -126,13 +122,7 @@ impl AddressSpace {
     fn zeroed_frame(&self) -> Option<PhysFrame> {
         let f = frame::alloc()?;
         // SAFETY: the frame was just allocated; it is written through the direct map.
-        unsafe {
-            core::ptr::write_bytes(
-                (self.phys_offset + f.start_address().as_u64()) as *mut u8,
-                0,
-                PAGE as usize,
-            )
-        };
+        unsafe { core::ptr::write_bytes((self.phys_offset + f.start_address().as_u64()) as *mut u8, 0, PAGE as usize) };
         Some(f)
     }
 
@@ -146,10 +136,7 @@ impl AddressSpace {
                     return None;
                 }
                 let f = self.zeroed_frame()?;
-                e.set_addr(
-                    f.start_address(),
-                    F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE,
-                );
+                e.set_addr(f.start_address(), F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE);
             }
             table = self.table(e.addr());
         }
@@ -157,12 +144,7 @@ impl AddressSpace {
     }
 
     /// Calls `f` for every present leaf entry in `[start, end)`, skipping empty subtrees.
-    fn for_each_present(
-        &mut self,
-        start: u64,
-        end: u64,
-        f: &mut dyn FnMut(u64, &mut PageTableEntry),
-    ) {
+    fn for_each_present(&mut self, start: u64, end: u64, f: &mut dyn FnMut(u64, &mut PageTableEntry)) {
         fn walk(
             s: &AddressSpace,
             t: &mut PageTable,
@@ -197,19 +179,12 @@ impl AddressSpace {
 
     /// The VMA containing `addr`.
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas
-            .range(..=addr)
-            .next_back()
-            .map(|(_, v)| v)
-            .filter(|v| addr < v.end)
+        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
     }
 
     /// Whether no VMA overlaps `[start, end)`.
     pub fn is_free(&self, start: u64, end: u64) -> bool {
-        self.vmas
-            .range(..end)
-            .next_back()
-            .is_none_or(|(_, v)| v.end <= start)
+        self.vmas.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
     }
 
     /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
@@ -229,18 +204,8 @@ impl AddressSpace {
 
     /// Adds a VMA over a free, page-aligned range (callers unmap first for MAP_FIXED).
     pub fn map(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
-        debug_assert!(
-            self.is_free(start, end) && start % PAGE == 0 && end % PAGE == 0 && start < end
-        );
-        self.vmas.insert(
-            start,
-            Vma {
-                start,
-                end,
-                prot,
-                name,
-            },
-        );
+        debug_assert!(self.is_free(start, end) && start % PAGE == 0 && end % PAGE == 0 && start < end);
+        self.vmas.insert(start, Vma { start, end, prot, name });
     }
 
     /// Splits VMAs so that `at` is a boundary.
@@ -338,9 +303,7 @@ impl AddressSpace {
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
         }
-        let present = self
-            .pte(page_down(addr), false)
-            .is_some_and(|e| e.flags().contains(F::PRESENT));
+        let present = self.pte(page_down(addr), false).is_some_and(|e| e.flags().contains(F::PRESENT));
         if !present {
             self.fault(addr, access)?;
         }
@@ -350,10 +313,7 @@ impl AddressSpace {
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).
     pub fn check(&self, addr: u64, len: u64, access: Access) -> Result<(), Fault> {
-        let end = addr
-            .checked_add(len)
-            .filter(|&e| e <= USER_END)
-            .ok_or(Fault::NotMapped)?;
+        let end = addr.checked_add(len).filter(|&e| e <= USER_END).ok_or(Fault::NotMapped)?;
         let mut at = addr;
         while at < end {
             let v = self.find(at).ok_or(Fault::NotMapped)?;

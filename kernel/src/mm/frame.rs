@@ -37,9 +37,7 @@ static FRAMES: Mutex<Frames> = Mutex::new(Frames {
 /// Removes `size` bytes (page-aligned) from the top of the first range that can spare them and
 /// returns their physical start.
 pub fn carve(ranges: &mut [(u64, u64)], size: u64) -> Option<u64> {
-    let r = ranges
-        .iter_mut()
-        .find(|(s, e)| e.saturating_sub((*s).max(LOW_MEMORY_END)) >= size)?;
+    let r = ranges.iter_mut().find(|(s, e)| e.saturating_sub((*s).max(LOW_MEMORY_END)) >= size)?;
     r.1 -= size;
     Some(r.1)
 }

@@ -30,19 +30,12 @@ pub fn usage() -> (usize, usize) {
 // serialises every access.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0
-            .lock()
-            .allocate_first_fit(layout)
-            .map_or(ptr::null_mut(), NonNull::as_ptr)
+        self.0.lock().allocate_first_fit(layout).map_or(ptr::null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: GlobalAlloc's contract: `ptr` came from `alloc` with this `layout`, and it is
         // not null because alloc never returns null for a block it handed out.
-        unsafe {
-            self.0
-                .lock()
-                .deallocate(NonNull::new_unchecked(ptr), layout)
-        }
+        unsafe { self.0.lock().deallocate(NonNull::new_unchecked(ptr), layout) }
     }
 }

@@ -26,13 +26,7 @@ pub fn init(h: &Handoff) {
         h.phys_offset + heap_phys
     );
     let free = frame::init(&usable[..h.usable_count], h.phys_offset);
-    log::info!(
-        "frames: {free} free 4 KiB frames ({} MiB)",
-        (free * 4096) >> 20
-    );
+    log::info!("frames: {free} free 4 KiB frames ({} MiB)", (free * 4096) >> 20);
     paging::init(h.phys_offset);
-    log::info!(
-        "paging: kernel PML4 at phys {:#x}, mapper over the direct map",
-        paging::pml4_phys()
-    );
+    log::info!("paging: kernel PML4 at phys {:#x}, mapper over the direct map", paging::pml4_phys());
 }

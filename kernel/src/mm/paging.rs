@@ -38,18 +38,9 @@ pub fn pml4_phys() -> u64 {
 /// # Safety
 /// The caller owns `frame` and the virtual page; mapping it must not alias memory that Rust
 /// code holds references to in a way that breaks those references' guarantees.
-pub unsafe fn map(
-    page: Page<Size4KiB>,
-    frame: PhysFrame,
-    flags: PageTableFlags,
-) -> Result<(), MapToError<Size4KiB>> {
+pub unsafe fn map(page: Page<Size4KiB>, frame: PhysFrame, flags: PageTableFlags) -> Result<(), MapToError<Size4KiB>> {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        table()
-            .lock()
-            .map_to(page, frame, flags, &mut frame::Allocator)
-    }
-    .map(|flush| flush.flush())
+    unsafe { table().lock().map_to(page, frame, flags, &mut frame::Allocator) }.map(|flush| flush.flush())
 }
 
 /// Unmaps one page, flushes it from the TLB and returns the frame it mapped.

@@ -16,10 +16,7 @@ pub struct Args {
 /// Reads the args file; without one the program gets `argv = ["program"]` and no environment.
 pub fn load() -> Result<Args, &'static str> {
     let Some(len) = fw_cfg::read_file(FILE, &mut []) else {
-        return Ok(Args {
-            argv: vec![b"program".to_vec()],
-            envp: Vec::new(),
-        });
+        return Ok(Args { argv: vec![b"program".to_vec()], envp: Vec::new() });
     };
     let mut buf = vec![0u8; len];
     fw_cfg::read_file(FILE, &mut buf);
@@ -34,14 +31,7 @@ fn parse(buf: &[u8]) -> Result<Args, &'static str> {
     let envc = u32::from_le_bytes(buf[4..8].try_into().unwrap()) as usize;
     let mut strings = buf[8..].split(|&b| b == 0);
     let mut take = |n: usize| -> Result<Vec<Vec<u8>>, &'static str> {
-        (0..n)
-            .map(|_| {
-                strings
-                    .next()
-                    .map(<[u8]>::to_vec)
-                    .ok_or("args file ends early")
-            })
-            .collect()
+        (0..n).map(|_| strings.next().map(<[u8]>::to_vec).ok_or("args file ends early")).collect()
     };
     let argv = take(argc)?;
     let envp = take(envc)?;

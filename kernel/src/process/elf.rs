@@ -5,9 +5,7 @@
 //! no PT_INTERP. Every PT_LOAD must lie in the user half without overflow, have filesz ≤ memsz
 //! and its file bytes inside the file, be congruent to its alignment, and not be writable and
 //! executable at once; segments may not share a page. Anything else is refused with a reason.
-use crate::mm::aspace::{
-    AddressSpace, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_down, page_up,
-};
+use crate::mm::aspace::{AddressSpace, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_down, page_up};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -45,8 +43,7 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
     if data.len() < 4 || &data[..4] != b"\x7fELF" {
         return Err(format!("not an ELF file (bad magic, {} bytes)", data.len()));
     }
-    let file = ElfBytes::<LittleEndian>::minimal_parse(data)
-        .map_err(|e| format!("malformed or truncated ELF: {e}"))?;
+    let file = ElfBytes::<LittleEndian>::minimal_parse(data).map_err(|e| format!("malformed or truncated ELF: {e}"))?;
     let h = &file.ehdr;
     if h.class != Class::ELF64 {
         return Err("not a 64-bit ELF (ELFCLASS32)".into());
@@ -55,20 +52,11 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
         return Err("not little-endian".into());
     }
     if h.e_machine != EM_X86_64 {
-        return Err(format!(
-            "wrong machine: e_machine={} (x86-64 is {EM_X86_64})",
-            h.e_machine
-        ));
+        return Err(format!("wrong machine: e_machine={} (x86-64 is {EM_X86_64})", h.e_machine));
     }
-    let phdrs: Vec<_> = file
-        .segments()
-        .ok_or("no program headers")?
-        .iter()
-        .collect();
+    let phdrs: Vec<_> = file.segments().ok_or("no program headers")?.iter().collect();
     if let Some(i) = phdrs.iter().position(|p| p.p_type == PT_INTERP) {
-        return Err(format!(
-            "dynamically linked (PT_INTERP in program header {i}); rt0 runs static executables"
-        ));
+        return Err(format!("dynamically linked (PT_INTERP in program header {i}); rt0 runs static executables"));
     }
     match h.e_type {
         ET_EXEC => {}
@@ -78,34 +66,18 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
         t => return Err(format!("not an executable (e_type={t})")),
     }
     let mut segments: Vec<Segment> = Vec::new();
-    for (i, p) in phdrs
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.p_type == PT_LOAD)
-    {
+    for (i, p) in phdrs.iter().enumerate().filter(|(_, p)| p.p_type == PT_LOAD) {
         let end = p.p_vaddr.checked_add(p.p_memsz).filter(|&e| e <= USER_END);
         let Some(end) = end else {
-            return Err(format!(
-                "segment {i} ({:#x} + {:#x}) lies outside the user half",
-                p.p_vaddr, p.p_memsz
-            ));
+            return Err(format!("segment {i} ({:#x} + {:#x}) lies outside the user half", p.p_vaddr, p.p_memsz));
         };
         if p.p_vaddr < MMAP_MIN_ADDR {
-            return Err(format!(
-                "segment {i} at {:#x} is below mmap_min_addr ({MMAP_MIN_ADDR:#x})",
-                p.p_vaddr
-            ));
+            return Err(format!("segment {i} at {:#x} is below mmap_min_addr ({MMAP_MIN_ADDR:#x})", p.p_vaddr));
         }
         if p.p_filesz > p.p_memsz {
-            return Err(format!(
-                "segment {i}: filesz {:#x} > memsz {:#x}",
-                p.p_filesz, p.p_memsz
-            ));
+            return Err(format!("segment {i}: filesz {:#x} > memsz {:#x}", p.p_filesz, p.p_memsz));
         }
-        if p.p_offset
-            .checked_add(p.p_filesz)
-            .is_none_or(|e| e > data.len() as u64)
-        {
+        if p.p_offset.checked_add(p.p_filesz).is_none_or(|e| e > data.len() as u64) {
             return Err(format!(
                 "truncated: segment {i} needs file bytes {:#x}..{:#x}, file has {:#x}",
                 p.p_offset,
@@ -113,28 +85,20 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
                 data.len()
             ));
         }
-        if p.p_align > 1
-            && (!p.p_align.is_power_of_two() || p.p_vaddr % p.p_align != p.p_offset % p.p_align)
-        {
+        if p.p_align > 1 && (!p.p_align.is_power_of_two() || p.p_vaddr % p.p_align != p.p_offset % p.p_align) {
             return Err(format!(
                 "segment {i}: vaddr {:#x} and offset {:#x} disagree modulo align {:#x}",
                 p.p_vaddr, p.p_offset, p.p_align
             ));
         }
         if p.p_flags & PF_W != 0 && p.p_flags & PF_X != 0 {
-            return Err(format!(
-                "segment {i} at {:#x} is writable and executable (W^X)",
-                p.p_vaddr
-            ));
+            return Err(format!("segment {i} at {:#x} is writable and executable (W^X)", p.p_vaddr));
         }
         let (start, stop) = (page_down(p.p_vaddr), page_up(end).unwrap_or(USER_END));
-        if let Some(j) = segments
-            .iter()
-            .position(|s| start < page_up(s.vaddr + s.memsz).unwrap() && page_down(s.vaddr) < stop)
+        if let Some(j) =
+            segments.iter().position(|s| start < page_up(s.vaddr + s.memsz).unwrap() && page_down(s.vaddr) < stop)
         {
-            return Err(format!(
-                "segment {i} overlaps an earlier segment ({j}) within a page"
-            ));
+            return Err(format!("segment {i} overlaps an earlier segment ({j}) within a page"));
         }
         let mut prot = 0;
         for (pf, pr) in [(PF_R, PROT_READ), (PF_W, PROT_WRITE), (PF_X, PROT_EXEC)] {
@@ -142,25 +106,13 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
                 prot |= pr;
             }
         }
-        segments.push(Segment {
-            vaddr: p.p_vaddr,
-            memsz: p.p_memsz,
-            offset: p.p_offset,
-            filesz: p.p_filesz,
-            prot,
-        });
+        segments.push(Segment { vaddr: p.p_vaddr, memsz: p.p_memsz, offset: p.p_offset, filesz: p.p_filesz, prot });
     }
     if segments.is_empty() {
         return Err("no loadable (PT_LOAD) segments".into());
     }
-    if !segments
-        .iter()
-        .any(|s| s.prot & PROT_EXEC != 0 && (s.vaddr..s.vaddr + s.memsz).contains(&h.e_entry))
-    {
-        return Err(format!(
-            "entry point {:#x} is not inside an executable segment",
-            h.e_entry
-        ));
+    if !segments.iter().any(|s| s.prot & PROT_EXEC != 0 && (s.vaddr..s.vaddr + s.memsz).contains(&h.e_entry)) {
+        return Err(format!("entry point {:#x} is not inside an executable segment", h.e_entry));
     }
     // AT_PHDR: PT_PHDR if present, else the loaded copy of the headers (as Linux computes it).
     let phdr = match phdrs.iter().find(|p| p.p_type == PT_PHDR) {
@@ -170,19 +122,8 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
             .find(|s| (s.offset..s.offset + s.filesz).contains(&h.e_phoff))
             .map_or(0, |s| s.vaddr + (h.e_phoff - s.offset)),
     };
-    let end = segments
-        .iter()
-        .map(|s| page_up(s.vaddr + s.memsz).unwrap())
-        .max()
-        .unwrap();
-    Ok(Image {
-        entry: h.e_entry,
-        segments,
-        phdr,
-        phnum: h.e_phnum as u64,
-        phent: h.e_phentsize as u64,
-        end,
-    })
+    let end = segments.iter().map(|s| page_up(s.vaddr + s.memsz).unwrap()).max().unwrap();
+    Ok(Image { entry: h.e_entry, segments, phdr, phnum: h.e_phnum as u64, phent: h.e_phentsize as u64, end })
 }
 
 /// Maps every segment into `aspace` and copies its file bytes; the rest (bss) is demand-zero.
@@ -191,9 +132,7 @@ pub fn load(image: &Image, data: &[u8], aspace: &mut AddressSpace) -> Result<(),
         let (start, end) = (page_down(s.vaddr), page_up(s.vaddr + s.memsz).unwrap());
         aspace.map(start, end, s.prot, "elf");
         let bytes = &data[s.offset as usize..(s.offset + s.filesz) as usize];
-        aspace
-            .load(s.vaddr, bytes)
-            .map_err(|e| format!("out of memory loading segment at {:#x}: {e:?}", s.vaddr))?;
+        aspace.load(s.vaddr, bytes).map_err(|e| format!("out of memory loading segment at {:#x}: {e:?}", s.vaddr))?;
     }
     debug_assert!(image.end % PAGE == 0);
     Ok(())

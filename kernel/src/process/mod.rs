@@ -62,30 +62,13 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
     let start = tsc::read();
     let image = elf::check(elf_bytes).unwrap_or_else(|why| crate::exit::bad_program(&why));
     let args = args::load().unwrap_or_else(|why| crate::exit::bad_program(why));
-    let total: usize = args
-        .argv
-        .iter()
-        .chain(&args.envp)
-        .map(|s| s.len() + 1 + 8)
-        .sum();
-    if args
-        .argv
-        .iter()
-        .chain(&args.envp)
-        .any(|s| s.len() + 1 > MAX_ARG_STRLEN)
-        || total > MAX_ARG_TOTAL
-    {
+    let total: usize = args.argv.iter().chain(&args.envp).map(|s| s.len() + 1 + 8).sum();
+    if args.argv.iter().chain(&args.envp).any(|s| s.len() + 1 > MAX_ARG_STRLEN) || total > MAX_ARG_TOTAL {
         crate::exit::bad_program("argument list too long (E2BIG)");
     }
-    let mut aspace =
-        AddressSpace::new(phys_offset).unwrap_or_else(|| crate::exit::bad_program("out of memory"));
+    let mut aspace = AddressSpace::new(phys_offset).unwrap_or_else(|| crate::exit::bad_program("out of memory"));
     elf::load(&image, elf_bytes, &mut aspace).unwrap_or_else(|why| crate::exit::bad_program(&why));
-    aspace.map(
-        STACK_TOP - STACK_SIZE,
-        STACK_TOP,
-        PROT_READ | PROT_WRITE,
-        "stack",
-    );
+    aspace.map(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
 
     let (random, source) = random_bytes(features);
     // SAFETY: cpuid leaf 1 is always available; no side effects.
@@ -110,17 +93,9 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
     ];
     let st = stack::build(
         STACK_TOP,
-        &stack::Entry {
-            argv: &args.argv,
-            envp: &args.envp,
-            execfn: &args.argv[0],
-            random,
-            auxv: &auxv,
-        },
+        &stack::Entry { argv: &args.argv, envp: &args.envp, execfn: &args.argv[0], random, auxv: &auxv },
     );
-    aspace
-        .copy_out(st.sp, &st.bytes)
-        .unwrap_or_else(|e| crate::exit::bad_program(&format!("initial stack: {e:?}")));
+    aspace.copy_out(st.sp, &st.bytes).unwrap_or_else(|e| crate::exit::bad_program(&format!("initial stack: {e:?}")));
     aspace.activate();
     log::info!(
         "exec: {} segments, entry {:#x}, brk {:#x}, AT_RANDOM from {source}",
@@ -162,10 +137,7 @@ fn random_bytes(f: &cpu::Features) -> ([u8; 16], &'static str) {
         let (v, s) = cpu::hardware_random(f).unwrap_or_else(|| {
             // No RDRAND/RDSEED: mix the TSC (weak; said so in the log).
             let t = tsc::read();
-            (
-                t.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (t >> 29),
-                "tsc (no rdrand/rdseed)",
-            )
+            (t.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (t >> 29), "tsc (no rdrand/rdseed)")
         });
         half.copy_from_slice(&v.to_le_bytes());
         source = s;
@@ -187,16 +159,8 @@ pub fn user_exception(frame: &mut TrapFrame) {
         let result = with(|p| p.aspace.fault(addr, access));
         match result {
             Ok(()) => return,
-            Err(crate::mm::aspace::Fault::NotMapped) => Fault {
-                signo: SIGSEGV,
-                code: SEGV_MAPERR,
-                addr,
-            },
-            Err(crate::mm::aspace::Fault::NotAllowed) => Fault {
-                signo: SIGSEGV,
-                code: SEGV_ACCERR,
-                addr,
-            },
+            Err(crate::mm::aspace::Fault::NotMapped) => Fault { signo: SIGSEGV, code: SEGV_MAPERR, addr },
+            Err(crate::mm::aspace::Fault::NotAllowed) => Fault { signo: SIGSEGV, code: SEGV_ACCERR, addr },
             Err(crate::mm::aspace::Fault::OutOfMemory) => {
                 log::error!("out of memory on a page fault at {addr:#x}; killing the process");
                 exit_group(128 + 9)
@@ -212,21 +176,13 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// a report line and exit status 128 + signo.
 fn deliver(frame: &mut TrapFrame, f: Fault) -> ! {
     crate::logger::enter_fault();
-    log::error!(
-        "{} addr={:#x} pc={:#x}",
-        signal::describe(f.signo),
-        f.addr,
-        frame.rip
-    );
+    log::error!("{} addr={:#x} pc={:#x}", signal::describe(f.signo), f.addr, frame.rip);
     exit_group(128 + f.signo as i32)
 }
 
 /// Ends the process (every thread) with `code`, logging its run time.
 pub fn exit_group(code: i32) -> ! {
-    let ran = PROCESS
-        .lock()
-        .as_ref()
-        .map_or(0, |p| tsc::read() - p.start_tsc);
+    let ran = PROCESS.lock().as_ref().map_or(0, |p| tsc::read() - p.start_tsc);
     log::info!("exit_group({code}) after {} in the process", Span(ran));
     crate::exit::exit(code)
 }

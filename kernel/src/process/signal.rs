@@ -45,19 +45,9 @@ pub struct Signals {
 impl Signals {
     pub const fn new() -> Self {
         Self {
-            actions: [SigAction {
-                handler: 0,
-                flags: 0,
-                restorer: 0,
-                mask: 0,
-            }; NSIG],
+            actions: [SigAction { handler: 0, flags: 0, restorer: 0, mask: 0 }; NSIG],
             mask: 0,
-            altstack: AltStack {
-                sp: 0,
-                flags: SS_DISABLE,
-                _pad: 0,
-                size: 0,
-            },
+            altstack: AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 },
         }
     }
 }

@@ -64,33 +64,12 @@ pub fn build(top: u64, e: &Entry) -> Stack {
         p
     };
     let execfn_at = place(e.execfn);
-    let env_at: Vec<u64> = e
-        .envp
-        .iter()
-        .rev()
-        .map(|s| place(s))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let arg_at: Vec<u64> = e
-        .argv
-        .iter()
-        .rev()
-        .map(|s| place(s))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let env_at: Vec<u64> = e.envp.iter().rev().map(|s| place(s)).collect::<Vec<_>>().into_iter().rev().collect();
+    let arg_at: Vec<u64> = e.argv.iter().rev().map(|s| place(s)).collect::<Vec<_>>().into_iter().rev().collect();
     let platform_at = p - PLATFORM.len() as u64;
     let random_at = (platform_at - 16) & !15;
     let mut auxv: Vec<(u64, u64)> = e.auxv.to_vec();
-    auxv.extend([
-        (AT_RANDOM, random_at),
-        (AT_EXECFN, execfn_at),
-        (AT_PLATFORM, platform_at),
-        (AT_NULL, 0),
-    ]);
+    auxv.extend([(AT_RANDOM, random_at), (AT_EXECFN, execfn_at), (AT_PLATFORM, platform_at), (AT_NULL, 0)]);
     let words = 1 + e.argv.len() + 1 + e.envp.len() + 1 + 2 * auxv.len();
     let sp = (random_at - 8 * words as u64) & !15;
 
@@ -119,9 +98,5 @@ pub fn build(top: u64, e: &Entry) -> Stack {
         word(k);
         word(v);
     }
-    Stack {
-        sp,
-        bytes,
-        auxv_count: auxv.len(),
-    }
+    Stack { sp, bytes, auxv_count: auxv.len() }
 }

@@ -28,11 +28,7 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
     if addr % PAGE != 0 || len == 0 {
         return Err(EINVAL);
     }
-    let end = addr
-        .checked_add(len)
-        .and_then(page_up)
-        .filter(|&e| e <= USER_END)
-        .ok_or(EINVAL)?;
+    let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= USER_END).ok_or(EINVAL)?;
     Ok((addr, end))
 }
 
@@ -59,14 +55,11 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             start
         } else {
             let hint = addr & !(PAGE - 1);
-            let fits =
-                hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
+            let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
             if fits && a.is_free(hint, hint + len) {
                 hint
             } else {
-                a.find_free(MMAP_BASE, len)
-                    .or_else(|| a.find_free(MMAP_MIN_ADDR, len))
-                    .ok_or(ENOMEM)?
+                a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)?
             }
         };
         a.map(start, start + len, prot, "anon");
@@ -97,9 +90,7 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
     let (start, end) = user_range(addr, len)?;
     match advice {
         MADV_DONTNEED | MADV_FREE => process::with(|p| {
-            p.aspace
-                .check(start, end - start, crate::mm::aspace::Access::Read)
-                .map_err(|_| ENOMEM)?;
+            p.aspace.check(start, end - start, crate::mm::aspace::Access::Read).map_err(|_| ENOMEM)?;
             p.aspace.discard(start, end);
             Ok(0)
         }),
@@ -121,8 +112,7 @@ pub fn brk(addr: u64) -> SysResult {
             if !p.aspace.is_free(old_end, new_end) {
                 return Ok(p.brk);
             }
-            p.aspace
-                .map(old_end, new_end, PROT_READ | PROT_WRITE, "brk");
+            p.aspace.map(old_end, new_end, PROT_READ | PROT_WRITE, "brk");
         } else if new_end < old_end {
             p.aspace.unmap(new_end, old_end);
         }

@@ -33,9 +33,7 @@ pub fn efault(_: Fault) -> i64 {
 
 /// Called by the entry stub with the user's registers; the result goes back in rax.
 pub extern "C" fn dispatch(frame: &mut TrapFrame) {
-    let a = [
-        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
-    ];
+    let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
     let nr = frame.rax;
     let result = match nr {
         0 => io::read(a[0], a[1], a[2]),
@@ -50,7 +48,7 @@ pub extern "C" fn dispatch(frame: &mut TrapFrame) {
         24 => Ok(0), // sched_yield: one thread, nothing to yield to
         28 => memory::madvise(a[0], a[1], a[2]),
         35 => time::nanosleep(a[0], a[1]),
-        39 => Ok(crate::process::PID as u64), // getpid
+        39 => Ok(crate::process::PID as u64),                // getpid
         60 | 231 => crate::process::exit_group(a[0] as i32), // exit (last thread), exit_group
         63 => process::uname(a[0]),
         131 => signal::sigaltstack(a[0], a[1]),

@@ -18,14 +18,7 @@ fn put_u64(addr: u64, v: u64) -> Result<(), i64> {
 
 pub fn uname(buf: u64) -> SysResult {
     let mut u = [0u8; 6 * 65];
-    let fields: [&[u8]; 6] = [
-        b"Linux",
-        b"rt0",
-        b"6.1.0-rt0",
-        b"#1 rt0",
-        b"x86_64",
-        b"(none)",
-    ];
+    let fields: [&[u8]; 6] = [b"Linux", b"rt0", b"6.1.0-rt0", b"#1 rt0", b"x86_64", b"(none)"];
     for (i, f) in fields.iter().enumerate() {
         u[i * 65..i * 65 + f.len()].copy_from_slice(f);
     }
@@ -91,10 +84,8 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
     if new != 0 {
         let mut raw = [0u8; 16];
         process::with(|p| p.aspace.copy_in(new, &mut raw)).map_err(efault)?;
-        let (ncur, nmax) = (
-            u64::from_le_bytes(raw[..8].try_into().unwrap()),
-            u64::from_le_bytes(raw[8..].try_into().unwrap()),
-        );
+        let (ncur, nmax) =
+            (u64::from_le_bytes(raw[..8].try_into().unwrap()), u64::from_le_bytes(raw[8..].try_into().unwrap()));
         if ncur > nmax {
             return Err(EINVAL);
         }
@@ -126,16 +117,10 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
     let features = cpu::features();
     let mut done = 0;
     while done < len {
-        let v = cpu::hardware_random(&features).map_or_else(
-            || tsc::read().wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            |(v, _)| v,
-        );
+        let v =
+            cpu::hardware_random(&features).map_or_else(|| tsc::read().wrapping_mul(0x9e37_79b9_7f4a_7c15), |(v, _)| v);
         let n = (len - done).min(8);
-        process::with(|p| {
-            p.aspace
-                .copy_out(buf + done, &v.to_le_bytes()[..n as usize])
-        })
-        .map_err(|_| EFAULT)?;
+        process::with(|p| p.aspace.copy_out(buf + done, &v.to_le_bytes()[..n as usize])).map_err(|_| EFAULT)?;
         done += n;
     }
     Ok(len)

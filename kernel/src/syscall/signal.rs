@@ -23,18 +23,12 @@ fn as_bytes<T: Copy>(v: &T) -> &[u8] {
 fn from_bytes<T: Copy + Default>(b: &[u8]) -> T {
     let mut v = T::default();
     // SAFETY: as above; every bit pattern is valid for these integer structs.
-    unsafe {
-        core::ptr::copy_nonoverlapping(b.as_ptr(), &mut v as *mut T as *mut u8, size_of::<T>())
-    };
+    unsafe { core::ptr::copy_nonoverlapping(b.as_ptr(), &mut v as *mut T as *mut u8, size_of::<T>()) };
     v
 }
 
 pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
-    if sigsetsize != 8
-        || sig == 0
-        || sig > NSIG as u64
-        || (act != 0 && (sig == SIGKILL || sig == SIGSTOP))
-    {
+    if sigsetsize != 8 || sig == 0 || sig > NSIG as u64 || (act != 0 && (sig == SIGKILL || sig == SIGSTOP)) {
         return Err(EINVAL);
     }
     process::with(|p| {
@@ -76,9 +70,7 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
             } & !UNBLOCKABLE;
         }
         if oset != 0 {
-            p.aspace
-                .copy_out(oset, &old.to_le_bytes())
-                .map_err(efault)?;
+            p.aspace.copy_out(oset, &old.to_le_bytes()).map_err(efault)?;
         }
         Ok(0)
     })
@@ -95,12 +87,7 @@ pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
                 return Err(EINVAL);
             }
             if new.flags & SS_DISABLE != 0 {
-                p.signals.altstack = AltStack {
-                    sp: 0,
-                    flags: SS_DISABLE,
-                    _pad: 0,
-                    size: 0,
-                };
+                p.signals.altstack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 };
             } else if new.size < MINSIGSTKSZ {
                 return Err(ENOMEM);
             } else {

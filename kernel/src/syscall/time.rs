@@ -33,9 +33,7 @@ pub fn monotonic_ns() -> u64 {
 
 fn now(clock: u64) -> Result<u64, i64> {
     match clock {
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
-            Ok(monotonic_ns())
-        }
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(monotonic_ns()),
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => {
             let (secs, at) = *REALTIME_BASE.call_once(|| (rtc::unix_time(), monotonic_ns()));
             Ok(secs * NS + (monotonic_ns() - at))
@@ -44,11 +42,7 @@ fn now(clock: u64) -> Result<u64, i64> {
             let start = process::with(|p| p.start_tsc);
             let hz = tsc::ticks_per_sec();
             let ticks = tsc::read() - start;
-            Ok(if hz == 0 {
-                ticks
-            } else {
-                (ticks as u128 * NS as u128 / hz as u128) as u64
-            })
+            Ok(if hz == 0 { ticks } else { (ticks as u128 * NS as u128 / hz as u128) as u64 })
         }
         _ => Err(EINVAL),
     }
@@ -96,11 +90,7 @@ pub fn clock_nanosleep(clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult
         return Err(EINVAL);
     }
     let t = read_timespec(req)?;
-    let deadline = if flags & TIMER_ABSTIME != 0 {
-        t
-    } else {
-        now(clock)?.saturating_add(t)
-    };
+    let deadline = if flags & TIMER_ABSTIME != 0 { t } else { now(clock)?.saturating_add(t) };
     sleep_until(clock, deadline)?;
     Ok(0)
 }

@@ -20,15 +20,9 @@ fn main() {
         ("QEMU start → reset vector", 0xffff_fff0),
         ("SeaBIOS (POST, boot-device search)", 0x7c00),
         ("bootloader stage 1 (boot sector)", 0x7e00),
-        (
-            "bootloader stage 2 (real mode: FAT, loads stage 3/4 + kernel, VESA)",
-            0x10_0000,
-        ),
+        ("bootloader stage 2 (real mode: FAT, loads stage 3/4 + kernel, VESA)", 0x10_0000),
         ("bootloader stage 3 (protected mode → long mode)", 0x13_0000),
-        (
-            "bootloader stage 4 (ELF load, page tables, boot info)",
-            kernel_entry(),
-        ),
+        ("bootloader stage 4 (ELF load, page tables, boot info)", kernel_entry()),
     ];
 
     let (phases, init, total) = probe(&plugin, &work, &marks, true);
@@ -37,10 +31,7 @@ fn main() {
     for i in 1..marks.len() {
         println!("| {} | {} |", marks[i].0, phases[i].0 - phases[i - 1].0);
     }
-    println!(
-        "| kernel (entry → exit) | {} |",
-        total - phases[marks.len() - 1].0
-    );
+    println!("| kernel (entry → exit) | {} |", total - phases[marks.len() - 1].0);
     println!("| **total, reset → exit** | {total} |");
     println!("\nkernel log: `{}`\n", init.unwrap_or_default());
 
@@ -69,10 +60,7 @@ fn main() {
     let (ma, mb) = (median(&mut a), median(&mut b));
     println!("| command | wall s (median) |\n| --- | ---: |");
     println!("| `rt0 --quiet` (warm image, boot to exit 0) | {ma:.3} |");
-    println!(
-        "| `qemu-system-x86_64 {}` | {mb:.3} |",
-        BARE_SEABIOS.join(" ")
-    );
+    println!("| `qemu-system-x86_64 {}` | {mb:.3} |", BARE_SEABIOS.join(" "));
     println!("| ratio | {:.2} |", ma / mb);
     let _ = std::fs::remove_dir_all(&work);
 }
@@ -98,16 +86,8 @@ const BARE_SEABIOS: &[&str] = &[
 fn build_plugin(work: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/phases.c");
     let out = work.join("libphases.so");
-    let ok = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O2", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status();
-    assert!(
-        ok.is_ok_and(|s| s.success()),
-        "cc failed to build {}",
-        src.display()
-    );
+    let ok = Command::new("cc").args(["-shared", "-fPIC", "-O2", "-o"]).arg(&out).arg(&src).status();
+    assert!(ok.is_ok_and(|s| s.success()), "cc failed to build {}", src.display());
     out
 }
 
@@ -119,12 +99,7 @@ fn kernel_entry() -> u64 {
 
 /// One boot with the phase plugin: (instructions, wall) at each mark, the kernel's "init done"
 /// line, and the total instruction count.
-fn probe(
-    plugin: &Path,
-    work: &Path,
-    marks: &[(&str, u64)],
-    icount: bool,
-) -> (Vec<(u64, f64)>, Option<String>, u64) {
+fn probe(plugin: &Path, work: &Path, marks: &[(&str, u64)], icount: bool) -> (Vec<(u64, f64)>, Option<String>, u64) {
     let log = work.join("plugin.log");
     let _ = std::fs::remove_file(&log);
     let spec: Vec<String> = marks.iter().map(|(_, a)| format!("mark={a:#x}")).collect();
@@ -146,47 +121,20 @@ fn probe(
     let phases = marks
         .iter()
         .map(|(_, addr)| {
-            let line = text
-                .lines()
-                .find(|l| l.starts_with(&format!("phase {addr:#x} ")))
-                .expect(&text);
-            let field = |k: &str| {
-                line.split(k)
-                    .nth(1)
-                    .unwrap()
-                    .split(' ')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            };
-            (
-                field("insns=").parse().unwrap(),
-                field("wall=").parse().unwrap(),
-            )
+            let line = text.lines().find(|l| l.starts_with(&format!("phase {addr:#x} "))).expect(&text);
+            let field = |k: &str| line.split(k).nth(1).unwrap().split(' ').next().unwrap().to_string();
+            (field("insns=").parse().unwrap(), field("wall=").parse().unwrap())
         })
         .collect();
-    let total = text
-        .lines()
-        .find_map(|l| l.strip_prefix("insns_total="))
-        .unwrap()
-        .parse()
-        .unwrap();
-    let init = r
-        .kernel_lines()
-        .iter()
-        .find(|(_, t)| t.starts_with("kernel: init done"))
-        .map(|(_, t)| t.to_string());
+    let total = text.lines().find_map(|l| l.strip_prefix("insns_total=")).unwrap().parse().unwrap();
+    let init = r.kernel_lines().iter().find(|(_, t)| t.starts_with("kernel: init done")).map(|(_, t)| t.to_string());
     (phases, init, total)
 }
 
 fn time(cmd: &mut Command) -> f64 {
     let t = Instant::now();
     let s = cmd.output().expect("run");
-    assert!(
-        s.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&s.stderr)
-    );
+    assert!(s.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&s.stderr));
     t.elapsed().as_secs_f64()
 }
 

@@ -82,10 +82,7 @@ impl<'a> Auxv<'a> {
     /// # Safety
     /// `vector` must point at `(key, value)` word pairs ended by an `AT_NULL` key, all valid to read for `'a`.
     pub(super) unsafe fn new(vector: *const usize) -> Self {
-        Auxv {
-            next: vector,
-            _stack: PhantomData,
-        }
+        Auxv { next: vector, _stack: PhantomData }
     }
 }
 

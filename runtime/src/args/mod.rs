@@ -52,13 +52,7 @@ impl<'a> InitialStack<'a> {
         }
         // SAFETY: auxv begins right after envp's NULL.
         let auxv = unsafe { end.add(1) } as *const usize;
-        InitialStack {
-            argc,
-            argv,
-            envp,
-            auxv,
-            _stack: PhantomData,
-        }
+        InitialStack { argc, argv, envp, auxv, _stack: PhantomData }
     }
 
     /// A stack with no arguments, no environment and an empty auxv.
@@ -169,13 +163,7 @@ pub fn initial_stack() -> InitialStack<'static> {
     let auxv = AUXV.load(Ordering::Relaxed);
     // SAFETY: `args` stored these from a stack that is valid for the whole process; argv[argc] is NULL.
     let envp = unsafe { argv.add(argc + 1) };
-    InitialStack {
-        argc,
-        argv,
-        envp,
-        auxv,
-        _stack: PhantomData,
-    }
+    InitialStack { argc, argv, envp, auxv, _stack: PhantomData }
 }
 
 /// The number of arguments.

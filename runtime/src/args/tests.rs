@@ -27,10 +27,7 @@ impl FakeStack {
         words.extend([AT_NULL, 0]);
         // A pair after AT_NULL that the parser must never report.
         words.extend([AT_PAGESZ, 0xdead]);
-        FakeStack {
-            words,
-            _strings: strings,
-        }
+        FakeStack { words, _strings: strings }
     }
 
     fn parse(&self) -> InitialStack<'_> {
@@ -69,10 +66,7 @@ fn several_env() {
 fn auxv_stops_at_at_null() {
     let fake = FakeStack::new(&[b"p"], &[b"A=1"], &[(AT_UID, 0), (AT_RANDOM, 0x7fff_0000)]);
     let stack = fake.parse();
-    assert_eq!(
-        stack.auxv().collect::<Vec<_>>(),
-        [(AT_UID, 0), (AT_RANDOM, 0x7fff_0000)]
-    );
+    assert_eq!(stack.auxv().collect::<Vec<_>>(), [(AT_UID, 0), (AT_RANDOM, 0x7fff_0000)]);
     // The pair after AT_NULL (AT_PAGESZ = 0xdead) is never seen.
     assert_eq!(stack.getauxval(AT_PAGESZ), None);
 }

@@ -17,12 +17,7 @@ pub struct Features {
 /// Sets CR0/CR4/EFER for user programs and returns the features found.
 pub fn init() -> Features {
     // SAFETY: cpuid is always available in long mode and has no side effects.
-    let (leaf1, leaf7) = unsafe {
-        (
-            core::arch::x86_64::__cpuid(1),
-            core::arch::x86_64::__cpuid_count(7, 0),
-        )
-    };
+    let (leaf1, leaf7) = unsafe { (core::arch::x86_64::__cpuid(1), core::arch::x86_64::__cpuid_count(7, 0)) };
     let f = Features {
         smep: leaf7.ebx & (1 << 7) != 0,
         smap: leaf7.ebx & (1 << 20) != 0,
@@ -43,9 +38,7 @@ pub fn init() -> Features {
             c.set(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION, f.smep);
             c.set(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION, f.smap);
         });
-        Efer::update(|e| {
-            e.insert(EferFlags::NO_EXECUTE_ENABLE | EferFlags::SYSTEM_CALL_EXTENSIONS)
-        });
+        Efer::update(|e| e.insert(EferFlags::NO_EXECUTE_ENABLE | EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
     mask_legacy_pic();
     FEATURES.call_once(|| f);

@@ -20,10 +20,7 @@ struct FwCfg {
 
 impl FwCfg {
     fn new() -> Self {
-        Self {
-            selector: Port::new(SELECTOR_PORT),
-            data: Port::new(DATA_PORT),
-        }
+        Self { selector: Port::new(SELECTOR_PORT), data: Port::new(DATA_PORT) }
     }
 
     fn select(&mut self, item: u16) {

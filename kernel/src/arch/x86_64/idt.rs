@@ -96,11 +96,7 @@ fn stack_name(frame: &TrapFrame) -> &'static str {
 /// Decodes a page-fault error code (SDM 4.7) into words.
 fn page_fault_cause(code: u64) -> [&'static str; 4] {
     [
-        if code & 1 != 0 {
-            "protection-violation"
-        } else {
-            "not-present"
-        },
+        if code & 1 != 0 { "protection-violation" } else { "not-present" },
         if code & 0x10 != 0 {
             "instruction-fetch"
         } else if code & 2 != 0 {
@@ -127,40 +123,11 @@ fn report(frame: &TrapFrame) {
         let [a, b, c, d] = page_fault_cause(f.error_code);
         log::error!("  page fault: {a} {b} {c} {d}");
     }
-    log::error!(
-        "  cs={:#x} ss={:#x} rflags={:#x} rsp={:#018x}",
-        f.cs,
-        f.ss,
-        f.rflags,
-        f.rsp
-    );
-    log::error!(
-        "  rax={:#018x} rbx={:#018x} rcx={:#018x} rdx={:#018x}",
-        f.rax,
-        f.rbx,
-        f.rcx,
-        f.rdx
-    );
-    log::error!(
-        "  rsi={:#018x} rdi={:#018x} rbp={:#018x} r8 ={:#018x}",
-        f.rsi,
-        f.rdi,
-        f.rbp,
-        f.r8
-    );
-    log::error!(
-        "  r9 ={:#018x} r10={:#018x} r11={:#018x} r12={:#018x}",
-        f.r9,
-        f.r10,
-        f.r11,
-        f.r12
-    );
-    log::error!(
-        "  r13={:#018x} r14={:#018x} r15={:#018x}",
-        f.r13,
-        f.r14,
-        f.r15
-    );
+    log::error!("  cs={:#x} ss={:#x} rflags={:#x} rsp={:#018x}", f.cs, f.ss, f.rflags, f.rsp);
+    log::error!("  rax={:#018x} rbx={:#018x} rcx={:#018x} rdx={:#018x}", f.rax, f.rbx, f.rcx, f.rdx);
+    log::error!("  rsi={:#018x} rdi={:#018x} rbp={:#018x} r8 ={:#018x}", f.rsi, f.rdi, f.rbp, f.r8);
+    log::error!("  r9 ={:#018x} r10={:#018x} r11={:#018x} r12={:#018x}", f.r9, f.r10, f.r11, f.r12);
+    log::error!("  r13={:#018x} r14={:#018x} r15={:#018x}", f.r13, f.r14, f.r15);
     log::error!("  handler stack: {}", stack_name(frame));
 }
 

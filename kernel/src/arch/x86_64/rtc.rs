@@ -31,11 +31,7 @@ pub fn unix_time() -> u64 {
     }
     let status_b = read_reg(0x0b);
     let bcd = |v: u8| {
-        if status_b & 0x04 != 0 {
-            v as u64
-        } else {
-            ((v >> 4) * 10 + (v & 0x0f)) as u64
-        }
+        if status_b & 0x04 != 0 { v as u64 } else { ((v >> 4) * 10 + (v & 0x0f)) as u64 }
     };
     let mut hour = bcd(r[2] & 0x7f);
     if status_b & 0x02 == 0 && r[2] & 0x80 != 0 {

@@ -19,12 +19,7 @@ pub fn init() {
     )
     .expect("GDT layout does not suit SYSRET");
     LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
-    SFMask::write(
-        RFlags::INTERRUPT_FLAG
-            | RFlags::DIRECTION_FLAG
-            | RFlags::TRAP_FLAG
-            | RFlags::ALIGNMENT_CHECK,
-    );
+    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
 }
 
 /// Enters ring 3 at `rip` with stack `rsp`, all other registers zero, interrupts as `rflags`

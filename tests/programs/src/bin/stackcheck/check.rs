@@ -15,10 +15,7 @@ pub struct Detail {
 
 impl Detail {
     pub fn new(args: fmt::Arguments<'_>) -> Self {
-        let mut detail = Detail {
-            len: 0,
-            buf: [0; DETAIL_BYTES],
-        };
+        let mut detail = Detail { len: 0, buf: [0; DETAIL_BYTES] };
         let _ = detail.write_fmt(args);
         detail
     }
@@ -60,11 +57,7 @@ pub struct Checklist {
 
 impl Checklist {
     pub fn new() -> Self {
-        Checklist {
-            out: Writer::new(STDOUT),
-            passed: 0,
-            failed: 0,
-        }
+        Checklist { out: Writer::new(STDOUT), passed: 0, failed: 0 }
     }
 
     /// Records and prints one check's outcome.
@@ -85,11 +78,7 @@ impl Checklist {
 
     /// Prints the summary line; returns the exit status: 0 if every check passed, else 1.
     pub fn finish(mut self) -> i32 {
-        let _ = writeln!(
-            self.out,
-            "stackcheck: {} passed, {} failed",
-            self.passed, self.failed
-        );
+        let _ = writeln!(self.out, "stackcheck: {} passed, {} failed", self.passed, self.failed);
         self.out.flush();
         if self.failed == 0 { 0 } else { 1 }
     }

@@ -85,17 +85,10 @@ pub fn check_phdrs(phdr: usize, phnum: usize, entry: usize) -> Outcome {
             return fail!("program header {i} is PT_INTERP");
         }
         if ph.p_type == PT_LOAD && ph.p_flags & (PF_W | PF_X) == PF_W | PF_X {
-            return fail!(
-                "PT_LOAD {i} at {:#x} is writable and executable",
-                ph.p_vaddr
-            );
+            return fail!("PT_LOAD {i} at {:#x} is writable and executable", ph.p_vaddr);
         }
         let covers_entry = (ph.p_vaddr..ph.p_vaddr + ph.p_memsz).contains(&entry);
         entry_in_text |= ph.p_type == PT_LOAD && ph.p_flags & PF_X != 0 && covers_entry;
     }
-    if entry_in_text {
-        Ok(())
-    } else {
-        fail!("no executable PT_LOAD holds the entry {entry:#x}")
-    }
+    if entry_in_text { Ok(()) } else { fail!("no executable PT_LOAD holds the entry {entry:#x}") }
 }

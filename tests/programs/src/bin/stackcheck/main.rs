@@ -24,38 +24,21 @@ fn main() {
     c.report("entry sp 16-byte aligned", check_aligned(sp as usize));
     // SAFETY: `sp` is the kernel-provided entry RSP, which points at argc on the (still mapped) initial stack.
     let argc_word = unsafe { *sp };
-    c.report(
-        "entry sp points at argc",
-        entry_is_argc(sp, argc_word, &stack),
-    );
+    c.report("entry sp points at argc", entry_is_argc(sp, argc_word, &stack));
     // SAFETY: argv has argc slots and then its terminating slot, all on the initial stack.
     let argv_end = unsafe { *stack.argv_ptr().add(stack.argc()) };
-    let argv_null = if argv_end.is_null() {
-        Ok(())
-    } else {
-        fail!("argv[argc] = {argv_end:p}")
-    };
+    let argv_null = if argv_end.is_null() { Ok(()) } else { fail!("argv[argc] = {argv_end:p}") };
     c.report("argv[argc] is NULL", argv_null);
     let auxv = walk_envp(&mut c, &stack);
     let auxv_end = walk_auxv(&mut c, auxv);
     check_keys(&mut c, auxv_end);
-    c.report(
-        "argv strings above auxv",
-        strings_above(stack.args(), auxv_end),
-    );
-    c.report(
-        "envp strings above auxv",
-        strings_above(stack.envs(), auxv_end),
-    );
+    c.report("argv strings above auxv", strings_above(stack.args(), auxv_end));
+    c.report("envp strings above auxv", strings_above(stack.envs(), auxv_end));
     runtime::os_linux::exit_group(c.finish());
 }
 
 fn check_aligned(sp: usize) -> Outcome {
-    if sp != 0 && sp.is_multiple_of(16) {
-        Ok(())
-    } else {
-        fail!("entry sp {sp:#x}")
-    }
+    if sp != 0 && sp.is_multiple_of(16) { Ok(()) } else { fail!("entry sp {sp:#x}") }
 }
 
 fn entry_is_argc(sp: *const usize, argc_word: usize, stack: &InitialStack<'_>) -> Outcome {
@@ -69,10 +52,7 @@ fn walk_envp(c: &mut Checklist, stack: &InitialStack<'_>) -> *const usize {
     // SAFETY: envp is NULL-terminated; the walk stops at the NULL or at MAX_WORDS.
     let len = (0..MAX_WORDS).find(|&i| unsafe { *envp.add(i) } == 0);
     let Some(len) = len else {
-        c.report(
-            "envp NULL-terminated",
-            fail!("no NULL within {MAX_WORDS} words"),
-        );
+        c.report("envp NULL-terminated", fail!("no NULL within {MAX_WORDS} words"));
         return stack.auxv_ptr();
     };
     let auxv = envp.wrapping_add(len + 1);
@@ -109,48 +89,22 @@ fn aux(key: usize) -> Result<usize, check::Detail> {
 fn check_keys(c: &mut Checklist, auxv_end: usize) {
     let phdrs = aux(AT_PHDR).and_then(|p| elf::check_phdrs(p, aux(AT_PHNUM)?, rt0::entry_point()));
     c.report("AT_PHDR", phdrs);
-    c.report(
-        "AT_PHENT",
-        aux(AT_PHENT).and_then(|v| expect_eq(v, elf::PHDR_SIZE)),
-    );
-    c.report(
-        "AT_PHNUM",
-        aux(AT_PHNUM).and_then(|v| expect_eq(v, elf::ehdr().e_phnum.into())),
-    );
+    c.report("AT_PHENT", aux(AT_PHENT).and_then(|v| expect_eq(v, elf::PHDR_SIZE)));
+    c.report("AT_PHNUM", aux(AT_PHNUM).and_then(|v| expect_eq(v, elf::ehdr().e_phnum.into())));
     c.report("AT_PAGESZ", aux(AT_PAGESZ).and_then(|v| expect_eq(v, 4096)));
     c.report("AT_BASE", aux(AT_BASE).and_then(|v| expect_eq(v, 0)));
     c.report("AT_FLAGS", aux(AT_FLAGS).map(drop));
-    c.report(
-        "AT_ENTRY",
-        aux(AT_ENTRY).and_then(|v| expect_eq(v, rt0::entry_point())),
-    );
-    for (name, key) in [
-        ("AT_UID", AT_UID),
-        ("AT_EUID", AT_EUID),
-        ("AT_GID", AT_GID),
-        ("AT_EGID", AT_EGID),
-    ] {
+    c.report("AT_ENTRY", aux(AT_ENTRY).and_then(|v| expect_eq(v, rt0::entry_point())));
+    for (name, key) in [("AT_UID", AT_UID), ("AT_EUID", AT_EUID), ("AT_GID", AT_GID), ("AT_EGID", AT_EGID)] {
         c.report(name, aux(key).map(drop));
     }
-    c.report(
-        "AT_SECURE",
-        aux(AT_SECURE).and_then(|v| if v <= 1 { Ok(()) } else { fail!("{v}") }),
-    );
-    c.report(
-        "AT_RANDOM",
-        aux(AT_RANDOM).and_then(|p| check_random(p, auxv_end)),
-    );
+    c.report("AT_SECURE", aux(AT_SECURE).and_then(|v| if v <= 1 { Ok(()) } else { fail!("{v}") }));
+    c.report("AT_RANDOM", aux(AT_RANDOM).and_then(|p| check_random(p, auxv_end)));
     c.report("AT_HWCAP", aux(AT_HWCAP).map(drop));
     c.report("AT_HWCAP2", aux(AT_HWCAP2).map(drop));
     c.report("AT_CLKTCK", aux(AT_CLKTCK).and_then(|v| expect_eq(v, 100)));
-    c.report(
-        "AT_PLATFORM",
-        aux(AT_PLATFORM).and_then(|p| check_string(p, auxv_end, Some(b"x86_64"))),
-    );
-    c.report(
-        "AT_EXECFN",
-        aux(AT_EXECFN).and_then(|p| check_string(p, auxv_end, None)),
-    );
+    c.report("AT_PLATFORM", aux(AT_PLATFORM).and_then(|p| check_string(p, auxv_end, Some(b"x86_64"))));
+    c.report("AT_EXECFN", aux(AT_EXECFN).and_then(|p| check_string(p, auxv_end, None)));
 }
 
 /// AT_RANDOM: 16 readable bytes above the auxv array.
@@ -181,10 +135,7 @@ fn check_string(p: usize, auxv_end: usize, want: Option<&[u8]>) -> Outcome {
 fn strings_above<'a>(strings: impl Iterator<Item = &'a [u8]>, auxv_end: usize) -> Outcome {
     for (i, s) in strings.enumerate() {
         if (s.as_ptr() as usize) < auxv_end {
-            return fail!(
-                "string {i} at {:p} is below the end of auxv {auxv_end:#x}",
-                s.as_ptr()
-            );
+            return fail!("string {i} at {:p} is below the end of auxv {auxv_end:#x}", s.as_ptr());
         }
     }
     Ok(())

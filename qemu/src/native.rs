@@ -1,0 +1,43 @@
+//! `--native`: the same ELF run directly on the host's Linux kernel, with the same argv
+//! (argv[0] included) and exactly the same environment — the other half of every differential
+//! test. A death by signal reads as 128 + signo, as a shell (and rt0's kernel) report it.
+use crate::Outcome;
+use crate::stream;
+use std::ffi::OsString;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+
+pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, crate::Ended> {
+    let program = opts.program.as_ref().expect("checked by argv()");
+    let mut cmd = Command::new(program);
+    cmd.arg0(&argv[0]).args(&argv[1..]).env_clear();
+    for e in &opts.env {
+        let s = e.as_encoded_bytes();
+        let eq = s.iter().position(|&b| b == b'=').expect("checked by argv()");
+        // SAFETY: both halves come from a valid OsString split at an ASCII '='.
+        let (k, v) = unsafe {
+            (
+                OsString::from_encoded_bytes_unchecked(s[..eq].to_vec()),
+                OsString::from_encoded_bytes_unchecked(s[eq + 1..].to_vec()),
+            )
+        };
+        cmd.env(k, v);
+    }
+    cmd.stdin(if opts.echo { Stdio::inherit() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| (Outcome::BadProgram, format!("rt0: cannot execute {}: {e}\n", program.display()), Vec::new()))?;
+    let out = stream::bytes(child.stdout.take().unwrap(), opts.echo);
+    let err = stream::lines(child.stderr.take().unwrap(), opts.echo);
+    let status = stream::wait(&mut child, opts.timeout);
+    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let outcome = match status {
+        None => Outcome::Timeout,
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(c), _) => Outcome::Exited(c as u8),
+            (None, Some(sig)) => Outcome::Exited(128 + sig as u8),
+            _ => Outcome::QemuFailed(format!("unknown status {s:?}")),
+        },
+    };
+    Ok((outcome, err, out))
+}
