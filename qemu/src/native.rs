@@ -1,28 +1,21 @@
 //! `--native`: the same ELF run directly on the host's Linux kernel, with the same argv
-//! (argv[0] included) and exactly the same environment — the other half of every differential
+//! (argv[0] included) and exactly the same environment, in the same order — the other half of every differential
 //! test. A death by signal reads as 128 + signo, as a shell (and rt0's kernel) report it.
 use crate::Outcome;
 use crate::stream;
 use std::ffi::OsString;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 
 pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, crate::Ended> {
     let program = opts.program.as_ref().expect("checked by argv()");
-    let mut cmd = Command::new(program);
-    cmd.arg0(&argv[0]).args(&argv[1..]).env_clear();
-    for e in &opts.env {
-        let s = e.as_encoded_bytes();
-        let eq = s.iter().position(|&b| b == b'=').expect("checked by argv()");
-        // SAFETY: both halves come from a valid OsString split at an ASCII '='.
-        let (k, v) = unsafe {
-            (
-                OsString::from_encoded_bytes_unchecked(s[..eq].to_vec()),
-                OsString::from_encoded_bytes_unchecked(s[eq + 1..].to_vec()),
-            )
-        };
-        cmd.env(k, v);
+    if argv[0] != program.as_os_str() {
+        return Err((Outcome::Refused("--native runs the program with argv[0] = its path".into()), String::new(), Vec::new()));
     }
+    // `env -i K=V … PROGRAM ARGS`: the environment in exactly the given order (std's Command
+    // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.
+    let mut cmd = Command::new("env");
+    cmd.arg("-i").args(&opts.env).arg(program).args(&argv[1..]);
     cmd.stdin(if opts.echo { Stdio::inherit() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
