@@ -35,7 +35,8 @@ fn demo_sees_the_runners_argv_and_env_exactly_as_natively() {
     let lines = arg_lines(&q.stdout);
     assert_eq!(lines, arg_lines(&n.stdout), "QEMU and native differ");
     let argv0 = program::resolve("demo").unwrap();
-    let mut want: Vec<Vec<u8>> = vec![b"argc=5".to_vec(), [b"argv[0]=".as_slice(), argv0.as_os_str().as_encoded_bytes()].concat()];
+    let mut want: Vec<Vec<u8>> =
+        vec![b"argc=5".to_vec(), [b"argv[0]=".as_slice(), argv0.as_os_str().as_encoded_bytes()].concat()];
     for (i, a) in args.iter().enumerate() {
         want.push([format!("argv[{}]=", i + 1).as_bytes(), a].concat());
     }
@@ -44,7 +45,8 @@ fn demo_sees_the_runners_argv_and_env_exactly_as_natively() {
     }
     assert_eq!(lines, want);
     // The L0 → L1 boundary is logged with the stack it built.
-    let entry = assert_in_order(&q, &["exec: ", "L0->L1 entering ring 3: rip=0x4", "exit_group(0)", "exit: status 0"])[1];
+    let entry =
+        assert_in_order(&q, &["exec: ", "L0->L1 entering ring 3: rip=0x4", "exit_group(0)", "exit: status 0"])[1];
     assert!(entry.contains("argc=5 envc=3"), "{entry}");
 }
 
@@ -54,8 +56,24 @@ fn every_auxv_key_linux_requires_is_delivered() {
     assert_outcome(&q, Outcome::Exited(0));
     let out = String::from_utf8_lossy(&q.stdout);
     for key in [
-        "AT_PHDR", "AT_PHENT", "AT_PHNUM", "AT_PAGESZ", "AT_BASE", "AT_FLAGS", "AT_ENTRY", "AT_UID", "AT_EUID",
-        "AT_GID", "AT_EGID", "AT_SECURE", "AT_RANDOM", "AT_HWCAP", "AT_HWCAP2", "AT_CLKTCK", "AT_PLATFORM", "AT_EXECFN",
+        "AT_PHDR",
+        "AT_PHENT",
+        "AT_PHNUM",
+        "AT_PAGESZ",
+        "AT_BASE",
+        "AT_FLAGS",
+        "AT_ENTRY",
+        "AT_UID",
+        "AT_EUID",
+        "AT_GID",
+        "AT_EGID",
+        "AT_SECURE",
+        "AT_RANDOM",
+        "AT_HWCAP",
+        "AT_HWCAP2",
+        "AT_CLKTCK",
+        "AT_PLATFORM",
+        "AT_EXECFN",
     ] {
         assert!(out.lines().any(|l| l == format!("auxv {key}")), "{key} missing:\n{out}");
     }
@@ -116,13 +134,71 @@ fn bad_programs_are_refused_with_a_reason() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("not-elf", b"#!/bin/sh\necho hello\n".to_vec(), "not an ELF file"),
         ("truncated", good[..good.len().min(0x800)].to_vec(), "truncated"),
-        ("wrong-machine", { let mut b = good.clone(); b[E_MACHINE..E_MACHINE + 2].copy_from_slice(&183u16.to_le_bytes()); b }, "wrong machine: e_machine=183"),
-        ("pie", { let mut b = good.clone(); b[E_TYPE..E_TYPE + 2].copy_from_slice(&3u16.to_le_bytes()); b }, "position-independent executable (ET_DYN)"),
-        ("interp", { let mut b = good.clone(); let p = phdrs(&b, 0x6474_e551)[0]; b[p..p + 4].copy_from_slice(&3u32.to_le_bytes()); b }, "dynamically linked (PT_INTERP"),
-        ("kernel-space", { let mut b = good.clone(); b[load[0] + 16..load[0] + 24].copy_from_slice(&0xffff_8000_0000_0000u64.to_le_bytes()); b }, "lies outside the user half"),
-        ("huge-memsz", { let mut b = good.clone(); b[load[0] + 40..load[0] + 48].copy_from_slice(&(1u64 << 48).to_le_bytes()); b }, "lies outside the user half"),
-        ("w-and-x", { let mut b = good.clone(); let p = load[1]; b[p + 4..p + 8].copy_from_slice(&7u32.to_le_bytes()); b }, "writable and executable (W^X)"),
-        ("elf32", { let mut b = good.clone(); b[4] = 1; b }, "ELF"),
+        (
+            "wrong-machine",
+            {
+                let mut b = good.clone();
+                b[E_MACHINE..E_MACHINE + 2].copy_from_slice(&183u16.to_le_bytes());
+                b
+            },
+            "wrong machine: e_machine=183",
+        ),
+        (
+            "pie",
+            {
+                let mut b = good.clone();
+                b[E_TYPE..E_TYPE + 2].copy_from_slice(&3u16.to_le_bytes());
+                b
+            },
+            "position-independent executable (ET_DYN)",
+        ),
+        (
+            "interp",
+            {
+                let mut b = good.clone();
+                let p = phdrs(&b, 0x6474_e551)[0];
+                b[p..p + 4].copy_from_slice(&3u32.to_le_bytes());
+                b
+            },
+            "dynamically linked (PT_INTERP",
+        ),
+        (
+            "kernel-space",
+            {
+                let mut b = good.clone();
+                b[load[0] + 16..load[0] + 24].copy_from_slice(&0xffff_8000_0000_0000u64.to_le_bytes());
+                b
+            },
+            "lies outside the user half",
+        ),
+        (
+            "huge-memsz",
+            {
+                let mut b = good.clone();
+                b[load[0] + 40..load[0] + 48].copy_from_slice(&(1u64 << 48).to_le_bytes());
+                b
+            },
+            "lies outside the user half",
+        ),
+        (
+            "w-and-x",
+            {
+                let mut b = good.clone();
+                let p = load[1];
+                b[p + 4..p + 8].copy_from_slice(&7u32.to_le_bytes());
+                b
+            },
+            "writable and executable (W^X)",
+        ),
+        (
+            "elf32",
+            {
+                let mut b = good.clone();
+                b[4] = 1;
+                b
+            },
+            "ELF",
+        ),
     ];
     for (name, elf, reason) in cases {
         let r = run_bad(name, elf);
@@ -142,7 +218,10 @@ fn arguments_over_linux_limits_are_refused_before_booting() {
     assert_eq!(r.outcome.exit_code(), qemu::EXIT_USAGE);
     assert!(r.log.is_empty(), "nothing may boot: {}", r.log);
     let just_fits = vec![b'x'; program::MAX_ARG_STRLEN - 1];
-    assert_outcome(&boot_with(RunOptions { quiet: true, ..with_program("demo", &[&just_fits], &[]) }), Outcome::Exited(0));
+    assert_outcome(
+        &boot_with(RunOptions { quiet: true, ..with_program("demo", &[&just_fits], &[]) }),
+        Outcome::Exited(0),
+    );
     let many: Vec<&[u8]> = vec![&just_fits; 17];
     let r = boot_with(with_program("demo", &many, &[]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("E2BIG")), "{:?}", r.outcome);

@@ -3,6 +3,7 @@
 //! ring 3 come back here as demand paging or signals; exit_group ends the run.
 pub mod args;
 pub mod elf;
+pub mod sigframe;
 pub mod signal;
 pub mod stack;
 
@@ -172,12 +173,46 @@ pub fn user_exception(frame: &mut TrapFrame) {
     deliver(frame, fault)
 }
 
-/// Delivers a synchronous signal. With no handler the default action ends the process:
-/// a report line and exit status 128 + signo.
-fn deliver(frame: &mut TrapFrame, f: Fault) -> ! {
+/// Delivers a synchronous signal: to the program's handler if it has one (and the signal is
+/// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
+/// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
+fn deliver(frame: &mut TrapFrame, f: Fault) {
+    let handled = with(|p| {
+        let bit = 1u64 << (f.signo - 1);
+        let action = p.signals.actions[f.signo as usize - 1];
+        if action.handler <= 1 || p.signals.mask & bit != 0 {
+            return false;
+        }
+        let old_mask = p.signals.mask;
+        let alt = p.signals.altstack;
+        if sigframe::setup(&mut p.aspace, frame, &f, &action, &alt, old_mask).is_err() {
+            return false;
+        }
+        p.signals.mask |= action.mask | if action.flags & sigframe::SA_NODEFER == 0 { bit } else { 0 };
+        if action.flags & sigframe::SA_RESETHAND != 0 {
+            p.signals.actions[f.signo as usize - 1] = signal::SigAction::default();
+        }
+        true
+    });
+    if !handled {
+        kill(frame, f)
+    }
+}
+
+/// The default action of a fatal signal.
+fn kill(frame: &TrapFrame, f: Fault) -> ! {
     crate::logger::enter_fault();
     log::error!("{} addr={:#x} pc={:#x}", signal::describe(f.signo), f.addr, frame.rip);
     exit_group(128 + f.signo as i32)
+}
+
+/// rt_sigreturn: back from a handler to the state its frame holds (possibly edited by the
+/// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
+pub fn sigreturn(frame: &mut TrapFrame) {
+    match with(|p| sigframe::restore(&mut p.aspace, frame)) {
+        Ok(mask) => with(|p| p.signals.mask = mask & !signal::UNBLOCKABLE),
+        Err(()) => kill(frame, Fault { signo: SIGSEGV, code: 0x80, addr: 0 }),
+    }
 }
 
 /// Ends the process (every thread) with `code`, logging its run time.

@@ -8,6 +8,8 @@ pub const SIGTRAP: u32 = 5;
 pub const SIGBUS: u32 = 7;
 pub const SIGFPE: u32 = 8;
 pub const SIGSEGV: u32 = 11;
+/// SIGKILL and SIGSTOP can be neither caught nor blocked.
+pub const UNBLOCKABLE: u64 = (1 << 8) | (1 << 18);
 /// Highest signal number (Linux's _NSIG = 64).
 pub const NSIG: usize = 64;
 

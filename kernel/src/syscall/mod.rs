@@ -35,6 +35,10 @@ pub fn efault(_: Fault) -> i64 {
 pub extern "C" fn dispatch(frame: &mut TrapFrame) {
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
     let nr = frame.rax;
+    if nr == 15 {
+        // rt_sigreturn replaces every register, rax included.
+        return crate::process::sigreturn(frame);
+    }
     let result = match nr {
         0 => io::read(a[0], a[1], a[2]),
         1 => io::write(a[0], a[1], a[2]),

@@ -1,6 +1,7 @@
 //! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
 //! devices, and the serial port.
 pub mod cpu;
+pub mod fpu;
 pub mod fw_cfg;
 pub mod gdt;
 pub mod idt;

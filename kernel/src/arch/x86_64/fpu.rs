@@ -1,0 +1,27 @@
+//! The user's x87/SSE state (FXSAVE format, Intel SDM vol. 1, 10.5.1): saved into a signal
+//! frame and restored by rt_sigreturn. The kernel itself is soft-float, so while it runs the
+//! registers still hold the program's values.
+
+/// The 512-byte FXSAVE area, 16-byte aligned as the instructions require.
+#[repr(C, align(16))]
+pub struct FxArea(pub [u8; 512]);
+
+/// MXCSR bits a program may set (MXCSR_MASK's default); anything else makes FXRSTOR fault.
+const MXCSR_VALID: u32 = 0xffbf;
+const MXCSR_OFFSET: usize = 24;
+
+/// Saves the current x87/SSE state.
+pub fn save() -> FxArea {
+    let mut area = FxArea([0; 512]);
+    // SAFETY: `area` is 512 bytes, 16-aligned, writable; FXSAVE only writes it.
+    unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) area.0.as_mut_ptr(), options(nostack)) };
+    area
+}
+
+/// Loads `area` as the x87/SSE state, after clearing MXCSR bits that would make it fault.
+pub fn restore(area: &mut FxArea) {
+    let m = u32::from_le_bytes(area.0[MXCSR_OFFSET..MXCSR_OFFSET + 4].try_into().unwrap()) & MXCSR_VALID;
+    area.0[MXCSR_OFFSET..MXCSR_OFFSET + 4].copy_from_slice(&m.to_le_bytes());
+    // SAFETY: a 16-aligned 512-byte FXSAVE image with a valid MXCSR; FXRSTOR only loads it.
+    unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) area.0.as_ptr(), options(nostack)) };
+}
