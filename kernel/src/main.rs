@@ -25,8 +25,12 @@ use bootloader_api::BootInfo;
 
 bootloader_api::entry_point!(kmain, config = &config::BOOTLOADER_CONFIG);
 
+/// TSC at kernel entry: the origin of the "from kernel entry" spans in the log.
+pub static ENTRY_TSC: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
 fn kmain(boot_info: &'static mut BootInfo) -> ! {
     let entry_tsc = arch::tsc::read();
+    ENTRY_TSC.store(entry_tsc, core::sync::atomic::Ordering::Relaxed);
     // Kernel command line from the runner (QEMU fw_cfg `opt/rt0/cmdline`); needed first because it
     // says whether to log and whether rdtsc counts instructions (`icount`).
     let cmdline = cmdline::load();
@@ -55,6 +59,13 @@ fn kmain(boot_info: &'static mut BootInfo) -> ! {
     // Per-CPU block behind GS, and SYSCALL/SYSRET routed to the syscall entry.
     arch::percpu::init();
     arch::syscall::init();
+    // The local APIC timer, measured against the TSC, preempts threads and ends sleeps.
+    let tsc_per_ms = match arch::tsc::ticks_per_sec() {
+        0 => 1_000_000, // icount: one instruction = one nanosecond of virtual time
+        hz => hz / 1000,
+    };
+    let apic_per_ms = arch::apic::init(handoff.phys_offset, tsc_per_ms);
+    log::info!("apic: timer {apic_per_ms} ticks/ms, one-shot on vector {}", arch::apic::TIMER_VECTOR);
     log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
     log::info!("kernel: init done, {} from kernel entry", logger::Span(arch::tsc::read() - entry_tsc));
     // A kernel self-test from the command line, else the program from the ramdisk.

@@ -10,7 +10,11 @@ use std::process::{Command, Stdio};
 pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, crate::Ended> {
     let program = opts.program.as_ref().expect("checked by argv()");
     if argv[0] != program.as_os_str() {
-        return Err((Outcome::Refused("--native runs the program with argv[0] = its path".into()), String::new(), Vec::new()));
+        return Err((
+            Outcome::Refused("--native runs the program with argv[0] = its path".into()),
+            String::new(),
+            Vec::new(),
+        ));
     }
     // `env -i K=V … PROGRAM ARGS`: the environment in exactly the given order (std's Command
     // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.

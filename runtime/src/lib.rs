@@ -35,6 +35,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod args;
+pub mod clone;
 pub mod os_linux;
 #[cfg(all(not(test), target_os = "none"))]
 mod panic;

@@ -39,15 +39,33 @@ pub const SYS_GETRANDOM: usize = 318;
 /// errno values (`include/uapi/asm-generic/errno-base.h`, `errno.h`). System calls return them negated.
 pub const EPERM: isize = 1;
 pub const ENOENT: isize = 2;
+pub const ESRCH: isize = 3;
 pub const EINTR: isize = 4;
 pub const EBADF: isize = 9;
 pub const EAGAIN: isize = 11;
 pub const ENOMEM: isize = 12;
+pub const EACCES: isize = 13;
 pub const EFAULT: isize = 14;
 pub const EEXIST: isize = 17;
 pub const EINVAL: isize = 22;
 pub const ENOSYS: isize = 38;
 pub const ETIMEDOUT: isize = 110;
+
+/// `mmap`/`mprotect` protection bits (`include/uapi/asm-generic/mman-common.h`).
+pub const PROT_NONE: usize = 0;
+pub const PROT_READ: usize = 1;
+pub const PROT_WRITE: usize = 2;
+pub const PROT_EXEC: usize = 4;
+
+/// `mmap` flags (`include/uapi/linux/mman.h`, `asm-generic/mman-common.h`).
+pub const MAP_SHARED: usize = 0x01;
+pub const MAP_PRIVATE: usize = 0x02;
+pub const MAP_FIXED: usize = 0x10;
+pub const MAP_ANONYMOUS: usize = 0x20;
+pub const MAP_FIXED_NOREPLACE: usize = 0x10_0000;
+
+/// `madvise` advice: drop the pages; private anonymous memory reads back as zeros.
+pub const MADV_DONTNEED: usize = 4;
 
 /// Issues system call `nr` with no arguments.
 ///

@@ -14,8 +14,10 @@ use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
 
-/// First address above the user half (exclusive end of user space), as Linux's TASK_SIZE.
-pub const USER_END: u64 = 0x0000_8000_0000_0000;
+/// Exclusive end of user space: Linux's TASK_SIZE_MAX, 2^47 minus one page. The top page of the
+/// lower half stays unmapped so that a `syscall` there can never return (SYSRET) to the
+/// non-canonical address just above it.
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
 pub const PAGE: u64 = 4096;
 
 /// `PROT_*` bits, Linux values.
@@ -189,11 +191,9 @@ impl AddressSpace {
 
     /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
     pub fn find_free(&self, from: u64, len: u64) -> Option<u64> {
-        let mut cand = from;
-        for v in self.vmas.values() {
-            if v.end <= cand {
-                continue;
-            }
+        // Start after the VMA that contains `from`, if any, then walk the later ones.
+        let mut cand = self.find(from).map_or(from, |v| v.end);
+        for v in self.vmas.range(cand..).map(|(_, v)| v) {
             if v.start >= cand.checked_add(len)? {
                 break;
             }
@@ -222,8 +222,7 @@ impl AddressSpace {
     pub fn unmap(&mut self, start: u64, end: u64) {
         self.split_at(start);
         self.split_at(end);
-        let keys: alloc::vec::Vec<u64> = self.vmas.range(start..end).map(|(k, _)| *k).collect();
-        for k in keys {
+        while let Some(k) = self.vmas.range(start..end).next().map(|(k, _)| *k) {
             self.vmas.remove(&k);
         }
         self.discard(start, end);
@@ -287,7 +286,6 @@ impl AddressSpace {
             pte.set_flags(flags);
         } else {
             let f = self.zeroed_frame().ok_or(Fault::OutOfMemory)?;
-            let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
             pte.set_addr(f.start_address(), flags);
         }
         flush(va);

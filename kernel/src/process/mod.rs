@@ -3,6 +3,7 @@
 //! ring 3 come back here as demand paging or signals; exit_group ends the run.
 pub mod args;
 pub mod elf;
+pub mod sched;
 pub mod sigframe;
 pub mod signal;
 pub mod stack;
@@ -25,10 +26,8 @@ pub const MMAP_BASE: u64 = 0x0000_7f00_0000_0000;
 /// (a quarter of the stack limit).
 pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 pub const MAX_ARG_TOTAL: usize = (STACK_SIZE / 4) as usize;
-const KERNEL_STACK_SIZE: usize = 64 * 1024;
-/// Initial user RFLAGS: just the always-one bit 1. Interrupts stay off in ring 3 until the
-/// kernel has a timer interrupt to take.
-const USER_RFLAGS: u64 = 0x2;
+/// Initial user RFLAGS: interrupts on (so the timer can preempt) and the always-one bit 1.
+const USER_RFLAGS: u64 = 0x202;
 
 /// The process's state as its syscalls see it.
 pub struct Process {
@@ -45,12 +44,6 @@ pub struct Process {
 pub const PID: u32 = 1;
 
 static PROCESS: Mutex<Option<Process>> = Mutex::new(None);
-
-#[repr(C, align(16))]
-struct KernelStack([u8; KERNEL_STACK_SIZE]);
-/// The user thread's kernel stack (syscalls and exceptions from ring 3 run on it). Only the CPU
-/// and the entry assembly use it, never a Rust reference.
-static mut KERNEL_STACK: KernelStack = KernelStack([0; KERNEL_STACK_SIZE]);
 
 /// Runs `f` on the current process.
 pub fn with<R>(f: impl FnOnce(&mut Process) -> R) -> R {
@@ -105,14 +98,15 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         image.end
     );
     log::info!(
-        "L0->L1 entering ring 3: rip={:#x} rsp={:#x} argc={} envc={} auxv={} stack {} bytes, exec took {}",
+        "L0->L1 entering ring 3: rip={:#x} rsp={:#x} argc={} envc={} auxv={} stack {} bytes, exec took {}, kernel entry to ring 3 {}",
         image.entry,
         st.sp,
         args.argv.len(),
         args.envp.len(),
         st.auxv_count,
         st.bytes.len(),
-        Span(tsc::read() - start)
+        Span(tsc::read() - start),
+        Span(tsc::read() - crate::ENTRY_TSC.load(core::sync::atomic::Ordering::Relaxed))
     );
     *PROCESS.lock() = Some(Process {
         aspace,
@@ -124,7 +118,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         signals: Signals::new(),
         start_tsc: tsc::read(),
     });
-    let kstack_top = (&raw const KERNEL_STACK) as u64 + KERNEL_STACK_SIZE as u64;
+    let kstack_top = sched::init_main(PID);
     percpu::set_kernel_stack(kstack_top);
     // SAFETY: the process's page table is active and maps `entry` executable and the stack
     // writable for ring 3; the kernel stack is reserved for this thread.

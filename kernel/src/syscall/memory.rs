@@ -5,6 +5,11 @@ use super::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, SysResult};
 use crate::mm::aspace::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
 
+/// Linux's TASK_SIZE_MAX (arch/x86/include/asm/page_64_types.h), which is the address space's
+/// own end: mmap refuses anything past it (ENOMEM), arch_prctl refuses it as an FS/GS base
+/// (EPERM).
+pub(super) const TASK_SIZE_MAX: u64 = USER_END;
+
 const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
 const MAP_FIXED: u64 = 0x10;
@@ -28,7 +33,7 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
     if addr % PAGE != 0 || len == 0 {
         return Err(EINVAL);
     }
-    let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= USER_END).ok_or(EINVAL)?;
+    let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= TASK_SIZE_MAX).ok_or(EINVAL)?;
     Ok((addr, end))
 }
 
@@ -40,10 +45,14 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
     if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || offset % PAGE != 0 || len == 0 {
         return Err(EINVAL);
     }
-    let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
+    let len = page_up(len).filter(|&l| l <= TASK_SIZE_MAX).ok_or(ENOMEM)?;
     process::with(|p| {
         let a = &mut p.aspace;
         let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+            // Linux: a fixed range past TASK_SIZE_MAX is ENOMEM (mm/mmap.c __get_unmapped_area).
+            if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE_MAX) {
+                return Err(ENOMEM);
+            }
             let (start, end) = user_range(addr, len)?;
             if start < MMAP_MIN_ADDR {
                 return Err(super::EPERM);
@@ -55,7 +64,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             start
         } else {
             let hint = addr & !(PAGE - 1);
-            let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
+            let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE_MAX);
             if fits && a.is_free(hint, hint + len) {
                 hint
             } else {
@@ -90,7 +99,12 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
     let (start, end) = user_range(addr, len)?;
     match advice {
         MADV_DONTNEED | MADV_FREE => process::with(|p| {
-            p.aspace.check(start, end - start, crate::mm::aspace::Access::Read).map_err(|_| ENOMEM)?;
+            // Linux (mm/madvise.c) needs the range mapped, not accessible: ENOMEM only for a gap,
+            // so PROT_NONE memory (a Go arena given back) may be discarded too.
+            let mut at = start;
+            while at < end {
+                at = p.aspace.find(at).ok_or(ENOMEM)?.end;
+            }
             p.aspace.discard(start, end);
             Ok(0)
         }),

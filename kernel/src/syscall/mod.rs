@@ -5,7 +5,8 @@ mod io;
 mod memory;
 mod process;
 mod signal;
-mod time;
+mod thread;
+pub mod time;
 
 use crate::arch::TrapFrame;
 use crate::mm::aspace::Fault;
@@ -22,6 +23,7 @@ pub const EEXIST: i64 = 17;
 pub const EACCES: i64 = 13;
 pub const EINVAL: i64 = 22;
 pub const ENOSYS: i64 = 38;
+pub const ETIMEDOUT: i64 = 110;
 
 /// A syscall's result: the value, or a positive errno.
 pub type SysResult = Result<u64, i64>;
@@ -49,17 +51,20 @@ pub extern "C" fn dispatch(frame: &mut TrapFrame) {
         13 => signal::rt_sigaction(a[0], a[1], a[2], a[3]),
         14 => signal::rt_sigprocmask(a[0], a[1], a[2], a[3]),
         20 => io::writev(a[0], a[1], a[2]),
-        24 => Ok(0), // sched_yield: one thread, nothing to yield to
+        24 => thread::sched_yield(),
         28 => memory::madvise(a[0], a[1], a[2]),
         35 => time::nanosleep(a[0], a[1]),
-        39 => Ok(crate::process::PID as u64),                // getpid
-        60 | 231 => crate::process::exit_group(a[0] as i32), // exit (last thread), exit_group
+        39 => Ok(crate::process::PID as u64), // getpid
+        56 => thread::clone(frame, a[0], a[1], a[2], a[3], a[4]),
+        60 => thread::exit(a[0] as i32),
+        231 => crate::process::exit_group(a[0] as i32),
         63 => process::uname(a[0]),
         131 => signal::sigaltstack(a[0], a[1]),
         158 => process::arch_prctl(a[0], a[1]),
-        186 => Ok(crate::process::PID as u64), // gettid: the main thread's tid is the pid
+        186 => Ok(crate::process::sched::current_tid() as u64),
+        202 => thread::futex(a[0], a[1], a[2], a[3], a[4], a[5]),
         204 => process::sched_getaffinity(a[0], a[1], a[2]),
-        218 => process::set_tid_address(a[0]),
+        218 => thread::set_tid_address(a[0]),
         228 => time::clock_gettime(a[0], a[1]),
         230 => time::clock_nanosleep(a[0], a[1], a[2], a[3]),
         302 => process::prlimit64(a[0], a[1], a[2], a[3]),

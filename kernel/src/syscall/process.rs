@@ -1,8 +1,8 @@
 //! Process-wide syscalls (Linux kernel/sys.c, arch/x86/kernel/process_64.c, kernel/sched):
 //! uname, arch_prctl, sched_getaffinity, set_tid_address, prlimit64, getrandom.
+use super::memory::TASK_SIZE_MAX;
 use super::{EFAULT, EINVAL, EPERM, ESRCH, SysResult, efault};
 use crate::arch::{cpu, tsc};
-use crate::mm::aspace::USER_END;
 use crate::process::{self, PID, STACK_SIZE};
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
@@ -30,7 +30,8 @@ pub fn uname(buf: u64) -> SysResult {
 /// IA32_KERNEL_GS_BASE (swapgs swapped it out on entry); its FS base is live in IA32_FS_BASE.
 pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
     match code {
-        ARCH_SET_FS | ARCH_SET_GS if addr >= USER_END => Err(EPERM),
+        // Linux (arch/x86/kernel/process_64.c do_arch_prctl_64): a base >= TASK_SIZE_MAX is EPERM.
+        ARCH_SET_FS | ARCH_SET_GS if addr >= TASK_SIZE_MAX => Err(EPERM),
         ARCH_SET_FS => {
             FsBase::write(VirtAddr::new(addr));
             process::with(|p| p.fs_base = addr);

@@ -11,6 +11,7 @@ const SIGSTOP: u64 = 19;
 const SIG_BLOCK: u64 = 0;
 const SIG_UNBLOCK: u64 = 1;
 const SIG_SETMASK: u64 = 2;
+const SS_ONSTACK: i32 = 1;
 const SS_AUTODISARM: i32 = 1 << 31;
 const MINSIGSTKSZ: u64 = 2048;
 const UNBLOCKABLE: u64 = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
@@ -40,13 +41,15 @@ pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult
         } else {
             None
         };
-        if oact != 0 {
-            let old = p.signals.actions[slot];
-            p.aspace.copy_out(oact, as_bytes(&old)).map_err(efault)?;
-        }
+        // Linux (kernel/signal.c) installs the new action before copying the old one out, so a
+        // bad `oact` is EFAULT with the new action already in place.
+        let old = p.signals.actions[slot];
         if let Some(mut a) = new {
             a.mask &= !UNBLOCKABLE;
             p.signals.actions[slot] = a;
+        }
+        if oact != 0 {
+            p.aspace.copy_out(oact, as_bytes(&old)).map_err(efault)?;
         }
         Ok(0)
     })
@@ -83,15 +86,13 @@ pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
             let mut raw = [0u8; size_of::<AltStack>()];
             p.aspace.copy_in(ss, &mut raw).map_err(efault)?;
             let new: AltStack = from_bytes(&raw);
-            if new.flags & !(SS_DISABLE | SS_AUTODISARM) != 0 {
-                return Err(EINVAL);
-            }
-            if new.flags & SS_DISABLE != 0 {
-                p.signals.altstack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 };
-            } else if new.size < MINSIGSTKSZ {
-                return Err(ENOMEM);
-            } else {
-                p.signals.altstack = new;
+            // Linux (kernel/signal.c do_sigaltstack): the mode is 0, SS_DISABLE, or SS_ONSTACK,
+            // which old programs pass and which means 0; only SS_AUTODISARM is kept with it.
+            match new.flags & !SS_AUTODISARM {
+                SS_DISABLE => p.signals.altstack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 },
+                0 | SS_ONSTACK if new.size < MINSIGSTKSZ => return Err(ENOMEM),
+                0 | SS_ONSTACK => p.signals.altstack = AltStack { flags: new.flags & SS_AUTODISARM, ..new },
+                _ => return Err(EINVAL),
             }
         }
         if old != 0 {

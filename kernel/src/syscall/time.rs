@@ -1,7 +1,7 @@
 //! clock_gettime, nanosleep, clock_nanosleep (Linux kernel/time/posix-timers.c,
 //! posix-stubs.c). CLOCK_MONOTONIC counts from boot on the TSC; CLOCK_REALTIME adds the CMOS
-//! clock read at the first call. Sleeping spins on the TSC: the kernel has no timer
-//! interrupt yet, and the process is its only work.
+//! clock read at the first call. A sleeping thread blocks until its deadline; the scheduler
+//! arms the APIC timer for it and runs other threads or halts meanwhile.
 use super::{EINVAL, SysResult, efault};
 use crate::arch::{rtc, tsc};
 use crate::process;
@@ -72,9 +72,13 @@ pub fn clock_gettime(clock: u64, tp: u64) -> SysResult {
     Ok(0)
 }
 
+/// Blocks the thread until `clock` reads `deadline` (converted to the monotonic clock the
+/// scheduler's deadlines use).
 fn sleep_until(clock: u64, deadline: u64) -> Result<(), i64> {
+    let (c, m) = (now(clock)?, monotonic_ns());
     while now(clock)? < deadline {
-        core::hint::spin_loop();
+        let mono_deadline = m.saturating_add(deadline.saturating_sub(c));
+        crate::process::sched::block(None, Some(mono_deadline));
     }
     Ok(())
 }

@@ -4,7 +4,9 @@
 //!    plugin in `qemu/plugins/phases.c` with marks at each stage's first instruction, plus the
 //!    kernel's own "init done" count (kernel entry → end of kernel init);
 //! 2. wall time per phase (median of runs, without icount);
-//! 3. wall time of a whole warm `rt0` run side by side with a bare SeaBIOS start, alternating.
+//! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
+//!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
+//! 4. wall time of a whole warm `rt0` run side by side with a bare SeaBIOS start, alternating.
 use qemu::{RunOptions, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +50,23 @@ fn main() {
     println!("| {} | {:.3} |", marks[0].0, med[0]);
     for i in 1..marks.len() {
         println!("| {} | {:.3} |", marks[i].0, med[i] - med[i - 1]);
+    }
+
+    println!("## Process and syscall paths (--icount, instructions)\n");
+    let program = |name: &str| Some(qemu::program::resolve(name).unwrap());
+    let r = run(&RunOptions { icount: true, program: program("exitcode"), ..Default::default() });
+    let entry =
+        r.kernel_lines().iter().find_map(|(_, t)| t.split("kernel entry to ring 3 ").nth(1).map(str::to_string));
+    println!("| path | instructions |\n| --- | ---: |");
+    println!(
+        "| kernel entry → first instruction of the program | {} |",
+        entry.unwrap_or_default().trim_end_matches(" instructions")
+    );
+    let r = run(&RunOptions { icount: true, quiet: true, program: program("sysbench"), ..Default::default() });
+    let line = String::from_utf8_lossy(&r.stdout).into_owned();
+    for field in line.split_whitespace().skip(1) {
+        let (k, v) = field.split_once('=').unwrap_or((field, "?"));
+        println!("| {k} (per operation, from ring 3) | {v} |");
     }
 
     println!("\n## Whole run, side by side (median of {RUNS} alternating pairs)\n");

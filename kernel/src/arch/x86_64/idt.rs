@@ -39,6 +39,21 @@ pub fn init() {
             vmm_communication_exception => vmm_communication,
             security_exception => security,
         }
+        // int3 and into are meant to be executed by programs: their gates admit ring 3 (as
+        // Linux's idt.c sets them), so they raise #BP/#OF rather than #GP.
+        // SAFETY: the same stubs as installed above; only the gate's DPL changes.
+        unsafe {
+            let ring3 = x86_64::PrivilegeLevel::Ring3;
+            idt.breakpoint
+                .set_handler_addr(VirtAddr::new(trap::breakpoint as *const () as u64))
+                .set_privilege_level(ring3);
+            idt.overflow.set_handler_addr(VirtAddr::new(trap::overflow as *const () as u64)).set_privilege_level(ring3);
+        }
+        // SAFETY: the timer and spurious stubs are ordinary entry stubs like the others.
+        unsafe {
+            idt[super::apic::TIMER_VECTOR].set_handler_addr(VirtAddr::new(trap::timer as *const () as u64));
+            idt[super::apic::SPURIOUS_VECTOR].set_handler_addr(VirtAddr::new(trap::spurious as *const () as u64));
+        }
         // SAFETY: the IST slots were filled with valid, otherwise unused stacks by gdt::init,
         // which runs before this; the stubs are the same ones installed above.
         unsafe {
@@ -133,6 +148,14 @@ fn report(frame: &TrapFrame) {
 
 /// Called by the common entry stub with the saved state of the interrupted code.
 pub extern "C" fn dispatch(frame: &mut TrapFrame) {
+    match frame.vector {
+        32 => {
+            super::apic::eoi();
+            return crate::process::sched::timer_interrupt(frame);
+        }
+        255 => return, // spurious: no EOI
+        _ => {}
+    }
     if frame.from_user() {
         return crate::process::user_exception(frame);
     }

@@ -1,5 +1,6 @@
 //! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
 //! devices, and the serial port.
+pub mod apic;
 pub mod cpu;
 pub mod fpu;
 pub mod fw_cfg;
@@ -9,10 +10,11 @@ pub mod percpu;
 pub mod qemu_exit;
 pub mod rtc;
 pub mod serial;
+pub mod switch;
 pub mod syscall;
 mod trap;
 
-pub use trap::{SYSCALL_VECTOR, TrapFrame};
+pub use trap::TrapFrame;
 pub mod tsc;
 
 /// Stops this CPU for good: interrupts off, `hlt` forever.

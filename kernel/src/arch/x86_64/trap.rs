@@ -7,7 +7,7 @@
 
 /// All state saved on an exception, lowest address first.
 #[repr(C)]
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct TrapFrame {
     pub r15: u64,
     pub r14: u64,
@@ -171,4 +171,6 @@ stubs! {
     hypervisor_injection = 28;
     vmm_communication = 29, err;
     security = 30, err;
+    timer = 32;
+    spurious = 255;
 }
