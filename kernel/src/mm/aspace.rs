@@ -367,18 +367,4 @@ impl AddressSpace {
         }
         Ok(())
     }
-
-    /// Reads a NUL-terminated string of at most `max` bytes (without the NUL).
-    pub fn read_cstr(&mut self, addr: u64, max: usize) -> Result<alloc::vec::Vec<u8>, Fault> {
-        let mut out = alloc::vec::Vec::new();
-        let mut b = [0u8];
-        while out.len() < max {
-            self.copy_in(addr + out.len() as u64, &mut b)?;
-            if b[0] == 0 {
-                return Ok(out);
-            }
-            out.push(b[0]);
-        }
-        Err(Fault::NotAllowed)
-    }
 }

@@ -65,8 +65,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
     aspace.map(STACK_TOP - STACK_SIZE, STACK_TOP, PROT_READ | PROT_WRITE, "stack");
 
     let (random, source) = random_bytes(features);
-    // SAFETY: cpuid leaf 1 is always available; no side effects.
-    let hwcap = unsafe { core::arch::x86_64::__cpuid(1) }.edx as u64;
+    let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;
     let auxv = [
         (stack::AT_MINSIGSTKSZ, 2048),
         (stack::AT_HWCAP, hwcap),
@@ -174,15 +173,15 @@ fn deliver(frame: &mut TrapFrame, f: Fault) {
     let handled = with(|p| {
         let bit = 1u64 << (f.signo - 1);
         let action = p.signals.actions[f.signo as usize - 1];
-        if action.handler <= 1 || p.signals.mask & bit != 0 {
+        let (old_mask, alt) = sched::with_current(|t| (t.sigmask, t.altstack));
+        if action.handler <= 1 || old_mask & bit != 0 {
             return false;
         }
-        let old_mask = p.signals.mask;
-        let alt = p.signals.altstack;
         if sigframe::setup(&mut p.aspace, frame, &f, &action, &alt, old_mask).is_err() {
             return false;
         }
-        p.signals.mask |= action.mask | if action.flags & sigframe::SA_NODEFER == 0 { bit } else { 0 };
+        let blocked = action.mask | if action.flags & sigframe::SA_NODEFER == 0 { bit } else { 0 };
+        sched::with_current(|t| t.sigmask |= blocked & !signal::UNBLOCKABLE);
         if action.flags & sigframe::SA_RESETHAND != 0 {
             p.signals.actions[f.signo as usize - 1] = signal::SigAction::default();
         }
@@ -196,7 +195,8 @@ fn deliver(frame: &mut TrapFrame, f: Fault) {
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Fault) -> ! {
     crate::logger::enter_fault();
-    log::error!("{} addr={:#x} pc={:#x}", signal::describe(f.signo), f.addr, frame.rip);
+    let region = PROCESS.lock().as_ref().and_then(|p| p.aspace.find(f.addr).map(|v| v.name)).unwrap_or("no mapping");
+    log::error!("{} addr={:#x} pc={:#x} ({region})", signal::describe(f.signo), f.addr, frame.rip);
     exit_group(128 + f.signo as i32)
 }
 
@@ -204,7 +204,7 @@ fn kill(frame: &TrapFrame, f: Fault) -> ! {
 /// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
 pub fn sigreturn(frame: &mut TrapFrame) {
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
-        Ok(mask) => with(|p| p.signals.mask = mask & !signal::UNBLOCKABLE),
+        Ok(mask) => sched::with_current(|t| t.sigmask = mask & !signal::UNBLOCKABLE),
         Err(()) => kill(frame, Fault { signo: SIGSEGV, code: 0x80, addr: 0 }),
     }
 }

@@ -8,6 +8,7 @@
 use crate::arch::fpu::{self, FxArea};
 use crate::arch::switch::{prepare_stack, switch};
 use crate::arch::{TrapFrame, apic, percpu};
+use crate::process::signal::{AltStack, NO_ALTSTACK};
 use crate::syscall::time::monotonic_ns;
 use alloc::alloc::{Layout, alloc_zeroed};
 use alloc::boxed::Box;
@@ -50,6 +51,9 @@ pub struct Thread {
     pub state: State,
     pub wake: Wake,
     pub clear_child_tid: u64,
+    /// Blocked signals and the alternate signal stack are per thread, as in Linux.
+    pub sigmask: u64,
+    pub altstack: AltStack,
 }
 
 // SAFETY: a Thread's raw kernel-stack pointer is owned by it alone; there is one CPU.
@@ -71,6 +75,8 @@ impl Thread {
             state: State::Runnable,
             wake: Wake::Woken,
             clear_child_tid: 0,
+            sigmask: 0,
+            altstack: NO_ALTSTACK,
         })
     }
 
@@ -123,7 +129,11 @@ pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> u32 {
     let mut s = SCHED.lock();
     let tid = s.next_tid;
     s.next_tid += 1;
+    let parent_mask = s.threads[s.current].sigmask;
     let mut t = Thread::new(tid);
+    // The new thread inherits the blocked mask; its alternate stack starts disabled (Linux
+    // resets it for CLONE_VM children).
+    t.sigmask = parent_mask;
     t.fs_base = fs;
     t.gs_base = KernelGsBase::read().as_u64();
     t.clear_child_tid = clear_child_tid;

@@ -37,22 +37,20 @@ pub struct AltStack {
     pub size: u64,
 }
 
-/// Per-process signal state.
+/// Per-process signal state: the handler table, shared by every thread (the blocked mask and
+/// the alternate stack are per thread, in `sched::Thread`).
 pub struct Signals {
     pub actions: [SigAction; NSIG],
-    pub mask: u64,
-    pub altstack: AltStack,
 }
 
 impl Signals {
     pub const fn new() -> Self {
-        Self {
-            actions: [SigAction { handler: 0, flags: 0, restorer: 0, mask: 0 }; NSIG],
-            mask: 0,
-            altstack: AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 },
-        }
+        Self { actions: [SigAction { handler: 0, flags: 0, restorer: 0, mask: 0 }; NSIG] }
     }
 }
+
+/// The alternate stack of a new thread: none.
+pub const NO_ALTSTACK: AltStack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 };
 
 pub const SS_DISABLE: i32 = 2;
 

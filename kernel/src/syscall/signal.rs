@@ -2,7 +2,7 @@
 //! handlers, the blocked mask and the alternate stack.
 use super::{EINVAL, ENOMEM, SysResult, efault};
 use crate::process::{
-    self,
+    self, sched,
     signal::{AltStack, NSIG, SS_DISABLE, SigAction},
 };
 
@@ -60,17 +60,18 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
         return Err(EINVAL);
     }
     process::with(|p| {
-        let old = p.signals.mask;
+        let old = sched::with_current(|t| t.sigmask);
         if set != 0 {
             let mut raw = [0u8; 8];
             p.aspace.copy_in(set, &mut raw).map_err(efault)?;
             let s = u64::from_le_bytes(raw);
-            p.signals.mask = match how {
+            let new = match how {
                 SIG_BLOCK => old | s,
                 SIG_UNBLOCK => old & !s,
                 SIG_SETMASK => s,
                 _ => return Err(EINVAL),
             } & !UNBLOCKABLE;
+            sched::with_current(|t| t.sigmask = new);
         }
         if oset != 0 {
             p.aspace.copy_out(oset, &old.to_le_bytes()).map_err(efault)?;
@@ -81,7 +82,7 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
 
 pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
     process::with(|p| {
-        let current = p.signals.altstack;
+        let current = sched::with_current(|t| t.altstack);
         if ss != 0 {
             let mut raw = [0u8; size_of::<AltStack>()];
             p.aspace.copy_in(ss, &mut raw).map_err(efault)?;
@@ -89,9 +90,13 @@ pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
             // Linux (kernel/signal.c do_sigaltstack): the mode is 0, SS_DISABLE, or SS_ONSTACK,
             // which old programs pass and which means 0; only SS_AUTODISARM is kept with it.
             match new.flags & !SS_AUTODISARM {
-                SS_DISABLE => p.signals.altstack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 },
+                SS_DISABLE => {
+                    sched::with_current(|t| t.altstack = AltStack { sp: 0, flags: SS_DISABLE, _pad: 0, size: 0 })
+                }
                 0 | SS_ONSTACK if new.size < MINSIGSTKSZ => return Err(ENOMEM),
-                0 | SS_ONSTACK => p.signals.altstack = AltStack { flags: new.flags & SS_AUTODISARM, ..new },
+                0 | SS_ONSTACK => {
+                    sched::with_current(|t| t.altstack = AltStack { flags: new.flags & SS_AUTODISARM, ..new })
+                }
                 _ => return Err(EINVAL),
             }
         }

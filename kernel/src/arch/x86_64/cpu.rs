@@ -16,8 +16,7 @@ pub struct Features {
 
 /// Sets CR0/CR4/EFER for user programs and returns the features found.
 pub fn init() -> Features {
-    // SAFETY: cpuid is always available in long mode and has no side effects.
-    let (leaf1, leaf7) = unsafe { (core::arch::x86_64::__cpuid(1), core::arch::x86_64::__cpuid_count(7, 0)) };
+    let (leaf1, leaf7) = (core::arch::x86_64::__cpuid(1), core::arch::x86_64::__cpuid_count(7, 0));
     let f = Features {
         smep: leaf7.ebx & (1 << 7) != 0,
         smap: leaf7.ebx & (1 << 20) != 0,
