@@ -52,7 +52,7 @@ fn main() {
         println!("| {} | {:.3} |", marks[i].0, med[i] - med[i - 1]);
     }
 
-    println!("## Process and syscall paths (--icount, instructions)\n");
+    println!("\n## Process and syscall paths (--icount, instructions)\n");
     let program = |name: &str| Some(qemu::program::resolve(name).unwrap());
     let r = run(&RunOptions { icount: true, program: program("exitcode"), ..Default::default() });
     let entry =
