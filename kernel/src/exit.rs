@@ -24,6 +24,13 @@ pub fn kernel_panic(reason: &str) -> ! {
     qemu_exit::stop()
 }
 
+/// Tells the runner the program is about to start: the serial console is set up, so input
+/// written to it from now on reaches the program (bytes sent earlier would be lost to the
+/// bootloader's and kernel's UART resets).
+pub fn program_starting() {
+    qemu_exit::control(b"start\n");
+}
+
 /// Ends the run because the program cannot be executed (bad ELF, bad arguments): one log line
 /// with the reason, and the runner's "cannot execute" outcome.
 pub fn bad_program(reason: &str) -> ! {

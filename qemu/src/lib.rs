@@ -76,6 +76,8 @@ pub struct RunOptions {
     pub env: Vec<OsString>,
     /// Run the same ELF directly on the host's Linux kernel instead of in QEMU.
     pub native: bool,
+    /// Bytes for the program's stdin (fd 0); None: our stdin when `echo`, else nothing.
+    pub stdin: Option<Vec<u8>>,
     /// Interactive: stream the program's stdout to ours and the serial log / its stderr to our
     /// stderr as they arrive, and give it our stdin.
     pub echo: bool,
@@ -98,6 +100,7 @@ impl Default for RunOptions {
             args: Vec::new(),
             env: Vec::new(),
             native: false,
+            stdin: None,
             echo: false,
         }
     }
@@ -239,9 +242,10 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
     }
     cmd.args(&opts.qemu_args);
-    cmd.stdin(if opts.echo { Stdio::inherit() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
 
     let mut child = cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?;
+    stream::feed(&mut child, opts, Some(control.clone()));
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
     let out = stream::Tail::start(stdout_file, opts.echo);

@@ -80,6 +80,7 @@ fn main() {
         args: cli.args,
         env: cli.env,
         native: cli.native,
+        stdin: None,
         quiet: cli.quiet,
         smp: cli.smp,
         memory_mib: cli.memory,

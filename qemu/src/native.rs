@@ -20,10 +20,11 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.
     let mut cmd = Command::new("env");
     cmd.arg("-i").args(&opts.env).arg(program).args(&argv[1..]);
-    cmd.stdin(if opts.echo { Stdio::inherit() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .map_err(|e| (Outcome::BadProgram, format!("rt0: cannot execute {}: {e}\n", program.display()), Vec::new()))?;
+    stream::feed(&mut child, opts, None);
     let out = stream::bytes(child.stdout.take().unwrap(), opts.echo);
     let err = stream::lines(child.stderr.take().unwrap(), opts.echo);
     let status = stream::wait(&mut child, opts.timeout);

@@ -1,8 +1,8 @@
 //! Moving bytes out of QEMU (or a native program) while it runs: the serial log line by line,
 //! the stdout file as it grows, and waiting with a deadline.
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, ExitStatus};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -109,5 +109,43 @@ pub fn wait(child: &mut Child, timeout: Option<Duration>) -> Option<ExitStatus> 
             return None;
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// How the child's stdin is set up for `opts`.
+/// A terminal is handed over as it is (a person types after the boot); a pipe or file is
+/// forwarded by [`feed`], after the program starts.
+pub fn stdin_mode(opts: &crate::RunOptions) -> Stdio {
+    match (&opts.stdin, opts.echo) {
+        (Some(_), _) => Stdio::piped(),
+        (None, true) if std::io::stdin().is_terminal() => Stdio::inherit(),
+        (None, true) => Stdio::piped(),
+        (None, false) => Stdio::null(),
+    }
+}
+
+/// Writes `opts.stdin` to the child's stdin from a thread (the pipe may fill up before the
+/// program reads), then closes it. For QEMU, `control` is the kernel's control-channel file:
+/// the data waits for its `start` line, since serial input that arrives while the bootloader and
+/// kernel reset the UART is lost.
+pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf>) {
+    let Some(mut pipe) = child.stdin.take() else { return };
+    let data = opts.stdin.clone();
+    {
+        std::thread::spawn(move || {
+            if let Some(control) = control {
+                let deadline = Instant::now() + Duration::from_secs(300);
+                while !std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == "start")) {
+                    if Instant::now() > deadline {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            match data {
+                Some(bytes) => drop(pipe.write_all(&bytes)),
+                None => drop(std::io::copy(&mut std::io::stdin().lock(), &mut pipe)),
+            }
+        });
     }
 }

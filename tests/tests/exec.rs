@@ -228,3 +228,18 @@ fn arguments_over_linux_limits_are_refused_before_booting() {
     let r = boot_with(with_program("demo", &[], &["NOEQUALS"]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("KEY=VALUE")), "{:?}", r.outcome);
 }
+
+#[test]
+fn stdin_reaches_the_program_through_the_serial_console_as_through_a_pipe() {
+    let line = b"hello \xff serial world\nnot this\n".to_vec();
+    for native in [false, true] {
+        let r = boot_with(RunOptions {
+            native,
+            stdin: Some(line.clone()),
+            quiet: true,
+            ..with_program("readline", &[], &[])
+        });
+        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{}", r.log);
+        assert_eq!(r.stdout, b"readline: hello \xff serial world\n", "native={native}");
+    }
+}

@@ -117,6 +117,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         signals: Signals::new(),
         start_tsc: tsc::read(),
     });
+    crate::exit::program_starting();
     let kstack_top = sched::init_main(PID);
     percpu::set_kernel_stack(kstack_top);
     // SAFETY: the process's page table is active and maps `entry` executable and the stack

@@ -2,8 +2,8 @@
 //!
 //! Two devices, both added by the runner:
 //! - the **control port** (`isa-debugcon` at [`CONTROL_PORT`], written to a file the runner
-//!   reads after QEMU exits) carries one line, `exit <code>` or `panic`, with the full 8-bit exit
-//!   code. No program output ever goes there, so a program cannot forge it.
+//!   reads) carries `start` when the program is about to run, and finally one line, `exit <code>`,
+//!   `panic` or `badexec`, with the full 8-bit exit code. No program output ever goes there, so a program cannot forge it.
 //! - **isa-debug-exit** (port 0xF4) then stops QEMU with status `(value << 1) | 1`. Only 7 bits of
 //!   `value` survive an exit status, so it carries no code, only [`STOP_VALUE`]: "stopped on
 //!   purpose, read the control port". A triple fault under `-no-reboot` exits with status 0, which
