@@ -39,6 +39,11 @@ pub fn init(cmdline: &Cmdline) {
     }
 }
 
+/// Whether the TSC counts instructions (the runner's `icount` flag).
+pub fn icount() -> bool {
+    ICOUNT.load(Ordering::Relaxed)
+}
+
 /// Marks that a fault or panic report is being written: from now on the log bypasses the
 /// serial lock, which the interrupted code may hold.
 pub fn enter_fault() {

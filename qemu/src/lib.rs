@@ -153,6 +153,16 @@ pub fn run(opts: &RunOptions) -> RunResult {
     RunResult { outcome, log, stdout, elapsed: start.elapsed() }
 }
 
+/// The program's environment: the `-e` entries, plus `RT0_LOG=0` under `--quiet`, which
+/// silences the runtime's L1–L5 step log (in QEMU and natively alike).
+pub fn environment(opts: &RunOptions) -> Vec<OsString> {
+    let mut env = opts.env.clone();
+    if opts.quiet {
+        env.push("RT0_LOG=0".into());
+    }
+    env
+}
+
 /// The full argv (argv[0] first), checked against Linux's limits.
 pub fn argv(opts: &RunOptions) -> Result<Vec<OsString>, String> {
     let mut argv = Vec::new();
@@ -165,7 +175,7 @@ pub fn argv(opts: &RunOptions) -> Result<Vec<OsString>, String> {
     for e in &opts.env {
         program::check_env(e)?;
     }
-    program::check_limits(&argv, &opts.env)?;
+    program::check_limits(&argv, &environment(opts))?;
     Ok(argv)
 }
 
@@ -225,7 +235,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
     if opts.program.is_some() {
         let args = work.join("args");
-        std::fs::write(&args, program::encode(argv, &opts.env)).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
         cmd.arg("-fw_cfg").arg(format!("name=opt/rt0/args,file={}", qemu_path(&args)));
     }
     if opts.icount {

@@ -19,7 +19,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     // `env -i K=V … PROGRAM ARGS`: the environment in exactly the given order (std's Command
     // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.
     let mut cmd = Command::new("env");
-    cmd.arg("-i").args(&opts.env).arg(program).args(&argv[1..]);
+    cmd.arg("-i").args(crate::environment(opts)).arg(program).args(&argv[1..]);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = cmd
         .spawn()

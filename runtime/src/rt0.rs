@@ -8,8 +8,9 @@
 //! - `_rt0_amd64_linux` only jumps to `_rt0_amd64`, as in Go.
 //! - `_rt0_amd64` loads argc (`[rsp]`) into RDI and argv (`rsp + 8`) into RSI — envp is not extracted here; it is
 //!   found later as `argv[argc + 1..]`.
-//! - `rt0_go` records the entry RSP in [`entry_sp`], aligns the stack to 16 bytes (Go's `ANDQ $~15, SP`) and calls
-//!   `rt0_start`, the Rust side, which never returns.
+//! - `rt0_go` records the entry RSP in [`entry_sp`], reserves five words and aligns the stack to 16 bytes (Go's
+//!   `SUBQ $(5*8), SP; ANDQ $~15, SP`) and calls `start::rt0_start` with argc, argv and SP before and after,
+//!   which performs the rest of Go's start-up and never returns.
 //!
 //! The assembly is only assembled for the bare-metal target (`x86_64-unknown-none`): on the host the crate is
 //! unit-tested with the ordinary Rust start-up.
@@ -43,21 +44,24 @@ core::arch::global_asm!(
     "    lea rsi, [rsp + 8]",
     "    jmp rt0_go",
     ".size _rt0_amd64, . - _rt0_amd64",
-    // asm_amd64.s: runtime·rt0_go.
+    // asm_amd64.s: runtime·rt0_go — reserve 5 words, AND $~15, SP; then the Rust half.
     ".globl rt0_go",
     ".type rt0_go, @function",
     "rt0_go:",
     // The outermost frame: a zero frame pointer ends stack walks here.
     "    xor ebp, ebp",
     "    mov qword ptr [rip + {entry_sp}], rsp",
+    "    mov rdx, rsp",
+    "    sub rsp, 40",
     "    and rsp, -16",
+    "    mov rcx, rsp",
     "    call {rt0_start}",
     // rt0_start never returns; trap if it somehow does.
     "    ud2",
     ".size rt0_go, . - rt0_go",
     ".popsection",
     entry_sp = sym ENTRY_SP,
-    rt0_start = sym rt0_start,
+    rt0_start = sym crate::start::rt0_start,
 );
 
 /// The address of the ELF entry point `_rt0_amd64_linux` (what `AT_ENTRY` in the auxiliary vector should hold).
@@ -67,22 +71,4 @@ pub fn entry_point() -> usize {
         fn _rt0_amd64_linux();
     }
     _rt0_amd64_linux as *const () as usize
-}
-
-/// The Rust half of `rt0_go`: record the arguments, run the user's main, exit with status 0.
-///
-/// Called only by `rt0_go`, with argc and argv exactly as the kernel laid them out on the initial stack.
-#[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
-extern "C" fn rt0_start(argc: isize, argv: *const *const u8) -> ! {
-    unsafe extern "Rust" {
-        /// Defined by the program through `runtime::main!`.
-        fn rt0_main();
-    }
-    // SAFETY: rt0_go passes argc and argv straight from the initial stack the kernel built, which stays mapped
-    // and unmodified for the life of the process.
-    unsafe { crate::args::args(argc, argv) };
-    // SAFETY: `rt0_main` is the plain `fn()` that `runtime::main!` defines in the program; it has no
-    // preconditions.
-    unsafe { rt0_main() };
-    crate::os_linux::exit_group(0)
 }

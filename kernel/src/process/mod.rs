@@ -83,6 +83,8 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         (stack::AT_EGID, 0),
         (stack::AT_SECURE, 0),
         (stack::AT_HWCAP2, 0),
+        (stack::AT_RT0_TSC_HZ, if crate::logger::icount() { 0 } else { tsc::ticks_per_sec() }),
+        (stack::AT_RT0_KERNEL_TSC, crate::ENTRY_TSC.load(core::sync::atomic::Ordering::Relaxed)),
     ];
     let st = stack::build(
         STACK_TOP,

@@ -35,6 +35,11 @@ pub const AT_RANDOM: u64 = 25;
 pub const AT_HWCAP2: u64 = 26;
 pub const AT_EXECFN: u64 = 31;
 pub const AT_MINSIGSTKSZ: u64 = 51;
+/// rt0's own auxv entries (Linux programs skip keys they do not know): the TSC rate, so the
+/// runtime's log timestamps match the kernel's (0: the TSC counts instructions, under icount),
+/// and the TSC at kernel entry, for the runtime's icount summary.
+pub const AT_RT0_TSC_HZ: u64 = 0x5254_3001;
+pub const AT_RT0_KERNEL_TSC: u64 = 0x5254_3002;
 
 /// Everything the stack holds besides the strings' addresses, which are computed here.
 pub struct Entry<'a> {

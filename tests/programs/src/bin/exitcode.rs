@@ -7,7 +7,7 @@
 use runtime::print::{STDERR, Writer};
 use runtime::{args, os_linux, string};
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 /// Exit status for a malformed argument (Go's usage-error convention).
 const USAGE_EXIT_CODE: i32 = 2;

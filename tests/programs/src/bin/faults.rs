@@ -26,7 +26,7 @@ use core::ptr;
 use runtime::os_linux::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, SYS_MMAP, exit_group, syscall6};
 use runtime::{args, eprintln, println};
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 /// Exit status for a missing or unknown mode (Go's usage-error convention).
 const USAGE_EXIT_CODE: i32 = 2;

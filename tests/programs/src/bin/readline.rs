@@ -7,7 +7,7 @@
 use runtime::os_linux::{SYS_READ, exit_group, syscall3};
 use runtime::print::{STDOUT, Writer};
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 fn main() {
     let mut line = [0u8; 256];

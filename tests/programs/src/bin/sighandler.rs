@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use runtime::os_linux::*;
 use runtime::println;
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 const SIGILL: usize = 4;
 const SIGSEGV: usize = 11;

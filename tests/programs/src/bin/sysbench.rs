@@ -10,7 +10,7 @@ use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, THREAD_FLAGS, cl
 use runtime::os_linux::*;
 use runtime::println;
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 const PAGE: usize = 4096;
 const ROUNDS: u64 = 1000;

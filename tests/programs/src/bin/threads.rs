@@ -10,7 +10,7 @@ use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, TH
 use runtime::os_linux::*;
 use runtime::{args, println};
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 const STACK: usize = 64 * 1024;
 const FUTEX_WAIT_PRIVATE: usize = 128;

@@ -12,7 +12,7 @@ use core::ffi::{CStr, c_char};
 use runtime::args::{self, InitialStack, *};
 use runtime::rt0;
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 /// Walks stop after this many words: a missing terminator fails the check instead of running off the stack.
 const MAX_WORDS: usize = 1 << 16;

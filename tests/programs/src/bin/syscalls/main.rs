@@ -20,7 +20,7 @@ mod time;
 
 use check::Checklist;
 
-runtime::main!(main);
+runtime::bare_main!(main);
 
 fn main() {
     let mut c = Checklist::new();

@@ -1,0 +1,95 @@
+//! Allocator statistics: Go's `runtime.MemStats` heap figures, from per-mcache counters and heap counters.
+//!
+//! Mirrors Go's `runtime/mstats.go` (`MemStats`, `readmemstats_m`) and the per-P `heapStatsDelta` of
+//! `runtime/mcache.go`. As in Go, the fast path only bumps a per-mcache, per-size-class count; byte totals are
+//! worked out when the statistics are read (count × class size), so allocation does not load the object size.
+//! Large objects are counted by their span size, as Go does.
+
+use super::mheap::MHeap;
+use super::sizeclasses::{CLASS_TO_SIZE, NUM_SIZE_CLASSES};
+
+/// One mcache's cumulative counters. An object freed through another mcache than the one that allocated it is
+/// counted there, so only the sum over all mcaches is meaningful.
+#[derive(Clone, Copy)]
+pub struct CacheStats {
+    /// Small objects allocated / freed, per size class (Go's `smallAllocCount`, `smallFreeCount`).
+    pub nmalloc: [u64; NUM_SIZE_CLASSES],
+    pub nfree: [u64; NUM_SIZE_CLASSES],
+    /// Large objects allocated / freed (Go's `largeAllocCount`, `largeFreeCount`) and their bytes.
+    pub large_nmalloc: u64,
+    pub large_nfree: u64,
+    pub large_alloc: u64,
+    pub large_free: u64,
+}
+
+impl CacheStats {
+    pub const ZERO: CacheStats = CacheStats {
+        nmalloc: [0; NUM_SIZE_CLASSES],
+        nfree: [0; NUM_SIZE_CLASSES],
+        large_nmalloc: 0,
+        large_nfree: 0,
+        large_alloc: 0,
+        large_free: 0,
+    };
+}
+
+/// Heap statistics with the meanings of Go's `runtime.MemStats` fields of the same names.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct MemStats {
+    /// Bytes of allocated heap objects (small objects count their class size).
+    pub heap_alloc: u64,
+    /// Bytes of heap memory obtained from the OS: arena memory committed with mmap. Reserved-only address space
+    /// is not counted; memory given back with `MADV_DONTNEED` still is (see `heap_released`).
+    pub heap_sys: u64,
+    /// Bytes in in-use spans (spans holding small objects, whole or partly used, and large objects).
+    pub heap_inuse: u64,
+    /// Cumulative count of heap objects allocated.
+    pub mallocs: u64,
+    /// Cumulative count of heap objects freed.
+    pub frees: u64,
+    /// Cumulative bytes allocated for heap objects (never decreases).
+    pub total_alloc: u64,
+    /// Bytes in free spans (`heap_sys − heap_inuse`).
+    pub heap_idle: u64,
+    /// Bytes of free spans given back to the OS or never touched.
+    pub heap_released: u64,
+    /// Objects allocated and not yet freed (`mallocs − frees`).
+    pub heap_objects: u64,
+}
+
+impl MHeap {
+    /// The heap's statistics, summed over all its mcaches (Go's `ReadMemStats`; Go stops the world for it, rt0
+    /// is single-threaded).
+    pub fn memstats(&self) -> MemStats {
+        let (mut mallocs, mut frees, mut total_alloc, mut total_free) = (0u64, 0u64, 0u64, 0u64);
+        let mut c = self.caches;
+        while !c.is_null() {
+            // SAFETY: the list links live mcaches in persistent memory, never freed.
+            let st = unsafe { &(*c).stats };
+            for class in 1..NUM_SIZE_CLASSES {
+                let size = CLASS_TO_SIZE[class] as u64;
+                mallocs = mallocs.wrapping_add(st.nmalloc[class]);
+                frees = frees.wrapping_add(st.nfree[class]);
+                total_alloc = total_alloc.wrapping_add(st.nmalloc[class].wrapping_mul(size));
+                total_free = total_free.wrapping_add(st.nfree[class].wrapping_mul(size));
+            }
+            mallocs = mallocs.wrapping_add(st.large_nmalloc);
+            frees = frees.wrapping_add(st.large_nfree);
+            total_alloc = total_alloc.wrapping_add(st.large_alloc);
+            total_free = total_free.wrapping_add(st.large_free);
+            // SAFETY: as above.
+            c = unsafe { (*c).next };
+        }
+        MemStats {
+            heap_alloc: total_alloc.wrapping_sub(total_free),
+            heap_sys: self.stats.sys,
+            heap_inuse: self.stats.inuse,
+            mallocs,
+            frees,
+            total_alloc,
+            heap_idle: self.stats.sys - self.stats.inuse,
+            heap_released: self.stats.released,
+            heap_objects: mallocs.wrapping_sub(frees),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! sync.WaitGroup on the scheduler's park/ready (Go's sync/waitgroup.go over runtime_Semacquire
+//! / runtime_Semrelease, sema.go). Waiters park with Go's wait reason "sync.WaitGroup.Wait" and
+//! are made ready, in order, when the counter reaches zero.
+use crate::asm_amd64::getg;
+use crate::proc::{gopark, goready, throw};
+use crate::runtime2::G;
+use core::cell::UnsafeCell;
+use core::ptr::null_mut;
+
+pub struct WaitGroup {
+    state: UnsafeCell<(i64, *mut G, *mut G)>, // counter, waiters head, tail
+}
+
+// SAFETY: goroutines run one at a time on m0 and never preempt each other mid-operation.
+unsafe impl Sync for WaitGroup {}
+
+impl Default for WaitGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WaitGroup {
+    pub const fn new() -> Self {
+        Self { state: UnsafeCell::new((0, null_mut(), null_mut())) }
+    }
+
+    fn st(&self) -> &mut (i64, *mut G, *mut G) {
+        // SAFETY: see the Sync impl: no two goroutines touch the state at the same time.
+        unsafe { &mut *self.state.get() }
+    }
+
+    /// Adds `delta` to the counter; at zero, every waiter becomes runnable.
+    pub fn add(&self, delta: i64) {
+        let s = self.st();
+        s.0 += delta;
+        if s.0 < 0 {
+            throw("sync: negative WaitGroup counter");
+        }
+        if s.0 == 0 {
+            let mut gp = core::mem::replace(&mut s.1, null_mut());
+            s.2 = null_mut();
+            while !gp.is_null() {
+                // SAFETY: gp is a parked waiter linked through schedlink.
+                let next = unsafe { core::mem::replace(&mut (*gp).schedlink, null_mut()) };
+                goready(gp);
+                gp = next;
+            }
+        }
+    }
+
+    pub fn done(&self) {
+        self.add(-1);
+    }
+
+    /// Blocks the calling goroutine until the counter is zero.
+    pub fn wait(&self) {
+        let s = self.st();
+        if s.0 == 0 {
+            return;
+        }
+        let gp = getg();
+        if s.2.is_null() {
+            s.1 = gp;
+        } else {
+            // SAFETY: the tail is a parked waiter.
+            unsafe { (*s.2).schedlink = gp };
+        }
+        s.2 = gp;
+        gopark("sync.WaitGroup.Wait");
+    }
+}

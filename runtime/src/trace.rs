@@ -1,0 +1,97 @@
+//! The runtime's start-up log: one line per step, in the kernel's format, on fd 2.
+//!
+//! ```text
+//! [    1.234567s L3] schedinit: procresize gomaxprocs=1
+//! [    35290123i L3] schedinit: …                        (TSC counting instructions)
+//! ```
+//!
+//! Timestamps come from the same clock as the kernel's: on rt0 the kernel passes the TSC rate in
+//! the auxiliary vector (`AT_RT0_TSC_HZ`, 0 meaning the TSC counts instructions under icount);
+//! natively the runtime uses CLOCK_MONOTONIC. `RT0_LOG=0` in the environment (what the runner's
+//! `--quiet` sets) silences the log without touching program output. Go has no such log; this is
+//! rt0's window onto the steps of GO-STARTUP.md (the nearest Go relative is `GODEBUG=inittrace`).
+use crate::args;
+use crate::os_linux::{SYS_CLOCK_GETTIME, syscall2};
+use crate::print::{STDERR, Writer};
+use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+/// rt0's own auxv keys (see the kernel's process/stack.rs).
+pub const AT_RT0_TSC_HZ: usize = 0x5254_3001;
+pub const AT_RT0_KERNEL_TSC: usize = 0x5254_3002;
+
+const UNKNOWN: u8 = 0;
+const ON: u8 = 1;
+const OFF: u8 = 2;
+static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+/// TSC rate from the kernel: u64::MAX = not on rt0 (use CLOCK_MONOTONIC), 0 = instructions.
+static TSC_HZ: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Reads the switches once the arguments are known (called from `args`).
+pub fn init() {
+    let quiet = args::envs().any(|e| e == b"RT0_LOG=0");
+    STATE.store(if quiet { OFF } else { ON }, Ordering::Relaxed);
+    if let Some(hz) = args::getauxval(AT_RT0_TSC_HZ) {
+        TSC_HZ.store(hz as u64, Ordering::Relaxed);
+    }
+}
+
+/// Whether step lines are printed.
+pub fn enabled() -> bool {
+    STATE.load(Ordering::Relaxed) != OFF
+}
+
+/// Reads the time-stamp counter.
+#[inline(always)]
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc is allowed in ring 3 and has no side effects.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Whether the TSC counts instructions (rt0 under `--icount`).
+pub fn tsc_counts_instructions() -> bool {
+    TSC_HZ.load(Ordering::Relaxed) == 0
+}
+
+/// Nanoseconds on the monotonic clock (the kernel's, on rt0).
+pub fn nanotime() -> u64 {
+    let mut ts = [0i64; 2];
+    // SAFETY: CLOCK_MONOTONIC into a local timespec.
+    unsafe { syscall2(SYS_CLOCK_GETTIME, 1, ts.as_mut_ptr() as usize) };
+    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
+}
+
+struct Stamp;
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match TSC_HZ.load(Ordering::Relaxed) {
+            0 => write!(f, "{:>12}i", rdtsc()),
+            u64::MAX => {
+                let ns = nanotime();
+                write!(f, "{:>5}.{:06}s", ns / 1_000_000_000, ns % 1_000_000_000 / 1000)
+            }
+            hz => {
+                let us = rdtsc() as u128 * 1_000_000 / hz as u128;
+                write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
+            }
+        }
+    }
+}
+
+/// Prints one step line for `layer` (1–5).
+pub fn step(layer: u8, args: fmt::Arguments) {
+    if !enabled() {
+        return;
+    }
+    let mut w = Writer::new(STDERR);
+    let _ = writeln!(w, "[{} L{layer}] {args}", Stamp);
+}
+
+/// `step!(3, "schedinit: gomaxprocs={}", n)`.
+#[macro_export]
+macro_rules! step {
+    ($layer:expr, $($arg:tt)*) => {
+        $crate::trace::step($layer, format_args!($($arg)*))
+    };
+}
