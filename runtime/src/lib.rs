@@ -50,6 +50,7 @@ pub mod asm_amd64;
 pub mod clone;
 pub mod exit;
 pub mod inittask;
+mod inittask_run;
 pub mod malloc;
 pub mod mem;
 pub mod os;
@@ -69,7 +70,6 @@ pub mod string;
 pub mod sync;
 pub mod sysmon;
 pub mod trace;
-mod inittask_run;
 
 /// GODEBUG=inittrace=1 was given.
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);

@@ -13,7 +13,10 @@
 //! abort on panic (no unwinding), so deferred calls do not run on a panic — one place where rt0
 //! differs from Go, which runs defers before printing.
 #[cfg(all(not(test), target_os = "none"))]
-use crate::{os_linux::exit_group, print::{STDERR, Writer}};
+use crate::{
+    os_linux::exit_group,
+    print::{STDERR, Writer},
+};
 #[cfg(all(not(test), target_os = "none"))]
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};

@@ -157,7 +157,8 @@ fn gfget() -> *mut G {
     let gp = Box::into_raw(Box::new(G::new()));
     // SAFETY: gp was just allocated.
     unsafe {
-        (*gp).stack = stack::stackalloc(GOROUTINE_STACK).unwrap_or_else(|| throw("out of memory allocating a goroutine stack"));
+        (*gp).stack =
+            stack::stackalloc(GOROUTINE_STACK).unwrap_or_else(|| throw("out of memory allocating a goroutine stack"));
         (*gp).stackguard0 = (*gp).stack.lo;
         ALLGLEN += 1;
     }
@@ -311,7 +312,9 @@ fn schedule() -> ! {
         curp().schedtick = curp().schedtick.wrapping_add(1);
         if first {
             // SAFETY: gp is a live G.
-            step!(4, "schedule: findRunnable took goroutine {} from P0.runnext; execute → gogo", unsafe { (*gp).goid });
+            step!(4, "schedule: findRunnable took goroutine {} from P0.runnext; execute → gogo", unsafe {
+                (*gp).goid
+            });
             first = false;
         }
         execute(gp);

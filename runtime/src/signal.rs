@@ -94,7 +94,9 @@ extern "C" fn sighandler(sig: i32, info: *const u8, ctx: *const u8) {
         crate::eprintln!("fatal error: stack overflow");
     } else {
         match sig as usize {
-            SIGSEGV | SIGBUS => crate::eprintln!("panic: runtime error: invalid memory address or nil pointer dereference"),
+            SIGSEGV | SIGBUS => {
+                crate::eprintln!("panic: runtime error: invalid memory address or nil pointer dereference")
+            }
             SIGFPE => crate::eprintln!("panic: runtime error: integer divide by zero"),
             _ => crate::eprintln!("fatal error: unexpected signal during runtime execution"),
         }

@@ -40,7 +40,10 @@ pub extern "C" fn rt0_start(argc: isize, argv: *const *const u8, sp_before: usiz
     let gp = proc::newproc(runtime_main, 0);
     // SAFETY: gp was just created.
     let (lo, hi, goid) = unsafe { ((*gp).stack.lo, (*gp).stack.hi, (*gp).goid) };
-    step!(4, "newproc: runtime.main is goroutine {goid}, stack [{lo:#x}, {hi:#x}) + guard page, fake return into goexit, in P0.runnext");
+    step!(
+        4,
+        "newproc: runtime.main is goroutine {goid}, stack [{lo:#x}, {hi:#x}) + guard page, fake return into goexit, in P0.runnext"
+    );
     proc::mstart()
 }
 
@@ -53,7 +56,13 @@ fn l1_rt0_go(sp_before: usize, sp_after: usize) {
         g0.stack.hi = sp_after;
         g0.stack.lo = sp_after - G0_OS_STACK;
         g0.stackguard0 = g0.stack.lo + STACK_GUARD;
-        step!(1, "g0 stack: [{:#x}, {:#x}) on the OS stack, stackguard0 {:#x}", g0.stack.lo, g0.stack.hi, g0.stackguard0);
+        step!(
+            1,
+            "g0 stack: [{:#x}, {:#x}) on the OS stack, stackguard0 {:#x}",
+            g0.stack.lo,
+            g0.stack.hi,
+            g0.stackguard0
+        );
     }
     let v = core::arch::x86_64::__cpuid(0);
     let mut vendor = [0u8; 12];
@@ -70,7 +79,9 @@ fn l1_rt0_go(sp_before: usize, sp_after: usize) {
     let r = if broken {
         // Test switch: point FS one word off, so the self-test below must fail.
         // SAFETY: ARCH_SET_FS with a user address changes only this thread's FS base.
-        unsafe { crate::os_linux::syscall2(crate::os_linux::SYS_ARCH_PRCTL, 0x1002, (&raw mut (*m0).tls) as usize + 16) }
+        unsafe {
+            crate::os_linux::syscall2(crate::os_linux::SYS_ARCH_PRCTL, 0x1002, (&raw mut (*m0).tls) as usize + 16)
+        }
     } else {
         settls(m0)
     };
@@ -98,9 +109,15 @@ fn l1_rt0_go(sp_before: usize, sp_after: usize) {
 /// runtime·check: sizes, atomics and CAS behave as the runtime assumes.
 fn check() {
     use core::sync::atomic::{AtomicU32, AtomicU64};
-    let ok_sizes = size_of::<i8>() == 1 && size_of::<i16>() == 2 && size_of::<i32>() == 4 && size_of::<i64>() == 8 && size_of::<usize>() == 8;
+    let ok_sizes = size_of::<i8>() == 1
+        && size_of::<i16>() == 2
+        && size_of::<i32>() == 4
+        && size_of::<i64>() == 8
+        && size_of::<usize>() == 8;
     let a = AtomicU32::new(1);
-    let cas = a.compare_exchange(1, 2, SeqCst, SeqCst).is_ok() && a.compare_exchange(1, 3, SeqCst, SeqCst).is_err() && a.load(SeqCst) == 2;
+    let cas = a.compare_exchange(1, 2, SeqCst, SeqCst).is_ok()
+        && a.compare_exchange(1, 3, SeqCst, SeqCst).is_err()
+        && a.load(SeqCst) == 2;
     let b = AtomicU64::new(u64::MAX);
     let add = b.fetch_add(1, SeqCst) == u64::MAX && b.load(SeqCst) == 0;
     if !(ok_sizes && cas && add) {
@@ -113,7 +130,11 @@ fn l2_args_osinit() {
     let pagesz = args::getauxval(crate::args::AT_PAGESZ).unwrap_or(0);
     let secure = args::getauxval(crate::args::AT_SECURE).unwrap_or(0);
     let random = args::getauxval(crate::args::AT_RANDOM).unwrap_or(0);
-    step!(2, "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (startup random seed) AT_SECURE={secure}; no strings copied", args::argc());
+    step!(
+        2,
+        "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (startup random seed) AT_SECURE={secure}; no strings copied",
+        args::argc()
+    );
     let ncpu = osinit::getproccount();
     NCPU.store(ncpu, Relaxed);
     step!(2, "osinit: ncpu={ncpu} (popcount of sched_getaffinity); env not parsed here");
@@ -126,14 +147,27 @@ fn l3_schedinit() {
     sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
     crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
     step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
-    step!(3, "stackinit: pools for orders {:?} B; rt0 goroutine stacks are {} KiB + guard (Rust cannot grow them)", crate::stack::STACK_ORDERS, crate::stack::GOROUTINE_STACK / 1024);
+    step!(
+        3,
+        "stackinit: pools for orders {:?} B; rt0 goroutine stacks are {} KiB + guard (Rust cannot grow them)",
+        crate::stack::STACK_ORDERS,
+        crate::stack::GOROUTINE_STACK / 1024
+    );
     malloc::mallocinit();
-    step!(3, "mallocinit: mheap, 68 size classes, mcache0; arenas of 64 MiB reserved lazily from hint 0xc000000000; persistentalloc on brk");
+    step!(
+        3,
+        "mallocinit: mheap, 68 size classes, mcache0; arenas of 64 MiB reserved lazily from hint 0xc000000000; persistentalloc on brk"
+    );
     proc::mcommoninit(proc::m0());
     step!(3, "mcommoninit: m0 id 0, gsignal with a 32 KiB stack, linked into allm");
     step!(3, "goargs/goenvs: {} args, {} env entries", os::args().count(), args::envs().count());
     let gogc = runtime1::read_gogc(os::getenv("GOGC"));
-    step!(3, "gcinit: GOGC={}{} (reported only: rt0 frees explicitly, there is no collector)", gogc, if gogc < 0 { " (off)" } else { "" });
+    step!(
+        3,
+        "gcinit: GOGC={}{} (reported only: rt0 frees explicitly, there is no collector)",
+        gogc,
+        if gogc < 0 { " (off)" } else { "" }
+    );
     let procs = runtime1::gomaxprocs(os::getenv("GOMAXPROCS"), NCPU.load(Relaxed));
     proc::procresize(procs);
     step!(3, "procresize: gomaxprocs={procs}; P0 takes mcache0 and is acquired by m0 (_Prunning), {} idle", procs - 1);
@@ -141,11 +175,15 @@ fn l3_schedinit() {
 
 /// runtime.main (proc.go main), goroutine 1.
 extern "C" fn runtime_main(_: usize) {
+    crate::inittask_run::RUNTIME_INIT_NS.store(trace::nanotime(), Relaxed);
     proc::MAIN_STARTED.store(true, SeqCst);
     step!(4, "runtime.main: goroutine {} on its own stack, mainStarted, maxstacksize=1GB", proc::goid());
     sysmon::start();
     crate::inittask_run::runtime_inits();
-    step!(4, "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise)");
+    step!(
+        4,
+        "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise)"
+    );
     crate::inittask_run::package_inits();
     MAIN_TSC.store(trace::rdtsc(), Relaxed);
     step!(5, "main.main");

@@ -21,7 +21,8 @@ pub fn start() {
     let g0 = Box::into_raw(Box::new(G::new()));
     // SAFETY: mp and g0 are new; the clone below hands them to the new thread.
     let (hi, tls) = unsafe {
-        (*g0).stack = stack::stackalloc(stack::G0_STACK).unwrap_or_else(|| proc::throw("out of memory for sysmon's g0"));
+        (*g0).stack =
+            stack::stackalloc(stack::G0_STACK).unwrap_or_else(|| proc::throw("out of memory for sysmon's g0"));
         (*g0).m = mp;
         (*mp).g0 = g0;
         proc::mcommoninit(mp);
@@ -29,12 +30,24 @@ pub fn start() {
         ((*g0).stack.hi, (&raw mut (*mp).tls) as usize + 8)
     };
     // SAFETY: a fresh stack, the M's TLS block as FS; the thread runs mstart_sysmon(mp).
-    let tid = unsafe { clone_thread(THREAD_FLAGS | CLONE_SETTLS, hi, core::ptr::null_mut(), core::ptr::null_mut(), tls, mstart_sysmon, mp as usize) };
+    let tid = unsafe {
+        clone_thread(
+            THREAD_FLAGS | CLONE_SETTLS,
+            hi,
+            core::ptr::null_mut(),
+            core::ptr::null_mut(),
+            tls,
+            mstart_sysmon,
+            mp as usize,
+        )
+    };
     if tid < 0 {
         proc::throw("newosproc: clone failed");
     }
     // SAFETY: mp is initialised; id is read only.
-    step!(4, "runtime.main: sysmon started on m{} (tid {tid}, no P), polling 20 µs doubling to 10 ms", unsafe { (*mp).id });
+    step!(4, "runtime.main: sysmon started on m{} (tid {tid}, no P), polling 20 µs doubling to 10 ms", unsafe {
+        (*mp).id
+    });
 }
 
 extern "C" fn mstart_sysmon(mp: usize) {
@@ -54,7 +67,13 @@ fn sysmon() -> ! {
     let mut idle = 0u32;
     let mut delay = 0u64;
     loop {
-        delay = if idle == 0 { 20 } else if idle > 50 { delay * 2 } else { delay };
+        delay = if idle == 0 {
+            20
+        } else if idle > 50 {
+            delay * 2
+        } else {
+            delay
+        };
         delay = delay.min(10_000);
         usleep(delay);
         idle += 1; // nothing to retake or preempt on rt0, so every round is idle

@@ -36,6 +36,7 @@ mod order;
 mod tests;
 mod trace;
 
+pub use graph::MAX_IMPORTS;
 pub use order::{Cycle, MAX_PACKAGES, Order, order, order_from};
 pub use trace::{fmt_ns_as_ms, trace_line};
 

@@ -3,7 +3,7 @@
 //! Mirrors Go's `cmd/link/internal/ld/inittask.go` (`inittaskSym`), which since Go 1.21 decides the order at link
 //! time. The language spec states the rule: "Given the list of all packages, sorted by import path, in each step the
 //! first uninitialized package in the list for which all imports (if any) are already initialized is initialized."
-//! Go 1.19 and earlier instead walked imports depth-first in source order: with `main` importing `z` then `a`, Go
+//! Before Go 1.21 the runtime walked imports depth-first in source order: with `main` importing `z` then `a`, Go
 //! 1.19 runs `z` first, Go 1.21+ runs `a` first.
 //!
 //! Details that follow the linker:
@@ -16,7 +16,9 @@
 //!
 //! Go rejects import cycles when building; rt0 finds them here, at start-up, and names every package in one.
 //!
-//! Nothing here allocates: the scratch space is fixed arrays of [`MAX_PACKAGES`] entries on the stack.
+//! Nothing here allocates (it may run before the heap exists, and must not count against `inittrace`'s allocation
+//! numbers): the scratch space is fixed arrays on the stack, about 12 KiB, sized by [`MAX_PACKAGES`] and
+//! [`MAX_IMPORTS`](super::MAX_IMPORTS).
 
 #![allow(clippy::result_large_err, reason = "no allocator: a Cycle carries its members in a fixed array")]
 

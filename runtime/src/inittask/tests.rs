@@ -228,3 +228,10 @@ fn trace_line_matches_go() {
     trace_line(&mut out, "net/http", 45_123_000, 1_234_000, 21_808, 264).unwrap();
     assert_eq!(out, "init net/http @45 ms, 1.2 ms clock, 21808 bytes, 264 allocs\n");
 }
+
+#[test]
+#[should_panic(expected = "rt0 initializes at most 512")]
+fn too_many_packages_is_a_clear_panic() {
+    let pkgs: Vec<Package> = (0..=MAX_PACKAGES).map(|_| Package::new("p", &[], &[])).collect();
+    let _ = order(&pkgs);
+}

@@ -32,8 +32,10 @@ fn main() {
         }
         b"main-returns" => {
             for _ in 0..3 {
-                go(|| loop {
-                    gosched();
+                go(|| {
+                    loop {
+                        gosched();
+                    }
                 });
             }
             gosched();
@@ -65,6 +67,13 @@ fn main() {
             WG.wait();
         }
         b"bench" => bench(),
+        b"sleep" => {
+            // Long enough for sysmon's GODEBUG=schedtrace lines.
+            let ts = [0i64, 30_000_000];
+            // SAFETY: a relative 30 ms nanosleep from a local timespec.
+            unsafe { runtime::os_linux::syscall2(runtime::os_linux::SYS_NANOSLEEP, ts.as_ptr() as usize, 0) };
+            println!("gofeatures: slept 30 ms");
+        }
         other => {
             runtime::eprintln!("gofeatures: unknown mode {:?}", core::str::from_utf8(other));
             os::exit(2)

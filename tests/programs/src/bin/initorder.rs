@@ -22,9 +22,8 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use runtime::inittask::{self, InitHooks, Package};
-use runtime::print::{STDERR, Writer};
-use runtime::{args, os_linux, runtime1};
+use runtime::os_linux;
+use runtime::print::Writer;
 
 runtime::main!(main);
 
@@ -85,58 +84,8 @@ fn init_main() {
     log("main");
 }
 
-/// `CLOCK_MONOTONIC` for `clock_gettime` (`include/uapi/linux/time.h`).
-const CLOCK_MONOTONIC: usize = 1;
-
-/// Nanoseconds on the monotonic clock (Go's `nanotime`).
-fn nanotime() -> u64 {
-    let mut ts = [0i64; 2];
-    // SAFETY: clock_gettime writes one `struct timespec` (two i64s: seconds, nanoseconds) to `ts`, which is ours and
-    // exactly that size.
-    let ret = unsafe { os_linux::syscall2(os_linux::SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, ts.as_mut_ptr() as usize) };
-    if ret < 0 {
-        return 0;
-    }
-    (ts[0] as u64) * 1_000_000_000 + ts[1] as u64
-}
-
-/// Prints Go's inittrace line for each package that runs.
-struct InitTrace {
-    start: u64,
-    before: u64,
-}
-
-impl InitHooks for InitTrace {
-    fn before(&mut self, _pkg: &Package) {
-        self.before = nanotime();
-    }
-
-    fn after(&mut self, pkg: &Package) {
-        let end = nanotime();
-        let since_start = self.before.saturating_sub(self.start);
-        let mut err = Writer::new(STDERR);
-        let _ = inittask::trace_line(&mut err, pkg.path(), since_start, end.saturating_sub(self.before), 0, 0);
-    }
-}
-
 fn main() {
-    let start = nanotime();
-    let godebug = args::envs().find_map(|env| env.strip_prefix(b"GODEBUG=")).unwrap_or(b"");
-    let mut trace = InitTrace { start, before: start };
-    let mut hooks: Option<&mut dyn InitHooks> =
-        if runtime1::parse_godebug(godebug).inittrace != 0 { Some(&mut trace) } else { None };
-
-    // runtime.main: the runtime's own packages, then (after gcenable) all the others.
-    for root in [Some("runtime"), None] {
-        let result = match root {
-            Some(root) => inittask::run_inits_from(root, hooks.as_deref_mut()),
-            None => inittask::run_inits(hooks.as_deref_mut()),
-        };
-        if let Err(cycle) = result {
-            inittask::throw_cycle(&cycle);
-        }
-    }
-
+    // runtime.main already ran every package init (and printed inittrace lines if asked).
     let len = LOG_LEN.load(Ordering::Relaxed).min(LOG.len());
     let ran = LOG[..len].iter().map(|entry| match entry.load(Ordering::Relaxed) {
         id @ 1..=7 => EXPECTED[id - 1],

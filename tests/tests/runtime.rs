@@ -1,0 +1,226 @@
+//! Go's start-up layers L1–L5 in the runtime, in QEMU and natively: the steps in Go's order,
+//! the same program output both ways, and the L5 behaviours (goroutines, defers, os.Exit,
+//! panics, fatal errors) with Go's texts and exit codes.
+use qemu::{Outcome, RunOptions, parse_log_line, program};
+use tests::*;
+
+fn run(name: &str, native: bool, args: &[&str], env: &[&str]) -> qemu::RunResult {
+    boot_with(RunOptions {
+        native,
+        program: Some(program::resolve(name).unwrap()),
+        args: args.iter().map(Into::into).collect(),
+        env: env.iter().map(Into::into).collect(),
+        ..base()
+    })
+}
+
+/// The runtime's step lines: (layer, text), from the serial log or a native stderr.
+fn steps(r: &qemu::RunResult) -> Vec<(u8, String)> {
+    r.log.lines().filter_map(parse_log_line).filter(|(l, _)| *l >= 1).map(|(l, t)| (l, t.to_string())).collect()
+}
+
+const GO_ORDER: &[(u8, &str)] = &[
+    (1, "rt0_go: SP"),
+    (1, "g0 stack:"),
+    (1, "cpuid: vendor"),
+    (1, "settls: arch_prctl(ARCH_SET_FS"),
+    (1, "tls self-test: 0x123"),
+    (1, "m0.g0 = &g0"),
+    (1, "check:"),
+    (2, "args: argc="),
+    (2, "osinit: ncpu="),
+    (3, "schedinit:"),
+    (3, "GODEBUG:"),
+    (3, "stackinit:"),
+    (3, "mallocinit:"),
+    (3, "mcommoninit:"),
+    (3, "goargs/goenvs:"),
+    (3, "gcinit: GOGC=100"),
+    (3, "procresize: gomaxprocs="),
+    (4, "newproc: runtime.main is goroutine 1"),
+    (4, "mstart:"),
+    (4, "schedule: findRunnable took goroutine 1 from P0.runnext"),
+    (4, "runtime.main: goroutine 1"),
+    (4, "runtime.main: sysmon started on m1"),
+    (4, "runtime inits:"),
+    (4, "gcenable:"),
+    (4, "package inits: 5 packages initialized"),
+    (5, "main.main"),
+    (5, "main.main returned"),
+];
+
+#[test]
+fn demo_walks_go_startup_in_order_with_the_same_output_in_qemu_and_natively() {
+    let mut outputs = Vec::new();
+    for native in [false, true] {
+        let r = run("demo", native, &["x"], &["K=V"]);
+        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{}", r.log);
+        let s = steps(&r);
+        let mut at = 0;
+        for (layer, needle) in GO_ORDER {
+            let i = s[at..].iter().position(|(_, t)| t.starts_with(needle)).map(|i| i + at);
+            let i = i
+                .unwrap_or_else(|| panic!("native={native}: step {needle:?} missing after {:?}\n{}", s.get(at), r.log));
+            assert_eq!(s[i].0, *layer, "native={native}: {needle} tagged L{}", s[i].0);
+            at = i + 1;
+        }
+        let out: Vec<String> =
+            String::from_utf8_lossy(&r.stdout).lines().filter(|l| !l.starts_with("auxv ")).map(String::from).collect();
+        assert!(
+            out.iter().any(|l| l == "inits ran in order: demo/base demo/log demo/store demo/app demo/zz"),
+            "{out:?}"
+        );
+        assert!(
+            out.iter()
+                .any(|l| l.starts_with("goroutines: 8 workers joined")
+                    && l.contains("= 3200040000 (expected 3200040000)"))
+        );
+        assert!(out.iter().any(|l| l.contains("back to its start: true")), "{out:?}");
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1], "user output differs between QEMU and native");
+}
+
+#[test]
+fn quiet_silences_the_steps_but_not_the_program() {
+    for native in [false, true] {
+        let r =
+            boot_with(RunOptions { quiet: true, native, program: Some(program::resolve("demo").unwrap()), ..base() });
+        assert_eq!(r.outcome, Outcome::Exited(0));
+        assert!(steps(&r).is_empty(), "native={native}: {}", r.log);
+        assert!(String::from_utf8_lossy(&r.stdout).contains("done: main returns"));
+    }
+}
+
+#[test]
+fn icount_run_ends_with_the_summary_line() {
+    let r =
+        boot_with(RunOptions { icount: true, quiet: true, program: Some(program::resolve("demo").unwrap()), ..base() });
+    assert_outcome(&r, Outcome::Exited(0));
+    let last = r.log.lines().rfind(|l| l.starts_with("icount ")).expect(&r.log);
+    let fields: Vec<&str> = last.split(' ').collect();
+    assert_eq!(fields.len(), 4, "{last}");
+    for (f, key) in fields[1..].iter().zip(["kernel_to_program", "program_to_main", "main_to_exit"]) {
+        let (k, v) = f.split_once('=').unwrap();
+        assert_eq!(k, key);
+        assert!(v.parse::<u64>().unwrap() > 0, "{last}");
+    }
+}
+
+#[test]
+fn l5_behaviours_match_go_both_ways() {
+    // (mode, exit code, text that must appear on stdout or stderr, text that must not)
+    let cases: &[(&str, u8, &str, &str)] = &[
+        ("goroutines", 0, "100 goroutines joined, 100 first halves, 100 second halves, first to run: 99", ""),
+        (
+            "defer",
+            0,
+            "gofeatures: body\ngofeatures: defer 2 (runs first)\ngofeatures: defer 1 (runs last)\ngofeatures: after the block",
+            "",
+        ),
+        ("exit7", 7, "calling os.Exit(7)", "deferred"),
+        ("main-returns", 0, "main returns with 3 goroutines still running", ""),
+        (
+            "panic",
+            2,
+            "panic: boom: 1\n\ngoroutine 2 [running]:\npanic({…})\n\ttests/programs/src/bin/gofeatures.rs:",
+            "",
+        ),
+        (
+            "nil",
+            2,
+            "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=",
+            "",
+        ),
+        ("stack-overflow", 2, "runtime: goroutine stack exceeds 1000000000-byte limit", ""),
+        ("stack-overflow", 2, "fatal error: stack overflow", ""),
+        ("deadlock", 2, "fatal error: all goroutines are asleep - deadlock!", ""),
+    ];
+    for &(mode, code, want, unwanted) in cases {
+        for native in [false, true] {
+            let r = boot_with(RunOptions { quiet: true, ..with("gofeatures", native, &[mode], &[]) });
+            let text = format!("{}{}", String::from_utf8_lossy(&r.stdout), r.log);
+            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} native={native}\n{text}");
+            assert!(text.contains(want), "{mode} native={native}: want {want:?}\n{text}");
+            assert!(unwanted.is_empty() || !text.contains(unwanted), "{mode} native={native}\n{text}");
+        }
+    }
+}
+
+fn with(name: &str, native: bool, args: &[&str], env: &[&str]) -> RunOptions {
+    RunOptions {
+        native,
+        program: Some(program::resolve(name).unwrap()),
+        args: args.iter().map(Into::into).collect(),
+        env: env.iter().map(Into::into).collect(),
+        ..base()
+    }
+}
+
+#[test]
+fn tls_self_test_failure_is_fatal() {
+    for native in [false, true] {
+        let r = run("demo", native, &[], &["RT0_BREAK_TLS=1"]);
+        assert_eq!(r.outcome, Outcome::Exited(2), "native={native}\n{}", r.log);
+        assert!(r.log.contains("runtime: TLS self-test failed: stored 0x123 through FS, m0.tls[0] = 0x0"), "{}", r.log);
+        assert!(r.log.contains("fatal error: settls"), "{}", r.log);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn package_inits_run_in_go_1_21_order_and_cycles_are_fatal() {
+    for native in [false, true] {
+        let r = run("initorder", native, &[], &["GODEBUG=inittrace=1"]);
+        assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.log);
+        assert_eq!(String::from_utf8_lossy(&r.stdout), "initorder: base shared left right a z main\n");
+        let traces: Vec<&str> = r.log.lines().filter(|l| l.starts_with("init ")).collect();
+        assert_eq!(traces.len(), 7, "{}", r.log);
+        for (t, pkg) in traces.iter().zip(["base", "shared", "left", "right", "a", "z", "main"]) {
+            assert!(
+                t.starts_with(&format!("init {pkg} @")) && t.contains(" ms clock, ") && t.ends_with(" allocs"),
+                "{t}"
+            );
+        }
+        let r = run("initcycle", native, &[], &[]);
+        assert_eq!(r.outcome, Outcome::Exited(2));
+        assert!(
+            r.log.contains("fatal error: import cycle not allowed: cycle/a -> cycle/b -> cycle/c -> cycle/a"),
+            "{}",
+            r.log
+        );
+        assert!(r.stdout.is_empty(), "no init may run");
+    }
+}
+
+#[test]
+fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
+    let r = run("gofeatures", false, &["sleep"], &["GODEBUG=schedtrace=5", "GOMAXPROCS=4"]);
+    assert_outcome(&r, Outcome::Exited(0));
+    let sched: Vec<&str> = r.log.lines().filter(|l| l.starts_with("SCHED ")).collect();
+    assert!(sched.len() >= 2, "{}", r.log);
+    assert!(
+        sched[0].contains(
+            "ms: gomaxprocs=4 idleprocs=3 threads=2 spinningthreads=0 needspinning=0 idlethreads=0 runqueue="
+        ) && sched[0].ends_with(']'),
+        "{}",
+        sched[0]
+    );
+    assert_in_order(&r, &["GODEBUG: inittrace=0 schedtrace=5", "procresize: gomaxprocs=4"]);
+    for (value, want) in
+        [("abc", "gomaxprocs=1;"), ("0", "gomaxprocs=1;"), ("-1", "gomaxprocs=1;"), ("2", "gomaxprocs=2;")]
+    {
+        let r = run("demo", false, &[], &[&format!("GOMAXPROCS={value}")]);
+        assert_in_order(&r, &[&format!("procresize: {want}")]);
+    }
+}
+
+#[test]
+fn allocator_stress_passes_both_ways() {
+    for native in [false, true] {
+        let r = boot_with(RunOptions { quiet: true, ..with("allocstress", native, &[], &[]) });
+        let out = String::from_utf8_lossy(&r.stdout);
+        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{out}\n{}", r.log);
+        assert!(out.contains(" passed, 0 failed") && out.contains("peak 100000 live"), "{out}");
+    }
+}
