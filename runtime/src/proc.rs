@@ -88,7 +88,7 @@ pub fn mcommoninit(mp: *mut M) {
             throw("thread limit");
         }
         let gs = Box::into_raw(Box::new(G::new()));
-        (*gs).stack = stack::stackalloc(stack::GSIGNAL_STACK).unwrap_or_else(|| throw("out of memory for gsignal"));
+        (*gs).stack = stack::heapstack(stack::GSIGNAL_STACK).unwrap_or_else(|| throw("out of memory for gsignal"));
         (*gs).m = mp;
         (*mp).gsignal = gs;
         (*mp).alllink = ALLM;

@@ -7,7 +7,8 @@ pub const RUNQ_SIZE: usize = 256;
 pub struct RunQueue<T: Copy> {
     head: u32,
     tail: u32,
-    ring: [Option<T>; RUNQ_SIZE],
+    /// Slots in [head, tail) are initialised; the rest are not (no 256-slot fill at creation).
+    ring: [core::mem::MaybeUninit<T>; RUNQ_SIZE],
 }
 
 /// What did not fit: half the ring, oldest first, then the item being put.
@@ -17,7 +18,7 @@ pub struct Overflow<T> {
 
 impl<T: Copy> RunQueue<T> {
     pub const fn new() -> Self {
-        Self { head: 0, tail: 0, ring: [None; RUNQ_SIZE] }
+        Self { head: 0, tail: 0, ring: [const { core::mem::MaybeUninit::uninit() }; RUNQ_SIZE] }
     }
 
     pub fn len(&self) -> usize {
@@ -31,7 +32,7 @@ impl<T: Copy> RunQueue<T> {
     /// Appends `item`; on a full ring returns the oldest half and `item` for the global queue.
     pub fn put(&mut self, item: T) -> Result<(), Overflow<T>> {
         if self.len() < RUNQ_SIZE {
-            self.ring[self.tail as usize % RUNQ_SIZE] = Some(item);
+            self.ring[self.tail as usize % RUNQ_SIZE] = core::mem::MaybeUninit::new(item);
             self.tail = self.tail.wrapping_add(1);
             return Ok(());
         }
@@ -48,9 +49,10 @@ impl<T: Copy> RunQueue<T> {
         if self.is_empty() {
             return None;
         }
-        let item = self.ring[self.head as usize % RUNQ_SIZE].take();
+        // SAFETY: the slot at head is in [head, tail), so it was written by `put`.
+        let item = unsafe { self.ring[self.head as usize % RUNQ_SIZE].assume_init() };
         self.head = self.head.wrapping_add(1);
-        item
+        Some(item)
     }
 }
 

@@ -24,21 +24,31 @@ pub const GUARD: usize = 4096;
 /// Stack pool orders Go keeps per size (2, 4, 8, 16 KiB); reported by stackinit.
 pub const STACK_ORDERS: [usize; 4] = [2048, 4096, 8192, 16384];
 
-/// Maps a stack of `size` bytes with a PROT_NONE guard page below it. None if out of memory.
+/// A goroutine stack of `size` bytes with a PROT_NONE guard page below it: page-aligned memory
+/// from the heap (already committed, so no mapping call) whose lowest page is then protected —
+/// one mprotect per stack, and stacks are reused with their G, never freed.
 pub fn stackalloc(size: usize) -> Option<Stack> {
-    // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
-    let base = unsafe {
-        syscall6(SYS_MMAP, 0, size + GUARD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0)
-    };
-    if base < 0 {
+    let layout = core::alloc::Layout::from_size_align(size + GUARD, GUARD).ok()?;
+    // SAFETY: non-zero size; the memory is never freed (see above).
+    let base = unsafe { alloc::alloc::alloc(layout) } as usize;
+    if base == 0 {
         return None;
     }
-    let base = base as usize;
-    // SAFETY: turns the lowest page of the mapping just made into the guard.
+    // SAFETY: turns the lowest page of this allocation, which nothing else uses, into the guard.
     if unsafe { syscall3(SYS_MPROTECT, base, GUARD, PROT_NONE) } != 0 {
         return None;
     }
     Some(Stack { lo: base + GUARD, hi: base + GUARD + size })
+}
+
+/// A stack from the heap, without a guard page — for g0 of new Ms and for gsignal, as Go's
+/// malg takes them from the heap: their depth is bounded by the runtime's own code, and a
+/// committed heap span costs no system call.
+pub fn heapstack(size: usize) -> Option<Stack> {
+    let layout = core::alloc::Layout::from_size_align(size, 16).ok()?;
+    // SAFETY: non-zero size; the memory is never freed (Ms live until the process ends).
+    let p = unsafe { alloc::alloc::alloc(layout) };
+    (!p.is_null()).then(|| Stack { lo: p as usize, hi: p as usize + size })
 }
 
 /// Whether `addr` lies in the guard page below `stack`.
