@@ -81,8 +81,8 @@ mod tests {
     fn limits_follow_linux() {
         let ok = OsString::from("x".repeat(MAX_ARG_STRLEN - 1));
         let long = OsString::from("x".repeat(MAX_ARG_STRLEN));
-        assert!(check_limits(&[ok.clone()], &[]).is_ok());
-        assert!(check_limits(&[long.clone()], &[]).unwrap_err().contains("MAX_ARG_STRLEN"));
+        assert!(check_limits(std::slice::from_ref(&ok), &[]).is_ok());
+        assert!(check_limits(std::slice::from_ref(&long), &[]).unwrap_err().contains("MAX_ARG_STRLEN"));
         assert!(check_limits(&[], &[long]).unwrap_err().contains("environment string 0"));
         let many = vec![ok; MAX_ARG_TOTAL / MAX_ARG_STRLEN + 1];
         assert!(check_limits(&many, &[]).unwrap_err().contains("E2BIG"));

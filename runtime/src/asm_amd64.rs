@@ -25,7 +25,7 @@ pub fn setg(g: *mut G) {
 
 /// Points FS at `m.tls[1]` with arch_prctl(ARCH_SET_FS) (Go's settls: `DI = &m.tls[0] + 8`).
 /// Returns the syscall's result.
-pub fn settls(m: *mut M) -> isize {
+pub(crate) fn settls(m: *mut M) -> isize {
     // SAFETY: `m` is a live M; only the address of its tls array is taken.
     let base = unsafe { (&raw mut (*m).tls) as usize } + 8;
     // SAFETY: ARCH_SET_FS with a user address changes only this thread's FS base.

@@ -15,8 +15,8 @@ pub static MAIN_TSC: AtomicU64 = AtomicU64::new(0);
 
 /// exit_group(code), after the icount summary when the TSC counts instructions.
 pub fn exit(code: i32) -> ! {
-    if trace::tsc_counts_instructions() {
-        if let Some(kernel) = crate::args::getauxval(AT_RT0_KERNEL_TSC) {
+    if let Some(kernel) = crate::args::getauxval(AT_RT0_KERNEL_TSC).filter(|_| trace::tsc_counts_instructions()) {
+        {
             let now = rdtsc();
             let (program, main) = (PROGRAM_TSC.load(Relaxed), MAIN_TSC.load(Relaxed));
             let main = if main == 0 { now } else { main };

@@ -13,7 +13,7 @@ use crate::stack::{self, GOROUTINE_STACK};
 use crate::step;
 use alloc::boxed::Box;
 use core::ptr::null_mut;
-use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+use core::sync::atomic::Ordering::SeqCst;
 
 pub static mut M0: M = M::new();
 pub static mut G0: G = G::new();
@@ -78,7 +78,7 @@ pub fn sched_lockinit() {
 }
 
 /// mcommoninit(m0): id 0, gsignal with a 32 KiB stack, linked into allm.
-pub fn mcommoninit(mp: *mut M) {
+pub(crate) fn mcommoninit(mp: *mut M) {
     let s = sched();
     // SAFETY: `mp` is a live M being initialised by this thread.
     unsafe {
@@ -267,7 +267,7 @@ fn globrunqget() -> *mut G {
 /// queue, the global queue.
 fn find_runnable() -> *mut G {
     let p = curp();
-    if p.schedtick % 61 == 0 && sched().runqsize > 0 {
+    if p.schedtick.is_multiple_of(61) && sched().runqsize > 0 {
         let gp = globrunqget();
         if !gp.is_null() {
             return gp;
@@ -373,7 +373,7 @@ pub fn gopark(reason: &'static str) {
 }
 
 /// goready: a waiting goroutine becomes runnable, next in line (ready() puts it in runnext).
-pub fn goready(gp: *mut G) {
+pub(crate) fn goready(gp: *mut G) {
     // SAFETY: gp is a waiting G.
     unsafe { (*gp).atomicstatus.store(G_RUNNABLE, SeqCst) };
     runqput(gp, true);
@@ -400,17 +400,4 @@ pub fn goid() -> u64 {
     let g = getg();
     // SAFETY: g is this thread's current G (g0 has goid 0).
     if g.is_null() { 0 } else { unsafe { (*g).goid } }
-}
-
-/// Status word of G (for tracebacks).
-pub fn status_name(gp: *mut G) -> &'static str {
-    // SAFETY: gp is a live G.
-    let (st, reason) = unsafe { ((*gp).atomicstatus.load(Relaxed), (*gp).waitreason) };
-    match st {
-        G_RUNNING => "running",
-        G_RUNNABLE => "runnable",
-        G_WAITING => reason,
-        G_SYSCALL => "syscall",
-        _ => "dead",
-    }
 }

@@ -76,7 +76,7 @@ mod tests {
         for i in 0..RUNQ_SIZE {
             assert!(q.put(i).is_ok());
         }
-        let over = q.put(RUNQ_SIZE).err().expect("full ring must overflow");
+        let Err(over) = q.put(RUNQ_SIZE) else { panic!("full ring must overflow") };
         let moved: Vec<usize> = over.items.iter().map(|x| x.unwrap()).collect();
         assert_eq!(moved, (0..RUNQ_SIZE / 2).chain([RUNQ_SIZE]).collect::<Vec<_>>());
         assert_eq!(q.len(), RUNQ_SIZE / 2);

@@ -41,7 +41,7 @@ unsafe extern "C" {
 }
 
 /// minit: the thread's signal stack (the M's gsignal) and its thread id.
-pub fn minit(mp: *mut M) {
+pub(crate) fn minit(mp: *mut M) {
     // SAFETY: mp is this thread's M; its gsignal was set up by mcommoninit.
     unsafe {
         let gs = (*mp).gsignal;

@@ -4,9 +4,7 @@
 //! guard page below it — running into the guard is a SIGSEGV the runtime reports as Go's
 //! `fatal error: stack overflow`. Stacks of dead goroutines stay with them on the free-g lists
 //! and are reused by the next `newproc`, as in Go.
-use crate::os_linux::{
-    MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, SYS_MMAP, SYS_MPROTECT, syscall3, syscall6,
-};
+use crate::os_linux::{PROT_NONE, SYS_MPROTECT, syscall3};
 use crate::runtime2::Stack;
 
 /// Go's minimum goroutine stack, for the record (rt0 cannot grow stacks, see above).

@@ -22,7 +22,7 @@ unsafe extern "Rust" {
 
 /// The Rust half of rt0_go. `sp_before`/`sp_after`: RSP before and after `AND $~15`.
 #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
-pub extern "C" fn rt0_start(argc: isize, argv: *const *const u8, sp_before: usize, sp_after: usize) -> ! {
+pub(crate) extern "C" fn rt0_start(argc: isize, argv: *const *const u8, sp_before: usize, sp_after: usize) -> ! {
     PROGRAM_TSC.store(trace::rdtsc(), Relaxed);
     // SAFETY: argc/argv come straight from the initial stack, which stays mapped and unchanged.
     unsafe { args::args(argc, argv) };

@@ -25,6 +25,9 @@ impl WaitGroup {
         Self { state: UnsafeCell::new((0, null_mut(), null_mut())) }
     }
 
+    // One goroutine at a time touches the state (see the Sync impl), so handing out `&mut`
+    // from `&self` cannot alias.
+    #[allow(clippy::mut_from_ref)]
     fn st(&self) -> &mut (i64, *mut G, *mut G) {
         // SAFETY: see the Sync impl: no two goroutines touch the state at the same time.
         unsafe { &mut *self.state.get() }

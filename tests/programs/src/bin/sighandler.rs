@@ -118,7 +118,7 @@ fn install(sig: usize, handler: extern "C" fn(i32, *const u8, *mut u8)) -> isize
     let act = KSigaction {
         handler: handler as usize,
         flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-        restorer: rt0_test_restorer as usize,
+        restorer: rt0_test_restorer as *const () as usize,
         mask: 0,
     };
     // SAFETY: a valid kernel_sigaction for the handler above.

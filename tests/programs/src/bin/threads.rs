@@ -169,7 +169,9 @@ fn main() {
     COUNTER.store(0, SeqCst);
     spawn(spinner, 0, &J2);
     let start = now_ns();
-    while COUNTER.load(SeqCst) < 1000 && now_ns() - start < 5_000_000_000 {}
+    while COUNTER.load(SeqCst) < 1000 && now_ns() - start < 5_000_000_000 {
+        core::hint::spin_loop();
+    }
     let seen = COUNTER.load(SeqCst);
     c.check("a spinning thread and this one both progress", seen >= 1000, seen, 1000);
     STOP.store(1, SeqCst);
