@@ -6,6 +6,9 @@
 //! prints (the model is Redox's `kstart` and Linux's `start_kernel`).
 #![no_std]
 #![no_main]
+// Statics the CPU also uses (TSS, IST and per-CPU blocks) are reached through `&raw mut`, never
+// through references to a `static mut`.
+#![allow(clippy::deref_addrof)]
 
 extern crate alloc;
 

@@ -204,17 +204,19 @@ impl AddressSpace {
 
     /// Adds a VMA over a free, page-aligned range (callers unmap first for MAP_FIXED).
     pub fn map(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
-        debug_assert!(self.is_free(start, end) && start % PAGE == 0 && end % PAGE == 0 && start < end);
+        debug_assert!(
+            self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
+        );
         self.vmas.insert(start, Vma { start, end, prot, name });
     }
 
     /// Splits VMAs so that `at` is a boundary.
     fn split_at(&mut self, at: u64) {
-        if let Some(v) = self.find(at).copied() {
-            if v.start < at {
-                self.vmas.insert(v.start, Vma { end: at, ..v });
-                self.vmas.insert(at, Vma { start: at, ..v });
-            }
+        if let Some(v) = self.find(at).copied()
+            && v.start < at
+        {
+            self.vmas.insert(v.start, Vma { end: at, ..v });
+            self.vmas.insert(at, Vma { start: at, ..v });
         }
     }
 

@@ -134,6 +134,6 @@ pub fn load(image: &Image, data: &[u8], aspace: &mut AddressSpace) -> Result<(),
         let bytes = &data[s.offset as usize..(s.offset + s.filesz) as usize];
         aspace.load(s.vaddr, bytes).map_err(|e| format!("out of memory loading segment at {:#x}: {e:?}", s.vaddr))?;
     }
-    debug_assert!(image.end % PAGE == 0);
+    debug_assert!(image.end.is_multiple_of(PAGE));
     Ok(())
 }

@@ -36,7 +36,6 @@ pub struct Process {
     pub brk: u64,
     pub fs_base: u64,
     pub gs_base: u64,
-    pub clear_child_tid: u64,
     pub signals: Signals,
     pub start_tsc: u64,
 }
@@ -115,7 +114,6 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         brk: image.end,
         fs_base: 0,
         gs_base: 0,
-        clear_child_tid: 0,
         signals: Signals::new(),
         start_tsc: tsc::read(),
     });

@@ -87,6 +87,8 @@ impl Thread {
 }
 
 struct Sched {
+    /// Boxed so that a thread's saved stack pointer keeps its address while the vector grows.
+    #[allow(clippy::vec_box)]
     threads: Vec<Box<Thread>>,
     current: usize,
     next_tid: u32,
@@ -168,12 +170,12 @@ pub fn futex_wake(addr: u64, n: u64) -> u64 {
         if woken == n {
             break;
         }
-        if let State::Blocked { futex: Some(a), .. } = t.state {
-            if a == addr {
-                t.state = State::Runnable;
-                t.wake = Wake::Woken;
-                woken += 1;
-            }
+        if let State::Blocked { futex: Some(a), .. } = t.state
+            && a == addr
+        {
+            t.state = State::Runnable;
+            t.wake = Wake::Woken;
+            woken += 1;
         }
     }
     if woken > 0 {
@@ -199,7 +201,7 @@ pub fn exit_current() -> ! {
 /// The timer fired. In ring 3 that ends the slice: the next runnable thread gets the CPU.
 /// In the kernel (the idle loop) there is nothing to do: the idle loop re-checks.
 pub fn timer_interrupt(frame: &mut TrapFrame) {
-    if frame.from_user() {
+    if frame.came_from_user() {
         schedule();
     }
 }
@@ -211,11 +213,11 @@ pub fn schedule() {
         let mut s = SCHED.lock();
         // Deadlines that passed wake their threads; dead threads other than us are freed.
         for t in s.threads.iter_mut() {
-            if let State::Blocked { until: Some(d), .. } = t.state {
-                if d <= now {
-                    t.state = State::Runnable;
-                    t.wake = Wake::TimedOut;
-                }
+            if let State::Blocked { until: Some(d), .. } = t.state
+                && d <= now
+            {
+                t.state = State::Runnable;
+                t.wake = Wake::TimedOut;
             }
         }
         let cur_tid = s.threads[s.current].tid;

@@ -14,7 +14,6 @@ use crate::arch::TrapFrame;
 use crate::arch::fpu::{self, FxArea};
 use crate::mm::aspace::{AddressSpace, USER_END};
 
-pub const SA_SIGINFO: u64 = 0x4;
 pub const SA_ONSTACK: u64 = 0x0800_0000;
 pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;

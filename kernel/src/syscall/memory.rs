@@ -30,7 +30,7 @@ fn prot_ok(prot: u64) -> Result<u32, i64> {
 
 /// `[addr, addr + len)` rounded to pages, if `addr` is aligned and it all lies in user space.
 fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
-    if addr % PAGE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(EINVAL);
     }
     let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= TASK_SIZE_MAX).ok_or(EINVAL)?;
@@ -42,7 +42,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
     if flags & MAP_ANONYMOUS == 0 {
         return Err(EBADF); // rt0 has no files to map
     }
-    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || offset % PAGE != 0 || len == 0 {
+    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || !offset.is_multiple_of(PAGE) || len == 0 {
         return Err(EINVAL);
     }
     let len = page_up(len).filter(|&l| l <= TASK_SIZE_MAX).ok_or(ENOMEM)?;
@@ -84,7 +84,7 @@ pub fn munmap(addr: u64, len: u64) -> SysResult {
 
 pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
     let prot = prot_ok(prot)?;
-    if len == 0 && addr % PAGE == 0 {
+    if len == 0 && addr.is_multiple_of(PAGE) {
         return Ok(0);
     }
     let (start, end) = user_range(addr, len)?;
@@ -93,7 +93,7 @@ pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
 }
 
 pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
-    if len == 0 && addr % PAGE == 0 {
+    if len == 0 && addr.is_multiple_of(PAGE) {
         return Ok(0);
     }
     let (start, end) = user_range(addr, len)?;

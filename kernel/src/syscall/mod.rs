@@ -14,7 +14,6 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 pub const EPERM: i64 = 1;
 pub const ESRCH: i64 = 3;
-pub const EINTR: i64 = 4;
 pub const EBADF: i64 = 9;
 pub const EAGAIN: i64 = 11;
 pub const ENOMEM: i64 = 12;

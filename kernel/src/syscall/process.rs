@@ -53,16 +53,11 @@ pub fn sched_getaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
         return Err(ESRCH);
     }
     // The mask is a multiple of longs, at least big enough for every possible CPU.
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
     put_u64(mask, 1)?; // one CPU runs the process
     Ok(8)
-}
-
-pub fn set_tid_address(ptr: u64) -> SysResult {
-    process::with(|p| p.clear_child_tid = ptr);
-    Ok(PID as u64)
 }
 
 const RLIMIT_STACK: u64 = 3;

@@ -92,7 +92,7 @@ const NS: u64 = 1_000_000_000;
 /// futex(uaddr, op, val, timeout, uaddr2, val3). One process, so private and shared futexes
 /// are the same; the bitset variants take any non-zero mask and wake as the plain ones.
 pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, _uaddr2: u64, val3: u64) -> SysResult {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
     let cmd = op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);

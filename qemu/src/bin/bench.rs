@@ -69,6 +69,8 @@ fn main() {
         println!("| {k} (per operation, from ring 3) | {v} |");
     }
 
+    runtime_table(&plugin, &work);
+
     println!("\n## Whole run, side by side (median of {RUNS} alternating pairs)\n");
     let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
     let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -160,4 +162,61 @@ fn time(cmd: &mut Command) -> f64 {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
+}
+
+/// Issue 4's figures: Go start-up cost (program entry → main.main) in QEMU (kernel work
+/// included, from the runtime's icount summary) and under qemu-user (user instructions only,
+/// the phase plugin marking `rt0_main`), and the runtime's micro-benchmarks.
+fn runtime_table(plugin: &Path, work: &Path) {
+    let program = |name: &str| Some(qemu::program::resolve(name).unwrap());
+    let opts = |name: &str, args: &[&str]| RunOptions {
+        icount: true,
+        quiet: true,
+        program: program(name),
+        args: args.iter().map(Into::into).collect(),
+        ..Default::default()
+    };
+    println!("\n## Runtime (instructions)\n");
+    println!("| measure | instructions |\n| --- | ---: |");
+    let r = run(&opts("gofeatures", &["defer"]));
+    if let Some(line) = r.log.lines().find(|l| l.starts_with("icount ")) {
+        for field in line.split_whitespace().skip(1) {
+            let (k, v) = field.split_once('=').unwrap();
+            println!("| {k} (QEMU, kernel work included; `gofeatures defer`) | {v} |");
+        }
+    }
+    let elf = qemu::program::resolve("gofeatures").unwrap();
+    let nm = Command::new("nm").arg(&elf).output().ok();
+    let main_addr = nm.and_then(|o| {
+        String::from_utf8_lossy(&o.stdout).lines().find(|l| l.ends_with(" rt0_main")).map(|l| l[..16].to_string())
+    });
+    match (main_addr, Command::new("qemu-x86_64").arg("--version").output()) {
+        (Some(addr), Ok(_)) => {
+            let log = work.join("user.log");
+            let _ = Command::new("qemu-x86_64")
+                .args(["-d", "plugin", "-D"])
+                .arg(&log)
+                .arg("-plugin")
+                .arg(format!("{},mark=0x{addr}", plugin.display()))
+                .arg(&elf)
+                .arg("defer")
+                .env_clear()
+                .env("RT0_LOG", "0")
+                .output();
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let at = text.lines().find_map(|l| l.split("insns=").nth(1)).and_then(|v| v.split(' ').next()).unwrap_or("?");
+            println!("| program entry → main.main under qemu-user (user instructions only) | {at} |");
+        }
+        _ => println!("| program entry → main.main under qemu-user | (qemu-user or nm not installed) |"),
+    }
+    let r = run(&opts("mallocbench", &[]));
+    let line = String::from_utf8_lossy(&r.stdout).into_owned();
+    let mut it = line.split_whitespace().skip(1);
+    while let (Some(live), Some(n)) = (it.next(), it.next()) {
+        println!("| malloc+free of 32 B, {} | {} |", live.replace('=', " "), n.split('=').nth(1).unwrap_or("?"));
+    }
+    let r = run(&opts("gofeatures", &["bench"]));
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    let n = out.split("insns=").nth(1).map(str::trim).unwrap_or("?");
+    println!("| goroutine spawn + run + exit (steady state, free-g reuse) | {n} |");
 }

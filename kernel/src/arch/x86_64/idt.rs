@@ -156,7 +156,7 @@ pub extern "C" fn dispatch(frame: &mut TrapFrame) {
         255 => return, // spurious: no EOI
         _ => {}
     }
-    if frame.from_user() {
+    if frame.came_from_user() {
         return crate::process::user_exception(frame);
     }
     match frame.vector {

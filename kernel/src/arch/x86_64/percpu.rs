@@ -26,7 +26,7 @@ static mut PERCPU: PerCpu = PerCpu { self_ptr: 0, kernel_rsp: 0, user_rsp: 0 };
 pub fn init() {
     let addr = &raw mut PERCPU as u64;
     // SAFETY: boot CPU only, before any user code runs; plain stores into the static.
-    unsafe { (*(&raw mut PERCPU)).self_ptr = addr };
+    unsafe { PERCPU.self_ptr = addr };
     GsBase::write(VirtAddr::new(addr));
     KernelGsBase::write(VirtAddr::new(0));
 }
@@ -35,6 +35,6 @@ pub fn init() {
 pub fn set_kernel_stack(top: u64) {
     // SAFETY: one CPU; the syscall entry reads this field only while in ring 0 on this CPU,
     // never concurrently with this store (interrupts are off in the kernel).
-    unsafe { (*(&raw mut PERCPU)).kernel_rsp = top };
+    unsafe { PERCPU.kernel_rsp = top };
     super::gdt::set_kernel_stack(top);
 }

@@ -39,7 +39,7 @@ const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 
 impl TrapFrame {
     /// Whether the interrupted code ran in ring 3.
-    pub fn from_user(&self) -> bool {
+    pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 }
