@@ -29,7 +29,7 @@ static TSC_HZ: AtomicU64 = AtomicU64::new(u64::MAX);
 
 /// Reads the switches once the arguments are known (called from `args`).
 pub fn init() {
-    let quiet = args::envs().any(|e| e == b"RT0_LOG=0");
+    let quiet = crate::os::getenv("RT0_LOG") == Some(b"0");
     STATE.store(if quiet { OFF } else { ON }, Ordering::Relaxed);
     if let Some(hz) = args::getauxval(AT_RT0_TSC_HZ) {
         TSC_HZ.store(hz as u64, Ordering::Relaxed);
