@@ -27,7 +27,8 @@ pub fn getenv(key: &str) -> Option<&'static [u8]> {
         }
         // SAFETY: `entry` is a NUL-terminated string; reading stops at the first mismatch, so
         // it never reads past the NUL (which mismatches any key byte and '=').
-        let matches = unsafe { key.iter().enumerate().all(|(i, &b)| *entry.add(i) == b) && *entry.add(key.len()) == b'=' };
+        let matches =
+            unsafe { key.iter().enumerate().all(|(i, &b)| *entry.add(i) == b) && *entry.add(key.len()) == b'=' };
         if matches {
             // SAFETY: as above; the value runs from after '=' to the NUL.
             let value = unsafe { entry.add(key.len() + 1) };

@@ -150,16 +150,24 @@ pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> u32 {
 /// A thread became runnable: make sure the running one's slice is enforced.
 fn rearm(s: &Sched) {
     let now = monotonic_ns();
-    let runnable = s.threads.iter().filter(|t| t.state == State::Runnable).count();
-    let earliest = s
-        .threads
-        .iter()
-        .filter_map(|t| match t.state {
-            State::Blocked { until, .. } => until,
-            _ => None,
-        })
-        .min();
-    arm(runnable, s.slice_end.max(now), earliest, now);
+    arm(s.runnable(), s.slice_end.max(now), s.earliest_deadline(), now);
+}
+
+impl Sched {
+    fn runnable(&self) -> usize {
+        self.threads.iter().filter(|t| t.state == State::Runnable).count()
+    }
+
+    /// The first deadline among blocked threads.
+    fn earliest_deadline(&self) -> Option<u64> {
+        self.threads
+            .iter()
+            .filter_map(|t| match t.state {
+                State::Blocked { until, .. } => until,
+                _ => None,
+            })
+            .min()
+    }
 }
 
 /// Wakes up to `n` threads blocked on the futex word at `addr`; returns how many.
@@ -225,20 +233,13 @@ pub fn schedule() {
         s.current = s.threads.iter().position(|t| t.tid == cur_tid).unwrap();
         let n = s.threads.len();
         let next = (1..=n).map(|k| (s.current + k) % n).find(|&i| s.threads[i].state == State::Runnable);
-        let earliest = s
-            .threads
-            .iter()
-            .filter_map(|t| match t.state {
-                State::Blocked { until, .. } => until,
-                _ => None,
-            })
-            .min();
+        let earliest = s.earliest_deadline();
         let Some(next) = next else {
             drop(s);
             idle(earliest.map(|d| d.saturating_sub(now)));
             continue;
         };
-        let runnable = s.threads.iter().filter(|t| t.state == State::Runnable).count();
+        let runnable = s.runnable();
         if next == s.current {
             // Keep running; the timer only matters for sleepers or a later competitor.
             if s.slice_end <= now {

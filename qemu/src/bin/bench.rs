@@ -204,7 +204,8 @@ fn runtime_table(plugin: &Path, work: &Path) {
                 .env("RT0_LOG", "0")
                 .output();
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            let at = text.lines().find_map(|l| l.split("insns=").nth(1)).and_then(|v| v.split(' ').next()).unwrap_or("?");
+            let at =
+                text.lines().find_map(|l| l.split("insns=").nth(1)).and_then(|v| v.split(' ').next()).unwrap_or("?");
             println!("| program entry → main.main under qemu-user (user instructions only) | {at} |");
         }
         _ => println!("| program entry → main.main under qemu-user | (qemu-user or nm not installed) |"),
