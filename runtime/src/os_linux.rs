@@ -206,3 +206,22 @@ pub fn gettid() -> i32 {
     // SAFETY: gettid takes no arguments and touches no user memory.
     unsafe { syscall0(SYS_GETTID) as i32 }
 }
+
+/// `struct kernel_sigaction` as the x86-64 rt_sigaction system call takes it (handler, flags,
+/// restorer, mask — not libc's `struct sigaction` order).
+#[repr(C)]
+pub struct KSigaction {
+    pub handler: usize,
+    pub flags: u64,
+    pub restorer: usize,
+    pub mask: u64,
+}
+
+/// `stack_t` for sigaltstack.
+#[repr(C)]
+pub struct StackT {
+    pub sp: usize,
+    pub flags: i32,
+    pub pad: i32,
+    pub size: usize,
+}

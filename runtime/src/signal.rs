@@ -17,22 +17,6 @@ const SA_RESTORER: u64 = 0x0400_0000;
 /// Go's maxstacksize report: "goroutine stack exceeds 1000000000-byte limit".
 const MAX_STACK_SIZE: u64 = 1_000_000_000;
 
-#[repr(C)]
-struct KSigaction {
-    handler: usize,
-    flags: u64,
-    restorer: usize,
-    mask: u64,
-}
-
-#[repr(C)]
-struct StackT {
-    sp: usize,
-    flags: i32,
-    pad: i32,
-    size: usize,
-}
-
 #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
 core::arch::global_asm!(".globl rt0_sigreturn", "rt0_sigreturn:", "mov eax, 15", "syscall", "ud2");
 #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]

@@ -25,22 +25,6 @@ const SI_ADDR: usize = 16;
 const UC_STACK_FLAGS: usize = 24;
 const UC_RIP: usize = 40 + 16 * 8;
 
-#[repr(C)]
-struct KSigaction {
-    handler: usize,
-    flags: u64,
-    restorer: usize,
-    mask: u64,
-}
-
-#[repr(C)]
-struct StackT {
-    sp: usize,
-    flags: i32,
-    pad: i32,
-    size: usize,
-}
-
 core::arch::global_asm!(".global rt0_test_restorer", "rt0_test_restorer:", "mov eax, 15", "syscall", "ud2");
 unsafe extern "C" {
     fn rt0_test_restorer();
