@@ -1,0 +1,6 @@
+//! arch_prctl codes (`arch/x86/include/uapi/asm/prctl.h`).
+
+pub const ARCH_SET_GS: usize = 0x1001;
+pub const ARCH_SET_FS: usize = 0x1002;
+pub const ARCH_GET_FS: usize = 0x1003;
+pub const ARCH_GET_GS: usize = 0x1004;

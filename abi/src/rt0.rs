@@ -1,0 +1,43 @@
+//! rt0's own protocol between the runner, the kernel and the runtime: the auxv keys the kernel
+//! adds, the fw_cfg files the runner passes, the control channel and exit device, the kernel's
+//! fixed base, and the execve argument limits the runner checks before boot.
+
+/// auxv: the TSC rate in Hz (0 under icount, where rdtsc counts instructions). Outside Linux's
+/// key range ("RT\x30\x01").
+pub const AT_RT0_TSC_HZ: usize = 0x5254_3001;
+/// auxv: the TSC value at kernel entry, the origin of the "since boot" spans.
+pub const AT_RT0_KERNEL_TSC: usize = 0x5254_3002;
+
+/// fw_cfg file with the kernel command line (space-separated words).
+pub const FW_CFG_CMDLINE: &str = "opt/rt0/cmdline";
+/// fw_cfg file with argv and env: u32 argc, u32 envc, then NUL-terminated strings.
+pub const FW_CFG_ARGS: &str = "opt/rt0/args";
+
+/// I/O port of the control channel (an `isa-debugcon`; 0x402 is avoided since SeaBIOS writes
+/// its own debug output there).
+pub const CONTROL_PORT: u16 = 0x5e0;
+/// Control line: the program is about to start; input sent from now on reaches it.
+pub const CONTROL_START: &str = "start";
+/// Control line prefix: `exit NNN`, the program's 8-bit exit status in three digits.
+pub const CONTROL_EXIT: &str = "exit";
+/// Control line: the kernel panicked.
+pub const CONTROL_PANIC: &str = "panic";
+/// Control line: the kernel refused to execute the program.
+pub const CONTROL_BADEXEC: &str = "badexec";
+
+/// I/O port of QEMU's isa-debug-exit device.
+pub const DEBUG_EXIT_PORT: u16 = 0xf4;
+/// The value the kernel writes to isa-debug-exit to stop on purpose.
+pub const STOP_VALUE: u32 = 0x10;
+/// QEMU's exit status after [`STOP_VALUE`]: `(value << 1) | 1`.
+pub const QEMU_STOP_STATUS: i32 = ((STOP_VALUE as i32) << 1) | 1;
+
+/// Load address of the (position-independent) kernel image: the top 2 GiB, as `-mcmodel=kernel`.
+pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+
+/// RLIMIT_STACK's default and the reserved size of the initial stack: 8 MiB.
+pub const STACK_SIZE: usize = 8 << 20;
+/// Linux's limit on one exec string (MAX_ARG_STRLEN, 32 pages).
+pub const MAX_ARG_STRLEN: usize = 32 * crate::mman::PAGE_SIZE;
+/// Linux's limit on all exec strings and pointers together: a quarter of the stack limit.
+pub const MAX_ARG_TOTAL: usize = STACK_SIZE / 4;
