@@ -418,3 +418,36 @@ pub const fn name(e: isize) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The message glibc's `strerror` gives (what strace prints in parentheses), for the errno values
+/// a syscall of rt0's can return; None for the rest.
+pub const fn describe(e: isize) -> Option<&'static str> {
+    Some(match e {
+        EPERM => "Operation not permitted",
+        ENOENT => "No such file or directory",
+        ESRCH => "No such process",
+        EINTR => "Interrupted system call",
+        EIO => "Input/output error",
+        E2BIG => "Argument list too long",
+        EBADF => "Bad file descriptor",
+        ECHILD => "No child processes",
+        EAGAIN => "Resource temporarily unavailable",
+        ENOMEM => "Cannot allocate memory",
+        EACCES => "Permission denied",
+        EFAULT => "Bad address",
+        EBUSY => "Device or resource busy",
+        EEXIST => "File exists",
+        ENOTDIR => "Not a directory",
+        EISDIR => "Is a directory",
+        EINVAL => "Invalid argument",
+        EMFILE => "Too many open files",
+        ENOTTY => "Inappropriate ioctl for device",
+        ENOSPC => "No space left on device",
+        ESPIPE => "Illegal seek",
+        EPIPE => "Broken pipe",
+        ERANGE => "Numerical result out of range",
+        ENOSYS => "Function not implemented",
+        ETIMEDOUT => "Connection timed out",
+        _ => return None,
+    })
+}

@@ -18,14 +18,14 @@ pub struct Cmdline(&'static str);
 pub fn load() -> Cmdline {
     let (buf, len) = BUF.call_once(|| {
         let mut buf = [0; MAX_LEN];
-        let len = fw_cfg::read_file("opt/rt0/cmdline", &mut buf).unwrap_or(0).min(MAX_LEN);
+        let len = fw_cfg::read_file(abi::rt0::FW_CFG_CMDLINE, &mut buf).unwrap_or(0).min(MAX_LEN);
         (buf, len)
     });
     Cmdline::parse(&buf[..*len])
 }
 
 impl Cmdline {
-    fn parse(bytes: &'static [u8]) -> Self {
+    pub fn parse(bytes: &'static [u8]) -> Self {
         let text = match core::str::from_utf8(bytes) {
             Ok(s) => s,
             // SAFETY: `valid_up_to` bytes were just checked to be UTF-8.
@@ -47,5 +47,27 @@ impl Cmdline {
     /// Whether the bare word `name` is present.
     pub fn flag(&self, name: &str) -> bool {
         self.0.split_ascii_whitespace().any(|w| w == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cmdline;
+
+    #[test]
+    fn words_flags_and_the_last_value_win() {
+        let c = Cmdline::parse(b"quiet test=exit code=3 test=heap strace\0\n");
+        assert_eq!(c.raw(), "quiet test=exit code=3 test=heap strace");
+        assert!(c.flag("quiet") && c.flag("strace") && !c.flag("icount"));
+        assert_eq!(c.get("test"), Some("heap"));
+        assert_eq!(c.get("code"), Some("3"));
+        assert_eq!(c.get("missing"), None);
+        assert!(!c.flag("test"), "a key=value word is not a flag");
+    }
+
+    #[test]
+    fn invalid_utf8_cuts_the_line_and_empty_is_empty() {
+        assert_eq!(Cmdline::parse(b"icount \xff quiet").raw(), "icount");
+        assert_eq!(Cmdline::parse(b"").raw(), "");
     }
 }

@@ -14,7 +14,7 @@ pub const DYNAMIC_BASE: u64 = 0xffff_c000_0000_0000;
 /// Kernel-owned mappings made after boot (self-tests, later: per-thread kernel stacks).
 pub const KERNEL_VMAP_BASE: u64 = 0xffff_e000_0000_0000;
 /// Load address of the (position-independent) kernel image: the top 2 GiB, as `-mcmodel=kernel`.
-pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+pub const KERNEL_BASE: u64 = abi::rt0::KERNEL_BASE;
 /// Boot stack size; its lowest page is an unmapped guard page.
 pub const KERNEL_STACK_SIZE: u64 = 128 * 1024;
 
@@ -27,3 +27,14 @@ pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     config.kernel_stack_size = KERNEL_STACK_SIZE;
     config
 };
+
+/// Threads' kernel stacks: one slot of [`KSTACK_SLOT`] bytes each, the lowest page of every slot
+/// an unmapped guard. One PML4 entry (512 GiB) of its own, created at boot so that every address
+/// space, which copies the kernel's upper half when it is made, sees the stacks made later.
+pub const KSTACK_BASE: u64 = KERNEL_VMAP_BASE + (2 << 39);
+/// Kernel stack per thread: syscalls and exceptions from ring 3 run on it.
+pub const KSTACK_SIZE: u64 = 64 * 1024;
+/// A slot: the guard page, then the stack.
+pub const KSTACK_SLOT: u64 = KSTACK_SIZE + 4096;
+/// Most kernel stacks that can exist at once (65,536 × 68 KiB = 4.25 GiB of the 512 GiB slot).
+pub const KSTACK_SLOTS: u32 = 65_536;

@@ -11,10 +11,10 @@
 //! With `quiet` on the command line only errors (fault and panic reports) are printed.
 use crate::arch::{serial, tsc};
 use crate::cmdline::Cmdline;
+use crate::time::{self, Stamp};
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-static ICOUNT: AtomicBool = AtomicBool::new(false);
 static IN_FAULT: AtomicBool = AtomicBool::new(false);
 static LAYER: AtomicU8 = AtomicU8::new(0);
 
@@ -25,10 +25,7 @@ static LOGGER: Logger = Logger;
 pub fn init(cmdline: &Cmdline) {
     serial::init();
     let icount = cmdline.flag("icount");
-    ICOUNT.store(icount, Ordering::Relaxed);
-    if !icount {
-        tsc::calibrate();
-    }
+    time::init(icount);
     log::set_logger(&LOGGER).expect("logger installed twice");
     log::set_max_level(if cmdline.flag("quiet") { log::LevelFilter::Error } else { log::LevelFilter::Info });
     if icount {
@@ -39,45 +36,10 @@ pub fn init(cmdline: &Cmdline) {
     }
 }
 
-/// Whether the TSC counts instructions (the runner's `icount` flag).
-pub fn icount() -> bool {
-    ICOUNT.load(Ordering::Relaxed)
-}
-
 /// Marks that a fault or panic report is being written: from now on the log bypasses the
 /// serial lock, which the interrupted code may hold.
 pub fn enter_fault() {
     IN_FAULT.store(true, Ordering::Relaxed);
-}
-
-/// A TSC interval, printed in its unit: instructions under icount, else milliseconds.
-pub struct Span(pub u64);
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let hz = tsc::ticks_per_sec();
-        if ICOUNT.load(Ordering::Relaxed) || hz == 0 {
-            write!(f, "{} instructions", self.0)
-        } else {
-            let us = self.0 as u128 * 1_000_000 / hz as u128;
-            write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0)
-        }
-    }
-}
-
-/// The timestamp column.
-struct Stamp(u64);
-
-impl fmt::Display for Stamp {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let hz = tsc::ticks_per_sec();
-        if ICOUNT.load(Ordering::Relaxed) || hz == 0 {
-            write!(f, "{:>12}i", self.0)
-        } else {
-            let us = self.0 as u128 * 1_000_000 / hz as u128;
-            write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
-        }
-    }
 }
 
 /// A line assembled on the stack (the log works before the heap exists) and sent in one go.
@@ -87,6 +49,10 @@ struct Line {
 }
 
 impl Line {
+    const fn new() -> Line {
+        Line { buf: [0; 256], len: 0 }
+    }
+
     fn flush(&mut self) {
         if IN_FAULT.load(Ordering::Relaxed) {
             serial::write_bytes_unlocked(&self.buf[..self.len]);
@@ -119,11 +85,20 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut line = Line { buf: [0; 256], len: 0 };
+        let mut line = Line::new();
         let layer = LAYER.load(Ordering::Relaxed);
         let _ = writeln!(line, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
         line.flush();
     }
 
     fn flush(&self) {}
+}
+
+/// Writes one line to COM1 without the log's timestamp and layer prefix, assembled first so it
+/// goes out whole when it fits 256 bytes: the strace output, which must read like strace's.
+pub fn raw_line(args: fmt::Arguments) {
+    let mut line = Line::new();
+    let _ = line.write_fmt(args);
+    let _ = line.write_str("\n");
+    line.flush();
 }

@@ -1,12 +1,12 @@
 //! The kernel's panic handler: log where and why, then end the run as a kernel panic.
-use core::panic::PanicInfo;
 
+#[cfg(target_os = "none")]
 #[panic_handler]
-fn panic(info: &PanicInfo) -> ! {
+fn panic(info: &core::panic::PanicInfo) -> ! {
     crate::logger::enter_fault();
     match info.location() {
         Some(at) => log::error!("PANIC at {}:{}:{}: {}", at.file(), at.line(), at.column(), info.message()),
         None => log::error!("PANIC: {}", info.message()),
     }
-    crate::exit::kernel_panic("rust panic in the kernel")
+    crate::control::kernel_panic("rust panic in the kernel")
 }

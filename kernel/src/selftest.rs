@@ -5,7 +5,7 @@
 //! run itself: exit 0 on success, or the fault/panic path it exists to prove.
 use crate::arch;
 use crate::config::KERNEL_VMAP_BASE;
-use crate::exit::{exit, kernel_panic};
+use crate::control::{exit, kernel_panic};
 use crate::mm::{frame, heap, paging};
 use alloc::vec::Vec;
 use core::hint::black_box;

@@ -8,39 +8,13 @@
 //! [`AddressSpace::copy_out`] check the VMA, fault the page in if needed, and copy through the
 //! direct map, so a bad user pointer is an `EFAULT`, never a kernel fault (and SMAP can stay on).
 use super::frame;
-use alloc::collections::BTreeMap;
+pub use super::vma::{Access, PAGE, USER_END, Vma, page_down, page_up};
+use super::vma::{Vmas, allowed};
+use abi::mman::{PROT_EXEC, PROT_WRITE};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F, PhysFrame};
 use x86_64::{PhysAddr, VirtAddr};
-
-/// Exclusive end of user space: Linux's TASK_SIZE_MAX, 2^47 minus one page. The top page of the
-/// lower half stays unmapped so that a `syscall` there can never return (SYSRET) to the
-/// non-canonical address just above it.
-pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
-pub const PAGE: u64 = 4096;
-
-/// `PROT_*` bits, Linux values.
-pub const PROT_READ: u32 = 1;
-pub const PROT_WRITE: u32 = 2;
-pub const PROT_EXEC: u32 = 4;
-
-/// One mapped range `[start, end)` with its protection.
-#[derive(Clone, Copy, Debug)]
-pub struct Vma {
-    pub start: u64,
-    pub end: u64,
-    pub prot: u32,
-    pub name: &'static str,
-}
-
-/// What a touch wanted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Access {
-    Read,
-    Write,
-    Exec,
-}
 
 /// Why a touch failed: `SEGV_MAPERR` (nothing mapped) or `SEGV_ACCERR` (mapped, not allowed).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,33 +26,16 @@ pub enum Fault {
 
 pub struct AddressSpace {
     pml4: PhysFrame,
-    vmas: BTreeMap<u64, Vma>,
+    vmas: Vmas,
     phys_offset: u64,
-}
-
-pub fn page_down(a: u64) -> u64 {
-    a & !(PAGE - 1)
-}
-
-pub fn page_up(a: u64) -> Option<u64> {
-    a.checked_add(PAGE - 1).map(page_down)
-}
-
-fn allowed(prot: u32, access: Access) -> bool {
-    match access {
-        // x86 pages are always readable when present; PROT_WRITE/PROT_EXEC imply read.
-        Access::Read => prot != 0,
-        Access::Write => prot & PROT_WRITE != 0,
-        Access::Exec => prot & PROT_EXEC != 0,
-    }
 }
 
 fn pte_flags(prot: u32) -> F {
     let mut f = F::PRESENT | F::USER_ACCESSIBLE;
-    if prot & PROT_WRITE != 0 {
+    if prot & PROT_WRITE as u32 != 0 {
         f |= F::WRITABLE;
     }
-    if prot & PROT_EXEC == 0 {
+    if prot & PROT_EXEC as u32 == 0 {
         f |= F::NO_EXECUTE;
     }
     f
@@ -105,7 +62,7 @@ impl AddressSpace {
                 new[i] = cur[i].clone();
             }
         }
-        Some(Self { pml4, vmas: BTreeMap::new(), phys_offset })
+        Some(Self { pml4, vmas: Vmas::new(), phys_offset })
     }
 
     /// Loads this address space into CR3.
@@ -181,52 +138,32 @@ impl AddressSpace {
 
     /// The VMA containing `addr`.
     pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.vmas.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
+        self.vmas.find(addr)
     }
 
     /// Whether no VMA overlaps `[start, end)`.
     pub fn is_free(&self, start: u64, end: u64) -> bool {
-        self.vmas.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
+        self.vmas.is_free(start, end)
     }
 
     /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
     pub fn find_free(&self, from: u64, len: u64) -> Option<u64> {
-        // Start after the VMA that contains `from`, if any, then walk the later ones.
-        let mut cand = self.find(from).map_or(from, |v| v.end);
-        for v in self.vmas.range(cand..).map(|(_, v)| v) {
-            if v.start >= cand.checked_add(len)? {
-                break;
-            }
-            cand = v.end;
-        }
-        (cand.checked_add(len)? <= USER_END).then_some(cand)
+        self.vmas.find_free(from, len)
     }
 
     /// Adds a VMA over a free, page-aligned range (callers unmap first for MAP_FIXED).
     pub fn map(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
-        debug_assert!(
-            self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
-        );
-        self.vmas.insert(start, Vma { start, end, prot, name });
+        self.vmas.insert(start, end, prot, name);
     }
 
-    /// Splits VMAs so that `at` is a boundary.
-    fn split_at(&mut self, at: u64) {
-        if let Some(v) = self.find(at).copied()
-            && v.start < at
-        {
-            self.vmas.insert(v.start, Vma { end: at, ..v });
-            self.vmas.insert(at, Vma { start: at, ..v });
-        }
+    /// Whether every page of `[start, end)` is mapped.
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        self.vmas.covers(start, end)
     }
 
     /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed.
     pub fn unmap(&mut self, start: u64, end: u64) {
-        self.split_at(start);
-        self.split_at(end);
-        while let Some(k) = self.vmas.range(start..end).next().map(|(k, _)| *k) {
-            self.vmas.remove(&k);
-        }
+        self.vmas.remove(start, end);
         self.discard(start, end);
     }
 
@@ -245,16 +182,10 @@ impl AddressSpace {
     /// Changes the protection of `[start, end)`. Every page must be inside some VMA (else
     /// ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
-        let mut at = start;
-        while at < end {
-            let v = self.find(at).ok_or(())?;
-            at = v.end;
+        if !self.vmas.covers(start, end) {
+            return Err(());
         }
-        self.split_at(start);
-        self.split_at(end);
-        for (_, v) in self.vmas.range_mut(start..end) {
-            v.prot = prot;
-        }
+        self.vmas.protect(start, end, prot);
         let flags = pte_flags(prot);
         self.for_each_present(start, end, &mut |va, e| {
             if prot == 0 {
@@ -313,16 +244,7 @@ impl AddressSpace {
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).
     pub fn check(&self, addr: u64, len: u64, access: Access) -> Result<(), Fault> {
-        let end = addr.checked_add(len).filter(|&e| e <= USER_END).ok_or(Fault::NotMapped)?;
-        let mut at = addr;
-        while at < end {
-            let v = self.find(at).ok_or(Fault::NotMapped)?;
-            if !allowed(v.prot, access) {
-                return Err(Fault::NotAllowed);
-            }
-            at = v.end;
-        }
-        Ok(())
+        self.vmas.check(addr, len, access).map_err(|gap| if gap { Fault::NotMapped } else { Fault::NotAllowed })
     }
 
     /// Copies `buf.len()` bytes from user address `addr` into `buf`.

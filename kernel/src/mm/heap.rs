@@ -7,7 +7,7 @@ use spin::Mutex;
 
 struct KernelHeap(Mutex<Heap>);
 
-#[global_allocator]
+#[cfg_attr(target_os = "none", global_allocator)]
 static HEAP: KernelHeap = KernelHeap(Mutex::new(Heap::empty()));
 
 /// Hands `size` bytes at `start` to the heap.

@@ -54,3 +54,18 @@ pub fn unmap(page: Page<Size4KiB>) -> Result<PhysFrame, UnmapError> {
 pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
     table().lock().translate_addr(addr)
 }
+
+/// Makes sure the kernel's PML4 has an entry (a level-3 table) for `addr`, so that address
+/// spaces copied from it afterwards share whatever is mapped there later.
+pub fn reserve_pml4_slot(addr: VirtAddr) {
+    let mut pt = table().lock();
+    let phys_offset = pt.phys_offset().as_u64();
+    let entry = &mut pt.level_4_table_mut()[addr.p4_index()];
+    if entry.is_unused() {
+        let f = frame::alloc().expect("out of frames for a kernel page table");
+        // SAFETY: the frame was just allocated and is reached through the direct map; zeroing
+        // it makes an empty level-3 table before it is linked in.
+        unsafe { core::ptr::write_bytes((phys_offset + f.start_address().as_u64()) as *mut u8, 0, 4096) };
+        entry.set_frame(f, PageTableFlags::PRESENT | PageTableFlags::WRITABLE);
+    }
+}

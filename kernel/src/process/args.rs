@@ -2,10 +2,9 @@
 //! `opt/rt0/args`: a little-endian u32 argc, a u32 envc, then argc + envc NUL-terminated byte
 //! strings (any bytes but NUL; not necessarily UTF-8).
 use crate::arch::fw_cfg;
+use abi::rt0::FW_CFG_ARGS as FILE;
 use alloc::vec;
 use alloc::vec::Vec;
-
-const FILE: &str = "opt/rt0/args";
 
 /// argv and envp, as byte strings.
 pub struct Args {
@@ -23,7 +22,7 @@ pub fn load() -> Result<Args, &'static str> {
     parse(&buf)
 }
 
-fn parse(buf: &[u8]) -> Result<Args, &'static str> {
+pub fn parse(buf: &[u8]) -> Result<Args, &'static str> {
     if buf.len() < 8 {
         return Err("args file shorter than its header");
     }

@@ -5,7 +5,9 @@
 //! no PT_INTERP. Every PT_LOAD must lie in the user half without overflow, have filesz ≤ memsz
 //! and its file bytes inside the file, be congruent to its alignment, and not be writable and
 //! executable at once; segments may not share a page. Anything else is refused with a reason.
-use crate::mm::aspace::{AddressSpace, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_down, page_up};
+use crate::mm::aspace::AddressSpace;
+use crate::mm::vma::{PAGE, USER_END, page_down, page_up};
+use abi::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -101,7 +103,7 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
             return Err(format!("segment {i} overlaps an earlier segment ({j}) within a page"));
         }
         let mut prot = 0;
-        for (pf, pr) in [(PF_R, PROT_READ), (PF_W, PROT_WRITE), (PF_X, PROT_EXEC)] {
+        for (pf, pr) in [(PF_R, PROT_READ), (PF_W, PROT_WRITE), (PF_X, PROT_EXEC)].map(|(f, p)| (f, p as u32)) {
             if p.p_flags & pf != 0 {
                 prot |= pr;
             }
@@ -111,7 +113,7 @@ pub fn check(data: &[u8]) -> Result<Image, String> {
     if segments.is_empty() {
         return Err("no loadable (PT_LOAD) segments".into());
     }
-    if !segments.iter().any(|s| s.prot & PROT_EXEC != 0 && (s.vaddr..s.vaddr + s.memsz).contains(&h.e_entry)) {
+    if !segments.iter().any(|s| s.prot & PROT_EXEC as u32 != 0 && (s.vaddr..s.vaddr + s.memsz).contains(&h.e_entry)) {
         return Err(format!("entry point {:#x} is not inside an executable segment", h.e_entry));
     }
     // AT_PHDR: PT_PHDR if present, else the loaded copy of the headers (as Linux computes it).

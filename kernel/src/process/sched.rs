@@ -1,90 +1,30 @@
-//! Threads of the process and the scheduler that shares the CPU among them (Linux
-//! kernel/sched/core.c `__schedule`, kernel/futex, kernel/time/hrtimer.c, much reduced):
-//! round-robin over runnable threads with a 10 ms slice enforced by the local APIC timer in
-//! one-shot mode, blocking for futexes and sleeps with deadlines, and `hlt` when nobody can run.
+//! The scheduler that shares the CPU among the process's threads (Linux kernel/sched/core.c
+//! `__schedule`, much reduced): round-robin over runnable threads with a 10 ms slice enforced by
+//! the local APIC timer in one-shot mode, blocking with deadlines, and `hlt` when nobody can run.
 //!
-//! The kernel runs with interrupts off, so the scheduler state is only ever touched by one
-//! path at a time; the lock is never held across a stack switch.
-use crate::arch::fpu::{self, FxArea};
+//! The lock is held across a context switch, as Linux holds the runqueue lock through
+//! `context_switch`: the switching thread saves its state with the lock held and the thread it
+//! switches to releases it (in [`schedule`] after `switch` returns, or in [`schedule_tail`] on a
+//! new thread's first run). So no other path can see a thread whose registers are half saved.
+//!
+//! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
+//! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt handler
+//! can contend for any of them on this CPU.
+use super::thread::{State, Thread, Wake};
+use crate::arch::fpu;
 use crate::arch::switch::{prepare_stack, switch};
 use crate::arch::{TrapFrame, apic, percpu};
-use crate::process::signal::{AltStack, NO_ALTSTACK};
-use crate::syscall::time::monotonic_ns;
-use alloc::alloc::{Layout, alloc};
+use crate::time::monotonic_ns;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 
-/// Kernel stack per thread: syscalls and exceptions from ring 3 run on it.
-pub const KERNEL_STACK_SIZE: usize = 64 * 1024;
 /// How long a thread runs before the timer hands the CPU to the next runnable one (Go's
 /// forcePreemptNS is the same 10 ms).
 pub const TIME_SLICE_NS: u64 = 10_000_000;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum State {
-    Runnable,
-    /// Blocked until `until` (monotonic ns) and/or a futex wake on `futex`.
-    Blocked {
-        futex: Option<u64>,
-        until: Option<u64>,
-    },
-    Dead,
-}
-
-/// Why a blocked thread runs again.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Wake {
-    Woken,
-    TimedOut,
-}
-
-pub struct Thread {
-    pub tid: u32,
-    kstack: *mut u8,
-    ksp: u64,
-    fs_base: u64,
-    gs_base: u64,
-    fx: FxArea,
-    pub state: State,
-    pub wake: Wake,
-    pub clear_child_tid: u64,
-    /// Blocked signals and the alternate signal stack are per thread, as in Linux.
-    pub sigmask: u64,
-    pub altstack: AltStack,
-}
-
-// SAFETY: a Thread's raw kernel-stack pointer is owned by it alone; there is one CPU.
-unsafe impl Send for Thread {}
-
-impl Thread {
-    fn new(tid: u32) -> Box<Thread> {
-        let layout = Layout::from_size_align(KERNEL_STACK_SIZE, 16).unwrap();
-        // SAFETY: non-zero size; a null result is handled. The stack needs no zeroing: it is only
-        // ever read after being written (frames, saved registers).
-        let kstack = unsafe { alloc(layout) };
-        assert!(!kstack.is_null(), "out of kernel heap for a thread stack");
-        Box::new(Thread {
-            tid,
-            kstack,
-            ksp: 0,
-            fs_base: 0,
-            gs_base: 0,
-            fx: fpu::save(),
-            state: State::Runnable,
-            wake: Wake::Woken,
-            clear_child_tid: 0,
-            sigmask: 0,
-            altstack: NO_ALTSTACK,
-        })
-    }
-
-    fn kstack_top(&self) -> u64 {
-        self.kstack as u64 + KERNEL_STACK_SIZE as u64
-    }
-}
 
 struct Sched {
     /// Boxed so that a thread's saved stack pointer keeps its address while the vector grows.
@@ -96,17 +36,20 @@ struct Sched {
 }
 
 static SCHED: Mutex<Sched> = Mutex::new(Sched { threads: Vec::new(), current: 0, next_tid: 0, slice_end: 0 });
+/// A thread died: the next switch's far side reaps it (its stack is then no longer in use).
+static REAP: AtomicBool = AtomicBool::new(false);
 
 /// Creates the main thread (tid = pid) and returns the top of its kernel stack.
-pub fn init_main(tid: u32) -> u64 {
-    let t = Thread::new(tid);
-    let top = t.kstack_top();
+pub fn init_main(tid: u32) -> Option<u64> {
+    let t = Box::new(Thread::new(tid)?);
+    let top = t.kstack.top();
     let mut s = SCHED.lock();
+    percpu::this().current.store(&*t as *const Thread as *mut (), Ordering::Relaxed);
     s.threads.push(t);
     s.current = 0;
     s.next_tid = tid + 1;
     s.slice_end = monotonic_ns() + TIME_SLICE_NS;
-    top
+    Some(top)
 }
 
 /// The running thread's id.
@@ -127,24 +70,25 @@ pub fn live_threads() -> usize {
     SCHED.lock().threads.iter().filter(|t| t.state != State::Dead).count()
 }
 
-/// Adds a thread that will enter ring 3 with `frame` (FS base `fs`); returns its tid.
-pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> u32 {
+/// Adds a thread that will enter ring 3 with `frame` (FS base `fs`); returns its tid, or None
+/// when no kernel stack can be had.
+pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> Option<u32> {
+    let mut t = Box::new(Thread::new(0)?);
     let mut s = SCHED.lock();
     let tid = s.next_tid;
     s.next_tid += 1;
-    let parent_mask = s.threads[s.current].sigmask;
-    let mut t = Thread::new(tid);
+    t.tid = tid;
     // The new thread inherits the blocked mask; its alternate stack starts disabled (Linux
     // resets it for CLONE_VM children).
-    t.sigmask = parent_mask;
+    t.sigmask = s.threads[s.current].sigmask;
     t.fs_base = fs;
     t.gs_base = KernelGsBase::read().as_u64();
     t.clear_child_tid = clear_child_tid;
-    // SAFETY: the stack was just allocated for this thread and is unused.
-    t.ksp = unsafe { prepare_stack(t.kstack_top(), frame) };
+    // SAFETY: the stack was just set up for this thread and is unused.
+    t.ksp = unsafe { prepare_stack(t.kstack.top(), frame) };
     s.threads.push(t);
     rearm(&s);
-    tid
+    Some(tid)
 }
 
 /// A thread became runnable: make sure the running one's slice is enforced.
@@ -163,38 +107,39 @@ impl Sched {
         self.threads
             .iter()
             .filter_map(|t| match t.state {
-                State::Blocked { until, .. } => until,
+                State::Blocked { until } => until,
                 _ => None,
             })
             .min()
     }
 }
 
-/// Wakes up to `n` threads blocked on the futex word at `addr`; returns how many.
-pub fn futex_wake(addr: u64, n: u64) -> u64 {
+/// Makes thread `tid` runnable if it is blocked (a futex wake-up); returns whether it was.
+pub fn wake(tid: u32) -> bool {
     let mut s = SCHED.lock();
-    let mut woken = 0;
-    for t in s.threads.iter_mut() {
-        if woken == n {
-            break;
-        }
-        if let State::Blocked { futex: Some(a), .. } = t.state
-            && a == addr
-        {
-            t.state = State::Runnable;
-            t.wake = Wake::Woken;
-            woken += 1;
-        }
+    let Some(t) = s.threads.iter_mut().find(|t| t.tid == tid) else { return false };
+    if !matches!(t.state, State::Blocked { .. }) {
+        return false;
     }
-    if woken > 0 {
-        rearm(&s);
-    }
-    woken
+    t.state = State::Runnable;
+    t.wake = Wake::Woken;
+    rearm(&s);
+    true
 }
 
-/// Blocks the running thread (futex and/or deadline) and returns why it runs again.
-pub fn block(futex: Option<u64>, until: Option<u64>) -> Wake {
-    with_current(|t| t.state = State::Blocked { futex, until });
+/// Marks the running thread blocked until a [`wake`] or `until`; it keeps running until it
+/// calls [`schedule`]. Split from `schedule` so that a futex waiter can be marked while its
+/// bucket is locked: a wake-up that comes between the two then finds it and is not lost.
+pub fn prepare_block(until: Option<u64>) {
+    with_current(|t| {
+        t.state = State::Blocked { until };
+        t.wake = Wake::Woken;
+    });
+}
+
+/// Blocks the running thread until `until` (or a wake-up) and returns why it runs again.
+pub fn block(until: Option<u64>) -> Wake {
+    prepare_block(until);
     schedule();
     with_current(|t| t.wake)
 }
@@ -202,15 +147,16 @@ pub fn block(futex: Option<u64>, until: Option<u64>) -> Wake {
 /// Ends the running thread. Never returns; the caller has already handled clear_child_tid.
 pub fn exit_current() -> ! {
     with_current(|t| t.state = State::Dead);
+    REAP.store(true, Ordering::Relaxed);
     schedule();
     unreachable!("a dead thread was scheduled")
 }
 
-/// The timer fired. In ring 3 that ends the slice: the next runnable thread gets the CPU.
-/// In the kernel (the idle loop) there is nothing to do: the idle loop re-checks.
-pub fn timer_interrupt(frame: &mut TrapFrame) {
-    if frame.came_from_user() {
-        schedule();
+/// The timer fired: the running slice may be over; [`crate::entry`] reschedules on the way back
+/// to ring 3. In the kernel (the idle loop) the idle loop re-checks by itself.
+pub fn timer_tick(from_user: bool) {
+    if from_user {
+        percpu::set_need_resched();
     }
 }
 
@@ -219,18 +165,15 @@ pub fn schedule() {
     loop {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
-        // Deadlines that passed wake their threads; dead threads other than us are freed.
+        // Deadlines that passed wake their threads.
         for t in s.threads.iter_mut() {
-            if let State::Blocked { until: Some(d), .. } = t.state
+            if let State::Blocked { until: Some(d) } = t.state
                 && d <= now
             {
                 t.state = State::Runnable;
                 t.wake = Wake::TimedOut;
             }
         }
-        let cur_tid = s.threads[s.current].tid;
-        s.threads.retain(|t| t.state != State::Dead || t.tid == cur_tid);
-        s.current = s.threads.iter().position(|t| t.tid == cur_tid).unwrap();
         let n = s.threads.len();
         let next = (1..=n).map(|k| (s.current + k) % n).find(|&i| s.threads[i].state == State::Runnable);
         let earliest = s.earliest_deadline();
@@ -263,16 +206,44 @@ pub fn schedule() {
         fpu::restore(&mut t.fx);
         FsBase::write(VirtAddr::new(t.fs_base));
         KernelGsBase::write(VirtAddr::new(t.gs_base));
-        percpu::set_kernel_stack(t.kstack_top());
+        percpu::set_kernel_stack(t.kstack.top());
+        percpu::this().current.store(&mut **t as *mut Thread as *mut (), Ordering::Relaxed);
         let to = t.ksp;
         s.current = next;
-        drop(s);
+        // The lock stays held across the switch; the far side releases it.
+        core::mem::forget(s);
         // SAFETY: `to` was saved by switch or prepared by prepare_stack on a live thread's
-        // stack; `from` points into a boxed Thread that outlives the switch (dead threads are
-        // only freed once another thread runs).
+        // stack; `from` points into a boxed Thread that stays alive at least until another
+        // thread has run (dead threads are reaped on the far side of a switch, never the
+        // running one).
         unsafe { switch(from, to) };
+        finish_switch();
         return;
     }
+}
+
+/// The far side of a switch: release the lock the switching thread held across it, then reap
+/// dead threads, whose stacks no CPU runs on any more.
+fn finish_switch() {
+    // SAFETY: the thread that switched here forgot its guard of SCHED right before `switch`;
+    // this CPU still holds the lock on its behalf and is the one to release it.
+    unsafe { SCHED.force_unlock() };
+    if REAP.swap(false, Ordering::Relaxed) {
+        let mut s = SCHED.lock();
+        let cur_tid = s.threads[s.current].tid;
+        s.threads.retain(|t| t.state != State::Dead || t.tid == cur_tid);
+        s.current = s.threads.iter().position(|t| t.tid == cur_tid).expect("the running thread is listed");
+        if s.threads[s.current].state == State::Dead {
+            REAP.store(true, Ordering::Relaxed); // ourselves, on the way out: the next switch reaps
+        }
+    }
+}
+
+/// A new thread's first code after the switch to it (called by `arch::switch`'s thread start,
+/// Linux's `schedule_tail` from `ret_from_fork`).
+#[unsafe(no_mangle)]
+pub extern "C" fn schedule_tail() {
+    finish_switch();
 }
 
 /// Arms the timer for the end of the slice (if another thread competes) or the earliest
@@ -289,8 +260,8 @@ fn arm(runnable: usize, slice_end: u64, earliest: Option<u64>, now: u64) {
 fn idle(wait_ns: Option<u64>) {
     match wait_ns {
         Some(ns) => apic::arm(ns.max(1_000)),
-        // Every thread waits on a futex with no deadline: nothing in this kernel can wake
-        // them (no signals from outside yet), so the process hangs, as it would on Linux.
+        // Every thread waits with no deadline: nothing in this kernel can wake them (no
+        // signals from outside yet), so the process hangs, as it would on Linux.
         None => log::warn!("sched: every thread is blocked with no deadline"),
     }
     x86_64::instructions::interrupts::enable_and_hlt();

@@ -12,34 +12,9 @@
 //! argv[0..argc], NULL
 //! argc                                                       ← RSP, 16-byte aligned
 //! ```
+use abi::auxv::{AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM};
 use alloc::vec;
 use alloc::vec::Vec;
-
-pub const AT_NULL: u64 = 0;
-pub const AT_PHDR: u64 = 3;
-pub const AT_PHENT: u64 = 4;
-pub const AT_PHNUM: u64 = 5;
-pub const AT_PAGESZ: u64 = 6;
-pub const AT_BASE: u64 = 7;
-pub const AT_FLAGS: u64 = 8;
-pub const AT_ENTRY: u64 = 9;
-pub const AT_UID: u64 = 11;
-pub const AT_EUID: u64 = 12;
-pub const AT_GID: u64 = 13;
-pub const AT_EGID: u64 = 14;
-pub const AT_PLATFORM: u64 = 15;
-pub const AT_HWCAP: u64 = 16;
-pub const AT_CLKTCK: u64 = 17;
-pub const AT_SECURE: u64 = 23;
-pub const AT_RANDOM: u64 = 25;
-pub const AT_HWCAP2: u64 = 26;
-pub const AT_EXECFN: u64 = 31;
-pub const AT_MINSIGSTKSZ: u64 = 51;
-/// rt0's own auxv entries (Linux programs skip keys they do not know): the TSC rate, so the
-/// runtime's log timestamps match the kernel's (0: the TSC counts instructions, under icount),
-/// and the TSC at kernel entry, for the runtime's icount summary.
-pub const AT_RT0_TSC_HZ: u64 = 0x5254_3001;
-pub const AT_RT0_KERNEL_TSC: u64 = 0x5254_3002;
 
 /// Everything the stack holds besides the strings' addresses, which are computed here.
 pub struct Entry<'a> {
@@ -49,7 +24,7 @@ pub struct Entry<'a> {
     pub random: [u8; 16],
     /// (key, value) pairs before the string-valued ones; AT_RANDOM/AT_EXECFN/AT_PLATFORM and
     /// AT_NULL are added here.
-    pub auxv: &'a [(u64, u64)],
+    pub auxv: &'a [(usize, u64)],
 }
 
 /// The finished stack image: `bytes` go at `sp`, and `sp` is the process's initial RSP.
@@ -73,7 +48,7 @@ pub fn build(top: u64, e: &Entry) -> Stack {
     let arg_at: Vec<u64> = e.argv.iter().rev().map(|s| place(s)).collect::<Vec<_>>().into_iter().rev().collect();
     let platform_at = p - PLATFORM.len() as u64;
     let random_at = (platform_at - 16) & !15;
-    let mut auxv: Vec<(u64, u64)> = e.auxv.to_vec();
+    let mut auxv: Vec<(usize, u64)> = e.auxv.to_vec();
     auxv.extend([(AT_RANDOM, random_at), (AT_EXECFN, execfn_at), (AT_PLATFORM, platform_at), (AT_NULL, 0)]);
     let words = 1 + e.argv.len() + 1 + e.envp.len() + 1 + 2 * auxv.len();
     let sp = (random_at - 8 * words as u64) & !15;
@@ -100,7 +75,7 @@ pub fn build(top: u64, e: &Entry) -> Stack {
     env_at.iter().for_each(|&a| word(a));
     word(0);
     for &(k, v) in &auxv {
-        word(k);
+        word(k as u64);
         word(v);
     }
     Stack { sp, bytes, auxv_count: auxv.len() }

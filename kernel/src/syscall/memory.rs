@@ -1,35 +1,29 @@
 //! mmap, munmap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mprotect.c, mm/madvise.c) over
 //! private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it.
-use super::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, SysResult};
-use crate::mm::aspace::{PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_END, page_up};
+use super::SysResult;
+use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
+use abi::errno::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, EPERM};
+use abi::mman::*;
 
-/// Linux's TASK_SIZE_MAX (arch/x86/include/asm/page_64_types.h), which is the address space's
-/// own end: mmap refuses anything past it (ENOMEM), arch_prctl refuses it as an FS/GS base
-/// (EPERM).
+/// Linux's TASK_SIZE_MAX: mmap refuses anything past it (ENOMEM), arch_prctl refuses it as an
+/// FS/GS base (EPERM).
 pub(super) const TASK_SIZE_MAX: u64 = USER_END;
 
-const MAP_SHARED: u64 = 0x01;
-const MAP_PRIVATE: u64 = 0x02;
-const MAP_FIXED: u64 = 0x10;
-const MAP_ANONYMOUS: u64 = 0x20;
-const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
-const MADV_DONTNEED: u64 = 4;
-const MADV_FREE: u64 = 8;
-
-fn prot_ok(prot: u64) -> Result<u32, i64> {
-    if prot & !((PROT_READ | PROT_WRITE | PROT_EXEC) as u64) != 0 {
+fn prot_ok(prot: u64) -> Result<u32, isize> {
+    let prot = prot as usize;
+    if prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
         return Err(EINVAL);
     }
-    if prot & PROT_WRITE as u64 != 0 && prot & PROT_EXEC as u64 != 0 {
+    if prot & PROT_WRITE != 0 && prot & PROT_EXEC != 0 {
         return Err(EACCES);
     }
     Ok(prot as u32)
 }
 
 /// `[addr, addr + len)` rounded to pages, if `addr` is aligned and it all lies in user space.
-fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
+fn user_range(addr: u64, len: u64) -> Result<(u64, u64), isize> {
     if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(EINVAL);
     }
@@ -39,6 +33,7 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), i64> {
 
 pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
     let prot = prot_ok(prot)?;
+    let flags = flags as usize;
     if flags & MAP_ANONYMOUS == 0 {
         return Err(EBADF); // rt0 has no files to map
     }
@@ -55,7 +50,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             }
             let (start, end) = user_range(addr, len)?;
             if start < MMAP_MIN_ADDR {
-                return Err(super::EPERM);
+                return Err(EPERM);
             }
             if flags & MAP_FIXED_NOREPLACE != 0 && !a.is_free(start, end) {
                 return Err(EEXIST);
@@ -97,19 +92,18 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
         return Ok(0);
     }
     let (start, end) = user_range(addr, len)?;
-    match advice {
+    match advice as usize {
         MADV_DONTNEED | MADV_FREE => process::with(|p| {
             // Linux (mm/madvise.c) needs the range mapped, not accessible: ENOMEM only for a gap,
             // so PROT_NONE memory (a Go arena given back) may be discarded too.
-            let mut at = start;
-            while at < end {
-                at = p.aspace.find(at).ok_or(ENOMEM)?.end;
+            if !p.aspace.covers(start, end) {
+                return Err(ENOMEM);
             }
             p.aspace.discard(start, end);
             Ok(0)
         }),
         // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP: hints.
-        0..=3 | 14..=17 => Ok(0),
+        MADV_NORMAL..=MADV_WILLNEED | MADV_HUGEPAGE..=17 => Ok(0),
         _ => Err(EINVAL),
     }
 }
@@ -126,7 +120,7 @@ pub fn brk(addr: u64) -> SysResult {
             if !p.aspace.is_free(old_end, new_end) {
                 return Ok(p.brk);
             }
-            p.aspace.map(old_end, new_end, PROT_READ | PROT_WRITE, "brk");
+            p.aspace.map(old_end, new_end, (PROT_READ | PROT_WRITE) as u32, "brk");
         } else if new_end < old_end {
             p.aspace.unmap(new_end, old_end);
         }

@@ -38,15 +38,15 @@ pub struct Selectors {
     pub tss: SegmentSelector,
 }
 
-/// The TSS. `static mut` because RSP0 changes with the running thread; the CPU reads it on
-/// every ring-3 → ring-0 transition. Only `init` and `set_kernel_stack` touch it.
+/// The boot CPU's TSS. `static mut` because RSP0 changes with the running thread; the CPU reads
+/// it on every ring-3 → ring-0 transition. Only `init` and `percpu::set_kernel_stack` (on this
+/// CPU, interrupts off) touch it.
 static mut TSS: TaskStateSegment = TaskStateSegment::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
 
-/// Sets the stack the CPU switches to on an interrupt or exception from ring 3 (TSS.RSP0).
-pub fn set_kernel_stack(top: u64) {
-    // SAFETY: a single aligned u64 store into the static TSS; the CPU only reads the field.
-    unsafe { (*(&raw mut TSS)).privilege_stack_table[0] = VirtAddr::new(top) };
+/// The boot CPU's TSS, for its per-CPU block (which owns RSP0 from then on).
+pub fn boot_tss() -> *mut TaskStateSegment {
+    &raw mut TSS
 }
 
 /// User code and data selectors (RPL 3) and kernel code/data, in GDT order.
@@ -63,7 +63,8 @@ pub fn ist_stack(slot: u16) -> Range<u64> {
 
 /// Builds and loads the GDT, reloads every segment register and loads the TSS.
 pub fn init() {
-    // SAFETY: runs once, on the boot CPU, before the TSS is loaded; nothing else aliases it.
+    // SAFETY: runs once, on the boot CPU, before the TSS is loaded and before its per-CPU block
+    // points at it, so nothing else aliases it.
     let tss: &'static TaskStateSegment = unsafe {
         let tss = &mut *(&raw mut TSS);
         for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {

@@ -3,18 +3,20 @@
 pub mod apic;
 pub mod cpu;
 pub mod fpu;
+pub mod frame;
 pub mod fw_cfg;
 pub mod gdt;
 pub mod idt;
 pub mod percpu;
 pub mod qemu_exit;
+pub mod report;
 pub mod rtc;
 pub mod serial;
 pub mod switch;
 pub mod syscall;
 mod trap;
 
-pub use trap::TrapFrame;
+pub use frame::TrapFrame;
 pub mod tsc;
 
 /// Stops this CPU for good: interrupts off, `hlt` forever.

@@ -1,18 +1,40 @@
-//! The per-CPU block, reached through GS in the kernel (Linux's `cpu_entry_area` / per-cpu
-//! `pcpu_hot`). In ring 3, GS belongs to the program; every entry from ring 3 executes `swapgs`
-//! so that IA32_GS_BASE points here, and every return executes it again.
+//! Per-CPU data (Linux's per-cpu areas and `pcpu_hot`): one block per CPU in an array indexed
+//! by CPU id, reached through GS in the kernel. In ring 3, GS belongs to the program; every entry
+//! from ring 3 executes `swapgs` so that IA32_GS_BASE points at this CPU's block, and every return
+//! executes it again.
+//!
+//! Only CPU 0 is brought up today; the array is sized for the runner's 64 CPUs so that bringing
+//! up the others is filling in their slots.
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
+use x86_64::structures::tss::TaskStateSegment;
 
-/// Field offsets are used by the syscall entry assembly.
+/// Most CPUs the kernel supports (the runner's `--smp` range).
+pub const MAX_CPUS: usize = 64;
+
+/// `work` bit: the scheduler wants this CPU to pick the next thread before it returns to ring 3
+/// (Linux's TIF_NEED_RESCHED).
+pub const NEED_RESCHED: u64 = 1 << 0;
+
+/// One CPU's block. The first three fields are used by the syscall entry assembly.
 #[repr(C)]
 pub struct PerCpu {
-    /// Offset 0: this block's own address.
+    /// Offset 0: this block's own address (what `GS:[0]` reads).
     pub self_ptr: u64,
     /// Offset 8: top of the running thread's kernel stack, loaded by the syscall entry.
     pub kernel_rsp: u64,
     /// Offset 16: the user RSP, parked by the syscall entry while it switches stacks.
     pub user_rsp: u64,
+    /// This CPU's id: its index in the array.
+    pub id: u32,
+    /// Pending work for the way back to ring 3 (`NEED_RESCHED`, …); set by interrupts on this
+    /// CPU and, later, by other CPUs, hence atomic.
+    pub work: AtomicU64,
+    /// The thread running on this CPU, owned by the scheduler (opaque here).
+    pub current: AtomicPtr<()>,
+    /// This CPU's task-state segment (RSP0 and the IST stacks' tops).
+    pub tss: *mut TaskStateSegment,
 }
 
 pub const KERNEL_RSP_OFFSET: usize = 8;
@@ -20,21 +42,70 @@ pub const USER_RSP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_rsp) == KERNEL_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == USER_RSP_OFFSET);
 
-static mut PERCPU: PerCpu = PerCpu { self_ptr: 0, kernel_rsp: 0, user_rsp: 0 };
+const EMPTY: PerCpu = PerCpu {
+    self_ptr: 0,
+    kernel_rsp: 0,
+    user_rsp: 0,
+    id: 0,
+    work: AtomicU64::new(0),
+    current: AtomicPtr::new(core::ptr::null_mut()),
+    tss: core::ptr::null_mut(),
+};
 
-/// Points the kernel's GS base at the per-CPU block; the program's GS starts at 0.
-pub fn init() {
-    let addr = &raw mut PERCPU as u64;
-    // SAFETY: boot CPU only, before any user code runs; plain stores into the static.
-    unsafe { PERCPU.self_ptr = addr };
-    GsBase::write(VirtAddr::new(addr));
+/// Every CPU's block. Each slot is written by its own CPU during its bring-up (before its GS
+/// points there) and afterwards only through that CPU's `this()` and the atomics.
+static mut CPUS: [PerCpu; MAX_CPUS] = [EMPTY; MAX_CPUS];
+
+/// Fills in CPU `id`'s block and points this CPU's GS base at it; the program's GS starts at 0.
+///
+/// # Safety
+/// Must run once per CPU, on that CPU, before anything reads its block; `tss` must be that CPU's
+/// loaded TSS.
+pub unsafe fn init(id: u32, tss: *mut TaskStateSegment) {
+    assert!((id as usize) < MAX_CPUS, "CPU id {id} beyond MAX_CPUS");
+    // SAFETY: slot `id` is written only here, by its own CPU, before GS points at it (the
+    // caller's contract), so no other reference to it exists.
+    let cpu = unsafe { &mut (*(&raw mut CPUS))[id as usize] };
+    cpu.self_ptr = cpu as *mut PerCpu as u64;
+    cpu.id = id;
+    cpu.tss = tss;
+    GsBase::write(VirtAddr::new(cpu.self_ptr));
     KernelGsBase::write(VirtAddr::new(0));
+}
+
+/// This CPU's block.
+#[inline(always)]
+pub fn this() -> &'static PerCpu {
+    let p: *const PerCpu;
+    // SAFETY: in ring 0 the GS base is this CPU's block (set by `init`, swapped in by every
+    // entry from ring 3); GS:[0] holds its address. The block is only read through shared
+    // references; its mutable fields are atomics or written by this CPU alone.
+    unsafe {
+        core::arch::asm!("mov {}, gs:[0]", out(reg) p, options(nostack, readonly, preserves_flags));
+        &*p
+    }
 }
 
 /// Sets the kernel stack used on the next entry from ring 3 (syscall and TSS.RSP0 alike).
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: one CPU; the syscall entry reads this field only while in ring 0 on this CPU,
-    // never concurrently with this store (interrupts are off in the kernel).
-    unsafe { PERCPU.kernel_rsp = top };
-    super::gdt::set_kernel_stack(top);
+    let cpu = this() as *const PerCpu as *mut PerCpu;
+    // SAFETY: only this CPU writes its own `kernel_rsp` and TSS, with interrupts off (the
+    // kernel runs with IF clear), and the syscall entry reads them only on this CPU, in ring 0,
+    // never concurrently with this store.
+    unsafe {
+        (*cpu).kernel_rsp = top;
+        (*(*cpu).tss).privilege_stack_table[0] = VirtAddr::new(top);
+    }
+}
+
+/// Asks this CPU to reschedule before it next returns to ring 3.
+pub fn set_need_resched() {
+    this().work.fetch_or(NEED_RESCHED, Ordering::Relaxed);
+}
+
+/// Takes (reads and clears) this CPU's pending work bits.
+#[inline(always)]
+pub fn take_work() -> u64 {
+    let w = &this().work;
+    if w.load(Ordering::Relaxed) == 0 { 0 } else { w.swap(0, Ordering::Relaxed) }
 }

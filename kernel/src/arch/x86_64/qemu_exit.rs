@@ -1,22 +1,15 @@
 //! How the kernel ends a QEMU run and tells the runner why.
 //!
 //! Two devices, both added by the runner:
-//! - the **control port** (`isa-debugcon` at [`CONTROL_PORT`], written to a file the runner
+//! - the **control port** (`isa-debugcon` at `abi::rt0::CONTROL_PORT`, written to a file the runner
 //!   reads) carries `start` when the program is about to run, and finally one line, `exit <code>`,
 //!   `panic` or `badexec`, with the full 8-bit exit code. No program output ever goes there, so a program cannot forge it.
 //! - **isa-debug-exit** (port 0xF4) then stops QEMU with status `(value << 1) | 1`. Only 7 bits of
-//!   `value` survive an exit status, so it carries no code, only [`STOP_VALUE`]: "stopped on
+//!   `value` survive an exit status, so it carries no code, only `abi::rt0::STOP_VALUE`: "stopped on
 //!   purpose, read the control port". A triple fault under `-no-reboot` exits with status 0, which
 //!   therefore never reads as success.
+use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, STOP_VALUE};
 use x86_64::instructions::port::Port;
-
-/// I/O port of the rt0 control channel (an `isa-debugcon`; 0x402 is avoided since SeaBIOS
-/// writes its own debug output there).
-pub const CONTROL_PORT: u16 = 0x5e0;
-/// I/O port of QEMU's isa-debug-exit device.
-pub const DEBUG_EXIT_PORT: u16 = 0xf4;
-/// The value written to isa-debug-exit; QEMU then exits with status 0x21 (33).
-pub const STOP_VALUE: u32 = 0x10;
 
 /// Writes `msg` to the control channel.
 pub fn control(msg: &[u8]) {

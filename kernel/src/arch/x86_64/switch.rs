@@ -1,8 +1,16 @@
 //! Switching the CPU from one thread's kernel stack to another's (Linux's `__switch_to_asm`):
 //! the callee-saved registers go on the old stack, the stack pointer into the old thread, and
 //! the new thread resumes wherever it last called [`switch`] — or, the first time, in
-//! [`thread_start`], which leaves through `trap_return` into ring 3.
-use super::trap::{TrapFrame, trap_return};
+//! [`thread_start`], which finishes the switch (`schedule_tail`) and leaves through
+//! `trap_return` into ring 3 (Linux's `ret_from_fork`).
+use super::frame::TrapFrame;
+use super::trap::trap_return;
+
+unsafe extern "C" {
+    /// The scheduler's half of a first switch (Linux's `schedule_tail`): finishes the switch
+    /// that started this thread (releases the scheduler lock the switching CPU held across it).
+    fn schedule_tail();
+}
 
 /// Saves the callee-saved registers on the current stack, stores RSP to `*from`, loads `to`
 /// as RSP and returns into the thread that saved it.
@@ -31,10 +39,11 @@ pub unsafe extern "C" fn switch(from: *mut u64, to: u64) {
     );
 }
 
-/// First code a new thread runs: its stack holds the user frame right here.
+/// First code a new thread runs: its stack holds the user frame right here (16-byte aligned,
+/// so the call below keeps the ABI's alignment).
 #[unsafe(naked)]
 extern "C" fn thread_start() {
-    core::arch::naked_asm!("jmp {}", sym trap_return);
+    core::arch::naked_asm!("call {tail}", "jmp {ret}", tail = sym schedule_tail, ret = sym trap_return);
 }
 
 /// Lays out a new thread's kernel stack so that the first [`switch`] to it returns into ring 3

@@ -1,8 +1,9 @@
 //! SYSCALL/SYSRET set-up (AMD64 APM vol. 2, 6.1.1; Intel SDM vol. 3, 5.8.8): the MSRs that
 //! route the `syscall` instruction to [`super::trap::syscall_entry`], and the first jump to
 //! ring 3.
+use super::frame::TrapFrame;
 use super::gdt::{KERNEL_CS, KERNEL_DS, USER_CS, USER_DS};
-use super::trap::{TrapFrame, syscall_entry, trap_return};
+use super::trap::{syscall_entry, trap_return};
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;

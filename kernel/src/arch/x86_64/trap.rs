@@ -4,51 +4,25 @@
 //! The CPU pushes SS, RSP, RFLAGS, CS, RIP and, for some vectors, an error code; the stubs push a
 //! zero error code where the CPU does not, then the vector number, so every frame has one shape.
 //! The shape is Linux's `struct pt_regs` order (r15 at the lowest address … ss at the highest).
+//!
+//! The stubs hand every frame to the kernel's entry layer through three C-ABI functions the
+//! arch code only declares (as Linux's entry_64.S calls `do_syscall_64`): the entry layer
+//! defines them, so arch code never names process or syscall policy.
 
-/// All state saved on an exception, lowest address first.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct TrapFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
-    pub vector: u64,
-    pub error_code: u64,
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
+use super::frame::{SYSCALL_VECTOR, TrapFrame};
+
+unsafe extern "C" {
+    /// A `syscall` instruction from ring 3, frame built by [`syscall_entry`].
+    fn do_syscall_64(frame: &mut TrapFrame);
+    /// A CPU exception (vectors 0–31), from ring 3 or ring 0.
+    fn do_exception(frame: &mut TrapFrame);
+    /// A device interrupt (the APIC timer, spurious).
+    fn do_interrupt(frame: &mut TrapFrame);
 }
 
-// Frame size is a multiple of 16: the CPU aligns RSP to 16 before pushing its 5 (+1) words, and
-// 22 words keep `call` 16-byte aligned as the SysV ABI requires.
-const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
-
-impl TrapFrame {
-    /// Whether the interrupted code ran in ring 3.
-    pub fn came_from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
-
-/// Vector number the syscall entry stores in its frames (above every hardware vector).
-pub const SYSCALL_VECTOR: u64 = 0x100;
-
-/// Common entry: `swapgs` if we came from ring 3, save registers, call
-/// [`super::idt::dispatch`] with the frame, then fall into [`trap_return`].
+/// Common entry: `swapgs` if we came from ring 3, save registers, hand the frame to the entry
+/// layer (`do_exception` for vectors below 32, `do_interrupt` above), then fall into
+/// [`trap_return`].
 #[unsafe(naked)]
 extern "C" fn trap_common() {
     core::arch::naked_asm!(
@@ -60,9 +34,16 @@ extern "C" fn trap_common() {
         "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
         "mov rdi, rsp",
         "cld",
-        "call {dispatch}",
+        "cmp qword ptr [rsp + {vector}], 32",
+        "jae 3f",
+        "call {exception}",
         "jmp {ret}",
-        dispatch = sym super::idt::dispatch,
+        "3:",
+        "call {interrupt}",
+        "jmp {ret}",
+        vector = const core::mem::offset_of!(TrapFrame, vector),
+        exception = sym do_exception,
+        interrupt = sym do_interrupt,
         ret = sym trap_return,
     );
 }
@@ -99,7 +80,7 @@ pub extern "C" fn trap_return() {
 /// The `syscall` instruction lands here (IA32_LSTAR) with RCX = user RIP, R11 = user RFLAGS,
 /// interrupts masked by IA32_FMASK, still on the user stack. It builds the same [`TrapFrame`] an
 /// exception would (so signals and the scheduler see one shape), calls
-/// `crate::syscall::dispatch`, and leaves through [`trap_return`].
+/// the entry layer's `do_syscall_64`, and leaves through [`trap_return`].
 #[unsafe(naked)]
 pub extern "C" fn syscall_entry() {
     core::arch::naked_asm!(
@@ -124,7 +105,7 @@ pub extern "C" fn syscall_entry() {
         user_ds = const super::gdt::USER_DS,
         user_cs = const super::gdt::USER_CS,
         vector = const SYSCALL_VECTOR,
-        dispatch = sym crate::syscall::dispatch,
+        dispatch = sym do_syscall_64,
         ret = sym trap_return,
     );
 }

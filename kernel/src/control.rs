@@ -1,6 +1,8 @@
-//! Ending the run: the exit code reaches the runner through the control channel, then QEMU is
-//! stopped (see `arch::qemu_exit` for the protocol and README.md for the runner's exit codes).
+//! The runner protocol (`abi::rt0`): the control line that says the program is starting, and
+//! the one that ends the run — `exit NNN`, `panic` or `badexec` — before QEMU is stopped (see
+//! `arch::qemu_exit` for the devices and README.md for the runner's exit codes).
 use crate::arch::qemu_exit;
+use abi::rt0::{CONTROL_BADEXEC, CONTROL_EXIT, CONTROL_PANIC, CONTROL_START};
 
 /// Ends the run with `code`, as `exit_group(code)` ends a Linux process (only the low 8 bits
 /// are an exit status).
@@ -8,11 +10,11 @@ pub fn exit(code: i32) -> ! {
     let status = code as u8;
     log::info!("exit: status {status}");
     // "exit NNN\n", three decimal digits.
-    let mut msg = *b"exit 000\n";
-    msg[5] += status / 100;
-    msg[6] += status / 10 % 10;
-    msg[7] += status % 10;
-    qemu_exit::control(&msg);
+    let digits = [b'0' + status / 100, b'0' + status / 10 % 10, b'0' + status % 10];
+    qemu_exit::control(CONTROL_EXIT.as_bytes());
+    qemu_exit::control(b" ");
+    qemu_exit::control(&digits);
+    qemu_exit::control(b"\n");
     qemu_exit::stop()
 }
 
@@ -20,7 +22,7 @@ pub fn exit(code: i32) -> ! {
 pub fn kernel_panic(reason: &str) -> ! {
     crate::logger::enter_fault();
     log::error!("kernel panic: {reason}");
-    qemu_exit::control(b"panic\n");
+    line(CONTROL_PANIC);
     qemu_exit::stop()
 }
 
@@ -28,7 +30,7 @@ pub fn kernel_panic(reason: &str) -> ! {
 /// written to it from now on reaches the program (bytes sent earlier would be lost to the
 /// bootloader's and kernel's UART resets).
 pub fn program_starting() {
-    qemu_exit::control(b"start\n");
+    line(CONTROL_START);
 }
 
 /// Ends the run because the program cannot be executed (bad ELF, bad arguments): one log line
@@ -36,6 +38,11 @@ pub fn program_starting() {
 pub fn bad_program(reason: &str) -> ! {
     crate::logger::enter_fault();
     log::error!("exec: cannot execute the program: {reason}");
-    qemu_exit::control(b"badexec\n");
+    line(CONTROL_BADEXEC);
     qemu_exit::stop()
+}
+
+fn line(word: &str) {
+    qemu_exit::control(word.as_bytes());
+    qemu_exit::control(b"\n");
 }

@@ -1,0 +1,66 @@
+//! The kernel's entry layer (Linux's kernel/entry/common.c and arch/x86/entry/common.c): the only
+//! door between the arch stubs and policy. The stubs in `arch::trap` build a [`TrapFrame`] and call
+//! the three functions here by name; each decides what the event means and, when it came from
+//! ring 3, leaves through [`exit_to_user`] — the single place where the way back to ring 3 does
+//! pending work: rescheduling today, pending signals next.
+use crate::arch::{TrapFrame, apic, percpu, report};
+use crate::process::{fault, sched};
+
+/// A `syscall` from ring 3 (Linux's `do_syscall_64`).
+#[unsafe(no_mangle)]
+pub extern "C" fn do_syscall_64(frame: &mut TrapFrame) {
+    crate::syscall::dispatch(frame);
+    exit_to_user(frame);
+}
+
+/// A CPU exception. From ring 3 it is the process's (demand paging or a signal); in the kernel,
+/// #BP and #DB are reported and resumed and everything else is a kernel panic.
+#[unsafe(no_mangle)]
+pub extern "C" fn do_exception(frame: &mut TrapFrame) {
+    if frame.came_from_user() {
+        fault::user_exception(frame);
+        return exit_to_user(frame);
+    }
+    match frame.vector {
+        // Traps: RIP already points past the instruction; report and resume.
+        1 | 3 => {
+            report::report(frame);
+            log::warn!("  resuming at rip={:#018x}", frame.rip);
+        }
+        _ => {
+            crate::logger::enter_fault();
+            report::report(frame);
+            crate::control::kernel_panic("unhandled CPU exception");
+        }
+    }
+}
+
+/// A device interrupt: the APIC timer ends time slices and sleeps; spurious ones are ignored
+/// (and get no EOI).
+#[unsafe(no_mangle)]
+pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
+    if frame.vector == apic::TIMER_VECTOR as u64 {
+        apic::eoi();
+        sched::timer_tick(frame.came_from_user());
+    }
+    if frame.came_from_user() {
+        exit_to_user(frame);
+    }
+}
+
+/// The way back to ring 3: do this CPU's pending work (Linux's `exit_to_user_mode_loop`), then
+/// return to the stub, which restores `frame`.
+#[inline(always)]
+pub fn exit_to_user(frame: &mut TrapFrame) {
+    let work = percpu::take_work();
+    if work != 0 {
+        exit_work(frame, work);
+    }
+}
+
+#[cold]
+fn exit_work(_frame: &mut TrapFrame, work: u64) {
+    if work & percpu::NEED_RESCHED != 0 {
+        sched::schedule();
+    }
+}

@@ -1,0 +1,34 @@
+//! rt0 kernel: the ring-0 half of rt0, as a library so that its pure logic (ELF checks, the
+//! execve stack, argument limits, the command line, VMA arithmetic, the RTC date) is unit-tested
+//! on the host by `cargo test`. `main.rs` is the thin binary: the boot order, one call per step.
+//!
+//! Module map (each names what it mirrors):
+//! - [`arch`] — x86-64: descriptor tables, entry stubs, trap frame, fault report, APIC, TSC,
+//!   serial, fw_cfg, context switch. Entered only through [`entry`]; never imports policy.
+//! - [`entry`] — the one door from the arch stubs to policy: syscalls, exceptions, interrupts,
+//!   and `exit_to_user`, the single way back to ring 3.
+//! - [`time`] — the kernel clock (monotonic ns, the entry timestamp, spans).
+//! - [`mm`] — frames, heap, page tables, VMAs, user address spaces, user-memory access.
+//! - [`process`] — exec, threads, the scheduler, futexes, signals.
+//! - [`syscall`] — the Linux syscalls, one table line each.
+//! - [`control`] — the runner protocol (start/exit/panic/badexec lines).
+#![cfg_attr(not(test), no_std)]
+// Statics the CPU also uses (TSS, IST and per-CPU blocks) are reached through `&raw mut`, never
+// through references to a `static mut`.
+#![allow(clippy::deref_addrof)]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod bootinfo;
+pub mod cmdline;
+pub mod config;
+pub mod control;
+pub mod entry;
+pub mod logger;
+pub mod mm;
+pub mod panic;
+pub mod process;
+pub mod selftest;
+pub mod syscall;
+pub mod time;

@@ -1,0 +1,241 @@
+//! The bookkeeping half of an address space (Linux's `mm_struct` VMA tree, mm/mmap.c): a sorted
+//! set of non-overlapping virtual memory areas, each a page-aligned `[start, end)` with its
+//! protection and a name for reports. Pure arithmetic over the map — no page tables — so it is
+//! unit-tested on the host; [`super::aspace`] pairs it with the x86-64 page-table walker.
+use abi::mman::{PAGE_SIZE, PROT_EXEC, PROT_WRITE, TASK_SIZE_MAX};
+use alloc::collections::BTreeMap;
+
+/// Page size as the address arithmetic uses it.
+pub const PAGE: u64 = PAGE_SIZE as u64;
+/// Exclusive end of user space: Linux's TASK_SIZE_MAX, 2^47 minus one page. The top page of the
+/// lower half stays unmapped so that a `syscall` there can never return (SYSRET) to the
+/// non-canonical address just above it.
+pub const USER_END: u64 = TASK_SIZE_MAX as u64;
+
+pub fn page_down(a: u64) -> u64 {
+    a & !(PAGE - 1)
+}
+
+pub fn page_up(a: u64) -> Option<u64> {
+    a.checked_add(PAGE - 1).map(page_down)
+}
+
+/// One mapped range `[start, end)` with its protection (`PROT_*` bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: u32,
+    pub name: &'static str,
+}
+
+/// What a touch wanted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    Read,
+    Write,
+    Exec,
+}
+
+/// Whether `prot` permits `access`: x86 pages are readable whenever present, so any protection
+/// but PROT_NONE allows a read.
+pub fn allowed(prot: u32, access: Access) -> bool {
+    match access {
+        Access::Read => prot != 0,
+        Access::Write => prot & PROT_WRITE as u32 != 0,
+        Access::Exec => prot & PROT_EXEC as u32 != 0,
+    }
+}
+
+/// The VMAs of one address space, keyed by start address.
+#[derive(Default)]
+pub struct Vmas(BTreeMap<u64, Vma>);
+
+impl Vmas {
+    pub const fn new() -> Self {
+        Vmas(BTreeMap::new())
+    }
+
+    /// The VMA containing `addr`.
+    pub fn find(&self, addr: u64) -> Option<&Vma> {
+        self.0.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
+    }
+
+    /// Whether no VMA overlaps `[start, end)`.
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        self.0.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
+    }
+
+    /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
+    pub fn find_free(&self, from: u64, len: u64) -> Option<u64> {
+        // Start after the VMA that contains `from`, if any, then walk the later ones.
+        let mut cand = self.find(from).map_or(from, |v| v.end);
+        for v in self.0.range(cand..).map(|(_, v)| v) {
+            if v.start >= cand.checked_add(len)? {
+                break;
+            }
+            cand = v.end;
+        }
+        (cand.checked_add(len)? <= USER_END).then_some(cand)
+    }
+
+    /// Adds a VMA over a free, page-aligned, non-empty range (callers unmap first for MAP_FIXED).
+    pub fn insert(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
+        debug_assert!(
+            self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
+        );
+        self.0.insert(start, Vma { start, end, prot, name });
+    }
+
+    /// Splits the VMA containing `at` so that `at` is a boundary.
+    fn split_at(&mut self, at: u64) {
+        if let Some(v) = self.find(at).copied()
+            && v.start < at
+        {
+            self.0.insert(v.start, Vma { end: at, ..v });
+            self.0.insert(at, Vma { start: at, ..v });
+        }
+    }
+
+    /// Removes `[start, end)` from every VMA (cutting those that straddle its ends).
+    pub fn remove(&mut self, start: u64, end: u64) {
+        self.split_at(start);
+        self.split_at(end);
+        while let Some(k) = self.0.range(start..end).next().map(|(k, _)| *k) {
+            self.0.remove(&k);
+        }
+    }
+
+    /// Whether every page of `[start, end)` lies in some VMA (Linux's mprotect and madvise
+    /// need that: a gap is ENOMEM).
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.find(at) {
+                Some(v) => at = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Sets the protection of `[start, end)`, which [`Self::covers`] must have approved.
+    pub fn protect(&mut self, start: u64, end: u64, prot: u32) {
+        self.split_at(start);
+        self.split_at(end);
+        for (_, v) in self.0.range_mut(start..end) {
+            v.prot = prot;
+        }
+    }
+
+    /// Whether `[addr, addr + len)` lies in VMAs that allow `access`: `Err(true)` for a gap
+    /// (SEGV_MAPERR), `Err(false)` for a VMA that forbids it (SEGV_ACCERR).
+    pub fn check(&self, addr: u64, len: u64, access: Access) -> Result<(), bool> {
+        let end = addr.checked_add(len).filter(|&e| e <= USER_END).ok_or(true)?;
+        let mut at = addr;
+        while at < end {
+            let v = self.find(at).ok_or(true)?;
+            if !allowed(v.prot, access) {
+                return Err(false);
+            }
+            at = v.end;
+        }
+        Ok(())
+    }
+
+    /// Number of VMAs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The VMAs in address order.
+    pub fn iter(&self) -> impl Iterator<Item = &Vma> {
+        self.0.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const R: u32 = 1;
+    const RW: u32 = 3;
+
+    fn spans(v: &Vmas) -> Vec<(u64, u64, u32)> {
+        v.iter().map(|v| (v.start, v.end, v.prot)).collect()
+    }
+
+    #[test]
+    fn find_is_half_open() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x12000, R, "a");
+        assert!(v.find(0xffff).is_none());
+        assert_eq!(v.find(0x10000).unwrap().start, 0x10000);
+        assert_eq!(v.find(0x11fff).unwrap().start, 0x10000);
+        assert!(v.find(0x12000).is_none());
+    }
+
+    #[test]
+    fn remove_cuts_straddling_vmas_and_keeps_the_rest() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, RW, "a");
+        v.remove(0x12000, 0x13000);
+        assert_eq!(spans(&v), [(0x10000, 0x12000, RW), (0x13000, 0x20000, RW)]);
+        v.remove(0x0, 0x11000);
+        assert_eq!(spans(&v), [(0x11000, 0x12000, RW), (0x13000, 0x20000, RW)]);
+        v.remove(0x11000, USER_END);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn protect_splits_into_three_and_covers_sees_gaps() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, RW, "a");
+        assert!(v.covers(0x11000, 0x12000));
+        v.protect(0x11000, 0x12000, R);
+        assert_eq!(spans(&v), [(0x10000, 0x11000, RW), (0x11000, 0x12000, R), (0x12000, 0x20000, RW)]);
+        v.insert(0x21000, 0x22000, R, "b");
+        assert!(!v.covers(0x1f000, 0x22000), "the page at 0x20000 is a gap");
+        assert!(v.covers(0x10000, 0x20000));
+    }
+
+    #[test]
+    fn find_free_skips_occupied_ranges_and_respects_the_end() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, R, "a");
+        v.insert(0x21000, 0x30000, R, "b");
+        assert_eq!(v.find_free(0x10000, 0x1000), Some(0x20000));
+        assert_eq!(v.find_free(0x10000, 0x2000), Some(0x30000));
+        assert_eq!(v.find_free(0x5000, 0x1000), Some(0x5000));
+        assert_eq!(v.find_free(USER_END - 0x1000, 0x1000), Some(USER_END - 0x1000));
+        assert_eq!(v.find_free(USER_END - 0x1000, 0x2000), None);
+        assert_eq!(v.find_free(u64::MAX - 0xfff, 0x1000), None, "no overflow");
+    }
+
+    #[test]
+    fn is_free_and_check_report_gaps_and_forbidden_access() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x11000, R, "ro");
+        v.insert(0x11000, 0x12000, 0, "none");
+        assert!(!v.is_free(0xf000, 0x10001));
+        assert!(v.is_free(0x12000, 0x13000));
+        assert_eq!(v.check(0x10000, 0x1000, Access::Read), Ok(()));
+        assert_eq!(v.check(0x10000, 0x1000, Access::Write), Err(false));
+        assert_eq!(v.check(0x10ff0, 0x20, Access::Read), Err(false), "runs into PROT_NONE");
+        assert_eq!(v.check(0x11ff0, 0x20, Access::Read), Err(false));
+        assert_eq!(v.check(0x12000, 1, Access::Read), Err(true));
+        assert_eq!(v.check(USER_END - 1, 2, Access::Read), Err(true), "past the user half");
+        assert_eq!(v.check(u64::MAX, 2, Access::Read), Err(true), "wraps");
+    }
+
+    #[test]
+    fn page_rounding() {
+        assert_eq!(page_down(0x1fff), 0x1000);
+        assert_eq!(page_up(0x1001), Some(0x2000));
+        assert_eq!(page_up(0x1000), Some(0x1000));
+        assert_eq!(page_up(u64::MAX), None);
+    }
+}

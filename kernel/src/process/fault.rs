@@ -1,0 +1,81 @@
+//! CPU exceptions taken in ring 3 (Linux arch/x86/mm/fault.c, arch/x86/kernel/traps.c,
+//! kernel/signal.c): a page fault inside a VMA that allows the access is demand paging; anything
+//! else is a synchronous signal, delivered to the program's handler or, without one, its default
+//! action.
+use super::{exit_group, sched, sigframe, signal, with};
+use crate::arch::TrapFrame;
+use crate::mm::aspace::{Access, Fault};
+use abi::signal::{
+    KernelSigaction, SA_NODEFER, SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SIG_IGN, SIGKILL, SIGSEGV, Siginfo,
+    UNBLOCKABLE, sigmask,
+};
+
+/// An exception taken in ring 3: demand paging, or a signal.
+pub fn user_exception(frame: &mut TrapFrame) {
+    let info = if frame.vector == 14 {
+        let addr = x86_64::registers::control::Cr2::read_raw();
+        let access = if frame.error_code & 0x10 != 0 {
+            Access::Exec
+        } else if frame.error_code & 2 != 0 {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        let result = with(|p| p.aspace.fault(addr, access));
+        match result {
+            Ok(()) => return,
+            Err(Fault::NotMapped) => Siginfo::fault(SIGSEGV, SEGV_MAPERR, addr),
+            Err(Fault::NotAllowed) => Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr),
+            Err(Fault::OutOfMemory) => {
+                log::error!("out of memory on a page fault at {addr:#x}; killing the process");
+                exit_group(128 + SIGKILL)
+            }
+        }
+    } else {
+        signal::for_exception(frame)
+    };
+    deliver(frame, info)
+}
+
+/// Delivers a synchronous signal: to the program's handler if it has one (and the signal is
+/// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
+/// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
+fn deliver(frame: &mut TrapFrame, f: Siginfo) {
+    let handled = with(|p| {
+        let bit = sigmask(f.si_signo);
+        let action = *p.signals.action(f.si_signo);
+        let (old_mask, alt) = sched::with_current(|t| (t.sigmask, t.altstack));
+        if action.sa_handler <= SIG_IGN || old_mask & bit != 0 {
+            return false;
+        }
+        if sigframe::setup(&mut p.aspace, frame, &f, &action, &alt, old_mask).is_err() {
+            return false;
+        }
+        let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
+        sched::with_current(|t| t.sigmask |= blocked & !UNBLOCKABLE);
+        if action.sa_flags & SA_RESETHAND != 0 {
+            *p.signals.action(f.si_signo) = KernelSigaction::default();
+        }
+        true
+    });
+    if !handled {
+        kill(frame, f)
+    }
+}
+
+/// The default action of a fatal signal.
+fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
+    crate::logger::enter_fault();
+    let region = super::region_name(f.si_addr());
+    log::error!("{} addr={:#x} pc={:#x} ({region})", signal::describe(f.si_signo), f.si_addr(), frame.rip);
+    exit_group(128 + f.si_signo)
+}
+
+/// rt_sigreturn: back from a handler to the state its frame holds (possibly edited by the
+/// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
+pub fn sigreturn(frame: &mut TrapFrame) {
+    match with(|p| sigframe::restore(&mut p.aspace, frame)) {
+        Ok(mask) => sched::with_current(|t| t.sigmask = mask & !UNBLOCKABLE),
+        Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
+    }
+}

@@ -1,0 +1,169 @@
+//! A thread of the process (Linux's `task_struct`, much reduced): its id, its kernel stack, the
+//! user state that lives in the CPU while it runs (FPU/SSE, FS and GS bases), its scheduling
+//! state, and its per-thread signal state (blocked mask, alternate stack).
+//!
+//! Kernel stacks live in their own area of the kernel half ([`config::KSTACK_BASE`]), one
+//! 68 KiB slot each: a 64 KiB stack above an unmapped guard page, so an overflow faults
+//! (#PF → #DF on its IST stack) instead of corrupting a neighbour. A stack is returned when the
+//! thread is reaped: kept mapped in a small cache for the next thread, or unmapped and its frames
+//! freed.
+use crate::arch::fpu::{self, FxArea};
+use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
+use crate::mm::{frame, paging};
+use abi::signal::{Sigset, StackT};
+use alloc::vec::Vec;
+use spin::Mutex;
+use x86_64::VirtAddr;
+use x86_64::structures::paging::{Page, PageTableFlags};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum State {
+    Runnable,
+    /// Blocked until a wake-up (futex) and/or `until` (monotonic ns) passes.
+    Blocked {
+        until: Option<u64>,
+    },
+    Dead,
+}
+
+/// Why a blocked thread runs again.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Wake {
+    Woken,
+    TimedOut,
+}
+
+pub struct Thread {
+    pub tid: u32,
+    pub kstack: KernelStack,
+    /// Saved kernel RSP while switched out.
+    pub ksp: u64,
+    pub fs_base: u64,
+    pub gs_base: u64,
+    pub fx: FxArea,
+    pub state: State,
+    pub wake: Wake,
+    pub clear_child_tid: u64,
+    /// Blocked signals and the alternate signal stack are per thread, as in Linux.
+    pub sigmask: Sigset,
+    pub altstack: StackT,
+}
+
+impl Thread {
+    /// A runnable thread with a fresh kernel stack; None when no stack can be had (the caller's
+    /// EAGAIN).
+    pub fn new(tid: u32) -> Option<Thread> {
+        Some(Thread {
+            tid,
+            kstack: KernelStack::new()?,
+            ksp: 0,
+            fs_base: 0,
+            gs_base: 0,
+            fx: fpu::save(),
+            state: State::Runnable,
+            wake: Wake::Woken,
+            clear_child_tid: 0,
+            sigmask: 0,
+            altstack: StackT::DISABLED,
+        })
+    }
+}
+
+/// A thread's kernel stack: slot `slot` of the stack area, its pages mapped (the guard not).
+pub struct KernelStack {
+    slot: u32,
+}
+
+/// Slots not in use, and stacks kept mapped for reuse.
+struct Slots {
+    next: u32,
+    free: Vec<u32>,
+    cached: Vec<u32>,
+}
+
+/// Lock order: taken after the scheduler's lock (a reaped thread returns its stack with the
+/// scheduler locked), before the page-table and frame locks.
+static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new(), cached: Vec::new() });
+
+/// Stacks kept mapped after their thread is reaped: thread churn then costs no page-table work.
+const CACHED_STACKS: usize = 16;
+
+const PAGE: u64 = 4096;
+
+fn slot_base(slot: u32) -> u64 {
+    KSTACK_BASE + slot as u64 * KSTACK_SLOT + PAGE // above the guard page
+}
+
+/// Reserves the stack area's page-table slot; before the first address space is made.
+pub fn init() {
+    paging::reserve_pml4_slot(VirtAddr::new(KSTACK_BASE));
+}
+
+impl KernelStack {
+    fn new() -> Option<KernelStack> {
+        let mut s = SLOTS.lock();
+        if let Some(slot) = s.cached.pop() {
+            return Some(KernelStack { slot });
+        }
+        let slot = match s.free.pop() {
+            Some(slot) => slot,
+            None if s.next < KSTACK_SLOTS => {
+                s.next += 1;
+                s.next - 1
+            }
+            None => return None,
+        };
+        drop(s);
+        let base = slot_base(slot);
+        let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
+        for i in 0..KSTACK_SIZE / PAGE {
+            let page = Page::containing_address(VirtAddr::new(base + i * PAGE));
+            let mapped = frame::alloc().and_then(|f| {
+                // SAFETY: the page lies in this slot, which no other stack uses and nothing
+                // else maps; the frame was just allocated, so nothing aliases it.
+                unsafe { paging::map(page, f, flags) }.ok()
+            });
+            if mapped.is_none() {
+                unmap_pages(base, i);
+                SLOTS.lock().free.push(slot);
+                return None;
+            }
+        }
+        Some(KernelStack { slot })
+    }
+
+    /// The (16-byte aligned) top of the stack.
+    pub fn top(&self) -> u64 {
+        slot_base(self.slot) + KSTACK_SIZE
+    }
+
+    /// Whether `addr` is in this stack's guard page.
+    pub fn guard_contains(&self, addr: u64) -> bool {
+        (slot_base(self.slot) - PAGE..slot_base(self.slot)).contains(&addr)
+    }
+}
+
+/// Unmaps the first `pages` pages at `base` and frees their frames.
+fn unmap_pages(base: u64, pages: u64) {
+    for i in 0..pages {
+        if let Ok(f) = paging::unmap(Page::containing_address(VirtAddr::new(base + i * PAGE))) {
+            // SAFETY: the page was this stack's only mapping of the frame, just removed and
+            // flushed; no thread runs on a stack that is being dropped.
+            unsafe { frame::free(f) };
+        }
+    }
+}
+
+impl Drop for KernelStack {
+    /// Only called for a reaped thread, whose stack no CPU runs on any more.
+    fn drop(&mut self) {
+        let mut s = SLOTS.lock();
+        if s.cached.len() < CACHED_STACKS {
+            s.cached.push(self.slot);
+            return;
+        }
+        drop(s);
+        unmap_pages(slot_base(self.slot), KSTACK_SIZE / PAGE);
+        SLOTS.lock().free.push(self.slot);
+    }
+}

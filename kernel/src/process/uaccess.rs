@@ -1,0 +1,225 @@
+//! User memory as types (Linux's `copy_from_user`/`copy_to_user`, `access_ok`, `import_iovec`):
+//! a [`UserPtr<T>`] reads or writes one `T`, a [`UserSlice`] a byte range, [`import_iovec`] an
+//! iovec array, each checked against the process's address space and copied through the kernel's
+//! direct map. Any bad byte is `EFAULT`, never a kernel fault, and SMAP stays on because the
+//! kernel never touches a user address directly. Handlers use these instead of hand-written
+//! copies and `from_le_bytes`.
+use crate::mm::aspace::{Access, AddressSpace, USER_END};
+use abi::errno::{EFAULT, EINVAL};
+use abi::uio::{Iovec, UIO_MAXIOV};
+use core::marker::PhantomData;
+
+/// A syscall's failure: a positive errno.
+pub type Errno = isize;
+
+/// Plain data: every bit pattern is a valid value, and the type has no padding a copy could
+/// leak. Only such types cross the user boundary.
+///
+/// # Safety
+/// Implement only for `repr(C)` integer aggregates without padding bytes the kernel would copy
+/// out uninitialised (the abi structs spell their padding as fields).
+pub unsafe trait Pod: Copy + 'static {}
+
+macro_rules! pod {
+    ($($t:ty),* $(,)?) => { $(
+        // SAFETY: an integer or an abi `repr(C)` struct of integers with explicit padding.
+        unsafe impl Pod for $t {}
+    )* };
+}
+pod!(u8, u16, u32, u64, i32, i64, usize);
+pod!(abi::time::Timespec, abi::time::Timeval, abi::uio::Iovec, abi::resource::Rlimit, abi::utsname::Utsname);
+pod!(abi::signal::KernelSigaction, abi::signal::StackT, abi::signal::Siginfo, abi::signal::RtSigframe);
+pod!(abi::signal::Ucontext, abi::signal::Sigcontext);
+pod!(abi::epoll::EpollEvent);
+// SAFETY: arrays of plain data are plain data.
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
+
+fn bytes<T: Pod>(v: &T) -> &[u8] {
+    // SAFETY: T is Pod: all of its bytes are initialised integers.
+    unsafe { core::slice::from_raw_parts(v as *const T as *const u8, size_of::<T>()) }
+}
+
+fn bytes_mut<T: Pod>(v: &mut T) -> &mut [u8] {
+    // SAFETY: T is Pod: any bytes written form a valid T.
+    unsafe { core::slice::from_raw_parts_mut(v as *mut T as *mut u8, size_of::<T>()) }
+}
+
+/// The address of one `T` in user memory (C's `T __user *`).
+pub struct UserPtr<T> {
+    addr: u64,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for UserPtr<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for UserPtr<T> {}
+
+impl<T: Pod> UserPtr<T> {
+    pub const fn new(addr: u64) -> Self {
+        UserPtr { addr, _t: PhantomData }
+    }
+
+    pub const fn addr(self) -> u64 {
+        self.addr
+    }
+
+    pub const fn is_null(self) -> bool {
+        self.addr == 0
+    }
+
+    /// The `T` at this address, through an address space the caller already holds.
+    pub fn read_in(self, aspace: &mut AddressSpace) -> Result<T, Errno> {
+        // SAFETY: T is Pod, so the all-zero pattern is a valid T to start from.
+        let mut v: T = unsafe { core::mem::zeroed() };
+        aspace.copy_in(self.addr, bytes_mut(&mut v)).map_err(|_| EFAULT)?;
+        Ok(v)
+    }
+
+    /// Writes `v` here, through an address space the caller already holds.
+    pub fn write_in(self, aspace: &mut AddressSpace, v: &T) -> Result<(), Errno> {
+        aspace.copy_out(self.addr, bytes(v)).map_err(|_| EFAULT)
+    }
+
+    /// The `T` at this address in the current process.
+    pub fn read(self) -> Result<T, Errno> {
+        super::with(|p| self.read_in(&mut p.aspace))
+    }
+
+    /// Writes `v` here in the current process.
+    pub fn write(self, v: &T) -> Result<(), Errno> {
+        super::with(|p| self.write_in(&mut p.aspace, v))
+    }
+
+    /// Reads the `T` unless the pointer is NULL (optional input arguments).
+    pub fn read_opt(self) -> Result<Option<T>, Errno> {
+        if self.is_null() { Ok(None) } else { self.read().map(Some) }
+    }
+}
+
+/// A user byte range `[addr, addr + len)` (C's `void __user *buf, size_t count`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserSlice {
+    addr: u64,
+    len: u64,
+}
+
+/// Bytes copied per step: large enough to amortise the lookups, small enough for the stack.
+pub const CHUNK: usize = 512;
+
+impl UserSlice {
+    /// Linux's `access_ok(buf, count)`: the range must lie in user space, even when empty
+    /// (vfs_read and vfs_write check it first, so `write(1, kernel_addr, 0)` is EFAULT, not 0).
+    pub fn new(addr: u64, len: u64) -> Result<UserSlice, Errno> {
+        match addr.checked_add(len) {
+            Some(end) if end <= USER_END => Ok(UserSlice { addr, len }),
+            _ => Err(EFAULT),
+        }
+    }
+
+    pub fn addr(&self) -> u64 {
+        self.addr
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Checks that the whole range allows `access` without touching it.
+    pub fn check(&self, access: Access) -> Result<(), Errno> {
+        super::with(|p| p.aspace.check(self.addr, self.len, access)).map_err(|_| EFAULT)
+    }
+
+    /// Feeds the range to `sink` in chunks; returns the bytes fed. Linux's partial-transfer
+    /// rule: a fault after some bytes ends the transfer short; a fault before any is EFAULT.
+    pub fn read_chunks(&self, mut sink: impl FnMut(&[u8])) -> Result<u64, Errno> {
+        let mut chunk = [0u8; CHUNK];
+        let mut done = 0u64;
+        while done < self.len {
+            let n = (self.len - done).min(CHUNK as u64) as usize;
+            match super::with(|p| p.aspace.copy_in(self.addr + done, &mut chunk[..n])) {
+                Ok(()) => sink(&chunk[..n]),
+                Err(_) if done == 0 => return Err(EFAULT),
+                Err(_) => break,
+            }
+            done += n as u64;
+        }
+        Ok(done)
+    }
+
+    /// Copies up to `buf.len()` bytes from the start of the range into `buf`.
+    pub fn read_prefix(&self, buf: &mut [u8]) -> Result<usize, Errno> {
+        let n = buf.len().min(self.len as usize);
+        super::with(|p| p.aspace.copy_in(self.addr, &mut buf[..n])).map_err(|_| EFAULT)?;
+        Ok(n)
+    }
+
+    /// Copies `data` to the start of the range (at most its length).
+    pub fn write(&self, data: &[u8]) -> Result<(), Errno> {
+        let n = data.len().min(self.len as usize);
+        super::with(|p| p.aspace.copy_out(self.addr, &data[..n])).map_err(|_| EFAULT)
+    }
+}
+
+/// A validated iovec array (Linux's `import_iovec`).
+pub struct Iovecs {
+    at: UserPtr<[Iovec; 1]>,
+    count: u64,
+}
+
+/// Validates the iovec array at `iov` the way Linux does before any transfer: more than
+/// UIO_MAXIOV entries is EINVAL; then every entry is read (EFAULT if the array itself is bad),
+/// a length above `isize::MAX` anywhere is EINVAL, and only then a segment outside user space
+/// anywhere is EFAULT.
+pub fn import_iovec(iov: u64, count: u64) -> Result<Iovecs, Errno> {
+    if count > UIO_MAXIOV as u64 {
+        return Err(EINVAL);
+    }
+    let v = Iovecs { at: UserPtr::new(iov), count };
+    let mut outside = false;
+    for i in 0..count {
+        let e = v.entry(i)?;
+        if e.iov_len > isize::MAX as u64 {
+            return Err(EINVAL);
+        }
+        outside |= UserSlice::new(e.iov_base, e.iov_len).is_err();
+    }
+    if outside {
+        return Err(EFAULT);
+    }
+    Ok(v)
+}
+
+impl Iovecs {
+    fn entry(&self, i: u64) -> Result<Iovec, Errno> {
+        let at = self.at.addr().checked_add(i * size_of::<Iovec>() as u64).ok_or(EFAULT)?;
+        UserPtr::<Iovec>::new(at).read()
+    }
+
+    /// The segments in order.
+    pub fn iter(&self) -> impl Iterator<Item = Result<UserSlice, Errno>> + '_ {
+        (0..self.count).map(|i| self.entry(i).and_then(|e| UserSlice::new(e.iov_base, e.iov_len)))
+    }
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes at `addr` into `buf`; returns its length
+/// and whether the NUL was found within `max` (strace's string decoding).
+pub fn read_cstr(addr: u64, buf: &mut [u8]) -> Result<(usize, bool), Errno> {
+    super::with(|p| {
+        for (i, b) in buf.iter_mut().enumerate() {
+            let mut one = [0u8];
+            p.aspace.copy_in(addr.checked_add(i as u64).ok_or(EFAULT)?, &mut one).map_err(|_| EFAULT)?;
+            if one[0] == 0 {
+                return Ok((i, true));
+            }
+            *b = one[0];
+        }
+        Ok((buf.len(), false))
+    })
+}

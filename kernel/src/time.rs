@@ -1,0 +1,84 @@
+//! The kernel clock (Linux kernel/time/): the monotonic clock every deadline uses, the TSC at
+//! kernel entry (the origin of the log's "from kernel entry" spans), whether the TSC counts
+//! instructions (QEMU icount), and [`Span`], an interval printed in its unit. Below process and
+//! syscall, above arch: the scheduler's deadlines, sleeps and futex timeouts all read it.
+use crate::arch::tsc;
+use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+pub use abi::time::NSEC_PER_SEC;
+
+/// TSC at kernel entry.
+static ENTRY_TSC: AtomicU64 = AtomicU64::new(0);
+/// The runner's `icount` flag: the TSC counts guest instructions.
+static ICOUNT: AtomicBool = AtomicBool::new(false);
+
+/// Records the TSC at kernel entry; the first thing `kmain` does.
+pub fn mark_entry() -> u64 {
+    let t = tsc::read();
+    ENTRY_TSC.store(t, Ordering::Relaxed);
+    t
+}
+
+/// The TSC at kernel entry.
+pub fn entry_tsc() -> u64 {
+    ENTRY_TSC.load(Ordering::Relaxed)
+}
+
+/// Sets the clock's unit: under icount the TSC counts instructions and needs no calibration;
+/// otherwise it is calibrated against the PIT now.
+pub fn init(icount: bool) {
+    ICOUNT.store(icount, Ordering::Relaxed);
+    if !icount {
+        tsc::calibrate();
+    }
+}
+
+/// Whether the TSC counts instructions (the runner's `icount` flag).
+pub fn icount() -> bool {
+    ICOUNT.load(Ordering::Relaxed)
+}
+
+/// TSC ticks to nanoseconds. Under icount QEMU's virtual clock runs one nanosecond per
+/// instruction, so a count already is nanoseconds.
+pub fn ticks_to_ns(ticks: u64) -> u64 {
+    match tsc::ticks_per_sec() {
+        0 => ticks,
+        hz => (ticks as u128 * NSEC_PER_SEC as u128 / hz as u128) as u64,
+    }
+}
+
+/// Nanoseconds since reset: the clock of every kernel deadline.
+pub fn monotonic_ns() -> u64 {
+    ticks_to_ns(tsc::read())
+}
+
+/// A TSC interval, printed in its unit: instructions under icount, else milliseconds.
+pub struct Span(pub u64);
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let hz = tsc::ticks_per_sec();
+        if icount() || hz == 0 {
+            write!(f, "{} instructions", self.0)
+        } else {
+            let us = self.0 as u128 * 1_000_000 / hz as u128;
+            write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0)
+        }
+    }
+}
+
+/// The log's timestamp column: seconds since reset, or under icount the instruction count.
+pub struct Stamp(pub u64);
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let hz = tsc::ticks_per_sec();
+        if icount() || hz == 0 {
+            write!(f, "{:>12}i", self.0)
+        } else {
+            let us = self.0 as u128 * 1_000_000 / hz as u128;
+            write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
+        }
+    }
+}
