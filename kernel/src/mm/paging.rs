@@ -69,3 +69,39 @@ pub fn reserve_pml4_slot(addr: VirtAddr) {
         entry.set_frame(f, PageTableFlags::PRESENT | PageTableFlags::WRITABLE);
     }
 }
+
+/// Maps `frames` at consecutive pages from `start`, in the kernel half, where nothing is mapped
+/// yet: one table walk per 2 MiB instead of one per page, and no TLB flush (x86 caches no
+/// non-present entries). Missing intermediate tables are created. Err(n) if a table frame cannot
+/// be had: the first n pages are mapped (the caller unmaps them), the rest are not.
+///
+/// # Safety
+/// The pages must be unmapped and owned by the caller, the frames unused and owned by it.
+pub unsafe fn map_fresh(start: VirtAddr, frames: &[PhysFrame], flags: PageTableFlags) -> Result<(), usize> {
+    let mut pt = table().lock();
+    let phys_offset = pt.phys_offset().as_u64();
+    let table_at = |phys: u64| (phys_offset + phys) as *mut PageTable;
+    let mut l1: *mut PageTable = core::ptr::null_mut();
+    for (i, f) in frames.iter().enumerate() {
+        let va = start + i as u64 * 4096;
+        if l1.is_null() || u16::from(va.p1_index()) == 0 {
+            let mut t: *mut PageTable = pt.level_4_table_mut();
+            for idx in [va.p4_index(), va.p3_index(), va.p2_index()] {
+                // SAFETY: `t` is a page table of the kernel's, reached through the direct map
+                // with the table lock held.
+                let e = unsafe { &mut (&mut *t)[idx] };
+                if e.is_unused() {
+                    let nf = frame::alloc().ok_or(i)?;
+                    // SAFETY: a fresh frame, zeroed through the direct map before it is linked.
+                    unsafe { core::ptr::write_bytes(table_at(nf.start_address().as_u64()) as *mut u8, 0, 4096) };
+                    e.set_frame(nf, PageTableFlags::PRESENT | PageTableFlags::WRITABLE);
+                }
+                t = table_at(e.addr().as_u64());
+            }
+            l1 = t;
+        }
+        // SAFETY: `l1` is the level-1 table for `va`, locked as above; the caller owns the page.
+        unsafe { (&mut *l1)[va.p1_index()].set_frame(*f, flags) };
+    }
+    Ok(())
+}

@@ -40,18 +40,18 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
     if UserPtr::<u32>::new(addr).read()? != val {
         return Err(EAGAIN);
     }
-    let tid = sched::current_tid();
+    let tid = sched::prepare_block(until);
     waiters.push(Waiter { addr, tid, bitset });
-    sched::prepare_block(until);
     drop(waiters);
-    sched::schedule();
-    // Still queued: nobody woke us, the deadline did. Dequeued: a waker took us (and counted us),
-    // even if the deadline also passed.
+    if sched::schedule() == Wake::Woken {
+        return Ok(0); // a waker dequeued us
+    }
+    // The deadline passed. Still queued: nobody woke us. Dequeued meanwhile: a waker took us
+    // (and counted us), so the wake-up wins, as in Linux.
     let mut waiters = q.lock();
     match waiters.iter().position(|w| w.tid == tid && w.addr == addr) {
         Some(i) => {
-            waiters.swap_remove(i);
-            debug_assert_eq!(sched::with_current(|t| t.wake), Wake::TimedOut);
+            waiters.remove(i);
             Err(ETIMEDOUT)
         }
         None => Ok(0),

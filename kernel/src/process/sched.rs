@@ -127,21 +127,22 @@ pub fn wake(tid: u32) -> bool {
     true
 }
 
-/// Marks the running thread blocked until a [`wake`] or `until`; it keeps running until it
-/// calls [`schedule`]. Split from `schedule` so that a futex waiter can be marked while its
-/// bucket is locked: a wake-up that comes between the two then finds it and is not lost.
-pub fn prepare_block(until: Option<u64>) {
+/// Marks the running thread blocked until a [`wake`] or `until` and returns its tid; it keeps
+/// running until it calls [`schedule`]. Split from `schedule` so that a futex waiter can be
+/// marked while its bucket is locked: a wake-up that comes between the two then finds it and is
+/// not lost.
+pub fn prepare_block(until: Option<u64>) -> u32 {
     with_current(|t| {
         t.state = State::Blocked { until };
         t.wake = Wake::Woken;
-    });
+        t.tid
+    })
 }
 
 /// Blocks the running thread until `until` (or a wake-up) and returns why it runs again.
 pub fn block(until: Option<u64>) -> Wake {
     prepare_block(until);
-    schedule();
-    with_current(|t| t.wake)
+    schedule()
 }
 
 /// Ends the running thread. Never returns; the caller has already handled clear_child_tid.
@@ -160,8 +161,9 @@ pub fn timer_tick(from_user: bool) {
     }
 }
 
-/// Picks the next thread to run and switches to it (or idles until one is runnable).
-pub fn schedule() {
+/// Picks the next thread to run and switches to it (or idles until one is runnable). Returns,
+/// once this thread runs again, why it was last made runnable (its wake reason).
+pub fn schedule() -> Wake {
     loop {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
@@ -189,7 +191,7 @@ pub fn schedule() {
                 s.slice_end = now + TIME_SLICE_NS;
             }
             arm(runnable, s.slice_end, earliest, now);
-            return;
+            return s.threads[s.current].wake;
         }
         s.slice_end = now + TIME_SLICE_NS;
         arm(runnable, s.slice_end, earliest, now);
@@ -217,18 +219,25 @@ pub fn schedule() {
         // thread has run (dead threads are reaped on the far side of a switch, never the
         // running one).
         unsafe { switch(from, to) };
-        finish_switch();
-        return;
+        return finish_switch();
     }
 }
 
-/// The far side of a switch: release the lock the switching thread held across it, then reap
-/// dead threads, whose stacks no CPU runs on any more.
-fn finish_switch() {
-    // SAFETY: the thread that switched here forgot its guard of SCHED right before `switch`;
-    // this CPU still holds the lock on its behalf and is the one to release it.
-    unsafe { SCHED.force_unlock() };
-    if REAP.swap(false, Ordering::Relaxed) {
+/// The far side of a switch: read the arriving thread's wake reason and release the lock the
+/// switching thread held across the switch, then reap dead threads, whose stacks no CPU runs on
+/// any more.
+fn finish_switch() -> Wake {
+    let me = percpu::this().current.load(Ordering::Relaxed) as *const Thread;
+    // SAFETY: `current` was set, under the lock this CPU still holds, to the thread now running
+    // here, which is alive (it is running); holding the lock makes the read race-free. The
+    // thread that switched here forgot its guard of SCHED right before `switch`, so this CPU
+    // holds the lock on its behalf and is the one to release it.
+    let wake = unsafe {
+        let wake = (*me).wake;
+        SCHED.force_unlock();
+        wake
+    };
+    if REAP.load(Ordering::Relaxed) && REAP.swap(false, Ordering::Relaxed) {
         let mut s = SCHED.lock();
         let cur_tid = s.threads[s.current].tid;
         s.threads.retain(|t| t.state != State::Dead || t.tid == cur_tid);
@@ -237,6 +246,7 @@ fn finish_switch() {
             REAP.store(true, Ordering::Relaxed); // ourselves, on the way out: the next switch reaps
         }
     }
+    wake
 }
 
 /// A new thread's first code after the switch to it (called by `arch::switch`'s thread start,

@@ -14,7 +14,7 @@ use abi::signal::{Sigset, StackT};
 use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::VirtAddr;
-use x86_64::structures::paging::{Page, PageTableFlags};
+use x86_64::structures::paging::{Page, PageTableFlags, PhysFrame};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum State {
@@ -116,18 +116,27 @@ impl KernelStack {
         drop(s);
         let base = slot_base(slot);
         let flags = PageTableFlags::PRESENT | PageTableFlags::WRITABLE | PageTableFlags::NO_EXECUTE;
-        for i in 0..KSTACK_SIZE / PAGE {
-            let page = Page::containing_address(VirtAddr::new(base + i * PAGE));
-            let mapped = frame::alloc().and_then(|f| {
-                // SAFETY: the page lies in this slot, which no other stack uses and nothing
-                // else maps; the frame was just allocated, so nothing aliases it.
-                unsafe { paging::map(page, f, flags) }.ok()
-            });
-            if mapped.is_none() {
-                unmap_pages(base, i);
-                SLOTS.lock().free.push(slot);
-                return None;
+        let mut frames = [None; (KSTACK_SIZE / PAGE) as usize];
+        for f in frames.iter_mut() {
+            *f = frame::alloc();
+        }
+        let fail = |frames: &[Option<PhysFrame>]| {
+            for f in frames.iter().flatten() {
+                // SAFETY: allocated above and never mapped; nothing else has it.
+                unsafe { frame::free(*f) };
             }
+            SLOTS.lock().free.push(slot);
+            None
+        };
+        if frames.iter().any(Option::is_none) {
+            return fail(&frames);
+        }
+        let all = frames.map(Option::unwrap);
+        // SAFETY: the pages lie in this slot, which no other stack uses and nothing else maps;
+        // the frames were just allocated, so nothing aliases them.
+        if let Err(mapped) = unsafe { paging::map_fresh(VirtAddr::new(base), &all, flags) } {
+            unmap_pages(base, mapped as u64);
+            return fail(&frames[mapped..]);
         }
         Some(KernelStack { slot })
     }

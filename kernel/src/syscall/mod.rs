@@ -22,31 +22,39 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub type SysResult = Result<u64, isize>;
 /// The six argument registers, in ABI order.
 pub type Args = [u64; 6];
-/// A handler: the arguments, and the frame for the few that need the caller's registers
-/// (clone copies them, rt_sigreturn replaces them).
-pub type Handler = fn(&mut TrapFrame, &Args) -> SysResult;
+/// A handler: reads its arguments from the frame's argument registers (rdi, rsi, rdx, r10, r8,
+/// r9 — the table line names them), and may use the rest of it (clone copies the registers,
+/// rt_sigreturn replaces them).
+pub type Handler = fn(&mut TrapFrame) -> SysResult;
 
 /// Serves the syscall in `frame`: looks the number up, runs its handler (printing it first when
 /// strace is on) and puts the result in rax.
 #[inline]
 pub fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax as usize;
-    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
-    let result = match table::lookup(nr) {
-        Some(sys) if strace::enabled() => strace::traced(sys, frame, &args),
-        Some(sys) => (sys.handler)(frame, &args),
-        None => {
-            let r = Err(unknown(nr));
-            if strace::enabled() {
-                strace::unknown(nr, &args, r);
-            }
-            r
-        }
+    let result = if strace::enabled() {
+        strace::traced(nr, frame)
+    } else {
+        let handler = match table::HANDLERS.get(nr) {
+            Some(h) => *h,
+            None => sys_ni_syscall as Handler,
+        };
+        handler(frame)
     };
     frame.rax = match result {
         Ok(v) => v,
         Err(errno) => (-errno) as u64,
     };
+}
+
+/// The argument registers in ABI order.
+pub fn args(f: &TrapFrame) -> Args {
+    [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9]
+}
+
+/// The handler of every number rt0 does not serve (Linux's `sys_ni_syscall`): -ENOSYS.
+pub fn sys_ni_syscall(frame: &mut TrapFrame) -> SysResult {
+    Err(unknown(frame.rax as usize))
 }
 
 static LOGGED: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];

@@ -8,7 +8,6 @@
 //! `<unfinished …>` and `<… resumed>`; rt0 prints it whole).
 //!
 //! Off, it costs one relaxed load per syscall.
-use super::table::Syscall;
 use super::{Args, SysResult};
 use crate::arch::TrapFrame;
 use crate::process::uaccess::UserPtr;
@@ -81,22 +80,28 @@ pub enum Ret {
     NoReturn,
 }
 
-/// Runs `sys` and prints it.
-pub fn traced(sys: &Syscall, frame: &mut TrapFrame, args: &Args) -> SysResult {
+/// Runs syscall `nr` and prints it.
+pub fn traced(nr: usize, frame: &mut TrapFrame) -> SysResult {
+    let args = &super::args(frame);
+    let Some(sys) = super::table::lookup(nr) else {
+        let r = super::sys_ni_syscall(frame);
+        unknown(nr, args, r);
+        return r;
+    };
     if matches!(sys.ret, Ret::NoReturn) {
         line(sys.name, sys.args, args, None, sys.ret);
         if sys.nr == abi::nr::SYS_EXIT_GROUP || crate::process::sched::live_threads() <= 1 {
             crate::logger::raw_line(format_args!("+++ exited with {} +++", args[0] as i32 as u8));
         }
-        return (sys.handler)(frame, args);
+        return (sys.handler)(frame);
     }
-    let r = (sys.handler)(frame, args);
+    let r = (sys.handler)(frame);
     line(sys.name, sys.args, args, Some(r), sys.ret);
     r
 }
 
 /// Prints a syscall rt0 does not serve: its raw arguments and ENOSYS.
-pub fn unknown(nr: usize, args: &Args, r: SysResult) {
+fn unknown(nr: usize, args: &Args, r: SysResult) {
     let mut s = prefix();
     match abi::nr::name(nr) {
         Some(name) => s.push_str(name),
@@ -614,7 +619,7 @@ fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Option<u6
                     let lim = |s: &mut String, x: u64| {
                         let _ = if x == resource::RLIM_INFINITY {
                             write!(s, "RLIM64_INFINITY")
-                        } else if x >= 1024 && x % 1024 == 0 {
+                        } else if x >= 1024 && x.is_multiple_of(1024) {
                             write!(s, "{}*1024", x / 1024)
                         } else {
                             write!(s, "{x}")

@@ -30,44 +30,44 @@ macro_rules! table {
 }
 
 table! {
-    SYS_READ(Fd, OutBuf(2), UInt) -> Int = |_, a| io::read(a[0], a[1], a[2]);
-    SYS_WRITE(Fd, InBuf(2), UInt) -> Int = |_, a| io::write(a[0], a[1], a[2]);
-    SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |_, a| memory::mmap(a[0], a[1], a[2], a[3], a[4], a[5]);
-    SYS_MPROTECT(Ptr, UInt, Prot) -> Int = |_, a| memory::mprotect(a[0], a[1], a[2]);
-    SYS_MUNMAP(Ptr, UInt) -> Int = |_, a| memory::munmap(a[0], a[1]);
-    SYS_BRK(Ptr) -> Hex = |_, a| memory::brk(a[0]);
+    SYS_READ(Fd, OutBuf(2), UInt) -> Int = |f| io::read(f.rdi, f.rsi, f.rdx);
+    SYS_WRITE(Fd, InBuf(2), UInt) -> Int = |f| io::write(f.rdi, f.rsi, f.rdx);
+    SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |f| memory::mmap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_MPROTECT(Ptr, UInt, Prot) -> Int = |f| memory::mprotect(f.rdi, f.rsi, f.rdx);
+    SYS_MUNMAP(Ptr, UInt) -> Int = |f| memory::munmap(f.rdi, f.rsi);
+    SYS_BRK(Ptr) -> Hex = |f| memory::brk(f.rdi);
     SYS_RT_SIGACTION(Signal, SigactionIn, SigactionOut, UInt) -> Int =
-        |_, a| signal::rt_sigaction(a[0], a[1], a[2], a[3]);
+        |f| signal::rt_sigaction(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_RT_SIGPROCMASK(SigHow, SigsetIn, SigsetOut, UInt) -> Int =
-        |_, a| signal::rt_sigprocmask(a[0], a[1], a[2], a[3]);
-    SYS_RT_SIGRETURN() -> Int = |f, _| signal::rt_sigreturn(f);
-    SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |_, a| io::writev(a[0], a[1], a[2]);
-    SYS_SCHED_YIELD() -> Int = |_, _| thread::sched_yield();
-    SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |_, a| memory::madvise(a[0], a[1], a[2]);
-    SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |_, a| time::nanosleep(a[0], a[1]);
-    SYS_GETPID() -> Int = |_, _| process::getpid();
-    SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f, a| thread::clone(f, a[0], a[1], a[2], a[3], a[4]);
-    SYS_EXIT(Int) -> NoReturn = |_, a| thread::exit(a[0] as i32);
-    SYS_UNAME(UtsOut) -> Int = |_, a| process::uname(a[0]);
-    SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |_, a| signal::sigaltstack(a[0], a[1]);
-    SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |_, a| process::arch_prctl(a[0], a[1]);
-    SYS_GETTID() -> Int = |_, _| thread::gettid();
+        |f| signal::rt_sigprocmask(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_RT_SIGRETURN() -> Int = |f| signal::rt_sigreturn(f);
+    SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
+    SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
+    SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
+    SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |f| time::nanosleep(f.rdi, f.rsi);
+    SYS_GETPID() -> Int = |_| process::getpid();
+    SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_EXIT(Int) -> NoReturn = |f| thread::exit(f.rdi as i32);
+    SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
+    SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi);
+    SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |f| process::arch_prctl(f.rdi, f.rsi);
+    SYS_GETTID() -> Int = |_| thread::gettid();
     SYS_FUTEX(Ptr, FutexOp, UInt, TimespecIn, Ptr, Hex) -> Int =
-        |_, a| thread::futex(a[0], a[1], a[2], a[3], a[4], a[5]);
-    SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |_, a| process::sched_getaffinity(a[0], a[1], a[2]);
-    SYS_SET_TID_ADDRESS(Ptr) -> Int = |_, a| thread::set_tid_address(a[0]);
-    SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |_, a| time::clock_gettime(a[0], a[1]);
+        |f| thread::futex(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
+    SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
+    SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
     SYS_CLOCK_NANOSLEEP(Clock, TimerFlags, TimespecIn, TimespecOut) -> Int =
-        |_, a| time::clock_nanosleep(a[0], a[1], a[2], a[3]);
-    SYS_EXIT_GROUP(Int) -> NoReturn = |_, a| crate::process::exit_group(a[0] as i32);
-    SYS_PRLIMIT64(Int, Resource, RlimitIn, RlimitOut) -> Int = |_, a| process::prlimit64(a[0], a[1], a[2], a[3]);
-    SYS_GETRANDOM(OutBuf(1), UInt, GrndFlags) -> Int = |_, a| process::getrandom(a[0], a[1], a[2]);
+        |f| time::clock_nanosleep(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_EXIT_GROUP(Int) -> NoReturn = |f| crate::process::exit_group(f.rdi as i32);
+    SYS_PRLIMIT64(Int, Resource, RlimitIn, RlimitOut) -> Int = |f| process::prlimit64(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_GETRANDOM(OutBuf(1), UInt, GrndFlags) -> Int = |f| process::getrandom(f.rdi, f.rsi, f.rdx);
 }
 
 /// One past the highest syscall number the table can hold.
-const MAX_NR: usize = 512;
+pub const MAX_NR: usize = 512;
 
-/// The table indexed by number.
+/// The table indexed by number (for strace and tests).
 static BY_NR: [Option<&Syscall>; MAX_NR] = {
     let mut by = [None; MAX_NR];
     let mut i = 0;
@@ -79,8 +79,19 @@ static BY_NR: [Option<&Syscall>; MAX_NR] = {
     by
 };
 
+/// The handlers indexed by number, `sys_ni_syscall` (ENOSYS) where rt0 serves none: the hot
+/// path is one bounds check, one load and one call.
+pub static HANDLERS: [Handler; MAX_NR] = {
+    let mut h = [super::sys_ni_syscall as Handler; MAX_NR];
+    let mut i = 0;
+    while i < SYSCALLS.len() {
+        h[SYSCALLS[i].nr] = SYSCALLS[i].handler;
+        i += 1;
+    }
+    h
+};
+
 /// The syscall with number `nr`, if rt0 serves it.
-#[inline(always)]
 pub fn lookup(nr: usize) -> Option<&'static Syscall> {
     match BY_NR.get(nr) {
         Some(s) => *s,

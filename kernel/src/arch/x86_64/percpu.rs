@@ -42,19 +42,19 @@ pub const USER_RSP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_rsp) == KERNEL_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == USER_RSP_OFFSET);
 
-const EMPTY: PerCpu = PerCpu {
-    self_ptr: 0,
-    kernel_rsp: 0,
-    user_rsp: 0,
-    id: 0,
-    work: AtomicU64::new(0),
-    current: AtomicPtr::new(core::ptr::null_mut()),
-    tss: core::ptr::null_mut(),
-};
-
 /// Every CPU's block. Each slot is written by its own CPU during its bring-up (before its GS
 /// points there) and afterwards only through that CPU's `this()` and the atomics.
-static mut CPUS: [PerCpu; MAX_CPUS] = [EMPTY; MAX_CPUS];
+static mut CPUS: [PerCpu; MAX_CPUS] = [const {
+    PerCpu {
+        self_ptr: 0,
+        kernel_rsp: 0,
+        user_rsp: 0,
+        id: 0,
+        work: AtomicU64::new(0),
+        current: AtomicPtr::new(core::ptr::null_mut()),
+        tss: core::ptr::null_mut(),
+    }
+}; MAX_CPUS];
 
 /// Fills in CPU `id`'s block and points this CPU's GS base at it; the program's GS starts at 0.
 ///
@@ -103,9 +103,18 @@ pub fn set_need_resched() {
     this().work.fetch_or(NEED_RESCHED, Ordering::Relaxed);
 }
 
-/// Takes (reads and clears) this CPU's pending work bits.
+const WORK_OFFSET: usize = core::mem::offset_of!(PerCpu, work);
+
+/// Takes (reads and clears) this CPU's pending work bits. The common case, nothing pending, is
+/// one GS-relative load.
 #[inline(always)]
 pub fn take_work() -> u64 {
-    let w = &this().work;
-    if w.load(Ordering::Relaxed) == 0 { 0 } else { w.swap(0, Ordering::Relaxed) }
+    let pending: u64;
+    // SAFETY: GS:[WORK_OFFSET] is this CPU's `work` field (see `this`); a plain load of an
+    // aligned u64 reads the atomic as a relaxed load would.
+    unsafe {
+        core::arch::asm!("mov {}, gs:[{off}]", out(reg) pending, off = const WORK_OFFSET,
+            options(nostack, readonly, preserves_flags));
+    }
+    if pending == 0 { 0 } else { this().work.swap(0, Ordering::Relaxed) }
 }
