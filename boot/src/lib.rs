@@ -12,9 +12,6 @@ use std::path::{Path, PathBuf};
 pub const KERNEL_ELF: &str = env!("RT0_KERNEL_ELF");
 /// The unstripped kernel ELF, for gdb.
 pub const KERNEL_SYMBOLS: &str = env!("RT0_KERNEL_SYM");
-/// Virtual base the bootloader loads the position-independent kernel at. Must equal
-/// `KERNEL_BASE` in kernel/src/config.rs (an in-QEMU test checks the kernel's logged offset).
-pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
 const IMAGE_DIR: &str = env!("RT0_IMAGE_DIR");
 
 /// Firmware interface the image boots through.

@@ -11,6 +11,7 @@ mod stream;
 
 pub use outcome::*;
 
+use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, KERNEL_BASE};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -18,22 +19,9 @@ use std::time::{Duration, Instant};
 
 /// QEMU flags every run gets: no window, the serial port on stdio, stop instead of rebooting
 /// (a triple fault then exits with status 0), no default NIC (its option ROM costs boot time),
-/// the isa-debug-exit device the kernel stops the machine with, and the CPU model (`CPU_MODEL`).
-pub const QEMU_FLAGS: &[&str] = &[
-    "-cpu",
-    CPU_MODEL,
-    "-display",
-    "none",
-    "-monitor",
-    "none",
-    "-serial",
-    "stdio",
-    "-no-reboot",
-    "-net",
-    "none",
-    "-device",
-    "isa-debug-exit,iobase=0xf4,iosize=0x04",
-];
+/// and the CPU model (`CPU_MODEL`). The devices follow in [`devices`].
+pub const QEMU_FLAGS: &[&str] =
+    &["-cpu", CPU_MODEL, "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-net", "none"];
 
 /// The guest CPU: QEMU's baseline `qemu64` with an Intel vendor string plus SMEP, SMAP, RDRAND
 /// and FSGSBASE (all of which TCG implements; RDSEED it does not). The vendor matters for boot
@@ -42,8 +30,6 @@ pub const QEMU_FLAGS: &[&str] = &[
 /// measured at 89 million of the 113 million instructions from reset to the kernel.
 pub const CPU_MODEL: &str = "qemu64,vendor=GenuineIntel,+smep,+smap,+rdrand,+fsgsbase";
 
-/// Port of the kernel's control channel (an isa-debugcon; see kernel arch/x86_64/qemu_exit.rs).
-pub const CONTROL_PORT: u16 = 0x5e0;
 /// gdb stub port opened by `--gdb` (QEMU's `-s`).
 pub const GDB_PORT: u16 = 1234;
 
@@ -200,11 +186,7 @@ pub fn image(opts: &RunOptions) -> Result<PathBuf, String> {
 
 /// The gdb command that attaches to a `--gdb` run with the kernel's symbols at its load address.
 pub fn gdb_command() -> String {
-    format!(
-        "gdb -ex 'symbol-file -o {:#x} {}' -ex 'target remote :{GDB_PORT}'",
-        boot::KERNEL_BASE,
-        boot::KERNEL_SYMBOLS
-    )
+    format!("gdb -ex 'symbol-file -o {:#x} {}' -ex 'target remote :{GDB_PORT}'", KERNEL_BASE, boot::KERNEL_SYMBOLS)
 }
 
 pub(crate) type Ended = (Outcome, String, Vec<u8>);
@@ -230,13 +212,13 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .args(["-serial", "chardev:rt0out"])
         .arg("-chardev")
         .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
-        .args(["-device", &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl")])
+        .args(devices("rt0ctl"))
         .arg("-fw_cfg")
-        .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
+        .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if opts.program.is_some() {
         let args = work.join("args");
         std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
-        cmd.arg("-fw_cfg").arg(format!("name=opt/rt0/args,file={}", qemu_path(&args)));
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_ARGS},file={}", qemu_path(&args)));
     }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
@@ -275,6 +257,17 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         },
     };
     Ok((outcome, log, out))
+}
+
+/// The two devices of rt0's stop protocol: isa-debug-exit, which the kernel stops the machine
+/// with, and the control channel (an isa-debugcon writing to the chardev `control`).
+pub fn devices(control: &str) -> [String; 4] {
+    [
+        "-device".into(),
+        format!("isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"),
+        "-device".into(),
+        format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev={control}"),
+    ]
 }
 
 /// QEMU option values are comma-separated: a literal comma is written twice.

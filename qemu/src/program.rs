@@ -1,17 +1,12 @@
 //! Which program a run executes, and the argv/env it gets — checked against Linux's execve
-//! limits before anything boots, and encoded for the kernel (fw_cfg file `opt/rt0/args`: u32
-//! argc, u32 envc, then NUL-terminated byte strings).
+//! limits before anything boots, and encoded for the kernel (fw_cfg file `opt/rt0/args`,
+//! `abi::rt0::FW_CFG_ARGS`: u32 argc, u32 envc, then NUL-terminated byte strings).
+use abi::rt0::{MAX_ARG_STRLEN, MAX_ARG_TOTAL};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 include!(concat!(env!("OUT_DIR"), "/programs.rs"));
-
-/// Longest single argument or environment string, with its NUL (Linux MAX_ARG_STRLEN).
-pub const MAX_ARG_STRLEN: usize = 32 * 4096;
-/// Most bytes all strings and their pointers may take (a quarter of the 8 MiB stack limit,
-/// as Linux's `bprm_stack_limits`).
-pub const MAX_ARG_TOTAL: usize = 8 * 1024 * 1024 / 4;
 
 /// The program's ELF file: a built-in name (see [`PROGRAMS`]) or a path.
 pub fn resolve(name_or_path: &str) -> Result<PathBuf, String> {

@@ -135,7 +135,8 @@ pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf
         std::thread::spawn(move || {
             if let Some(control) = control {
                 let deadline = Instant::now() + Duration::from_secs(300);
-                while !std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == "start")) {
+                while !std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == abi::rt0::CONTROL_START))
+                {
                     if Instant::now() > deadline {
                         return;
                     }

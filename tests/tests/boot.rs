@@ -44,8 +44,8 @@ fn kernel_is_loaded_at_the_base_the_gdb_command_uses() {
     let r = boot(&[]);
     assert_outcome(&r, Outcome::Exited(0));
     let handoff = assert_in_order(&r, &["handoff: physical memory"])[0];
-    assert!(handoff.contains(&format!("virt {:#x}", boot::KERNEL_BASE)), "{handoff}");
-    assert!(qemu::gdb_command().contains(&format!("-o {:#x}", boot::KERNEL_BASE)));
+    assert!(handoff.contains(&format!("virt {:#x}", abi::rt0::KERNEL_BASE)), "{handoff}");
+    assert!(qemu::gdb_command().contains(&format!("-o {:#x}", abi::rt0::KERNEL_BASE)));
 }
 
 #[test]

@@ -212,12 +212,12 @@ fn bad_programs_are_refused_with_a_reason() {
 
 #[test]
 fn arguments_over_linux_limits_are_refused_before_booting() {
-    let long = vec![b'x'; program::MAX_ARG_STRLEN];
+    let long = vec![b'x'; abi::rt0::MAX_ARG_STRLEN];
     let r = boot_with(with_program("demo", &[&long], &[]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("MAX_ARG_STRLEN")), "{:?}", r.outcome);
     assert_eq!(r.outcome.exit_code(), qemu::EXIT_USAGE);
     assert!(r.log.is_empty(), "nothing may boot: {}", r.log);
-    let just_fits = vec![b'x'; program::MAX_ARG_STRLEN - 1];
+    let just_fits = vec![b'x'; abi::rt0::MAX_ARG_STRLEN - 1];
     assert_outcome(
         &boot_with(RunOptions { quiet: true, ..with_program("demo", &[&just_fits], &[]) }),
         Outcome::Exited(0),

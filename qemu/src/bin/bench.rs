@@ -115,7 +115,7 @@ fn build_plugin(work: &Path) -> PathBuf {
 /// The kernel's entry address: the ELF's e_entry plus the fixed load base.
 fn kernel_entry() -> u64 {
     let elf = std::fs::read(boot::KERNEL_ELF).expect("kernel ELF");
-    boot::KERNEL_BASE + u64::from_le_bytes(elf[24..32].try_into().unwrap())
+    abi::rt0::KERNEL_BASE + u64::from_le_bytes(elf[24..32].try_into().unwrap())
 }
 
 /// One boot with the phase plugin: (instructions, wall) at each mark, the kernel's "init done"
