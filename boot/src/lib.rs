@@ -108,7 +108,7 @@ pub fn evict(dir: &Path, max_bytes: u64, grace: Duration, now: SystemTime) -> st
             images.push((used, meta.len(), age, entry.path()));
         }
     }
-    images.sort_by(|a, b| b.0.cmp(&a.0)); // most recently used first
+    images.sort_by_key(|i| std::cmp::Reverse(i.0)); // most recently used first
     let mut kept = 0u64;
     for (_, len, age, path) in images {
         if kept + len <= max_bytes || age <= grace {
