@@ -120,15 +120,19 @@ pub fn evict(dir: &Path, max_bytes: u64, grace: Duration, now: SystemTime) -> st
     Ok(removed)
 }
 
-/// Hash of the spec and of the exact bytes of the kernel and ramdisk (sizes and modification
-/// times stand in for the bytes, which is what cargo itself trusts).
+/// Hash of what goes into the image: the firmware, the boot-log switch, and the kernel and
+/// ramdisk — the kernel by size and modification time (what cargo itself trusts; it changes only
+/// with a build), the ramdisk by its bytes (a few hundred KiB), so that the same program copied
+/// to a new path, as the tests' bad ELFs are on every run, reuses its image.
 fn cache_key(spec: &ImageSpec) -> Result<u64, String> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    spec.hash(&mut h);
-    for file in std::iter::once(Path::new(KERNEL_ELF)).chain(spec.ramdisk.as_deref()) {
-        let meta = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        meta.len().hash(&mut h);
-        meta.modified().ok().hash(&mut h);
+    spec.firmware.hash(&mut h);
+    spec.bootloader_log.hash(&mut h);
+    let kernel = std::fs::metadata(KERNEL_ELF).map_err(|e| format!("{KERNEL_ELF}: {e}"))?;
+    kernel.len().hash(&mut h);
+    kernel.modified().ok().hash(&mut h);
+    if let Some(ramdisk) = &spec.ramdisk {
+        std::fs::read(ramdisk).map_err(|e| format!("{}: {e}", ramdisk.display()))?.hash(&mut h);
     }
     Ok(h.finish())
 }

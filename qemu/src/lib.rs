@@ -195,10 +195,14 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     let fail = |why: String| (Outcome::QemuFailed(why), String::new(), Vec::new());
     let qemu = install::qemu().map_err(fail)?;
     let image = image(opts).map_err(|why| (Outcome::Refused(why), String::new(), Vec::new()))?;
-    let work = tempdir().map_err(fail)?;
-    let control = work.join("control");
-    let cmdline = work.join("cmdline");
-    let stdout_file = work.join("stdout");
+    // Removed when `work` drops, however this function ends.
+    let work = tempfile::Builder::new()
+        .prefix("rt0-run-")
+        .tempdir()
+        .map_err(|e| fail(format!("creating the work directory: {e}")))?;
+    let control = work.path().join("control");
+    let cmdline = work.path().join("cmdline");
+    let stdout_file = work.path().join("stdout");
     std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
 
@@ -216,7 +220,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .arg("-fw_cfg")
         .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if opts.program.is_some() {
-        let args = work.join("args");
+        let args = work.path().join("args");
         std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
         cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_ARGS},file={}", qemu_path(&args)));
     }
@@ -228,7 +232,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     }
     if opts.uefi {
         install::ovmf().map_err(fail)?;
-        let vars = work.join("OVMF_VARS.fd");
+        let vars = work.path().join("OVMF_VARS.fd");
         std::fs::copy(install::OVMF_VARS, &vars).map_err(|e| fail(format!("{}: {e}", install::OVMF_VARS)))?;
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={}", install::OVMF_CODE));
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
@@ -236,18 +240,20 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     cmd.args(&opts.qemu_args);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
 
-    let mut child = cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?;
-    stream::feed(&mut child, opts, Some(control.clone()));
+    let mut child = stream::Reaped(cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?);
+    let feeder = stream::feed(&mut child, opts, Some(control.clone()));
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
     let out = stream::Tail::start(stdout_file, opts.echo);
     let status = stream::wait(&mut child, opts.timeout);
-    let out = out.finish();
-    let log = log.join().unwrap_or_default();
-    let qemu_stderr = qemu_stderr.join().unwrap_or_default();
+    feeder.stop();
+    let mut lost = Vec::new();
+    let out = stream::joined(out.finish(), "the program's stdout (COM2)", &mut lost);
+    let log = stream::joined(log, "the serial log (COM1)", &mut lost);
+    let qemu_stderr = stream::joined(qemu_stderr, "QEMU's stderr", &mut lost);
     let control_text = std::fs::read_to_string(&control).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&work);
     let outcome = match status {
+        _ if !lost.is_empty() => Outcome::QemuFailed(format!("the runner lost output: {}", lost.join("; "))),
         None => Outcome::Timeout,
         Some(s) => match Outcome::classify(s.code(), &control_text) {
             Outcome::QemuFailed(why) if !qemu_stderr.trim().is_empty() => {
@@ -273,14 +279,6 @@ pub fn devices(control: &str) -> [String; 4] {
 /// QEMU option values are comma-separated: a literal comma is written twice.
 fn qemu_path(p: &std::path::Path) -> String {
     p.display().to_string().replace(',', ",,")
-}
-
-fn tempdir() -> Result<PathBuf, String> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("rt0-run-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
 }
 
 #[cfg(test)]

@@ -107,9 +107,8 @@ fn phdrs(b: &[u8], ty: u32) -> Vec<usize> {
 }
 
 fn run_bad(name: &str, elf: Vec<u8>) -> qemu::RunResult {
-    let dir = std::env::temp_dir().join(format!("rt0-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join(name);
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, elf).unwrap();
     boot_with(RunOptions { program: Some(path), ..base() })
 }
