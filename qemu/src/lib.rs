@@ -47,6 +47,8 @@ pub struct RunOptions {
     pub gdb: bool,
     /// `-icount shift=0,sleep=off`: rdtsc counts guest instructions.
     pub icount: bool,
+    /// The kernel word `strace`: the kernel logs every syscall of the program in strace's format.
+    pub strace: bool,
     pub uefi: bool,
     /// Extra words for the kernel command line (e.g. `test=breakpoint`).
     pub kernel_args: Vec<String>,
@@ -78,6 +80,7 @@ impl Default for RunOptions {
             timeout: Some(Duration::from_secs(60)),
             gdb: false,
             icount: false,
+            strace: false,
             uefi: false,
             kernel_args: Vec::new(),
             qemu_args: Vec::new(),
@@ -173,6 +176,9 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
     }
     if opts.icount {
         words.push("icount");
+    }
+    if opts.strace {
+        words.push("strace");
     }
     words.extend(opts.kernel_args.iter().map(String::as_str));
     words.join(" ")
@@ -299,6 +305,7 @@ mod tests {
         let opts =
             RunOptions { quiet: true, icount: true, kernel_args: vec!["test=heap".into()], ..Default::default() };
         assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
+        assert_eq!(kernel_cmdline(&RunOptions { strace: true, ..opts }), "quiet icount strace test=heap");
         assert_eq!(kernel_cmdline(&RunOptions::default()), "");
     }
 

@@ -81,3 +81,10 @@ fn exit_status_reaches_the_runner_in_full() {
         assert_eq!(r.outcome.exit_code(), code as i32);
     }
 }
+
+#[test]
+fn strace_reaches_the_kernel_command_line() {
+    let r = boot_with(RunOptions { strace: true, ..with(program::EXITCODE, &["0"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    assert_in_order(&r, &["kernel: entered, cmdline \"strace\""]);
+}
