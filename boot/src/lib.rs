@@ -189,6 +189,23 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_key_follows_the_ramdisk_bytes_not_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+        std::fs::write(&a, b"same program").unwrap();
+        std::fs::write(&b, b"same program").unwrap();
+        std::fs::write(&c, b"other program").unwrap();
+        let key = |ramdisk: &Path, firmware| {
+            cache_key(&ImageSpec { firmware, ramdisk: Some(ramdisk.to_path_buf()), bootloader_log: true }).unwrap()
+        };
+        assert_eq!(key(&a, Firmware::Bios), key(&b, Firmware::Bios));
+        assert_ne!(key(&a, Firmware::Bios), key(&c, Firmware::Bios));
+        assert_ne!(key(&a, Firmware::Bios), key(&a, Firmware::Uefi));
+        let bare = ImageSpec { firmware: Firmware::Bios, ramdisk: None, bootloader_log: true };
+        assert_ne!(cache_key(&bare).unwrap(), cache_key(&ImageSpec { bootloader_log: false, ..bare.clone() }).unwrap());
+    }
+
+    #[test]
     fn a_reused_image_becomes_the_most_recent() {
         let dir = tempfile::tempdir().unwrap();
         let now = SystemTime::now();
