@@ -16,8 +16,9 @@ use std::time::Instant;
 const RUNS: usize = 5;
 
 fn main() {
-    let work = std::env::temp_dir().join(format!("rt0-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    // Removed when it drops, also when a step below panics.
+    let work_dir = tempfile::Builder::new().prefix("rt0-bench-").tempdir().unwrap();
+    let work = work_dir.path().to_path_buf();
     let plugin = build_plugin(&work);
     let marks: [(&str, u64); 6] = [
         ("QEMU start → reset vector", 0xffff_fff0),
@@ -84,7 +85,6 @@ fn main() {
     println!("| `rt0 --quiet` (warm image, boot to exit 0) | {ma:.3} |");
     println!("| `qemu-system-x86_64 {}` | {mb:.3} |", BARE_SEABIOS.join(" "));
     println!("| ratio | {:.2} |", ma / mb);
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// SeaBIOS alone: no disk, so it searches, finds nothing bootable and reboots at once, which
