@@ -22,7 +22,10 @@ const ALTSTACK_TOO_SMALL: u64 = 100;
 pub fn checks(c: &mut Checklist) {
     c.report("rt_sigaction SIGUSR1 SIG_IGN round trip", sigaction_round_trip());
     let act = KernelSigaction { sa_handler: SIG_IGN, ..KernelSigaction::default() };
-    c.report("rt_sigaction SIGKILL EINVAL", expect_errno(sys::rt_sigaction(SIGKILL, Some(&act), None, 8), EINVAL));
+    c.report(
+        "rt_sigaction SIGKILL EINVAL",
+        expect_errno(sys::rt_sigaction(SIGKILL, Some(&act), None, SIGSET_SIZE), EINVAL),
+    );
     c.report("rt_sigaction sigsetsize 4 EINVAL", expect_errno(sys::rt_sigaction(SIGUSR1, None, None, 4), EINVAL));
     let ret = sys::rt_sigaction(SIG_TOO_BIG, None, None, SIGSET_SIZE);
     c.report("rt_sigaction signal 65 EINVAL", expect_errno(ret, EINVAL));
