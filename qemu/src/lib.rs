@@ -11,6 +11,7 @@ mod stream;
 
 pub use outcome::*;
 
+use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, KERNEL_BASE};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -18,22 +19,9 @@ use std::time::{Duration, Instant};
 
 /// QEMU flags every run gets: no window, the serial port on stdio, stop instead of rebooting
 /// (a triple fault then exits with status 0), no default NIC (its option ROM costs boot time),
-/// the isa-debug-exit device the kernel stops the machine with, and the CPU model (`CPU_MODEL`).
-pub const QEMU_FLAGS: &[&str] = &[
-    "-cpu",
-    CPU_MODEL,
-    "-display",
-    "none",
-    "-monitor",
-    "none",
-    "-serial",
-    "stdio",
-    "-no-reboot",
-    "-net",
-    "none",
-    "-device",
-    "isa-debug-exit,iobase=0xf4,iosize=0x04",
-];
+/// and the CPU model (`CPU_MODEL`). The devices follow in [`devices`].
+pub const QEMU_FLAGS: &[&str] =
+    &["-cpu", CPU_MODEL, "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-net", "none"];
 
 /// The guest CPU: QEMU's baseline `qemu64` with an Intel vendor string plus SMEP, SMAP, RDRAND
 /// and FSGSBASE (all of which TCG implements; RDSEED it does not). The vendor matters for boot
@@ -42,8 +30,6 @@ pub const QEMU_FLAGS: &[&str] = &[
 /// measured at 89 million of the 113 million instructions from reset to the kernel.
 pub const CPU_MODEL: &str = "qemu64,vendor=GenuineIntel,+smep,+smap,+rdrand,+fsgsbase";
 
-/// Port of the kernel's control channel (an isa-debugcon; see kernel arch/x86_64/qemu_exit.rs).
-pub const CONTROL_PORT: u16 = 0x5e0;
 /// gdb stub port opened by `--gdb` (QEMU's `-s`).
 pub const GDB_PORT: u16 = 1234;
 
@@ -61,6 +47,8 @@ pub struct RunOptions {
     pub gdb: bool,
     /// `-icount shift=0,sleep=off`: rdtsc counts guest instructions.
     pub icount: bool,
+    /// The kernel word `strace`: the kernel logs every syscall of the program in strace's format.
+    pub strace: bool,
     pub uefi: bool,
     /// Extra words for the kernel command line (e.g. `test=breakpoint`).
     pub kernel_args: Vec<String>,
@@ -92,6 +80,7 @@ impl Default for RunOptions {
             timeout: Some(Duration::from_secs(60)),
             gdb: false,
             icount: false,
+            strace: false,
             uefi: false,
             kernel_args: Vec::new(),
             qemu_args: Vec::new(),
@@ -188,6 +177,9 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
     if opts.icount {
         words.push("icount");
     }
+    if opts.strace {
+        words.push("strace");
+    }
     words.extend(opts.kernel_args.iter().map(String::as_str));
     words.join(" ")
 }
@@ -200,11 +192,7 @@ pub fn image(opts: &RunOptions) -> Result<PathBuf, String> {
 
 /// The gdb command that attaches to a `--gdb` run with the kernel's symbols at its load address.
 pub fn gdb_command() -> String {
-    format!(
-        "gdb -ex 'symbol-file -o {:#x} {}' -ex 'target remote :{GDB_PORT}'",
-        boot::KERNEL_BASE,
-        boot::KERNEL_SYMBOLS
-    )
+    format!("gdb -ex 'symbol-file -o {:#x} {}' -ex 'target remote :{GDB_PORT}'", KERNEL_BASE, boot::KERNEL_SYMBOLS)
 }
 
 pub(crate) type Ended = (Outcome, String, Vec<u8>);
@@ -213,10 +201,14 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     let fail = |why: String| (Outcome::QemuFailed(why), String::new(), Vec::new());
     let qemu = install::qemu().map_err(fail)?;
     let image = image(opts).map_err(|why| (Outcome::Refused(why), String::new(), Vec::new()))?;
-    let work = tempdir().map_err(fail)?;
-    let control = work.join("control");
-    let cmdline = work.join("cmdline");
-    let stdout_file = work.join("stdout");
+    // Removed when `work` drops, however this function ends.
+    let work = tempfile::Builder::new()
+        .prefix("rt0-run-")
+        .tempdir()
+        .map_err(|e| fail(format!("creating the work directory: {e}")))?;
+    let control = work.path().join("control");
+    let cmdline = work.path().join("cmdline");
+    let stdout_file = work.path().join("stdout");
     std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
 
@@ -230,13 +222,13 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .args(["-serial", "chardev:rt0out"])
         .arg("-chardev")
         .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
-        .args(["-device", &format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev=rt0ctl")])
+        .args(devices("rt0ctl"))
         .arg("-fw_cfg")
-        .arg(format!("name=opt/rt0/cmdline,file={}", qemu_path(&cmdline)));
+        .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if opts.program.is_some() {
-        let args = work.join("args");
+        let args = work.path().join("args");
         std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
-        cmd.arg("-fw_cfg").arg(format!("name=opt/rt0/args,file={}", qemu_path(&args)));
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_ARGS},file={}", qemu_path(&args)));
     }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
@@ -246,7 +238,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     }
     if opts.uefi {
         install::ovmf().map_err(fail)?;
-        let vars = work.join("OVMF_VARS.fd");
+        let vars = work.path().join("OVMF_VARS.fd");
         std::fs::copy(install::OVMF_VARS, &vars).map_err(|e| fail(format!("{}: {e}", install::OVMF_VARS)))?;
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,readonly=on,file={}", install::OVMF_CODE));
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
@@ -254,18 +246,20 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     cmd.args(&opts.qemu_args);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
 
-    let mut child = cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?;
-    stream::feed(&mut child, opts, Some(control.clone()));
+    let mut child = stream::Reaped(cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?);
+    let feeder = stream::feed(&mut child, opts, Some(control.clone()));
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
     let out = stream::Tail::start(stdout_file, opts.echo);
     let status = stream::wait(&mut child, opts.timeout);
-    let out = out.finish();
-    let log = log.join().unwrap_or_default();
-    let qemu_stderr = qemu_stderr.join().unwrap_or_default();
+    feeder.stop();
+    let mut lost = Vec::new();
+    let out = stream::joined(out.finish(), "the program's stdout (COM2)", &mut lost);
+    let log = stream::joined(log, "the serial log (COM1)", &mut lost);
+    let qemu_stderr = stream::joined(qemu_stderr, "QEMU's stderr", &mut lost);
     let control_text = std::fs::read_to_string(&control).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&work);
     let outcome = match status {
+        _ if !lost.is_empty() => Outcome::QemuFailed(format!("the runner lost output: {}", lost.join("; "))),
         None => Outcome::Timeout,
         Some(s) => match Outcome::classify(s.code(), &control_text) {
             Outcome::QemuFailed(why) if !qemu_stderr.trim().is_empty() => {
@@ -277,17 +271,20 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     Ok((outcome, log, out))
 }
 
+/// The two devices of rt0's stop protocol: isa-debug-exit, which the kernel stops the machine
+/// with, and the control channel (an isa-debugcon writing to the chardev `control`).
+pub fn devices(control: &str) -> [String; 4] {
+    [
+        "-device".into(),
+        format!("isa-debug-exit,iobase={DEBUG_EXIT_PORT:#x},iosize=0x04"),
+        "-device".into(),
+        format!("isa-debugcon,iobase={CONTROL_PORT:#x},chardev={control}"),
+    ]
+}
+
 /// QEMU option values are comma-separated: a literal comma is written twice.
 fn qemu_path(p: &std::path::Path) -> String {
     p.display().to_string().replace(',', ",,")
-}
-
-fn tempdir() -> Result<PathBuf, String> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("rt0-run-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir)
 }
 
 #[cfg(test)]
@@ -308,6 +305,7 @@ mod tests {
         let opts =
             RunOptions { quiet: true, icount: true, kernel_args: vec!["test=heap".into()], ..Default::default() };
         assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
+        assert_eq!(kernel_cmdline(&RunOptions { strace: true, ..opts }), "quiet icount strace test=heap");
         assert_eq!(kernel_cmdline(&RunOptions::default()), "");
     }
 

@@ -40,6 +40,10 @@ struct Cli {
     /// Deterministic instruction counting: QEMU -icount shift=0,sleep=off (rdtsc counts instructions).
     #[arg(long)]
     icount: bool,
+    /// Print every syscall of the program in strace's format to stderr (the kernel's log; adds the
+    /// kernel command-line word `strace`; no effect with --native).
+    #[arg(long)]
+    strace: bool,
     /// Boot through UEFI (Debian's OVMF) instead of BIOS.
     #[arg(long)]
     uefi: bool,
@@ -87,6 +91,7 @@ fn main() {
         timeout: (cli.timeout > 0 && !cli.gdb).then(|| Duration::from_secs(cli.timeout)),
         gdb: cli.gdb,
         icount: cli.icount,
+        strace: cli.strace,
         uefi: cli.uefi,
         kernel_args: cli.kernel_args,
         qemu_args: cli.qemu_args,

@@ -21,15 +21,20 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     let mut cmd = Command::new("env");
     cmd.arg("-i").args(crate::environment(opts)).arg(program).args(&argv[1..]);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .map_err(|e| (Outcome::BadProgram, format!("rt0: cannot execute {}: {e}\n", program.display()), Vec::new()))?;
-    stream::feed(&mut child, opts, None);
+    let mut child = stream::Reaped(child);
+    let feeder = stream::feed(&mut child, opts, None);
     let out = stream::bytes(child.stdout.take().unwrap(), opts.echo);
     let err = stream::lines(child.stderr.take().unwrap(), opts.echo);
     let status = stream::wait(&mut child, opts.timeout);
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    feeder.stop();
+    let mut lost = Vec::new();
+    let out = stream::joined(out, "the program's stdout", &mut lost);
+    let err = stream::joined(err, "the program's stderr", &mut lost);
     let outcome = match status {
+        _ if !lost.is_empty() => Outcome::QemuFailed(format!("the runner lost output: {}", lost.join("; "))),
         None => Outcome::Timeout,
         Some(s) => match (s.code(), s.signal()) {
             (Some(c), _) => Outcome::Exited(c as u8),

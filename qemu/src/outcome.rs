@@ -1,4 +1,5 @@
 //! How a run ended, and the runner exit code for each ending (the table in README.md).
+use abi::rt0::{CONTROL_BADEXEC, CONTROL_EXIT, CONTROL_PANIC, QEMU_STOP_STATUS};
 
 /// Runner exit code: QEMU could not be started, died, or broke the stop protocol.
 pub const EXIT_QEMU_FAILED: i32 = 121;
@@ -13,10 +14,6 @@ pub const EXIT_TIMEOUT: i32 = 124;
 pub const EXIT_USAGE: i32 = 125;
 /// Runner exit code: the kernel could not execute the program (bad ELF); the shell's 126.
 pub const EXIT_BAD_PROGRAM: i32 = 126;
-
-/// QEMU's exit status after the kernel writes `STOP_VALUE` (0x10) to isa-debug-exit:
-/// `(0x10 << 1) | 1`.
-pub const QEMU_STOP_STATUS: i32 = 0x21;
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,11 +40,12 @@ impl Outcome {
         match status {
             Some(QEMU_STOP_STATUS) => {
                 let line = control.lines().last().unwrap_or("").trim();
-                if line == "panic" {
+                let exit_code = line.strip_prefix(CONTROL_EXIT).and_then(|c| c.strip_prefix(' '));
+                if line == CONTROL_PANIC {
                     Outcome::KernelPanic
-                } else if line == "badexec" {
+                } else if line == CONTROL_BADEXEC {
                     Outcome::BadProgram
-                } else if let Some(code) = line.strip_prefix("exit ").and_then(|c| c.parse().ok()) {
+                } else if let Some(code) = exit_code.and_then(|c| c.parse().ok()) {
                     Outcome::Exited(code)
                 } else {
                     Outcome::QemuFailed(format!("stopped without a valid control line (got {line:?})"))
@@ -94,21 +92,21 @@ mod tests {
 
     #[test]
     fn stop_status_with_exit_line_is_the_guest_code() {
-        assert_eq!(Outcome::classify(Some(0x21), "exit 000\n"), Outcome::Exited(0));
-        assert_eq!(Outcome::classify(Some(0x21), "exit 255\n"), Outcome::Exited(255));
-        assert_eq!(Outcome::classify(Some(0x21), "exit 128\n").exit_code(), 128);
+        assert_eq!(Outcome::classify(Some(QEMU_STOP_STATUS), "exit 000\n"), Outcome::Exited(0));
+        assert_eq!(Outcome::classify(Some(QEMU_STOP_STATUS), "exit 255\n"), Outcome::Exited(255));
+        assert_eq!(Outcome::classify(Some(QEMU_STOP_STATUS), "exit 128\n").exit_code(), 128);
     }
 
     #[test]
     fn nothing_but_a_clean_exit_reads_as_success() {
         for o in [
             Outcome::classify(Some(0), ""),
-            Outcome::classify(Some(0x21), "panic\n"),
-            Outcome::classify(Some(0x21), ""),
-            Outcome::classify(Some(0x21), "exit 999\n"),
+            Outcome::classify(Some(QEMU_STOP_STATUS), "panic\n"),
+            Outcome::classify(Some(QEMU_STOP_STATUS), ""),
+            Outcome::classify(Some(QEMU_STOP_STATUS), "exit 999\n"),
             Outcome::classify(Some(1), "exit 000\n"),
             Outcome::classify(None, "exit 000\n"),
-            Outcome::classify(Some(0x21), "badexec\n"),
+            Outcome::classify(Some(QEMU_STOP_STATUS), "badexec\n"),
             Outcome::Refused("x".into()),
             Outcome::Timeout,
         ] {

@@ -1,12 +1,55 @@
 //! Moving bytes out of QEMU (or a native program) while it runs: the serial log line by line,
-//! the stdout file as it grows, and waiting with a deadline.
+//! the stdout file as it grows, input fed in, and waiting with a deadline. Every thread here
+//! ends with the run (or, reading our own stdin, with the runner), and a reader that panics is
+//! reported ([`joined`]), never taken for empty output.
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// A child process that is killed and reaped when this drops, should the runner unwind (a
+/// panic) before [`wait`] saw it end.
+pub struct Reaped(pub Child);
+
+impl Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The result of a reader thread; if it panicked, a line for `lost` naming `what` and why, and
+/// the default (empty) value.
+pub fn joined<T: Default>(thread: JoinHandle<T>, what: &str, lost: &mut Vec<String>) -> T {
+    thread.join().unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        lost.push(format!("the thread reading {what} panicked: {why}"));
+        T::default()
+    })
+}
 
 /// Reads `r` line by line into a String, echoing each line to stderr when `echo`.
 pub fn lines(r: impl Read + Send + 'static, echo: bool) -> JoinHandle<String> {
@@ -89,10 +132,11 @@ impl Tail {
         Tail { done, thread }
     }
 
-    /// Reads what is left after the writer exited and returns everything.
-    pub fn finish(self) -> Vec<u8> {
+    /// Tells the thread the writer exited: it reads what is left and ends (join the handle for
+    /// everything it read).
+    pub fn finish(self) -> JoinHandle<Vec<u8>> {
         self.done.store(true, Ordering::Release);
-        self.thread.join().unwrap_or_default()
+        self.thread
     }
 }
 
@@ -124,28 +168,88 @@ pub fn stdin_mode(opts: &crate::RunOptions) -> Stdio {
     }
 }
 
+/// The stdin feeder of one run: [`Feeder::stop`] when the child has ended.
+pub struct Feeder {
+    stop: Arc<AtomicBool>,
+    /// Joined only by the tests (the runner detaches it, see [`Feeder::stop`]).
+    #[cfg_attr(not(test), expect(dead_code))]
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Feeder {
+    /// Ends the feeder's wait for the start line (a run that ended before it never sees one).
+    /// A write in progress ends by itself: the child's end of the pipe is closed. The thread is
+    /// not joined: forwarding our stdin may block on it until the runner exits.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
 /// Writes `opts.stdin` to the child's stdin from a thread (the pipe may fill up before the
 /// program reads), then closes it. For QEMU, `control` is the kernel's control-channel file:
 /// the data waits for its `start` line, since serial input that arrives while the bootloader and
-/// kernel reset the UART is lost.
-pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf>) {
-    let Some(mut pipe) = child.stdin.take() else { return };
+/// kernel reset the UART is lost. The wait gives up at the run's timeout or when the run ends
+/// ([`Feeder::stop`]); the writing ends when the child does (the pipe breaks). Forwarding our own
+/// stdin blocks on reading it, which only the runner binary does, and it exits after the run.
+pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf>) -> Feeder {
+    let stopped = Arc::new(AtomicBool::new(false));
+    let Some(mut pipe) = child.stdin.take() else { return Feeder { stop: stopped, thread: None } };
     let data = opts.stdin.clone();
-    {
-        std::thread::spawn(move || {
-            if let Some(control) = control {
-                let deadline = Instant::now() + Duration::from_secs(300);
-                while !std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == "start")) {
-                    if Instant::now() > deadline {
-                        return;
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
+    let deadline = opts.timeout.map(|t| Instant::now() + t);
+    let stop = stopped.clone();
+    let thread = std::thread::spawn(move || {
+        if let Some(control) = control {
+            let started =
+                || std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == abi::rt0::CONTROL_START));
+            while !started() {
+                if stop.load(Ordering::Acquire) || deadline.is_some_and(|d| Instant::now() > d) {
+                    return;
                 }
+                std::thread::sleep(Duration::from_millis(5));
             }
-            match data {
-                Some(bytes) => drop(pipe.write_all(&bytes)),
-                None => drop(std::io::copy(&mut std::io::stdin().lock(), &mut pipe)),
-            }
-        });
+        }
+        match data {
+            Some(bytes) => drop(pipe.write_all(&bytes)),
+            None => drop(std::io::copy(&mut std::io::stdin().lock(), &mut pipe)),
+        }
+    });
+    Feeder { stop: stopped, thread: Some(thread) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    #[test]
+    fn a_reader_that_panics_is_reported_not_taken_for_empty_output() {
+        let mut lost = Vec::new();
+        let ok = joined(std::thread::spawn(|| "log".to_string()), "the log", &mut lost);
+        assert_eq!((ok.as_str(), lost.len()), ("log", 0));
+        let thread = std::thread::spawn(|| -> String { panic!("reader broke") });
+        assert_eq!(joined(thread, "the serial log", &mut lost), "");
+        assert_eq!(lost, ["the thread reading the serial log panicked: reader broke"]);
+    }
+
+    #[test]
+    fn the_feeder_gives_up_waiting_for_start_at_the_runs_timeout() {
+        let mut child = Reaped(Command::new("sleep").arg("30").stdin(Stdio::piped()).spawn().unwrap());
+        let opts = crate::RunOptions {
+            stdin: Some(b"x".to_vec()),
+            timeout: Some(Duration::from_millis(100)),
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let feeder = feed(&mut child, &opts, Some(PathBuf::from("/nonexistent/rt0-control")));
+        feeder.thread.unwrap().join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_reaped_child_does_not_outlive_its_guard() {
+        let child = Reaped(Command::new("sleep").arg("30").spawn().unwrap());
+        let pid = child.id();
+        drop(child);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "sleep {pid} still there");
     }
 }

@@ -75,3 +75,18 @@ fn gdb_command_names_the_unstripped_kernel_and_its_load_offset() {
     let elf = std::fs::metadata(boot::KERNEL_ELF).expect("stripped kernel");
     assert!(sym.len() > elf.len() * 2, "symbols {} vs stripped {}", sym.len(), elf.len());
 }
+
+#[test]
+fn the_work_directory_is_removed_after_an_exit_and_after_a_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 2] = [
+        &["--quiet", "--kernel-arg=test=exit", "--kernel-arg=code=3"],
+        &["--quiet", "--timeout", "3", "--kernel-arg=test=hang"],
+    ];
+    for (args, code) in runs.into_iter().zip([3, qemu::EXIT_TIMEOUT]) {
+        let o = Command::new(env!("CARGO_BIN_EXE_rt0")).args(args).env("TMPDIR", tmp.path()).output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}

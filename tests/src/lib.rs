@@ -1,7 +1,10 @@
-//! Helpers for the in-QEMU tests: boot with a kernel command line, then assert on the outcome and
-//! on log lines in order. Every boot has a hard timeout; on any failed assertion the whole
-//! captured serial log is printed.
+//! Helpers for the in-QEMU tests: boot with a kernel command line, or run a program in QEMU and
+//! natively ([`run_both`]), then assert on the outcome and on log lines in order. Every boot has a
+//! hard timeout; on any failed assertion the whole captured serial log is printed.
+pub use qemu::program::{self, Program};
 use qemu::{Outcome, RunOptions, RunResult};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
 /// Hard limit for one boot in a test (a normal boot takes 2–3 s under TCG).
@@ -20,6 +23,78 @@ pub fn boot_with(opts: RunOptions) -> RunResult {
 /// The options every test starts from.
 pub fn base() -> RunOptions {
     RunOptions { timeout: Some(BOOT_TIMEOUT), ..Default::default() }
+}
+
+/// Options that run `program` with argv[1..] = `args` (any bytes) and exactly the environment
+/// `env` (`KEY=VALUE` entries), in QEMU; set `native: true` to run it on the host instead.
+pub fn with<A: AsRef<[u8]>>(program: Program, args: &[A], env: &[&str]) -> RunOptions {
+    RunOptions {
+        program: Some(program.path()),
+        args: args.iter().map(|a| OsString::from_vec(a.as_ref().to_vec())).collect(),
+        env: env.iter().map(OsString::from).collect(),
+        ..base()
+    }
+}
+
+/// Options that run `program` without arguments, with the environment `env`.
+pub fn with_env(program: Program, env: &[&str]) -> RunOptions {
+    with::<&str>(program, &[], env)
+}
+
+/// Options that run `program` without arguments or environment.
+pub fn run_program(program: Program) -> RunOptions {
+    with_env(program, &[])
+}
+
+/// One program run both ways: in QEMU on rt0's kernel and natively on the host's Linux, with the
+/// same ELF, argv and environment — the differential test.
+#[derive(Debug)]
+pub struct Both {
+    pub qemu: RunResult,
+    pub native: RunResult,
+}
+
+/// Runs `opts` in QEMU and then natively (`opts.native` is ignored).
+pub fn run_both(opts: RunOptions) -> Both {
+    let qemu = qemu::run(&RunOptions { native: false, ..opts.clone() });
+    let native = qemu::run(&RunOptions { native: true, ..opts });
+    Both { qemu, native }
+}
+
+impl Both {
+    /// Both results with a name for failure messages ("qemu", "native"), for assertions that must
+    /// hold either way.
+    pub fn each(&self) -> [(&'static str, &RunResult); 2] {
+        [("qemu", &self.qemu), ("native", &self.native)]
+    }
+
+    /// Fails, with that run's stdout and log, unless both ended with `expected`.
+    pub fn assert_outcome(&self, expected: Outcome) {
+        for (how, r) in self.each() {
+            assert!(
+                r.outcome == expected,
+                "{how}: expected {expected:?}, got {:?}\n--- stdout ---\n{}\n--- log ---\n{}",
+                r.outcome,
+                String::from_utf8_lossy(&r.stdout),
+                r.log
+            );
+        }
+    }
+
+    /// Fails unless both printed the same bytes on stdout.
+    pub fn assert_same_stdout(&self) {
+        assert!(
+            self.qemu.stdout == self.native.stdout,
+            "QEMU and native outputs differ\n--- qemu ---\n{}\n--- native ---\n{}",
+            String::from_utf8_lossy(&self.qemu.stdout),
+            String::from_utf8_lossy(&self.native.stdout)
+        );
+    }
+}
+
+/// A run's stdout as text (lossy).
+pub fn stdout(r: &RunResult) -> String {
+    String::from_utf8_lossy(&r.stdout).into_owned()
 }
 
 /// Fails with the log unless the run ended with `expected`.

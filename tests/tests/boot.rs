@@ -44,8 +44,8 @@ fn kernel_is_loaded_at_the_base_the_gdb_command_uses() {
     let r = boot(&[]);
     assert_outcome(&r, Outcome::Exited(0));
     let handoff = assert_in_order(&r, &["handoff: physical memory"])[0];
-    assert!(handoff.contains(&format!("virt {:#x}", boot::KERNEL_BASE)), "{handoff}");
-    assert!(qemu::gdb_command().contains(&format!("-o {:#x}", boot::KERNEL_BASE)));
+    assert!(handoff.contains(&format!("virt {:#x}", abi::rt0::KERNEL_BASE)), "{handoff}");
+    assert!(qemu::gdb_command().contains(&format!("-o {:#x}", abi::rt0::KERNEL_BASE)));
 }
 
 #[test]
@@ -80,4 +80,11 @@ fn exit_status_reaches_the_runner_in_full() {
         assert_outcome(&r, Outcome::Exited(code));
         assert_eq!(r.outcome.exit_code(), code as i32);
     }
+}
+
+#[test]
+fn strace_reaches_the_kernel_command_line() {
+    let r = boot_with(RunOptions { strace: true, ..with(program::EXITCODE, &["0"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    assert_in_order(&r, &["kernel: entered, cmdline \"strace\""]);
 }

@@ -1,19 +1,8 @@
 //! Loading programs: good ones run in ring 3 with the execve stack Linux would build (checked
 //! against the same ELF on the host); bad ones are refused with a reason, never a fault.
-use qemu::{Outcome, RunOptions, program};
-use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use qemu::{Outcome, RunOptions};
 use std::path::PathBuf;
 use tests::*;
-
-fn with_program(name: &str, args: &[&[u8]], env: &[&str]) -> RunOptions {
-    RunOptions {
-        program: Some(program::resolve(name).unwrap()),
-        args: args.iter().map(|a| OsString::from_vec(a.to_vec())).collect(),
-        env: env.iter().map(OsString::from).collect(),
-        ..base()
-    }
-}
 
 /// The argc/argv/envp lines of demo's output.
 fn arg_lines(stdout: &[u8]) -> Vec<Vec<u8>> {
@@ -28,13 +17,12 @@ fn arg_lines(stdout: &[u8]) -> Vec<Vec<u8>> {
 fn demo_sees_the_runners_argv_and_env_exactly_as_natively() {
     let args: &[&[u8]] = &[b"one", b"two words", b"", b"\xff\xfe raw"];
     let env = ["HOME=/nowhere", "EMPTY=", "GODEBUG=inittrace=1"];
-    let q = boot_with(with_program("demo", args, &env));
-    assert_outcome(&q, Outcome::Exited(0));
-    let n = boot_with(RunOptions { native: true, ..with_program("demo", args, &env) });
-    assert_eq!(n.outcome, Outcome::Exited(0), "{}", n.log);
+    let both = run_both(with(program::DEMO, args, &env));
+    both.assert_outcome(Outcome::Exited(0));
+    let (q, n) = (&both.qemu, &both.native);
     let lines = arg_lines(&q.stdout);
     assert_eq!(lines, arg_lines(&n.stdout), "QEMU and native differ");
-    let argv0 = program::resolve("demo").unwrap();
+    let argv0 = program::DEMO.path();
     let mut want: Vec<Vec<u8>> =
         vec![b"argc=5".to_vec(), [b"argv[0]=".as_slice(), argv0.as_os_str().as_encoded_bytes()].concat()];
     for (i, a) in args.iter().enumerate() {
@@ -46,13 +34,13 @@ fn demo_sees_the_runners_argv_and_env_exactly_as_natively() {
     assert_eq!(lines, want);
     // The L0 → L1 boundary is logged with the stack it built.
     let entry =
-        assert_in_order(&q, &["exec: ", "L0->L1 entering ring 3: rip=0x4", "exit_group(0)", "exit: status 0"])[1];
+        assert_in_order(q, &["exec: ", "L0->L1 entering ring 3: rip=0x4", "exit_group(0)", "exit: status 0"])[1];
     assert!(entry.contains("argc=5 envc=3"), "{entry}");
 }
 
 #[test]
 fn every_auxv_key_linux_requires_is_delivered() {
-    let q = boot_with(with_program("demo", &[], &[]));
+    let q = boot_with(run_program(program::DEMO));
     assert_outcome(&q, Outcome::Exited(0));
     let out = String::from_utf8_lossy(&q.stdout);
     for key in [
@@ -81,21 +69,20 @@ fn every_auxv_key_linux_requires_is_delivered() {
 
 #[test]
 fn stackcheck_passes_in_qemu_and_natively() {
-    for native in [false, true] {
-        let r = boot_with(RunOptions { native, ..with_program("stackcheck", &[b"a", b"", b"\xff"], &["K=V"]) });
-        let out = String::from_utf8_lossy(&r.stdout);
-        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{out}\n{}", r.log);
-        assert!(out.contains("stackcheck: 25 passed, 0 failed"), "native={native}\n{out}");
+    let args: &[&[u8]] = &[b"a", b"", b"\xff"];
+    let both = run_both(with(program::STACKCHECK, args, &["K=V"]));
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        let out = stdout(r);
+        assert!(out.contains("stackcheck: 25 passed, 0 failed"), "{how}\n{out}");
     }
 }
 
 #[test]
 fn exit_status_of_the_program_is_the_runners() {
     for (arg, code) in [("0", 0u8), ("3", 3), ("255", 255), ("256", 0)] {
-        let r = boot_with(RunOptions { quiet: true, ..with_program("exitcode", &[arg.as_bytes()], &[]) });
-        assert_outcome(&r, Outcome::Exited(code));
-        let n = boot_with(RunOptions { native: true, ..with_program("exitcode", &[arg.as_bytes()], &[]) });
-        assert_eq!(n.outcome, Outcome::Exited(code));
+        run_both(RunOptions { quiet: true, ..with(program::EXITCODE, &[arg], &[]) })
+            .assert_outcome(Outcome::Exited(code));
     }
 }
 
@@ -106,7 +93,7 @@ const E_PHOFF: usize = 32;
 const E_PHNUM: usize = 56;
 
 fn demo_elf() -> Vec<u8> {
-    std::fs::read(program::resolve("demo").unwrap()).unwrap()
+    std::fs::read(program::DEMO.path()).unwrap()
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -120,9 +107,8 @@ fn phdrs(b: &[u8], ty: u32) -> Vec<usize> {
 }
 
 fn run_bad(name: &str, elf: Vec<u8>) -> qemu::RunResult {
-    let dir = std::env::temp_dir().join(format!("rt0-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join(name);
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join(name);
     std::fs::write(&path, elf).unwrap();
     boot_with(RunOptions { program: Some(path), ..base() })
 }
@@ -212,34 +198,29 @@ fn bad_programs_are_refused_with_a_reason() {
 
 #[test]
 fn arguments_over_linux_limits_are_refused_before_booting() {
-    let long = vec![b'x'; program::MAX_ARG_STRLEN];
-    let r = boot_with(with_program("demo", &[&long], &[]));
+    let long = vec![b'x'; abi::rt0::MAX_ARG_STRLEN];
+    let r = boot_with(with(program::DEMO, &[&long], &[]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("MAX_ARG_STRLEN")), "{:?}", r.outcome);
     assert_eq!(r.outcome.exit_code(), qemu::EXIT_USAGE);
     assert!(r.log.is_empty(), "nothing may boot: {}", r.log);
-    let just_fits = vec![b'x'; program::MAX_ARG_STRLEN - 1];
+    let just_fits = vec![b'x'; abi::rt0::MAX_ARG_STRLEN - 1];
     assert_outcome(
-        &boot_with(RunOptions { quiet: true, ..with_program("demo", &[&just_fits], &[]) }),
+        &boot_with(RunOptions { quiet: true, ..with(program::DEMO, &[&just_fits], &[]) }),
         Outcome::Exited(0),
     );
     let many: Vec<&[u8]> = vec![&just_fits; 17];
-    let r = boot_with(with_program("demo", &many, &[]));
+    let r = boot_with(with(program::DEMO, &many, &[]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("E2BIG")), "{:?}", r.outcome);
-    let r = boot_with(with_program("demo", &[], &["NOEQUALS"]));
+    let r = boot_with(with_env(program::DEMO, &["NOEQUALS"]));
     assert!(matches!(&r.outcome, Outcome::Refused(why) if why.contains("KEY=VALUE")), "{:?}", r.outcome);
 }
 
 #[test]
 fn stdin_reaches_the_program_through_the_serial_console_as_through_a_pipe() {
     let line = b"hello \xff serial world\nnot this\n".to_vec();
-    for native in [false, true] {
-        let r = boot_with(RunOptions {
-            native,
-            stdin: Some(line.clone()),
-            quiet: true,
-            ..with_program("readline", &[], &[])
-        });
-        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{}", r.log);
-        assert_eq!(r.stdout, b"readline: hello \xff serial world\n", "native={native}");
+    let both = run_both(RunOptions { stdin: Some(line), quiet: true, ..run_program(program::READLINE) });
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        assert_eq!(r.stdout, b"readline: hello \xff serial world\n", "{how}");
     }
 }

@@ -1,18 +1,8 @@
 //! Go's start-up layers L1–L5 in the runtime, in QEMU and natively: the steps in Go's order,
 //! the same program output both ways, and the L5 behaviours (goroutines, defers, os.Exit,
 //! panics, fatal errors) with Go's texts and exit codes.
-use qemu::{Outcome, RunOptions, parse_log_line, program};
+use qemu::{Outcome, RunOptions, parse_log_line};
 use tests::*;
-
-fn run(name: &str, native: bool, args: &[&str], env: &[&str]) -> qemu::RunResult {
-    boot_with(RunOptions {
-        native,
-        program: Some(program::resolve(name).unwrap()),
-        args: args.iter().map(Into::into).collect(),
-        env: env.iter().map(Into::into).collect(),
-        ..base()
-    })
-}
 
 /// The runtime's step lines: (layer, text), from the serial log or a native stderr.
 fn steps(r: &qemu::RunResult) -> Vec<(u8, String)> {
@@ -52,16 +42,15 @@ const GO_ORDER: &[(u8, &str)] = &[
 #[test]
 fn demo_walks_go_startup_in_order_with_the_same_output_in_qemu_and_natively() {
     let mut outputs = Vec::new();
-    for native in [false, true] {
-        let r = run("demo", native, &["x"], &["K=V"]);
-        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{}", r.log);
-        let s = steps(&r);
+    let both = run_both(with(program::DEMO, &["x"], &["K=V"]));
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        let s = steps(r);
         let mut at = 0;
         for (layer, needle) in GO_ORDER {
             let i = s[at..].iter().position(|(_, t)| t.starts_with(needle)).map(|i| i + at);
-            let i = i
-                .unwrap_or_else(|| panic!("native={native}: step {needle:?} missing after {:?}\n{}", s.get(at), r.log));
-            assert_eq!(s[i].0, *layer, "native={native}: {needle} tagged L{}", s[i].0);
+            let i = i.unwrap_or_else(|| panic!("{how}: step {needle:?} missing after {:?}\n{}", s.get(at), r.log));
+            assert_eq!(s[i].0, *layer, "{how}: {needle} tagged L{}", s[i].0);
             at = i + 1;
         }
         let out: Vec<String> =
@@ -83,19 +72,17 @@ fn demo_walks_go_startup_in_order_with_the_same_output_in_qemu_and_natively() {
 
 #[test]
 fn quiet_silences_the_steps_but_not_the_program() {
-    for native in [false, true] {
-        let r =
-            boot_with(RunOptions { quiet: true, native, program: Some(program::resolve("demo").unwrap()), ..base() });
-        assert_eq!(r.outcome, Outcome::Exited(0));
-        assert!(steps(&r).is_empty(), "native={native}: {}", r.log);
-        assert!(String::from_utf8_lossy(&r.stdout).contains("done: main returns"));
+    let both = run_both(RunOptions { quiet: true, ..run_program(program::DEMO) });
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        assert!(steps(r).is_empty(), "{how}: {}", r.log);
+        assert!(stdout(r).contains("done: main returns"));
     }
 }
 
 #[test]
 fn icount_run_ends_with_the_summary_line() {
-    let r =
-        boot_with(RunOptions { icount: true, quiet: true, program: Some(program::resolve("demo").unwrap()), ..base() });
+    let r = boot_with(RunOptions { icount: true, quiet: true, ..run_program(program::DEMO) });
     assert_outcome(&r, Outcome::Exited(0));
     let last = r.log.lines().rfind(|l| l.starts_with("icount ")).expect(&r.log);
     let fields: Vec<&str> = last.split(' ').collect();
@@ -137,31 +124,21 @@ fn l5_behaviours_match_go_both_ways() {
         ("deadlock", 2, "fatal error: all goroutines are asleep - deadlock!", ""),
     ];
     for &(mode, code, want, unwanted) in cases {
-        for native in [false, true] {
-            let r = boot_with(RunOptions { quiet: true, ..with("gofeatures", native, &[mode], &[]) });
-            let text = format!("{}{}", String::from_utf8_lossy(&r.stdout), r.log);
-            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} native={native}\n{text}");
-            assert!(text.contains(want), "{mode} native={native}: want {want:?}\n{text}");
-            assert!(unwanted.is_empty() || !text.contains(unwanted), "{mode} native={native}\n{text}");
+        let both = run_both(RunOptions { quiet: true, ..with(program::GOFEATURES, &[mode], &[]) });
+        for (how, r) in both.each() {
+            let text = format!("{}{}", stdout(r), r.log);
+            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{text}");
+            assert!(text.contains(want), "{mode} {how}: want {want:?}\n{text}");
+            assert!(unwanted.is_empty() || !text.contains(unwanted), "{mode} {how}\n{text}");
         }
-    }
-}
-
-fn with(name: &str, native: bool, args: &[&str], env: &[&str]) -> RunOptions {
-    RunOptions {
-        native,
-        program: Some(program::resolve(name).unwrap()),
-        args: args.iter().map(Into::into).collect(),
-        env: env.iter().map(Into::into).collect(),
-        ..base()
     }
 }
 
 #[test]
 fn tls_self_test_failure_is_fatal() {
-    for native in [false, true] {
-        let r = run("demo", native, &[], &["RT0_BREAK_TLS=1"]);
-        assert_eq!(r.outcome, Outcome::Exited(2), "native={native}\n{}", r.log);
+    let both = run_both(with_env(program::DEMO, &["RT0_BREAK_TLS=1"]));
+    both.assert_outcome(Outcome::Exited(2));
+    for (_, r) in both.each() {
         assert!(r.log.contains("runtime: TLS self-test failed: stored 0x123 through FS, m0.tls[0] = 0x0"), "{}", r.log);
         assert!(r.log.contains("fatal error: settls"), "{}", r.log);
         assert!(r.stdout.is_empty());
@@ -170,9 +147,11 @@ fn tls_self_test_failure_is_fatal() {
 
 #[test]
 fn package_inits_run_in_go_1_21_order_and_cycles_are_fatal() {
-    for native in [false, true] {
-        let r = run("initorder", native, &[], &["GODEBUG=inittrace=1"]);
-        assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.log);
+    let orders = run_both(with_env(program::INITORDER, &["GODEBUG=inittrace=1"]));
+    orders.assert_outcome(Outcome::Exited(0));
+    let cycles = run_both(run_program(program::INITCYCLE));
+    cycles.assert_outcome(Outcome::Exited(2));
+    for ((_, r), (_, cycle)) in orders.each().into_iter().zip(cycles.each()) {
         assert_eq!(String::from_utf8_lossy(&r.stdout), "initorder: base shared left right a z main\n");
         let traces: Vec<&str> = r.log.lines().filter(|l| l.starts_with("init ")).collect();
         assert_eq!(traces.len(), 7, "{}", r.log);
@@ -182,20 +161,18 @@ fn package_inits_run_in_go_1_21_order_and_cycles_are_fatal() {
                 "{t}"
             );
         }
-        let r = run("initcycle", native, &[], &[]);
-        assert_eq!(r.outcome, Outcome::Exited(2));
         assert!(
-            r.log.contains("fatal error: import cycle not allowed: cycle/a -> cycle/b -> cycle/c -> cycle/a"),
+            cycle.log.contains("fatal error: import cycle not allowed: cycle/a -> cycle/b -> cycle/c -> cycle/a"),
             "{}",
-            r.log
+            cycle.log
         );
-        assert!(r.stdout.is_empty(), "no init may run");
+        assert!(cycle.stdout.is_empty(), "no init may run");
     }
 }
 
 #[test]
 fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
-    let r = run("gofeatures", false, &["sleep"], &["GODEBUG=schedtrace=5", "GOMAXPROCS=4"]);
+    let r = boot_with(with(program::GOFEATURES, &["sleep"], &["GODEBUG=schedtrace=5", "GOMAXPROCS=4"]));
     assert_outcome(&r, Outcome::Exited(0));
     let sched: Vec<&str> = r.log.lines().filter(|l| l.starts_with("SCHED ")).collect();
     assert!(sched.len() >= 2, "{}", r.log);
@@ -210,17 +187,17 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
     for (value, want) in
         [("abc", "gomaxprocs=1;"), ("0", "gomaxprocs=1;"), ("-1", "gomaxprocs=1;"), ("2", "gomaxprocs=2;")]
     {
-        let r = run("demo", false, &[], &[&format!("GOMAXPROCS={value}")]);
+        let r = boot_with(with_env(program::DEMO, &[&format!("GOMAXPROCS={value}")]));
         assert_in_order(&r, &[&format!("procresize: {want}")]);
     }
 }
 
 #[test]
 fn allocator_stress_passes_both_ways() {
-    for native in [false, true] {
-        let r = boot_with(RunOptions { quiet: true, ..with("allocstress", native, &[], &[]) });
-        let out = String::from_utf8_lossy(&r.stdout);
-        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{out}\n{}", r.log);
+    let both = run_both(RunOptions { quiet: true, ..run_program(program::ALLOCSTRESS) });
+    both.assert_outcome(Outcome::Exited(0));
+    for (_, r) in both.each() {
+        let out = stdout(r);
         assert!(out.contains(" passed, 0 failed") && out.contains("peak 100000 live"), "{out}");
     }
 }

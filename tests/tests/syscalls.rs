@@ -1,29 +1,18 @@
 //! The Linux syscall surface, success and error paths, and the default action of synchronous
 //! signals: the same programs in QEMU and natively must print and exit the same.
-use qemu::{Outcome, RunOptions, program};
+use qemu::Outcome;
 use tests::*;
-
-fn run(name: &str, native: bool, args: &[&str]) -> qemu::RunResult {
-    boot_with(RunOptions {
-        native,
-        program: Some(program::resolve(name).unwrap()),
-        args: args.iter().map(Into::into).collect(),
-        ..base()
-    })
-}
 
 #[test]
 fn every_syscall_check_passes_and_matches_linux() {
-    let q = run("syscalls", false, &[]);
-    let n = run("syscalls", true, &[]);
-    let (qo, no) = (String::from_utf8_lossy(&q.stdout), String::from_utf8_lossy(&n.stdout));
-    assert_eq!(q.outcome, Outcome::Exited(0), "{qo}\n{}", q.log);
-    assert_eq!(n.outcome, Outcome::Exited(0), "{no}");
+    let both = run_both(run_program(program::SYSCALLS));
+    both.assert_outcome(Outcome::Exited(0));
+    let qo = stdout(&both.qemu);
     assert!(qo.lines().last().is_some_and(|l| l.ends_with(" passed, 0 failed")), "{qo}");
     assert!(qo.lines().count() > 80, "{qo}");
-    assert_eq!(qo, no, "QEMU and native outputs differ");
+    both.assert_same_stdout();
     // ENOSYS is logged once, with the number.
-    assert_in_order(&q, &["syscall: unknown syscall 999, returning -ENOSYS"]);
+    assert_in_order(&both.qemu, &["syscall: unknown syscall 999, returning -ENOSYS"]);
 }
 
 #[test]
@@ -40,11 +29,9 @@ fn faults_without_handlers_end_with_128_plus_the_signal_as_on_linux() {
         ("div0", 136, "SIGFPE: floating-point exception"),
     ];
     for &(mode, code, line) in cases {
-        let q = run("faults", false, &[mode]);
-        assert_outcome(&q, Outcome::Exited(code));
-        assert_in_order(&q, &[line, &format!("exit_group({code})")]);
-        assert!(String::from_utf8_lossy(&q.stdout).contains(&format!("faults: {mode} about to fault")));
-        let n = run("faults", true, &[mode]);
-        assert_eq!(n.outcome, Outcome::Exited(code), "native {mode}");
+        let both = run_both(with(program::FAULTS, &[mode], &[]));
+        both.assert_outcome(Outcome::Exited(code));
+        assert_in_order(&both.qemu, &[line, &format!("exit_group({code})")]);
+        assert!(stdout(&both.qemu).contains(&format!("faults: {mode} about to fault")));
     }
 }

@@ -7,6 +7,7 @@
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
 //! 4. wall time of a whole warm `rt0` run side by side with a bare SeaBIOS start, alternating.
+use qemu::program::{self, Program};
 use qemu::{RunOptions, run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,8 +16,9 @@ use std::time::Instant;
 const RUNS: usize = 5;
 
 fn main() {
-    let work = std::env::temp_dir().join(format!("rt0-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    // Removed when it drops, also when a step below panics.
+    let work_dir = tempfile::Builder::new().prefix("rt0-bench-").tempdir().unwrap();
+    let work = work_dir.path().to_path_buf();
     let plugin = build_plugin(&work);
     let marks: [(&str, u64); 6] = [
         ("QEMU start → reset vector", 0xffff_fff0),
@@ -53,8 +55,7 @@ fn main() {
     }
 
     println!("\n## Process and syscall paths (--icount, instructions)\n");
-    let program = |name: &str| Some(qemu::program::resolve(name).unwrap());
-    let r = run(&RunOptions { icount: true, program: program("exitcode"), ..Default::default() });
+    let r = run(&RunOptions { icount: true, program: Some(program::EXITCODE.path()), ..Default::default() });
     let entry =
         r.kernel_lines().iter().find_map(|(_, t)| t.split("kernel entry to ring 3 ").nth(1).map(str::to_string));
     println!("| path | instructions |\n| --- | ---: |");
@@ -62,7 +63,8 @@ fn main() {
         "| kernel entry → first instruction of the program | {} |",
         entry.unwrap_or_default().trim_end_matches(" instructions")
     );
-    let r = run(&RunOptions { icount: true, quiet: true, program: program("sysbench"), ..Default::default() });
+    let r =
+        run(&RunOptions { icount: true, quiet: true, program: Some(program::SYSBENCH.path()), ..Default::default() });
     let line = String::from_utf8_lossy(&r.stdout).into_owned();
     for field in line.split_whitespace().skip(1) {
         let (k, v) = field.split_once('=').unwrap_or((field, "?"));
@@ -83,7 +85,6 @@ fn main() {
     println!("| `rt0 --quiet` (warm image, boot to exit 0) | {ma:.3} |");
     println!("| `qemu-system-x86_64 {}` | {mb:.3} |", BARE_SEABIOS.join(" "));
     println!("| ratio | {:.2} |", ma / mb);
-    let _ = std::fs::remove_dir_all(&work);
 }
 
 /// SeaBIOS alone: no disk, so it searches, finds nothing bootable and reboots at once, which
@@ -115,7 +116,7 @@ fn build_plugin(work: &Path) -> PathBuf {
 /// The kernel's entry address: the ELF's e_entry plus the fixed load base.
 fn kernel_entry() -> u64 {
     let elf = std::fs::read(boot::KERNEL_ELF).expect("kernel ELF");
-    boot::KERNEL_BASE + u64::from_le_bytes(elf[24..32].try_into().unwrap())
+    abi::rt0::KERNEL_BASE + u64::from_le_bytes(elf[24..32].try_into().unwrap())
 }
 
 /// One boot with the phase plugin: (instructions, wall) at each mark, the kernel's "init done"
@@ -168,24 +169,23 @@ fn median(v: &mut [f64]) -> f64 {
 /// included, from the runtime's icount summary) and under qemu-user (user instructions only,
 /// the phase plugin marking `rt0_main`), and the runtime's micro-benchmarks.
 fn runtime_table(plugin: &Path, work: &Path) {
-    let program = |name: &str| Some(qemu::program::resolve(name).unwrap());
-    let opts = |name: &str, args: &[&str]| RunOptions {
+    let opts = |p: Program, args: &[&str]| RunOptions {
         icount: true,
         quiet: true,
-        program: program(name),
+        program: Some(p.path()),
         args: args.iter().map(Into::into).collect(),
         ..Default::default()
     };
     println!("\n## Runtime (instructions)\n");
     println!("| measure | instructions |\n| --- | ---: |");
-    let r = run(&opts("gofeatures", &["defer"]));
+    let r = run(&opts(program::GOFEATURES, &["defer"]));
     if let Some(line) = r.log.lines().find(|l| l.starts_with("icount ")) {
         for field in line.split_whitespace().skip(1) {
             let (k, v) = field.split_once('=').unwrap();
             println!("| {k} (QEMU, kernel work included; `gofeatures defer`) | {v} |");
         }
     }
-    let elf = qemu::program::resolve("gofeatures").unwrap();
+    let elf = program::GOFEATURES.path();
     let nm = Command::new("nm").arg(&elf).output().ok();
     let main_addr = nm.and_then(|o| {
         String::from_utf8_lossy(&o.stdout).lines().find(|l| l.ends_with(" rt0_main")).map(|l| l[..16].to_string())
@@ -210,13 +210,13 @@ fn runtime_table(plugin: &Path, work: &Path) {
         }
         _ => println!("| program entry → main.main under qemu-user | (qemu-user or nm not installed) |"),
     }
-    let r = run(&opts("mallocbench", &[]));
+    let r = run(&opts(program::MALLOCBENCH, &[]));
     let line = String::from_utf8_lossy(&r.stdout).into_owned();
     let mut it = line.split_whitespace().skip(1);
     while let (Some(live), Some(n)) = (it.next(), it.next()) {
         println!("| malloc+free of 32 B, {} | {} |", live.replace('=', " "), n.split('=').nth(1).unwrap_or("?"));
     }
-    let r = run(&opts("gofeatures", &["bench"]));
+    let r = run(&opts(program::GOFEATURES, &["bench"]));
     let out = String::from_utf8_lossy(&r.stdout).into_owned();
     let n = out.split("insns=").nth(1).map(str::trim).unwrap_or("?");
     println!("| goroutine spawn + run + exit (steady state, free-g reuse) | {n} |");

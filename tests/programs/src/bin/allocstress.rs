@@ -19,7 +19,7 @@ use alloc::alloc::{Layout, alloc as global_alloc, dealloc as global_dealloc};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use runtime::malloc::{self, MCache, MemStats, read_memstats, sizeclasses::CLASS_TO_SIZE};
-use runtime::{os_linux, println};
+use runtime::println;
 
 runtime::main!(main);
 
@@ -257,5 +257,5 @@ fn main() {
     report("HeapAlloc back to its starting value", after.heap_alloc == before.heap_alloc);
     report("Mallocs - Frees back to its starting value", after.mallocs - after.frees == before.mallocs - before.frees);
     println!("allocstress: {passed} passed, {failed} failed");
-    os_linux::exit_group(if failed == 0 { 0 } else { 1 });
+    programs::exit_group(if failed == 0 { 0 } else { 1 });
 }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use runtime::print::{STDERR, Writer};
-use runtime::{args, os_linux, string};
+use runtime::{args, string};
 
 runtime::bare_main!(main);
 
@@ -27,5 +27,5 @@ fn main() {
             }
         },
     };
-    os_linux::exit_group(code)
+    programs::exit_group(code)
 }

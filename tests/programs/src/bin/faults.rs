@@ -20,10 +20,12 @@
 #![no_std]
 #![no_main]
 
+use abi::mman::{MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_NONE};
+use abi::nr::SYS_MMAP;
 use core::arch::asm;
 use core::hint::black_box;
 use core::ptr;
-use runtime::os_linux::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, SYS_MMAP, exit_group, syscall6};
+use programs::{exit_group, syscall6};
 use runtime::{args, eprintln, println};
 
 runtime::bare_main!(main);
@@ -34,9 +36,8 @@ const USAGE_EXIT_CODE: i32 = 2;
 const NO_FAULT_EXIT_CODE: i32 = 1;
 /// The first address of the kernel half: no user access can reach it.
 const KERNEL_ADDR: usize = 0xffff_8000_0000_0000;
-const PAGE: usize = 4096;
 /// The stack-overflow frame: big enough to reach the guard quickly, at most a page so no page is skipped.
-const FRAME_BYTES: usize = 4096;
+const FRAME_BYTES: usize = PAGE_SIZE;
 
 /// Lives in `.rodata`, which the loader maps read-only (never written: only the `rodata-write` fault tries).
 static RODATA: [u8; 8] = *b"rodata!\0";
@@ -104,7 +105,7 @@ fn rodata_write() {
 
 fn prot_none() {
     // SAFETY: a new private anonymous mapping (no MAP_FIXED) replaces nothing.
-    let addr = unsafe { syscall6(SYS_MMAP, 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0) };
+    let addr = unsafe { syscall6(SYS_MMAP, 0, PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0) };
     if addr < 0 {
         eprintln!("faults: mmap PROT_NONE failed: {addr}");
         return;

@@ -69,9 +69,9 @@ fn main() {
         b"bench" => bench(),
         b"sleep" => {
             // Long enough for sysmon's GODEBUG=schedtrace lines.
-            let ts = [0i64, 30_000_000];
+            let ts = abi::time::Timespec::from_ns(30_000_000);
             // SAFETY: a relative 30 ms nanosleep from a local timespec.
-            unsafe { runtime::os_linux::syscall2(runtime::os_linux::SYS_NANOSLEEP, ts.as_ptr() as usize, 0) };
+            unsafe { programs::syscall2(abi::nr::SYS_NANOSLEEP, &raw const ts as usize, 0) };
             println!("gofeatures: slept 30 ms");
         }
         other => {

@@ -11,8 +11,6 @@
 #![no_std]
 #![no_main]
 
-use runtime::os_linux;
-
 runtime::main!(main);
 
 runtime::package! { path: "cycle/b", imports: ["cycle/c"], init: [init_ran] }
@@ -31,5 +29,5 @@ fn init_ran() {
 fn main() {
     // Start-up runs the package inits before main.main; with a cycle it never gets here.
     runtime::eprintln!("initcycle: main.main reached: no import cycle was reported");
-    os_linux::exit_group(NO_CYCLE_EXIT_CODE);
+    programs::exit_group(NO_CYCLE_EXIT_CODE);
 }

@@ -22,7 +22,6 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use runtime::os_linux;
 use runtime::print::Writer;
 
 runtime::main!(main);
@@ -108,7 +107,7 @@ fn main() {
     }
     if !matches {
         runtime::eprintln!("initorder: want {}", Joined(&EXPECTED));
-        os_linux::exit_group(WRONG_ORDER_EXIT_CODE);
+        programs::exit_group(WRONG_ORDER_EXIT_CODE);
     }
 }
 

@@ -4,7 +4,9 @@
 #![no_std]
 #![no_main]
 
-use runtime::os_linux::{SYS_READ, exit_group, syscall3};
+use abi::fcntl::STDIN_FILENO;
+use abi::nr::SYS_READ;
+use programs::{exit_group, syscall3};
 use runtime::print::{STDOUT, Writer};
 
 runtime::bare_main!(main);
@@ -14,7 +16,7 @@ fn main() {
     let mut len = 0;
     while len < line.len() {
         // SAFETY: reads into the unused tail of `line`.
-        let n = unsafe { syscall3(SYS_READ, 0, line[len..].as_mut_ptr() as usize, line.len() - len) };
+        let n = unsafe { syscall3(SYS_READ, STDIN_FILENO, line[len..].as_mut_ptr() as usize, line.len() - len) };
         if n <= 0 {
             break;
         }

@@ -6,26 +6,30 @@
 #![no_std]
 #![no_main]
 
+use abi::mman::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE};
+use abi::nr::{
+    SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_RT_SIGRETURN, SYS_SIGALTSTACK,
+};
+use abi::signal::{
+    ILL_ILLOPN, KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SIG_BLOCK, SIGILL,
+    SIGSEGV, SIGSET_SIZE, Siginfo, StackT, Ucontext, sigmask,
+};
 use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use runtime::os_linux::*;
+use programs::{exit_group, syscall2, syscall4, syscall6};
 use runtime::println;
 
 runtime::bare_main!(main);
 
-const SIGILL: usize = 4;
-const SIGSEGV: usize = 11;
-const SA_SIGINFO: u64 = 0x4;
-const SA_ONSTACK: u64 = 0x0800_0000;
-const SA_RESTORER: u64 = 0x0400_0000;
-const PAGE: usize = 4096;
 const ALT_SIZE: usize = 64 * 1024;
-/// Offsets in siginfo and ucontext (Linux x86-64 ABI).
-const SI_CODE: usize = 8;
-const SI_ADDR: usize = 16;
-const UC_STACK_FLAGS: usize = 24;
-const UC_RIP: usize = 40 + 16 * 8;
 
-core::arch::global_asm!(".global rt0_test_restorer", "rt0_test_restorer:", "mov eax, 15", "syscall", "ud2");
+core::arch::global_asm!(
+    ".global rt0_test_restorer",
+    "rt0_test_restorer:",
+    "mov eax, {nr}",
+    "syscall",
+    "ud2",
+    nr = const SYS_RT_SIGRETURN,
+);
 unsafe extern "C" {
     fn rt0_test_restorer();
 }
@@ -47,35 +51,30 @@ fn sys(r: isize) -> usize {
     r as usize
 }
 
-extern "C" fn on_segv(_sig: i32, info: *const u8, uc: *mut u8) {
+extern "C" fn on_segv(_sig: i32, info: *const Siginfo, uc: *mut Ucontext) {
     let local = 0u8;
     let here = &local as *const u8 as usize;
     let alt = (&raw const ALT) as usize;
     // SAFETY: the kernel passes valid siginfo and ucontext pointers to an SA_SIGINFO handler.
-    let (addr, code, ss_flags) = unsafe {
-        (
-            (info.add(SI_ADDR) as *const usize).read(),
-            (info.add(SI_CODE) as *const i32).read(),
-            (uc.add(UC_STACK_FLAGS) as *const i32).read(),
-        )
-    };
+    let (info, uc) = unsafe { (&*info, &*uc) };
+    let (addr, code, ss_flags) = (info.si_addr() as usize, info.si_code, uc.uc_stack.ss_flags);
     SEGV_ADDR.store(addr, SeqCst);
     SEGV_CODE.store(code as usize, SeqCst);
     SEGV_ON_ALT.store((alt..alt + ALT_SIZE).contains(&here) as usize, SeqCst);
     SEGV_UC_ONSTACK.store(ss_flags as usize, SeqCst);
     let mut mask = 0u64;
     // SAFETY: reads the current mask into `mask`.
-    unsafe { syscall4(SYS_RT_SIGPROCMASK, 0, 0, &mut mask as *mut u64 as usize, 8) };
-    SEGV_MASKED.store((mask >> (SIGSEGV - 1)) as usize & 1, SeqCst);
+    unsafe { syscall4(SYS_RT_SIGPROCMASK, SIG_BLOCK, 0, &mut mask as *mut u64 as usize, SIGSET_SIZE) };
+    SEGV_MASKED.store((mask & sigmask(SIGSEGV) != 0) as usize, SeqCst);
     // Repair: make the page readable and writable (mapping it first if it is gone).
-    let page = addr & !(PAGE - 1);
+    let page = addr & !(PAGE_SIZE - 1);
     // SAFETY: changes only the test's own page at `page`.
     unsafe {
-        if syscall3(SYS_MPROTECT, page, PAGE, PROT_READ | PROT_WRITE) != 0 {
+        if programs::syscall3(SYS_MPROTECT, page, PAGE_SIZE, PROT_READ | PROT_WRITE) != 0 {
             syscall6(
                 SYS_MMAP,
                 page,
-                PAGE,
+                PAGE_SIZE,
                 PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
                 usize::MAX,
@@ -85,28 +84,30 @@ extern "C" fn on_segv(_sig: i32, info: *const u8, uc: *mut u8) {
     }
 }
 
-extern "C" fn on_ill(_sig: i32, info: *const u8, uc: *mut u8) {
-    // SAFETY: as in on_segv; the handler moves the saved RIP past the 2-byte ud2.
-    unsafe {
-        ILL_ADDR.store((info.add(SI_ADDR) as *const usize).read(), SeqCst);
-        ILL_CODE.store((info.add(SI_CODE) as *const i32).read() as usize, SeqCst);
-        let rip = uc.add(UC_RIP) as *mut usize;
-        ILL_UC_RIP.store(rip.read(), SeqCst);
-        rip.write(rip.read() + 2);
-        // Clobber SSE registers: rt_sigreturn must bring them back.
-        core::arch::asm!("pxor xmm0, xmm0", out("xmm0") _);
-    }
+extern "C" fn on_ill(_sig: i32, info: *const Siginfo, uc: *mut Ucontext) {
+    // SAFETY: as in on_segv; nothing else holds a reference to the frame while the handler runs.
+    let (info, uc) = unsafe { (&*info, &mut *uc) };
+    ILL_ADDR.store(info.si_addr() as usize, SeqCst);
+    ILL_CODE.store(info.si_code as usize, SeqCst);
+    let rip = &mut uc.uc_mcontext.rip;
+    ILL_UC_RIP.store(*rip as usize, SeqCst);
+    // Move the saved RIP past the 2-byte ud2.
+    *rip += 2;
+    // SAFETY: clobbers xmm0 only (declared), so rt_sigreturn must bring it back.
+    unsafe { core::arch::asm!("pxor xmm0, xmm0", out("xmm0") _) };
 }
 
-fn install(sig: usize, handler: extern "C" fn(i32, *const u8, *mut u8)) -> isize {
-    let act = KSigaction {
-        handler: handler as usize,
-        flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-        restorer: rt0_test_restorer as *const () as usize,
-        mask: 0,
+type Handler = extern "C" fn(i32, *const Siginfo, *mut Ucontext);
+
+fn install(sig: i32, handler: Handler) -> isize {
+    let act = KernelSigaction {
+        sa_handler: handler as usize as u64,
+        sa_flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+        sa_restorer: rt0_test_restorer as *const () as usize as u64,
+        sa_mask: 0,
     };
     // SAFETY: a valid kernel_sigaction for the handler above.
-    unsafe { syscall4(SYS_RT_SIGACTION, sig, &act as *const KSigaction as usize, 0, 8) }
+    unsafe { syscall4(SYS_RT_SIGACTION, sig as usize, &act as *const KernelSigaction as usize, 0, SIGSET_SIZE) }
 }
 
 struct Checks {
@@ -128,7 +129,7 @@ impl Checks {
 
 fn main() {
     let mut c = Checks { passed: 0, failed: 0 };
-    let ss = StackT { sp: (&raw const ALT) as usize, flags: 0, pad: 0, size: ALT_SIZE };
+    let ss = StackT { ss_sp: (&raw const ALT) as u64, ss_flags: 0, _pad: 0, ss_size: ALT_SIZE as u64 };
     // SAFETY: registers the test's static alternate stack.
     let r = unsafe { syscall2(SYS_SIGALTSTACK, &ss as *const StackT as usize, 0) };
     c.check("sigaltstack", r == 0, r as usize, 0);
@@ -137,7 +138,7 @@ fn main() {
 
     // SIGSEGV on a PROT_NONE page: si_code SEGV_ACCERR.
     // SAFETY: an anonymous mapping owned by the test.
-    let none = sys(unsafe { syscall6(SYS_MMAP, 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0) });
+    let none = sys(unsafe { syscall6(SYS_MMAP, 0, PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0) });
     let target = (none + 0x10) as *mut u64;
     // SAFETY: faults; the handler makes the page writable and the store is retried.
     unsafe { target.write_volatile(0x5eed) };
@@ -150,7 +151,8 @@ fn main() {
         SEGV_ADDR.load(SeqCst),
         none + 0x10,
     );
-    c.check("si_code SEGV_ACCERR", SEGV_CODE.load(SeqCst) == 2, SEGV_CODE.load(SeqCst), 2);
+    let accerr = SEGV_ACCERR as usize;
+    c.check("si_code SEGV_ACCERR", SEGV_CODE.load(SeqCst) == accerr, SEGV_CODE.load(SeqCst), accerr);
     c.check("handler ran on the alternate stack", SEGV_ON_ALT.load(SeqCst) == 1, SEGV_ON_ALT.load(SeqCst), 1);
     // uc_stack.ss_flags describes the interrupted code's stack (Linux `__save_altstack`), which
     // was the main stack: 0, not SS_ONSTACK.
@@ -163,16 +165,17 @@ fn main() {
     c.check("SIGSEGV blocked inside its handler", SEGV_MASKED.load(SeqCst) == 1, SEGV_MASKED.load(SeqCst), 1);
     let mut mask = 1u64;
     // SAFETY: reads the current mask.
-    unsafe { syscall4(SYS_RT_SIGPROCMASK, 0, 0, &mut mask as *mut u64 as usize, 8) };
+    unsafe { syscall4(SYS_RT_SIGPROCMASK, SIG_BLOCK, 0, &mut mask as *mut u64 as usize, SIGSET_SIZE) };
     c.check("mask restored after rt_sigreturn", mask == 0, mask as usize, 0);
 
     // SIGSEGV on an unmapped page: si_code SEGV_MAPERR; the handler maps it.
     // SAFETY: the test unmaps its own page, then touches it.
-    unsafe { syscall2(SYS_MUNMAP, none, PAGE) };
+    unsafe { syscall2(SYS_MUNMAP, none, PAGE_SIZE) };
     // SAFETY: faults; the handler maps the page and the load is retried (reads zero).
     let v = unsafe { (none as *const u64).read_volatile() };
     c.check("unmapped load retried, reads zero", v == 0, v as usize, 0);
-    c.check("si_code SEGV_MAPERR", SEGV_CODE.load(SeqCst) == 1, SEGV_CODE.load(SeqCst), 1);
+    let maperr = SEGV_MAPERR as usize;
+    c.check("si_code SEGV_MAPERR", SEGV_CODE.load(SeqCst) == maperr, SEGV_CODE.load(SeqCst), maperr);
 
     // SIGILL from ud2: the handler skips it. The registers the kernel, the handler call and the
     // restorer's `syscall` all overwrite (rdi, rsi, rdx, rax, rcx, r11, xmm0) come back intact.
@@ -205,7 +208,8 @@ fn main() {
     }
     c.check("SIGILL si_addr is the ud2", ILL_ADDR.load(SeqCst) == ud2_at, ILL_ADDR.load(SeqCst), ud2_at);
     c.check("ucontext rip is the ud2", ILL_UC_RIP.load(SeqCst) == ud2_at, ILL_UC_RIP.load(SeqCst), ud2_at);
-    c.check("si_code ILL_ILLOPN", ILL_CODE.load(SeqCst) == 2, ILL_CODE.load(SeqCst), 2);
+    let illopn = ILL_ILLOPN as usize;
+    c.check("si_code ILL_ILLOPN", ILL_CODE.load(SeqCst) == illopn, ILL_CODE.load(SeqCst), illopn);
     let want = [0x1111u64, 0x2222, 0x3333, 0x4444, 0x5555, 0x7777, 0x5656];
     for (name, (got, want)) in ["rdi", "rsi", "rdx", "rcx", "r11", "rax", "xmm0"].iter().zip(regs.iter().zip(want)) {
         let mut label = [0u8; 16];

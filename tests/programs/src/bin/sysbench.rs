@@ -5,19 +5,20 @@
 #![no_std]
 #![no_main]
 
+use abi::futex::{FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
+use abi::mman::{MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
+use abi::nr::{SYS_FUTEX, SYS_GETPID, SYS_MMAP, SYS_MUNMAP};
+use abi::sched::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_THREAD_FLAGS};
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
-use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, THREAD_FLAGS, clone_thread};
-use runtime::os_linux::*;
+use programs::{syscall0, syscall2, syscall3, syscall4, syscall6};
+use runtime::clone::clone_thread;
 use runtime::println;
 
 runtime::bare_main!(main);
 
-const PAGE: usize = 4096;
 const ROUNDS: u64 = 1000;
 const TOUCH_PAGES: usize = 256;
 const HANDOFFS: u64 = 200;
-const FUTEX_WAIT_PRIVATE: usize = 128;
-const FUTEX_WAKE_PRIVATE: usize = 129;
 
 fn rdtsc() -> u64 {
     // SAFETY: rdtsc is allowed in ring 3 (CR4.TSD clear) and has no side effects.
@@ -61,29 +62,29 @@ fn main() {
     }
     let getpid = (rdtsc() - t0) / ROUNDS;
 
-    let base = mmap(TOUCH_PAGES * PAGE);
+    let base = mmap(TOUCH_PAGES * PAGE_SIZE);
     let t0 = rdtsc();
     for i in 0..TOUCH_PAGES {
         // SAFETY: inside the fresh mapping; the first write faults the page in.
-        unsafe { ((base + i * PAGE) as *mut u8).write_volatile(1) };
+        unsafe { ((base + i * PAGE_SIZE) as *mut u8).write_volatile(1) };
     }
     let first_touch = (rdtsc() - t0) / TOUCH_PAGES as u64;
 
     let t0 = rdtsc();
     for _ in 0..ROUNDS {
-        let p = mmap(PAGE);
+        let p = mmap(PAGE_SIZE);
         // SAFETY: the page was just mapped read/write; it is unmapped right after.
         unsafe {
             (p as *mut u8).write_volatile(1);
-            syscall2(SYS_MUNMAP, p, PAGE);
+            syscall2(SYS_MUNMAP, p, PAGE_SIZE);
         }
     }
     let mmap_cycle = (rdtsc() - t0) / ROUNDS;
 
     let stack = mmap(64 * 1024) + 64 * 1024;
-    let flags = THREAD_FLAGS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    let flags = CLONE_THREAD_FLAGS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     // SAFETY: fresh stack; JOIN is a static word.
-    unsafe { clone_thread(flags, stack, JOIN.as_ptr(), JOIN.as_ptr(), 0, partner, 0) };
+    unsafe { clone_thread(flags as _, stack, JOIN.as_ptr(), JOIN.as_ptr(), 0, partner, 0) };
     let t0 = rdtsc();
     for i in 0..HANDOFFS as u32 {
         pass(); // parent's move: TURN becomes odd

@@ -5,17 +5,21 @@
 #![no_std]
 #![no_main]
 
+use abi::errno::{EAGAIN, ETIMEDOUT};
+use abi::futex::{FUTEX_WAIT, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
+use abi::mman::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE};
+use abi::nr::{SYS_ARCH_PRCTL, SYS_CLOCK_GETTIME, SYS_FUTEX, SYS_GETTID, SYS_MMAP, SYS_NANOSLEEP};
+use abi::prctl::ARCH_GET_FS;
+use abi::sched::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD_FLAGS};
+use abi::time::{CLOCK_MONOTONIC, Timespec};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
-use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, THREAD_FLAGS, clone_thread};
-use runtime::os_linux::*;
+use programs::{exit_group, syscall0, syscall2, syscall3, syscall4, syscall6};
+use runtime::clone::clone_thread;
 use runtime::{args, println};
 
 runtime::bare_main!(main);
 
 const STACK: usize = 64 * 1024;
-const FUTEX_WAIT_PRIVATE: usize = 128;
-const FUTEX_WAKE_PRIVATE: usize = 129;
-const ARCH_GET_FS: usize = 0x1003;
 
 static FLAG: AtomicU32 = AtomicU32::new(0);
 static CHILD_TID: AtomicU32 = AtomicU32::new(0);
@@ -25,8 +29,8 @@ static STOP: AtomicU32 = AtomicU32::new(0);
 static TLS_BLOCK: [u64; 4] = [0; 4];
 
 fn futex_wait(word: &AtomicU32, val: u32, timeout_ns: Option<u64>) -> isize {
-    let ts = timeout_ns.map(|t| [(t / 1_000_000_000) as i64, (t % 1_000_000_000) as i64]);
-    let tsp = ts.as_ref().map_or(0, |t| t.as_ptr() as usize);
+    let ts = timeout_ns.map(Timespec::from_ns);
+    let tsp = ts.as_ref().map_or(0, |t| t as *const Timespec as usize);
     // SAFETY: a futex wait on a word and an optional timespec owned by the caller.
     unsafe { syscall4(SYS_FUTEX, word.as_ptr() as usize, FUTEX_WAIT_PRIVATE, val as usize, tsp) }
 }
@@ -37,10 +41,10 @@ fn futex_wake(word: &AtomicU32, n: usize) -> isize {
 }
 
 fn now_ns() -> u64 {
-    let mut ts = [0i64; 2];
+    let mut ts = Timespec::default();
     // SAFETY: CLOCK_MONOTONIC into a local timespec.
-    unsafe { syscall2(SYS_CLOCK_GETTIME, 1, ts.as_mut_ptr() as usize) };
-    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
+    unsafe { syscall2(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
+    ts.to_ns().unwrap_or(0)
 }
 
 fn gettid() -> u32 {
@@ -60,9 +64,9 @@ fn new_stack() -> usize {
 /// Starts `f(arg)`; returns (tid, the CHILD_CLEARTID word to join on).
 fn spawn(f: extern "C" fn(usize), arg: usize, join: &'static AtomicU32) -> u32 {
     let tls = TLS_BLOCK.as_ptr() as usize + 16;
-    let flags = THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+    let flags = CLONE_THREAD_FLAGS | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
     // SAFETY: fresh stack; `join` is a static word for both tid fields.
-    let tid = unsafe { clone_thread(flags, new_stack(), join.as_ptr(), join.as_ptr(), tls, f, arg) };
+    let tid = unsafe { clone_thread(flags as _, new_stack(), join.as_ptr(), join.as_ptr(), tls, f, arg) };
     assert!(tid > 0, "clone failed");
     tid as u32
 }
@@ -71,7 +75,6 @@ fn spawn(f: extern "C" fn(usize), arg: usize, join: &'static AtomicU32) -> u32 {
 /// at thread exit is a shared (not private) futex wake, so the wait must be shared too, as
 /// glibc's pthread_join does.
 fn join(word: &AtomicU32) {
-    const FUTEX_WAIT: usize = 0;
     loop {
         let v = word.load(SeqCst);
         if v == 0 {
@@ -181,9 +184,9 @@ fn main() {
     STOP.store(0, SeqCst);
     COUNTER.store(0, SeqCst);
     spawn(spinner, 0, &J3);
-    let ts = [0i64, 30_000_000];
+    let ts = Timespec::from_ns(30_000_000);
     // SAFETY: a relative 30 ms nanosleep.
-    unsafe { syscall2(SYS_NANOSLEEP, ts.as_ptr() as usize, 0) };
+    unsafe { syscall2(SYS_NANOSLEEP, &ts as *const Timespec as usize, 0) };
     let during = COUNTER.load(SeqCst);
     c.check("the other thread ran while this one slept", during > 0, during, 1);
     STOP.store(1, SeqCst);

@@ -7,9 +7,11 @@
 mod check;
 mod elf;
 
+use abi::auxv::*;
+use abi::mman::PAGE_SIZE;
 use check::{Checklist, Outcome, expect_eq, fail};
 use core::ffi::{CStr, c_char};
-use runtime::args::{self, InitialStack, *};
+use runtime::args::{self, InitialStack, getauxval};
 use runtime::rt0;
 
 runtime::bare_main!(main);
@@ -34,7 +36,7 @@ fn main() {
     check_keys(&mut c, auxv_end);
     c.report("argv strings above auxv", strings_above(stack.args(), auxv_end));
     c.report("envp strings above auxv", strings_above(stack.envs(), auxv_end));
-    runtime::os_linux::exit_group(c.finish());
+    programs::exit_group(c.finish());
 }
 
 fn check_aligned(sp: usize) -> Outcome {
@@ -91,7 +93,7 @@ fn check_keys(c: &mut Checklist, auxv_end: usize) {
     c.report("AT_PHDR", phdrs);
     c.report("AT_PHENT", aux(AT_PHENT).and_then(|v| expect_eq(v, elf::PHDR_SIZE)));
     c.report("AT_PHNUM", aux(AT_PHNUM).and_then(|v| expect_eq(v, elf::ehdr().e_phnum.into())));
-    c.report("AT_PAGESZ", aux(AT_PAGESZ).and_then(|v| expect_eq(v, 4096)));
+    c.report("AT_PAGESZ", aux(AT_PAGESZ).and_then(|v| expect_eq(v, PAGE_SIZE)));
     c.report("AT_BASE", aux(AT_BASE).and_then(|v| expect_eq(v, 0)));
     c.report("AT_FLAGS", aux(AT_FLAGS).map(drop));
     c.report("AT_ENTRY", aux(AT_ENTRY).and_then(|v| expect_eq(v, rt0::entry_point())));

@@ -1,8 +1,8 @@
 //! The checklist: one `syscalls: <name> ok` or `syscalls: <name> FAILED (<detail>)` line per check, written as
 //! soon as the check ends (so a check that kills the program leaves the earlier lines behind), and a summary line.
 
+use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH};
 use core::fmt::{self, Write};
-use runtime::os_linux::{EACCES, EBADF, EEXIST, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH};
 use runtime::print::{STDOUT, write_bytes};
 
 /// Room for a failure detail; a longer one is cut short.

@@ -3,18 +3,20 @@
 //! console), only its error paths, which Linux takes before looking at the file.
 
 use crate::check::{Checklist, expect_errno};
-use crate::sys::{self, Iovec, KERNEL_ADDR, UNMAPPED_ADDR};
-use runtime::os_linux::{self, EBADF, EFAULT, EINVAL, SYS_READ, syscall3};
+use crate::sys::{self, KERNEL_ADDR, UNMAPPED_ADDR, iovec};
+use abi::errno::{EBADF, EFAULT, EINVAL};
+use abi::fcntl::STDIN_FILENO;
+use abi::nr::{SYS_READ, SYS_WRITEV};
+use abi::uio::{Iovec, UIO_MAXIOV};
+use programs::{syscall3, write};
 use runtime::print::STDOUT;
 
 /// A descriptor no test runner leaves open.
 const CLOSED_FD: i32 = 99;
-/// Linux's `UIO_MAXIOV`: the most iovecs one call takes.
-const UIO_MAXIOV: usize = 1024;
 
 pub fn checks(c: &mut Checklist) {
-    c.report_written("write returns len", |line| os_linux::write(STDOUT, line));
-    c.report("write fd 99 EBADF", expect_errno(os_linux::write(CLOSED_FD, b"x"), EBADF));
+    c.report_written("write returns len", |line| write(STDOUT, line));
+    c.report("write fd 99 EBADF", expect_errno(write(CLOSED_FD, b"x"), EBADF));
     c.report("write kernel buffer EFAULT", expect_errno(sys::write_raw(STDOUT, KERNEL_ADDR, 16), EFAULT));
     c.report("write unmapped buffer EFAULT", expect_errno(sys::write_raw(STDOUT, UNMAPPED_ADDR, 16), EFAULT));
     // vfs_write checks access_ok(buf, count) before anything else, even for 0 bytes.
@@ -22,14 +24,14 @@ pub fn checks(c: &mut Checklist) {
 
     c.report_written("writev 2 iovecs returns sum", |line| {
         let (a, b) = line.split_at(line.len() / 2);
-        let iov = [Iovec { base: a.as_ptr(), len: a.len() }, Iovec { base: b.as_ptr(), len: b.len() }];
+        let iov = [iovec(a), iovec(b)];
         sys::writev(STDOUT, &iov, iov.len())
     });
     // Linux refuses the count before reading any iovec, so one real iovec is enough.
-    let iov = [Iovec { base: b"x".as_ptr(), len: 1 }];
+    let iov = [iovec(b"x")];
     c.report("writev iovcnt 1025 EINVAL", expect_errno(sys::writev(STDOUT, &iov, UIO_MAXIOV + 1), EINVAL));
     // SAFETY: the iovec array is unmapped; the kernel reads nothing and writes nothing.
-    let ret = unsafe { syscall3(os_linux::SYS_WRITEV, STDOUT as usize, UNMAPPED_ADDR, 1) };
+    let ret = unsafe { syscall3(SYS_WRITEV, STDOUT as usize, UNMAPPED_ADDR, 1) };
     c.report("writev unmapped iovec array EFAULT", expect_errno(ret, EFAULT));
     // Linux validates every iovec (import_iovec) before writing any: a bad one later in the array fails the call
     // with nothing written. Each first iovec is a FAILED line that shows up if a kernel writes it anyway.
@@ -40,11 +42,9 @@ pub fn checks(c: &mut Checklist) {
 
     c.report("read fd 99 EBADF", expect_errno(read_raw(CLOSED_FD, KERNEL_ADDR, 16), EBADF));
     // vfs_read checks access_ok before the file is read, so this never waits for input.
-    c.report("read kernel buffer EFAULT", expect_errno(read_raw(STDIN, KERNEL_ADDR, 16), EFAULT));
-    c.report("read kernel buffer 0 bytes EFAULT", expect_errno(read_raw(STDIN, KERNEL_ADDR, 0), EFAULT));
+    c.report("read kernel buffer EFAULT", expect_errno(read_raw(STDIN_FILENO as i32, KERNEL_ADDR, 16), EFAULT));
+    c.report("read kernel buffer 0 bytes EFAULT", expect_errno(read_raw(STDIN_FILENO as i32, KERNEL_ADDR, 0), EFAULT));
 }
-
-const STDIN: i32 = 0;
 
 /// `read(fd, addr, len)` into an address the kernel must refuse (or an fd it must refuse first).
 fn read_raw(fd: i32, addr: usize, len: usize) -> isize {
@@ -57,6 +57,6 @@ fn read_raw(fd: i32, addr: usize, len: usize) -> isize {
 fn bad_second_iovec(name: &str, base: usize, len: usize) -> isize {
     let tripwire = crate::check::Line::new(format_args!("syscalls: {name} FAILED (first iovec was written)\n"));
     let line = tripwire.as_bytes();
-    let iov = [Iovec { base: line.as_ptr(), len: line.len() }, Iovec { base: base as *const u8, len }];
+    let iov = [iovec(line), Iovec { iov_base: base as u64, iov_len: len as u64 }];
     sys::writev(STDOUT, &iov, iov.len())
 }

@@ -29,5 +29,5 @@ fn main() {
     time::checks(&mut c);
     process::checks(&mut c);
     signal::checks(&mut c);
-    runtime::os_linux::exit_group(c.finish());
+    programs::exit_group(c.finish());
 }

@@ -2,8 +2,12 @@
 //! heap makes — reserve address space PROT_NONE, commit pieces of it, give pages back — and their error paths.
 
 use crate::check::{Checklist, Outcome, Ret, detail, expect_eq, expect_errno, fail, succeeded};
-use crate::sys::{self, Mapping, PAGE, fill, find_not};
-use runtime::os_linux::*;
+use crate::sys::{self, Mapping, fill, find_not};
+use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENOMEM};
+use abi::mman::*;
+use abi::nr::{SYS_BRK, SYS_CLOCK_GETTIME, SYS_MADVISE, SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP};
+use abi::time::CLOCK_MONOTONIC;
+use programs::{syscall1, syscall2, syscall3, syscall6};
 
 /// How much address space the reservation check takes (one Go heap arena).
 const RESERVE_BYTES: usize = 64 << 20;
@@ -23,12 +27,15 @@ pub fn checks(c: &mut Checklist, rt0: bool) {
     c.report("mmap MAP_FIXED_NOREPLACE over mapping EEXIST", noreplace_existing());
     c.report("mmap free hint honoured", free_hint());
     c.report("mmap MAP_FIXED replaces only its range", fixed_replaces());
-    let unaligned = sys::mmap(ARENA_HINT + 1, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
+    let unaligned = sys::mmap(ARENA_HINT + 1, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
     c.report("mmap MAP_FIXED_NOREPLACE unaligned EINVAL", expect_errno(unaligned, EINVAL));
     c.report("mmap last user page ENOMEM", last_page());
     c.report("mmap len 0 EINVAL", expect_errno(sys::mmap(0, 0, RW, ANON, -1), EINVAL));
-    c.report("mmap fd -1 without MAP_ANONYMOUS EBADF", expect_errno(sys::mmap(0, PAGE, RW, MAP_PRIVATE, -1), EBADF));
-    let untyped = sys::mmap(0, PAGE, RW, MAP_ANONYMOUS, -1);
+    c.report(
+        "mmap fd -1 without MAP_ANONYMOUS EBADF",
+        expect_errno(sys::mmap(0, PAGE_SIZE, RW, MAP_PRIVATE, -1), EBADF),
+    );
+    let untyped = sys::mmap(0, PAGE_SIZE, RW, MAP_ANONYMOUS, -1);
     c.report("mmap neither MAP_PRIVATE nor MAP_SHARED EINVAL", expect_errno(untyped, EINVAL));
     c.report("mmap PROT_WRITE|PROT_EXEC", mmap_wx(rt0));
     c.report("mprotect PROT_WRITE|PROT_EXEC", mprotect_wx(rt0));
@@ -64,11 +71,11 @@ unsafe fn expect_all(addr: usize, len: usize, byte: u8) -> Outcome {
 }
 
 fn anonymous(c: &mut Checklist) {
-    let m = match map(2 * PAGE, RW) {
+    let m = match map(2 * PAGE_SIZE, RW) {
         Ok(m) => m,
         Err(detail) => return c.report("mmap anonymous", Err(detail)),
     };
-    let aligned = if m.addr.is_multiple_of(PAGE) { Ok(()) } else { fail!("{:#x}", m.addr) };
+    let aligned = if m.addr.is_multiple_of(PAGE_SIZE) { Ok(()) } else { fail!("{:#x}", m.addr) };
     c.report("mmap anonymous page-aligned", aligned);
     // SAFETY: `m` is a fresh read-write mapping of `m.len` bytes that only these volatile accesses touch.
     c.report("mmap anonymous reads zero", unsafe { expect_all(m.addr, m.len, 0) });
@@ -84,62 +91,62 @@ fn reserve_commit() -> Outcome {
     let reservation = map(RESERVE_BYTES, PROT_NONE)?;
     let page = reservation.addr + COMMIT_OFFSET;
     // SAFETY: MAP_FIXED replaces one page of our own PROT_NONE reservation, which holds no Rust object.
-    let ret = unsafe { syscall6(SYS_MMAP, page, PAGE, RW, ANON | MAP_FIXED, usize::MAX, 0) };
+    let ret = unsafe { syscall6(SYS_MMAP, page, PAGE_SIZE, RW, ANON | MAP_FIXED, usize::MAX, 0) };
     expect_eq(succeeded(ret)?, page)?;
     // SAFETY: the page was just committed read-write; only these volatile accesses touch it.
     unsafe {
-        expect_all(page, PAGE, 0)?;
-        fill(page, PAGE, 0xc3);
-        expect_all(page, PAGE, 0xc3)
+        expect_all(page, PAGE_SIZE, 0)?;
+        fill(page, PAGE_SIZE, 0xc3);
+        expect_all(page, PAGE_SIZE, 0xc3)
     }
 }
 
 /// MAP_FIXED over the middle page of three: that page is fresh (zeros), its neighbours keep their contents.
 fn fixed_replaces() -> Outcome {
-    let m = map(3 * PAGE, RW)?;
+    let m = map(3 * PAGE_SIZE, RW)?;
     // SAFETY: a fresh read-write mapping that only these volatile accesses touch.
     unsafe { fill(m.addr, m.len, 0x11) };
-    let middle = m.addr + PAGE;
+    let middle = m.addr + PAGE_SIZE;
     // SAFETY: MAP_FIXED replaces the middle page of our own mapping, which holds no Rust object.
-    let ret = unsafe { syscall6(SYS_MMAP, middle, PAGE, RW, ANON | MAP_FIXED, usize::MAX, 0) };
+    let ret = unsafe { syscall6(SYS_MMAP, middle, PAGE_SIZE, RW, ANON | MAP_FIXED, usize::MAX, 0) };
     expect_eq(succeeded(ret)?, middle)?;
     // SAFETY: all three pages are mapped read-write and only these volatile accesses touch them.
     unsafe {
-        expect_all(m.addr, PAGE, 0x11)?;
-        expect_all(middle, PAGE, 0)?;
-        expect_all(middle + PAGE, PAGE, 0x11)
+        expect_all(m.addr, PAGE_SIZE, 0x11)?;
+        expect_all(middle, PAGE_SIZE, 0)?;
+        expect_all(middle + PAGE_SIZE, PAGE_SIZE, 0x11)
     }
 }
 
 /// The last page below 2^47 is not user memory on Linux (TASK_SIZE_MAX = 2^47 - 4096), so that a `syscall` at
 /// the very end of user space can never return to the non-canonical 2^47 through SYSRET.
 fn last_page() -> Outcome {
-    const LAST_PAGE: usize = (1 << 47) - PAGE;
-    let ret = sys::mmap(LAST_PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
+    // The last page below 2^47 starts at TASK_SIZE_MAX.
+    let ret = sys::mmap(TASK_SIZE_MAX, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
     if ret >= 0 {
-        drop(Mapping { addr: ret as usize, len: PAGE });
+        drop(Mapping { addr: ret as usize, len: PAGE_SIZE });
     }
     expect_errno(ret, ENOMEM)
 }
 
 fn noreplace_existing() -> Outcome {
-    let m = map(PAGE, RW)?;
-    let ret = sys::mmap(m.addr, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
+    let m = map(PAGE_SIZE, RW)?;
+    let ret = sys::mmap(m.addr, PAGE_SIZE, RW, ANON | MAP_FIXED_NOREPLACE, -1);
     if ret >= 0 {
         // The kernel mapped elsewhere (an old kernel that ignores the flag): do not leak it.
-        drop(Mapping { addr: ret as usize, len: PAGE });
+        drop(Mapping { addr: ret as usize, len: PAGE_SIZE });
     }
     expect_errno(ret, EEXIST)
 }
 
 fn free_hint() -> Outcome {
-    let m = Mapping::new(ARENA_HINT, 16 * PAGE, RW, false).map_err(|ret| detail!("failed with {}", Ret(ret)))?;
+    let m = Mapping::new(ARENA_HINT, 16 * PAGE_SIZE, RW, false).map_err(|ret| detail!("failed with {}", Ret(ret)))?;
     expect_eq(m.addr, ARENA_HINT)
 }
 
 /// rt0 enforces W^X and refuses memory that is both writable and executable (EACCES); Linux allows it.
 fn mmap_wx(rt0: bool) -> Outcome {
-    match (Mapping::new(0, PAGE, RW | PROT_EXEC, false), rt0) {
+    match (Mapping::new(0, PAGE_SIZE, RW | PROT_EXEC, false), rt0) {
         (Err(ret), true) => expect_errno(ret, EACCES),
         (Err(ret), false) => fail!("failed with {}, Linux allows W+X", Ret(ret)),
         (Ok(m), true) => fail!("mapped at {:#x}, rt0 must refuse W+X with -EACCES", m.addr),
@@ -148,27 +155,27 @@ fn mmap_wx(rt0: bool) -> Outcome {
 }
 
 fn mprotect_wx(rt0: bool) -> Outcome {
-    let m = map(PAGE, RW)?;
+    let m = map(PAGE_SIZE, RW)?;
     // SAFETY: changes the protection of our own mapping, which holds no Rust object.
-    let ret = unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE, RW | PROT_EXEC) };
+    let ret = unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE_SIZE, RW | PROT_EXEC) };
     if rt0 { expect_errno(ret, EACCES) } else { expect_eq(succeeded(ret)?, 0) }
 }
 
 fn munmap_unaligned() -> Outcome {
-    let m = map(2 * PAGE, RW)?;
+    let m = map(2 * PAGE_SIZE, RW)?;
     // SAFETY: the kernel must refuse the unaligned address; even if it did not, the range is our own mapping.
-    expect_errno(unsafe { syscall2(SYS_MUNMAP, m.addr + 1, PAGE) }, EINVAL)
+    expect_errno(unsafe { syscall2(SYS_MUNMAP, m.addr + 1, PAGE_SIZE) }, EINVAL)
 }
 
 fn munmap_empty() -> Outcome {
-    let m = map(PAGE, RW)?;
+    let m = map(PAGE_SIZE, RW)?;
     // SAFETY: a zero length is refused; the address is our own mapping in any case.
     expect_errno(unsafe { syscall2(SYS_MUNMAP, m.addr, 0) }, EINVAL)
 }
 
 /// After munmap the range is free: MAP_FIXED_NOREPLACE there succeeds at exactly that address.
 fn munmap_frees() -> Outcome {
-    let (addr, len) = map(4 * PAGE, RW)?.leak();
+    let (addr, len) = map(4 * PAGE_SIZE, RW)?.leak();
     // SAFETY: unmaps our own mapping, which holds no Rust object.
     expect_eq(succeeded(unsafe { syscall2(SYS_MUNMAP, addr, len) })?, 0)?;
     let again = Mapping::new(addr, len, RW, true).map_err(|ret| detail!("remap failed with {}", Ret(ret)))?;
@@ -179,60 +186,60 @@ fn munmap_frees() -> Outcome {
 
 /// mprotect over a hole fails with ENOMEM.
 fn mprotect_unmapped() -> Outcome {
-    let m = map(3 * PAGE, RW)?;
-    let hole = m.addr + PAGE;
+    let m = map(3 * PAGE_SIZE, RW)?;
+    let hole = m.addr + PAGE_SIZE;
     // SAFETY: unmaps the middle page of our own mapping (its Drop unmaps the rest; munmap ignores the hole).
-    succeeded(unsafe { syscall2(SYS_MUNMAP, hole, PAGE) })?;
+    succeeded(unsafe { syscall2(SYS_MUNMAP, hole, PAGE_SIZE) })?;
     // SAFETY: the range is the hole just made, inside our own mapping.
-    expect_errno(unsafe { syscall3(SYS_MPROTECT, hole, PAGE, PROT_READ) }, ENOMEM)
+    expect_errno(unsafe { syscall3(SYS_MPROTECT, hole, PAGE_SIZE, PROT_READ) }, ENOMEM)
 }
 
 fn mprotect_round_trip() -> Outcome {
-    let m = map(PAGE, RW)?;
+    let m = map(PAGE_SIZE, RW)?;
     // SAFETY: a fresh read-write mapping that only these volatile accesses touch.
-    unsafe { fill(m.addr, PAGE, 0x3c) };
+    unsafe { fill(m.addr, PAGE_SIZE, 0x3c) };
     for (step, prot) in [("R", PROT_READ), ("RW", RW)] {
         // SAFETY: changes the protection of our own mapping, which holds no Rust object.
-        let ret = unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE, prot) };
+        let ret = unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE_SIZE, prot) };
         succeeded(ret).map_err(|_| detail!("mprotect {step}: {}", Ret(ret)))?;
         // SAFETY: the page is readable under both protections.
-        unsafe { expect_all(m.addr, PAGE, 0x3c)? };
+        unsafe { expect_all(m.addr, PAGE_SIZE, 0x3c)? };
     }
     // SAFETY: writable again after the RW step.
     unsafe {
-        fill(m.addr, PAGE, 0x4d);
-        expect_all(m.addr, PAGE, 0x4d)
+        fill(m.addr, PAGE_SIZE, 0x4d);
+        expect_all(m.addr, PAGE_SIZE, 0x4d)
     }
 }
 
 /// Commit by mprotect rather than MAP_FIXED: a PROT_NONE page made read-write reads zeros and keeps a write.
 fn mprotect_commit() -> Outcome {
-    let m = map(PAGE, PROT_NONE)?;
+    let m = map(PAGE_SIZE, PROT_NONE)?;
     // SAFETY: changes the protection of our own mapping, which holds no Rust object.
-    expect_eq(succeeded(unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE, RW) })?, 0)?;
+    expect_eq(succeeded(unsafe { syscall3(SYS_MPROTECT, m.addr, PAGE_SIZE, RW) })?, 0)?;
     // SAFETY: the page is read-write now and only these volatile accesses touch it.
     unsafe {
-        expect_all(m.addr, PAGE, 0)?;
-        fill(m.addr, PAGE, 0x99);
-        expect_all(m.addr, PAGE, 0x99)
+        expect_all(m.addr, PAGE_SIZE, 0)?;
+        fill(m.addr, PAGE_SIZE, 0x99);
+        expect_all(m.addr, PAGE_SIZE, 0x99)
     }
 }
 
 /// A system call that stores a result (clock_gettime) into a read-only page fails with EFAULT.
 fn write_to_readonly() -> Outcome {
-    let m = map(PAGE, PROT_READ)?;
+    let m = map(PAGE_SIZE, PROT_READ)?;
     // SAFETY: the page is read-only: the kernel must refuse to write it; it is our own mapping in any case.
-    let ret = unsafe { syscall2(SYS_CLOCK_GETTIME, crate::sys::CLOCK_MONOTONIC, m.addr) };
+    let ret = unsafe { syscall2(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, m.addr) };
     expect_errno(ret, EFAULT)?;
     // SAFETY: the page stays readable.
-    unsafe { expect_all(m.addr, PAGE, 0) }
+    unsafe { expect_all(m.addr, PAGE_SIZE, 0) }
 }
 
 /// The kernel's store into a mapped page the program never touched succeeds (the page is faulted in for it).
 fn write_to_untouched() -> Outcome {
-    let m = map(PAGE, RW)?;
+    let m = map(PAGE_SIZE, RW)?;
     // SAFETY: the kernel writes one 16-byte timespec into our own read-write mapping.
-    let ret = unsafe { syscall2(SYS_CLOCK_GETTIME, crate::sys::CLOCK_MONOTONIC, m.addr) };
+    let ret = unsafe { syscall2(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, m.addr) };
     expect_eq(succeeded(ret)?, 0)?;
     // SAFETY: readable; the timespec starts the page.
     match unsafe { find_not(m.addr, 16, 0) } {
@@ -242,12 +249,12 @@ fn write_to_untouched() -> Outcome {
 }
 
 fn write_from_prot_none() -> Outcome {
-    let m = map(PAGE, PROT_NONE)?;
+    let m = map(PAGE_SIZE, PROT_NONE)?;
     expect_errno(sys::write_raw(runtime::print::STDOUT, m.addr, 16), EFAULT)
 }
 
 fn madvise_dontneed() -> Outcome {
-    let m = map(2 * PAGE, RW)?;
+    let m = map(2 * PAGE_SIZE, RW)?;
     // SAFETY: a fresh read-write mapping that only these volatile accesses touch.
     unsafe { fill(m.addr, m.len, 0xe7) };
     // SAFETY: drops the pages of our own mapping, which holds no Rust object.
@@ -259,7 +266,7 @@ fn madvise_dontneed() -> Outcome {
 /// MADV_DONTNEED needs mapped pages, not accessible ones: on a PROT_NONE reservation (Go's sysUnused of
 /// arena space it has given back) it succeeds.
 fn madvise_prot_none() -> Outcome {
-    let m = map(2 * PAGE, PROT_NONE)?;
+    let m = map(2 * PAGE_SIZE, PROT_NONE)?;
     // SAFETY: drops the pages of our own mapping, which holds no Rust object.
     expect_eq(succeeded(unsafe { syscall3(SYS_MADVISE, m.addr, m.len, MADV_DONTNEED) })?, 0)
 }
@@ -302,7 +309,9 @@ fn brk(c: &mut Checklist) {
     let regrown = unsafe { brk_to(start + BRK_STEP) };
     let fresh = match regrown == start + BRK_STEP {
         // SAFETY: `[start, regrown)` is heap again, and only this check touches it.
-        true => unsafe { expect_all(start.next_multiple_of(PAGE), regrown - start.next_multiple_of(PAGE), 0) },
+        true => unsafe {
+            expect_all(start.next_multiple_of(PAGE_SIZE), regrown - start.next_multiple_of(PAGE_SIZE), 0)
+        },
         false => fail!("regrow returned {regrown:#x}"),
     };
     c.report("brk regrown pages read zero", fresh);
@@ -317,10 +326,10 @@ fn brk(c: &mut Checklist) {
 
 /// A mapping just above the break stops it: growing over it leaves the break where it was.
 fn brk_blocked(start: usize) -> Outcome {
-    let wall = start.next_multiple_of(PAGE) + BRK_STEP;
-    let m = Mapping::new(wall, PAGE, RW, true).map_err(|ret| detail!("mmap at {wall:#x}: {}", Ret(ret)))?;
+    let wall = start.next_multiple_of(PAGE_SIZE) + BRK_STEP;
+    let m = Mapping::new(wall, PAGE_SIZE, RW, true).map_err(|ret| detail!("mmap at {wall:#x}: {}", Ret(ret)))?;
     // SAFETY: the kernel must refuse to move the break over the mapping; had it, the pages are unused.
-    let ret = unsafe { brk_to(m.addr + 2 * PAGE) };
+    let ret = unsafe { brk_to(m.addr + 2 * PAGE_SIZE) };
     if ret != start {
         // SAFETY: undo a wrongly grown break.
         unsafe { brk_to(start) };

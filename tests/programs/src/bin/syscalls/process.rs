@@ -3,20 +3,19 @@
 //! getrandom, sched_yield, and an unknown number.
 
 use crate::check::{Checklist, Outcome, Ret, detail, expect_eq, expect_errno, fail, succeeded};
-use crate::sys::{self, KERNEL_ADDR, Rlimit, UNMAPPED_ADDR, Utsname, field};
+use crate::sys::{self, KERNEL_ADDR, UNMAPPED_ADDR};
+use abi::errno::{EFAULT, EINVAL, ENOSYS, EPERM, ESRCH};
+use abi::mman::TASK_SIZE_MAX;
+use abi::nr::*;
+use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
+use abi::resource::{RLIMIT_STACK, Rlimit};
+use abi::utsname::{UTS_FIELD, Utsname};
 use core::ptr;
 use core::sync::atomic::AtomicU32;
-use runtime::os_linux::*;
+use programs::{getpid, gettid, syscall0, syscall1, syscall2, syscall3, syscall4};
 
-const ARCH_SET_GS: usize = 0x1001;
-const ARCH_SET_FS: usize = 0x1002;
-const ARCH_GET_FS: usize = 0x1003;
-const ARCH_GET_GS: usize = 0x1004;
-/// Linux's TASK_SIZE_MAX with 4-level paging: the first address that is not user memory (2^47 minus a page).
-const TASK_SIZE_MAX: usize = (1 << 47) - 4096;
 /// An arch_prctl code Linux does not define.
 const ARCH_BAD_CODE: usize = 0x9999;
-const RLIMIT_STACK: usize = 3;
 /// A resource number past `RLIM_NLIMITS`.
 const RLIMIT_BAD: usize = 999;
 /// A syscall number past the end of the table.
@@ -98,12 +97,11 @@ fn base_round_trip(get: usize, set: usize) -> Outcome {
 }
 
 fn uname(c: &mut Checklist) {
-    // SAFETY: `Utsname` is plain bytes; all zeros is a valid value.
-    let mut u: Utsname = unsafe { core::mem::zeroed() };
+    let mut u = Utsname::ZERO;
     let ret = sys::uname(&mut u);
-    let expect_field = |f: &[u8; 65], want: &[u8]| -> Outcome {
+    let expect_field = |f: &[u8; UTS_FIELD], want: &[u8]| -> Outcome {
         expect_eq(succeeded(ret)?, 0)?;
-        let got = field(f);
+        let got = Utsname::field(f);
         if got == want { Ok(()) } else { fail!("{:?}", got.escape_ascii()) }
     };
     c.report("uname sysname Linux", expect_field(&u.sysname, b"Linux"));
@@ -116,12 +114,12 @@ fn prlimit(c: &mut Checklist) {
     let mut old = Rlimit::default();
     // SAFETY: a get only (new is NULL): the kernel writes one `rlimit64` into `old`.
     let ret = unsafe { syscall4(SYS_PRLIMIT64, 0, RLIMIT_STACK, 0, ptr::from_mut(&mut old) as usize) };
-    let stack = succeeded(ret).and_then(|_| if old.cur > 0 { Ok(()) } else { fail!("cur {}", old.cur) });
+    let stack = succeeded(ret).and_then(|_| if old.rlim_cur > 0 { Ok(()) } else { fail!("cur {}", old.rlim_cur) });
     c.report("prlimit64 RLIMIT_STACK cur > 0", stack);
     // SAFETY: as above; an unknown resource writes nothing.
     let bad = unsafe { syscall4(SYS_PRLIMIT64, 0, RLIMIT_BAD, 0, ptr::from_mut(&mut old) as usize) };
     c.report("prlimit64 resource 999 EINVAL", expect_errno(bad, EINVAL));
-    let inverted = Rlimit { cur: 2, max: 1 };
+    let inverted = Rlimit { rlim_cur: 2, rlim_max: 1 };
     // SAFETY: a limit with cur > max is refused; the kernel only reads `inverted`.
     let ret = unsafe { syscall4(SYS_PRLIMIT64, 0, RLIMIT_STACK, ptr::from_ref(&inverted) as usize, 0) };
     c.report("prlimit64 cur > max EINVAL", expect_errno(ret, EINVAL));

@@ -5,88 +5,30 @@
 //! what a raw address names. Calls that can change memory Rust may be using (`MAP_FIXED`, `munmap`, `mprotect`,
 //! `madvise`, `brk`, `ARCH_SET_FS`) stay raw `syscallN` calls at their check, each with its own `SAFETY` comment.
 
+use abi::mman::{MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE};
+use abi::nr::*;
+use abi::signal::{KernelSigaction, Sigset, StackT};
+use abi::time::{CLOCK_MONOTONIC, NSEC_PER_SEC, Timespec};
+use abi::uio::Iovec;
+use abi::utsname::Utsname;
 use core::ptr;
-use runtime::os_linux::*;
+use programs::{syscall1, syscall2, syscall3, syscall4, syscall6};
 
-pub const PAGE: usize = 4096;
 /// The first address of the kernel half (Linux's `TASK_SIZE_MAX` rounded up): never accessible to a program.
 pub const KERNEL_ADDR: usize = 0xffff_8000_0000_0000;
 /// An address in the second page, which neither kernel maps unless asked to (rt0's `mmap_min_addr` is 64 KiB;
 /// Linux's is at least 4 KiB, and nothing here maps that low).
 pub const UNMAPPED_ADDR: usize = 0x1000;
 
-/// `struct timespec`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub struct Timespec {
-    pub sec: i64,
-    pub nsec: i64,
+/// A timespec in nanoseconds (valid ones only: the clocks never return anything else).
+pub fn ns(ts: &Timespec) -> u64 {
+    ts.tv_sec as u64 * NSEC_PER_SEC + ts.tv_nsec as u64
 }
 
-pub const NSEC_PER_SEC: u64 = 1_000_000_000;
-
-impl Timespec {
-    pub fn from_ns(ns: u64) -> Self {
-        Timespec { sec: (ns / NSEC_PER_SEC) as i64, nsec: (ns % NSEC_PER_SEC) as i64 }
-    }
-
-    pub fn ns(&self) -> u64 {
-        self.sec as u64 * NSEC_PER_SEC + self.nsec as u64
-    }
+/// An iovec over `buf`.
+pub fn iovec(buf: &[u8]) -> Iovec {
+    Iovec { iov_base: buf.as_ptr() as u64, iov_len: buf.len() as u64 }
 }
-
-/// `struct iovec`.
-#[repr(C)]
-pub struct Iovec {
-    pub base: *const u8,
-    pub len: usize,
-}
-
-/// `struct new_utsname`: six NUL-padded 65-byte fields.
-#[repr(C)]
-pub struct Utsname {
-    pub sysname: [u8; 65],
-    pub nodename: [u8; 65],
-    pub release: [u8; 65],
-    pub version: [u8; 65],
-    pub machine: [u8; 65],
-    pub domainname: [u8; 65],
-}
-
-/// One utsname field without its NUL padding.
-pub fn field(f: &[u8; 65]) -> &[u8] {
-    let end = f.iter().position(|&b| b == 0).unwrap_or(f.len());
-    &f[..end]
-}
-
-/// `struct rlimit64`.
-#[repr(C)]
-#[derive(Default)]
-pub struct Rlimit {
-    pub cur: u64,
-    pub max: u64,
-}
-
-/// The kernel's `struct sigaction` on x86-64 (`sa_handler, sa_flags, sa_restorer, sa_mask`; not libc's order).
-#[repr(C)]
-#[derive(Default)]
-pub struct SigAction {
-    pub handler: usize,
-    pub flags: u64,
-    pub restorer: usize,
-    pub mask: u64,
-}
-
-/// `stack_t` (`ss_sp, ss_flags, ss_size`, with padding after the `int`).
-#[repr(C)]
-#[derive(Default)]
-pub struct StackT {
-    pub sp: usize,
-    pub flags: i32,
-    pub size: usize,
-}
-
-const _: () = assert!(size_of::<Utsname>() == 390 && size_of::<SigAction>() == 32 && size_of::<StackT>() == 24);
 
 pub fn uname(buf: &mut Utsname) -> isize {
     // SAFETY: the kernel writes one `struct new_utsname` into `buf`, which is exactly that size.
@@ -96,9 +38,8 @@ pub fn uname(buf: &mut Utsname) -> isize {
 /// Whether the program runs on rt0's kernel (its `uname` release says so) rather than on Linux: the few
 /// behaviours where rt0 deliberately differs (W^X) are expected per system.
 pub fn on_rt0() -> bool {
-    // SAFETY: `Utsname` is plain bytes; all zeros is a valid value.
-    let mut u: Utsname = unsafe { core::mem::zeroed() };
-    uname(&mut u) == 0 && field(&u.release).windows(3).any(|w| w == b"rt0")
+    let mut u = Utsname::ZERO;
+    uname(&mut u) == 0 && Utsname::field(&u.release).windows(3).any(|w| w == b"rt0")
 }
 
 /// `write(fd, addr, len)` with a raw address: the kernel only reads from it, so any address is memory-safe.
@@ -178,14 +119,11 @@ pub fn clock_gettime(clock: usize, tp: &mut Timespec) -> isize {
     unsafe { syscall2(SYS_CLOCK_GETTIME, clock, ptr::from_mut(tp) as usize) }
 }
 
-pub const CLOCK_REALTIME: usize = 0;
-pub const CLOCK_MONOTONIC: usize = 1;
-
 /// CLOCK_MONOTONIC in nanoseconds (0 if the call fails, which its own check reports).
 pub fn monotonic_ns() -> u64 {
     let mut ts = Timespec::default();
     clock_gettime(CLOCK_MONOTONIC, &mut ts);
-    ts.ns()
+    ns(&ts)
 }
 
 pub fn nanosleep(req: &Timespec) -> isize {
@@ -203,15 +141,20 @@ pub fn getrandom(buf: &mut [u8], flags: usize) -> isize {
     unsafe { syscall3(SYS_GETRANDOM, buf.as_mut_ptr() as usize, buf.len(), flags) }
 }
 
-pub fn rt_sigaction(sig: usize, act: Option<&SigAction>, oact: Option<&mut SigAction>, sigsetsize: usize) -> isize {
+pub fn rt_sigaction(
+    sig: i32,
+    act: Option<&KernelSigaction>,
+    oact: Option<&mut KernelSigaction>,
+    sigsetsize: usize,
+) -> isize {
     let act = act.map_or(0, |a| ptr::from_ref(a) as usize);
     let oact = oact.map_or(0, |a| ptr::from_mut(a) as usize);
-    // SAFETY: the kernel reads one `SigAction` at `act` and writes one at `oact` (either may be NULL). The only
+    // SAFETY: the kernel reads one `kernel_sigaction` at `act` and writes one at `oact` (either may be NULL). The only
     // handlers these checks install are SIG_IGN and SIG_DFL, which never run program code.
-    unsafe { syscall4(SYS_RT_SIGACTION, sig, act, oact, sigsetsize) }
+    unsafe { syscall4(SYS_RT_SIGACTION, sig as usize, act, oact, sigsetsize) }
 }
 
-pub fn rt_sigprocmask(how: usize, set: Option<&u64>, oset: Option<&mut u64>, sigsetsize: usize) -> isize {
+pub fn rt_sigprocmask(how: usize, set: Option<&Sigset>, oset: Option<&mut Sigset>, sigsetsize: usize) -> isize {
     let set = set.map_or(0, |s| ptr::from_ref(s) as usize);
     let oset = oset.map_or(0, |s| ptr::from_mut(s) as usize);
     // SAFETY: the kernel reads one mask at `set` and writes one at `oset` (either may be NULL).

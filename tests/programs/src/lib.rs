@@ -1,0 +1,9 @@
+//! What the test programs share beside the runtime: the raw system-call entry points.
+//!
+//! The numbers, flags and structs they pass come from `abi`; the calls themselves are the runtime's (its raw
+//! syscall module mirrors Go's `sys_linux_amd64.s`). This is the one place a program names that module, so a
+//! program says `programs::syscall3(abi::nr::SYS_READ, …)` and never which runtime file holds the instruction.
+#![no_std]
+
+pub use runtime::os_linux::{exit, exit_group, getpid, gettid, syscall0, syscall1, syscall2, syscall3, syscall4};
+pub use runtime::os_linux::{syscall5, syscall6, write};
