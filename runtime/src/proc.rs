@@ -1,19 +1,23 @@
-//! The scheduler (Go's proc.go): schedinit, procresize, newproc, mstart, schedule, execute,
-//! gopark/goready, goexit, and runtime.main.
+//! The scheduler (Go's proc.go): schedinit, mcommoninit, procresize, newproc, mstart, schedule,
+//! findRunnable, execute, gopark/goready, goexit, and runtime.main.
 //!
 //! The model is Go's G/M/P: goroutines (G) run on OS threads (M) that hold a processor (P);
 //! each P has a 256-slot run queue plus `runnext`; a global queue takes overflow and yields.
-//! rt0 differs in one respect, on purpose: its kernel runs one CPU, so only m0 ever runs Go code
-//! — Ps beyond P0 exist (GOMAXPROCS is honoured and reported) but stay idle; no spinning Ms are
-//! started for them. sysmon runs on its own M without a P, as in Go.
-use crate::asm_amd64::{getg, new_context, setg, switch};
-use crate::malloc;
+//! rt0 differs in one respect, on purpose: only m0 ever runs goroutines — Ps beyond P0 exist
+//! (GOMAXPROCS is honoured and reported) but stay idle; no spinning Ms are started for them. So
+//! the scheduler's state (SCHED, the Ps, PENDING) is touched by m0's thread alone, which
+//! [`sched`] and [`curp`] check with a debug assertion; sysmon runs on its own M without a P, as
+//! in Go, and only reads a few counters racily for schedtrace.
+use crate::asm_amd64::{new_context, switch};
+use crate::panic::throw;
 use crate::runtime2::*;
 use crate::stack::{self, GOROUTINE_STACK};
-use crate::step;
+use crate::tls::{getg, setg};
+use crate::{malloc, os, runtime1, step, sysmon, trace};
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::ptr::null_mut;
-use core::sync::atomic::Ordering::SeqCst;
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 pub static mut M0: M = M::new();
 pub static mut G0: G = G::new();
@@ -30,8 +34,8 @@ pub static mut SCHED: Schedt = Schedt {
     npidle: core::sync::atomic::AtomicU32::new(0),
     nmspinning: core::sync::atomic::AtomicU32::new(0),
 };
-/// allp[0..gomaxprocs].
-pub static mut ALLP: [*mut P; MAX_GOMAXPROCS as usize] = [null_mut(); MAX_GOMAXPROCS as usize];
+/// allp[0..gomaxprocs]: grown by procresize, as Go 1.19's (no upper limit).
+pub static mut ALLP: Vec<*mut P> = Vec::new();
 pub static GOMAXPROCS: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
 pub static NCPU: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(1);
 pub static MAIN_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -52,8 +56,20 @@ enum Pending {
 }
 
 fn sched() -> &'static mut Schedt {
-    // SAFETY: only m0 schedules; sysmon reads a few counters, never writes this struct.
+    debug_assert_on_m0();
+    // SAFETY: the scheduler runs on m0's thread alone (checked above in debug builds: no other
+    // M holds a P, module docs); sysmon reads counters through raw pointers and never forms a
+    // reference. Callers do not keep the reference across a switch.
     unsafe { &mut *(&raw mut SCHED) }
+}
+
+/// Checks, in debug builds, that the calling thread is m0 — the one M that holds a P and so
+/// may touch the scheduler's state. Before settls has linked g0 and m0 nothing schedules.
+#[inline(always)]
+fn debug_assert_on_m0() {
+    // SAFETY: the g register of every runtime thread points at a live G once settls ran, and
+    // the scheduler is only reached after that.
+    debug_assert!(unsafe { (*getg()).m } == m0(), "scheduler state touched off m0");
 }
 
 pub fn m0() -> *mut M {
@@ -62,19 +78,55 @@ pub fn m0() -> *mut M {
 
 /// The P m0 holds.
 fn curp() -> &'static mut P {
-    // SAFETY: m0 holds P0 from procresize until exit; only m0 runs this code.
+    debug_assert_on_m0();
+    // SAFETY: m0 holds P0 from procresize until exit, and a P is touched only by the M that
+    // holds it (checked above in debug builds).
     unsafe { &mut *(*m0()).p }
 }
 
-/// Go's `throw`: print `fatal error: msg` and exit 2.
-pub fn throw(msg: &str) -> ! {
-    crate::eprintln!("fatal error: {msg}");
-    crate::panic::exit_after_fatal()
-}
-
-/// schedinit steps that belong to proc.go: lock init and the M limit.
-pub fn sched_lockinit() {
+/// schedinit (proc.go), in Go's order: the M limit, GODEBUG, stackinit, mallocinit,
+/// mcommoninit(m0), goargs/goenvs, gcinit (GOGC), GOMAXPROCS and procresize.
+pub fn schedinit() {
     sched().maxmcount = 10_000;
+    step!(3, "schedinit: sched.maxmcount=10000; no locks to init (the scheduler has none: only m0 runs it)");
+    let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
+    sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
+    crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
+    step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
+    step!(
+        3,
+        "stackinit: nothing to init: no stack pools (Go pools {} orders from 2 KiB); goroutine stacks are {} KiB + guard from the heap, reused with their G (Rust cannot grow them)",
+        stack::NUM_STACK_ORDERS,
+        GOROUTINE_STACK / 1024
+    );
+    malloc::mallocinit();
+    step!(
+        3,
+        "mallocinit: mheap (a static), {} size classes, mcache0; arenas of {} MiB reserved lazily from hint {:#x}; persistentalloc on brk",
+        malloc::sizeclasses::NUM_SIZE_CLASSES,
+        malloc::HEAP_ARENA_BYTES >> 20,
+        malloc::ARENA_BASE_HINT
+    );
+    mcommoninit(m0());
+    // SAFETY: mcommoninit just wrote m0's id; only this thread runs.
+    let id = unsafe { (*m0()).id };
+    step!(3, "mcommoninit: m0 id {id}, gsignal with a {} KiB stack, linked into allm", stack::GSIGNAL_STACK / 1024);
+    step!(
+        3,
+        "goargs/goenvs: {} args, {} env entries (borrowed in place from the initial stack; Go copies them)",
+        os::args().count(),
+        crate::args::envs().count()
+    );
+    let gogc = runtime1::read_gogc(os::getenv("GOGC"));
+    step!(
+        3,
+        "gcinit: GOGC={}{} (reported only: rt0 frees explicitly, there is no collector)",
+        gogc,
+        if gogc < 0 { " (off)" } else { "" }
+    );
+    let procs = runtime1::gomaxprocs(os::getenv("GOMAXPROCS"), NCPU.load(Relaxed));
+    procresize(procs);
+    step!(3, "procresize: gomaxprocs={procs}; P0 takes mcache0 and is acquired by m0 (_Prunning), {} idle", procs - 1);
 }
 
 /// mcommoninit(m0): id 0, gsignal with a 32 KiB stack, linked into allm.
@@ -101,7 +153,14 @@ pub static mut ALLM: *mut M = null_mut();
 /// procresize(n): allp grows to n Ps; P0 takes mcache0 and is acquired by m0 (`_Prunning`),
 /// the rest get an empty mcache and go idle.
 pub fn procresize(n: i32) {
-    for id in 0..n {
+    // SAFETY: allp is written only here, on m0 (sched() checks it), before sysmon — the one
+    // other thread, which reads allp — is started by runtime.main.
+    let allp = unsafe { &mut *(&raw mut ALLP) };
+    debug_assert_on_m0();
+    if n as usize > allp.len() {
+        allp.reserve_exact(n as usize - allp.len());
+    }
+    for id in allp.len() as i32..n {
         let p = Box::into_raw(Box::new(P {
             id,
             status: P_IDLE,
@@ -115,14 +174,13 @@ pub fn procresize(n: i32) {
             goidcache: 0,
             goidcacheend: 0,
         }));
-        // SAFETY: allp is written only here, before any other thread exists.
-        unsafe { ALLP[id as usize] = p };
+        allp.push(p);
     }
     GOMAXPROCS.store(n, SeqCst);
     // acquirep(allp[0]) on m0.
-    // SAFETY: P0 was just created; m0 is this thread's M.
+    // SAFETY: P0 was just created and no M holds it; m0 is this thread's M.
     unsafe {
-        let p0 = ALLP[0];
+        let p0 = allp[0];
         (*p0).status = P_RUNNING;
         (*p0).m = m0();
         (*m0()).p = p0;
@@ -208,7 +266,7 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
         (*gp).startfn = f as usize;
         (*gp).startarg = arg;
         (*gp).goid = newgoid();
-        (*gp).waitreason = "";
+        (*gp).waitreason = WaitReason::Zero;
         (*gp).atomicstatus.store(G_RUNNABLE, SeqCst);
     }
     runqput(gp, true);
@@ -285,19 +343,26 @@ fn find_runnable() -> *mut G {
 
 /// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
 pub fn queue_lengths(i: usize) -> (usize, i32) {
-    // SAFETY: allp entries are immutable after procresize; the lengths are read racily by
-    // sysmon, which only prints them.
+    // SAFETY: allp is complete before sysmon starts and never changes after procresize; the
+    // lengths are read racily by sysmon, which only prints them.
     unsafe {
-        let p = ALLP[i];
+        let Some(&p) = (&*(&raw const ALLP)).get(i) else { return (0, SCHED.runqsize) };
         (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
     }
 }
 
-/// mstart on m0: minit (signal stack, handlers), then the scheduler loop on g0. Never returns.
+/// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
+/// scheduler loop on g0. Never returns.
 pub fn mstart() -> ! {
-    crate::signal::minit(m0());
+    // SAFETY: m0 is this thread's M; mcommoninit gave it its gsignal.
+    unsafe { crate::os_linux::minit(m0()) };
     crate::signal::initsig();
-    step!(4, "mstart: m0 minit (sigaltstack on gsignal, 32 KiB) and initsig done; schedule on g0");
+    step!(
+        4,
+        "mstart: m0 minit (sigaltstack on gsignal, {} KiB) and initsig ({} fault signals) done; schedule on g0",
+        stack::GSIGNAL_STACK / 1024,
+        crate::signal::FAULT_SIGNALS.len()
+    );
     schedule()
 }
 
@@ -305,16 +370,16 @@ pub fn mstart() -> ! {
 fn schedule() -> ! {
     let mut first = true;
     loop {
+        let next = curp().runnext;
         let gp = find_runnable();
         if gp.is_null() {
             checkdead();
         }
         curp().schedtick = curp().schedtick.wrapping_add(1);
         if first {
+            let from = if gp == next { "P0.runnext" } else { "a run queue" };
             // SAFETY: gp is a live G.
-            step!(4, "schedule: findRunnable took goroutine {} from P0.runnext; execute → gogo", unsafe {
-                (*gp).goid
-            });
+            step!(4, "schedule: findRunnable took goroutine {} from {from}; execute → gogo", unsafe { (*gp).goid });
             first = false;
         }
         execute(gp);
@@ -362,7 +427,7 @@ pub extern "C" fn goexit1() -> ! {
 }
 
 /// gopark: the running goroutine waits (for `reason`) until someone calls goready on it.
-pub fn gopark(reason: &'static str) {
+pub fn gopark(reason: WaitReason) {
     let gp = getg();
     // SAFETY: gp is the running goroutine.
     unsafe {
@@ -390,9 +455,7 @@ pub fn gosched() {
 /// Nothing can run and nothing can wake anyone (no timers, no netpoller): deadlock (Go's
 /// checkdead, called when the last M goes idle).
 fn checkdead() -> ! {
-    crate::eprintln!("fatal error: all goroutines are asleep - deadlock!");
-    crate::eprintln!();
-    crate::panic::exit_after_fatal()
+    throw("all goroutines are asleep - deadlock!")
 }
 
 /// The id of the running goroutine (0 on g0).
@@ -400,4 +463,34 @@ pub fn goid() -> u64 {
     let g = getg();
     // SAFETY: g is this thread's current G (g0 has goid 0).
     if g.is_null() { 0 } else { unsafe { (*g).goid } }
+}
+
+/// runtime.main (proc.go main), goroutine 1: sysmon, the runtime's inits, gcenable, every
+/// package's inits, main.main, exit(0).
+pub(crate) extern "C" fn main(_: usize) {
+    crate::inittask_run::RUNTIME_INIT_NS.store(crate::sys_linux_amd64::nanotime(), Relaxed);
+    MAIN_STARTED.store(true, SeqCst);
+    step!(
+        4,
+        "runtime.main: goroutine {} on its own stack, mainStarted; maxstacksize=1GB is only the limit the overflow report names (rt0 stacks are fixed)",
+        goid()
+    );
+    sysmon::start();
+    crate::inittask_run::runtime_inits();
+    step!(
+        4,
+        "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise)"
+    );
+    crate::inittask_run::package_inits();
+    crate::exit::MAIN_TSC.store(trace::rdtsc(), Relaxed);
+    step!(5, "main.main");
+    // SAFETY: defined by the program's main macro; no preconditions.
+    unsafe { rt0_main() };
+    step!(5, "main.main returned: exit(0) = exit_group(0); other goroutines are not waited for");
+    crate::exit::exit(0)
+}
+
+unsafe extern "Rust" {
+    /// Defined by the program through `runtime::main!` (Go's main.main).
+    pub(crate) fn rt0_main();
 }

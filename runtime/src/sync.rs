@@ -1,9 +1,10 @@
 //! sync.WaitGroup on the scheduler's park/ready (Go's sync/waitgroup.go over runtime_Semacquire
 //! / runtime_Semrelease, sema.go). Waiters park with Go's wait reason "sync.WaitGroup.Wait" and
 //! are made ready, in order, when the counter reaches zero.
-use crate::asm_amd64::getg;
-use crate::proc::{gopark, goready, throw};
-use crate::runtime2::G;
+use crate::panic::throw;
+use crate::proc::{gopark, goready};
+use crate::runtime2::{G, WaitReason};
+use crate::tls::getg;
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
@@ -70,6 +71,6 @@ impl WaitGroup {
             unsafe { (*s.2).schedlink = gp };
         }
         s.2 = gp;
-        gopark("sync.WaitGroup.Wait");
+        gopark(WaitReason::SyncWaitGroupWait);
     }
 }

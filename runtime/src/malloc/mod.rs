@@ -76,10 +76,6 @@ pub const RELEASE_MIN_PAGES: usize = 64;
 /// The alignment every size class guarantees: 8 bytes. Larger alignments pick a class that provides them.
 pub const MIN_ALIGN: usize = 8;
 
-/// A fatal allocator error (Go's `throw`): a bad pointer passed to free, or running out of memory for the
-/// allocator's own metadata. Panics with a `runtime:` message until the runtime has a `throw` of its own.
-#[cold]
-#[track_caller]
-pub(crate) fn throw(msg: &str) -> ! {
-    panic!("runtime: {msg}")
-}
+/// A fatal allocator error: a bad pointer passed to free, or running out of memory for the allocator's own
+/// metadata. The runtime's one [`crate::panic::throw`] (a panic with the same text in host unit tests).
+pub(crate) use crate::panic::throw;

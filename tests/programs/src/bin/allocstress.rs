@@ -19,7 +19,7 @@ use alloc::alloc::{Layout, alloc as global_alloc, dealloc as global_dealloc};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use runtime::malloc::{self, MCache, MemStats, read_memstats, sizeclasses::CLASS_TO_SIZE};
-use runtime::{os_linux, println};
+use runtime::{println, sys_linux_amd64 as os_linux};
 
 runtime::main!(main);
 

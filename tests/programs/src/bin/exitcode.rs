@@ -5,7 +5,7 @@
 #![no_main]
 
 use runtime::print::{STDERR, Writer};
-use runtime::{args, os_linux, string};
+use runtime::{args, string, sys_linux_amd64 as os_linux};
 
 runtime::bare_main!(main);
 

@@ -23,7 +23,7 @@
 use core::arch::asm;
 use core::hint::black_box;
 use core::ptr;
-use runtime::os_linux::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, SYS_MMAP, exit_group, syscall6};
+use runtime::sys_linux_amd64::{MAP_ANONYMOUS, MAP_PRIVATE, PROT_NONE, SYS_MMAP, exit_group, syscall6};
 use runtime::{args, eprintln, println};
 
 runtime::bare_main!(main);

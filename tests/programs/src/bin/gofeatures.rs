@@ -71,7 +71,9 @@ fn main() {
             // Long enough for sysmon's GODEBUG=schedtrace lines.
             let ts = [0i64, 30_000_000];
             // SAFETY: a relative 30 ms nanosleep from a local timespec.
-            unsafe { runtime::os_linux::syscall2(runtime::os_linux::SYS_NANOSLEEP, ts.as_ptr() as usize, 0) };
+            unsafe {
+                runtime::sys_linux_amd64::syscall2(runtime::sys_linux_amd64::SYS_NANOSLEEP, ts.as_ptr() as usize, 0)
+            };
             println!("gofeatures: slept 30 ms");
         }
         other => {

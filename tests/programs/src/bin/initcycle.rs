@@ -11,7 +11,7 @@
 #![no_std]
 #![no_main]
 
-use runtime::os_linux;
+use runtime::sys_linux_amd64 as os_linux;
 
 runtime::main!(main);
 

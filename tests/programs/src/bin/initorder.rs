@@ -22,8 +22,8 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use runtime::os_linux;
 use runtime::print::Writer;
+use runtime::sys_linux_amd64 as os_linux;
 
 runtime::main!(main);
 

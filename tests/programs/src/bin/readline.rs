@@ -4,8 +4,8 @@
 #![no_std]
 #![no_main]
 
-use runtime::os_linux::{SYS_READ, exit_group, syscall3};
 use runtime::print::{STDOUT, Writer};
+use runtime::sys_linux_amd64::{SYS_READ, exit_group, syscall3};
 
 runtime::bare_main!(main);
 

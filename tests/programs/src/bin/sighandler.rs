@@ -7,8 +7,8 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use runtime::os_linux::*;
 use runtime::println;
+use runtime::sys_linux_amd64::{KernelSigaction as KSigaction, *};
 
 runtime::bare_main!(main);
 
@@ -100,10 +100,10 @@ extern "C" fn on_ill(_sig: i32, info: *const u8, uc: *mut u8) {
 
 fn install(sig: usize, handler: extern "C" fn(i32, *const u8, *mut u8)) -> isize {
     let act = KSigaction {
-        handler: handler as usize,
-        flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-        restorer: rt0_test_restorer as *const () as usize,
-        mask: 0,
+        sa_handler: handler as usize as u64,
+        sa_flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+        sa_restorer: rt0_test_restorer as *const () as u64,
+        sa_mask: 0,
     };
     // SAFETY: a valid kernel_sigaction for the handler above.
     unsafe { syscall4(SYS_RT_SIGACTION, sig, &act as *const KSigaction as usize, 0, 8) }
@@ -128,7 +128,7 @@ impl Checks {
 
 fn main() {
     let mut c = Checks { passed: 0, failed: 0 };
-    let ss = StackT { sp: (&raw const ALT) as usize, flags: 0, pad: 0, size: ALT_SIZE };
+    let ss = StackT { ss_sp: (&raw const ALT) as u64, ss_flags: 0, _pad: 0, ss_size: ALT_SIZE as u64 };
     // SAFETY: registers the test's static alternate stack.
     let r = unsafe { syscall2(SYS_SIGALTSTACK, &ss as *const StackT as usize, 0) };
     c.check("sigaltstack", r == 0, r as usize, 0);

@@ -6,9 +6,11 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
-use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, THREAD_FLAGS, clone_thread};
-use runtime::os_linux::*;
 use runtime::println;
+use runtime::sys_linux_amd64::*;
+use runtime::sys_linux_amd64::{
+    CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_THREAD_FLAGS as THREAD_FLAGS, clone_thread,
+};
 
 runtime::bare_main!(main);
 

@@ -6,8 +6,10 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
-use runtime::clone::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, THREAD_FLAGS, clone_thread};
-use runtime::os_linux::*;
+use runtime::sys_linux_amd64::*;
+use runtime::sys_linux_amd64::{
+    CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD_FLAGS as THREAD_FLAGS, clone_thread,
+};
 use runtime::{args, println};
 
 runtime::bare_main!(main);

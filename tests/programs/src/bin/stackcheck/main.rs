@@ -34,7 +34,7 @@ fn main() {
     check_keys(&mut c, auxv_end);
     c.report("argv strings above auxv", strings_above(stack.args(), auxv_end));
     c.report("envp strings above auxv", strings_above(stack.envs(), auxv_end));
-    runtime::os_linux::exit_group(c.finish());
+    runtime::sys_linux_amd64::exit_group(c.finish());
 }
 
 fn check_aligned(sp: usize) -> Outcome {

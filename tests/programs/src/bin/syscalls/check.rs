@@ -2,8 +2,8 @@
 //! soon as the check ends (so a check that kills the program leaves the earlier lines behind), and a summary line.
 
 use core::fmt::{self, Write};
-use runtime::os_linux::{EACCES, EBADF, EEXIST, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH};
 use runtime::print::{STDOUT, write_bytes};
+use runtime::sys_linux_amd64::{EACCES, EBADF, EEXIST, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH};
 
 /// Room for a failure detail; a longer one is cut short.
 const DETAIL_BYTES: usize = 112;

@@ -4,8 +4,8 @@
 
 use crate::check::{Checklist, expect_errno};
 use crate::sys::{self, Iovec, KERNEL_ADDR, UNMAPPED_ADDR};
-use runtime::os_linux::{self, EBADF, EFAULT, EINVAL, SYS_READ, syscall3};
 use runtime::print::STDOUT;
+use runtime::sys_linux_amd64::{self as os_linux, EBADF, EFAULT, EINVAL, SYS_READ, syscall3};
 
 /// A descriptor no test runner leaves open.
 const CLOSED_FD: i32 = 99;

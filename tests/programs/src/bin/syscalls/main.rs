@@ -29,5 +29,5 @@ fn main() {
     time::checks(&mut c);
     process::checks(&mut c);
     signal::checks(&mut c);
-    runtime::os_linux::exit_group(c.finish());
+    runtime::sys_linux_amd64::exit_group(c.finish());
 }

@@ -3,7 +3,7 @@
 
 use crate::check::{Checklist, Outcome, Ret, detail, expect_eq, expect_errno, fail, succeeded};
 use crate::sys::{self, Mapping, PAGE, fill, find_not};
-use runtime::os_linux::*;
+use runtime::sys_linux_amd64::*;
 
 /// How much address space the reservation check takes (one Go heap arena).
 const RESERVE_BYTES: usize = 64 << 20;

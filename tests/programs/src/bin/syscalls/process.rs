@@ -6,7 +6,7 @@ use crate::check::{Checklist, Outcome, Ret, detail, expect_eq, expect_errno, fai
 use crate::sys::{self, KERNEL_ADDR, Rlimit, UNMAPPED_ADDR, Utsname, field};
 use core::ptr;
 use core::sync::atomic::AtomicU32;
-use runtime::os_linux::*;
+use runtime::sys_linux_amd64::*;
 
 const ARCH_SET_GS: usize = 0x1001;
 const ARCH_SET_FS: usize = 0x1002;

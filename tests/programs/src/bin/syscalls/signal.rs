@@ -3,7 +3,7 @@
 
 use crate::check::{Checklist, Outcome, detail, expect_eq, expect_errno, fail, succeeded};
 use crate::sys::{self, SigAction, StackT};
-use runtime::os_linux::{EINVAL, ENOMEM};
+use runtime::sys_linux_amd64::{EINVAL, ENOMEM};
 
 const SIGKILL: usize = 9;
 const SIGSTOP: usize = 19;
@@ -76,8 +76,8 @@ fn sigaction_bad_oact() -> Outcome {
     let ignore = SigAction { handler: SIG_IGN, ..SigAction::default() };
     // SAFETY: `oact` is unmapped, so the kernel writes nothing; the action (SIG_IGN) runs no program code.
     let ret = unsafe {
-        runtime::os_linux::syscall4(
-            runtime::os_linux::SYS_RT_SIGACTION,
+        runtime::sys_linux_amd64::syscall4(
+            runtime::sys_linux_amd64::SYS_RT_SIGACTION,
             SIGUSR1,
             core::ptr::from_ref(&ignore) as usize,
             crate::sys::UNMAPPED_ADDR,
@@ -88,7 +88,7 @@ fn sigaction_bad_oact() -> Outcome {
     succeeded(sys::rt_sigaction(SIGUSR1, None, Some(&mut now), SIGSET_BYTES))?;
     let restore = SigAction { handler: SIG_DFL, ..SigAction::default() };
     succeeded(sys::rt_sigaction(SIGUSR1, Some(&restore), None, SIGSET_BYTES))?;
-    expect_errno(ret, runtime::os_linux::EFAULT)?;
+    expect_errno(ret, runtime::sys_linux_amd64::EFAULT)?;
     expect_eq(now.handler, SIG_IGN).map_err(|_| detail!("handler {:#x} after the call, want SIG_IGN", now.handler))
 }
 

@@ -6,7 +6,7 @@
 //! `madvise`, `brk`, `ARCH_SET_FS`) stay raw `syscallN` calls at their check, each with its own `SAFETY` comment.
 
 use core::ptr;
-use runtime::os_linux::*;
+use runtime::sys_linux_amd64::*;
 
 pub const PAGE: usize = 4096;
 /// The first address of the kernel half (Linux's `TASK_SIZE_MAX` rounded up): never accessible to a program.

@@ -2,7 +2,7 @@
 
 use crate::check::{Checklist, Outcome, expect_eq, expect_errno, fail, succeeded};
 use crate::sys::{self, CLOCK_MONOTONIC, CLOCK_REALTIME, NSEC_PER_SEC, Timespec, UNMAPPED_ADDR};
-use runtime::os_linux::{EFAULT, EINVAL, SYS_CLOCK_GETTIME, syscall2};
+use runtime::sys_linux_amd64::{EFAULT, EINVAL, SYS_CLOCK_GETTIME, syscall2};
 
 /// 2020-01-01T00:00:00Z in Unix seconds: any real clock is past it.
 const Y2020: i64 = 1_577_836_800;
