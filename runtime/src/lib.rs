@@ -44,8 +44,9 @@
 //! }
 //! ```
 //!
-//! The kernel (or Linux) enters at `_rt0_amd64_linux`; `rt0_go` calls the user's `main` through the symbol
-//! `rt0_main`, and when `main` returns the process ends with `exit_group(0)`, as a Go program does.
+//! The kernel (or Linux) enters at `_rt0_amd64_linux`; `rt0_go` starts goroutine 1 on runtime.main
+//! (`proc::main`), which calls the user's `main` through the symbol `rt0_main`, and when `main` returns the
+//! process ends with `exit(0)` = `exit_group(0)`, as a Go program does.
 //!
 //! The entry code and the panic handler exist only when building for `x86_64-unknown-none`; on the host this crate
 //! is plain pure logic, so `cargo test -p runtime` unit-tests it there.

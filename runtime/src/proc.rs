@@ -10,6 +10,7 @@
 //! in Go, and only reads a few counters racily for schedtrace.
 use crate::asm_amd64::{new_context, switch};
 use crate::panic::throw;
+use crate::runq::{globrunqget, globrunqput, runqput};
 use crate::runtime2::*;
 use crate::stack::{self, GOROUTINE_STACK};
 use crate::tls::{getg, setg};
@@ -55,7 +56,7 @@ enum Pending {
     Exit,
 }
 
-fn sched() -> &'static mut Schedt {
+pub(crate) fn sched() -> &'static mut Schedt {
     debug_assert_on_m0();
     // SAFETY: the scheduler runs on m0's thread alone (checked above in debug builds: no other
     // M holds a P, module docs); sysmon reads counters through raw pointers and never forms a
@@ -77,7 +78,7 @@ pub fn m0() -> *mut M {
 }
 
 /// The P m0 holds.
-fn curp() -> &'static mut P {
+pub(crate) fn curp() -> &'static mut P {
     debug_assert_on_m0();
     // SAFETY: m0 holds P0 from procresize until exit, and a P is touched only by the M that
     // holds it (checked above in debug builds).
@@ -108,7 +109,7 @@ pub fn schedinit() {
         malloc::ARENA_BASE_HINT
     );
     mcommoninit(m0());
-    // SAFETY: mcommoninit just wrote m0's id; only this thread runs.
+    // SAFETY: `id` is written once, by mcommoninit just above, and never again: no race.
     let id = unsafe { (*m0()).id };
     step!(3, "mcommoninit: m0 id {id}, gsignal with a {} KiB stack, linked into allm", stack::GSIGNAL_STACK / 1024);
     step!(
@@ -273,54 +274,6 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
     gp
 }
 
-/// runqput: into runnext (kicking its old occupant to the queue) or the local queue; a full
-/// local queue moves half of itself to the global queue (runqputslow).
-fn runqput(gp: *mut G, next: bool) {
-    let p = curp();
-    let gp = if next {
-        let old = core::mem::replace(&mut p.runnext, gp);
-        if old.is_null() {
-            return;
-        }
-        old
-    } else {
-        gp
-    };
-    if let Err(over) = p.runq.put(gp) {
-        for g in over.items.into_iter().flatten() {
-            globrunqput(g);
-        }
-    }
-}
-
-fn globrunqput(gp: *mut G) {
-    let s = sched();
-    // SAFETY: gp is runnable and on no other list.
-    unsafe { (*gp).schedlink = null_mut() };
-    if s.runq_tail.is_null() {
-        s.runq_head = gp;
-    } else {
-        // SAFETY: the tail is a G on the global queue.
-        unsafe { (*s.runq_tail).schedlink = gp };
-    }
-    s.runq_tail = gp;
-    s.runqsize += 1;
-}
-
-fn globrunqget() -> *mut G {
-    let s = sched();
-    let gp = s.runq_head;
-    if !gp.is_null() {
-        // SAFETY: gp heads the global queue.
-        s.runq_head = unsafe { (*gp).schedlink };
-        if s.runq_head.is_null() {
-            s.runq_tail = null_mut();
-        }
-        s.runqsize -= 1;
-    }
-    gp
-}
-
 /// findRunnable: every 61st tick the global queue first (fairness), then runnext, the local
 /// queue, the global queue.
 fn find_runnable() -> *mut G {
@@ -341,20 +294,12 @@ fn find_runnable() -> *mut G {
     globrunqget()
 }
 
-/// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
-pub fn queue_lengths(i: usize) -> (usize, i32) {
-    // SAFETY: allp is complete before sysmon starts and never changes after procresize; the
-    // lengths are read racily by sysmon, which only prints them.
-    unsafe {
-        let Some(&p) = (&*(&raw const ALLP)).get(i) else { return (0, SCHED.runqsize) };
-        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
-    }
-}
-
 /// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
 /// scheduler loop on g0. Never returns.
 pub fn mstart() -> ! {
-    // SAFETY: m0 is this thread's M; mcommoninit gave it its gsignal.
+    debug_assert_on_m0();
+    // SAFETY: rt0_go calls mstart last, on m0's own thread (checked above in debug builds);
+    // mcommoninit gave m0 its gsignal.
     unsafe { crate::os_linux::minit(m0()) };
     crate::signal::initsig();
     step!(
@@ -384,7 +329,8 @@ fn schedule() -> ! {
         }
         execute(gp);
         // Back on g0: do what the goroutine asked (Go runs these through mcall on g0).
-        // SAFETY: PENDING is only touched by m0, between switches.
+        // SAFETY: PENDING is written by mcall on a goroutine and read here on g0, both on m0's
+        // thread (schedule runs there alone, see execute), one after the other across the switch.
         match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
             Pending::Exit => gfput(gp),
             Pending::Yield => globrunqput(gp),
@@ -395,7 +341,10 @@ fn schedule() -> ! {
 
 /// execute: mark gp running on m0 and switch to it (gogo). Returns when gp switches back.
 fn execute(gp: *mut G) {
-    // SAFETY: gp is a runnable G; m0 and g0 are this thread's.
+    debug_assert_on_m0();
+    // SAFETY: gp is a runnable G that nobody else runs (it came off this P's queues); execute is
+    // reached only from schedule on m0's g0 (checked above in debug builds), so M0 and G0 are
+    // this thread's.
     unsafe {
         (*gp).atomicstatus.store(G_RUNNING, SeqCst);
         (*gp).m = m0();
@@ -410,7 +359,9 @@ fn execute(gp: *mut G) {
 /// Switches from the running goroutine back to g0, leaving `op` for the scheduler (mcall).
 fn mcall(op: Pending) {
     let gp = getg();
-    // SAFETY: called on a goroutine's stack; g0's context was saved by execute.
+    debug_assert_on_m0();
+    // SAFETY: called on a goroutine's stack on m0 (checked above in debug builds), the thread
+    // whose g0 context execute saved; PENDING is read back by schedule on that thread only.
     unsafe {
         *(&raw mut PENDING) = op;
         switch(&raw mut (*gp).sched.sp, G0.sched.sp);

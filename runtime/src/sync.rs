@@ -12,7 +12,10 @@ pub struct WaitGroup {
     state: UnsafeCell<(i64, *mut G, *mut G)>, // counter, waiters head, tail
 }
 
-// SAFETY: goroutines run one at a time on m0 and never preempt each other mid-operation.
+// SAFETY: a WaitGroup is used by goroutines only, and goroutines run on one thread — m0's, the
+// one M that holds a P (proc module docs; its debug assertions check it on every schedule) —
+// switching only inside gopark/gosched/goexit. So each `add`/`wait` runs to completion with no
+// other access to `state` in between, and no two threads ever touch it.
 unsafe impl Sync for WaitGroup {}
 
 impl Default for WaitGroup {

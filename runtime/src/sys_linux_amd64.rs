@@ -276,7 +276,8 @@ unsafe extern "C" {
 /// # Safety
 /// `stack_top` must be the 16-byte-aligned top of memory the new thread may use as its stack
 /// for as long as it runs; `ptid`/`ctid` must be valid for the flags that name them; `tls` is
-/// installed as the child's FS base with CLONE_SETTLS.
+/// installed as the child's FS base with CLONE_SETTLS. The new thread holds no P, so `f` must
+/// not allocate through the runtime's allocator (see the `malloc` module docs).
 pub unsafe fn clone_thread(
     flags: usize,
     stack_top: usize,

@@ -77,13 +77,13 @@ fn schedtrace(ms: u64) {
     let (threads, idleprocs) = unsafe { ((*(&raw const SCHED)).mnext, (*(&raw const SCHED)).npidle.load(Relaxed)) };
     let mut w = crate::print::Writer::new(crate::print::STDERR);
     use core::fmt::Write;
-    let global = proc::queue_lengths(0).1;
+    let global = crate::runq::queue_lengths(0).1;
     let _ = write!(
         w,
         "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads=0 needspinning=0 idlethreads=0 runqueue={global} ["
     );
     for i in 0..n {
-        let _ = write!(w, "{}{}", if i > 0 { " " } else { "" }, proc::queue_lengths(i).0);
+        let _ = write!(w, "{}{}", if i > 0 { " " } else { "" }, crate::runq::queue_lengths(i).0);
     }
     let _ = writeln!(w, "]");
 }
