@@ -16,7 +16,6 @@ use crate::stack::{self, GOROUTINE_STACK};
 use crate::tls::{getg, setg};
 use crate::{malloc, os, runtime1, step, sysmon, trace};
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 use core::ptr::null_mut;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
@@ -35,8 +34,10 @@ pub static mut SCHED: Schedt = Schedt {
     npidle: core::sync::atomic::AtomicU32::new(0),
     nmspinning: core::sync::atomic::AtomicU32::new(0),
 };
-/// allp[0..gomaxprocs]: grown by procresize, as Go 1.19's (no upper limit).
-pub static mut ALLP: Vec<*mut P> = Vec::new();
+/// allp[0..gomaxprocs]: grown by procresize, as Go 1.19's (no upper limit). The array comes
+/// from persistentalloc (a bump allocation, no span to set up for one small object); a grown
+/// allp leaves the old array behind, as Go's leaves it to the collector.
+pub static mut ALLP: &[*mut P] = &[];
 pub static GOMAXPROCS: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
 pub static NCPU: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(1);
 pub static MAIN_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -56,6 +57,7 @@ enum Pending {
     Exit,
 }
 
+#[inline]
 pub(crate) fn sched() -> &'static mut Schedt {
     debug_assert_on_m0();
     // SAFETY: the scheduler runs on m0's thread alone (checked above in debug builds: no other
@@ -78,6 +80,7 @@ pub fn m0() -> *mut M {
 }
 
 /// The P m0 holds.
+#[inline]
 pub(crate) fn curp() -> &'static mut P {
     debug_assert_on_m0();
     // SAFETY: m0 holds P0 from procresize until exit, and a P is touched only by the M that
@@ -154,14 +157,20 @@ pub static mut ALLM: *mut M = null_mut();
 /// procresize(n): allp grows to n Ps; P0 takes mcache0 and is acquired by m0 (`_Prunning`),
 /// the rest get an empty mcache and go idle.
 pub fn procresize(n: i32) {
-    // SAFETY: allp is written only here, on m0 (sched() checks it), before sysmon — the one
-    // other thread, which reads allp — is started by runtime.main.
-    let allp = unsafe { &mut *(&raw mut ALLP) };
     debug_assert_on_m0();
-    if n as usize > allp.len() {
-        allp.reserve_exact(n as usize - allp.len());
+    // SAFETY: ALLP is written only here, on m0 (checked above in debug builds), before sysmon —
+    // the one other thread, which reads it — is started by runtime.main.
+    let old: &[*mut P] = unsafe { *(&raw const ALLP) };
+    let len = old.len().max(n as usize);
+    let mem = malloc::persistentalloc(len * size_of::<*mut P>(), align_of::<*mut P>()) as *mut *mut P;
+    if mem.is_null() {
+        throw("procresize: out of memory for allp");
     }
-    for id in allp.len() as i32..n {
+    // SAFETY: `mem` is fresh, zeroed, suitably aligned memory for `len` pointers that nothing
+    // else refers to; it lives for the rest of the process (persistentalloc never frees).
+    let allp: &'static mut [*mut P] = unsafe { core::slice::from_raw_parts_mut(mem, len) };
+    allp[..old.len()].copy_from_slice(old);
+    for id in old.len() as i32..n {
         let p = Box::into_raw(Box::new(P {
             id,
             status: P_IDLE,
@@ -175,8 +184,10 @@ pub fn procresize(n: i32) {
             goidcache: 0,
             goidcacheend: 0,
         }));
-        allp.push(p);
+        allp[id as usize] = p;
     }
+    // SAFETY: as above: the only writer, before the only other reader exists.
+    unsafe { *(&raw mut ALLP) = allp };
     GOMAXPROCS.store(n, SeqCst);
     // acquirep(allp[0]) on m0.
     // SAFETY: P0 was just created and no M holds it; m0 is this thread's M.
@@ -313,29 +324,40 @@ pub fn mstart() -> ! {
 
 /// schedule: find a runnable G and run it; handle what it asked for when it comes back.
 fn schedule() -> ! {
-    let mut first = true;
+    // The first round, logged: where goroutine 1 came from.
+    let next = curp().runnext;
+    let gp = pick();
+    let from = if gp == next { "P0.runnext" } else { "a run queue" };
+    // SAFETY: gp is a live G, runnable and not yet running.
+    step!(4, "schedule: findRunnable took goroutine {} from {from}; execute → gogo", unsafe { (*gp).goid });
+    run(gp);
     loop {
-        let next = curp().runnext;
-        let gp = find_runnable();
-        if gp.is_null() {
-            checkdead();
-        }
-        curp().schedtick = curp().schedtick.wrapping_add(1);
-        if first {
-            let from = if gp == next { "P0.runnext" } else { "a run queue" };
-            // SAFETY: gp is a live G.
-            step!(4, "schedule: findRunnable took goroutine {} from {from}; execute → gogo", unsafe { (*gp).goid });
-            first = false;
-        }
-        execute(gp);
-        // Back on g0: do what the goroutine asked (Go runs these through mcall on g0).
-        // SAFETY: PENDING is written by mcall on a goroutine and read here on g0, both on m0's
-        // thread (schedule runs there alone, see execute), one after the other across the switch.
-        match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
-            Pending::Exit => gfput(gp),
-            Pending::Yield => globrunqput(gp),
-            Pending::Park | Pending::None => {}
-        }
+        run(pick());
+    }
+}
+
+/// findRunnable, or checkdead when nothing can run; counts the scheduling round.
+#[inline(always)]
+fn pick() -> *mut G {
+    let gp = find_runnable();
+    if gp.is_null() {
+        checkdead();
+    }
+    curp().schedtick = curp().schedtick.wrapping_add(1);
+    gp
+}
+
+/// Runs gp until it switches back to g0, then does what it asked (Go runs these through mcall
+/// on g0).
+#[inline(always)]
+fn run(gp: *mut G) {
+    execute(gp);
+    // SAFETY: PENDING is written by mcall on a goroutine and read here on g0, both on m0's
+    // thread (schedule runs there alone, see execute), one after the other across the switch.
+    match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
+        Pending::Exit => gfput(gp),
+        Pending::Yield => globrunqput(gp),
+        Pending::Park | Pending::None => {}
     }
 }
 

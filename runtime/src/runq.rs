@@ -4,7 +4,7 @@
 //! nothing steals). When the ring is full, `put` hands back half of it plus the new item, which
 //! [`runqput`] moves to the global queue (Go's `runqputslow`).
 use crate::proc::{ALLP, SCHED, curp, sched};
-use crate::runtime2::G;
+use crate::runtime2::{G, P};
 use core::ptr::null_mut;
 
 pub const RUNQ_SIZE: usize = 256;
@@ -63,6 +63,7 @@ impl<T: Copy> RunQueue<T> {
 
 /// runqput: into runnext (kicking its old occupant to the queue) or the local queue; a full
 /// local queue moves half of itself to the global queue (runqputslow).
+#[inline]
 pub(crate) fn runqput(gp: *mut G, next: bool) {
     let p = curp();
     let gp = if next {
@@ -81,6 +82,7 @@ pub(crate) fn runqput(gp: *mut G, next: bool) {
     }
 }
 
+#[inline]
 pub(crate) fn globrunqput(gp: *mut G) {
     let s = sched();
     // SAFETY: gp is runnable and on no other list.
@@ -95,6 +97,7 @@ pub(crate) fn globrunqput(gp: *mut G) {
     s.runqsize += 1;
 }
 
+#[inline]
 pub(crate) fn globrunqget() -> *mut G {
     let s = sched();
     let gp = s.runq_head;
@@ -114,7 +117,8 @@ pub fn queue_lengths(i: usize) -> (usize, i32) {
     // SAFETY: allp is complete before sysmon starts and never changes after procresize; the
     // lengths are read racily by sysmon, which only prints them.
     unsafe {
-        let Some(&p) = (&*(&raw const ALLP)).get(i) else { return (0, SCHED.runqsize) };
+        let allp: &[*mut P] = *(&raw const ALLP);
+        let Some(&p) = allp.get(i) else { return (0, SCHED.runqsize) };
         (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
     }
 }

@@ -130,8 +130,15 @@ impl<'a> InitialStack<'a> {
             let matches =
                 unsafe { key.iter().enumerate().all(|(i, &b)| *entry.add(i) == b) && *entry.add(key.len()) == b'=' };
             if matches {
-                // SAFETY: as above; the value runs from after '=' to the NUL, readable for 'a.
-                return Some(unsafe { cstr(entry.add(key.len() + 1)) });
+                // SAFETY: as above; the value runs from after '=' to the NUL.
+                let value = unsafe { entry.add(key.len() + 1) };
+                let mut len = 0;
+                // SAFETY: scanning a NUL-terminated string.
+                while unsafe { *value.add(len) } != 0 {
+                    len += 1;
+                }
+                // SAFETY: `len` bytes at `value` were just read; the string is readable for 'a.
+                return Some(unsafe { core::slice::from_raw_parts(value, len) });
             }
             // SAFETY: the array is NULL-terminated and `entry` was not the terminator.
             envp = unsafe { envp.add(1) };
