@@ -69,11 +69,17 @@ impl fmt::Display for Stamp {
     }
 }
 
-/// Prints one step line for `layer` (1–5).
+/// Prints one step line for `layer` (1–5). The check is inlined into every step so that a
+/// silenced log (`RT0_LOG=0`, what benchmarks run with) costs a load and a branch per step.
+#[inline(always)]
 pub fn step(layer: u8, args: fmt::Arguments) {
-    if !enabled() {
-        return;
+    if enabled() {
+        print_step(layer, args);
     }
+}
+
+#[inline(never)]
+fn print_step(layer: u8, args: fmt::Arguments) {
     let mut w = Writer::new(STDERR);
     let _ = writeln!(w, "[{} L{layer}] {args}", Stamp);
 }
