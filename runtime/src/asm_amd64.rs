@@ -1,36 +1,9 @@
-//! The scheduler's machine code (Go's asm_amd64.s: `gogo`, `mcall`, `goexit`; sys_linux_amd64.s
-//! `settls`), and the g register: Go keeps the current g at -8(FS), in the M's TLS block, and so
-//! does rt0 (the seed article says GS; Go uses FS on linux/amd64).
-use crate::os_linux::{SYS_ARCH_PRCTL, syscall2};
-use crate::runtime2::{G, M};
-
-const ARCH_SET_FS: usize = 0x1002;
-
-/// The current g (Go's `getg()`): the word at -8(FS).
-#[inline(always)]
-pub fn getg() -> *mut G {
-    let g: *mut G;
-    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread; the load has no side
-    // effects. Before that (never called then) it would read whatever FS maps.
-    unsafe { core::arch::asm!("mov {}, qword ptr fs:[-8]", out(reg) g, options(nostack, readonly, preserves_flags)) };
-    g
-}
-
-/// Sets the current g.
-#[inline(always)]
-pub fn setg(g: *mut G) {
-    // SAFETY: as for getg; -8(FS) is the M's own tls[0] word.
-    unsafe { core::arch::asm!("mov qword ptr fs:[-8], {}", in(reg) g, options(nostack, preserves_flags)) };
-}
-
-/// Points FS at `m.tls[1]` with arch_prctl(ARCH_SET_FS) (Go's settls: `DI = &m.tls[0] + 8`).
-/// Returns the syscall's result.
-pub(crate) fn settls(m: *mut M) -> isize {
-    // SAFETY: `m` is a live M; only the address of its tls array is taken.
-    let base = unsafe { (&raw mut (*m).tls) as usize } + 8;
-    // SAFETY: ARCH_SET_FS with a user address changes only this thread's FS base.
-    unsafe { syscall2(SYS_ARCH_PRCTL, ARCH_SET_FS, base) }
-}
+//! The scheduler's machine code: save one goroutine's registers and resume another (Go's
+//! `gogo` and `mcall` in one primitive, `switch`), the first instructions of a new goroutine,
+//! and `goexit`, where every goroutine's function returns to.
+//!
+//! Mirrors Go's `runtime/asm_amd64.s` (`gogo`, `mcall`, `goexit`) and `gostartcallfn` of
+//! `stack.go`/`sys_x86.go`. rt0_go itself is in [`crate::rt0`]; the g register in [`crate::tls`].
 
 #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
 core::arch::global_asm!(

@@ -1,19 +1,21 @@
-//! Leaving the process (Go's proc.go main → exit(0), os.Exit → exit_group): the one place
-//! that ends a Go program here, so that under `--icount` every run ends with the summary line
+//! Leaving the process: Go's `exit` (sys_linux_amd64.s, called by proc.go main → exit(0), by
+//! os.Exit and by the fatal paths with 2), the one place that ends a program here, so that
+//! under `--icount` every run ends with the summary line
 //!
 //! ```text
 //! icount kernel_to_program=N program_to_main=M main_to_exit=K
 //! ```
 //!
 //! (instructions: kernel entry → the program's first instruction, → main.main, → exit).
-use crate::trace::{self, AT_RT0_KERNEL_TSC, rdtsc};
+use crate::trace::{self, rdtsc};
+use abi::rt0::AT_RT0_KERNEL_TSC;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// TSC when the program started (first Rust code of rt0_go) and when main.main began.
 pub static PROGRAM_TSC: AtomicU64 = AtomicU64::new(0);
 pub static MAIN_TSC: AtomicU64 = AtomicU64::new(0);
 
-/// exit_group(code), after the icount summary when the TSC counts instructions.
+/// Go's `exit`: exit_group(code), after the icount summary when the TSC counts instructions.
 pub fn exit(code: i32) -> ! {
     if let Some(kernel) = crate::args::getauxval(AT_RT0_KERNEL_TSC).filter(|_| trace::tsc_counts_instructions()) {
         {
@@ -28,5 +30,5 @@ pub fn exit(code: i32) -> ! {
             );
         }
     }
-    crate::os_linux::exit_group(code)
+    crate::sys_linux_amd64::exit_group(code)
 }

@@ -5,7 +5,7 @@
 use crate::inittask::{self, InitHooks, Package};
 use crate::malloc::read_memstats;
 use crate::print::{STDERR, Writer};
-use crate::trace::nanotime;
+use crate::sys_linux_amd64::nanotime;
 use crate::{INITTRACE, step};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 

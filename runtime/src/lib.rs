@@ -4,21 +4,29 @@
 //! system calls, so a program built with it is a genuine static Linux ELF: it runs unchanged on rt0's kernel in QEMU
 //! and on a real Linux host. Each module mirrors one Go file or one Linux interface and says which in its docs:
 //!
-//! - [`rt0`] — the ELF entry point and `rt0_go` (Go's `rt0_linux_amd64.s`, `asm_amd64.s`).
-//! - [`os_linux`] — raw system calls, their numbers and errno values (Go's `sys_linux_amd64.s`).
+//! - [`rt0`] — the ELF entry point and `rt0_go`, the start-up sequence in asm_amd64.s order (Go's
+//!   `rt0_linux_amd64.s`, `asm_amd64.s`).
+//! - [`tls`] — the g register at -8(FS): `getg`, `setg`, `settls` (Go's `go_tls.h`, `sys_linux_amd64.s`).
+//! - [`asm_amd64`] — the context switch (Go's `gogo`/`mcall`) and `goexit` (Go's `asm_amd64.s`).
+//! - [`sys_linux_amd64`] — raw system calls and their thin wrappers, `clone`, the signal restorer (Go's
+//!   `sys_linux_amd64.s`); the numbers, errno values and structs are the `abi` crate's.
+//! - [`os_linux`] — osinit, newosproc, minit (Go's `os_linux.go`).
 //! - [`args`] — argc/argv/envp/auxv from the initial stack (Go's `runtime1.go` `args`, `os_linux.go` `sysargs`).
+//! - [`runtime1`] — `check`, GODEBUG, GOGC and GOMAXPROCS parsing (Go's `runtime1.go`, `mgcpacer.go`).
 //! - [`string`] — `atoi` for numbers in arguments and environment variables (Go's `string.go`).
 //! - [`print`](mod@print) — `print!`/`println!`/`eprint!`/`eprintln!` on fd 1 and 2 (Go's `print.go`).
-//! - [`start`] — the start-up sequence L1–L5: rt0_go's Rust half, args, osinit, schedinit, runtime.main.
-//! - [`asm_amd64`] — the g register at -8(FS), settls, the context switch (Go's `gogo`/`mcall`), goexit.
-//! - [`runtime2`], [`proc`], [`runq`] — G/M/P, the scheduler and run queues (Go's `runtime2.go`, `proc.go`).
+//! - [`runtime2`], [`proc`], [`runq`] — G/M/P, schedinit, procresize, newproc, mstart, schedule, runtime.main
+//!   and the run queues (Go's `runtime2.go`, `proc.go`).
 //! - [`stack`] — goroutine stacks with guard pages (Go's `stack.go`).
+//! - [`mem`], [`malloc`] — address-space states and the size-class allocator (Go's `mem_linux.go`, `malloc.go`).
 //! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
 //! - [`sync`] — WaitGroup on park/ready (Go's `sync/waitgroup.go`, `sema.go`).
-//! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package, `proc.go` exit).
-//! - [`trace`] — the L1–L5 step log.
-//! - `panic` — the panic handler: `panic: <msg>`, a goroutine header, exit code 2 (Go's `panic.go`).
+//! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
+//! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
+//! - [`panic`](mod@panic) — `throw` and the panic handler: `panic: <msg>`, a goroutine header, exit code 2
+//!   (Go's `panic.go`).
+//! - [`trace`] — the L1–L5 step log (rt0's own).
 //!
 //! # Writing a program
 //!
@@ -36,8 +44,9 @@
 //! }
 //! ```
 //!
-//! The kernel (or Linux) enters at `_rt0_amd64_linux`; `rt0_go` calls the user's `main` through the symbol
-//! `rt0_main`, and when `main` returns the process ends with `exit_group(0)`, as a Go program does.
+//! The kernel (or Linux) enters at `_rt0_amd64_linux`; `rt0_go` starts goroutine 1 on runtime.main
+//! (`proc::main`), which calls the user's `main` through the symbol `rt0_main`, and when `main` returns the
+//! process ends with `exit(0)` = `exit_group(0)`, as a Go program does.
 //!
 //! The entry code and the panic handler exist only when building for `x86_64-unknown-none`; on the host this crate
 //! is plain pure logic, so `cargo test -p runtime` unit-tests it there.
@@ -53,7 +62,6 @@ extern crate alloc;
 
 pub mod args;
 pub mod asm_amd64;
-pub mod clone;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
@@ -61,7 +69,6 @@ pub mod malloc;
 pub mod mem;
 pub mod os;
 pub mod os_linux;
-pub mod osinit;
 pub mod panic;
 pub mod print;
 pub mod proc;
@@ -71,10 +78,11 @@ pub mod runtime1;
 pub mod runtime2;
 pub mod signal;
 pub mod stack;
-pub mod start;
 pub mod string;
 pub mod sync;
+pub mod sys_linux_amd64;
 pub mod sysmon;
+pub mod tls;
 pub mod trace;
 
 /// GODEBUG=inittrace=1 was given.

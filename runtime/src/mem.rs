@@ -14,13 +14,12 @@
 //!
 //! Go never calls brk; rt0's persistent allocator does ([`sys_brk_grow`]), the way C's malloc does.
 
-use crate::os_linux::{
-    EEXIST, MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_NONE, PROT_READ,
-    PROT_WRITE, SYS_BRK, SYS_MADVISE, SYS_MMAP, SYS_MUNMAP, syscall1, syscall2, syscall3, syscall6,
+use crate::sys_linux_amd64::{syscall1, syscall2, syscall3, syscall6};
+use abi::errno::EEXIST;
+use abi::mman::{
+    MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE,
 };
-
-/// The hardware page size: the granularity of every call here.
-pub const PHYS_PAGE_SIZE: usize = 4096;
+use abi::nr::{SYS_BRK, SYS_MADVISE, SYS_MMAP, SYS_MUNMAP};
 
 /// Why a reservation at a hint failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -135,7 +134,7 @@ mod tests {
 
     #[test]
     fn reserve_map_release_free_on_the_host() {
-        const LEN: usize = 4 * PHYS_PAGE_SIZE;
+        const LEN: usize = 4 * abi::mman::PAGE_SIZE;
         // Well above anything the test binary maps; the hint is the point of sys_reserve_at.
         let hint = 0x5f00_0000_0000;
         let base = sys_reserve_at(hint, LEN).expect("reserve at a free hint");
@@ -160,9 +159,9 @@ mod tests {
     #[test]
     fn brk_reports_a_break_and_sys_alloc_maps() {
         assert!(sys_brk_current() > 0);
-        let p = sys_alloc(PHYS_PAGE_SIZE);
-        assert!(p != 0 && p.is_multiple_of(PHYS_PAGE_SIZE));
+        let p = sys_alloc(abi::mman::PAGE_SIZE);
+        assert!(p != 0 && p.is_multiple_of(abi::mman::PAGE_SIZE));
         // SAFETY: a fresh private page owned by this test.
-        unsafe { sys_free(p, PHYS_PAGE_SIZE) };
+        unsafe { sys_free(p, abi::mman::PAGE_SIZE) };
     }
 }

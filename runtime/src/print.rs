@@ -5,7 +5,8 @@
 //! fills and at the end of each macro call, so a short line costs one `write` system call. Short writes are
 //! continued and `EINTR` is retried; any other error drops the rest of that output, as Go's runtime does.
 
-use crate::os_linux::{self, EINTR};
+use crate::sys_linux_amd64 as sys;
+use abi::errno::EINTR;
 use core::fmt;
 
 /// Standard output and standard error.
@@ -20,7 +21,7 @@ pub const BUF_SIZE: usize = 512;
 /// Returns `Err(-errno)` on any other failure (or `Err(0)` if the kernel wrote nothing).
 pub fn write_bytes(fd: i32, mut bytes: &[u8]) -> Result<(), isize> {
     while !bytes.is_empty() {
-        match os_linux::write(fd, bytes) {
+        match sys::write(fd, bytes) {
             n if n > 0 => bytes = &bytes[n as usize..],
             n if n == -EINTR => continue,
             n => return Err(n),
@@ -140,7 +141,7 @@ mod tests {
 
     #[test]
     fn write_bytes_reports_errors() {
-        assert_eq!(write_bytes(-1, b"x"), Err(-crate::os_linux::EBADF));
+        assert_eq!(write_bytes(-1, b"x"), Err(-abi::errno::EBADF));
         assert_eq!(write_bytes(-1, b""), Ok(()));
     }
 }

@@ -1,19 +1,23 @@
-//! The scheduler (Go's proc.go): schedinit, procresize, newproc, mstart, schedule, execute,
-//! gopark/goready, goexit, and runtime.main.
+//! The scheduler (Go's proc.go): schedinit, mcommoninit, procresize, newproc, mstart, schedule,
+//! findRunnable, execute, gopark/goready, goexit, and runtime.main.
 //!
 //! The model is Go's G/M/P: goroutines (G) run on OS threads (M) that hold a processor (P);
 //! each P has a 256-slot run queue plus `runnext`; a global queue takes overflow and yields.
-//! rt0 differs in one respect, on purpose: its kernel runs one CPU, so only m0 ever runs Go code
-//! — Ps beyond P0 exist (GOMAXPROCS is honoured and reported) but stay idle; no spinning Ms are
-//! started for them. sysmon runs on its own M without a P, as in Go.
-use crate::asm_amd64::{getg, new_context, setg, switch};
-use crate::malloc;
+//! rt0 differs in one respect, on purpose: only m0 ever runs goroutines — Ps beyond P0 exist
+//! (GOMAXPROCS is honoured and reported) but stay idle; no spinning Ms are started for them. So
+//! the scheduler's state (SCHED, the Ps, PENDING) is touched by m0's thread alone, which
+//! [`sched`] and [`curp`] check with a debug assertion; sysmon runs on its own M without a P, as
+//! in Go, and only reads a few counters racily for schedtrace.
+use crate::asm_amd64::{new_context, switch};
+use crate::panic::throw;
+use crate::runq::{globrunqget, globrunqput, runqput};
 use crate::runtime2::*;
 use crate::stack::{self, GOROUTINE_STACK};
-use crate::step;
+use crate::tls::{getg, setg};
+use crate::{malloc, os, runtime1, step, sysmon, trace};
 use alloc::boxed::Box;
 use core::ptr::null_mut;
-use core::sync::atomic::Ordering::SeqCst;
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 pub static mut M0: M = M::new();
 pub static mut G0: G = G::new();
@@ -30,8 +34,10 @@ pub static mut SCHED: Schedt = Schedt {
     npidle: core::sync::atomic::AtomicU32::new(0),
     nmspinning: core::sync::atomic::AtomicU32::new(0),
 };
-/// allp[0..gomaxprocs].
-pub static mut ALLP: [*mut P; MAX_GOMAXPROCS as usize] = [null_mut(); MAX_GOMAXPROCS as usize];
+/// allp[0..gomaxprocs]: grown by procresize, as Go 1.19's (no upper limit). The array comes
+/// from persistentalloc (a bump allocation, no span to set up for one small object); a grown
+/// allp leaves the old array behind, as Go's leaves it to the collector.
+pub static mut ALLP: &[*mut P] = &[];
 pub static GOMAXPROCS: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
 pub static NCPU: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(1);
 pub static MAIN_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -51,9 +57,22 @@ enum Pending {
     Exit,
 }
 
-fn sched() -> &'static mut Schedt {
-    // SAFETY: only m0 schedules; sysmon reads a few counters, never writes this struct.
+#[inline]
+pub(crate) fn sched() -> &'static mut Schedt {
+    debug_assert_on_m0();
+    // SAFETY: the scheduler runs on m0's thread alone (checked above in debug builds: no other
+    // M holds a P, module docs); sysmon reads counters through raw pointers and never forms a
+    // reference. Callers do not keep the reference across a switch.
     unsafe { &mut *(&raw mut SCHED) }
+}
+
+/// Checks, in debug builds, that the calling thread is m0 — the one M that holds a P and so
+/// may touch the scheduler's state. Before settls has linked g0 and m0 nothing schedules.
+#[inline(always)]
+fn debug_assert_on_m0() {
+    // SAFETY: the g register of every runtime thread points at a live G once settls ran, and
+    // the scheduler is only reached after that.
+    debug_assert!(unsafe { (*getg()).m } == m0(), "scheduler state touched off m0");
 }
 
 pub fn m0() -> *mut M {
@@ -61,20 +80,57 @@ pub fn m0() -> *mut M {
 }
 
 /// The P m0 holds.
-fn curp() -> &'static mut P {
-    // SAFETY: m0 holds P0 from procresize until exit; only m0 runs this code.
+#[inline]
+pub(crate) fn curp() -> &'static mut P {
+    debug_assert_on_m0();
+    // SAFETY: m0 holds P0 from procresize until exit, and a P is touched only by the M that
+    // holds it (checked above in debug builds).
     unsafe { &mut *(*m0()).p }
 }
 
-/// Go's `throw`: print `fatal error: msg` and exit 2.
-pub fn throw(msg: &str) -> ! {
-    crate::eprintln!("fatal error: {msg}");
-    crate::panic::exit_after_fatal()
-}
-
-/// schedinit steps that belong to proc.go: lock init and the M limit.
-pub fn sched_lockinit() {
+/// schedinit (proc.go), in Go's order: the M limit, GODEBUG, stackinit, mallocinit,
+/// mcommoninit(m0), goargs/goenvs, gcinit (GOGC), GOMAXPROCS and procresize.
+pub fn schedinit() {
     sched().maxmcount = 10_000;
+    step!(3, "schedinit: sched.maxmcount=10000; no locks to init (the scheduler has none: only m0 runs it)");
+    let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
+    sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
+    crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
+    step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
+    step!(
+        3,
+        "stackinit: nothing to init: no stack pools (Go pools {} orders from 2 KiB); goroutine stacks are {} KiB + guard from the heap, reused with their G (Rust cannot grow them)",
+        stack::NUM_STACK_ORDERS,
+        GOROUTINE_STACK / 1024
+    );
+    malloc::mallocinit();
+    step!(
+        3,
+        "mallocinit: mheap (a static), {} size classes, mcache0; arenas of {} MiB reserved lazily from hint {:#x}; persistentalloc on brk",
+        malloc::sizeclasses::NUM_SIZE_CLASSES,
+        malloc::HEAP_ARENA_BYTES >> 20,
+        malloc::ARENA_BASE_HINT
+    );
+    mcommoninit(m0());
+    // SAFETY: `id` is written once, by mcommoninit just above, and never again: no race.
+    let id = unsafe { (*m0()).id };
+    step!(3, "mcommoninit: m0 id {id}, gsignal with a {} KiB stack, linked into allm", stack::GSIGNAL_STACK / 1024);
+    step!(
+        3,
+        "goargs/goenvs: {} args, {} env entries (borrowed in place from the initial stack; Go copies them)",
+        os::args().count(),
+        crate::args::envs().count()
+    );
+    let gogc = runtime1::read_gogc(os::getenv("GOGC"));
+    step!(
+        3,
+        "gcinit: GOGC={}{} (reported only: rt0 frees explicitly, there is no collector)",
+        gogc,
+        if gogc < 0 { " (off)" } else { "" }
+    );
+    let procs = runtime1::gomaxprocs(os::getenv("GOMAXPROCS"), NCPU.load(Relaxed));
+    procresize(procs);
+    step!(3, "procresize: gomaxprocs={procs}; P0 takes mcache0 and is acquired by m0 (_Prunning), {} idle", procs - 1);
 }
 
 /// mcommoninit(m0): id 0, gsignal with a 32 KiB stack, linked into allm.
@@ -101,7 +157,20 @@ pub static mut ALLM: *mut M = null_mut();
 /// procresize(n): allp grows to n Ps; P0 takes mcache0 and is acquired by m0 (`_Prunning`),
 /// the rest get an empty mcache and go idle.
 pub fn procresize(n: i32) {
-    for id in 0..n {
+    debug_assert_on_m0();
+    // SAFETY: ALLP is written only here, on m0 (checked above in debug builds), before sysmon —
+    // the one other thread, which reads it — is started by runtime.main.
+    let old: &[*mut P] = unsafe { *(&raw const ALLP) };
+    let len = old.len().max(n as usize);
+    let mem = malloc::persistentalloc(len * size_of::<*mut P>(), align_of::<*mut P>()) as *mut *mut P;
+    if mem.is_null() {
+        throw("procresize: out of memory for allp");
+    }
+    // SAFETY: `mem` is fresh, zeroed, suitably aligned memory for `len` pointers that nothing
+    // else refers to; it lives for the rest of the process (persistentalloc never frees).
+    let allp: &'static mut [*mut P] = unsafe { core::slice::from_raw_parts_mut(mem, len) };
+    allp[..old.len()].copy_from_slice(old);
+    for id in old.len() as i32..n {
         let p = Box::into_raw(Box::new(P {
             id,
             status: P_IDLE,
@@ -115,14 +184,15 @@ pub fn procresize(n: i32) {
             goidcache: 0,
             goidcacheend: 0,
         }));
-        // SAFETY: allp is written only here, before any other thread exists.
-        unsafe { ALLP[id as usize] = p };
+        allp[id as usize] = p;
     }
+    // SAFETY: as above: the only writer, before the only other reader exists.
+    unsafe { *(&raw mut ALLP) = allp };
     GOMAXPROCS.store(n, SeqCst);
     // acquirep(allp[0]) on m0.
-    // SAFETY: P0 was just created; m0 is this thread's M.
+    // SAFETY: P0 was just created and no M holds it; m0 is this thread's M.
     unsafe {
-        let p0 = ALLP[0];
+        let p0 = allp[0];
         (*p0).status = P_RUNNING;
         (*p0).m = m0();
         (*m0()).p = p0;
@@ -208,58 +278,10 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
         (*gp).startfn = f as usize;
         (*gp).startarg = arg;
         (*gp).goid = newgoid();
-        (*gp).waitreason = "";
+        (*gp).waitreason = WaitReason::Zero;
         (*gp).atomicstatus.store(G_RUNNABLE, SeqCst);
     }
     runqput(gp, true);
-    gp
-}
-
-/// runqput: into runnext (kicking its old occupant to the queue) or the local queue; a full
-/// local queue moves half of itself to the global queue (runqputslow).
-fn runqput(gp: *mut G, next: bool) {
-    let p = curp();
-    let gp = if next {
-        let old = core::mem::replace(&mut p.runnext, gp);
-        if old.is_null() {
-            return;
-        }
-        old
-    } else {
-        gp
-    };
-    if let Err(over) = p.runq.put(gp) {
-        for g in over.items.into_iter().flatten() {
-            globrunqput(g);
-        }
-    }
-}
-
-fn globrunqput(gp: *mut G) {
-    let s = sched();
-    // SAFETY: gp is runnable and on no other list.
-    unsafe { (*gp).schedlink = null_mut() };
-    if s.runq_tail.is_null() {
-        s.runq_head = gp;
-    } else {
-        // SAFETY: the tail is a G on the global queue.
-        unsafe { (*s.runq_tail).schedlink = gp };
-    }
-    s.runq_tail = gp;
-    s.runqsize += 1;
-}
-
-fn globrunqget() -> *mut G {
-    let s = sched();
-    let gp = s.runq_head;
-    if !gp.is_null() {
-        // SAFETY: gp heads the global queue.
-        s.runq_head = unsafe { (*gp).schedlink };
-        if s.runq_head.is_null() {
-            s.runq_tail = null_mut();
-        }
-        s.runqsize -= 1;
-    }
     gp
 }
 
@@ -283,54 +305,68 @@ fn find_runnable() -> *mut G {
     globrunqget()
 }
 
-/// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
-pub fn queue_lengths(i: usize) -> (usize, i32) {
-    // SAFETY: allp entries are immutable after procresize; the lengths are read racily by
-    // sysmon, which only prints them.
-    unsafe {
-        let p = ALLP[i];
-        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
-    }
-}
-
-/// mstart on m0: minit (signal stack, handlers), then the scheduler loop on g0. Never returns.
+/// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
+/// scheduler loop on g0. Never returns.
 pub fn mstart() -> ! {
-    crate::signal::minit(m0());
+    debug_assert_on_m0();
+    // SAFETY: rt0_go calls mstart last, on m0's own thread (checked above in debug builds);
+    // mcommoninit gave m0 its gsignal.
+    unsafe { crate::os_linux::minit(m0()) };
     crate::signal::initsig();
-    step!(4, "mstart: m0 minit (sigaltstack on gsignal, 32 KiB) and initsig done; schedule on g0");
+    step!(
+        4,
+        "mstart: m0 minit (sigaltstack on gsignal, {} KiB) and initsig ({} fault signals) done; schedule on g0",
+        stack::GSIGNAL_STACK / 1024,
+        crate::signal::FAULT_SIGNALS.len()
+    );
     schedule()
 }
 
 /// schedule: find a runnable G and run it; handle what it asked for when it comes back.
 fn schedule() -> ! {
-    let mut first = true;
+    // The first round, logged: where goroutine 1 came from.
+    let next = curp().runnext;
+    let gp = pick();
+    let from = if gp == next { "P0.runnext" } else { "a run queue" };
+    // SAFETY: gp is a live G, runnable and not yet running.
+    step!(4, "schedule: findRunnable took goroutine {} from {from}; execute → gogo", unsafe { (*gp).goid });
+    run(gp);
     loop {
-        let gp = find_runnable();
-        if gp.is_null() {
-            checkdead();
-        }
-        curp().schedtick = curp().schedtick.wrapping_add(1);
-        if first {
-            // SAFETY: gp is a live G.
-            step!(4, "schedule: findRunnable took goroutine {} from P0.runnext; execute → gogo", unsafe {
-                (*gp).goid
-            });
-            first = false;
-        }
-        execute(gp);
-        // Back on g0: do what the goroutine asked (Go runs these through mcall on g0).
-        // SAFETY: PENDING is only touched by m0, between switches.
-        match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
-            Pending::Exit => gfput(gp),
-            Pending::Yield => globrunqput(gp),
-            Pending::Park | Pending::None => {}
-        }
+        run(pick());
+    }
+}
+
+/// findRunnable, or checkdead when nothing can run; counts the scheduling round.
+#[inline(always)]
+fn pick() -> *mut G {
+    let gp = find_runnable();
+    if gp.is_null() {
+        checkdead();
+    }
+    curp().schedtick = curp().schedtick.wrapping_add(1);
+    gp
+}
+
+/// Runs gp until it switches back to g0, then does what it asked (Go runs these through mcall
+/// on g0).
+#[inline(always)]
+fn run(gp: *mut G) {
+    execute(gp);
+    // SAFETY: PENDING is written by mcall on a goroutine and read here on g0, both on m0's
+    // thread (schedule runs there alone, see execute), one after the other across the switch.
+    match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
+        Pending::Exit => gfput(gp),
+        Pending::Yield => globrunqput(gp),
+        Pending::Park | Pending::None => {}
     }
 }
 
 /// execute: mark gp running on m0 and switch to it (gogo). Returns when gp switches back.
 fn execute(gp: *mut G) {
-    // SAFETY: gp is a runnable G; m0 and g0 are this thread's.
+    debug_assert_on_m0();
+    // SAFETY: gp is a runnable G that nobody else runs (it came off this P's queues); execute is
+    // reached only from schedule on m0's g0 (checked above in debug builds), so M0 and G0 are
+    // this thread's.
     unsafe {
         (*gp).atomicstatus.store(G_RUNNING, SeqCst);
         (*gp).m = m0();
@@ -345,7 +381,9 @@ fn execute(gp: *mut G) {
 /// Switches from the running goroutine back to g0, leaving `op` for the scheduler (mcall).
 fn mcall(op: Pending) {
     let gp = getg();
-    // SAFETY: called on a goroutine's stack; g0's context was saved by execute.
+    debug_assert_on_m0();
+    // SAFETY: called on a goroutine's stack on m0 (checked above in debug builds), the thread
+    // whose g0 context execute saved; PENDING is read back by schedule on that thread only.
     unsafe {
         *(&raw mut PENDING) = op;
         switch(&raw mut (*gp).sched.sp, G0.sched.sp);
@@ -362,7 +400,7 @@ pub extern "C" fn goexit1() -> ! {
 }
 
 /// gopark: the running goroutine waits (for `reason`) until someone calls goready on it.
-pub fn gopark(reason: &'static str) {
+pub fn gopark(reason: WaitReason) {
     let gp = getg();
     // SAFETY: gp is the running goroutine.
     unsafe {
@@ -390,9 +428,7 @@ pub fn gosched() {
 /// Nothing can run and nothing can wake anyone (no timers, no netpoller): deadlock (Go's
 /// checkdead, called when the last M goes idle).
 fn checkdead() -> ! {
-    crate::eprintln!("fatal error: all goroutines are asleep - deadlock!");
-    crate::eprintln!();
-    crate::panic::exit_after_fatal()
+    throw("all goroutines are asleep - deadlock!")
 }
 
 /// The id of the running goroutine (0 on g0).
@@ -400,4 +436,34 @@ pub fn goid() -> u64 {
     let g = getg();
     // SAFETY: g is this thread's current G (g0 has goid 0).
     if g.is_null() { 0 } else { unsafe { (*g).goid } }
+}
+
+/// runtime.main (proc.go main), goroutine 1: sysmon, the runtime's inits, gcenable, every
+/// package's inits, main.main, exit(0).
+pub(crate) extern "C" fn main(_: usize) {
+    crate::inittask_run::RUNTIME_INIT_NS.store(crate::sys_linux_amd64::nanotime(), Relaxed);
+    MAIN_STARTED.store(true, SeqCst);
+    step!(
+        4,
+        "runtime.main: goroutine {} on its own stack, mainStarted; maxstacksize=1GB is only the limit the overflow report names (rt0 stacks are fixed)",
+        goid()
+    );
+    sysmon::start();
+    crate::inittask_run::runtime_inits();
+    step!(
+        4,
+        "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise)"
+    );
+    crate::inittask_run::package_inits();
+    crate::exit::MAIN_TSC.store(trace::rdtsc(), Relaxed);
+    step!(5, "main.main");
+    // SAFETY: defined by the program's main macro; no preconditions.
+    unsafe { rt0_main() };
+    step!(5, "main.main returned: exit(0) = exit_group(0); other goroutines are not waited for");
+    crate::exit::exit(0)
+}
+
+unsafe extern "Rust" {
+    /// Defined by the program through `runtime::main!` (Go's main.main).
+    pub(crate) fn rt0_main();
 }

@@ -1,7 +1,12 @@
-//! A P's local run queue: a 256-slot ring, as in Go's proc.go `runqput`/`runqget` (single
-//! producer, the P's owner; here also the only consumer, since idle Ps never steal on rt0's one
-//! CPU). When the ring is full, `put` hands back half of it plus the new item so the caller
-//! can move them to the global queue (Go's `runqputslow`).
+//! The run queues: a P's local 256-slot ring and the global queue, as in Go's proc.go
+//! (`runqput`, `runqget`, `runqputslow`, `globrunqput`, `globrunqget`). The ring has a single
+//! producer, the P's owner, which here is also the only consumer (no M runs the idle Ps, so
+//! nothing steals). When the ring is full, `put` hands back half of it plus the new item, which
+//! [`runqput`] moves to the global queue (Go's `runqputslow`).
+use crate::proc::{ALLP, SCHED, curp, sched};
+use crate::runtime2::{G, P};
+use core::ptr::null_mut;
+
 pub const RUNQ_SIZE: usize = 256;
 
 pub struct RunQueue<T: Copy> {
@@ -53,6 +58,68 @@ impl<T: Copy> RunQueue<T> {
         let item = unsafe { self.ring[self.head as usize % RUNQ_SIZE].assume_init() };
         self.head = self.head.wrapping_add(1);
         Some(item)
+    }
+}
+
+/// runqput: into runnext (kicking its old occupant to the queue) or the local queue; a full
+/// local queue moves half of itself to the global queue (runqputslow).
+#[inline]
+pub(crate) fn runqput(gp: *mut G, next: bool) {
+    let p = curp();
+    let gp = if next {
+        let old = core::mem::replace(&mut p.runnext, gp);
+        if old.is_null() {
+            return;
+        }
+        old
+    } else {
+        gp
+    };
+    if let Err(over) = p.runq.put(gp) {
+        for g in over.items.into_iter().flatten() {
+            globrunqput(g);
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn globrunqput(gp: *mut G) {
+    let s = sched();
+    // SAFETY: gp is runnable and on no other list.
+    unsafe { (*gp).schedlink = null_mut() };
+    if s.runq_tail.is_null() {
+        s.runq_head = gp;
+    } else {
+        // SAFETY: the tail is a G on the global queue.
+        unsafe { (*s.runq_tail).schedlink = gp };
+    }
+    s.runq_tail = gp;
+    s.runqsize += 1;
+}
+
+#[inline]
+pub(crate) fn globrunqget() -> *mut G {
+    let s = sched();
+    let gp = s.runq_head;
+    if !gp.is_null() {
+        // SAFETY: gp heads the global queue.
+        s.runq_head = unsafe { (*gp).schedlink };
+        if s.runq_head.is_null() {
+            s.runq_tail = null_mut();
+        }
+        s.runqsize -= 1;
+    }
+    gp
+}
+
+/// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
+pub fn queue_lengths(i: usize) -> (usize, i32) {
+    // SAFETY: allp is complete before sysmon starts and never changes after procresize; the
+    // lengths are read racily by sysmon, which only prints them.
+    unsafe {
+        let allp: &[*mut P] = *(&raw const ALLP);
+        let Some(&p) = allp.get(i) else { return (0, SCHED.runqsize) };
+        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
     }
 }
 

@@ -20,13 +20,32 @@ pub const P_SYSCALL: u32 = 2;
 pub const P_GCSTOP: u32 = 3;
 pub const P_DEAD: u32 = 4;
 
-/// Go's `_MaxGomaxprocs`.
-pub const MAX_GOMAXPROCS: i32 = 1024;
 /// Per-P free-g list: refill/spill thresholds (proc.go gfput/gfget: 64 max, move 32).
 pub const GFREE_MAX: i32 = 64;
 pub const GFREE_BATCH: i32 = 32;
 /// goids are handed to Ps in batches (proc.go `_GoidCacheBatch`).
 pub const GOID_CACHE_BATCH: u64 = 16;
+
+/// Why a goroutine waits (Go's `waitReason`, a byte, so that a zeroed G — g0 in `.bss` — is
+/// valid): shown in the goroutine header of tracebacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum WaitReason {
+    /// Not waiting (Go's `waitReasonZero`).
+    Zero = 0,
+    /// Parked in sync.WaitGroup.Wait.
+    SyncWaitGroupWait,
+}
+
+impl WaitReason {
+    /// The text Go prints for this reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::Zero => "",
+            WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
+        }
+    }
+}
 
 /// A stack `[lo, hi)`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -52,7 +71,7 @@ pub struct G {
     pub sched: Gobuf,
     pub goid: u64,
     pub atomicstatus: AtomicU32,
-    pub waitreason: &'static str,
+    pub waitreason: WaitReason,
     /// Next G in whatever list this G is on (global run queue, free list).
     pub schedlink: *mut G,
     /// Entry function and its argument for a new goroutine.
@@ -69,7 +88,7 @@ impl G {
             sched: Gobuf { sp: 0 },
             goid: 0,
             atomicstatus: AtomicU32::new(G_IDLE),
-            waitreason: "",
+            waitreason: WaitReason::Zero,
             schedlink: null_mut(),
             startfn: 0,
             startarg: 0,

@@ -4,8 +4,10 @@
 //! guard page below it — running into the guard is a SIGSEGV the runtime reports as Go's
 //! `fatal error: stack overflow`. Stacks of dead goroutines stay with them on the free-g lists
 //! and are reused by the next `newproc`, as in Go.
-use crate::os_linux::{PROT_NONE, SYS_MPROTECT, syscall3};
 use crate::runtime2::Stack;
+use crate::sys_linux_amd64::syscall3;
+use abi::mman::{PAGE_SIZE, PROT_NONE};
+use abi::nr::SYS_MPROTECT;
 
 /// Go's minimum goroutine stack, for the record (rt0 cannot grow stacks, see above).
 pub const STACK_MIN: usize = 2048;
@@ -17,10 +19,10 @@ pub const G0_STACK: usize = 64 * 1024;
 pub const GSIGNAL_STACK: usize = 32 * 1024;
 /// m0's g0 uses the OS stack: [SP − 64 KiB, SP) (asm_amd64.s rt0_go).
 pub const G0_OS_STACK: usize = 64 * 1024;
-pub const GUARD: usize = 4096;
-
-/// Stack pool orders Go keeps per size (2, 4, 8, 16 KiB); reported by stackinit.
-pub const STACK_ORDERS: [usize; 4] = [2048, 4096, 8192, 16384];
+/// The guard below every goroutine stack: one page.
+pub const GUARD: usize = PAGE_SIZE;
+/// Go's stack pools hold stacks of this many orders (2, 4, 8, 16 KiB); rt0 has no pools.
+pub const NUM_STACK_ORDERS: usize = 4;
 
 /// A goroutine stack of `size` bytes with a PROT_NONE guard page below it: page-aligned memory
 /// from the heap (already committed, so no mapping call) whose lowest page is then protected —

@@ -1,9 +1,10 @@
 //! sync.WaitGroup on the scheduler's park/ready (Go's sync/waitgroup.go over runtime_Semacquire
 //! / runtime_Semrelease, sema.go). Waiters park with Go's wait reason "sync.WaitGroup.Wait" and
 //! are made ready, in order, when the counter reaches zero.
-use crate::asm_amd64::getg;
-use crate::proc::{gopark, goready, throw};
-use crate::runtime2::G;
+use crate::panic::throw;
+use crate::proc::{gopark, goready};
+use crate::runtime2::{G, WaitReason};
+use crate::tls::getg;
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 
@@ -11,7 +12,10 @@ pub struct WaitGroup {
     state: UnsafeCell<(i64, *mut G, *mut G)>, // counter, waiters head, tail
 }
 
-// SAFETY: goroutines run one at a time on m0 and never preempt each other mid-operation.
+// SAFETY: a WaitGroup is used by goroutines only, and goroutines run on one thread — m0's, the
+// one M that holds a P (proc module docs; its debug assertions check it on every schedule) —
+// switching only inside gopark/gosched/goexit. So each `add`/`wait` runs to completion with no
+// other access to `state` in between, and no two threads ever touch it.
 unsafe impl Sync for WaitGroup {}
 
 impl Default for WaitGroup {
@@ -70,6 +74,6 @@ impl WaitGroup {
             unsafe { (*s.2).schedlink = gp };
         }
         s.2 = gp;
-        gopark("sync.WaitGroup.Wait");
+        gopark(WaitReason::SyncWaitGroupWait);
     }
 }

@@ -10,15 +10,12 @@
 //! natively the runtime uses CLOCK_MONOTONIC. `RT0_LOG=0` in the environment (what the runner's
 //! `--quiet` sets) silences the log without touching program output. Go has no such log; this is
 //! rt0's window onto the steps of GO-STARTUP.md (the nearest Go relative is `GODEBUG=inittrace`).
-use crate::args;
-use crate::os_linux::{SYS_CLOCK_GETTIME, syscall2};
+use crate::args::InitialStack;
 use crate::print::{STDERR, Writer};
+use crate::sys_linux_amd64::nanotime;
+use abi::rt0::AT_RT0_TSC_HZ;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-
-/// rt0's own auxv keys (see the kernel's process/stack.rs).
-pub const AT_RT0_TSC_HZ: usize = 0x5254_3001;
-pub const AT_RT0_KERNEL_TSC: usize = 0x5254_3002;
 
 const UNKNOWN: u8 = 0;
 const ON: u8 = 1;
@@ -27,11 +24,12 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// TSC rate from the kernel: u64::MAX = not on rt0 (use CLOCK_MONOTONIC), 0 = instructions.
 static TSC_HZ: AtomicU64 = AtomicU64::new(u64::MAX);
 
-/// Reads the switches once the arguments are known (called from `args`).
-pub fn init() {
-    let quiet = crate::os::getenv("RT0_LOG") == Some(b"0");
+/// Reads the log's switches from the initial stack: `RT0_LOG` in the environment and the TSC
+/// rate in the auxv. rt0_go calls it right after settls (see [`crate::rt0`]).
+pub fn init(stack: &InitialStack) {
+    let quiet = stack.getenv("RT0_LOG") == Some(b"0");
     STATE.store(if quiet { OFF } else { ON }, Ordering::Relaxed);
-    if let Some(hz) = args::getauxval(AT_RT0_TSC_HZ) {
+    if let Some(hz) = stack.getauxval(AT_RT0_TSC_HZ) {
         TSC_HZ.store(hz as u64, Ordering::Relaxed);
     }
 }
@@ -53,14 +51,6 @@ pub fn tsc_counts_instructions() -> bool {
     TSC_HZ.load(Ordering::Relaxed) == 0
 }
 
-/// Nanoseconds on the monotonic clock (the kernel's, on rt0).
-pub fn nanotime() -> u64 {
-    let mut ts = [0i64; 2];
-    // SAFETY: CLOCK_MONOTONIC into a local timespec.
-    unsafe { syscall2(SYS_CLOCK_GETTIME, 1, ts.as_mut_ptr() as usize) };
-    ts[0] as u64 * 1_000_000_000 + ts[1] as u64
-}
-
 struct Stamp;
 
 impl fmt::Display for Stamp {
@@ -79,11 +69,17 @@ impl fmt::Display for Stamp {
     }
 }
 
-/// Prints one step line for `layer` (1–5).
+/// Prints one step line for `layer` (1–5). The check is inlined into every step so that a
+/// silenced log (`RT0_LOG=0`, what benchmarks run with) costs a load and a branch per step.
+#[inline(always)]
 pub fn step(layer: u8, args: fmt::Arguments) {
-    if !enabled() {
-        return;
+    if enabled() {
+        print_step(layer, args);
     }
+}
+
+#[inline(never)]
+fn print_step(layer: u8, args: fmt::Arguments) {
     let mut w = Writer::new(STDERR);
     let _ = writeln!(w, "[{} L{layer}] {args}", Stamp);
 }

@@ -1,39 +1,11 @@
-//! The ELF auxiliary vector: `AT_*` keys, their names, and an iterator over the `(key, value)` pairs.
+//! The ELF auxiliary vector: the names of abi's `AT_*` keys, and an iterator over the `(key, value)` pairs.
 //!
 //! Mirrors Go's `runtime/os_linux.go` (`_AT_*` constants, `sysauxv`) and Linux's `include/uapi/linux/auxvec.h`,
 //! `arch/x86/include/uapi/asm/auxvec.h`. The vector is a run of `(key, value)` word pairs ended by `AT_NULL`.
 
 use core::marker::PhantomData;
 
-pub const AT_NULL: usize = 0;
-pub const AT_IGNORE: usize = 1;
-pub const AT_EXECFD: usize = 2;
-pub const AT_PHDR: usize = 3;
-pub const AT_PHENT: usize = 4;
-pub const AT_PHNUM: usize = 5;
-pub const AT_PAGESZ: usize = 6;
-pub const AT_BASE: usize = 7;
-pub const AT_FLAGS: usize = 8;
-pub const AT_ENTRY: usize = 9;
-pub const AT_NOTELF: usize = 10;
-pub const AT_UID: usize = 11;
-pub const AT_EUID: usize = 12;
-pub const AT_GID: usize = 13;
-pub const AT_EGID: usize = 14;
-pub const AT_PLATFORM: usize = 15;
-pub const AT_HWCAP: usize = 16;
-pub const AT_CLKTCK: usize = 17;
-pub const AT_SECURE: usize = 23;
-pub const AT_BASE_PLATFORM: usize = 24;
-pub const AT_RANDOM: usize = 25;
-pub const AT_HWCAP2: usize = 26;
-pub const AT_RSEQ_FEATURE_SIZE: usize = 27;
-pub const AT_RSEQ_ALIGN: usize = 28;
-pub const AT_HWCAP3: usize = 29;
-pub const AT_HWCAP4: usize = 30;
-pub const AT_EXECFN: usize = 31;
-pub const AT_SYSINFO_EHDR: usize = 33;
-pub const AT_MINSIGSTKSZ: usize = 51;
+pub use abi::auxv::*;
 
 /// The symbolic name of an auxv key (`AT_PHDR` for 3), or `None` for a key this runtime does not know.
 pub fn auxv_name(key: usize) -> Option<&'static str> {

@@ -111,6 +111,40 @@ impl<'a> InitialStack<'a> {
         self.auxv().find(|&(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// The value of environment variable `key`, if set: the first `key=` entry (Go's `gogetenv`).
+    ///
+    /// Compares `key=` against each entry in place and measures only the match, instead of
+    /// measuring every string first: start-up looks up half a dozen variables, and a long
+    /// environment made that the costliest part of reaching main.
+    pub fn getenv(&self, key: &str) -> Option<&'a [u8]> {
+        let key = key.as_bytes();
+        let mut envp = self.envp;
+        loop {
+            // SAFETY: envp walks the NULL-terminated envp array (from_raw's contract).
+            let entry = unsafe { *envp };
+            if entry.is_null() {
+                return None;
+            }
+            // SAFETY: `entry` is a NUL-terminated string; reading stops at the first mismatch, so
+            // it never reads past the NUL (which mismatches any key byte and '=').
+            let matches =
+                unsafe { key.iter().enumerate().all(|(i, &b)| *entry.add(i) == b) && *entry.add(key.len()) == b'=' };
+            if matches {
+                // SAFETY: as above; the value runs from after '=' to the NUL.
+                let value = unsafe { entry.add(key.len() + 1) };
+                let mut len = 0;
+                // SAFETY: scanning a NUL-terminated string.
+                while unsafe { *value.add(len) } != 0 {
+                    len += 1;
+                }
+                // SAFETY: `len` bytes at `value` were just read; the string is readable for 'a.
+                return Some(unsafe { core::slice::from_raw_parts(value, len) });
+            }
+            // SAFETY: the array is NULL-terminated and `entry` was not the terminator.
+            envp = unsafe { envp.add(1) };
+        }
+    }
+
     /// Address of the argv array (the word after argc).
     pub fn argv_ptr(&self) -> *const *const u8 {
         self.argv

@@ -40,13 +40,8 @@ pub use graph::MAX_IMPORTS;
 pub use order::{Cycle, MAX_PACKAGES, Order, order, order_from};
 pub use trace::{fmt_ns_as_ms, trace_line};
 
-use crate::os_linux::exit_group;
-use crate::print::{STDERR, Writer};
-use core::fmt::{self, Write};
+use crate::panic::throw;
 use core::sync::atomic::{AtomicU8, Ordering};
-
-/// Exit status after a fatal error (Go's `throw` ends in `exit(2)`).
-const FATAL_EXIT_CODE: i32 = 2;
 
 /// [`Package::state`] values (Go's `initTask.state`): not yet run, running, done.
 const UNINITIALIZED: u8 = 0;
@@ -206,13 +201,4 @@ fn doinit1(pkg: &Package, mut hooks: Option<&mut (dyn InitHooks + '_)>) -> bool 
 /// `fatal error: import cycle not allowed: a -> b -> a` on standard error.
 pub fn throw_cycle(cycle: &Cycle<'_>) -> ! {
     throw(format_args!("{cycle}"))
-}
-
-/// Go's `throw`: `fatal error: <msg>` on standard error, then `exit(2)`.
-fn throw(msg: fmt::Arguments<'_>) -> ! {
-    let mut err = Writer::new(STDERR);
-    // Writer never fails; a Display error could only drop part of the message.
-    let _ = writeln!(err, "fatal error: {msg}");
-    err.flush();
-    exit_group(FATAL_EXIT_CODE)
 }

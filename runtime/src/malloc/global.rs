@@ -44,7 +44,7 @@ pub fn mallocinit() {
     if !MCACHE0.load(Relaxed).is_null() {
         return;
     }
-    // SAFETY: single-threaded (module docs): nobody else is using the heap.
+    // SAFETY: only the thread holding a P reaches the heap (malloc module docs), and mallocinit runs on it.
     let c = unsafe { (*mheap()).alloc_mcache() };
     if c.is_null() {
         throw("mallocinit: no memory for mcache0");
@@ -64,7 +64,7 @@ pub fn mcache0() -> *mut MCache {
 /// A new, empty mcache for another P, in persistent memory (Go's `allocmcache`). Its spans are filled lazily.
 pub fn allocmcache() -> *mut MCache {
     mallocinit();
-    // SAFETY: single-threaded (module docs).
+    // SAFETY: only the thread holding a P reaches the heap (malloc module docs); procresize calls this there.
     let c = unsafe { (*mheap()).alloc_mcache() };
     if c.is_null() {
         throw("allocmcache: out of memory");
@@ -97,14 +97,14 @@ fn first_mcache() -> *mut MCache {
 
 /// The heap's statistics (Go's `runtime.ReadMemStats`, heap fields).
 pub fn read_memstats() -> MemStats {
-    // SAFETY: single-threaded (module docs); memstats only reads.
+    // SAFETY: only the thread holding a P reaches the heap (malloc module docs); memstats only reads.
     unsafe { (*mheap()).memstats() }
 }
 
 /// `size` zeroed bytes aligned to `align` (≤ 4096) that are never freed, for runtime metadata (Go's
 /// `persistentalloc`); null when out of memory.
 pub fn persistentalloc(size: usize, align: usize) -> *mut u8 {
-    // SAFETY: single-threaded (module docs).
+    // SAFETY: only the thread holding a P reaches the heap (malloc module docs).
     unsafe { (*mheap()).persistent.alloc(size, align) }
 }
 
@@ -114,8 +114,8 @@ pub struct RuntimeAllocator;
 
 // SAFETY: `alloc` returns null or a block of at least `layout.size()` bytes aligned to `layout.align()` that no
 // other live allocation overlaps (MCache::alloc); `dealloc` and `realloc` take back only such blocks, as the
-// GlobalAlloc contract requires of their callers. Single-threaded use (module docs) stands in for the `Sync`
-// the contract implies.
+// GlobalAlloc contract requires of their callers. The `Sync` the contract implies holds because only the thread
+// that holds a P allocates (malloc module docs).
 unsafe impl GlobalAlloc for RuntimeAllocator {
     /// # Safety
     /// As for [`GlobalAlloc::alloc`]: `layout` has a nonzero size.

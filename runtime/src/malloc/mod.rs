@@ -21,8 +21,11 @@
 //! - Runtime metadata (span structs, arena tables, mcaches) comes from a bump allocator that never frees, fed
 //!   by brk(2) (`persistent`); the OS calls are in `crate::mem` (Go's `mem_linux.go`); statistics in `mstats`.
 //!
-//! **Threads.** The allocator assumes single-threaded use: only the thread that holds a P allocates or frees,
-//! through that P's mcache, and there is one P until the scheduler exists. The heap has no lock yet.
+//! **Threads.** The heap has no lock: only the thread that holds a P allocates or frees, through that P's
+//! mcache. In an rt0 program that is m0's thread alone — Go code (goroutines, and g0 of m0) runs only there, as
+//! no M is ever started for the other Ps — and before schedinit there is only that thread. sysmon, the other
+//! runtime thread, allocates nothing once newosproc has started it (its loop uses the stack only), and a
+//! program's own threads from `clone_thread` must not allocate (that function's safety contract).
 //!
 //! The runtime's heap is `MHEAP`; [`mallocinit`] sets it up with [`mcache0`], the bootstrap mcache. Rust code
 //! reaches it through [`RuntimeAllocator`], the `#[global_allocator]` of rt0 programs, which allocates through
@@ -76,10 +79,6 @@ pub const RELEASE_MIN_PAGES: usize = 64;
 /// The alignment every size class guarantees: 8 bytes. Larger alignments pick a class that provides them.
 pub const MIN_ALIGN: usize = 8;
 
-/// A fatal allocator error (Go's `throw`): a bad pointer passed to free, or running out of memory for the
-/// allocator's own metadata. Panics with a `runtime:` message until the runtime has a `throw` of its own.
-#[cold]
-#[track_caller]
-pub(crate) fn throw(msg: &str) -> ! {
-    panic!("runtime: {msg}")
-}
+/// A fatal allocator error: a bad pointer passed to free, or running out of memory for the allocator's own
+/// metadata. The runtime's one [`crate::panic::throw`] (a panic with the same text in host unit tests).
+pub(crate) use crate::panic::throw;

@@ -38,14 +38,14 @@ impl PersistentAlloc {
         PersistentAlloc { next: 0, end: 0, source, sys_bytes: 0 }
     }
 
-    /// `size` zeroed bytes aligned to `align` (a power of two ≤ 4096), never freed; null if the source is out of
+    /// `size` zeroed bytes aligned to `align` (a power of two ≤ the page size), never freed; null if the source is out of
     /// memory.
     pub fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
-        debug_assert!(align.is_power_of_two() && align <= mem::PHYS_PAGE_SIZE);
+        debug_assert!(align.is_power_of_two() && align <= abi::mman::PAGE_SIZE);
         let size = size.max(1);
         if size >= PERSISTENT_MAX_BLOCK {
             // Room to align the start too: a brk chunk starts wherever the break was.
-            let len = round_up(size + align - 1, mem::PHYS_PAGE_SIZE);
+            let len = round_up(size + align - 1, abi::mman::PAGE_SIZE);
             // SAFETY: the runtime is the only manager of the break (see `ChunkSource`).
             let p = unsafe { (self.source)(len) };
             self.sys_bytes += if p == 0 { 0 } else { len as u64 };
@@ -122,7 +122,8 @@ mod tests {
     /// # Safety
     /// Always safe; `unsafe` to fit `ChunkSource`.
     unsafe fn vec_chunk(len: usize) -> usize {
-        (Box::leak(vec![0u8; len + 4096].into_boxed_slice()).as_ptr() as usize + 4096) & !4095
+        let page = abi::mman::PAGE_SIZE;
+        (Box::leak(vec![0u8; len + page].into_boxed_slice()).as_ptr() as usize + page) & !(page - 1)
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The environment knobs the runtime reads at start-up: `GODEBUG`, `GOGC` and `GOMAXPROCS`.
+//! rt0_go's `check` and the environment knobs the runtime reads at start-up: `GODEBUG`, `GOGC` and `GOMAXPROCS`.
 //!
-//! Mirrors Go's `runtime/runtime1.go` (`parsedebugvars`, `parsegodebug`, the `dbgvars` table), `readGOGC` in
+//! Mirrors Go's `runtime/runtime1.go` (`check`, `parsedebugvars`, `parsegodebug`, the `dbgvars` table), `readGOGC` in
 //! `runtime/mgcpacer.go`, and the `GOMAXPROCS` lines of `schedinit` in `runtime/proc.go`. All three are pure
 //! functions of the variable's value as raw bytes; the caller looks the variable up (Go's `gogetenv`, which cannot
 //! tell an unset variable from an empty one — both parse as "not a number" here).
@@ -11,7 +11,27 @@
 #[cfg(test)]
 mod tests;
 
-use crate::string;
+use crate::{step, string};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+
+/// runtime·check: sizes, atomics and CAS behave as the runtime assumes; throws otherwise.
+pub fn check() {
+    let ok_sizes = size_of::<i8>() == 1
+        && size_of::<i16>() == 2
+        && size_of::<i32>() == 4
+        && size_of::<i64>() == 8
+        && size_of::<usize>() == 8;
+    let a = AtomicU32::new(1);
+    let cas = a.compare_exchange(1, 2, SeqCst, SeqCst).is_ok()
+        && a.compare_exchange(1, 3, SeqCst, SeqCst).is_err()
+        && a.load(SeqCst) == 2;
+    let b = AtomicU64::new(u64::MAX);
+    let add = b.fetch_add(1, SeqCst) == u64::MAX && b.load(SeqCst) == 0;
+    if !(ok_sizes && cas && add) {
+        crate::panic::throw("check failed");
+    }
+    step!(1, "check: type sizes, atomic cas/xadd ok");
+}
 
 /// `GOGC` when unset or unparsable: collect when the heap has grown 100% since the last collection.
 pub const DEFAULT_GOGC: i32 = 100;
@@ -110,7 +130,7 @@ pub fn read_gogc(value: Option<&[u8]>) -> i32 {
 /// zero, negative, too big for an `i32`) gives `ncpu`.
 ///
 /// Go has no upper limit since Go 1.10 (1.9 and earlier capped it at `_MaxGomaxprocs` = 1024), so neither does
-/// this; a runtime that keeps a fixed-size table of Ps must cap the result itself.
+/// this, nor rt0's procresize, which grows allp to any count as Go 1.19's does.
 pub fn gomaxprocs(value: Option<&[u8]>, ncpu: i32) -> i32 {
     match value.and_then(go_atoi32) {
         Some(n) if n > 0 => n,

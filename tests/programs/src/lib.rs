@@ -5,6 +5,8 @@
 //! program says `programs::syscall3(abi::nr::SYS_READ, …)` and never which runtime file holds the instruction.
 #![no_std]
 
-pub use runtime::clone::clone_thread;
-pub use runtime::os_linux::{exit, exit_group, getpid, gettid, syscall0, syscall1, syscall2, syscall3, syscall4};
-pub use runtime::os_linux::{syscall5, syscall6, write};
+pub use runtime::sys_linux_amd64::clone_thread;
+pub use runtime::sys_linux_amd64::{
+    exit_group, exit_thread, getpid, gettid, syscall0, syscall1, syscall2, syscall3, syscall4,
+};
+pub use runtime::sys_linux_amd64::{syscall5, syscall6, write};

@@ -10,8 +10,8 @@ use abi::mman::{MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use abi::nr::{SYS_FUTEX, SYS_GETPID, SYS_MMAP, SYS_MUNMAP};
 use abi::sched::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_THREAD_FLAGS};
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use programs::clone_thread;
 use programs::{syscall0, syscall2, syscall3, syscall4, syscall6};
-use runtime::clone::clone_thread;
 use runtime::println;
 
 runtime::bare_main!(main);

@@ -13,8 +13,8 @@ use abi::prctl::ARCH_GET_FS;
 use abi::sched::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_THREAD_FLAGS};
 use abi::time::{CLOCK_MONOTONIC, Timespec};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::SeqCst};
+use programs::clone_thread;
 use programs::{exit_group, syscall0, syscall2, syscall3, syscall4, syscall6};
-use runtime::clone::clone_thread;
 use runtime::{args, println};
 
 runtime::bare_main!(main);

@@ -1,0 +1,46 @@
+//! The g register: Go keeps the current g at -8(FS), the first word of the M's TLS block, and so
+//! does rt0 (the seed article says GS; Go uses FS on linux/amd64).
+//!
+//! Mirrors Go's `runtime/stubs.go` `getg` (a compiler intrinsic there), the `get_tls`/`g(CX)`
+//! macros of `go_tls.h`, and `runtime·settls` in `sys_linux_amd64.s`: `settls(&m.tls[0])` adds 8
+//! and calls `arch_prctl(ARCH_SET_FS, addr)`, so that -8(FS) is `m.tls[0]`.
+use crate::runtime2::{G, M};
+use crate::sys_linux_amd64::syscall2;
+use abi::nr::SYS_ARCH_PRCTL;
+use abi::prctl::ARCH_SET_FS;
+
+/// The current g (Go's `getg()`): the word at -8(FS).
+#[inline(always)]
+pub fn getg() -> *mut G {
+    let g: *mut G;
+    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread; the load has no side
+    // effects. Before that (never called then) it would read whatever FS maps.
+    unsafe { core::arch::asm!("mov {}, qword ptr fs:[-8]", out(reg) g, options(nostack, readonly, preserves_flags)) };
+    g
+}
+
+/// Sets the current g.
+#[inline(always)]
+pub fn setg(g: *mut G) {
+    // SAFETY: as for getg; -8(FS) is this thread's M's own tls[0] word, which no other thread
+    // reads or writes.
+    unsafe { core::arch::asm!("mov qword ptr fs:[-8], {}", in(reg) g, options(nostack, preserves_flags)) };
+}
+
+/// The FS base for M `m`: `&m.tls[1]`, so that -8(FS) is `m.tls[0]` (Go's `settls`: DI + 8).
+pub fn tls_base(m: *mut M) -> usize {
+    m as usize + core::mem::offset_of!(M, tls) + size_of::<usize>()
+}
+
+/// Points this thread's FS at `base` with arch_prctl(ARCH_SET_FS); returns the syscall's result.
+pub(crate) fn arch_set_fs(base: usize) -> isize {
+    // SAFETY: ARCH_SET_FS changes only this thread's FS base and touches no memory; until the
+    // caller stores a g there, nothing reads through FS (the runtime's Rust code uses no
+    // #[thread_local]s).
+    unsafe { syscall2(SYS_ARCH_PRCTL, ARCH_SET_FS, base) }
+}
+
+/// Go's settls: FS → `&m.tls[1]` on this thread. Returns the syscall's result.
+pub(crate) fn settls(m: *mut M) -> isize {
+    arch_set_fs(tls_base(m))
+}
