@@ -205,10 +205,10 @@ fn allocator_stress_passes_both_ways() {
 #[test]
 fn gomaxprocs_above_1024_grows_allp_both_ways() {
     // Go 1.19 has no upper limit: procresize grows allp to any count.
-    for native in [false, true] {
-        let r = run("demo", native, &[], &["GOMAXPROCS=5000"]);
-        assert_eq!(r.outcome, Outcome::Exited(0), "native={native}\n{}", r.log);
-        assert!(r.log.contains("procresize: gomaxprocs=5000;"), "native={native}\n{}", r.log);
-        assert!(String::from_utf8_lossy(&r.stdout).contains("done: main returns"), "native={native}");
+    let both = run_both(with_env(program::DEMO, &["GOMAXPROCS=5000"]));
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        assert!(r.log.contains("procresize: gomaxprocs=5000;"), "{how}\n{}", r.log);
+        assert!(stdout(r).contains("done: main returns"), "{how}");
     }
 }
