@@ -13,15 +13,13 @@ pub const PHYS_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 pub const DYNAMIC_BASE: u64 = 0xffff_c000_0000_0000;
 /// Kernel-owned mappings made after boot (self-tests, later: per-thread kernel stacks).
 pub const KERNEL_VMAP_BASE: u64 = 0xffff_e000_0000_0000;
-/// Load address of the (position-independent) kernel image: the top 2 GiB, as `-mcmodel=kernel`.
-pub const KERNEL_BASE: u64 = abi::rt0::KERNEL_BASE;
 /// Boot stack size; its lowest page is an unmapped guard page.
 pub const KERNEL_STACK_SIZE: u64 = 128 * 1024;
 
 pub const BOOTLOADER_CONFIG: BootloaderConfig = {
     let mut config = BootloaderConfig::new_default();
     config.mappings.physical_memory = Some(Mapping::FixedAddress(PHYS_MAP_BASE));
-    config.mappings.kernel_base = Mapping::FixedAddress(KERNEL_BASE);
+    config.mappings.kernel_base = Mapping::FixedAddress(abi::rt0::KERNEL_BASE);
     config.mappings.dynamic_range_start = Some(DYNAMIC_BASE);
     config.mappings.dynamic_range_end = Some(KERNEL_VMAP_BASE - 1);
     config.kernel_stack_size = KERNEL_STACK_SIZE;

@@ -1,6 +1,6 @@
 //! exec (Linux fs/exec.c + fs/binfmt_elf.c): a fresh address space from the ramdisk's ELF, the
 //! execve stack with argv, env and auxv, and the drop to ring 3.
-use super::{PID, PROCESS, Process, STACK_SIZE, STACK_TOP, args, elf, sched, signal::Signals, stack};
+use super::{PID, PROCESS, Process, STACK_TOP, args, elf, sched, signal::Signals, stack};
 use crate::arch::{cpu, percpu, syscall, tsc};
 use crate::mm::aspace::{AddressSpace, PAGE};
 use crate::time::{self, Span};
@@ -34,7 +34,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
     check_limits(&args.argv, &args.envp).unwrap_or_else(|why| crate::control::bad_program(why));
     let mut aspace = AddressSpace::new(phys_offset).unwrap_or_else(|| crate::control::bad_program("out of memory"));
     elf::load(&image, elf_bytes, &mut aspace).unwrap_or_else(|why| crate::control::bad_program(&why));
-    aspace.map(STACK_TOP - STACK_SIZE, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
+    aspace.map(STACK_TOP - abi::rt0::STACK_SIZE as u64, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
 
     let (random, source) = random_bytes(features);
     let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;

@@ -24,11 +24,10 @@ use spin::Mutex;
 
 pub use exec::exec;
 
-/// Top of the user stack (exclusive), as on Linux without randomization.
+/// Top of the user stack (exclusive), as on Linux without randomization. `abi::rt0::STACK_SIZE`
+/// (RLIMIT_STACK's default) is reserved below it, committed on first touch, with an unmapped
+/// guard page below the reservation.
 pub const STACK_TOP: u64 = 0x0000_7fff_ffff_f000;
-/// Reserved stack size (RLIMIT_STACK's default); pages are committed on first touch, and the
-/// page below the reservation stays unmapped as a guard.
-pub const STACK_SIZE: u64 = abi::rt0::STACK_SIZE as u64;
 /// Where mmap places mappings that come without a usable hint.
 pub const MMAP_BASE: u64 = 0x0000_7f00_0000_0000;
 

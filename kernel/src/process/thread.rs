@@ -9,6 +9,7 @@
 //! freed.
 use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
+use crate::mm::vma::PAGE;
 use crate::mm::{frame, paging};
 use abi::signal::{Sigset, StackT};
 use alloc::vec::Vec;
@@ -87,8 +88,6 @@ static SLOTS: Mutex<Slots> = Mutex::new(Slots { next: 0, free: Vec::new(), cache
 
 /// Stacks kept mapped after their thread is reaped: thread churn then costs no page-table work.
 const CACHED_STACKS: usize = 16;
-
-const PAGE: u64 = 4096;
 
 fn slot_base(slot: u32) -> u64 {
     KSTACK_BASE + slot as u64 * KSTACK_SLOT + PAGE // above the guard page

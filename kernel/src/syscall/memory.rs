@@ -1,15 +1,12 @@
 //! mmap, munmap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mprotect.c, mm/madvise.c) over
 //! private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
-//! both (EACCES), where Linux would allow it.
+//! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
+//! anything past it (ENOMEM).
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
 use abi::errno::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, EPERM};
 use abi::mman::*;
-
-/// Linux's TASK_SIZE_MAX: mmap refuses anything past it (ENOMEM), arch_prctl refuses it as an
-/// FS/GS base (EPERM).
-pub(super) const TASK_SIZE_MAX: u64 = USER_END;
 
 fn prot_ok(prot: u64) -> Result<u32, isize> {
     let prot = prot as usize;
@@ -27,7 +24,7 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), isize> {
     if !addr.is_multiple_of(PAGE) || len == 0 {
         return Err(EINVAL);
     }
-    let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= TASK_SIZE_MAX).ok_or(EINVAL)?;
+    let end = addr.checked_add(len).and_then(page_up).filter(|&e| e <= USER_END).ok_or(EINVAL)?;
     Ok((addr, end))
 }
 
@@ -40,12 +37,12 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
     if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || !offset.is_multiple_of(PAGE) || len == 0 {
         return Err(EINVAL);
     }
-    let len = page_up(len).filter(|&l| l <= TASK_SIZE_MAX).ok_or(ENOMEM)?;
+    let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
     process::with(|p| {
         let a = &mut p.aspace;
         let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-            // Linux: a fixed range past TASK_SIZE_MAX is ENOMEM (mm/mmap.c __get_unmapped_area).
-            if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE_MAX) {
+            // Linux: a fixed range past TASK_SIZE_MAX (USER_END) is ENOMEM (mm/mmap.c __get_unmapped_area).
+            if addr.checked_add(len).is_none_or(|e| e > USER_END) {
                 return Err(ENOMEM);
             }
             let (start, end) = user_range(addr, len)?;
@@ -59,7 +56,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             start
         } else {
             let hint = addr & !(PAGE - 1);
-            let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE_MAX);
+            let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
             if fits && a.is_free(hint, hint + len) {
                 hint
             } else {

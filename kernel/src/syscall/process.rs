@@ -1,14 +1,15 @@
 //! Process-wide syscalls (Linux kernel/sys.c, arch/x86/kernel/process_64.c, kernel/sched):
 //! getpid, uname, arch_prctl, sched_getaffinity, prlimit64, getrandom.
 use super::SysResult;
-use super::memory::TASK_SIZE_MAX;
 use crate::arch::{cpu, tsc};
+use crate::mm::vma::USER_END;
 use crate::process::uaccess::{UserPtr, UserSlice};
-use crate::process::{self, PID, STACK_SIZE};
+use crate::process::{self, PID};
 use abi::errno::{EINVAL, EPERM, ESRCH};
 use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
 use abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use abi::resource::{RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK, Rlimit};
+use abi::rt0::STACK_SIZE;
 use abi::utsname::Utsname;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
@@ -38,7 +39,7 @@ pub fn uname(buf: u64) -> SysResult {
 pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
     match code as usize {
         // Linux (arch/x86/kernel/process_64.c do_arch_prctl_64): a base >= TASK_SIZE_MAX is EPERM.
-        ARCH_SET_FS | ARCH_SET_GS if addr >= TASK_SIZE_MAX => Err(EPERM),
+        ARCH_SET_FS | ARCH_SET_GS if addr >= USER_END => Err(EPERM),
         ARCH_SET_FS => {
             FsBase::write(VirtAddr::new(addr));
             process::with(|p| p.fs_base = addr);
@@ -76,7 +77,7 @@ pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
         return Err(EINVAL);
     }
     let current = match resource {
-        RLIMIT_STACK => Rlimit { rlim_cur: STACK_SIZE, rlim_max: RLIM_INFINITY },
+        RLIMIT_STACK => Rlimit { rlim_cur: STACK_SIZE as u64, rlim_max: RLIM_INFINITY },
         RLIMIT_NOFILE => Rlimit { rlim_cur: 1024, rlim_max: 4096 },
         _ => Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY },
     };
