@@ -62,8 +62,7 @@ mod boot {
         match (cmdline.get("test"), handoff.ramdisk) {
             (Some(name), _) => selftest::run(name),
             (None, Some((addr, len))) => {
-                // SAFETY: the bootloader mapped the ramdisk at `addr` for `len` bytes, read-only
-                // use only, for the kernel's lifetime.
+                // SAFETY: the bootloader maps the ramdisk at `addr` for `len` bytes for good; it is only read.
                 let elf = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
                 process::exec(elf, handoff.phys_offset, &features)
             }

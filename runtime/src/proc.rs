@@ -70,8 +70,8 @@ pub(crate) fn sched() -> &'static mut Schedt {
 /// may touch the scheduler's state. Before settls has linked g0 and m0 nothing schedules.
 #[inline(always)]
 fn debug_assert_on_m0() {
-    // SAFETY: the g register of every runtime thread points at a live G once settls ran, and
-    // the scheduler is only reached after that.
+    // The scheduler is only reached after settls ran on this thread.
+    // SAFETY: the g register of every runtime thread points at a live G once settls ran.
     debug_assert!(unsafe { (*getg()).m } == m0(), "scheduler state touched off m0");
 }
 
@@ -158,16 +158,16 @@ pub static mut ALLM: *mut M = null_mut();
 /// the rest get an empty mcache and go idle.
 pub fn procresize(n: i32) {
     debug_assert_on_m0();
-    // SAFETY: ALLP is written only here, on m0 (checked above in debug builds), before sysmon —
-    // the one other thread, which reads it — is started by runtime.main.
+    // ALLP is written only here, on m0 (checked above in debug builds).
+    // SAFETY: sysmon, the one other thread that reads ALLP, is started later, by runtime.main.
     let old: &[*mut P] = unsafe { *(&raw const ALLP) };
     let len = old.len().max(n as usize);
     let mem = malloc::persistentalloc(len * size_of::<*mut P>(), align_of::<*mut P>()) as *mut *mut P;
     if mem.is_null() {
         throw("procresize: out of memory for allp");
     }
-    // SAFETY: `mem` is fresh, zeroed, suitably aligned memory for `len` pointers that nothing
-    // else refers to; it lives for the rest of the process (persistentalloc never frees).
+    // persistentalloc never frees, so `mem` lives for the rest of the process.
+    // SAFETY: `mem` is fresh, zeroed, aligned memory for `len` pointers that nothing else refers to.
     let allp: &'static mut [*mut P] = unsafe { core::slice::from_raw_parts_mut(mem, len) };
     allp[..old.len()].copy_from_slice(old);
     for id in old.len() as i32..n {
@@ -309,8 +309,8 @@ fn find_runnable() -> *mut G {
 /// scheduler loop on g0. Never returns.
 pub fn mstart() -> ! {
     debug_assert_on_m0();
-    // SAFETY: rt0_go calls mstart last, on m0's own thread (checked above in debug builds);
-    // mcommoninit gave m0 its gsignal.
+    // rt0_go calls mstart last, on m0's own thread (checked above in debug builds).
+    // SAFETY: minit runs for m0 on m0's thread, and mcommoninit gave m0 its gsignal.
     unsafe { crate::os_linux::minit(m0()) };
     crate::signal::initsig();
     step!(
@@ -352,8 +352,9 @@ fn pick() -> *mut G {
 #[inline(always)]
 fn run(gp: *mut G) {
     execute(gp);
-    // SAFETY: PENDING is written by mcall on a goroutine and read here on g0, both on m0's
-    // thread (schedule runs there alone, see execute), one after the other across the switch.
+    // PENDING is written by mcall on a goroutine and read here on g0, both on m0's thread
+    // (schedule runs there alone, see execute).
+    // SAFETY: the write and this read happen one after the other across the switch, never at once.
     match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
         Pending::Exit => gfput(gp),
         Pending::Yield => globrunqput(gp),

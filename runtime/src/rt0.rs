@@ -135,8 +135,8 @@ extern "C" fn rt0_go(argc: isize, argv: *const *const u8, sp_before: usize, sp_a
     tls_selftest();
     // Set the per-goroutine and per-mach "registers": &g0 in the TLS slot; link m0 and g0.
     setg(&raw mut G0);
-    // SAFETY: G0 and M0 are this thread's: no other thread exists yet, and no other M's code
-    // ever names them (every other M has its own g0).
+    // No other M's code ever names G0 or M0 (every other M has its own g0).
+    // SAFETY: G0 and M0 are this thread's, and no other thread exists yet.
     unsafe {
         (*(&raw mut M0)).g0 = &raw mut G0;
         (*(&raw mut G0)).m = &raw mut M0;
@@ -158,8 +158,7 @@ extern "C" fn rt0_go(argc: isize, argv: *const *const u8, sp_before: usize, sp_a
 /// g0's stack is the OS stack: hi = SP, lo = SP − 64 KiB (not a separate 8 KB stack). Returns
 /// lo and stackguard0.
 fn g0_stack(sp: usize) -> (usize, usize) {
-    // SAFETY: called once, first thing in rt0_go, before any other thread exists or anything
-    // reads G0.
+    // SAFETY: called once, first thing in rt0_go, before any other thread exists or anything reads G0.
     let g0 = unsafe { &mut *(&raw mut G0) };
     g0.stack.hi = sp;
     g0.stack.lo = sp - G0_OS_STACK;
@@ -218,8 +217,8 @@ fn log_args() {
 
 /// The L4 line for the first newproc.
 fn log_newproc(gp: *mut G) {
-    // SAFETY: gp was just created by newproc and sits in P0.runnext; only this thread runs yet
-    // (sysmon starts later, from runtime.main).
+    // gp was just created by newproc and sits in P0.runnext.
+    // SAFETY: only this thread runs yet (sysmon starts later, from runtime.main).
     let (lo, hi, goid) = unsafe { ((*gp).stack.lo, (*gp).stack.hi, (*gp).goid) };
     step!(
         4,

@@ -114,8 +114,8 @@ pub(crate) fn globrunqget() -> *mut G {
 
 /// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
 pub fn queue_lengths(i: usize) -> (usize, i32) {
-    // SAFETY: allp is complete before sysmon starts and never changes after procresize; the
-    // lengths are read racily by sysmon, which only prints them.
+    // The lengths are read racily by sysmon, which only prints them.
+    // SAFETY: allp is complete before sysmon starts and never changes after procresize.
     unsafe {
         let allp: &[*mut P] = *(&raw const ALLP);
         let Some(&p) = allp.get(i) else { return (0, SCHED.runqsize) };

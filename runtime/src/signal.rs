@@ -26,16 +26,15 @@ pub fn initsig() {
             sa_restorer: crate::sys_linux_amd64::rt0_sigreturn as *const () as u64,
             sa_mask: 0,
         };
-        // SAFETY: sighandler only reads the frame the kernel passes, prints and exits; it runs
-        // on the M's gsignal stack (SA_ONSTACK), which minit installed before initsig runs.
+        // sighandler only reads the frame the kernel passes, prints and exits.
+        // SAFETY: it runs on the M's gsignal stack (SA_ONSTACK), installed by minit before initsig.
         unsafe { crate::sys_linux_amd64::rt_sigaction(sig, &act) };
     }
 }
 
 /// The handler: report like Go and exit 2. Runs on the gsignal stack; allocates nothing.
 extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
-    // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t and ucontext for this signal,
-    // readable for the handler's duration.
+    // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo and ucontext, live for the call.
     let (info, ctx) = unsafe { (&*info, &*ctx) };
     let (code, addr) = (info.si_code, info.si_addr() as usize);
     let (pc, sp) = (ctx.uc_mcontext.rip as usize, ctx.uc_mcontext.rsp as usize);

@@ -29,8 +29,8 @@ pub use abi::signal::{KernelSigaction, StackT};
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> isize {
     let ret: isize;
-    // SAFETY: the `syscall` instruction with the Linux ABI's register assignment and clobbers; the caller
-    // guarantees the call itself is memory-safe.
+    // The caller guarantees the call itself is memory-safe.
+    // SAFETY: the `syscall` instruction with the Linux ABI's register assignment and clobbers.
     unsafe {
         asm!("syscall", inlateout("rax") nr as isize => ret, out("rcx") _, out("r11") _, options(nostack));
     }

@@ -19,8 +19,8 @@ pub static SCHEDTRACE_MS: AtomicI32 = AtomicI32::new(0);
 pub fn start() {
     let mp = Box::into_raw(Box::new(M::new()));
     let g0 = Box::into_raw(Box::new(G::new()));
-    // SAFETY: mp and g0 are fresh allocations no other thread knows of until newosproc below
-    // hands them to the new thread.
+    // newosproc below hands mp and g0 to the new thread.
+    // SAFETY: until then mp and g0 are fresh allocations no other thread knows of.
     let hi = unsafe {
         (*g0).stack = stack::stackalloc(stack::G0_STACK).unwrap_or_else(|| throw("out of memory for sysmon's g0"));
         (*g0).m = mp;
@@ -29,8 +29,8 @@ pub fn start() {
         (*mp).tls[0] = g0 as usize;
         (*g0).stack.hi
     };
-    // SAFETY: mp is set up (g0, gsignal, tls[0]) and its g0 stack is its own; from here on only
-    // the new thread touches them.
+    // mp is set up (g0, gsignal, tls[0]) and its g0 stack is its own.
+    // SAFETY: from here on only the new thread touches mp and its stacks.
     let tid = unsafe { os_linux::newosproc(mp, hi, mstart) };
     // SAFETY: `id` was written by mcommoninit above and is never written again.
     step!(4, "runtime.main: sysmon started on m{} (tid {tid}, no P), polling 20 µs doubling to 10 ms", unsafe {

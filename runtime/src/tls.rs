@@ -13,8 +13,8 @@ use abi::prctl::ARCH_SET_FS;
 #[inline(always)]
 pub fn getg() -> *mut G {
     let g: *mut G;
-    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread; the load has no side
-    // effects. Before that (never called then) it would read whatever FS maps.
+    // Before settls (it is never called then) this would read whatever FS maps.
+    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread; the load has no effects.
     unsafe { core::arch::asm!("mov {}, qword ptr fs:[-8]", out(reg) g, options(nostack, readonly, preserves_flags)) };
     g
 }
@@ -22,8 +22,7 @@ pub fn getg() -> *mut G {
 /// Sets the current g.
 #[inline(always)]
 pub fn setg(g: *mut G) {
-    // SAFETY: as for getg; -8(FS) is this thread's M's own tls[0] word, which no other thread
-    // reads or writes.
+    // SAFETY: as for getg; -8(FS) is this thread's M's own tls[0] word, which no other thread reads or writes.
     unsafe { core::arch::asm!("mov qword ptr fs:[-8], {}", in(reg) g, options(nostack, preserves_flags)) };
 }
 
@@ -34,9 +33,9 @@ pub fn tls_base(m: *mut M) -> usize {
 
 /// Points this thread's FS at `base` with arch_prctl(ARCH_SET_FS); returns the syscall's result.
 pub(crate) fn arch_set_fs(base: usize) -> isize {
-    // SAFETY: ARCH_SET_FS changes only this thread's FS base and touches no memory; until the
-    // caller stores a g there, nothing reads through FS (the runtime's Rust code uses no
-    // #[thread_local]s).
+    // Until the caller stores a g there, nothing reads through FS (the runtime's Rust code uses
+    // no #[thread_local]s).
+    // SAFETY: ARCH_SET_FS changes only this thread's FS base and touches no memory.
     unsafe { syscall2(SYS_ARCH_PRCTL, ARCH_SET_FS, base) }
 }
 

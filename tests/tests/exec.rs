@@ -1,6 +1,8 @@
 //! Loading programs: good ones run in ring 3 with the execve stack Linux would build (checked
 //! against the same ELF on the host); bad ones are refused with a reason, never a fault.
+use abi::elf::Elf64Ehdr;
 use qemu::{Outcome, RunOptions};
+use std::mem::offset_of;
 use std::path::PathBuf;
 use tests::*;
 
@@ -87,10 +89,10 @@ fn exit_status_of_the_program_is_the_runners() {
 }
 
 /// Field offsets in an ELF64 header and program header.
-const E_TYPE: usize = 16;
-const E_MACHINE: usize = 18;
-const E_PHOFF: usize = 32;
-const E_PHNUM: usize = 56;
+const E_TYPE: usize = offset_of!(Elf64Ehdr, e_type);
+const E_MACHINE: usize = offset_of!(Elf64Ehdr, e_machine);
+const E_PHOFF: usize = offset_of!(Elf64Ehdr, e_phoff);
+const E_PHNUM: usize = offset_of!(Elf64Ehdr, e_phnum);
 
 fn demo_elf() -> Vec<u8> {
     std::fs::read(program::DEMO.path()).unwrap()

@@ -63,8 +63,8 @@ pub fn reserve_pml4_slot(addr: VirtAddr) {
     let entry = &mut pt.level_4_table_mut()[addr.p4_index()];
     if entry.is_unused() {
         let f = frame::alloc().expect("out of frames for a kernel page table");
-        // SAFETY: the frame was just allocated and is reached through the direct map; zeroing
-        // it makes an empty level-3 table before it is linked in.
+        // Zeroing the fresh frame makes an empty level-3 table before it is linked in.
+        // SAFETY: the frame was just allocated (nothing else uses it) and the direct map covers it.
         unsafe { core::ptr::write_bytes((phys_offset + f.start_address().as_u64()) as *mut u8, 0, 4096) };
         entry.set_frame(f, PageTableFlags::PRESENT | PageTableFlags::WRITABLE);
     }
@@ -87,8 +87,7 @@ pub unsafe fn map_fresh(start: VirtAddr, frames: &[PhysFrame], flags: PageTableF
         if l1.is_null() || u16::from(va.p1_index()) == 0 {
             let mut t: *mut PageTable = pt.level_4_table_mut();
             for idx in [va.p4_index(), va.p3_index(), va.p2_index()] {
-                // SAFETY: `t` is a page table of the kernel's, reached through the direct map
-                // with the table lock held.
+                // SAFETY: `t` is a page table of the kernel's, reached through the direct map with the table lock held.
                 let e = unsafe { &mut (&mut *t)[idx] };
                 if e.is_unused() {
                     let nf = frame::alloc().ok_or(i)?;

@@ -93,8 +93,8 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
     crate::control::program_starting();
     let kstack_top = sched::init_main(PID).unwrap_or_else(|| crate::control::bad_program("out of memory"));
     percpu::set_kernel_stack(kstack_top);
-    // SAFETY: the process's page table is active and maps `entry` executable and the stack
-    // writable for ring 3; the kernel stack is reserved for this thread.
+    // The process's page table is active: it maps `entry` executable and the stack writable.
+    // SAFETY: those mappings are ring 3's, and the kernel stack is reserved for this thread.
     unsafe { syscall::enter_user(image.entry, st.sp, USER_RFLAGS, kstack_top) }
 }
 

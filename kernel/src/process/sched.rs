@@ -228,10 +228,10 @@ pub fn schedule() -> Wake {
 /// any more.
 fn finish_switch() -> Wake {
     let me = percpu::this().current.load(Ordering::Relaxed) as *const Thread;
-    // SAFETY: `current` was set, under the lock this CPU still holds, to the thread now running
-    // here, which is alive (it is running); holding the lock makes the read race-free. The
-    // thread that switched here forgot its guard of SCHED right before `switch`, so this CPU
-    // holds the lock on its behalf and is the one to release it.
+    // `current` was set, under the lock this CPU still holds, to the thread now running here,
+    // which is alive (it is running). The thread that switched here forgot its guard of SCHED
+    // right before `switch`, so this CPU holds the lock on its behalf.
+    // SAFETY: the lock makes the read race-free, and this CPU is the one to release it.
     let wake = unsafe {
         let wake = (*me).wake;
         SCHED.force_unlock();

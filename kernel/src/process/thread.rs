@@ -131,8 +131,8 @@ impl KernelStack {
             return fail(&frames);
         }
         let all = frames.map(Option::unwrap);
-        // SAFETY: the pages lie in this slot, which no other stack uses and nothing else maps;
-        // the frames were just allocated, so nothing aliases them.
+        // The pages lie in this slot, which no other stack uses and nothing else maps.
+        // SAFETY: so the pages are ours, and the frames were just allocated: nothing aliases them.
         if let Err(mapped) = unsafe { paging::map_fresh(VirtAddr::new(base), &all, flags) } {
             unmap_pages(base, mapped as u64);
             return fail(&frames[mapped..]);
@@ -155,8 +155,8 @@ impl KernelStack {
 fn unmap_pages(base: u64, pages: u64) {
     for i in 0..pages {
         if let Ok(f) = paging::unmap(Page::containing_address(VirtAddr::new(base + i * PAGE))) {
-            // SAFETY: the page was this stack's only mapping of the frame, just removed and
-            // flushed; no thread runs on a stack that is being dropped.
+            // No thread runs on a stack that is being dropped.
+            // SAFETY: the page was this stack's only mapping of the frame, just removed and flushed.
             unsafe { frame::free(f) };
         }
     }

@@ -1,4 +1,5 @@
-//! `cargo run --bin bench` — rt0's boot benchmark. Prints markdown tables for BENCHMARKS.md:
+//! `cargo run --bin bench` — rt0's benchmarks. Prints every figure as one line
+//! `bench <name> <value> <unit>` (BENCHMARKS.md keeps the table and the commands):
 //!
 //! 1. instructions per boot phase under `-icount shift=0,sleep=off` (deterministic), from the
 //!    plugin in `qemu/plugins/phases.c` with marks at each stage's first instruction, plus the
@@ -21,26 +22,28 @@ fn main() {
     let work = work_dir.path().to_path_buf();
     let plugin = build_plugin(&work);
     let marks: [(&str, u64); 6] = [
-        ("QEMU start → reset vector", 0xffff_fff0),
-        ("SeaBIOS (POST, boot-device search)", 0x7c00),
-        ("bootloader stage 1 (boot sector)", 0x7e00),
-        ("bootloader stage 2 (real mode: FAT, loads stage 3/4 + kernel, VESA)", 0x10_0000),
-        ("bootloader stage 3 (protected mode → long mode)", 0x13_0000),
-        ("bootloader stage 4 (ELF load, page tables, boot info)", kernel_entry()),
+        // Each phase ends at the first instruction of the next: QEMU start → reset vector; SeaBIOS
+        // (POST, boot-device search); stage 1 (boot sector); stage 2 (real mode: FAT, loads
+        // stage 3/4 + kernel, VESA); stage 3 (protected → long mode); stage 4 (ELF load, page
+        // tables, boot info) → the kernel's entry.
+        ("qemu_start", 0xffff_fff0),
+        ("seabios", 0x7c00),
+        ("boot_stage1", 0x7e00),
+        ("boot_stage2", 0x10_0000),
+        ("boot_stage3", 0x13_0000),
+        ("boot_stage4", kernel_entry()),
     ];
 
     let (phases, init, total) = probe(&plugin, &work, &marks, true);
-    println!("## Instructions per phase (--icount)\n");
-    println!("| phase | instructions |\n| --- | ---: |");
     for i in 1..marks.len() {
-        println!("| {} | {} |", marks[i].0, phases[i].0 - phases[i - 1].0);
+        bench(marks[i].0, phases[i].0 - phases[i - 1].0, "instructions");
     }
-    println!("| kernel (entry → exit) | {} |", total - phases[marks.len() - 1].0);
-    println!("| **total, reset → exit** | {total} |");
-    println!("\nkernel log: `{}`\n", init.unwrap_or_default());
+    bench("kernel_entry_to_exit", total - phases[marks.len() - 1].0, "instructions");
+    bench("reset_to_exit", total, "instructions");
+    let init = init.unwrap_or_default();
+    let init_n = init.split("init done, ").nth(1).and_then(|t| t.split(' ').next()).unwrap_or("?");
+    bench("kernel_init", init_n, "instructions");
 
-    println!("## Wall time per phase (median of {RUNS}, no icount)\n");
-    println!("| phase | seconds |\n| --- | ---: |");
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     for _ in 0..RUNS {
         let (p, _, _) = probe(&plugin, &work, &marks, false);
@@ -49,31 +52,25 @@ fn main() {
         }
     }
     let med: Vec<f64> = walls.iter_mut().map(|w| median(w)).collect();
-    println!("| {} | {:.3} |", marks[0].0, med[0]);
+    bench("wall_qemu_start", format!("{:.3}", med[0]), "s");
     for i in 1..marks.len() {
-        println!("| {} | {:.3} |", marks[i].0, med[i] - med[i - 1]);
+        bench(&format!("wall_{}", marks[i].0), format!("{:.3}", med[i] - med[i - 1]), "s");
     }
 
-    println!("\n## Process and syscall paths (--icount, instructions)\n");
     let r = run(&RunOptions { icount: true, program: Some(program::EXITCODE.path()), ..Default::default() });
     let entry =
         r.kernel_lines().iter().find_map(|(_, t)| t.split("kernel entry to ring 3 ").nth(1).map(str::to_string));
-    println!("| path | instructions |\n| --- | ---: |");
-    println!(
-        "| kernel entry → first instruction of the program | {} |",
-        entry.unwrap_or_default().trim_end_matches(" instructions")
-    );
+    bench("kernel_entry_to_program", entry.unwrap_or_default().trim_end_matches(" instructions"), "instructions");
     let r =
         run(&RunOptions { icount: true, quiet: true, program: Some(program::SYSBENCH.path()), ..Default::default() });
     let line = String::from_utf8_lossy(&r.stdout).into_owned();
     for field in line.split_whitespace().skip(1) {
         let (k, v) = field.split_once('=').unwrap_or((field, "?"));
-        println!("| {k} (per operation, from ring 3) | {v} |");
+        bench(k, v, "instructions");
     }
 
     runtime_table(&plugin, &work);
 
-    println!("\n## Whole run, side by side (median of {RUNS} alternating pairs)\n");
     let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
@@ -81,10 +78,15 @@ fn main() {
         b.push(time(Command::new("qemu-system-x86_64").args(BARE_SEABIOS)));
     }
     let (ma, mb) = (median(&mut a), median(&mut b));
-    println!("| command | wall s (median) |\n| --- | ---: |");
-    println!("| `rt0 --quiet` (warm image, boot to exit 0) | {ma:.3} |");
-    println!("| `qemu-system-x86_64 {}` | {mb:.3} |", BARE_SEABIOS.join(" "));
-    println!("| ratio | {:.2} |", ma / mb);
+    // Medians of alternating pairs: `rt0 --quiet` (warm image) and a bare SeaBIOS start.
+    bench("wall_rt0_quiet", format!("{ma:.3}"), "s");
+    bench("wall_bare_seabios", format!("{mb:.3}"), "s");
+    bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mb), "x");
+}
+
+/// One figure, in the one format every figure has.
+fn bench(name: &str, value: impl std::fmt::Display, unit: &str) {
+    println!("bench {name} {value} {unit}");
 }
 
 /// SeaBIOS alone: no disk, so it searches, finds nothing bootable and reboots at once, which
@@ -176,13 +178,11 @@ fn runtime_table(plugin: &Path, work: &Path) {
         args: args.iter().map(Into::into).collect(),
         ..Default::default()
     };
-    println!("\n## Runtime (instructions)\n");
-    println!("| measure | instructions |\n| --- | ---: |");
     let r = run(&opts(program::GOFEATURES, &["defer"]));
     if let Some(line) = r.log.lines().find(|l| l.starts_with("icount ")) {
         for field in line.split_whitespace().skip(1) {
             let (k, v) = field.split_once('=').unwrap();
-            println!("| {k} (QEMU, kernel work included; `gofeatures defer`) | {v} |");
+            bench(k, v, "instructions"); // QEMU, kernel work included; `gofeatures defer`
         }
     }
     let elf = program::GOFEATURES.path();
@@ -206,18 +206,19 @@ fn runtime_table(plugin: &Path, work: &Path) {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             let at =
                 text.lines().find_map(|l| l.split("insns=").nth(1)).and_then(|v| v.split(' ').next()).unwrap_or("?");
-            println!("| program entry → main.main under qemu-user (user instructions only) | {at} |");
+            bench("program_to_main_qemu_user", at, "instructions");
         }
-        _ => println!("| program entry → main.main under qemu-user | (qemu-user or nm not installed) |"),
+        _ => eprintln!("bench: program_to_main_qemu_user skipped: qemu-user or nm missing"),
     }
     let r = run(&opts(program::MALLOCBENCH, &[]));
     let line = String::from_utf8_lossy(&r.stdout).into_owned();
     let mut it = line.split_whitespace().skip(1);
     while let (Some(live), Some(n)) = (it.next(), it.next()) {
-        println!("| malloc+free of 32 B, {} | {} |", live.replace('=', " "), n.split('=').nth(1).unwrap_or("?"));
+        let live = live.split('=').nth(1).unwrap_or("?");
+        bench(&format!("malloc_free_32b_live_{live}"), n.split('=').nth(1).unwrap_or("?"), "instructions");
     }
     let r = run(&opts(program::GOFEATURES, &["bench"]));
     let out = String::from_utf8_lossy(&r.stdout).into_owned();
     let n = out.split("insns=").nth(1).map(str::trim).unwrap_or("?");
-    println!("| goroutine spawn + run + exit (steady state, free-g reuse) | {n} |");
+    bench("goroutine_spawn", n, "instructions");
 }

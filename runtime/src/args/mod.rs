@@ -125,9 +125,10 @@ impl<'a> InitialStack<'a> {
             if entry.is_null() {
                 return None;
             }
-            // SAFETY: `entry` is a NUL-terminated string; reading stops at the first mismatch, so
-            // it never reads past the NUL (which mismatches any key byte and '=').
+            // `entry` is a NUL-terminated string; reading stops at the first mismatch, and the NUL
+            // mismatches any key byte and '='.
             let matches =
+                // SAFETY: so the reads never go past the string's NUL.
                 unsafe { key.iter().enumerate().all(|(i, &b)| *entry.add(i) == b) && *entry.add(key.len()) == b'=' };
             if matches {
                 // SAFETY: as above; the value runs from after '=' to the NUL.

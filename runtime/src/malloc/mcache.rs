@@ -28,7 +28,7 @@ struct EmptySpan(MSpan);
 // SAFETY: nothing ever writes EMPTY_MSPAN (the fast path writes only spans with a free object), so sharing it
 // between threads is sound.
 unsafe impl Sync for EmptySpan {}
-static EMPTY_MSPAN: EmptySpan = EmptySpan(MSpan::EMPTY);
+static EMPTY_MSPAN: EmptySpan = EmptySpan(MSpan::ZERO);
 
 fn empty_span() -> *mut MSpan {
     &EMPTY_MSPAN.0 as *const MSpan as *mut MSpan

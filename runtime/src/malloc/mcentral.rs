@@ -20,7 +20,7 @@ pub struct MCentral {
 }
 
 impl MCentral {
-    pub const EMPTY: MCentral = MCentral { partial: SpanList::EMPTY, full: SpanList::EMPTY };
+    pub const ZERO: MCentral = MCentral { partial: SpanList::ZERO, full: SpanList::ZERO };
 }
 
 impl MHeap {

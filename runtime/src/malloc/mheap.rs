@@ -92,11 +92,11 @@ impl MHeap {
             next_hint: arena_base,
             cur_base: 0,
             cur_end: 0,
-            free: [SpanList::EMPTY; MAX_MHEAP_LIST],
+            free: [SpanList::ZERO; MAX_MHEAP_LIST],
             free_mask: 0,
-            free_large: SpanList::EMPTY,
+            free_large: SpanList::ZERO,
             span_pool: null_mut(),
-            central: [MCentral::EMPTY; NUM_SIZE_CLASSES],
+            central: [MCentral::ZERO; NUM_SIZE_CLASSES],
             persistent: PersistentAlloc::new(chunk),
             sys,
             caches: null_mut(),
@@ -154,7 +154,7 @@ impl MHeap {
             self.span_pool = unsafe { (*s).next };
         }
         // SAFETY: `s` is a span struct nobody else refers to.
-        unsafe { s.write(MSpan::EMPTY) };
+        unsafe { s.write(MSpan::ZERO) };
         s
     }
 

@@ -55,7 +55,7 @@ pub struct MSpan {
 impl MSpan {
     /// A span covering nothing: the state of a fresh struct, and the placeholder every empty mcache slot points
     /// at (Go's `emptymspan`), whose null free list sends allocation to the refill path.
-    pub const EMPTY: MSpan = MSpan {
+    pub const ZERO: MSpan = MSpan {
         freelist: null_mut(),
         alloc_count: 0,
         nelems: 0,
@@ -102,7 +102,7 @@ pub struct SpanList {
 }
 
 impl SpanList {
-    pub const EMPTY: SpanList = SpanList { first: null_mut() };
+    pub const ZERO: SpanList = SpanList { first: null_mut() };
 
     pub fn is_empty(&self) -> bool {
         self.first.is_null()
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn free_list_links_every_object_once_in_address_order() {
         let mut mem = vec![0u64; 8192 / 8];
-        let mut s = MSpan { start: mem.as_mut_ptr() as usize, npages: 1, elemsize: 48, nelems: 170, ..MSpan::EMPTY };
+        let mut s = MSpan { start: mem.as_mut_ptr() as usize, npages: 1, elemsize: 48, nelems: 170, ..MSpan::ZERO };
         // SAFETY: the span covers `mem`, 8192 bytes ≥ 170 × 48.
         unsafe { s.init_freelist() };
         let (mut p, mut n) = (s.freelist, 0);
@@ -179,9 +179,9 @@ mod tests {
 
     #[test]
     fn span_list_push_pop_remove() {
-        let mut spans: Vec<MSpan> = (0..4).map(|i| MSpan { start: i, ..MSpan::EMPTY }).collect();
+        let mut spans: Vec<MSpan> = (0..4).map(|i| MSpan { start: i, ..MSpan::ZERO }).collect();
         let p: Vec<*mut MSpan> = spans.iter_mut().map(|s| s as *mut MSpan).collect();
-        let mut l = SpanList::EMPTY;
+        let mut l = SpanList::ZERO;
         // SAFETY: each span is pushed once and removed only while on the list.
         unsafe {
             for &s in &p {

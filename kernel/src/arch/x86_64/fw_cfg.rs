@@ -9,8 +9,8 @@ use x86_64::instructions::port::Port;
 
 const SELECTOR_PORT: u16 = 0x510;
 const DATA_PORT: u16 = 0x511;
-const SIGNATURE: u16 = 0x0000;
-const FILE_DIR: u16 = 0x0019;
+const FW_CFG_SIGNATURE: u16 = 0x0000;
+const FW_CFG_FILE_DIR: u16 = 0x0019;
 const NAME_LEN: usize = 56;
 
 struct FwCfg {
@@ -48,13 +48,13 @@ impl FwCfg {
 /// no fw_cfg device or no such file.
 pub fn read_file(name: &str, buf: &mut [u8]) -> Option<usize> {
     let mut cfg = FwCfg::new();
-    cfg.select(SIGNATURE);
+    cfg.select(FW_CFG_SIGNATURE);
     let mut sig = [0; 4];
     cfg.read(&mut sig);
     if &sig != b"QEMU" {
         return None;
     }
-    cfg.select(FILE_DIR);
+    cfg.select(FW_CFG_FILE_DIR);
     let count = cfg.read_be32();
     for _ in 0..count {
         let size = cfg.read_be32() as usize;

@@ -63,8 +63,7 @@ static mut CPUS: [PerCpu; MAX_CPUS] = [const {
 /// loaded TSS.
 pub unsafe fn init(id: u32, tss: *mut TaskStateSegment) {
     assert!((id as usize) < MAX_CPUS, "CPU id {id} beyond MAX_CPUS");
-    // SAFETY: slot `id` is written only here, by its own CPU, before GS points at it (the
-    // caller's contract), so no other reference to it exists.
+    // SAFETY: slot `id` is written only here, by its own CPU, before GS points at it: no other reference exists.
     let cpu = unsafe { &mut (*(&raw mut CPUS))[id as usize] };
     cpu.self_ptr = cpu as *mut PerCpu as u64;
     cpu.id = id;
@@ -77,9 +76,9 @@ pub unsafe fn init(id: u32, tss: *mut TaskStateSegment) {
 #[inline(always)]
 pub fn this() -> &'static PerCpu {
     let p: *const PerCpu;
-    // SAFETY: in ring 0 the GS base is this CPU's block (set by `init`, swapped in by every
-    // entry from ring 3); GS:[0] holds its address. The block is only read through shared
-    // references; its mutable fields are atomics or written by this CPU alone.
+    // In ring 0 the GS base is this CPU's block (set by `init`, swapped in by every entry from
+    // ring 3), whose mutable fields are atomics or written by this CPU alone.
+    // SAFETY: GS:[0] holds the block's address; it is only read through shared references.
     unsafe {
         core::arch::asm!("mov {}, gs:[0]", out(reg) p, options(nostack, readonly, preserves_flags));
         &*p
@@ -89,9 +88,9 @@ pub fn this() -> &'static PerCpu {
 /// Sets the kernel stack used on the next entry from ring 3 (syscall and TSS.RSP0 alike).
 pub fn set_kernel_stack(top: u64) {
     let cpu = this() as *const PerCpu as *mut PerCpu;
-    // SAFETY: only this CPU writes its own `kernel_rsp` and TSS, with interrupts off (the
-    // kernel runs with IF clear), and the syscall entry reads them only on this CPU, in ring 0,
-    // never concurrently with this store.
+    // Only this CPU writes its own `kernel_rsp` and TSS, with interrupts off (the kernel runs with
+    // IF clear); the syscall entry reads them only on this CPU, in ring 0.
+    // SAFETY: so nothing reads or writes these fields concurrently with these stores.
     unsafe {
         (*cpu).kernel_rsp = top;
         (*(*cpu).tss).privilege_stack_table[0] = VirtAddr::new(top);
@@ -110,8 +109,7 @@ const WORK_OFFSET: usize = core::mem::offset_of!(PerCpu, work);
 #[inline(always)]
 pub fn take_work() -> u64 {
     let pending: u64;
-    // SAFETY: GS:[WORK_OFFSET] is this CPU's `work` field (see `this`); a plain load of an
-    // aligned u64 reads the atomic as a relaxed load would.
+    // SAFETY: GS:[WORK_OFFSET] is this CPU's `work` (see `this`); an aligned load reads it as a relaxed load.
     unsafe {
         core::arch::asm!("mov {}, gs:[{off}]", out(reg) pending, off = const WORK_OFFSET,
             options(nostack, readonly, preserves_flags));

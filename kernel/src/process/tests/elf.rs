@@ -2,12 +2,7 @@
 //! break; every refusal case of `elf::check` is hit with its reason.
 use crate::process::elf::{MMAP_MIN_ADDR, check};
 
-const PF_X: u32 = 1;
-const PF_W: u32 = 2;
-const PF_R: u32 = 4;
-const PT_LOAD: u32 = 1;
-const PT_INTERP: u32 = 3;
-const PT_PHDR: u32 = 6;
+use abi::elf::{EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
 
 struct Seg {
     kind: u32,
@@ -48,10 +43,6 @@ fn image(e_type: u16, machine: u16, entry: u64, segs: &[Seg], len: usize) -> Vec
     }
     b
 }
-
-const ET_EXEC: u16 = 2;
-const ET_DYN: u16 = 3;
-const EM_X86_64: u16 = 62;
 
 /// Text at 0x400000 (file 0..0x1000, headers included), data at 0x401000.
 fn good() -> Vec<Seg> {

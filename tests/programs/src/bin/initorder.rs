@@ -36,12 +36,12 @@ runtime::package! { path: "left", imports: ["shared"], init: [init_left] }
 runtime::package! { path: "shared", imports: ["base", "missing"], init: [init_shared] }
 
 /// Go 1.21+'s order for the graph above.
-const EXPECTED: [&str; 7] = ["base", "shared", "left", "right", "a", "z", "main"];
+const GO_ORDER: [&str; 7] = ["base", "shared", "left", "right", "a", "z", "main"];
 
 /// Exit status when the order is wrong.
 const WRONG_ORDER_EXIT_CODE: i32 = 1;
 
-/// The log: indices into `EXPECTED` (plus one; 0 is an empty slot), in the order the init functions ran.
+/// The log: indices into `GO_ORDER` (plus one; 0 is an empty slot), in the order the init functions ran.
 static LOG: [AtomicUsize; 16] = [const { AtomicUsize::new(0) }; 16];
 static LOG_LEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -50,7 +50,7 @@ static A_FIRST_RAN: AtomicBool = AtomicBool::new(false);
 static A_SECOND_SAW_FIRST: AtomicBool = AtomicBool::new(false);
 
 fn log(pkg: &str) {
-    let id = EXPECTED.iter().position(|&p| p == pkg).map_or(usize::MAX, |i| i + 1);
+    let id = GO_ORDER.iter().position(|&p| p == pkg).map_or(usize::MAX, |i| i + 1);
     let slot = LOG_LEN.fetch_add(1, Ordering::Relaxed);
     if let Some(entry) = LOG.get(slot) {
         entry.store(id, Ordering::Relaxed);
@@ -87,16 +87,16 @@ fn main() {
     // runtime.main already ran every package init (and printed inittrace lines if asked).
     let len = LOG_LEN.load(Ordering::Relaxed).min(LOG.len());
     let ran = LOG[..len].iter().map(|entry| match entry.load(Ordering::Relaxed) {
-        id @ 1..=7 => EXPECTED[id - 1],
+        id @ 1..=7 => GO_ORDER[id - 1],
         _ => "?",
     });
     let mut out = Writer::new(runtime::print::STDOUT);
     out.write_bytes(b"initorder:");
-    let mut matches = len == EXPECTED.len();
+    let mut matches = len == GO_ORDER.len();
     for (i, pkg) in ran.enumerate() {
         out.write_bytes(b" ");
         out.write_bytes(pkg.as_bytes());
-        matches &= EXPECTED.get(i) == Some(&pkg);
+        matches &= GO_ORDER.get(i) == Some(&pkg);
     }
     out.write_bytes(b"\n");
     out.flush();
@@ -106,7 +106,7 @@ fn main() {
         matches = false;
     }
     if !matches {
-        runtime::eprintln!("initorder: want {}", Joined(&EXPECTED));
+        runtime::eprintln!("initorder: want {}", Joined(&GO_ORDER));
         programs::exit_group(WRONG_ORDER_EXIT_CODE);
     }
 }

@@ -29,16 +29,16 @@ extern "C" fn child(_: usize) {
 
 fn main() {
     let n = args::argv(1).and_then(|a| core::str::from_utf8(a).ok()?.parse().ok()).unwrap_or(DEFAULT_THREADS);
-    // SAFETY: an anonymous private mapping, used only as the children's stack.
     let base =
+        // SAFETY: an anonymous private mapping, used only as the children's stack.
         unsafe { syscall6(SYS_MMAP, 0, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, usize::MAX, 0) };
     assert!(base > 0, "mmap for the thread stack failed");
     let top = base as usize + STACK;
     let mut last_tid = 0;
     for i in 0..n {
         let flags = CLONE_THREAD_FLAGS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
-        // SAFETY: the stack is free (the previous child was joined, so nothing runs on it), and
-        // JOIN is a static word for both tid fields.
+        // The previous child was joined, so nothing runs on the stack.
+        // SAFETY: the stack is free, and JOIN is a static word for both tid fields.
         let tid = unsafe { clone_thread(flags as _, top, JOIN.as_ptr(), JOIN.as_ptr(), 0, child, 0) };
         if tid <= 0 {
             println!("threadchurn: clone {i} failed: {tid}");

@@ -1,47 +1,9 @@
-//! Just enough of the ELF-64 format (`include/uapi/linux/elf.h`) to check the program headers that `AT_PHDR`
+//! The ELF-64 format from `abi::elf`, used to check the program headers that `AT_PHDR`
 //! points at against the program's own ELF header.
 
 use crate::check::{Outcome, expect_eq, fail};
 
-/// The ELF file header, as mapped at `__ehdr_start`.
-#[repr(C)]
-pub struct Elf64Ehdr {
-    pub e_ident: [u8; 16],
-    pub e_type: u16,
-    pub e_machine: u16,
-    pub e_version: u32,
-    pub e_entry: u64,
-    pub e_phoff: u64,
-    pub e_shoff: u64,
-    pub e_flags: u32,
-    pub e_ehsize: u16,
-    pub e_phentsize: u16,
-    pub e_phnum: u16,
-    pub e_shentsize: u16,
-    pub e_shnum: u16,
-    pub e_shstrndx: u16,
-}
-
-/// One program header.
-#[repr(C)]
-pub struct Elf64Phdr {
-    pub p_type: u32,
-    pub p_flags: u32,
-    pub p_offset: u64,
-    pub p_vaddr: u64,
-    pub p_paddr: u64,
-    pub p_filesz: u64,
-    pub p_memsz: u64,
-    pub p_align: u64,
-}
-
-pub const ELFMAG: [u8; 4] = *b"\x7fELF";
-pub const ET_EXEC: u16 = 2;
-pub const PT_LOAD: u32 = 1;
-pub const PT_INTERP: u32 = 3;
-pub const PT_PHDR: u32 = 6;
-pub const PF_X: u32 = 1;
-pub const PF_W: u32 = 2;
+pub use abi::elf::{ELFMAG, ET_EXEC, Elf64Ehdr, Elf64Phdr, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
 
 /// Size of one program header: what `AT_PHENT` must say.
 pub const PHDR_SIZE: usize = size_of::<Elf64Phdr>();

@@ -19,7 +19,7 @@ const ARCH_BAD_CODE: usize = 0x9999;
 /// A resource number past `RLIM_NLIMITS`.
 const RLIMIT_BAD: usize = 999;
 /// A syscall number past the end of the table.
-const SYS_NONEXISTENT: usize = 999;
+const UNASSIGNED_NR: usize = 999;
 const GRND_BAD_FLAG: usize = 0x80;
 /// A pid above Linux's largest pid_max (2^22): no such process.
 const NO_SUCH_PID: usize = i32::MAX as usize;
@@ -64,7 +64,7 @@ pub fn checks(c: &mut Checklist) {
     // SAFETY: sched_yield takes no arguments and touches no memory.
     c.report("sched_yield returns 0", expect_eq(unsafe { syscall0(SYS_SCHED_YIELD) } as usize, 0));
     // SAFETY: an unknown number does nothing.
-    c.report("syscall 999 ENOSYS", expect_errno(unsafe { syscall0(SYS_NONEXISTENT) }, ENOSYS));
+    c.report("syscall 999 ENOSYS", expect_errno(unsafe { syscall0(UNASSIGNED_NR) }, ENOSYS));
 }
 
 /// `arch_prctl(get, &into)`: reads the FS or GS base.

@@ -149,8 +149,8 @@ pub fn rt_sigaction(
 ) -> isize {
     let act = act.map_or(0, |a| ptr::from_ref(a) as usize);
     let oact = oact.map_or(0, |a| ptr::from_mut(a) as usize);
-    // SAFETY: the kernel reads one `kernel_sigaction` at `act` and writes one at `oact` (either may be NULL). The only
-    // handlers these checks install are SIG_IGN and SIG_DFL, which never run program code.
+    // The only handlers these checks install are SIG_IGN and SIG_DFL, which never run program code.
+    // SAFETY: the kernel reads one `kernel_sigaction` at `act`, writes one at `oact` (either may be NULL).
     unsafe { syscall4(SYS_RT_SIGACTION, sig as usize, act, oact, sigsetsize) }
 }
 
