@@ -11,7 +11,7 @@ use bootloader_api::config::Mapping;
 pub const PHYS_MAP_BASE: u64 = 0xffff_8000_0000_0000;
 /// The bootloader's dynamic mappings (boot info, kernel stack, ramdisk) go above this.
 pub const DYNAMIC_BASE: u64 = 0xffff_c000_0000_0000;
-/// Kernel-owned mappings made after boot (self-tests, later: per-thread kernel stacks).
+/// Kernel-owned mappings made after boot (self-tests).
 pub const KERNEL_VMAP_BASE: u64 = 0xffff_e000_0000_0000;
 /// Boot stack size; its lowest page is an unmapped guard page.
 pub const KERNEL_STACK_SIZE: u64 = 128 * 1024;
@@ -27,12 +27,15 @@ pub const BOOTLOADER_CONFIG: BootloaderConfig = {
 };
 
 /// Threads' kernel stacks: one slot of [`KSTACK_SLOT`] bytes each, the lowest page of every slot
-/// an unmapped guard. One PML4 entry (512 GiB) of its own, created at boot so that every address
-/// space, which copies the kernel's upper half when it is made, sees the stacks made later.
-pub const KSTACK_BASE: u64 = KERNEL_VMAP_BASE + (2 << 39);
+/// an unmapped guard. The area starts 1 MiB above the kernel image's base, inside the page tables
+/// the bootloader built for the image (its 2 MiB level-1 table has room for the first couple of
+/// dozen stacks), so every address space, which copies the kernel half when it is made, sees the
+/// stacks made later, and the first stacks cost no page-table frames. `thread::init` checks that
+/// the image ends below it.
+pub const KSTACK_BASE: u64 = abi::rt0::KERNEL_BASE + (1 << 20);
 /// Kernel stack per thread: syscalls and exceptions from ring 3 run on it.
 pub const KSTACK_SIZE: u64 = 64 * 1024;
 /// A slot: the guard page, then the stack.
 pub const KSTACK_SLOT: u64 = KSTACK_SIZE + 4096;
-/// Most kernel stacks that can exist at once (65,536 × 68 KiB = 4.25 GiB of the 512 GiB slot).
-pub const KSTACK_SLOTS: u32 = 65_536;
+/// Most kernel stacks that can exist at once (16,384 × 68 KiB = 1.06 GiB of the top 2 GiB).
+pub const KSTACK_SLOTS: u32 = 16_384;

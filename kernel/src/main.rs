@@ -64,7 +64,7 @@ mod boot {
             (None, Some((addr, len))) => {
                 // SAFETY: the bootloader maps the ramdisk at `addr` for `len` bytes for good; it is only read.
                 let elf = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
-                process::exec(elf, handoff.phys_offset, &features)
+                process::exec(elf, handoff.phys_offset, handoff.boot_stack_top, &features)
             }
             (None, None) => {
                 log::info!("kernel: no program in the ramdisk, nothing to run");

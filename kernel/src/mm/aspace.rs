@@ -221,7 +221,8 @@ impl AddressSpace {
             let f = self.zeroed_frame().ok_or(Fault::OutOfMemory)?;
             pte.set_addr(f.start_address(), flags);
         }
-        flush(va);
+        // No invlpg: the entry was not present, and x86 caches no not-present translations
+        // (SDM vol. 3, 4.10.4.3); the fault itself dropped any stale entry for `va`.
         Ok(())
     }
 

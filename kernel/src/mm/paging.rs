@@ -55,21 +55,6 @@ pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
     table().lock().translate_addr(addr)
 }
 
-/// Makes sure the kernel's PML4 has an entry (a level-3 table) for `addr`, so that address
-/// spaces copied from it afterwards share whatever is mapped there later.
-pub fn reserve_pml4_slot(addr: VirtAddr) {
-    let mut pt = table().lock();
-    let phys_offset = pt.phys_offset().as_u64();
-    let entry = &mut pt.level_4_table_mut()[addr.p4_index()];
-    if entry.is_unused() {
-        let f = frame::alloc().expect("out of frames for a kernel page table");
-        // Zeroing the fresh frame makes an empty level-3 table before it is linked in.
-        // SAFETY: the frame was just allocated (nothing else uses it) and the direct map covers it.
-        unsafe { core::ptr::write_bytes((phys_offset + f.start_address().as_u64()) as *mut u8, 0, 4096) };
-        entry.set_frame(f, PageTableFlags::PRESENT | PageTableFlags::WRITABLE);
-    }
-}
-
 /// Maps `frames` at consecutive pages from `start`, in the kernel half, where nothing is mapped
 /// yet: one table walk per 2 MiB instead of one per page, and no TLB flush (x86 caches no
 /// non-present entries). Missing intermediate tables are created. Err(n) if a table frame cannot
@@ -100,7 +85,9 @@ pub unsafe fn map_fresh(start: VirtAddr, frames: &[PhysFrame], flags: PageTableF
             l1 = t;
         }
         // SAFETY: `l1` is the level-1 table for `va`, locked as above; the caller owns the page.
-        unsafe { (&mut *l1)[va.p1_index()].set_frame(*f, flags) };
+        let e = unsafe { &mut (&mut *l1)[va.p1_index()] };
+        debug_assert!(e.is_unused(), "map_fresh over a mapped page at {va:?}");
+        e.set_frame(*f, flags);
     }
     Ok(())
 }

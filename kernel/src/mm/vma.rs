@@ -101,8 +101,12 @@ impl Vmas {
     pub fn remove(&mut self, start: u64, end: u64) {
         self.split_at(start);
         self.split_at(end);
+        // After the splits every VMA that starts in the range also ends in it; the one that
+        // ends at `end` is the last, so the loop needs no final empty lookup.
         while let Some(k) = self.0.range(start..end).next().map(|(k, _)| *k) {
-            self.0.remove(&k);
+            if self.0.remove(&k).is_some_and(|v| v.end >= end) {
+                break;
+            }
         }
     }
 

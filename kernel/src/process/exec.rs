@@ -27,7 +27,8 @@ pub fn check_limits(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), &'static s
 
 /// Loads the program in `elf_bytes`, builds its stack and enters it. Never returns: the run
 /// ends with exit_group, a fatal signal, or (for an unloadable program) the bad-program exit.
-pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
+/// `boot_stack_top`: the stack kmain runs on, which becomes the main thread's kernel stack.
+pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &cpu::Features) -> ! {
     let start = tsc::read();
     let image = elf::check(elf_bytes).unwrap_or_else(|why| crate::control::bad_program(&why));
     let args = args::load().unwrap_or_else(|why| crate::control::bad_program(why));
@@ -91,7 +92,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, features: &cpu::Features) -> ! {
         start_tsc: tsc::read(),
     });
     crate::control::program_starting();
-    let kstack_top = sched::init_main(PID).unwrap_or_else(|| crate::control::bad_program("out of memory"));
+    let kstack_top = sched::init_main(PID, boot_stack_top);
     percpu::set_kernel_stack(kstack_top);
     // The process's page table is active: it maps `entry` executable and the stack writable.
     // SAFETY: those mappings are ring 3's, and the kernel stack is reserved for this thread.

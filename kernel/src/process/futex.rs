@@ -10,7 +10,7 @@ use super::sched;
 use super::thread::Wake;
 use super::uaccess::{Errno, UserPtr};
 use abi::errno::{EAGAIN, ETIMEDOUT};
-use alloc::vec::Vec;
+use alloc::collections::VecDeque;
 use spin::Mutex;
 
 const BUCKETS: usize = 256;
@@ -24,9 +24,9 @@ struct Waiter {
 
 /// Lock order: a bucket is taken before the process lock (the word is read under it) and the
 /// scheduler lock (the waiter is marked blocked under it); never two buckets at once.
-static QUEUES: [Mutex<Vec<Waiter>>; BUCKETS] = [const { Mutex::new(Vec::new()) }; BUCKETS];
+static QUEUES: [Mutex<VecDeque<Waiter>>; BUCKETS] = [const { Mutex::new(VecDeque::new()) }; BUCKETS];
 
-fn bucket(addr: u64) -> &'static Mutex<Vec<Waiter>> {
+fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
     // Fibonacci hashing of the word index: neighbouring words land in different buckets.
     let h = (addr >> 2).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BUCKETS.trailing_zeros());
     &QUEUES[h as usize]
@@ -41,7 +41,7 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
         return Err(EAGAIN);
     }
     let tid = sched::prepare_block(until);
-    waiters.push(Waiter { addr, tid, bitset });
+    waiters.push_back(Waiter { addr, tid, bitset });
     drop(waiters);
     if sched::schedule() == Wake::Woken {
         return Ok(0); // a waker dequeued us
@@ -67,7 +67,11 @@ pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
     while i < waiters.len() && woken < n {
         let w = waiters[i];
         if w.addr == addr && w.bitset & bitset != 0 {
-            waiters.remove(i);
+            if i == 0 {
+                waiters.pop_front(); // the common case: the oldest waiter, no copying
+            } else {
+                waiters.remove(i);
+            }
             sched::wake(w.tid);
             woken += 1;
         } else {

@@ -10,7 +10,7 @@
 //! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
 //! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt handler
 //! can contend for any of them on this CPU.
-use super::thread::{State, Thread, Wake};
+use super::thread::{KernelStack, State, Thread, Wake};
 use crate::arch::fpu;
 use crate::arch::switch::{prepare_stack, switch};
 use crate::arch::{TrapFrame, apic, percpu};
@@ -39,9 +39,10 @@ static SCHED: Mutex<Sched> = Mutex::new(Sched { threads: Vec::new(), current: 0,
 /// A thread died: the next switch's far side reaps it (its stack is then no longer in use).
 static REAP: AtomicBool = AtomicBool::new(false);
 
-/// Creates the main thread (tid = pid) and returns the top of its kernel stack.
-pub fn init_main(tid: u32) -> Option<u64> {
-    let t = Box::new(Thread::new(tid)?);
+/// Creates the main thread (tid = pid) on the boot stack whose top is `boot_stack_top`, and
+/// returns that top.
+pub fn init_main(tid: u32, boot_stack_top: u64) -> u64 {
+    let t = Box::new(Thread::with_stack(tid, KernelStack::boot(boot_stack_top)));
     let top = t.kstack.top();
     let mut s = SCHED.lock();
     percpu::this().current.store(&*t as *const Thread as *mut (), Ordering::Relaxed);
@@ -49,7 +50,7 @@ pub fn init_main(tid: u32) -> Option<u64> {
     s.current = 0;
     s.next_tid = tid + 1;
     s.slice_end = monotonic_ns() + TIME_SLICE_NS;
-    Some(top)
+    top
 }
 
 /// The running thread's id.
@@ -94,23 +95,23 @@ pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> Option<u32> {
 /// A thread became runnable: make sure the running one's slice is enforced.
 fn rearm(s: &Sched) {
     let now = monotonic_ns();
-    arm(s.runnable(), s.slice_end.max(now), s.earliest_deadline(), now);
+    let (runnable, earliest) = s.census();
+    arm(runnable, s.slice_end.max(now), earliest, now);
 }
 
 impl Sched {
-    fn runnable(&self) -> usize {
-        self.threads.iter().filter(|t| t.state == State::Runnable).count()
-    }
-
-    /// The first deadline among blocked threads.
-    fn earliest_deadline(&self) -> Option<u64> {
-        self.threads
-            .iter()
-            .filter_map(|t| match t.state {
-                State::Blocked { until } => until,
-                _ => None,
-            })
-            .min()
+    /// In one pass: how many threads are runnable, and the first deadline among blocked ones.
+    fn census(&self) -> (usize, Option<u64>) {
+        let mut runnable = 0;
+        let mut earliest: Option<u64> = None;
+        for t in &self.threads {
+            match t.state {
+                State::Runnable => runnable += 1,
+                State::Blocked { until: Some(d) } => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+                _ => {}
+            }
+        }
+        (runnable, earliest)
     }
 }
 
@@ -167,24 +168,33 @@ pub fn schedule() -> Wake {
     loop {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
-        // Deadlines that passed wake their threads.
+        // One pass: deadlines that passed wake their threads; count the runnable ones and find
+        // the next deadline still ahead.
+        let mut runnable = 0;
+        let mut earliest: Option<u64> = None;
         for t in s.threads.iter_mut() {
-            if let State::Blocked { until: Some(d) } = t.state
-                && d <= now
-            {
-                t.state = State::Runnable;
-                t.wake = Wake::TimedOut;
+            match t.state {
+                State::Blocked { until: Some(d) } if d <= now => {
+                    t.state = State::Runnable;
+                    t.wake = Wake::TimedOut;
+                    runnable += 1;
+                }
+                State::Blocked { until: Some(d) } => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+                State::Runnable => runnable += 1,
+                _ => {}
             }
         }
         let n = s.threads.len();
-        let next = (1..=n).map(|k| (s.current + k) % n).find(|&i| s.threads[i].state == State::Runnable);
-        let earliest = s.earliest_deadline();
+        let next = if runnable == 0 {
+            None
+        } else {
+            (1..=n).map(|k| (s.current + k) % n).find(|&i| s.threads[i].state == State::Runnable)
+        };
         let Some(next) = next else {
             drop(s);
             idle(earliest.map(|d| d.saturating_sub(now)));
             continue;
         };
-        let runnable = s.runnable();
         if next == s.current {
             // Keep running; the timer only matters for sleepers or a later competitor.
             if s.slice_end <= now {
@@ -226,6 +236,7 @@ pub fn schedule() -> Wake {
 /// The far side of a switch: read the arriving thread's wake reason and release the lock the
 /// switching thread held across the switch, then reap dead threads, whose stacks no CPU runs on
 /// any more.
+#[inline(always)]
 fn finish_switch() -> Wake {
     let me = percpu::this().current.load(Ordering::Relaxed) as *const Thread;
     // `current` was set, under the lock this CPU still holds, to the thread now running here,

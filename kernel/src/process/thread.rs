@@ -6,7 +6,7 @@
 //! 68 KiB slot each: a 64 KiB stack above an unmapped guard page, so an overflow faults
 //! (#PF → #DF on its IST stack) instead of corrupting a neighbour. A stack is returned when the
 //! thread is reaped: kept mapped in a small cache for the next thread, or unmapped and its frames
-//! freed.
+//! freed. The first thread runs on the boot stack, as Linux's first task does.
 use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
 use crate::mm::vma::PAGE;
@@ -54,9 +54,14 @@ impl Thread {
     /// A runnable thread with a fresh kernel stack; None when no stack can be had (the caller's
     /// EAGAIN).
     pub fn new(tid: u32) -> Option<Thread> {
-        Some(Thread {
+        Some(Thread::with_stack(tid, KernelStack::new()?))
+    }
+
+    /// A runnable thread on `kstack`.
+    pub fn with_stack(tid: u32, kstack: KernelStack) -> Thread {
+        Thread {
             tid,
-            kstack: KernelStack::new()?,
+            kstack,
             ksp: 0,
             fs_base: 0,
             gs_base: 0,
@@ -66,13 +71,17 @@ impl Thread {
             clear_child_tid: 0,
             sigmask: 0,
             altstack: StackT::DISABLED,
-        })
+        }
     }
 }
 
-/// A thread's kernel stack: slot `slot` of the stack area, its pages mapped (the guard not).
-pub struct KernelStack {
-    slot: u32,
+/// A thread's kernel stack.
+pub enum KernelStack {
+    /// Slot `n` of the stack area, its pages mapped (the guard not).
+    Slot(u32),
+    /// The boot stack (the bootloader's, with its own guard page), for the first thread: it is
+    /// never unmapped, as the bootloader's mappings are the kernel's for good.
+    Boot { top: u64 },
 }
 
 /// Slots not in use, and stacks kept mapped for reuse.
@@ -93,16 +102,18 @@ fn slot_base(slot: u32) -> u64 {
     KSTACK_BASE + slot as u64 * KSTACK_SLOT + PAGE // above the guard page
 }
 
-/// Reserves the stack area's page-table slot; before the first address space is made.
+/// Checks that the kernel image ends below the stack area (the first slot's guard page is
+/// unmapped); before the first thread is made.
 pub fn init() {
-    paging::reserve_pml4_slot(VirtAddr::new(KSTACK_BASE));
+    let guard = VirtAddr::new(KSTACK_BASE);
+    assert!(paging::translate(guard).is_none(), "the kernel image reaches into the kernel-stack area");
 }
 
 impl KernelStack {
     fn new() -> Option<KernelStack> {
         let mut s = SLOTS.lock();
         if let Some(slot) = s.cached.pop() {
-            return Some(KernelStack { slot });
+            return Some(KernelStack::Slot(slot));
         }
         let slot = match s.free.pop() {
             Some(slot) => slot,
@@ -137,17 +148,20 @@ impl KernelStack {
             unmap_pages(base, mapped as u64);
             return fail(&frames[mapped..]);
         }
-        Some(KernelStack { slot })
+        Some(KernelStack::Slot(slot))
+    }
+
+    /// The boot stack whose top is `top`.
+    pub fn boot(top: u64) -> KernelStack {
+        KernelStack::Boot { top }
     }
 
     /// The (16-byte aligned) top of the stack.
     pub fn top(&self) -> u64 {
-        slot_base(self.slot) + KSTACK_SIZE
-    }
-
-    /// Whether `addr` is in this stack's guard page.
-    pub fn guard_contains(&self, addr: u64) -> bool {
-        (slot_base(self.slot) - PAGE..slot_base(self.slot)).contains(&addr)
+        match *self {
+            KernelStack::Slot(slot) => slot_base(slot) + KSTACK_SIZE,
+            KernelStack::Boot { top } => top,
+        }
     }
 }
 
@@ -165,13 +179,14 @@ fn unmap_pages(base: u64, pages: u64) {
 impl Drop for KernelStack {
     /// Only called for a reaped thread, whose stack no CPU runs on any more.
     fn drop(&mut self) {
+        let KernelStack::Slot(slot) = *self else { return };
         let mut s = SLOTS.lock();
         if s.cached.len() < CACHED_STACKS {
-            s.cached.push(self.slot);
+            s.cached.push(slot);
             return;
         }
         drop(s);
-        unmap_pages(slot_base(self.slot), KSTACK_SIZE / PAGE);
-        SLOTS.lock().free.push(self.slot);
+        unmap_pages(slot_base(slot), KSTACK_SIZE / PAGE);
+        SLOTS.lock().free.push(slot);
     }
 }

@@ -21,8 +21,9 @@ const REG_DIVIDE: usize = 0x3e0;
 const LVT_MASKED: u32 = 1 << 16;
 
 static BASE: AtomicU64 = AtomicU64::new(0);
-/// Timer ticks per millisecond of TSC-measured time (with divide-by-1).
-static TICKS_PER_MS: AtomicU64 = AtomicU64::new(0);
+/// Timer ticks per nanosecond as a 32.32 fixed-point factor (with divide-by-1), so arming the
+/// timer is a multiply and a shift rather than a 128-bit division on every scheduling decision.
+static TICKS_PER_NS_Q32: AtomicU64 = AtomicU64::new(0);
 
 fn reg(off: usize) -> *mut u32 {
     (BASE.load(Ordering::Relaxed) as usize + off) as *mut u32
@@ -58,14 +59,14 @@ pub fn init(phys_offset: u64, tsc_per_ms: u64) -> u64 {
     let elapsed = u32::MAX - read(REG_CURRENT_COUNT);
     write(REG_INITIAL_COUNT, 0);
     let per_ms = (elapsed as u64 * WINDOWS_PER_MS).max(1);
-    TICKS_PER_MS.store(per_ms, Ordering::Relaxed);
+    TICKS_PER_NS_Q32.store(((per_ms as u128) << 32).div_ceil(1_000_000) as u64, Ordering::Relaxed);
     per_ms
 }
 
 /// Arms a one-shot interrupt `ns` nanoseconds from now (clamped to the counter's range).
 pub fn arm(ns: u64) {
-    let per_ms = TICKS_PER_MS.load(Ordering::Relaxed);
-    let ticks = (ns as u128 * per_ms as u128 / 1_000_000).clamp(1, u32::MAX as u128) as u32;
+    let q32 = TICKS_PER_NS_Q32.load(Ordering::Relaxed);
+    let ticks = ((ns as u128 * q32 as u128) >> 32).clamp(1, u32::MAX as u128) as u32;
     write(REG_LVT_TIMER, TIMER_VECTOR as u32); // one-shot, unmasked
     write(REG_INITIAL_COUNT, ticks);
 }

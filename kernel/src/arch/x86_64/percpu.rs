@@ -86,6 +86,7 @@ pub fn this() -> &'static PerCpu {
 }
 
 /// Sets the kernel stack used on the next entry from ring 3 (syscall and TSS.RSP0 alike).
+#[inline(always)]
 pub fn set_kernel_stack(top: u64) {
     let cpu = this() as *const PerCpu as *mut PerCpu;
     // Only this CPU writes its own `kernel_rsp` and TSS, with interrupts off (the kernel runs with

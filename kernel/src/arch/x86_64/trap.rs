@@ -20,33 +20,34 @@ unsafe extern "C" {
     fn do_interrupt(frame: &mut TrapFrame);
 }
 
-/// Common entry: `swapgs` if we came from ring 3, save registers, hand the frame to the entry
-/// layer (`do_exception` for vectors below 32, `do_interrupt` above), then fall into
-/// [`trap_return`].
-#[unsafe(naked)]
-extern "C" fn trap_common() {
-    core::arch::naked_asm!(
-        "test qword ptr [rsp + 24], 3", // saved CS (above vector, error code, RIP)
-        "jz 2f",
-        "swapgs",
-        "2:",
-        "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
-        "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
-        "mov rdi, rsp",
-        "cld",
-        "cmp qword ptr [rsp + {vector}], 32",
-        "jae 3f",
-        "call {exception}",
-        "jmp {ret}",
-        "3:",
-        "call {interrupt}",
-        "jmp {ret}",
-        vector = const core::mem::offset_of!(TrapFrame, vector),
-        exception = sym do_exception,
-        interrupt = sym do_interrupt,
-        ret = sym trap_return,
-    );
+/// A common entry: `swapgs` if we came from ring 3, save registers, hand the frame to the entry
+/// layer's `$handler`, then fall into [`trap_return`].
+macro_rules! common_entry {
+    ($name:ident, $handler:ident) => {
+        #[unsafe(naked)]
+        extern "C" fn $name() {
+            core::arch::naked_asm!(
+                "test qword ptr [rsp + 24], 3", // saved CS (above vector, error code, RIP)
+                "jz 2f",
+                "swapgs",
+                "2:",
+                "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
+                "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
+                "mov rdi, rsp",
+                "cld",
+                "call {handler}",
+                "jmp {ret}",
+                handler = sym $handler,
+                ret = sym trap_return,
+            );
+        }
+    };
 }
+
+// CPU exceptions and device interrupts enter through separate common paths, so neither pays
+// for telling them apart.
+common_entry!(trap_common, do_exception);
+common_entry!(irq_common, do_interrupt);
 
 /// Restores a [`TrapFrame`] at RSP and returns to it with `iretq` (after `swapgs` when
 /// returning to ring 3). Shared by exceptions, syscalls and the first entry to user mode.
@@ -111,7 +112,7 @@ pub extern "C" fn syscall_entry() {
 }
 
 macro_rules! stubs {
-    ($($name:ident = $vector:literal $(, $err:ident)?;)*) => {
+    ($($name:ident = $vector:literal $(, $err:ident)? => $common:ident;)*) => {
         $(
             #[unsafe(naked)]
             pub extern "C" fn $name() {
@@ -119,7 +120,7 @@ macro_rules! stubs {
                     stubs!(@zero $($err)?),
                     concat!("push ", $vector),
                     "jmp {common}",
-                    common = sym trap_common,
+                    common = sym $common,
                 );
             }
         )*
@@ -129,29 +130,29 @@ macro_rules! stubs {
 }
 
 stubs! {
-    divide_error = 0;
-    debug = 1;
-    nmi = 2;
-    breakpoint = 3;
-    overflow = 4;
-    bound_range = 5;
-    invalid_opcode = 6;
-    device_not_available = 7;
-    double_fault = 8, err;
-    invalid_tss = 10, err;
-    segment_not_present = 11, err;
-    stack_segment = 12, err;
-    general_protection = 13, err;
-    page_fault = 14, err;
-    x87_floating_point = 16;
-    alignment_check = 17, err;
-    machine_check = 18;
-    simd_floating_point = 19;
-    virtualization = 20;
-    control_protection = 21, err;
-    hypervisor_injection = 28;
-    vmm_communication = 29, err;
-    security = 30, err;
-    timer = 32;
-    spurious = 255;
+    divide_error = 0 => trap_common;
+    debug = 1 => trap_common;
+    nmi = 2 => trap_common;
+    breakpoint = 3 => trap_common;
+    overflow = 4 => trap_common;
+    bound_range = 5 => trap_common;
+    invalid_opcode = 6 => trap_common;
+    device_not_available = 7 => trap_common;
+    double_fault = 8, err => trap_common;
+    invalid_tss = 10, err => trap_common;
+    segment_not_present = 11, err => trap_common;
+    stack_segment = 12, err => trap_common;
+    general_protection = 13, err => trap_common;
+    page_fault = 14, err => trap_common;
+    x87_floating_point = 16 => trap_common;
+    alignment_check = 17, err => trap_common;
+    machine_check = 18 => trap_common;
+    simd_floating_point = 19 => trap_common;
+    virtualization = 20 => trap_common;
+    control_protection = 21, err => trap_common;
+    hypervisor_injection = 28 => trap_common;
+    vmm_communication = 29, err => trap_common;
+    security = 30, err => trap_common;
+    timer = 32 => irq_common;
+    spurious = 255 => irq_common;
 }
