@@ -19,7 +19,7 @@ use super::mheap::MHeap;
 use super::mspan::{FreeObject, MSPAN_CACHED, MSPAN_IN_USE, MSPAN_LARGE, MSpan};
 use super::mstats::CacheStats;
 use super::sizeclasses::{MAX_SMALL_SIZE, NUM_SIZE_CLASSES, class_for, size_to_class};
-use super::{ARENA_INDEX_LEN, HEAP_ARENA_BYTES, MIN_ALIGN, PAGE_SHIFT, PAGE_SIZE, throw};
+use super::{ARENA_INDEX_LEN, HEAP_ARENA_BYTES, MIN_ALIGN, PAGE_SHIFT, PAGE_BYTES, throw};
 use core::ptr::null_mut;
 
 /// The span every empty mcache slot points at (Go's `emptymspan`): its free list is null, so the fast path
@@ -166,7 +166,7 @@ impl MCache {
         if size > ARENA_INDEX_LEN * HEAP_ARENA_BYTES || align > HEAP_ARENA_BYTES {
             return null_mut(); // more than the heap's whole address window
         }
-        let npages = size.div_ceil(PAGE_SIZE).max(1);
+        let npages = size.div_ceil(PAGE_BYTES).max(1);
         // SAFETY: the heap outlives its mcaches and nobody else uses it while this P runs.
         let s = unsafe { (*self.heap).alloc_large(npages, (align >> PAGE_SHIFT).max(1)) };
         if s.is_null() {
@@ -229,7 +229,7 @@ impl MCache {
         unsafe {
             match (*s).state {
                 MSPAN_CACHED | MSPAN_IN_USE => class != 0 && class == (*s).class as usize,
-                MSPAN_LARGE => class == 0 && new_size.div_ceil(PAGE_SIZE).max(1) == (*s).npages,
+                MSPAN_LARGE => class == 0 && new_size.div_ceil(PAGE_BYTES).max(1) == (*s).npages,
                 _ => false,
             }
         }

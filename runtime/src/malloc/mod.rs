@@ -59,13 +59,13 @@ pub use mstats::MemStats;
 /// log2 of the heap page size (Go's `_PageShift`).
 pub const PAGE_SHIFT: usize = 13;
 /// The heap page: 8 KiB, two hardware pages (Go's `pageSize`).
-pub const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+pub const PAGE_BYTES: usize = 1 << PAGE_SHIFT;
 /// log2 of the arena size (Go's `logHeapArenaBytes`).
 pub const LOG_HEAP_ARENA_BYTES: usize = 26;
 /// A heap arena: 64 MiB of address space (Go's `heapArenaBytes`).
 pub const HEAP_ARENA_BYTES: usize = 1 << LOG_HEAP_ARENA_BYTES;
 /// Heap pages per arena (Go's `pagesPerArena`).
-pub const PAGES_PER_ARENA: usize = HEAP_ARENA_BYTES / PAGE_SIZE;
+pub const PAGES_PER_ARENA: usize = HEAP_ARENA_BYTES / PAGE_BYTES;
 /// Where the first arena is reserved (Go's first amd64 arena hint, `0x00c0 << 32`).
 pub const ARENA_BASE_HINT: usize = 0x00c0_0000_0000;
 /// Arenas the heap's index can hold: 4096 × 64 MiB = 256 GiB of heap above [`ARENA_BASE_HINT`].

@@ -11,7 +11,7 @@
 //! size 0 to class 0 (its zero-size allocations never reach the size classes); rt0 maps it to class 1, so a
 //! zero-byte request gets a distinct 8-byte object.
 
-use super::PAGE_SIZE;
+use super::PAGE_BYTES;
 
 /// Number of size classes, class 0 (large objects) included: Go's `_NumSizeClasses`.
 pub const NUM_SIZE_CLASSES: usize = 68;
@@ -53,7 +53,7 @@ pub static CLASS_TO_NOBJ: [u16; NUM_SIZE_CLASSES] = {
     let mut t = [0u16; NUM_SIZE_CLASSES];
     let mut c = 1;
     while c < NUM_SIZE_CLASSES {
-        t[c] = (CLASS_NPAGES[c] as usize * PAGE_SIZE / CLASS_SIZES[c] as usize) as u16;
+        t[c] = (CLASS_NPAGES[c] as usize * PAGE_BYTES / CLASS_SIZES[c] as usize) as u16;
         c += 1;
     }
     t
@@ -131,7 +131,7 @@ pub fn size_to_class(size: usize) -> usize {
 
 /// The class for `size` bytes aligned to `align` (a power of two), or 0 if it must be a large object.
 pub fn class_for(size: usize, align: usize) -> usize {
-    if size > MAX_SMALL_SIZE || align > PAGE_SIZE {
+    if size > MAX_SMALL_SIZE || align > PAGE_BYTES {
         return 0;
     }
     let c = size_to_class(size);
@@ -143,7 +143,7 @@ mod tests {
     use super::*;
 
     fn span_bytes(c: usize) -> usize {
-        CLASS_TO_ALLOCNPAGES[c] as usize * PAGE_SIZE
+        CLASS_TO_ALLOCNPAGES[c] as usize * PAGE_BYTES
     }
 
     #[test]

@@ -4,12 +4,12 @@
 use super::fake::{FakeHeap, Rng, check, fill};
 use super::mspan::{MSPAN_CACHED, MSPAN_IN_USE};
 use super::sizeclasses::{CLASS_TO_NOBJ, CLASS_TO_SIZE, class_for, size_to_class};
-use super::{MCache, PAGE_SIZE};
+use super::{MCache, PAGE_BYTES};
 
 /// Size of the object `size` bytes aligned to `align` get, as the statistics count it.
 fn charged(size: usize, align: usize) -> u64 {
     match class_for(size, align) {
-        0 => size.next_multiple_of(PAGE_SIZE) as u64,
+        0 => size.next_multiple_of(PAGE_BYTES) as u64,
         class => CLASS_TO_SIZE[class] as u64,
     }
 }
@@ -115,10 +115,10 @@ fn a_span_emptied_while_uncached_returns_to_the_heap() {
     let big = c.alloc(20_000, 8); // class 20480: 2 objects per 5-page span
     let big2 = c.alloc(20_000, 8);
     let other = c.alloc(20_000, 8); // refill: the first span is uncached, full
-    assert_eq!(f.heap.memstats().heap_inuse as usize, 10 * PAGE_SIZE);
+    assert_eq!(f.heap.memstats().heap_inuse as usize, 10 * PAGE_BYTES);
     free(c, big, 20_000, 8);
     free(c, big2, 20_000, 8);
-    assert_eq!(f.heap.memstats().heap_inuse as usize, 5 * PAGE_SIZE, "its span went back");
+    assert_eq!(f.heap.memstats().heap_inuse as usize, 5 * PAGE_BYTES, "its span went back");
     free(c, other, 20_000, 8);
 }
 
@@ -130,7 +130,7 @@ fn realloc_in_place_only_within_the_same_class_or_pages() {
     assert!(c.fits_in_place(p, 8, 48) && c.fits_in_place(p, 8, 33));
     assert!(!c.fits_in_place(p, 8, 49) && !c.fits_in_place(p, 8, 32));
     let q = c.alloc(40_000, 8); // 5 pages
-    assert!(c.fits_in_place(q, 8, 5 * PAGE_SIZE) && !c.fits_in_place(q, 8, 4 * PAGE_SIZE));
+    assert!(c.fits_in_place(q, 8, 5 * PAGE_BYTES) && !c.fits_in_place(q, 8, 4 * PAGE_BYTES));
     free(c, p, 40, 8);
     free(c, q, 40_000, 8);
 }
@@ -178,5 +178,5 @@ fn the_runtime_heap_over_real_mmap() {
     let after = read_memstats();
     assert_eq!(after.heap_alloc, before.heap_alloc);
     assert_eq!(after.mallocs - before.mallocs, 2);
-    assert!(after.heap_sys >= (super::HEAP_GROW_PAGES * PAGE_SIZE) as u64);
+    assert!(after.heap_sys >= (super::HEAP_GROW_PAGES * PAGE_BYTES) as u64);
 }

@@ -5,9 +5,9 @@ use super::fake::{FAKE_ARENAS, FakeHeap, reserve_odd_only};
 use super::mheap::SysMem;
 use super::mspan::{MSPAN_FREE, MSPAN_IN_USE, MSPAN_LARGE, MSpan};
 use super::sizeclasses::{CLASS_TO_ALLOCNPAGES, CLASS_TO_NOBJ, NUM_SIZE_CLASSES};
-use super::{HEAP_ARENA_BYTES, HEAP_GROW_PAGES, PAGE_SIZE, PAGES_PER_ARENA, fake};
+use super::{HEAP_ARENA_BYTES, HEAP_GROW_PAGES, PAGE_BYTES, PAGES_PER_ARENA, fake};
 
-const GROW: usize = HEAP_GROW_PAGES * PAGE_SIZE;
+const GROW: usize = HEAP_GROW_PAGES * PAGE_BYTES;
 
 fn large(f: &mut FakeHeap, npages: usize) -> *mut MSpan {
     let s = f.heap.alloc_large(npages, 1);
@@ -40,15 +40,15 @@ fn runs_split_and_coalesce() {
     let mut f = FakeHeap::new();
     let (a, b, c) = (large(&mut f, 3), large(&mut f, 5), large(&mut f, 2));
     let base = f.base();
-    assert_eq!((start(a), start(b), start(c)), (base, base + 3 * PAGE_SIZE, base + 8 * PAGE_SIZE));
-    assert_eq!(f.heap.stats.inuse as usize, 10 * PAGE_SIZE);
-    assert_eq!(f.free_runs(), vec![(base + 10 * PAGE_SIZE, HEAP_GROW_PAGES - 10)]);
+    assert_eq!((start(a), start(b), start(c)), (base, base + 3 * PAGE_BYTES, base + 8 * PAGE_BYTES));
+    assert_eq!(f.heap.stats.inuse as usize, 10 * PAGE_BYTES);
+    assert_eq!(f.free_runs(), vec![(base + 10 * PAGE_BYTES, HEAP_GROW_PAGES - 10)]);
     free(&mut f, b);
     assert_eq!(f.free_runs().len(), 2, "b's pages stand alone between a and c");
     assert!(f.heap.free_mask & (1 << 5) != 0);
     // A 4-page request is cut from b's 5-page run (the smallest that fits), not from the tail.
     let d = large(&mut f, 4);
-    assert_eq!(start(d), base + 3 * PAGE_SIZE);
+    assert_eq!(start(d), base + 3 * PAGE_BYTES);
     free(&mut f, d);
     free(&mut f, a);
     assert_eq!(f.free_runs()[0], (base, 8), "a merged with b's run");
@@ -58,7 +58,7 @@ fn runs_split_and_coalesce() {
     let run = f.heap.span_of(base);
     // SAFETY: a live free run.
     unsafe { assert_eq!(((*run).state, (*run).npages), (MSPAN_FREE, HEAP_GROW_PAGES)) };
-    assert_eq!(f.heap.span_of(base + (HEAP_GROW_PAGES - 1) * PAGE_SIZE), run, "both ends are recorded");
+    assert_eq!(f.heap.span_of(base + (HEAP_GROW_PAGES - 1) * PAGE_BYTES), run, "both ends are recorded");
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn every_page_of_an_in_use_span_maps_to_it() {
         assert_eq!((st, n), (MSPAN_IN_USE, CLASS_TO_ALLOCNPAGES[class] as usize));
         assert_eq!(nelems, CLASS_TO_NOBJ[class] as u32);
         for p in 0..n {
-            assert_eq!(f.heap.span_of(start(s) + p * PAGE_SIZE + 123), s);
+            assert_eq!(f.heap.span_of(start(s) + p * PAGE_BYTES + 123), s);
         }
     }
     assert!(f.heap.span_of(f.base() - 1).is_null() && f.heap.span_of(0).is_null());
@@ -81,19 +81,19 @@ fn every_page_of_an_in_use_span_maps_to_it() {
 fn growth_continues_across_arenas_and_large_spans_may_cross_them() {
     let mut f = FakeHeap::new();
     let small = large(&mut f, 1);
-    let big = large(&mut f, (HEAP_ARENA_BYTES + HEAP_ARENA_BYTES / 2) / PAGE_SIZE); // 96 MiB
+    let big = large(&mut f, (HEAP_ARENA_BYTES + HEAP_ARENA_BYTES / 2) / PAGE_BYTES); // 96 MiB
     assert_eq!(f.heap.arena_count(), 3, "two more arenas, contiguous with the first");
-    assert_eq!(start(big), start(small) + PAGE_SIZE, "the rest of the first commit is used first");
+    assert_eq!(start(big), start(small) + PAGE_BYTES, "the rest of the first commit is used first");
     // SAFETY: a live span.
     let n = unsafe { (*big).npages };
     for p in [0, PAGES_PER_ARENA, n - 1] {
-        assert_eq!(f.heap.span_of(start(big) + p * PAGE_SIZE), big, "page {p}");
+        assert_eq!(f.heap.span_of(start(big) + p * PAGE_BYTES), big, "page {p}");
     }
     // SAFETY: a live span.
     unsafe { assert_eq!((*big).state, MSPAN_LARGE) };
     let sys = f.heap.stats.sys;
     free(&mut f, big);
-    assert!(f.heap.stats.released >= (n * PAGE_SIZE) as u64, "a big free run is given back to the OS");
+    assert!(f.heap.stats.released >= (n * PAGE_BYTES) as u64, "a big free run is given back to the OS");
     assert_eq!(f.heap.stats.sys, sys, "released memory stays in heap_sys, as in Go");
     free(&mut f, small);
     assert_eq!(f.free_runs().len(), 1);
@@ -125,12 +125,12 @@ fn large_spans_honour_alignment_and_give_back_the_trimmings() {
     let _pad = large(&mut f, 1);
     for align_pages in [2, 8, 64, 512] {
         let s = f.heap.alloc_large(3, align_pages);
-        assert_eq!(start(s) % (align_pages * PAGE_SIZE), 0);
+        assert_eq!(start(s) % (align_pages * PAGE_BYTES), 0);
         // SAFETY: a live span.
         unsafe { assert_eq!((*s).npages, 3) };
         free(&mut f, s);
     }
-    assert_eq!(f.heap.stats.inuse as usize, PAGE_SIZE);
+    assert_eq!(f.heap.stats.inuse as usize, PAGE_BYTES);
 }
 
 #[test]

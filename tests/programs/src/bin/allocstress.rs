@@ -189,7 +189,7 @@ fn vec_growth_and_boxes() -> bool {
 fn huge_object_spanning_arenas() -> bool {
     let c = mcache();
     let p = c.alloc(HUGE, 8);
-    let ok = !p.is_null() && (p as usize).is_multiple_of(malloc::PAGE_SIZE);
+    let ok = !p.is_null() && (p as usize).is_multiple_of(malloc::PAGE_BYTES);
     for off in [0, malloc::HEAP_ARENA_BYTES, HUGE - 8] {
         // SAFETY: inside the object; only these pages are touched.
         unsafe { (p.add(off) as *mut u64).write(off as u64) };
