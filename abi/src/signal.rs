@@ -38,6 +38,44 @@ pub const SIGRTMIN: i32 = 32;
 /// The highest signal number (`_NSIG`); signals are 1..=NSIG.
 pub const NSIG: usize = 64;
 
+/// The signal's name (`SIGSEGV`), for signals 1..=31; None for real-time and bad numbers.
+pub const fn name(sig: i32) -> Option<&'static str> {
+    const NAMES: [&str; 31] = [
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGILL",
+        "SIGTRAP",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGFPE",
+        "SIGKILL",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGUSR2",
+        "SIGPIPE",
+        "SIGALRM",
+        "SIGTERM",
+        "SIGSTKFLT",
+        "SIGCHLD",
+        "SIGCONT",
+        "SIGSTOP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGWINCH",
+        "SIGIO",
+        "SIGPWR",
+        "SIGSYS",
+    ];
+    if sig >= 1 && sig <= 31 { Some(NAMES[sig as usize - 1]) } else { None }
+}
+
 /// The bit of signal `sig` in a sigset.
 pub const fn sigmask(sig: i32) -> u64 {
     1 << (sig - 1)
@@ -236,3 +274,15 @@ const _: () = assert!(core::mem::offset_of!(Ucontext, uc_sigmask) == 296);
 const _: () = assert!(size_of::<RtSigframe>() == 440);
 const _: () = assert!(core::mem::offset_of!(RtSigframe, uc) == 8);
 const _: () = assert!(core::mem::offset_of!(RtSigframe, info) == 312);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn signal_names_match_their_numbers() {
+        assert_eq!(super::name(super::SIGSEGV), Some("SIGSEGV"));
+        assert_eq!(super::name(super::SIGSYS), Some("SIGSYS"));
+        assert_eq!(super::name(super::SIGURG), Some("SIGURG"));
+        assert_eq!(super::name(0), None);
+        assert_eq!(super::name(super::SIGRTMIN), None);
+    }
+}

@@ -53,17 +53,22 @@ pub fn monotonic_ns() -> u64 {
     ticks_to_ns(tsc::read())
 }
 
+/// `ticks` in microseconds, or None when the TSC counts instructions (icount, or uncalibrated).
+fn micros(ticks: u64) -> Option<u128> {
+    match tsc::ticks_per_sec() {
+        hz if hz != 0 && !icount() => Some(ticks as u128 * 1_000_000 / hz as u128),
+        _ => None,
+    }
+}
+
 /// A TSC interval, printed in its unit: instructions under icount, else milliseconds.
 pub struct Span(pub u64);
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let hz = tsc::ticks_per_sec();
-        if icount() || hz == 0 {
-            write!(f, "{} instructions", self.0)
-        } else {
-            let us = self.0 as u128 * 1_000_000 / hz as u128;
-            write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0)
+        match micros(self.0) {
+            Some(us) => write!(f, "{}.{:03} ms ({} TSC ticks)", us / 1000, us % 1000, self.0),
+            None => write!(f, "{} instructions", self.0),
         }
     }
 }
@@ -73,12 +78,9 @@ pub struct Stamp(pub u64);
 
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let hz = tsc::ticks_per_sec();
-        if icount() || hz == 0 {
-            write!(f, "{:>12}i", self.0)
-        } else {
-            let us = self.0 as u128 * 1_000_000 / hz as u128;
-            write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
+        match micros(self.0) {
+            Some(us) => write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000),
+            None => write!(f, "{:>12}i", self.0),
         }
     }
 }

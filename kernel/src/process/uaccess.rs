@@ -207,19 +207,3 @@ impl Iovecs {
         (0..self.count).map(|i| self.entry(i).and_then(|e| UserSlice::new(e.iov_base, e.iov_len)))
     }
 }
-
-/// Reads a NUL-terminated string of at most `max` bytes at `addr` into `buf`; returns its length
-/// and whether the NUL was found within `max` (strace's string decoding).
-pub fn read_cstr(addr: u64, buf: &mut [u8]) -> Result<(usize, bool), Errno> {
-    super::with(|p| {
-        for (i, b) in buf.iter_mut().enumerate() {
-            let mut one = [0u8];
-            p.aspace.copy_in(addr.checked_add(i as u64).ok_or(EFAULT)?, &mut one).map_err(|_| EFAULT)?;
-            if one[0] == 0 {
-                return Ok((i, true));
-            }
-            *b = one[0];
-        }
-        Ok((buf.len(), false))
-    })
-}

@@ -19,7 +19,7 @@ use super::mheap::MHeap;
 use super::mspan::{FreeObject, MSPAN_CACHED, MSPAN_IN_USE, MSPAN_LARGE, MSpan};
 use super::mstats::CacheStats;
 use super::sizeclasses::{MAX_SMALL_SIZE, NUM_SIZE_CLASSES, class_for, size_to_class};
-use super::{ARENA_INDEX_LEN, HEAP_ARENA_BYTES, MIN_ALIGN, PAGE_SHIFT, PAGE_BYTES, throw};
+use super::{ARENA_INDEX_LEN, HEAP_ARENA_BYTES, MIN_ALIGN, PAGE_BYTES, PAGE_SHIFT, throw};
 use core::ptr::null_mut;
 
 /// The span every empty mcache slot points at (Go's `emptymspan`): its free list is null, so the fast path

@@ -20,6 +20,18 @@ unsafe extern "C" {
     fn do_interrupt(frame: &mut TrapFrame);
 }
 
+/// Pushes the general registers in `TrapFrame` order (rax first, so r15 lands lowest), points rdi
+/// at the frame and clears DF: what every entry does before it calls into Rust.
+macro_rules! save_registers {
+    () => {
+        concat!(
+            "push rax\npush rbx\npush rcx\npush rdx\npush rsi\npush rdi\npush rbp\n",
+            "push r8\npush r9\npush r10\npush r11\npush r12\npush r13\npush r14\npush r15\n",
+            "mov rdi, rsp\ncld"
+        )
+    };
+}
+
 /// A common entry: `swapgs` if we came from ring 3, save registers, hand the frame to the entry
 /// layer's `$handler`, then fall into [`trap_return`].
 macro_rules! common_entry {
@@ -31,10 +43,7 @@ macro_rules! common_entry {
                 "jz 2f",
                 "swapgs",
                 "2:",
-                "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
-                "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
-                "mov rdi, rsp",
-                "cld",
+                save_registers!(),
                 "call {handler}",
                 "jmp {ret}",
                 handler = sym $handler,
@@ -95,10 +104,7 @@ pub extern "C" fn syscall_entry() {
         "push rcx",
         "push 0",
         "push {vector}",
-        "push rax", "push rbx", "push rcx", "push rdx", "push rsi", "push rdi", "push rbp",
-        "push r8", "push r9", "push r10", "push r11", "push r12", "push r13", "push r14", "push r15",
-        "mov rdi, rsp",
-        "cld",
+        save_registers!(),
         "call {dispatch}",
         "jmp {ret}",
         user_rsp = const super::percpu::USER_RSP_OFFSET,

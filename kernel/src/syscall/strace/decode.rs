@@ -1,0 +1,376 @@
+//! How strace prints each kind of argument: numbers, pointers, strings, flag sets, signals and
+//! the small structs it decodes. Name tables are built from abi's constants, so each name is
+//! written once, as the constant's own identifier.
+use super::Arg;
+use crate::process::uaccess::{Pod, UserPtr, UserSlice};
+use crate::syscall::Args;
+use abi::{futex, mman, prctl, random, resource, sched, signal, time};
+use alloc::string::String;
+use core::fmt::Write;
+
+/// `(value, "NAME")` pairs from abi constants: `names![mman::PROT_READ, …]`.
+macro_rules! names {
+    ($($m:ident::$c:ident),* $(,)?) => { &[$(($m::$c as u64, stringify!($c))),*] };
+}
+
+const PROT: &[(u64, &str)] = names![mman::PROT_READ, mman::PROT_WRITE, mman::PROT_EXEC];
+const MAP: &[(u64, &str)] = names![
+    mman::MAP_SHARED,
+    mman::MAP_PRIVATE,
+    mman::MAP_FIXED,
+    mman::MAP_ANONYMOUS,
+    mman::MAP_GROWSDOWN,
+    mman::MAP_NORESERVE,
+    mman::MAP_POPULATE,
+    mman::MAP_STACK,
+    mman::MAP_FIXED_NOREPLACE,
+];
+const MADV: &[(u64, &str)] = names![
+    mman::MADV_NORMAL,
+    mman::MADV_RANDOM,
+    mman::MADV_SEQUENTIAL,
+    mman::MADV_WILLNEED,
+    mman::MADV_DONTNEED,
+    mman::MADV_FREE,
+    mman::MADV_HUGEPAGE,
+    mman::MADV_NOHUGEPAGE,
+];
+const SA: &[(u64, &str)] = names![
+    signal::SA_RESTORER,
+    signal::SA_ONSTACK,
+    signal::SA_RESTART,
+    signal::SA_NODEFER,
+    signal::SA_RESETHAND,
+    signal::SA_SIGINFO,
+    signal::SA_NOCLDSTOP,
+    signal::SA_NOCLDWAIT,
+];
+const SIG_HOW: &[(u64, &str)] = names![signal::SIG_BLOCK, signal::SIG_UNBLOCK, signal::SIG_SETMASK];
+const CLONE: &[(u64, &str)] = names![
+    sched::CLONE_VM,
+    sched::CLONE_FS,
+    sched::CLONE_FILES,
+    sched::CLONE_SIGHAND,
+    sched::CLONE_VFORK,
+    sched::CLONE_PARENT,
+    sched::CLONE_THREAD,
+    sched::CLONE_SYSVSEM,
+    sched::CLONE_SETTLS,
+    sched::CLONE_PARENT_SETTID,
+    sched::CLONE_CHILD_CLEARTID,
+    sched::CLONE_DETACHED,
+    sched::CLONE_CHILD_SETTID,
+];
+const CLOCK: &[(u64, &str)] = names![
+    time::CLOCK_REALTIME,
+    time::CLOCK_MONOTONIC,
+    time::CLOCK_PROCESS_CPUTIME_ID,
+    time::CLOCK_THREAD_CPUTIME_ID,
+    time::CLOCK_MONOTONIC_RAW,
+    time::CLOCK_REALTIME_COARSE,
+    time::CLOCK_MONOTONIC_COARSE,
+    time::CLOCK_BOOTTIME,
+];
+const TIMER: &[(u64, &str)] = names![time::TIMER_ABSTIME];
+const ARCH: &[(u64, &str)] = names![prctl::ARCH_SET_GS, prctl::ARCH_SET_FS, prctl::ARCH_GET_FS, prctl::ARCH_GET_GS];
+const FUTEX: &[(u64, &str)] = names![
+    futex::FUTEX_WAIT,
+    futex::FUTEX_WAKE,
+    futex::FUTEX_REQUEUE,
+    futex::FUTEX_CMP_REQUEUE,
+    futex::FUTEX_WAKE_OP,
+    futex::FUTEX_WAIT_BITSET,
+    futex::FUTEX_WAKE_BITSET,
+];
+const RLIMIT: &[(u64, &str)] = names![
+    resource::RLIMIT_CPU,
+    resource::RLIMIT_FSIZE,
+    resource::RLIMIT_DATA,
+    resource::RLIMIT_STACK,
+    resource::RLIMIT_CORE,
+    resource::RLIMIT_RSS,
+    resource::RLIMIT_NPROC,
+    resource::RLIMIT_NOFILE,
+    resource::RLIMIT_MEMLOCK,
+    resource::RLIMIT_AS,
+];
+const GRND: &[(u64, &str)] = names![random::GRND_NONBLOCK, random::GRND_RANDOM, random::GRND_INSECURE];
+
+/// C's `%#lx`: `0x…`, but plain `0` for zero.
+pub fn hex(s: &mut String, v: u64) {
+    if v == 0 {
+        s.push('0');
+    } else {
+        let _ = write!(s, "{v:#x}");
+    }
+}
+
+fn ptr(s: &mut String, p: u64) {
+    if p == 0 {
+        s.push_str("NULL");
+    } else {
+        let _ = write!(s, "{p:#x}");
+    }
+}
+
+/// strace's string: quoted, C escapes, `...` when cut.
+fn quoted(s: &mut String, bytes: &[u8], more: bool) {
+    s.push('"');
+    for &b in bytes {
+        let _ = match b {
+            b'"' => write!(s, "\\\""),
+            b'\\' => write!(s, "\\\\"),
+            b'\n' => write!(s, "\\n"),
+            b'\t' => write!(s, "\\t"),
+            b'\r' => write!(s, "\\r"),
+            0x0b => write!(s, "\\v"),
+            0x0c => write!(s, "\\f"),
+            0x20..=0x7e => write!(s, "{}", b as char),
+            _ => write!(s, "\\x{b:02x}"),
+        };
+    }
+    s.push('"');
+    if more {
+        s.push_str("...");
+    }
+}
+
+/// Up to 32 bytes of user buffer `addr` of `len` bytes, as a string (or the pointer when it
+/// cannot be read).
+fn buffer(s: &mut String, addr: u64, len: u64) {
+    let mut b = [0u8; 32];
+    let n = (len as usize).min(b.len());
+    match UserSlice::new(addr, n as u64).and_then(|u| u.read_prefix(&mut b[..n])) {
+        Ok(n) => quoted(s, &b[..n], len as usize > n),
+        Err(_) => ptr(s, addr),
+    }
+}
+
+/// `A|B|0x…` for the bits of `v` named in `names`; `zero` when v is 0.
+fn flags(s: &mut String, v: u64, names: &[(u64, &str)], zero: &str) {
+    if v == 0 {
+        s.push_str(zero);
+        return;
+    }
+    let mut rest = v;
+    for &(bit, name) in names {
+        if bit != 0 && rest & bit == bit {
+            if rest != v {
+                s.push('|');
+            }
+            s.push_str(name);
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        let _ = write!(s, "{}{rest:#x}", if rest == v { "" } else { "|" });
+    }
+}
+
+/// The name of the value `v` in `names`, or its hex.
+fn named(s: &mut String, v: u64, names: &[(u64, &str)]) {
+    match names.iter().find(|(n, _)| *n == v) {
+        Some((_, name)) => s.push_str(name),
+        None => hex(s, v),
+    }
+}
+
+fn signal_arg(s: &mut String, sig: u64) {
+    match abi::signal::name(sig as i32) {
+        Some(n) => s.push_str(n),
+        None if (32..=64).contains(&sig) => {
+            let _ = write!(s, "SIGRT_{}", sig - 32);
+        }
+        None => {
+            let _ = write!(s, "{}", sig as i64);
+        }
+    }
+}
+
+/// A sigset as strace prints it: `[SEGV USR1]`, or `~[…]` when most bits are set.
+fn sigset(s: &mut String, set: u64) {
+    let (set, neg) = if set.count_ones() > 32 { (!set, true) } else { (set, false) };
+    s.push_str(if neg { "~[" } else { "[" });
+    let mut first = true;
+    for sig in (1..=64).filter(|&sig| set & abi::signal::sigmask(sig) != 0) {
+        if !first {
+            s.push(' ');
+        }
+        first = false;
+        match abi::signal::name(sig) {
+            Some(n) => s.push_str(&n[3..]),
+            None => {
+                let _ = write!(s, "RT_{}", sig - 32);
+            }
+        }
+    }
+    s.push(']');
+}
+
+/// A pointer to a `T` the call reads (`readable`) or filled (readable if it succeeded): `show`
+/// prints it when it can be read, else the pointer is printed.
+fn record<T: Pod>(s: &mut String, v: u64, readable: bool, show: impl FnOnce(&mut String, T)) {
+    match UserPtr::<T>::new(v).read() {
+        Ok(x) if v != 0 && readable => show(s, x),
+        _ => ptr(s, v),
+    }
+}
+
+fn timespec(s: &mut String, t: time::Timespec) {
+    let _ = write!(s, "{{tv_sec={}, tv_nsec={}}}", t.tv_sec, t.tv_nsec);
+}
+
+fn sigaction(s: &mut String, act: signal::KernelSigaction) {
+    s.push_str("{sa_handler=");
+    match act.sa_handler {
+        signal::SIG_DFL => s.push_str("SIG_DFL"),
+        signal::SIG_IGN => s.push_str("SIG_IGN"),
+        h => hex(s, h),
+    }
+    s.push_str(", sa_mask=");
+    sigset(s, act.sa_mask);
+    s.push_str(", sa_flags=");
+    flags(s, act.sa_flags, SA, "0");
+    if act.sa_flags & signal::SA_RESTORER != 0 {
+        let _ = write!(s, ", sa_restorer={:#x}", act.sa_restorer);
+    }
+    s.push('}');
+}
+
+fn stack(s: &mut String, st: signal::StackT) {
+    s.push_str("{ss_sp=");
+    ptr(s, st.ss_sp);
+    s.push_str(", ss_flags=");
+    match st.ss_flags {
+        signal::SS_DISABLE => s.push_str("SS_DISABLE"),
+        signal::SS_ONSTACK => s.push_str("SS_ONSTACK"),
+        f => {
+            let _ = write!(s, "{f}");
+        }
+    }
+    let _ = write!(s, ", ss_size={}}}", st.ss_size);
+}
+
+fn rlimit(s: &mut String, r: resource::Rlimit) {
+    let lim = |s: &mut String, x: u64| {
+        let _ = if x == resource::RLIM_INFINITY {
+            write!(s, "RLIM64_INFINITY")
+        } else if x >= 1024 && x.is_multiple_of(1024) {
+            write!(s, "{}*1024", x / 1024)
+        } else {
+            write!(s, "{x}")
+        };
+    };
+    s.push_str("{rlim_cur=");
+    lim(s, r.rlim_cur);
+    s.push_str(", rlim_max=");
+    lim(s, r.rlim_max);
+    s.push('}');
+}
+
+fn cpus(s: &mut String, mask: u64) {
+    s.push('[');
+    for (i, cpu) in (0..64).filter(|c| mask & (1 << c) != 0).enumerate() {
+        let _ = write!(s, "{}{cpu}", if i > 0 { " " } else { "" });
+    }
+    s.push(']');
+}
+
+/// clone as strace shows it: `child_stack=…, flags=…` and only the pointers the flags use
+/// (x86-64 order: flags, stack, parent_tid, child_tid, tls).
+pub fn clone_args(s: &mut String, a: &Args) {
+    let f = a[0] as usize;
+    s.push_str("child_stack=");
+    ptr(s, a[1]);
+    s.push_str(", flags=");
+    flags(s, (f & !sched::CSIGNAL) as u64, CLONE, "0");
+    if f & sched::CSIGNAL != 0 {
+        s.push('|');
+        signal_arg(s, (f & sched::CSIGNAL) as u64);
+    }
+    if f & sched::CLONE_PARENT_SETTID != 0 {
+        s.push_str(", parent_tid=");
+        record(s, a[2], true, |s, t: u32| {
+            let _ = write!(s, "[{t}]");
+        });
+    }
+    if f & (sched::CLONE_CHILD_SETTID | sched::CLONE_CHILD_CLEARTID) != 0 {
+        s.push_str(", child_tidptr=");
+        ptr(s, a[3]);
+    }
+    if f & sched::CLONE_SETTLS != 0 {
+        s.push_str(", tls=");
+        ptr(s, a[4]);
+    }
+}
+
+/// Argument `i` of kind `kind`; `ok` and `value` tell how the call ended (None: not yet).
+pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Option<u64>) {
+    let v = a[i];
+    match kind {
+        Arg::Int | Arg::Fd => {
+            let _ = write!(s, "{}", v as i32);
+        }
+        Arg::UInt => {
+            let _ = write!(s, "{v}");
+        }
+        Arg::Hex => hex(s, v),
+        Arg::Ptr => ptr(s, v),
+        Arg::InBuf(n) => buffer(s, v, a[n]),
+        Arg::OutBuf(_) => match value {
+            Some(len) => buffer(s, v, len),
+            None => ptr(s, v),
+        },
+        Arg::Iovec(n) => {
+            s.push('[');
+            for k in 0..a[n].min(8) {
+                let Ok(e) = UserPtr::<abi::uio::Iovec>::new(v + k * 16).read() else { break };
+                s.push_str(if k > 0 { ", {iov_base=" } else { "{iov_base=" });
+                buffer(s, e.iov_base, e.iov_len);
+                let _ = write!(s, ", iov_len={}}}", e.iov_len);
+            }
+            s.push(']');
+        }
+        Arg::CpuMask(_) => record(s, v, ok, cpus),
+        Arg::Prot => flags(s, v, PROT, "PROT_NONE"),
+        Arg::MapFlags => flags(s, v, MAP, "0"),
+        Arg::Madvice => named(s, v, MADV),
+        Arg::Signal => signal_arg(s, v),
+        Arg::SigHow => named(s, v, SIG_HOW),
+        Arg::SigactionIn => record(s, v, true, sigaction),
+        Arg::SigactionOut => record(s, v, ok, sigaction),
+        Arg::SigsetIn => record(s, v, true, sigset),
+        Arg::SigsetOut => record(s, v, ok, sigset),
+        Arg::StackIn => record(s, v, true, stack),
+        Arg::StackOut => record(s, v, ok, stack),
+        Arg::TimespecIn => record(s, v, true, timespec),
+        Arg::TimespecOut => record(s, v, ok, timespec),
+        Arg::Clock => named(s, v, CLOCK),
+        Arg::TimerFlags => flags(s, v, TIMER, "0"),
+        Arg::ArchCode => named(s, v, ARCH),
+        Arg::FutexOp => {
+            match FUTEX.iter().find(|(c, _)| *c == (v as usize & futex::FUTEX_CMD_MASK) as u64) {
+                Some((_, name)) => s.push_str(name),
+                None => return hex(s, v),
+            }
+            if v as usize & futex::FUTEX_PRIVATE_FLAG != 0 {
+                s.push_str("_PRIVATE");
+            }
+            if v as usize & futex::FUTEX_CLOCK_REALTIME != 0 {
+                s.push_str("|FUTEX_CLOCK_REALTIME");
+            }
+        }
+        Arg::CloneFlags => clone_args(s, a),
+        Arg::Resource => named(s, v, RLIMIT),
+        Arg::RlimitIn => record(s, v, true, rlimit),
+        Arg::RlimitOut => record(s, v, ok, rlimit),
+        Arg::UtsOut => record(s, v, ok, |s, u: abi::utsname::Utsname| {
+            s.push_str("{sysname=");
+            quoted(s, abi::utsname::Utsname::field(&u.sysname), false);
+            s.push_str(", nodename=");
+            quoted(s, abi::utsname::Utsname::field(&u.nodename), false);
+            s.push_str(", ...}");
+        }),
+        Arg::GrndFlags => flags(s, v, GRND, "0"),
+    }
+}
