@@ -25,6 +25,8 @@ pub const F_GETFD: usize = 1;
 pub const F_SETFD: usize = 2;
 pub const F_GETFL: usize = 3;
 pub const F_SETFL: usize = 4;
+pub const F_SETPIPE_SZ: usize = 1031;
+pub const F_GETPIPE_SZ: usize = 1032;
 pub const F_DUPFD_CLOEXEC: usize = 1030;
 /// The one file-descriptor flag (F_GETFD/F_SETFD).
 pub const FD_CLOEXEC: usize = 1;
@@ -35,3 +37,13 @@ pub const AT_FDCWD: isize = -100;
 pub const STDIN_FILENO: usize = 0;
 pub const STDOUT_FILENO: usize = 1;
 pub const STDERR_FILENO: usize = 2;
+
+/// lseek's whence.
+pub const SEEK_SET: usize = 0;
+pub const SEEK_CUR: usize = 1;
+pub const SEEK_END: usize = 2;
+
+/// Writes of at most this many bytes to a pipe are atomic (`include/uapi/linux/limits.h`).
+pub const PIPE_BUF: usize = 4096;
+/// A pipe's default capacity: 16 pages.
+pub const PIPE_DEF_SIZE: usize = 16 * crate::mman::PAGE_SIZE;

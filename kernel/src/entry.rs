@@ -2,7 +2,7 @@
 //! door between the arch stubs and policy. The stubs in `arch::trap` build a [`TrapFrame`] and call
 //! the three functions here by name; each decides what the event means and, when it came from
 //! ring 3, leaves through [`exit_to_user`] — the single place where the way back to ring 3 does
-//! pending work: rescheduling today, pending signals next.
+//! pending work: rescheduling, then delivering the thread's pending signals.
 use crate::arch::{TrapFrame, apic, percpu, report};
 use crate::process::{fault, sched};
 
@@ -58,9 +58,19 @@ pub fn exit_to_user(frame: &mut TrapFrame) {
     }
 }
 
+/// The slow path, kept out of line so the common return pays one load: work may come up while
+/// work is done (a switch lands on a thread with a signal pending), so it loops until none is
+/// left, as Linux's exit_to_user_mode_loop does.
 #[cold]
-fn exit_work(_frame: &mut TrapFrame, work: u64) {
-    if work & percpu::NEED_RESCHED != 0 {
-        sched::schedule();
+#[inline(never)]
+fn exit_work(frame: &mut TrapFrame, mut work: u64) {
+    while work != 0 {
+        if work & percpu::NEED_RESCHED != 0 {
+            sched::schedule();
+        }
+        if work & percpu::SIGPENDING != 0 {
+            fault::deliver_pending(frame);
+        }
+        work = percpu::take_work();
     }
 }

@@ -10,6 +10,7 @@
 //! - [`time`] — the kernel clock (monotonic ns, the entry timestamp, spans).
 //! - [`mm`] — frames, heap, page tables, VMAs, user address spaces, user-memory access.
 //! - [`process`] — exec, threads, the scheduler, futexes, signals.
+//! - [`fd`] — descriptors and the objects they name: consoles, pipes, eventfds, epoll.
 //! - [`syscall`] — the Linux syscalls, one table line each.
 //! - [`control`] — the runner protocol (start/exit/panic/badexec lines).
 #![cfg_attr(not(test), no_std)]
@@ -28,6 +29,7 @@ pub mod cmdline;
 pub mod config;
 pub mod control;
 pub mod entry;
+pub mod fd;
 pub mod logger;
 pub mod mm;
 pub mod panic;

@@ -9,6 +9,6 @@ fn handlers_see_linux_siginfo_and_ucontext_and_return_through_rt_sigreturn() {
     both.assert_outcome(Outcome::Exited(0));
     for (how, r) in both.each() {
         let out = stdout(r);
-        assert!(out.contains("sighandler: 22 passed, 0 failed"), "{how}\n{out}");
+        assert!(out.contains("sighandler: 40 passed, 0 failed"), "{how}\n{out}");
     }
 }

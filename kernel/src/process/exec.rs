@@ -90,6 +90,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
         gs_base: 0,
         signals: Signals::new(),
         start_tsc: tsc::read(),
+        fds: crate::fd::FdTable::with_consoles(),
     });
     crate::control::program_starting();
     let kstack_top = sched::init_main(PID, boot_stack_top);

@@ -6,8 +6,8 @@ use super::{exit_group, sched, sigframe, signal, with};
 use crate::arch::TrapFrame;
 use crate::mm::aspace::{Access, Fault};
 use abi::signal::{
-    KernelSigaction, SA_NODEFER, SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SIG_IGN, SIGKILL, SIGSEGV, Siginfo,
-    UNBLOCKABLE, sigmask,
+    KernelSigaction, SA_NODEFER, SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SI_KERNEL, SIG_DFL, SIG_IGN, SIGKILL, SIGSEGV,
+    Siginfo, UNBLOCKABLE, sigmask,
 };
 
 /// An exception taken in ring 3: demand paging, or a signal.
@@ -41,14 +41,23 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
 /// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
 fn deliver(frame: &mut TrapFrame, f: Siginfo) {
-    let handled = with(|p| {
+    let blocked = sched::with_current(|t| t.sigmask) & sigmask(f.si_signo) != 0;
+    if blocked || !run_handler(frame, &f) {
+        kill(frame, f)
+    }
+}
+
+/// Sets `frame` up to enter the handler of `f`'s signal, if it has one and the frame can be
+/// written: the handler's mask is added to the thread's, SA_RESETHAND resets the action.
+fn run_handler(frame: &mut TrapFrame, f: &Siginfo) -> bool {
+    with(|p| {
         let bit = sigmask(f.si_signo);
         let action = *p.signals.action(f.si_signo);
         let (old_mask, alt) = sched::with_current(|t| (t.sigmask, t.altstack));
-        if action.sa_handler <= SIG_IGN || old_mask & bit != 0 {
+        if action.sa_handler <= SIG_IGN {
             return false;
         }
-        if sigframe::setup(&mut p.aspace, frame, &f, &action, &alt, old_mask).is_err() {
+        if sigframe::setup(&mut p.aspace, frame, f, &action, &alt, old_mask).is_err() {
             return false;
         }
         let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
@@ -57,9 +66,31 @@ fn deliver(frame: &mut TrapFrame, f: Siginfo) {
             *p.signals.action(f.si_signo) = KernelSigaction::default();
         }
         true
-    });
-    if !handled {
-        kill(frame, f)
+    })
+}
+
+/// On the way back to ring 3 (the entry layer's signal work): delivers every pending signal
+/// the thread does not block, lowest number first — to its handler, or its default action
+/// (terminate, or nothing for the signals whose default is to ignore).
+pub fn deliver_pending(frame: &mut TrapFrame) {
+    while let Some(info) = sched::with_current(|t| t.take_pending()) {
+        let handler = with(|p| p.signals.action(info.si_signo).sa_handler);
+        match handler {
+            SIG_IGN => {}
+            SIG_DFL if signal::ignored_by_default(info.si_signo) => {}
+            SIG_DFL => kill(frame, info),
+            _ => {
+                if !run_handler(frame, &info) {
+                    // The frame could not be written: Linux forces SIGSEGV.
+                    kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0))
+                }
+                // One handler frame at a time; the rest go after it, on its own way out.
+                if sched::with_current(|t| t.has_deliverable()) {
+                    crate::arch::percpu::set_sigpending();
+                }
+                return;
+            }
+        }
     }
 }
 
@@ -75,7 +106,7 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
 /// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
 pub fn sigreturn(frame: &mut TrapFrame) {
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
-        Ok(mask) => sched::with_current(|t| t.sigmask = mask & !UNBLOCKABLE),
+        Ok(mask) => sched::with_current(|t| t.set_sigmask(mask)),
         Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
     }
 }

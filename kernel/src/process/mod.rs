@@ -2,8 +2,8 @@
 //! break, TLS bases and signal handlers, shared by its threads. [`exec`] builds it; [`fault`]
 //! turns its CPU exceptions into demand paging or signals; [`exit_group`] ends it.
 //!
-//! Lock order (outermost first), for every lock under process/: futex bucket → `PROCESS` →
-//! scheduler → kernel-stack slots → page tables → frames → heap.
+//! Lock order (outermost first), for every lock under process/: futex bucket or a file object's
+//! lock → `PROCESS` → pollers → scheduler → kernel-stack slots → page tables → frames → heap.
 pub mod args;
 pub mod elf;
 pub mod exec;
@@ -40,11 +40,19 @@ pub struct Process {
     pub gs_base: u64,
     pub signals: Signals,
     pub start_tsc: u64,
+    /// The descriptor table (shared by the threads: CLONE_FILES).
+    pub fds: crate::fd::FdTable,
 }
 
 pub const PID: u32 = 1;
 
 static PROCESS: Mutex<Option<Process>> = Mutex::new(None);
+
+/// The description behind descriptor `fd` (EBADF), taken out of the process lock so the caller
+/// may block on it.
+pub fn file(fd: u64) -> Result<alloc::sync::Arc<crate::fd::OpenFile>, uaccess::Errno> {
+    with(|p| p.fds.get(fd))
+}
 
 /// Runs `f` on the current process.
 pub fn with<R>(f: impl FnOnce(&mut Process) -> R) -> R {

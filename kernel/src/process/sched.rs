@@ -128,6 +128,39 @@ pub fn wake(tid: u32) -> bool {
     true
 }
 
+/// Queues `info` for thread `tid` (None: only checks that it exists); false if there is no
+/// such thread. The signal is delivered on the thread's next way back to ring 3: at once for
+/// the caller, on its next switch-in for another thread (a blocked thread takes it when its
+/// call completes: system calls are not yet interrupted by signals).
+pub fn signal_thread(tid: u32, info: Option<abi::signal::Siginfo>) -> bool {
+    let mut s = SCHED.lock();
+    let cur = s.current;
+    let Some(i) = s.threads.iter().position(|t| t.tid == tid && t.state != State::Dead) else { return false };
+    if let Some(info) = info
+        && s.threads[i].queue_signal(info)
+        && i == cur
+    {
+        percpu::set_sigpending();
+    }
+    true
+}
+
+/// A process-directed signal: queued for the first thread that does not block it, the caller
+/// preferred, else for the caller (where it waits until unblocked).
+pub fn signal_process(info: abi::signal::Siginfo) {
+    let mut s = SCHED.lock();
+    let cur = s.current;
+    let bit = abi::signal::sigmask(info.si_signo);
+    let n = s.threads.len();
+    let target = (0..n)
+        .map(|k| (cur + k) % n)
+        .find(|&i| s.threads[i].state != State::Dead && s.threads[i].sigmask & bit == 0)
+        .unwrap_or(cur);
+    if s.threads[target].queue_signal(info) && target == cur {
+        percpu::set_sigpending();
+    }
+}
+
 /// Marks the running thread blocked until a [`wake`] or `until` and returns its tid; it keeps
 /// running until it calls [`schedule`]. Split from `schedule` so that a futex waiter can be
 /// marked while its bucket is locked: a wake-up that comes between the two then finds it and is
@@ -220,6 +253,9 @@ pub fn schedule() -> Wake {
         KernelGsBase::write(VirtAddr::new(t.gs_base));
         percpu::set_kernel_stack(t.kstack.top());
         percpu::this().current.store(&mut **t as *mut Thread as *mut (), Ordering::Relaxed);
+        if t.has_deliverable() {
+            percpu::set_sigpending(); // signals that arrived while it was switched out
+        }
         let to = t.ksp;
         s.current = next;
         // The lock stays held across the switch; the far side releases it.

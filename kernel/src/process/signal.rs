@@ -43,6 +43,27 @@ pub fn for_exception(frame: &TrapFrame) -> Siginfo {
     Siginfo::fault(signo, code, addr)
 }
 
+/// Signals whose default action is to do nothing (Linux's SIG_KERNEL_IGNORE_MASK).
+pub fn ignored_by_default(signo: i32) -> bool {
+    matches!(signo, SIGCHLD | SIGURG | SIGWINCH | SIGCONT)
+}
+
+/// A write to a pipe with no reader: SIGPIPE for the writing thread (unless it is ignored),
+/// sent as Linux's `send_sig(SIGPIPE, current, 0)` sends it.
+pub fn raise_sigpipe() {
+    let ignored = super::with(|p| p.signals.action(SIGPIPE).sa_handler == SIG_IGN);
+    if !ignored {
+        send_to_current(Siginfo::kill(SIGPIPE, SI_USER, super::PID as i32, 0));
+    }
+}
+
+/// Queues `info` for the running thread; it is delivered on the way back to ring 3.
+pub fn send_to_current(info: Siginfo) {
+    if super::sched::with_current(|t| t.queue_signal(info)) {
+        crate::arch::percpu::set_sigpending();
+    }
+}
+
 /// Linux's `strsignal`-style description, as Go prints it.
 pub fn describe(signo: i32) -> &'static str {
     match signo {
@@ -51,6 +72,7 @@ pub fn describe(signo: i32) -> &'static str {
         SIGBUS => "SIGBUS: bus error",
         SIGFPE => "SIGFPE: floating-point exception",
         SIGSEGV => "SIGSEGV: segmentation violation",
+        SIGPIPE => "SIGPIPE: broken pipe",
         _ => "signal",
     }
 }

@@ -11,7 +11,7 @@ use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
 use crate::mm::vma::PAGE;
 use crate::mm::{frame, paging};
-use abi::signal::{Sigset, StackT};
+use abi::signal::{Siginfo, Sigset, StackT, sigmask};
 use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::VirtAddr;
@@ -48,6 +48,10 @@ pub struct Thread {
     /// Blocked signals and the alternate signal stack are per thread, as in Linux.
     pub sigmask: Sigset,
     pub altstack: StackT,
+    /// Signals sent to this thread and not yet delivered, with their siginfo (one each: standard
+    /// signals do not queue).
+    pub pending: Sigset,
+    pending_info: Vec<Siginfo>,
 }
 
 impl Thread {
@@ -71,6 +75,45 @@ impl Thread {
             clear_child_tid: 0,
             sigmask: 0,
             altstack: StackT::DISABLED,
+            pending: 0,
+            pending_info: Vec::new(),
+        }
+    }
+
+    /// Queues signal `info` for this thread (a second of the same signal while one is pending
+    /// is merged into it, as Linux does for standard signals); true when it can be delivered now.
+    pub fn queue_signal(&mut self, info: Siginfo) -> bool {
+        let bit = sigmask(info.si_signo);
+        if self.pending & bit == 0 {
+            self.pending |= bit;
+            self.pending_info.push(info);
+        }
+        self.has_deliverable()
+    }
+
+    /// Whether a pending signal is not blocked.
+    pub fn has_deliverable(&self) -> bool {
+        self.pending & !self.sigmask != 0
+    }
+
+    /// Takes the lowest pending, unblocked signal.
+    pub fn take_pending(&mut self) -> Option<Siginfo> {
+        let ready = self.pending & !self.sigmask;
+        if ready == 0 {
+            return None;
+        }
+        let signo = ready.trailing_zeros() as i32 + 1;
+        self.pending &= !sigmask(signo);
+        let i = self.pending_info.iter().position(|s| s.si_signo == signo)?;
+        Some(self.pending_info.swap_remove(i))
+    }
+
+    /// Sets the blocked mask (SIGKILL and SIGSTOP stay unblocked); a pending signal it unblocks
+    /// is delivered on the way back to ring 3.
+    pub fn set_sigmask(&mut self, mask: Sigset) {
+        self.sigmask = mask & !abi::signal::UNBLOCKABLE;
+        if self.has_deliverable() {
+            crate::arch::percpu::set_sigpending();
         }
     }
 }

@@ -1,35 +1,44 @@
-//! read, write, writev (Linux fs/read_write.c) on the three standard descriptors: fd 0 reads
-//! the serial console, fd 1 goes to COM2 (the runner's stdout), fd 2 to COM1 (its stderr).
+//! read, write, readv, writev (Linux fs/read_write.c) through the descriptor table: EBADF for a
+//! descriptor that is not open or not open for the direction, EFAULT for a buffer outside user
+//! space (checked first, even for 0 bytes), then the object's own answer.
 use super::SysResult;
-use crate::arch::serial;
-use crate::mm::aspace::Access;
-use crate::process::uaccess::{CHUNK, UserSlice, import_iovec};
-use abi::errno::{EBADF, EINVAL};
-use abi::fcntl::{STDERR_FILENO, STDIN_FILENO, STDOUT_FILENO};
+use crate::fd::OpenFile;
+use crate::process;
+use crate::process::uaccess::{Errno, UserSlice, import_iovec};
+use abi::errno::EBADF;
+use alloc::sync::Arc;
 
-fn sink(fd: u64) -> Option<fn(&[u8])> {
-    match fd as usize {
-        STDOUT_FILENO => Some(serial::write_stdout),
-        STDERR_FILENO => Some(serial::write_bytes),
-        _ => None,
-    }
+fn readable(fd: u64) -> Result<Arc<OpenFile>, Errno> {
+    let f = process::file(fd)?;
+    if f.readable() { Ok(f) } else { Err(EBADF) }
+}
+
+fn writable(fd: u64) -> Result<Arc<OpenFile>, Errno> {
+    let f = process::file(fd)?;
+    if f.writable() { Ok(f) } else { Err(EBADF) }
+}
+
+pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
+    let f = readable(fd)?;
+    f.file.read(UserSlice::new(buf, count)?, f.nonblock())
 }
 
 pub fn write(fd: u64, buf: u64, count: u64) -> SysResult {
-    let out = sink(fd).ok_or(EBADF)?;
-    UserSlice::new(buf, count)?.read_chunks(out)
+    let f = writable(fd)?;
+    f.file.write(UserSlice::new(buf, count)?, f.nonblock())
 }
 
-pub fn writev(fd: u64, iov: u64, iovcnt: u64) -> SysResult {
-    let out = sink(fd).ok_or(EBADF)?;
+/// One transfer per segment; a short segment ends the call (Linux's do_loop_readv_writev), and
+/// an error counts only when nothing was transferred.
+fn vectored(iov: u64, iovcnt: u64, mut one: impl FnMut(UserSlice) -> Result<u64, Errno>) -> SysResult {
     let iovs = import_iovec(iov, iovcnt)?;
     let mut total = 0u64;
     for seg in iovs.iter() {
-        match seg.and_then(|s| s.read_chunks(out).map(|n| (n, s.len()))) {
+        match seg.and_then(|s| one(s).map(|n| (n, s.len()))) {
             Ok((n, len)) => {
                 total += n;
                 if n < len {
-                    break; // a short segment ends the transfer, as in Linux
+                    break;
                 }
             }
             Err(e) if total == 0 => return Err(e),
@@ -39,18 +48,12 @@ pub fn writev(fd: u64, iov: u64, iovcnt: u64) -> SysResult {
     Ok(total)
 }
 
-pub fn read(fd: u64, buf: u64, count: u64) -> SysResult {
-    if fd as usize != STDIN_FILENO {
-        return Err(if fd <= 2 { EINVAL } else { EBADF });
-    }
-    let dst = UserSlice::new(buf, count)?;
-    if dst.is_empty() {
-        return Ok(0);
-    }
-    // Check the whole buffer before blocking, so a bad pointer fails at once.
-    dst.check(Access::Write)?;
-    let mut chunk = [0u8; CHUNK];
-    let n = serial::read_stdin(&mut chunk[..(count as usize).min(CHUNK)]);
-    dst.write(&chunk[..n])?;
-    Ok(n as u64)
+pub fn readv(fd: u64, iov: u64, iovcnt: u64) -> SysResult {
+    let f = readable(fd)?;
+    vectored(iov, iovcnt, |s| f.file.read(s, f.nonblock()))
+}
+
+pub fn writev(fd: u64, iov: u64, iovcnt: u64) -> SysResult {
+    let f = writable(fd)?;
+    vectored(iov, iovcnt, |s| f.file.write(s, f.nonblock()))
 }

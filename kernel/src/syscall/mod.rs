@@ -5,8 +5,11 @@
 //! and result (which is all `--strace` needs to print it), and its handler, which lives in the
 //! file of its area. Adding a syscall = its handler + one table line. Unknown numbers return
 //! -ENOSYS and are logged once each.
+mod fs;
 mod io;
 mod memory;
+mod path;
+mod poll;
 mod process;
 mod signal;
 pub mod strace;

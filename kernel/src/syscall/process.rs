@@ -116,3 +116,19 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
     }
     Ok(len)
 }
+
+/// getrlimit: prlimit64 on the caller (x86-64's `struct rlimit` is `struct rlimit64`).
+pub fn getrlimit(resource: u64, old: u64) -> SysResult {
+    if old == 0 {
+        return Err(abi::errno::EFAULT);
+    }
+    prlimit64(0, resource, 0, old)
+}
+
+/// setrlimit: prlimit64 on the caller.
+pub fn setrlimit(resource: u64, new: u64) -> SysResult {
+    if new == 0 {
+        return Err(abi::errno::EFAULT);
+    }
+    prlimit64(0, resource, new, 0)
+}

@@ -5,7 +5,7 @@ use super::SysResult;
 use crate::arch::TrapFrame;
 use crate::process::uaccess::UserPtr;
 use crate::process::{self, sched};
-use abi::errno::{EINVAL, ENOMEM};
+use abi::errno::{EINVAL, ENOMEM, ESRCH};
 use abi::signal::*;
 
 pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
@@ -41,7 +41,7 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
             SIG_SETMASK => s,
             _ => return Err(EINVAL),
         } & !UNBLOCKABLE;
-        sched::with_current(|t| t.sigmask = new);
+        sched::with_current(|t| t.set_sigmask(new));
     }
     if oset != 0 {
         UserPtr::new(oset).write(&old)?;
@@ -72,4 +72,52 @@ pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
 pub fn rt_sigreturn(frame: &mut TrapFrame) -> SysResult {
     crate::process::fault::sigreturn(frame);
     Ok(frame.rax)
+}
+
+/// Sends `sig` to thread `tid` of this process, or checks that it exists (`sig` 0).
+fn send(tid: u64, sig: u64) -> SysResult {
+    if sig > NSIG as u64 {
+        return Err(EINVAL);
+    }
+    let info = Siginfo::kill(sig as i32, SI_TKILL, crate::process::PID as i32, 0);
+    if !sched::signal_thread(tid as u32, (sig != 0).then_some(info)) {
+        return Err(ESRCH);
+    }
+    Ok(0)
+}
+
+pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
+    if tgid as i32 <= 0 || tid as i32 <= 0 {
+        return Err(EINVAL);
+    }
+    if tgid != crate::process::PID as u64 {
+        return Err(if sig > NSIG as u64 { EINVAL } else { ESRCH });
+    }
+    send(tid, sig)
+}
+
+pub fn tkill(tid: u64, sig: u64) -> SysResult {
+    if tid as i32 <= 0 {
+        return Err(EINVAL);
+    }
+    send(tid, sig)
+}
+
+/// kill: the process (pid 1, 0 for our group, -1 for every process we may signal) gets the
+/// signal; it goes to the calling thread, which can take it (Linux picks any thread that does
+/// not block it; the caller first).
+pub fn kill(pid: u64, sig: u64) -> SysResult {
+    if sig > NSIG as u64 {
+        return Err(EINVAL);
+    }
+    match pid as i32 {
+        0 | -1 => {}
+        p if p == crate::process::PID as i32 => {}
+        _ => return Err(ESRCH),
+    }
+    if sig != 0 {
+        let info = Siginfo::kill(sig as i32, SI_USER, crate::process::PID as i32, 0);
+        sched::signal_process(info);
+    }
+    Ok(0)
 }

@@ -2,7 +2,7 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, io, memory, process, signal, thread, time};
+use super::{Handler, fs, io, memory, path, poll, process, signal, thread, time};
 use abi::nr::*;
 
 /// One syscall.
@@ -32,6 +32,10 @@ macro_rules! table {
 table! {
     SYS_READ(Fd, OutBuf(2), UInt) -> Int = |f| io::read(f.rdi, f.rsi, f.rdx);
     SYS_WRITE(Fd, InBuf(2), UInt) -> Int = |f| io::write(f.rdi, f.rsi, f.rdx);
+    SYS_OPEN(Path, OFlags, Hex) -> Int = |f| path::open(f.rdi, f.rsi, f.rdx);
+    SYS_CLOSE(Fd) -> Int = |f| fs::close(f.rdi);
+    SYS_POLL(Ptr, UInt, Int) -> Int = |f| poll::poll(f.rdi, f.rsi, f.rdx);
+    SYS_LSEEK(Fd, Int, Int) -> Int = |f| fs::lseek(f.rdi, f.rsi, f.rdx);
     SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |f| memory::mmap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_MPROTECT(Ptr, UInt, Prot) -> Int = |f| memory::mprotect(f.rdi, f.rsi, f.rdx);
     SYS_MUNMAP(Ptr, UInt) -> Int = |f| memory::munmap(f.rdi, f.rsi);
@@ -41,25 +45,48 @@ table! {
     SYS_RT_SIGPROCMASK(SigHow, SigsetIn, SigsetOut, UInt) -> Int =
         |f| signal::rt_sigprocmask(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_RT_SIGRETURN() -> Int = |f| signal::rt_sigreturn(f);
+    SYS_IOCTL(Fd, Hex, Hex) -> Int = |f| fs::ioctl(f.rdi, f.rsi, f.rdx);
+    SYS_READV(Fd, Iovec(2), UInt) -> Int = |f| io::readv(f.rdi, f.rsi, f.rdx);
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
+    SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
+    SYS_DUP(Fd) -> Int = |f| fs::dup(f.rdi);
+    SYS_DUP2(Fd, Fd) -> Int = |f| fs::dup2(f.rdi, f.rsi);
     SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |f| time::nanosleep(f.rdi, f.rsi);
     SYS_GETPID() -> Int = |_| process::getpid();
     SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EXIT(Int) -> NoReturn = |f| thread::exit(f.rdi as i32);
+    SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
     SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
+    SYS_FCNTL(Fd, FcntlCmd, Hex) -> Int = |f| fs::fcntl(f.rdi, f.rsi, f.rdx);
+    SYS_GETRLIMIT(Resource, RlimitOut) -> Int = |f| process::getrlimit(f.rdi, f.rsi);
     SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi);
     SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |f| process::arch_prctl(f.rdi, f.rsi);
+    SYS_SETRLIMIT(Resource, RlimitIn) -> Int = |f| process::setrlimit(f.rdi, f.rsi);
     SYS_GETTID() -> Int = |_| thread::gettid();
+    SYS_TKILL(Int, Signal) -> Int = |f| signal::tkill(f.rdi, f.rsi);
     SYS_FUTEX(Ptr, FutexOp, UInt, TimespecIn, Ptr, Hex) -> Int =
         |f| thread::futex(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_EPOLL_CREATE(Int) -> Int = |f| poll::epoll_create(f.rdi);
     SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
     SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
     SYS_CLOCK_NANOSLEEP(Clock, TimerFlags, TimespecIn, TimespecOut) -> Int =
         |f| time::clock_nanosleep(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EXIT_GROUP(Int) -> NoReturn = |f| crate::process::exit_group(f.rdi as i32);
+    SYS_TGKILL(Int, Int, Signal) -> Int = |f| signal::tgkill(f.rdi, f.rsi, f.rdx);
+    SYS_EPOLL_WAIT(Fd, Ptr, Int, Int) -> Int = |f| poll::epoll_wait(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_EPOLL_CTL(Fd, EpollOp, Fd, Ptr) -> Int = |f| poll::epoll_ctl(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_OPENAT(DirFd, Path, OFlags, Hex) -> Int = |f| path::openat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
+        |f| poll::epoll_pwait(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
+    SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
+    SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);
+    SYS_DUP3(Fd, Fd, OFlags) -> Int = |f| fs::dup3(f.rdi, f.rsi, f.rdx);
+    SYS_PIPE2(FdPair, OFlags) -> Int = |f| fs::pipe2(f.rdi, f.rsi);
     SYS_PRLIMIT64(Int, Resource, RlimitIn, RlimitOut) -> Int = |f| process::prlimit64(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_GETRANDOM(OutBuf(1), UInt, GrndFlags) -> Int = |f| process::getrandom(f.rdi, f.rsi, f.rdx);
 }
@@ -110,7 +137,7 @@ mod tests {
         }
         assert_eq!(lookup(SYS_GETPID).unwrap().name, "getpid");
         assert_eq!(lookup(SYS_RT_SIGACTION).unwrap().name, "rt_sigaction");
-        assert!(lookup(SYS_EPOLL_CREATE1).is_none());
+        assert!(lookup(SYS_KEXEC_LOAD).is_none());
         assert!(lookup(100_000).is_none());
     }
 }

@@ -17,6 +17,9 @@ pub const MAX_CPUS: usize = 64;
 /// (Linux's TIF_NEED_RESCHED).
 pub const NEED_RESCHED: u64 = 1 << 0;
 
+/// `work` bit: the running thread has a signal to deliver (Linux's TIF_SIGPENDING).
+pub const SIGPENDING: u64 = 1 << 1;
+
 /// One CPU's block. The first three fields are used by the syscall entry assembly.
 #[repr(C)]
 pub struct PerCpu {
@@ -104,6 +107,11 @@ pub fn set_need_resched() {
 }
 
 const WORK_OFFSET: usize = core::mem::offset_of!(PerCpu, work);
+
+/// Asks this CPU to deliver the running thread's pending signals before it returns to ring 3.
+pub fn set_sigpending() {
+    this().work.fetch_or(SIGPENDING, Ordering::Relaxed);
+}
 
 /// Takes (reads and clears) this CPU's pending work bits. The common case, nothing pending, is
 /// one GS-relative load.

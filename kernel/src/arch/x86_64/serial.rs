@@ -46,6 +46,13 @@ pub fn read_stdin(buf: &mut [u8]) -> usize {
     n
 }
 
+/// Whether COM1 has received a byte not yet read (the line status register's data-ready bit).
+pub fn stdin_ready() -> bool {
+    let mut lsr: x86_64::instructions::port::Port<u8> = x86_64::instructions::port::Port::new(COM1 + 5);
+    // SAFETY: reading COM1's line status register has no side effect on the data it reports.
+    unsafe { lsr.read() & 1 != 0 }
+}
+
 /// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
 pub fn write_bytes(bytes: &[u8]) {
     let mut port = COM1_PORT.lock();

@@ -4,7 +4,7 @@
 use super::Arg;
 use crate::process::uaccess::{Pod, UserPtr, UserSlice};
 use crate::syscall::Args;
-use abi::{futex, mman, prctl, random, resource, sched, signal, time};
+use abi::{epoll, fcntl, futex, mman, prctl, random, resource, sched, signal, time};
 use alloc::string::String;
 use core::fmt::Write;
 
@@ -94,6 +94,18 @@ const RLIMIT: &[(u64, &str)] = names![
     resource::RLIMIT_MEMLOCK,
     resource::RLIMIT_AS,
 ];
+const OFLAGS: &[(u64, &str)] = names![fcntl::O_NONBLOCK, fcntl::O_CLOEXEC, fcntl::O_DIRECT, fcntl::O_APPEND];
+const FCNTL: &[(u64, &str)] = names![
+    fcntl::F_DUPFD,
+    fcntl::F_GETFD,
+    fcntl::F_SETFD,
+    fcntl::F_GETFL,
+    fcntl::F_SETFL,
+    fcntl::F_SETPIPE_SZ,
+    fcntl::F_GETPIPE_SZ,
+    fcntl::F_DUPFD_CLOEXEC,
+];
+const EPOLL_OP: &[(u64, &str)] = names![epoll::EPOLL_CTL_ADD, epoll::EPOLL_CTL_DEL, epoll::EPOLL_CTL_MOD];
 const GRND: &[(u64, &str)] = names![random::GRND_NONBLOCK, random::GRND_RANDOM, random::GRND_INSECURE];
 
 /// C's `%#lx`: `0x…`, but plain `0` for zero.
@@ -332,6 +344,33 @@ pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Optio
             s.push(']');
         }
         Arg::CpuMask(_) => record(s, v, ok, cpus),
+        Arg::Path => {
+            let mut b = [0u8; 33];
+            let mut n = 0;
+            while n < b.len() {
+                match UserPtr::<u8>::new(v.wrapping_add(n as u64)).read() {
+                    Ok(0) => break,
+                    Ok(c) => b[n] = c,
+                    Err(_) if n == 0 => return ptr(s, v),
+                    Err(_) => break,
+                }
+                n += 1;
+            }
+            quoted(s, &b[..n.min(32)], n > 32);
+        }
+        Arg::DirFd => {
+            if v as i32 == fcntl::AT_FDCWD as i32 {
+                s.push_str("AT_FDCWD");
+            } else {
+                let _ = write!(s, "{}", v as i32);
+            }
+        }
+        Arg::FdPair => record(s, v, ok, |s, p: [i32; 2]| {
+            let _ = write!(s, "[{}, {}]", p[0], p[1]);
+        }),
+        Arg::OFlags => flags(s, v, OFLAGS, "0"),
+        Arg::FcntlCmd => named(s, v, FCNTL),
+        Arg::EpollOp => named(s, v, EPOLL_OP),
         Arg::Prot => flags(s, v, PROT, "PROT_NONE"),
         Arg::MapFlags => flags(s, v, MAP, "0"),
         Arg::Madvice => named(s, v, MADV),

@@ -48,6 +48,16 @@ pub enum Arg {
     Iovec(usize),
     /// A CPU mask of argument-n bytes, filled by the call.
     CpuMask(usize),
+    /// A NUL-terminated path.
+    Path,
+    /// A directory descriptor, AT_FDCWD by name.
+    DirFd,
+    /// An `int[2]` the call fills with two descriptors.
+    FdPair,
+    /// O_* flags (pipe2, dup3, eventfd2, epoll_create1).
+    OFlags,
+    FcntlCmd,
+    EpollOp,
     Prot,
     MapFlags,
     Madvice,

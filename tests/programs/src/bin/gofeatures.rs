@@ -68,11 +68,11 @@ fn main() {
         }
         b"bench" => bench(),
         b"sleep" => {
-            // Long enough for sysmon's GODEBUG=schedtrace lines.
-            let ts = abi::time::Timespec::from_ns(30_000_000);
-            // SAFETY: a relative 30 ms nanosleep from a local timespec.
+            // Long enough for several of sysmon's GODEBUG=schedtrace=5 lines, even on a loaded host.
+            let ts = abi::time::Timespec::from_ns(60_000_000);
+            // SAFETY: a relative 60 ms nanosleep from a local timespec.
             unsafe { programs::syscall2(abi::nr::SYS_NANOSLEEP, &raw const ts as usize, 0) };
-            println!("gofeatures: slept 30 ms");
+            println!("gofeatures: slept 60 ms");
         }
         other => {
             runtime::eprintln!("gofeatures: unknown mode {:?}", core::str::from_utf8(other));

@@ -2,17 +2,23 @@
 //! on a PROT_NONE page and on an unmapped page (handler on the alternate stack repairs the
 //! mapping and returns, the access retries and succeeds), a SIGILL from `ud2` (handler moves
 //! the ucontext's RIP past it), siginfo fields, the mask while the handler runs, and every
-//! register — general and SSE — intact after rt_sigreturn.
+//! register — general and SSE — intact after rt_sigreturn. Then signals sent by the program itself
+//! (tgkill, tkill, kill, a write to a pipe without reader): delivered before the sending call
+//! returns, with SI_TKILL/SI_USER and the sender's pid, held while blocked and delivered when
+//! unblocked.
 #![no_std]
 #![no_main]
 
+use abi::errno::{EINVAL, EPIPE, ESRCH};
 use abi::mman::{MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE};
 use abi::nr::{
-    SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP, SYS_RT_SIGACTION, SYS_RT_SIGPROCMASK, SYS_RT_SIGRETURN, SYS_SIGALTSTACK,
+    SYS_CLOSE, SYS_GETPID, SYS_GETTID, SYS_KILL, SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP, SYS_PIPE2, SYS_RT_SIGACTION,
+    SYS_RT_SIGPROCMASK, SYS_RT_SIGRETURN, SYS_SIGALTSTACK, SYS_TGKILL, SYS_TKILL, SYS_WRITE,
 };
 use abi::signal::{
-    ILL_ILLOPN, KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SIG_BLOCK, SIGILL,
-    SIGSEGV, SIGSET_SIZE, Siginfo, StackT, Ucontext, sigmask,
+    ILL_ILLOPN, KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SI_TKILL, SI_USER,
+    SIG_BLOCK, SIG_UNBLOCK, SIGILL, SIGPIPE, SIGSEGV, SIGSET_SIZE, SIGUSR1, SIGUSR2, Siginfo, StackT, Ucontext,
+    sigmask,
 };
 use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use programs::{exit_group, syscall2, syscall4, syscall6};
@@ -46,6 +52,19 @@ static SEGV_MASKED: AtomicUsize = AtomicUsize::new(0);
 static ILL_ADDR: AtomicUsize = AtomicUsize::new(0);
 static ILL_UC_RIP: AtomicUsize = AtomicUsize::new(0);
 static ILL_CODE: AtomicUsize = AtomicUsize::new(0);
+static ASYNC_RUNS: AtomicUsize = AtomicUsize::new(0);
+static ASYNC_SIGNO: AtomicUsize = AtomicUsize::new(0);
+static ASYNC_CODE: AtomicUsize = AtomicUsize::new(0);
+static ASYNC_PID: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_async(sig: i32, info: *const Siginfo, _uc: *mut Ucontext) {
+    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let info = unsafe { &*info };
+    ASYNC_RUNS.fetch_add(1, SeqCst);
+    ASYNC_SIGNO.store(sig as usize, SeqCst);
+    ASYNC_CODE.store(info.si_code as u32 as usize, SeqCst);
+    ASYNC_PID.store(info.si_pid() as usize, SeqCst);
+}
 
 fn sys(r: isize) -> usize {
     r as usize
@@ -220,6 +239,90 @@ fn main() {
         c.check(label, *got == want, *got as usize, want as usize);
     }
 
+    sent_signals(&mut c);
+
     println!("sighandler: {} passed, {} failed", c.passed, c.failed);
     exit_group(if c.failed == 0 { 0 } else { 1 })
+}
+
+/// Signals the program sends itself, each caught by `on_async`.
+fn sent_signals(c: &mut Checks) {
+    // SAFETY: getpid and gettid take no arguments.
+    let (pid, tid) = unsafe { (programs::syscall0(SYS_GETPID) as usize, programs::syscall0(SYS_GETTID) as usize) };
+    for sig in [SIGUSR1, SIGUSR2, SIGPIPE] {
+        c.check("install a handler for a sent signal", install(sig, on_async) == 0, 0, 0);
+    }
+    let runs = || ASYNC_RUNS.load(SeqCst);
+
+    // SAFETY: tgkill to this very thread; the handler only stores to atomics.
+    let r = unsafe { programs::syscall3(SYS_TGKILL, pid, tid, SIGUSR1 as usize) };
+    c.check("tgkill self returns 0", r == 0, r as usize, 0);
+    c.check("tgkill: handler ran before tgkill returned", runs() == 1, runs(), 1);
+    c.check(
+        "tgkill: si_code SI_TKILL",
+        ASYNC_CODE.load(SeqCst) == SI_TKILL as u32 as usize,
+        ASYNC_CODE.load(SeqCst),
+        SI_TKILL as u32 as usize,
+    );
+    c.check("tgkill: si_pid is the sender", ASYNC_PID.load(SeqCst) == pid, ASYNC_PID.load(SeqCst), pid);
+
+    // SAFETY: kill to this process; the handler only stores to atomics.
+    let r = unsafe { programs::syscall2(SYS_KILL, pid, SIGUSR2 as usize) };
+    c.check("kill self returns 0", r == 0, r as usize, 0);
+    c.check(
+        "kill: handler ran with SIGUSR2",
+        runs() == 2 && ASYNC_SIGNO.load(SeqCst) == SIGUSR2 as usize,
+        ASYNC_SIGNO.load(SeqCst),
+        SIGUSR2 as usize,
+    );
+    c.check(
+        "kill: si_code SI_USER",
+        ASYNC_CODE.load(SeqCst) == SI_USER as usize,
+        ASYNC_CODE.load(SeqCst),
+        SI_USER as usize,
+    );
+
+    // Blocked: held pending, delivered as soon as the mask lets it through.
+    let block = sigmask(SIGUSR1);
+    // SAFETY: blocks SIGUSR1, then sends it with tkill.
+    let r = unsafe {
+        syscall4(SYS_RT_SIGPROCMASK, SIG_BLOCK, &block as *const u64 as usize, 0, SIGSET_SIZE);
+        programs::syscall2(SYS_TKILL, tid, SIGUSR1 as usize)
+    };
+    c.check("tkill of a blocked signal returns 0, no handler yet", r == 0 && runs() == 2, runs(), 2);
+    // SAFETY: unblocks SIGUSR1.
+    unsafe { syscall4(SYS_RT_SIGPROCMASK, SIG_UNBLOCK, &block as *const u64 as usize, 0, SIGSET_SIZE) };
+    c.check("unblocking delivers the pending signal", runs() == 3, runs(), 3);
+
+    // SAFETY: signal 0 checks existence only; the bad calls are refused before anything happens.
+    let (zero, gone, big, neg) = unsafe {
+        (
+            programs::syscall3(SYS_TGKILL, pid, tid, 0),
+            programs::syscall3(SYS_TGKILL, pid, 0x3fff_fff0, SIGUSR1 as usize),
+            programs::syscall3(SYS_TGKILL, pid, tid, 65),
+            programs::syscall2(SYS_TKILL, usize::MAX, SIGUSR1 as usize),
+        )
+    };
+    c.check("tgkill signal 0 checks the thread exists", zero == 0 && runs() == 3, zero as usize, 0);
+    c.check("tgkill of a missing thread ESRCH", gone == -ESRCH, gone as usize, (-ESRCH) as usize);
+    c.check("tgkill signal 65 EINVAL", big == -EINVAL, big as usize, (-EINVAL) as usize);
+    c.check("tkill tid -1 EINVAL", neg == -EINVAL, neg as usize, (-EINVAL) as usize);
+
+    // A write to a pipe whose reader is gone: EPIPE, and SIGPIPE to the writer.
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 writes two ints; the read end is closed at once.
+    let r = unsafe {
+        programs::syscall2(SYS_PIPE2, fds.as_mut_ptr() as usize, 0);
+        programs::syscall1(SYS_CLOSE, fds[0] as usize);
+        programs::syscall3(SYS_WRITE, fds[1] as usize, b"x".as_ptr() as usize, 1)
+    };
+    c.check("write without reader EPIPE", r == -EPIPE, r as usize, (-EPIPE) as usize);
+    c.check(
+        "and SIGPIPE ran its handler",
+        runs() == 4 && ASYNC_SIGNO.load(SeqCst) == SIGPIPE as usize,
+        ASYNC_SIGNO.load(SeqCst),
+        SIGPIPE as usize,
+    );
+    // SAFETY: closes the write end.
+    unsafe { programs::syscall1(SYS_CLOSE, fds[1] as usize) };
 }

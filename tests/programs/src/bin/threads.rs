@@ -184,6 +184,11 @@ fn main() {
     STOP.store(0, SeqCst);
     COUNTER.store(0, SeqCst);
     spawn(spinner, 0, &J3);
+    // Wait until it runs at all (a loaded host may be slow to start it), then count afresh.
+    while COUNTER.load(SeqCst) == 0 {
+        core::hint::spin_loop();
+    }
+    COUNTER.store(0, SeqCst);
     let ts = Timespec::from_ns(30_000_000);
     // SAFETY: a relative 30 ms nanosleep.
     unsafe { syscall2(SYS_NANOSLEEP, &ts as *const Timespec as usize, 0) };

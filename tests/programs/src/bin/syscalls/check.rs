@@ -1,7 +1,6 @@
 //! The checklist: one `syscalls: <name> ok` or `syscalls: <name> FAILED (<detail>)` line per check, written as
 //! soon as the check ends (so a check that kills the program leaves the earlier lines behind), and a summary line.
 
-use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINTR, EINVAL, ENOMEM, ENOSYS, EPERM, ESRCH};
 use core::fmt::{self, Write};
 use runtime::print::{STDOUT, write_bytes};
 
@@ -76,21 +75,9 @@ impl fmt::Display for Ret {
     }
 }
 
-/// The symbolic name of the errno values these checks meet.
+/// The symbolic name of an errno value.
 fn errno_name(errno: isize) -> Option<&'static str> {
-    let names = [
-        (EPERM, "EPERM"),
-        (ESRCH, "ESRCH"),
-        (EINTR, "EINTR"),
-        (EBADF, "EBADF"),
-        (ENOMEM, "ENOMEM"),
-        (EACCES, "EACCES"),
-        (EFAULT, "EFAULT"),
-        (EEXIST, "EEXIST"),
-        (EINVAL, "EINVAL"),
-        (ENOSYS, "ENOSYS"),
-    ];
-    names.iter().find(|&&(e, _)| e == errno).map(|&(_, name)| name)
+    abi::errno::name(errno)
 }
 
 /// Passes when the call failed with exactly `errno`.

@@ -6,11 +6,12 @@
 //! the program asks `uname` which kernel it runs on and expects that kernel's answer — never either answer.
 //!
 //! The checks undo what they change (mappings, the break, FS, the signal mask, handlers, the alternate stack),
-//! and install no handler that would run program code: rt0 does not deliver signals yet.
+//! and install no handler that would run program code.
 #![no_std]
 #![no_main]
 
 mod check;
+mod fds;
 mod io;
 mod memory;
 mod process;
@@ -25,6 +26,7 @@ runtime::bare_main!(main);
 fn main() {
     let mut c = Checklist::new();
     io::checks(&mut c);
+    fds::checks(&mut c);
     memory::checks(&mut c, sys::on_rt0());
     time::checks(&mut c);
     process::checks(&mut c);

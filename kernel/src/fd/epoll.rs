@@ -1,0 +1,205 @@
+//! epoll (Linux fs/eventpoll.c): an interest list of (descriptor, description) items, each with
+//! its event mask and data. epoll_wait reports the items whose description is ready now
+//! (level-triggered), or has changed since the item was last reported (EPOLLET), disarming
+//! EPOLLONESHOT items until EPOLL_CTL_MOD. An item lives as long as its description: closing
+//! every descriptor of it removes the item, as in Linux.
+//!
+//! Readiness is found by asking each description at wait time; sleepers wait on the pollers'
+//! queue, which every object wakes on a change.
+use super::wait::{notify_pollers, poll_generation, poll_sleep};
+use super::{File, OpenFile};
+use crate::process::uaccess::{Errno, UserPtr, UserSlice};
+use abi::epoll::*;
+use abi::errno::{EEXIST, EFAULT, EINVAL, ELOOP, ENOENT};
+use abi::fcntl::O_RDWR;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use spin::Mutex;
+
+struct Item {
+    fd: u64,
+    file: Weak<OpenFile>,
+    events: u32,
+    data: u64,
+    /// The description's change counter when this item was last reported (EPOLLET).
+    seen: u64,
+    /// An EPOLLONESHOT item that has fired and waits for EPOLL_CTL_MOD.
+    disarmed: bool,
+}
+
+pub struct Epoll {
+    items: Mutex<Vec<Item>>,
+}
+
+/// Bits epoll_ctl accepts in an item's mask.
+const ACCEPTED: u32 = EPOLLIN
+    | EPOLLPRI
+    | EPOLLOUT
+    | EPOLLERR
+    | EPOLLHUP
+    | EPOLLRDNORM
+    | EPOLLRDBAND
+    | EPOLLWRNORM
+    | EPOLLWRBAND
+    | EPOLLMSG
+    | EPOLLRDHUP
+    | EPOLLEXCLUSIVE
+    | EPOLLWAKEUP
+    | EPOLLONESHOT
+    | EPOLLET;
+/// Always reported, asked for or not.
+const ALWAYS: u32 = EPOLLERR | EPOLLHUP;
+
+/// How deep epoll instances may nest (Linux's EP_MAX_NESTS).
+const MAX_NESTS: usize = 4;
+
+/// The most events one epoll_wait may ask for (Linux's EP_MAX_EVENTS).
+pub const MAX_EVENTS: i32 = i32::MAX / size_of::<EpollEvent>() as i32;
+
+/// epoll_create1: a new instance.
+pub fn new() -> Arc<OpenFile> {
+    OpenFile::new(Arc::new(Epoll { items: Mutex::new(Vec::new()) }), O_RDWR)
+}
+
+impl Epoll {
+    /// epoll_ctl(op, fd → `target`, event).
+    pub fn ctl(&self, op: usize, fd: u64, target: &Arc<OpenFile>, event: Option<EpollEvent>) -> Result<u64, Errno> {
+        if let Some(inner) = target.file.as_epoll() {
+            if core::ptr::eq(inner, self) {
+                return Err(EINVAL); // an instance cannot watch itself
+            }
+            if op == EPOLL_CTL_ADD && inner.reaches(self, 1) {
+                return Err(ELOOP); // a loop, or nesting deeper than Linux's EP_MAX_NESTS
+            }
+        }
+        let mut items = self.items.lock();
+        items.retain(|i| i.file.strong_count() > 0);
+        let at = items.iter().position(|i| i.fd == fd && i.file.upgrade().is_some_and(|f| Arc::ptr_eq(&f, target)));
+        let checked = |e: Option<EpollEvent>| -> Result<EpollEvent, Errno> {
+            let e = e.ok_or(EFAULT)?;
+            if e.events & EPOLLEXCLUSIVE != 0 && op == EPOLL_CTL_MOD {
+                return Err(EINVAL);
+            }
+            Ok(e)
+        };
+        match (op, at) {
+            (EPOLL_CTL_ADD, Some(_)) => Err(EEXIST),
+            (EPOLL_CTL_ADD, None) => {
+                let e = checked(event)?;
+                items.push(Item {
+                    fd,
+                    file: Arc::downgrade(target),
+                    events: (e.events & ACCEPTED) | ALWAYS,
+                    data: e.data,
+                    seen: target.file.events_seen().wrapping_sub(1),
+                    disarmed: false,
+                });
+                drop(items);
+                notify_pollers(); // a sleeper on this instance may now have something to report
+                Ok(0)
+            }
+            (EPOLL_CTL_MOD, Some(i)) => {
+                let e = checked(event)?;
+                if items[i].events & EPOLLEXCLUSIVE != 0 {
+                    return Err(EINVAL);
+                }
+                let item = &mut items[i];
+                item.events = (e.events & ACCEPTED) | ALWAYS;
+                item.data = e.data;
+                item.disarmed = false;
+                item.seen = target.file.events_seen().wrapping_sub(1);
+                drop(items);
+                notify_pollers();
+                Ok(0)
+            }
+            (EPOLL_CTL_DEL, Some(i)) => {
+                items.remove(i);
+                Ok(0)
+            }
+            (EPOLL_CTL_MOD | EPOLL_CTL_DEL, None) => Err(ENOENT),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Whether `target` is this instance or reachable through its items, or the nesting goes
+    /// deeper than Linux allows (4 levels below the outermost).
+    fn reaches(&self, target: &Epoll, depth: usize) -> bool {
+        if core::ptr::eq(self, target) || depth > MAX_NESTS {
+            return true;
+        }
+        let inner: Vec<Arc<OpenFile>> = self.items.lock().iter().filter_map(|i| i.file.upgrade()).collect();
+        inner.iter().filter_map(|f| f.file.as_epoll()).any(|e| e.reaches(target, depth + 1))
+    }
+
+    /// Fills `out` with up to its length of ready items; returns how many.
+    fn harvest(&self, out: &mut [EpollEvent]) -> usize {
+        let mut items = self.items.lock();
+        items.retain(|i| i.file.strong_count() > 0);
+        let mut n = 0;
+        for item in items.iter_mut().filter(|i| !i.disarmed) {
+            if n == out.len() {
+                break;
+            }
+            let Some(file) = item.file.upgrade() else { continue };
+            let seen = file.file.events_seen();
+            let ready = file.file.poll() & item.events;
+            if ready == 0 || (item.events & EPOLLET != 0 && seen == item.seen) {
+                continue;
+            }
+            item.seen = seen;
+            if item.events & EPOLLONESHOT != 0 {
+                item.disarmed = true;
+            }
+            out[n] = EpollEvent { events: ready, data: item.data };
+            n += 1;
+        }
+        n
+    }
+
+    /// epoll_wait: blocks until an item is ready or `until` (None: forever; Some(0)-like past
+    /// deadlines return at once), then copies the events to `events`.
+    pub fn wait(&self, events: u64, max: i32, until: Option<u64>, poll_only: bool) -> Result<u64, Errno> {
+        if max <= 0 || max > MAX_EVENTS {
+            return Err(EINVAL);
+        }
+        let dst = UserSlice::new(events, max as u64 * size_of::<EpollEvent>() as u64)?;
+        let mut out = alloc::vec![EpollEvent::default(); (max as usize).min(1024)];
+        loop {
+            let generation = poll_generation();
+            let n = self.harvest(&mut out);
+            if n > 0 {
+                for (i, e) in out[..n].iter().enumerate() {
+                    UserPtr::new(dst.addr() + (i * size_of::<EpollEvent>()) as u64).write(e)?;
+                }
+                return Ok(n as u64);
+            }
+            if poll_only || !poll_sleep(generation, until) {
+                return Ok(0);
+            }
+        }
+    }
+}
+
+impl File for Epoll {
+    /// An epoll instance is readable when one of its items is ready (nested epoll, poll).
+    fn poll(&self) -> u32 {
+        let items = self.items.lock();
+        let ready = items
+            .iter()
+            .filter(|i| !i.disarmed)
+            .any(|i| i.file.upgrade().is_some_and(|f| f.file.poll() & i.events != 0));
+        if ready { EPOLLIN | EPOLLRDNORM } else { 0 }
+    }
+
+    fn events_seen(&self) -> u64 {
+        0
+    }
+
+    fn seek(&self) -> Result<u64, Errno> {
+        Ok(0)
+    }
+
+    fn as_epoll(&self) -> Option<&Epoll> {
+        Some(self)
+    }
+}

@@ -1,0 +1,169 @@
+//! File descriptors (Linux fs/file.c, fs/fcntl.c, include/linux/fs.h, much reduced): a
+//! per-process table of descriptors, each naming an open file description ([`OpenFile`]: the
+//! object plus its status flags, shared by dup'ed descriptors) and carrying its own close-on-exec
+//! flag. Objects implement [`File`] — read, write, poll, ioctl — and block on wait queues
+//! ([`wait`]): consoles, pipes, eventfds and epoll instances.
+//!
+//! Lock order: an object's own lock → the process lock (user copies) → the pollers' lock →
+//! the scheduler. The last reference to an object is never dropped with the process lock held
+//! (close takes the descriptor out, releases the lock, then drops it), because dropping a pipe
+//! end takes the pipe's lock.
+pub mod console;
+pub mod epoll;
+pub mod eventfd;
+pub mod pipe;
+pub mod wait;
+
+use crate::process::uaccess::{Errno, UserSlice};
+use abi::errno::{EBADF, EINVAL, EMFILE, ENOTTY, ESPIPE};
+use abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// RLIMIT_NOFILE's soft limit, as prlimit64 reports it: descriptors 0..NOFILE.
+pub const NOFILE: usize = 1024;
+
+/// An object a descriptor can name.
+pub trait File: Send + Sync {
+    /// Reads into `dst`; `nonblock` is the description's O_NONBLOCK. Called only when the
+    /// description is readable.
+    fn read(&self, _dst: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
+        Err(EINVAL)
+    }
+
+    /// Writes from `src`. Called only when the description is writable.
+    fn write(&self, _src: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
+        Err(EINVAL)
+    }
+
+    /// The EPOLL*/POLL* bits that hold now.
+    fn poll(&self) -> u32;
+
+    /// A counter that moves whenever the object may have become more ready (data arrived, space
+    /// was freed): what edge-triggered epoll compares.
+    fn events_seen(&self) -> u64;
+
+    /// Type-specific ioctls (the generic ones are answered before this); ENOTTY as Linux.
+    fn ioctl(&self, _cmd: usize, _arg: u64) -> Result<u64, Errno> {
+        Err(ENOTTY)
+    }
+
+    /// lseek: ESPIPE for pipes and consoles; anonymous inodes (eventfd, epoll) answer 0.
+    fn seek(&self) -> Result<u64, Errno> {
+        Err(ESPIPE)
+    }
+
+    /// The object as an epoll instance, if it is one.
+    fn as_epoll(&self) -> Option<&epoll::Epoll> {
+        None
+    }
+
+    /// The object as a pipe end, if it is one (F_GETPIPE_SZ, F_SETPIPE_SZ).
+    fn as_pipe(&self) -> Option<&pipe::PipeEnd> {
+        None
+    }
+}
+
+/// An open file description: the object and its status flags (access mode, O_NONBLOCK,
+/// O_APPEND), shared by every descriptor dup'ed from it.
+pub struct OpenFile {
+    pub file: Arc<dyn File>,
+    flags: AtomicUsize,
+}
+
+/// The status flags F_SETFL may change (Linux's SETFL_MASK, those rt0 has).
+const SETFL_MASK: usize = O_APPEND | O_NONBLOCK;
+
+impl OpenFile {
+    pub fn new(file: Arc<dyn File>, flags: usize) -> Arc<OpenFile> {
+        Arc::new(OpenFile { file, flags: AtomicUsize::new(flags) })
+    }
+
+    /// The status flags, F_GETFL's answer.
+    pub fn flags(&self) -> usize {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// F_SETFL: only the changeable bits move.
+    pub fn set_flags(&self, new: usize) {
+        let old = self.flags();
+        self.flags.store((old & !SETFL_MASK) | (new & SETFL_MASK), Ordering::Relaxed);
+    }
+
+    pub fn nonblock(&self) -> bool {
+        self.flags() & O_NONBLOCK != 0
+    }
+
+    pub fn readable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_RDONLY | O_RDWR)
+    }
+
+    pub fn writable(&self) -> bool {
+        matches!(self.flags() & O_ACCMODE, O_WRONLY | O_RDWR)
+    }
+}
+
+/// One descriptor: its description and its close-on-exec flag.
+#[derive(Clone)]
+pub struct Fd {
+    pub file: Arc<OpenFile>,
+    pub cloexec: bool,
+}
+
+/// The process's descriptor table.
+#[derive(Default)]
+pub struct FdTable {
+    slots: Vec<Option<Fd>>,
+}
+
+impl FdTable {
+    /// The table a process starts with: the consoles as 0, 1 and 2.
+    pub fn with_consoles() -> FdTable {
+        let mut t = FdTable::default();
+        for (fd, file) in console::standard().into_iter().enumerate() {
+            t.put(fd, Fd { file, cloexec: false });
+        }
+        t
+    }
+
+    /// The description behind `fd`; EBADF if it is not open.
+    pub fn get(&self, fd: u64) -> Result<Arc<OpenFile>, Errno> {
+        self.entry(fd).map(|e| e.file.clone())
+    }
+
+    /// The descriptor `fd`; EBADF if it is not open.
+    pub fn entry(&self, fd: u64) -> Result<&Fd, Errno> {
+        self.slots.get(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::as_ref).ok_or(EBADF)
+    }
+
+    /// Mutable access to descriptor `fd`.
+    pub fn entry_mut(&mut self, fd: u64) -> Result<&mut Fd, Errno> {
+        self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::as_mut).ok_or(EBADF)
+    }
+
+    /// Installs `file` at the lowest free descriptor ≥ `min`; EMFILE when there is none below
+    /// NOFILE (EINVAL for `min` ≥ NOFILE, as F_DUPFD answers).
+    pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> Result<u64, Errno> {
+        if min >= NOFILE {
+            return Err(EINVAL);
+        }
+        let free = (min..NOFILE).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        self.put(free, Fd { file, cloexec });
+        Ok(free as u64)
+    }
+
+    /// Puts `fd` at `at` (dup2/dup3), returning what was there (for the caller to drop after
+    /// releasing the process lock).
+    pub fn put(&mut self, at: usize, fd: Fd) -> Option<Fd> {
+        if self.slots.len() <= at {
+            self.slots.resize(at + 1, None);
+        }
+        self.slots[at].replace(fd)
+    }
+
+    /// Takes descriptor `fd` out (close); EBADF if it is not open.
+    pub fn remove(&mut self, fd: u64) -> Result<Fd, Errno> {
+        self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::take).ok_or(EBADF)
+    }
+}

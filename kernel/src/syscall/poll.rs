@@ -1,0 +1,132 @@
+//! epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, poll, ppoll (Linux fs/eventpoll.c,
+//! fs/select.c): the syscall halves — argument checks in Linux's order, timeouts, the signal mask
+//! of the p- forms — over `fd::epoll` and the objects' poll.
+use super::SysResult;
+use crate::fd::{self, NOFILE};
+use crate::process::uaccess::{Errno, UserPtr, UserSlice};
+use crate::process::{self, sched};
+use crate::time::monotonic_ns;
+use abi::epoll::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EpollEvent};
+use abi::errno::EINVAL;
+use abi::poll::{POLLERR, POLLHUP, POLLNVAL, Pollfd};
+use abi::signal::{SIGSET_SIZE, Sigset};
+use abi::time::Timespec;
+
+pub fn epoll_create(size: u64) -> SysResult {
+    if size as i32 <= 0 {
+        return Err(EINVAL);
+    }
+    epoll_create1(0)
+}
+
+pub fn epoll_create1(flags: u64) -> SysResult {
+    let flags = flags as usize;
+    if flags & !EPOLL_CLOEXEC != 0 {
+        return Err(EINVAL);
+    }
+    let file = fd::epoll::new();
+    process::with(|p| p.fds.install(file, flags & EPOLL_CLOEXEC != 0, 0))
+}
+
+pub fn epoll_ctl(epfd: u64, op: u64, fd: u64, event: u64) -> SysResult {
+    // Linux reads the event (EFAULT) before looking at the descriptors, except for DEL.
+    let ev = if op as usize == EPOLL_CTL_DEL { None } else { Some(UserPtr::<EpollEvent>::new(event).read()?) };
+    let (ep, target) = process::with(|p| Ok::<_, Errno>((p.fds.get(epfd)?, p.fds.get(fd)?)))?;
+    let instance = ep.file.as_epoll().ok_or(EINVAL)?;
+    if epfd == fd {
+        return Err(EINVAL);
+    }
+    instance.ctl(op as usize, fd, &target, ev)
+}
+
+/// A timeout in milliseconds (negative: none) as a deadline; Some(0) means "do not wait".
+fn deadline_ms(timeout: i32) -> Option<Option<u64>> {
+    match timeout {
+        t if t < 0 => None,
+        0 => Some(Some(0)),
+        t => Some(Some(monotonic_ns().saturating_add(t as u64 * 1_000_000))),
+    }
+}
+
+pub fn epoll_wait(epfd: u64, events: u64, max: u64, timeout: u64) -> SysResult {
+    let ep = process::file(epfd)?;
+    let instance = ep.file.as_epoll().ok_or(EINVAL)?;
+    let until = deadline_ms(timeout as i32).flatten();
+    instance.wait(events, max as i32, until, until == Some(0))
+}
+
+/// Runs `f` with the thread's signal mask temporarily `mask` (the p- forms), if given.
+fn with_mask(mask: u64, size: u64, f: impl FnOnce() -> SysResult) -> SysResult {
+    let Some(set) = UserPtr::<Sigset>::new(mask).read_opt()? else { return f() };
+    if size != SIGSET_SIZE as u64 {
+        return Err(EINVAL);
+    }
+    let old = sched::with_current(|t| {
+        let old = t.sigmask;
+        t.set_sigmask(set);
+        old
+    });
+    let r = f();
+    sched::with_current(|t| t.set_sigmask(old));
+    r
+}
+
+pub fn epoll_pwait(epfd: u64, events: u64, max: u64, timeout: u64, mask: u64, size: u64) -> SysResult {
+    with_mask(mask, size, || epoll_wait(epfd, events, max, timeout))
+}
+
+/// poll's scan: fills each entry's revents; returns how many are non-zero.
+fn scan(fds: &mut [Pollfd]) -> u64 {
+    let mut n = 0;
+    for pfd in fds.iter_mut() {
+        pfd.revents = if pfd.fd < 0 {
+            0
+        } else {
+            match process::file(pfd.fd as u64) {
+                Ok(f) => (f.file.poll() as i16) & (pfd.events | POLLERR | POLLHUP),
+                Err(_) => POLLNVAL,
+            }
+        };
+        n += (pfd.revents != 0) as u64;
+    }
+    n
+}
+
+/// poll and ppoll: the array is read once, scanned until something is ready or the deadline
+/// passes, and written back.
+fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
+    if nfds > NOFILE as u64 {
+        return Err(EINVAL);
+    }
+    let dst = UserSlice::new(ufds, nfds * size_of::<Pollfd>() as u64)?;
+    let mut fds = alloc::vec![Pollfd::default(); nfds as usize];
+    for (i, pfd) in fds.iter_mut().enumerate() {
+        *pfd = UserPtr::new(dst.addr() + (i * size_of::<Pollfd>()) as u64).read()?;
+    }
+    let n = loop {
+        let generation = fd::wait::poll_generation();
+        let n = scan(&mut fds);
+        if n > 0 || until == Some(0) || !fd::wait::poll_sleep(generation, until) {
+            break n;
+        }
+    };
+    for (i, pfd) in fds.iter().enumerate() {
+        UserPtr::new(dst.addr() + (i * size_of::<Pollfd>()) as u64).write(pfd)?;
+    }
+    Ok(n)
+}
+
+pub fn poll(ufds: u64, nfds: u64, timeout: u64) -> SysResult {
+    do_poll(ufds, nfds, deadline_ms(timeout as i32).flatten())
+}
+
+pub fn ppoll(ufds: u64, nfds: u64, tsp: u64, mask: u64, size: u64) -> SysResult {
+    let until = match UserPtr::<Timespec>::new(tsp).read_opt()? {
+        None => None,
+        Some(t) => match t.to_ns().ok_or(EINVAL)? {
+            0 => Some(0),
+            ns => Some(monotonic_ns().saturating_add(ns)),
+        },
+    };
+    with_mask(mask, size, || do_poll(ufds, nfds, until))
+}
