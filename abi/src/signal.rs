@@ -77,6 +77,7 @@ pub const fn name(sig: i32) -> Option<&'static str> {
 }
 
 /// The bit of signal `sig` in a sigset.
+#[inline]
 pub const fn sigmask(sig: i32) -> u64 {
     1 << (sig - 1)
 }
@@ -170,6 +171,7 @@ impl Siginfo {
     pub const ZERO: Siginfo = Siginfo { si_signo: 0, si_errno: 0, si_code: 0, _pad: 0, fields: [0; 14] };
 
     /// A fault (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) at `addr`.
+    #[inline]
     pub const fn fault(signo: i32, code: i32, addr: u64) -> Siginfo {
         let mut s = Siginfo { si_signo: signo, si_code: code, ..Siginfo::ZERO };
         s.fields[0] = addr;
@@ -177,6 +179,7 @@ impl Siginfo {
     }
 
     /// A signal sent by kill/tgkill (`_kill`: si_pid, si_uid).
+    #[inline]
     pub const fn kill(signo: i32, code: i32, pid: i32, uid: u32) -> Siginfo {
         let mut s = Siginfo { si_signo: signo, si_code: code, ..Siginfo::ZERO };
         s.fields[0] = pid as u32 as u64 | (uid as u64) << 32;
@@ -184,11 +187,19 @@ impl Siginfo {
     }
 
     /// `si_addr` (faults).
+    #[inline]
     pub const fn si_addr(&self) -> u64 {
         self.fields[0]
     }
 
+    /// `si_uid` (kill).
+    #[inline]
+    pub const fn si_uid(&self) -> u32 {
+        (self.fields[0] >> 32) as u32
+    }
+
     /// `si_pid` (kill).
+    #[inline]
     pub const fn si_pid(&self) -> i32 {
         self.fields[0] as u32 as i32
     }

@@ -34,12 +34,14 @@ const _: () = assert!(size_of::<Timeval>() == 16);
 
 impl Timespec {
     /// The timespec of `ns` nanoseconds.
+    #[inline]
     pub const fn from_ns(ns: u64) -> Timespec {
         Timespec { tv_sec: (ns / NSEC_PER_SEC) as i64, tv_nsec: (ns % NSEC_PER_SEC) as i64 }
     }
 
     /// Nanoseconds, or None if the value is not a valid timespec (negative, or tv_nsec out of
     /// 0..1e9: Linux's EINVAL); saturates at u64::MAX.
+    #[inline]
     pub const fn to_ns(&self) -> Option<u64> {
         if self.tv_sec < 0 || self.tv_nsec < 0 || self.tv_nsec >= NSEC_PER_SEC as i64 {
             return None;

@@ -131,13 +131,18 @@ impl Epoll {
         inner.iter().filter_map(|f| f.file.as_epoll()).any(|e| e.reaches(target, depth + 1))
     }
 
-    /// Fills `out` with up to its length of ready items; returns how many.
-    fn harvest(&self, out: &mut [EpollEvent]) -> usize {
+    /// Hands up to `max` ready items to `emit` (which stops the scan by failing); returns how
+    /// many were handed over.
+    fn harvest(
+        &self,
+        max: usize,
+        mut emit: impl FnMut(usize, EpollEvent) -> Result<(), Errno>,
+    ) -> Result<usize, Errno> {
         let mut items = self.items.lock();
         items.retain(|i| i.file.strong_count() > 0);
         let mut n = 0;
         for item in items.iter_mut().filter(|i| !i.disarmed) {
-            if n == out.len() {
+            if n == max {
                 break;
             }
             let Some(file) = item.file.upgrade() else { continue };
@@ -146,31 +151,29 @@ impl Epoll {
             if ready == 0 || (item.events & EPOLLET != 0 && seen == item.seen) {
                 continue;
             }
+            emit(n, EpollEvent { events: ready, data: item.data })?;
             item.seen = seen;
             if item.events & EPOLLONESHOT != 0 {
                 item.disarmed = true;
             }
-            out[n] = EpollEvent { events: ready, data: item.data };
             n += 1;
         }
-        n
+        Ok(n)
     }
 
-    /// epoll_wait: blocks until an item is ready or `until` (None: forever; Some(0)-like past
-    /// deadlines return at once), then copies the events to `events`.
+    /// epoll_wait: blocks until an item is ready or `until` (None: forever), then writes the
+    /// events to `events`, straight from the scan (no buffer).
     pub fn wait(&self, events: u64, max: i32, until: Option<u64>, poll_only: bool) -> Result<u64, Errno> {
         if max <= 0 || max > MAX_EVENTS {
             return Err(EINVAL);
         }
         let dst = UserSlice::new(events, max as u64 * size_of::<EpollEvent>() as u64)?;
-        let mut out = alloc::vec![EpollEvent::default(); (max as usize).min(1024)];
         loop {
             let generation = poll_generation();
-            let n = self.harvest(&mut out);
+            let n = self.harvest(max as usize, |i, e| {
+                UserPtr::new(dst.addr() + (i * size_of::<EpollEvent>()) as u64).write(&e)
+            })?;
             if n > 0 {
-                for (i, e) in out[..n].iter().enumerate() {
-                    UserPtr::new(dst.addr() + (i * size_of::<EpollEvent>()) as u64).write(e)?;
-                }
                 return Ok(n as u64);
             }
             if poll_only || !poll_sleep(generation, until) {

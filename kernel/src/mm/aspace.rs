@@ -137,7 +137,7 @@ impl AddressSpace {
     }
 
     /// The VMA containing `addr`.
-    pub fn find(&self, addr: u64) -> Option<&Vma> {
+    pub fn find(&self, addr: u64) -> Option<Vma> {
         self.vmas.find(addr)
     }
 
@@ -202,7 +202,7 @@ impl AddressSpace {
 
     /// Demand paging: makes the page at `addr` present if its VMA allows `access`.
     pub fn fault(&mut self, addr: u64, access: Access) -> Result<(), Fault> {
-        let v = *self.find(addr).ok_or(Fault::NotMapped)?;
+        let v = self.find(addr).ok_or(Fault::NotMapped)?;
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
         }
@@ -235,12 +235,14 @@ impl AddressSpace {
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
         }
-        let present = self.pte(page_down(addr), false).is_some_and(|e| e.flags().contains(F::PRESENT));
-        if !present {
-            self.fault(addr, access)?;
-        }
-        let e = self.pte(page_down(addr), false).ok_or(Fault::NotMapped)?;
-        Ok((self.phys_offset + e.addr().as_u64() + (addr & (PAGE - 1))) as *mut u8)
+        let frame = match self.pte(page_down(addr), false) {
+            Some(e) if e.flags().contains(F::PRESENT) => e.addr(),
+            _ => {
+                self.fault(addr, access)?;
+                self.pte(page_down(addr), false).ok_or(Fault::NotMapped)?.addr()
+            }
+        };
+        Ok((self.phys_offset + frame.as_u64() + (addr & (PAGE - 1))) as *mut u8)
     }
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).

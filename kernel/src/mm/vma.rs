@@ -47,30 +47,50 @@ pub fn allowed(prot: u32, access: Access) -> bool {
     }
 }
 
-/// The VMAs of one address space, keyed by start address.
+/// The VMAs of one address space, keyed by start address, and the last one a lookup found
+/// (Linux's vmacache): user copies and faults hit the same VMA again and again, so most lookups
+/// skip the tree. Every change to the map forgets it.
 #[derive(Default)]
-pub struct Vmas(BTreeMap<u64, Vma>);
+pub struct Vmas {
+    map: BTreeMap<u64, Vma>,
+    last: core::cell::Cell<Option<Vma>>,
+}
 
 impl Vmas {
     pub const fn new() -> Self {
-        Vmas(BTreeMap::new())
+        Vmas { map: BTreeMap::new(), last: core::cell::Cell::new(None) }
     }
 
-    /// The VMA containing `addr`.
-    pub fn find(&self, addr: u64) -> Option<&Vma> {
-        self.0.range(..=addr).next_back().map(|(_, v)| v).filter(|v| addr < v.end)
+    /// The VMA containing `addr` (a copy: VMAs are small).
+    pub fn find(&self, addr: u64) -> Option<Vma> {
+        if let Some(v) = self.last.get()
+            && (v.start..v.end).contains(&addr)
+        {
+            return Some(v);
+        }
+        let found = self.lookup(addr);
+        if found.is_some() {
+            self.last.set(found);
+        }
+        found
+    }
+
+    /// The VMA containing `addr`, from the tree (the mutators use this: a cached copy of a VMA
+    /// they are about to change would go stale).
+    fn lookup(&self, addr: u64) -> Option<Vma> {
+        self.map.range(..=addr).next_back().map(|(_, v)| *v).filter(|v| addr < v.end)
     }
 
     /// Whether no VMA overlaps `[start, end)`.
     pub fn is_free(&self, start: u64, end: u64) -> bool {
-        self.0.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
+        self.map.range(..end).next_back().is_none_or(|(_, v)| v.end <= start)
     }
 
     /// The lowest free gap of `len` bytes at or above `from` (page-aligned), below USER_END.
     pub fn find_free(&self, from: u64, len: u64) -> Option<u64> {
         // Start after the VMA that contains `from`, if any, then walk the later ones.
         let mut cand = self.find(from).map_or(from, |v| v.end);
-        for v in self.0.range(cand..).map(|(_, v)| v) {
+        for v in self.map.range(cand..).map(|(_, v)| v) {
             if v.start >= cand.checked_add(len)? {
                 break;
             }
@@ -81,30 +101,33 @@ impl Vmas {
 
     /// Adds a VMA over a free, page-aligned, non-empty range (callers unmap first for MAP_FIXED).
     pub fn insert(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
+        self.last.set(None);
         debug_assert!(
             self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
         );
-        self.0.insert(start, Vma { start, end, prot, name });
+        self.map.insert(start, Vma { start, end, prot, name });
     }
 
     /// Splits the VMA containing `at` so that `at` is a boundary.
     fn split_at(&mut self, at: u64) {
-        if let Some(v) = self.find(at).copied()
+        self.last.set(None);
+        if let Some(v) = self.lookup(at)
             && v.start < at
         {
-            self.0.insert(v.start, Vma { end: at, ..v });
-            self.0.insert(at, Vma { start: at, ..v });
+            self.map.insert(v.start, Vma { end: at, ..v });
+            self.map.insert(at, Vma { start: at, ..v });
         }
     }
 
     /// Removes `[start, end)` from every VMA (cutting those that straddle its ends).
     pub fn remove(&mut self, start: u64, end: u64) {
+        self.last.set(None);
         self.split_at(start);
         self.split_at(end);
         // After the splits every VMA that starts in the range also ends in it; the one that
         // ends at `end` is the last, so the loop needs no final empty lookup.
-        while let Some(k) = self.0.range(start..end).next().map(|(k, _)| *k) {
-            if self.0.remove(&k).is_some_and(|v| v.end >= end) {
+        while let Some(k) = self.map.range(start..end).next().map(|(k, _)| *k) {
+            if self.map.remove(&k).is_some_and(|v| v.end >= end) {
                 break;
             }
         }
@@ -125,9 +148,10 @@ impl Vmas {
 
     /// Sets the protection of `[start, end)`, which [`Self::covers`] must have approved.
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) {
+        self.last.set(None);
         self.split_at(start);
         self.split_at(end);
-        for (_, v) in self.0.range_mut(start..end) {
+        for (_, v) in self.map.range_mut(start..end) {
             v.prot = prot;
         }
     }
@@ -149,16 +173,16 @@ impl Vmas {
 
     /// Number of VMAs.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.map.is_empty()
     }
 
     /// The VMAs in address order.
     pub fn iter(&self) -> impl Iterator<Item = &Vma> {
-        self.0.values()
+        self.map.values()
     }
 }
 
@@ -241,5 +265,25 @@ mod tests {
         assert_eq!(page_up(0x1001), Some(0x2000));
         assert_eq!(page_up(0x1000), Some(0x1000));
         assert_eq!(page_up(u64::MAX), None);
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_after_protect_or_remove_sees_the_new_map() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, 3, "a");
+        assert_eq!(v.find(0x15000).unwrap().prot, 3, "caches the whole VMA");
+        assert!(v.covers(0x12000, 0x13000));
+        v.protect(0x12000, 0x13000, 0);
+        assert_eq!(v.find(0x12500).unwrap().prot, 0, "the cached VMA must not survive the split");
+        assert_eq!(v.find(0x11000).unwrap(), Vma { start: 0x10000, end: 0x12000, prot: 3, name: "a" });
+        v.remove(0x10000, 0x12000);
+        assert!(v.find(0x11000).is_none(), "the cached VMA must not survive the removal");
+        v.insert(0x10000, 0x11000, 1, "b");
+        assert_eq!(v.find(0x10800).unwrap().name, "b");
     }
 }

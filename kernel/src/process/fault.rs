@@ -41,51 +41,74 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
 /// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
 fn deliver(frame: &mut TrapFrame, f: Siginfo) {
-    let blocked = sched::with_current(|t| t.sigmask) & sigmask(f.si_signo) != 0;
-    if blocked || !run_handler(frame, &f) {
+    let handled = with(|p| {
+        let action = *p.signals.action(f.si_signo);
+        action.sa_handler > SIG_IGN && setup_handler(p, frame, &f, &action, true)
+    });
+    if !handled {
         kill(frame, f)
     }
 }
 
-/// Sets `frame` up to enter the handler of `f`'s signal, if it has one and the frame can be
-/// written: the handler's mask is added to the thread's, SA_RESETHAND resets the action.
-fn run_handler(frame: &mut TrapFrame, f: &Siginfo) -> bool {
-    with(|p| {
-        let bit = sigmask(f.si_signo);
-        let action = *p.signals.action(f.si_signo);
-        let (old_mask, alt) = sched::with_current(|t| (t.sigmask, t.altstack));
-        if action.sa_handler <= SIG_IGN {
+/// Sets `frame` up to enter `action`'s handler for `f`: builds the signal frame and adds the
+/// handler's mask to the thread's; SA_RESETHAND resets the action. False when the frame cannot be
+/// written, or (`unless_blocked`) when the thread blocks the signal.
+fn setup_handler(
+    p: &mut super::Process,
+    frame: &mut TrapFrame,
+    f: &Siginfo,
+    action: &KernelSigaction,
+    unless_blocked: bool,
+) -> bool {
+    let bit = sigmask(f.si_signo);
+    let set = sched::with_current(|t| {
+        if unless_blocked && t.sigmask & bit != 0 {
             return false;
         }
-        if sigframe::setup(&mut p.aspace, frame, f, &action, &alt, old_mask).is_err() {
+        if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, t.sigmask).is_err() {
             return false;
         }
         let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
-        sched::with_current(|t| t.sigmask |= blocked & !UNBLOCKABLE);
-        if action.sa_flags & SA_RESETHAND != 0 {
-            *p.signals.action(f.si_signo) = KernelSigaction::default();
-        }
+        t.sigmask |= blocked & !UNBLOCKABLE;
         true
-    })
+    });
+    if set && action.sa_flags & SA_RESETHAND != 0 {
+        *p.signals.action(f.si_signo) = KernelSigaction::default();
+    }
+    set
+}
+
+/// What a pending signal came to.
+enum Pending {
+    Ignored,
+    Fatal,
+    BadFrame,
+    Handled,
 }
 
 /// On the way back to ring 3 (the entry layer's signal work): delivers every pending signal
 /// the thread does not block, lowest number first — to its handler, or its default action
 /// (terminate, or nothing for the signals whose default is to ignore).
 pub fn deliver_pending(frame: &mut TrapFrame) {
-    while let Some(info) = sched::with_current(|t| t.take_pending()) {
-        let handler = with(|p| p.signals.action(info.si_signo).sa_handler);
-        match handler {
-            SIG_IGN => {}
-            SIG_DFL if signal::ignored_by_default(info.si_signo) => {}
-            SIG_DFL => kill(frame, info),
-            _ => {
-                if !run_handler(frame, &info) {
-                    // The frame could not be written: Linux forces SIGSEGV.
-                    kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0))
-                }
+    while let Some((info, more)) = sched::with_current(|t| t.take_pending().map(|i| (i, t.has_deliverable()))) {
+        let outcome = with(|p| {
+            let action = *p.signals.action(info.si_signo);
+            match action.sa_handler {
+                SIG_IGN => Pending::Ignored,
+                SIG_DFL if signal::ignored_by_default(info.si_signo) => Pending::Ignored,
+                SIG_DFL => Pending::Fatal,
+                _ if setup_handler(p, frame, &info, &action, false) => Pending::Handled,
+                _ => Pending::BadFrame,
+            }
+        });
+        match outcome {
+            Pending::Ignored => {}
+            Pending::Fatal => kill(frame, info),
+            // The frame could not be written: Linux forces SIGSEGV.
+            Pending::BadFrame => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
+            Pending::Handled => {
                 // One handler frame at a time; the rest go after it, on its own way out.
-                if sched::with_current(|t| t.has_deliverable()) {
+                if more {
                     crate::arch::percpu::set_sigpending();
                 }
                 return;

@@ -135,7 +135,14 @@ pub fn wake(tid: u32) -> bool {
 pub fn signal_thread(tid: u32, info: Option<abi::signal::Siginfo>) -> bool {
     let mut s = SCHED.lock();
     let cur = s.current;
-    let Some(i) = s.threads.iter().position(|t| t.tid == tid && t.state != State::Dead) else { return false };
+    let i = if s.threads[cur].tid == tid {
+        cur // the common case: a thread signalling itself (abort, Go's preemption of itself)
+    } else {
+        match s.threads.iter().position(|t| t.tid == tid && t.state != State::Dead) {
+            Some(i) => i,
+            None => return false,
+        }
+    };
     if let Some(info) = info
         && s.threads[i].queue_signal(info)
         && i == cur
@@ -242,7 +249,7 @@ pub fn schedule() -> Wake {
         // The outgoing thread's user state that lives in the CPU: FPU/SSE, FS and GS bases.
         {
             let t = &mut s.threads[cur];
-            t.fx = fpu::save();
+            fpu::save_into(&mut t.fx);
             t.fs_base = FsBase::read().as_u64();
             t.gs_base = KernelGsBase::read().as_u64();
         }

@@ -11,7 +11,7 @@ use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
 use crate::mm::vma::PAGE;
 use crate::mm::{frame, paging};
-use abi::signal::{Siginfo, Sigset, StackT, sigmask};
+use abi::signal::{NSIG, Siginfo, Sigset, StackT, sigmask};
 use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::VirtAddr;
@@ -48,10 +48,18 @@ pub struct Thread {
     /// Blocked signals and the alternate signal stack are per thread, as in Linux.
     pub sigmask: Sigset,
     pub altstack: StackT,
-    /// Signals sent to this thread and not yet delivered, with their siginfo (one each: standard
-    /// signals do not queue).
+    /// Signals sent to this thread and not yet delivered, and who sent each (one each: standard
+    /// signals do not queue; only sent signals are ever pending, faults are delivered at once).
     pub pending: Sigset,
-    pending_info: Vec<Siginfo>,
+    senders: [Sender; NSIG],
+}
+
+/// Who sent a pending signal: its siginfo's `si_code`, `si_pid` and `si_uid`.
+#[derive(Clone, Copy, Default)]
+struct Sender {
+    code: i32,
+    pid: i32,
+    uid: u32,
 }
 
 impl Thread {
@@ -76,7 +84,7 @@ impl Thread {
             sigmask: 0,
             altstack: StackT::DISABLED,
             pending: 0,
-            pending_info: Vec::new(),
+            senders: [Sender::default(); NSIG],
         }
     }
 
@@ -86,7 +94,8 @@ impl Thread {
         let bit = sigmask(info.si_signo);
         if self.pending & bit == 0 {
             self.pending |= bit;
-            self.pending_info.push(info);
+            self.senders[info.si_signo as usize - 1] =
+                Sender { code: info.si_code, pid: info.si_pid(), uid: info.si_uid() };
         }
         self.has_deliverable()
     }
@@ -104,8 +113,8 @@ impl Thread {
         }
         let signo = ready.trailing_zeros() as i32 + 1;
         self.pending &= !sigmask(signo);
-        let i = self.pending_info.iter().position(|s| s.si_signo == signo)?;
-        Some(self.pending_info.swap_remove(i))
+        let s = self.senders[signo as usize - 1];
+        Some(Siginfo::kill(signo, s.code, s.pid, s.uid))
     }
 
     /// Sets the blocked mask (SIGKILL and SIGSTOP stay unblocked); a pending signal it unblocks

@@ -10,11 +10,17 @@ pub struct FxArea(pub [u8; 512]);
 const MXCSR_VALID: u32 = 0xffbf;
 const MXCSR_OFFSET: usize = 24;
 
-/// Saves the current x87/SSE state.
-pub fn save() -> FxArea {
-    let mut area = FxArea([0; 512]);
+/// Saves the current x87/SSE state into `area` (in place: no 512-byte zeroing or copy).
+#[inline]
+pub fn save_into(area: &mut FxArea) {
     // SAFETY: `area` is 512 bytes, 16-aligned, writable; FXSAVE only writes it.
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) area.0.as_mut_ptr(), options(nostack)) };
+}
+
+/// The current x87/SSE state, as a new area.
+pub fn save() -> FxArea {
+    let mut area = FxArea([0; 512]);
+    save_into(&mut area);
     area
 }
 
