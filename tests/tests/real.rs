@@ -45,6 +45,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tests::*;
 
 // ---- toolchains and builds -------------------------------------------------------------
@@ -86,11 +87,14 @@ fn fresh(out: &Path, sources: &[&Path]) -> bool {
     }
 }
 
-/// Runs `cmd` to build `out` (through a temporary name, so a half-written file is never used)
-/// unless `out` is fresh; fails the test with the tool's output if the build fails.
+/// Runs `cmd` to build `out` unless `out` is fresh; fails the test with the tool's output if the
+/// build fails. Each build writes its own temporary file and renames it into place, so two tests
+/// (or two test processes) building the same program never see a half-written file.
 fn build(out: &Path, sources: &[&Path], mut cmd: impl FnMut(&Path) -> Command) -> PathBuf {
+    static BUILDS: AtomicUsize = AtomicUsize::new(0);
     if !fresh(out, sources) {
-        let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+        let n = BUILDS.fetch_add(1, Ordering::Relaxed);
+        let tmp = out.with_extension(format!("tmp{}-{n}", std::process::id()));
         let mut c = cmd(&tmp);
         let res = c.output().unwrap_or_else(|e| panic!("cannot run {c:?}: {e}"));
         assert!(
