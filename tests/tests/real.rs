@@ -36,10 +36,11 @@
 //!   `regexp` read testdata/ files from their source folder (they fail natively too when run
 //!   elsewhere); they need `openat`, `newfstatat` (262) and a file system.
 //! - Every Go program also makes these calls, which fail harmlessly today: `openat` (257) of
-//!   /sys/kernel/mm/transparent_hugepage/hpage_pmd_size, `tgkill` (234) (its start-up signal
-//!   probe), `fcntl` (72) on fds 0–2, `getrlimit` (97). glibc's start-up: `set_robust_list`
-//!   (273), `rseq` (334), `readlink` (89) of /proc/self/exe, `newfstatat` (262); busybox adds
-//!   `prctl` (157), `getuid` (102) and friends. musl: `ioctl(TIOCGWINSZ)` (16).
+//!   /sys/kernel/mm/transparent_hugepage/hpage_pmd_size, `tgkill` (234) with SIGURG (sysmon's
+//!   async preemption of a goroutine that runs too long: it is then preempted only at calls),
+//!   `fcntl` (72) on fds 0–2, `getrlimit` (97). glibc's start-up: `set_robust_list` (273), `rseq`
+//!   (334), `readlink` (89) of /proc/self/exe, `newfstatat` (262); busybox adds `prctl` (157),
+//!   `getuid` (102) and friends. musl's stdout: `ioctl(TIOCGWINSZ)` (16).
 use qemu::{Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::io::Write;
