@@ -26,6 +26,7 @@ pub mod resource;
 pub mod rt0;
 pub mod sched;
 pub mod signal;
+pub mod stat;
 pub mod time;
 pub mod uio;
 pub mod utsname;

@@ -9,7 +9,18 @@ use abi::fcntl::{O_RDONLY, O_WRONLY};
 use alloc::sync::Arc;
 
 struct Stdin;
-struct Output(fn(&[u8]));
+struct Output(fn(&[u8]), u32);
+
+/// The serial line a console is: COM1 is /dev/ttyS0 (4, 64), COM2 /dev/ttyS1 (4, 65).
+fn tty(minor: u32) -> abi::stat::Stat {
+    abi::stat::Stat {
+        st_mode: abi::stat::S_IFCHR | 0o620,
+        st_nlink: 1,
+        st_rdev: abi::stat::makedev(4, minor),
+        st_blksize: 1024,
+        ..Default::default()
+    }
+}
 
 impl File for Stdin {
     fn read(&self, dst: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
@@ -28,6 +39,10 @@ impl File for Stdin {
         if serial::stdin_ready() { EPOLLIN | EPOLLRDNORM } else { 0 }
     }
 
+    fn stat(&self) -> abi::stat::Stat {
+        tty(64)
+    }
+
     fn events_seen(&self) -> u64 {
         0
     }
@@ -42,6 +57,10 @@ impl File for Output {
         EPOLLOUT | EPOLLWRNORM
     }
 
+    fn stat(&self) -> abi::stat::Stat {
+        tty(self.1)
+    }
+
     fn events_seen(&self) -> u64 {
         0
     }
@@ -52,7 +71,7 @@ impl File for Output {
 pub fn standard() -> [Arc<OpenFile>; 3] {
     [
         OpenFile::new(Arc::new(Stdin), O_RDONLY),
-        OpenFile::new(Arc::new(Output(serial::write_stdout)), O_WRONLY),
-        OpenFile::new(Arc::new(Output(serial::write_bytes)), O_WRONLY),
+        OpenFile::new(Arc::new(Output(serial::write_stdout, 65)), O_WRONLY),
+        OpenFile::new(Arc::new(Output(serial::write_bytes, 64)), O_WRONLY),
     ]
 }

@@ -54,6 +54,11 @@ pub trait File: Send + Sync {
         Err(ESPIPE)
     }
 
+    /// fstat's answer: an anonymous inode (mode 0600, no file type) unless the object says more.
+    fn stat(&self) -> abi::stat::Stat {
+        abi::stat::Stat { st_mode: 0o600, st_nlink: 1, st_blksize: abi::mman::PAGE_SIZE as i64, ..Default::default() }
+    }
+
     /// The object as an epoll instance, if it is one.
     fn as_epoll(&self) -> Option<&epoll::Epoll> {
         None

@@ -196,6 +196,17 @@ impl File for PipeEnd {
         }
     }
 
+    fn stat(&self) -> abi::stat::Stat {
+        abi::stat::Stat {
+            st_mode: abi::stat::S_IFIFO | 0o600,
+            st_nlink: 1,
+            // Both ends name one inode, as in pipefs.
+            st_ino: Arc::as_ptr(&self.pipe) as u64,
+            st_blksize: PAGE_SIZE as i64,
+            ..Default::default()
+        }
+    }
+
     fn as_pipe(&self) -> Option<&PipeEnd> {
         Some(self)
     }

@@ -120,8 +120,14 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
     crate::logger::enter_fault();
-    let region = super::region_name(f.si_addr());
-    log::error!("{} addr={:#x} pc={:#x} ({region})", signal::describe(f.si_signo), f.si_addr(), frame.rip);
+    let core = if signal::dumps_core(f.si_signo) { " (core dumped)" } else { "" };
+    if f.si_code <= 0 {
+        // Sent by kill/tgkill/tkill (SI_USER, SI_TKILL): who sent it, not a fault address.
+        log::error!("{}, sent by pid {} at pc={:#x}{core}", signal::describe(f.si_signo), f.si_pid(), frame.rip);
+    } else {
+        let region = super::region_name(f.si_addr());
+        log::error!("{} addr={:#x} pc={:#x} ({region}){core}", signal::describe(f.si_signo), f.si_addr(), frame.rip);
+    }
     exit_group(128 + f.si_signo)
 }
 

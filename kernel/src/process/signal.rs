@@ -64,15 +64,33 @@ pub fn send_to_current(info: Siginfo) {
     }
 }
 
-/// Linux's `strsignal`-style description, as Go prints it.
+/// The signal's name and description, as Go prints it (`SIGSEGV: segmentation violation`).
 pub fn describe(signo: i32) -> &'static str {
     match signo {
+        SIGHUP => "SIGHUP: terminal line hangup",
+        SIGINT => "SIGINT: interrupt",
+        SIGQUIT => "SIGQUIT: quit",
         SIGILL => "SIGILL: illegal instruction",
         SIGTRAP => "SIGTRAP: trace trap",
+        SIGABRT => "SIGABRT: abort",
         SIGBUS => "SIGBUS: bus error",
         SIGFPE => "SIGFPE: floating-point exception",
+        SIGKILL => "SIGKILL: kill",
+        SIGUSR1 => "SIGUSR1: user-defined signal 1",
         SIGSEGV => "SIGSEGV: segmentation violation",
+        SIGUSR2 => "SIGUSR2: user-defined signal 2",
         SIGPIPE => "SIGPIPE: broken pipe",
+        SIGALRM => "SIGALRM: alarm clock",
+        SIGTERM => "SIGTERM: termination",
+        SIGSYS => "SIGSYS: bad system call",
+        SIGXCPU => "SIGXCPU: cpu limit exceeded",
+        SIGXFSZ => "SIGXFSZ: file size limit exceeded",
         _ => "signal",
     }
+}
+
+/// Signals whose default action dumps core (Linux's SIG_KERNEL_COREDUMP_MASK): a shell reports
+/// their death as "(core dumped)"; rt0 writes no core file but says so the same way.
+pub fn dumps_core(signo: i32) -> bool {
+    matches!(signo, SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGSYS | SIGXCPU | SIGXFSZ)
 }

@@ -52,6 +52,10 @@ pub struct Thread {
     /// signals do not queue; only sent signals are ever pending, faults are delivered at once).
     pub pending: Sigset,
     senders: [Sender; NSIG],
+    /// prctl(PR_SET_NAME)'s name, NUL-padded.
+    pub name: [u8; abi::prctl::TASK_COMM_LEN],
+    /// set_robust_list's head.
+    pub robust_list: u64,
 }
 
 /// Who sent a pending signal: its siginfo's `si_code`, `si_pid` and `si_uid`.
@@ -85,6 +89,8 @@ impl Thread {
             altstack: StackT::DISABLED,
             pending: 0,
             senders: [Sender::default(); NSIG],
+            name: [0; abi::prctl::TASK_COMM_LEN],
+            robust_list: 0,
         }
     }
 

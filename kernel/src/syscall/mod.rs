@@ -6,6 +6,7 @@
 //! file of its area. Adding a syscall = its handler + one table line. Unknown numbers return
 //! -ENOSYS and are logged once each.
 mod fs;
+mod ids;
 mod io;
 mod memory;
 mod path;

@@ -4,8 +4,10 @@
 //! ENOTDIR because no descriptor rt0 has is a directory).
 use super::SysResult;
 use crate::process::{self, uaccess::UserPtr};
+use abi::errno::EINVAL;
 use abi::errno::{EBADF, EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR};
 use abi::fcntl::AT_FDCWD;
+use abi::stat::{AT_EMPTY_PATH, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW, Stat};
 
 /// PATH_MAX, the NUL included.
 const PATH_MAX: usize = 4096;
@@ -29,6 +31,35 @@ fn resolve(dirfd: u64, path: u64) -> SysResult {
         return Err(ENOTDIR);
     }
     Err(ENOENT)
+}
+
+/// fstat: what the descriptor's object says of itself.
+pub fn fstat(fd: u64, buf: u64) -> SysResult {
+    let st = process::file(fd)?.file.stat();
+    UserPtr::<Stat>::new(buf).write(&st)?;
+    Ok(0)
+}
+
+/// newfstatat: fstat of `dirfd` for an empty path with AT_EMPTY_PATH, else a path lookup.
+pub fn newfstatat(dirfd: u64, path: u64, buf: u64, flags: u64) -> SysResult {
+    let flags = flags as usize;
+    if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0 {
+        return Err(EINVAL);
+    }
+    if flags & AT_EMPTY_PATH != 0 && UserPtr::<u8>::new(path).read()? == 0 && dirfd as i32 != AT_FDCWD as i32 {
+        return fstat(dirfd, buf);
+    }
+    resolve(dirfd, path)
+}
+
+/// stat, lstat, access, readlink: a path lookup, so ENOENT after the path's checks.
+pub fn stat(path: u64, _buf: u64) -> SysResult {
+    resolve(AT_FDCWD as u64, path)
+}
+
+/// faccessat, readlinkat: a lookup relative to `dirfd`.
+pub fn at(dirfd: u64, path: u64) -> SysResult {
+    resolve(dirfd, path)
 }
 
 pub fn openat(dirfd: u64, path: u64, _flags: u64, _mode: u64) -> SysResult {

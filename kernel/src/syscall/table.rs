@@ -2,7 +2,7 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, fs, io, memory, path, poll, process, signal, thread, time};
+use super::{Handler, fs, ids, io, memory, path, poll, process, signal, thread, time};
 use abi::nr::*;
 
 /// One syscall.
@@ -34,6 +34,9 @@ table! {
     SYS_WRITE(Fd, InBuf(2), UInt) -> Int = |f| io::write(f.rdi, f.rsi, f.rdx);
     SYS_OPEN(Path, OFlags, Hex) -> Int = |f| path::open(f.rdi, f.rsi, f.rdx);
     SYS_CLOSE(Fd) -> Int = |f| fs::close(f.rdi);
+    SYS_STAT(Path, Ptr) -> Int = |f| path::stat(f.rdi, f.rsi);
+    SYS_FSTAT(Fd, Ptr) -> Int = |f| path::fstat(f.rdi, f.rsi);
+    SYS_LSTAT(Path, Ptr) -> Int = |f| path::stat(f.rdi, f.rsi);
     SYS_POLL(Ptr, UInt, Int) -> Int = |f| poll::poll(f.rdi, f.rsi, f.rdx);
     SYS_LSEEK(Fd, Int, Int) -> Int = |f| fs::lseek(f.rdi, f.rsi, f.rdx);
     SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |f| memory::mmap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
@@ -48,6 +51,7 @@ table! {
     SYS_IOCTL(Fd, Hex, Hex) -> Int = |f| fs::ioctl(f.rdi, f.rsi, f.rdx);
     SYS_READV(Fd, Iovec(2), UInt) -> Int = |f| io::readv(f.rdi, f.rsi, f.rdx);
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
+    SYS_ACCESS(Path, Int) -> Int = |f| path::stat(f.rdi, 0);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
@@ -60,18 +64,35 @@ table! {
     SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
     SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
     SYS_FCNTL(Fd, FcntlCmd, Hex) -> Int = |f| fs::fcntl(f.rdi, f.rsi, f.rdx);
+    SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::stat(f.rdi, 0);
+    SYS_GETTIMEOFDAY(Ptr, Ptr) -> Int = |f| time::gettimeofday(f.rdi, f.rsi);
     SYS_GETRLIMIT(Resource, RlimitOut) -> Int = |f| process::getrlimit(f.rdi, f.rsi);
+    SYS_GETUID() -> Int = |_| ids::zero();
+    SYS_GETGID() -> Int = |_| ids::zero();
+    SYS_SETUID(Int) -> Int = |f| ids::setid(f.rdi);
+    SYS_SETGID(Int) -> Int = |f| ids::setid(f.rdi);
+    SYS_GETEUID() -> Int = |_| ids::zero();
+    SYS_GETEGID() -> Int = |_| ids::zero();
+    SYS_GETPPID() -> Int = |_| ids::zero();
+    SYS_GETGROUPS(Int, Ptr) -> Int = |f| ids::getgroups(f.rdi, f.rsi);
+    SYS_SETRESUID(Int, Int, Int) -> Int = |f| ids::setresid(f.rdi, f.rsi, f.rdx);
+    SYS_GETRESUID(Ptr, Ptr, Ptr) -> Int = |f| ids::getresid(f.rdi, f.rsi, f.rdx);
+    SYS_SETRESGID(Int, Int, Int) -> Int = |f| ids::setresid(f.rdi, f.rsi, f.rdx);
+    SYS_GETRESGID(Ptr, Ptr, Ptr) -> Int = |f| ids::getresid(f.rdi, f.rsi, f.rdx);
     SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi);
+    SYS_PRCTL(Int, Hex, Hex, Hex, Hex) -> Int = |f| ids::prctl(f.rdi, f.rsi);
     SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |f| process::arch_prctl(f.rdi, f.rsi);
     SYS_SETRLIMIT(Resource, RlimitIn) -> Int = |f| process::setrlimit(f.rdi, f.rsi);
     SYS_GETTID() -> Int = |_| thread::gettid();
     SYS_TKILL(Int, Signal) -> Int = |f| signal::tkill(f.rdi, f.rsi);
+    SYS_TIME(Ptr) -> Int = |f| time::time(f.rdi);
     SYS_FUTEX(Ptr, FutexOp, UInt, TimespecIn, Ptr, Hex) -> Int =
         |f| thread::futex(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_EPOLL_CREATE(Int) -> Int = |f| poll::epoll_create(f.rdi);
     SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
     SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
+    SYS_CLOCK_GETRES(Clock, TimespecOut) -> Int = |f| time::clock_getres(f.rdi, f.rsi);
     SYS_CLOCK_NANOSLEEP(Clock, TimerFlags, TimespecIn, TimespecOut) -> Int =
         |f| time::clock_nanosleep(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EXIT_GROUP(Int) -> NoReturn = |f| crate::process::exit_group(f.rdi as i32);
@@ -79,9 +100,13 @@ table! {
     SYS_EPOLL_WAIT(Fd, Ptr, Int, Int) -> Int = |f| poll::epoll_wait(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_CTL(Fd, EpollOp, Fd, Ptr) -> Int = |f| poll::epoll_ctl(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_OPENAT(DirFd, Path, OFlags, Hex) -> Int = |f| path::openat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_NEWFSTATAT(DirFd, Path, Ptr, Hex) -> Int = |f| path::newfstatat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::at(f.rdi, f.rsi);
+    SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::at(f.rdi, f.rsi);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
         |f| poll::epoll_pwait(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
     SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
     SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
     SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);

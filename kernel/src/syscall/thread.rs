@@ -13,8 +13,14 @@ use abi::time::Timespec;
 
 /// What a thread needs: one address space, one set of handlers, one thread group.
 const THREAD: usize = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
-const ALLOWED: usize =
-    THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+/// CLONE_DETACHED is accepted and ignored, as Linux has since 2.6.2 (musl still passes it).
+const ALLOWED: usize = THREAD
+    | CLONE_SYSVSEM
+    | CLONE_SETTLS
+    | CLONE_PARENT_SETTID
+    | CLONE_CHILD_CLEARTID
+    | CLONE_CHILD_SETTID
+    | CLONE_DETACHED;
 
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 argument order.
 pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {

@@ -64,3 +64,39 @@ pub fn clock_nanosleep(clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult
     sleep_until(clock, deadline)?;
     Ok(0)
 }
+
+/// gettimeofday: CLOCK_REALTIME in microseconds; the time zone, if asked for, is UTC.
+pub fn gettimeofday(tv: u64, tz: u64) -> SysResult {
+    let ns = now(CLOCK_REALTIME as u64)?;
+    if tv != 0 {
+        UserPtr::new(tv)
+            .write(&Timeval { tv_sec: (ns / NSEC_PER_SEC) as i64, tv_usec: (ns % NSEC_PER_SEC / 1000) as i64 })?;
+    }
+    if tz != 0 {
+        UserPtr::new(tz).write(&[0i32; 2])?;
+    }
+    Ok(0)
+}
+
+/// time: seconds since the epoch, also stored at `tloc` if given.
+pub fn time(tloc: u64) -> SysResult {
+    let secs = now(CLOCK_REALTIME as u64)? / NSEC_PER_SEC;
+    if tloc != 0 {
+        UserPtr::new(tloc).write(&(secs as i64))?;
+    }
+    Ok(secs)
+}
+
+/// clock_getres: 1 ns for the high-resolution clocks, a 4 ms tick for the coarse ones (Linux's
+/// with HZ=250).
+pub fn clock_getres(clock: u64, res: u64) -> SysResult {
+    now(clock)?; // EINVAL for a clock that does not exist
+    let ns = match clock as usize {
+        CLOCK_REALTIME_COARSE | CLOCK_MONOTONIC_COARSE => 4_000_000,
+        _ => 1,
+    };
+    if res != 0 {
+        UserPtr::new(res).write(&Timespec::from_ns(ns))?;
+    }
+    Ok(0)
+}

@@ -1,6 +1,5 @@
 //! Rust std on x86_64-unknown-linux-musl, static ET_EXEC: prints, collects args, uses a map,
 //! threads and a channel, and exits with the argument count (or panics with `panic`: exit 101).
-//! Not in the suite yet: std dies before main on rt0 today (see tests/tests/real.rs, "not yet").
 use std::collections::BTreeMap;
 use std::env;
 use std::process::ExitCode;
