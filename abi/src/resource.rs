@@ -29,3 +29,28 @@ pub struct Rlimit {
 }
 
 const _: () = assert!(size_of::<Rlimit>() == 16);
+
+/// `struct sysinfo` (`include/uapi/linux/sysinfo.h`, x86-64 layout).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Sysinfo {
+    pub uptime: i64,
+    pub loads: [u64; 3],
+    pub totalram: u64,
+    pub freeram: u64,
+    pub sharedram: u64,
+    pub bufferram: u64,
+    pub totalswap: u64,
+    pub freeswap: u64,
+    pub procs: u16,
+    pub pad: u16,
+    pub _pad2: u32,
+    pub totalhigh: u64,
+    pub freehigh: u64,
+    pub mem_unit: u32,
+    pub _f: [u8; 4],
+}
+
+const _: () = assert!(size_of::<Sysinfo>() == 112);
+const _: () = assert!(core::mem::offset_of!(Sysinfo, procs) == 80);
+const _: () = assert!(core::mem::offset_of!(Sysinfo, mem_unit) == 104);

@@ -21,6 +21,7 @@ struct Frames {
     next: u64,
     free_head: u64,
     free_frames: u64,
+    total_frames: u64,
     phys_offset: u64,
 }
 
@@ -31,6 +32,7 @@ static FRAMES: Mutex<Frames> = Mutex::new(Frames {
     next: 0,
     free_head: 0,
     free_frames: 0,
+    total_frames: 0,
     phys_offset: 0,
 });
 
@@ -58,6 +60,7 @@ pub fn init(ranges: &[(u64, u64)], phys_offset: u64) -> u64 {
     }
     f.range = 0;
     f.next = f.ranges[0].0;
+    f.total_frames = f.free_frames;
     f.free_frames
 }
 
@@ -98,6 +101,11 @@ pub unsafe fn free(frame: PhysFrame) {
     unsafe { ((f.phys_offset + addr) as *mut u64).write(f.free_head) };
     f.free_head = addr;
     f.free_frames += 1;
+}
+
+/// Frames the allocator was given at boot.
+pub fn total_count() -> u64 {
+    FRAMES.lock().total_frames
 }
 
 /// Frames currently available.

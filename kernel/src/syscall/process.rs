@@ -132,3 +132,46 @@ pub fn setrlimit(resource: u64, new: u64) -> SysResult {
     }
     prlimit64(0, resource, new, 0)
 }
+
+/// sched_setaffinity: the mask must name the one CPU that runs the process (EINVAL otherwise);
+/// the thread stays where it is.
+pub fn sched_setaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
+    if pid != 0 && !crate::process::sched::signal_thread(pid as u32, None) {
+        return Err(ESRCH);
+    }
+    if len == 0 {
+        return Err(EINVAL);
+    }
+    let first = UserPtr::<u8>::new(mask).read()?;
+    if first & 1 == 0 {
+        return Err(EINVAL); // no CPU of the mask is online
+    }
+    Ok(0)
+}
+
+/// getcpu: CPU 0, NUMA node 0.
+pub fn getcpu(cpu: u64, node: u64) -> SysResult {
+    for at in [cpu, node] {
+        if at != 0 {
+            UserPtr::<u32>::new(at).write(&0)?;
+        }
+    }
+    Ok(0)
+}
+
+/// sysinfo: uptime from the monotonic clock, memory from the frame allocator (in pages of
+/// 4 KiB, mem_unit 4096), one process, no swap, no load average kept (zeros).
+pub fn sysinfo(info: u64) -> SysResult {
+    let total = crate::mm::frame::total_count();
+    let free = crate::mm::frame::free_count();
+    let s = abi::resource::Sysinfo {
+        uptime: (crate::time::monotonic_ns() / abi::time::NSEC_PER_SEC) as i64,
+        totalram: total,
+        freeram: free,
+        procs: crate::process::sched::live_threads() as u16,
+        mem_unit: abi::mman::PAGE_SIZE as u32,
+        ..Default::default()
+    };
+    UserPtr::new(info).write(&s)?;
+    Ok(0)
+}

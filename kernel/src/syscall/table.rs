@@ -67,6 +67,7 @@ table! {
     SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::stat(f.rdi, 0);
     SYS_GETTIMEOFDAY(Ptr, Ptr) -> Int = |f| time::gettimeofday(f.rdi, f.rsi);
     SYS_GETRLIMIT(Resource, RlimitOut) -> Int = |f| process::getrlimit(f.rdi, f.rsi);
+    SYS_SYSINFO(Ptr) -> Int = |f| process::sysinfo(f.rdi);
     SYS_GETUID() -> Int = |_| ids::zero();
     SYS_GETGID() -> Int = |_| ids::zero();
     SYS_SETUID(Int) -> Int = |f| ids::setid(f.rdi);
@@ -89,6 +90,7 @@ table! {
     SYS_FUTEX(Ptr, FutexOp, UInt, TimespecIn, Ptr, Hex) -> Int =
         |f| thread::futex(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_EPOLL_CREATE(Int) -> Int = |f| poll::epoll_create(f.rdi);
+    SYS_SCHED_SETAFFINITY(Int, UInt, Ptr) -> Int = |f| process::sched_setaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
     SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
@@ -103,6 +105,7 @@ table! {
     SYS_NEWFSTATAT(DirFd, Path, Ptr, Hex) -> Int = |f| path::newfstatat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::at(f.rdi, f.rsi);
     SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::at(f.rdi, f.rsi);
+    SYS_GETCPU(Ptr, Ptr, Ptr) -> Int = |f| process::getcpu(f.rdi, f.rsi);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
         |f| poll::epoll_pwait(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);

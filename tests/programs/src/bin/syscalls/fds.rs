@@ -106,6 +106,58 @@ pub fn checks(c: &mut Checklist) {
     c.report("read blocked on a pipe, woken by another thread", blocked_read());
     c.report("epoll_wait woken by an eventfd write from another thread", blocked_epoll());
     c.report("dup until EMFILE at RLIMIT_NOFILE", emfile());
+    c.report("fstat: a pipe is a FIFO, an eventfd an anonymous inode; bad fd EBADF", fstats());
+    c.report("openat/newfstatat: ENOENT, ENOTDIR, EBADF, EFAULT as Linux orders them", paths());
+}
+
+fn fstat(fd: usize, st: &mut abi::stat::Stat) -> isize {
+    // SAFETY: the kernel writes one struct stat.
+    unsafe { syscall2(SYS_FSTAT, fd, st as *mut abi::stat::Stat as usize) }
+}
+
+fn fstats() -> Outcome {
+    use abi::stat::{S_IFIFO, S_IFMT, Stat};
+    let (r, w) = pipe(0)?;
+    let e = succeeded(eventfd(0, 0))?;
+    let _c = Closing([r, w, e]);
+    let (mut a, mut b, mut c) = (Stat::default(), Stat::default(), Stat::default());
+    succeeded(fstat(r, &mut a))?;
+    succeeded(fstat(w, &mut b))?;
+    expect_eq((a.st_mode & S_IFMT) as usize, S_IFIFO as usize)?;
+    expect_eq((a.st_ino == b.st_ino) as usize, 1)?;
+    succeeded(fstat(e, &mut c))?;
+    expect_eq(c.st_mode as usize, 0o600)?;
+    expect_errno(fstat(99, &mut c), EBADF)?;
+    // SAFETY: the buffer is unmapped: the kernel must refuse to write it.
+    expect_errno(unsafe { syscall2(SYS_FSTAT, r, UNMAPPED_ADDR) }, EFAULT)?;
+    let mut d = Stat::default();
+    // SAFETY: newfstatat with AT_EMPTY_PATH on a descriptor writes one struct stat.
+    let n = unsafe {
+        syscall4(SYS_NEWFSTATAT, r, b"\0".as_ptr() as usize, &mut d as *mut Stat as usize, abi::stat::AT_EMPTY_PATH)
+    };
+    succeeded(n)?;
+    expect_eq((d.st_ino == a.st_ino) as usize, 1)
+}
+
+fn openat(dirfd: isize, path: &[u8]) -> isize {
+    // SAFETY: the kernel reads the NUL-terminated path.
+    unsafe { syscall4(SYS_OPENAT, dirfd as usize, path.as_ptr() as usize, O_RDONLY, 0) }
+}
+
+fn paths() -> Outcome {
+    let (r, w) = pipe(0)?;
+    let _c = Closing([r, w]);
+    expect_errno(openat(AT_FDCWD, b"/rt0-no-such-file\0"), ENOENT)?;
+    expect_errno(openat(AT_FDCWD, b"\0"), ENOENT)?;
+    expect_errno(openat(r as isize, b"relative\0"), ENOTDIR)?;
+    expect_errno(openat(99, b"relative\0"), EBADF)?;
+    expect_errno(openat(99, b"/absolute/ignores/dirfd\0"), ENOENT)?;
+    // SAFETY: the path is unmapped: the kernel must refuse to read it.
+    expect_errno(unsafe { syscall4(SYS_OPENAT, AT_FDCWD as usize, UNMAPPED_ADDR, 0, 0) }, EFAULT)?;
+    let long = [b'a'; 5000];
+    let mut name = [0u8; 5001];
+    name[..5000].copy_from_slice(&long);
+    expect_errno(openat(AT_FDCWD, &name), ENAMETOOLONG)
 }
 
 fn unsafe_pipe2(addr: usize) -> isize {

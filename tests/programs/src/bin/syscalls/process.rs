@@ -65,6 +65,9 @@ pub fn checks(c: &mut Checklist) {
     c.report("sched_yield returns 0", expect_eq(unsafe { syscall0(SYS_SCHED_YIELD) } as usize, 0));
     // SAFETY: an unknown number does nothing.
     c.report("syscall 999 ENOSYS", expect_errno(unsafe { syscall0(UNASSIGNED_NR) }, ENOSYS));
+    c.report("sysinfo: memory, uptime and a process", sysinfo());
+    c.report("sched_setaffinity CPU 0 ok, empty mask EINVAL", setaffinity());
+    c.report("getcpu gives an online CPU", getcpu());
 }
 
 /// `arch_prctl(get, &into)`: reads the FS or GS base.
@@ -160,4 +163,49 @@ fn two_draws() -> Outcome {
         (_, true) => fail!("the two draws are equal"),
         _ => Ok(()),
     }
+}
+
+fn sysinfo() -> Outcome {
+    let mut s = abi::resource::Sysinfo::default();
+    // SAFETY: the kernel writes one struct sysinfo.
+    succeeded(unsafe { programs::syscall1(abi::nr::SYS_SYSINFO, &mut s as *mut abi::resource::Sysinfo as usize) })?;
+    if s.mem_unit == 0 || s.totalram == 0 || s.freeram > s.totalram || s.procs == 0 {
+        return crate::check::fail!(
+            "implausible: unit {} total {} free {} procs {}",
+            s.mem_unit,
+            s.totalram,
+            s.freeram,
+            s.procs
+        );
+    }
+    Ok(())
+}
+
+fn setaffinity() -> Outcome {
+    let cpu0 = 1u64;
+    let none = 0u64;
+    // SAFETY: the kernel reads one 8-byte mask each time.
+    let (ok, empty) = unsafe {
+        (
+            programs::syscall3(abi::nr::SYS_SCHED_SETAFFINITY, 0, 8, &cpu0 as *const u64 as usize),
+            programs::syscall3(abi::nr::SYS_SCHED_SETAFFINITY, 0, 8, &none as *const u64 as usize),
+        )
+    };
+    succeeded(ok)?;
+    crate::check::expect_errno(empty, abi::errno::EINVAL)
+}
+
+fn getcpu() -> Outcome {
+    let (mut cpu, mut node) = (u32::MAX, u32::MAX);
+    // SAFETY: the kernel writes two u32s.
+    succeeded(unsafe {
+        programs::syscall3(abi::nr::SYS_GETCPU, &mut cpu as *mut u32 as usize, &mut node as *mut u32 as usize, 0)
+    })?;
+    let mut mask = [0u64; 16];
+    // SAFETY: the kernel writes at most 128 bytes of mask.
+    succeeded(unsafe { programs::syscall3(abi::nr::SYS_SCHED_GETAFFINITY, 0, 128, mask.as_mut_ptr() as usize) })?;
+    if mask[cpu as usize / 64] & (1 << (cpu % 64)) == 0 || node == u32::MAX {
+        return crate::check::fail!("cpu {cpu} node {node} not in the affinity mask");
+    }
+    Ok(())
 }
