@@ -133,13 +133,13 @@ fn fstats() -> Outcome {
     let mut d = Stat::default();
     // SAFETY: newfstatat with AT_EMPTY_PATH on a descriptor writes one struct stat.
     let n = unsafe {
-        syscall4(SYS_NEWFSTATAT, r, b"\0".as_ptr() as usize, &mut d as *mut Stat as usize, abi::stat::AT_EMPTY_PATH)
+        syscall4(SYS_NEWFSTATAT, r, c"".as_ptr() as usize, &mut d as *mut Stat as usize, abi::stat::AT_EMPTY_PATH)
     };
     succeeded(n)?;
     expect_eq((d.st_ino == a.st_ino) as usize, 1)
 }
 
-fn openat(dirfd: isize, path: &[u8]) -> isize {
+fn openat(dirfd: isize, path: &core::ffi::CStr) -> isize {
     // SAFETY: the kernel reads the NUL-terminated path.
     unsafe { syscall4(SYS_OPENAT, dirfd as usize, path.as_ptr() as usize, O_RDONLY, 0) }
 }
@@ -147,17 +147,17 @@ fn openat(dirfd: isize, path: &[u8]) -> isize {
 fn paths() -> Outcome {
     let (r, w) = pipe(0)?;
     let _c = Closing([r, w]);
-    expect_errno(openat(AT_FDCWD, b"/rt0-no-such-file\0"), ENOENT)?;
-    expect_errno(openat(AT_FDCWD, b"\0"), ENOENT)?;
-    expect_errno(openat(r as isize, b"relative\0"), ENOTDIR)?;
-    expect_errno(openat(99, b"relative\0"), EBADF)?;
-    expect_errno(openat(99, b"/absolute/ignores/dirfd\0"), ENOENT)?;
+    expect_errno(openat(AT_FDCWD, c"/rt0-no-such-file"), ENOENT)?;
+    expect_errno(openat(AT_FDCWD, c""), ENOENT)?;
+    expect_errno(openat(r as isize, c"relative"), ENOTDIR)?;
+    expect_errno(openat(99, c"relative"), EBADF)?;
+    expect_errno(openat(99, c"/absolute/ignores/dirfd"), ENOENT)?;
     // SAFETY: the path is unmapped: the kernel must refuse to read it.
     expect_errno(unsafe { syscall4(SYS_OPENAT, AT_FDCWD as usize, UNMAPPED_ADDR, 0, 0) }, EFAULT)?;
-    let long = [b'a'; 5000];
-    let mut name = [0u8; 5001];
-    name[..5000].copy_from_slice(&long);
-    expect_errno(openat(AT_FDCWD, &name), ENAMETOOLONG)
+    let mut name = [b'a'; 5001];
+    name[5000] = 0;
+    let name = core::ffi::CStr::from_bytes_with_nul(&name).map_err(|_| crate::check::detail!("bad name"))?;
+    expect_errno(openat(AT_FDCWD, name), ENAMETOOLONG)
 }
 
 fn unsafe_pipe2(addr: usize) -> isize {
