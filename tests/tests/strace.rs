@@ -71,7 +71,8 @@ fn parse(text: &str) -> Vec<Call> {
 fn main_thread(calls: &[Call], raw: &str) -> Vec<(String, String)> {
     let children: Vec<u32> = raw
         .lines()
-        .filter(|l| l.contains("clone(") && !l.contains("unfinished"))
+        // A clone the child outran ends in a `<... clone resumed>` line that carries the tid.
+        .filter(|l| (l.contains("clone(") || l.contains("<... clone resumed>")) && !l.contains("unfinished"))
         .filter_map(|l| l.rsplit_once(" = ").and_then(|(_, v)| v.trim().parse().ok()))
         .collect();
     calls
@@ -164,4 +165,18 @@ fn ten_thousand_threads_are_created_and_joined_and_their_stacks_freed() {
     for (_, r) in b.each() {
         assert!(stdout(r).contains("threadchurn: 10000 threads created and joined, 10000 ran"), "{}", r.log);
     }
+}
+
+#[test]
+fn a_clone_its_child_outran_still_names_the_child() {
+    // strace -f -o, when the new thread's first call is printed before clone returns.
+    let host = "100 mmap(NULL, 4096) = 0x7f0000000000\n\
+                100 clone(child_stack=0x7f00, flags=CLONE_VM <unfinished ...>\n\
+                101 gettid() = 101\n\
+                100 <... clone resumed>, tls=0x7f08) = 101\n\
+                101 nanosleep({tv_sec=0, tv_nsec=20000}, NULL) = 0\n\
+                100 write(1, \"x\", 1) = 1\n";
+    let main = main_thread(&parse(host), host);
+    let names: Vec<&str> = main.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["mmap", "clone", "write"]);
 }
