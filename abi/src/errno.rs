@@ -423,6 +423,10 @@ pub const fn name(e: isize) -> Option<&'static str> {
 /// a syscall of rt0's can return; None for the rest.
 pub const fn describe(e: isize) -> Option<&'static str> {
     Some(match e {
+        ERESTARTSYS => "To be restarted if SA_RESTART is set",
+        ERESTARTNOINTR => "To be restarted",
+        ERESTARTNOHAND => "To be restarted if no handler",
+        ERESTART_RESTARTBLOCK => "Interrupted by signal",
         EPERM => "Operation not permitted",
         ENOENT => "No such file or directory",
         ESRCH => "No such process",

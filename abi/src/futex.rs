@@ -15,3 +15,24 @@ pub const FUTEX_WAIT_PRIVATE: usize = FUTEX_WAIT | FUTEX_PRIVATE_FLAG;
 pub const FUTEX_WAKE_PRIVATE: usize = FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
 /// The bitset that matches every waiter (FUTEX_WAIT/WAKE are the BITSET forms with this).
 pub const FUTEX_BITSET_MATCH_ANY: u32 = 0xffff_ffff;
+
+/// The futex word of a robust (or PI) mutex: the owner's tid in the low bits, and two flags.
+pub const FUTEX_WAITERS: u32 = 0x8000_0000;
+pub const FUTEX_OWNER_DIED: u32 = 0x4000_0000;
+pub const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
+/// At most this many robust-list entries are walked when a thread dies (a loop in the list
+/// cannot keep the kernel busy).
+pub const ROBUST_LIST_LIMIT: usize = 2048;
+
+/// `struct robust_list_head`: the list of robust mutexes a thread holds (its `next` pointers
+/// point at each mutex's list node), where a node's futex word lies relative to it, and the
+/// node of a lock being taken or released right now.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct RobustListHead {
+    pub next: u64,
+    pub futex_offset: i64,
+    pub list_op_pending: u64,
+}
+
+const _: () = assert!(size_of::<RobustListHead>() == 24);

@@ -421,6 +421,65 @@ fn c_signals(cc: Option<Cc>, tool: &str) {
     assert!(line.ends_with("(core dumped)"), "{line}");
 }
 
+fn c_interrupts(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    // glibc's sigwaitinfo/sigtimedwait report the kernel's SI_TKILL (-6) as SI_USER (0).
+    let tkill = if cc.libc == "glibc" { 0 } else { -6 };
+    let want = format!(
+        "read, no SA_RESTART: EINTR\n\
+         nanosleep: EINTR, time left below 3 s and above 1 s: 1\n\
+         futex wait, no SA_RESTART: EINTR\n\
+         read, SA_RESTART: 1 byte after 3+ handlers\n\
+         futex wait, SA_RESTART: ok\n\
+         timed futex wait, SA_RESTART: EINTR\n\
+         epoll_wait, SA_RESTART: EINTR\n\
+         poll, SA_RESTART: EINTR\n\
+         ppoll woken by an ignored signal: 0 (restarted to its timeout), SIGURG still pending 0\n\
+         sigpending: SIGUSR2 1, SIGUSR1 0\n\
+         sigsuspend: EINTR, handler ran 1, SIGUSR2 blocked again 1\n\
+         pause: EINTR\n\
+         sigwaitinfo: 12, si_code {tkill}, handler ran 0\n\
+         sigtimedwait, nothing pending: EAGAIN\n\
+         sigtimedwait, 100 ms: EAGAIN\n\
+         sigtimedwait, sent by another thread: 12, si_code {tkill}\n\
+         sigqueue: 12, SI_QUEUE 1, value 4242\n\
+         kill while blocked: pending 1, taken by the thread that unblocked it 1\n\
+         after: pending 0\n\
+         ignored, unblocked: pending 0\n\
+         ignored, blocked: pending 1\n\
+         SIG_IGN set while pending: pending 0\n\
+         a spinning thread took the signal: 1\n"
+    );
+    expect(real(&c_program(&cc, "interrupts"), &[], &[]), &want, 0);
+}
+
+#[test]
+fn musl_signals_interrupt_blocked_calls_and_are_waited_for() {
+    c_interrupts(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_signals_interrupt_blocked_calls_and_are_waited_for() {
+    c_interrupts(glibc_gcc(), "gcc");
+}
+
+fn c_robust(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let want = "lock after the owner died: EOWNERDEAD\nconsistent: 0\nlock again: 0\n\
+                waiting when the owner died: EOWNERDEAD\nnot made consistent, then: ENOTRECOVERABLE\n";
+    expect(real(&c_program(&cc, "robust"), &[], &[]), want, 0);
+}
+
+#[test]
+fn musl_robust_mutex_of_a_dead_thread_is_owner_dead() {
+    c_robust(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_robust_mutex_of_a_dead_thread_is_owner_dead() {
+    c_robust(glibc_gcc(), "gcc");
+}
+
 #[test]
 fn musl_raise_kill_sigpipe_and_abort() {
     c_signals(musl_gcc(), "musl-gcc");

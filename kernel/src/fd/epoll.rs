@@ -8,9 +8,10 @@
 //! queue, which every object wakes on a change.
 use super::wait::{notify_pollers, poll_generation, poll_sleep};
 use super::{File, OpenFile};
+use crate::process::thread::Wake;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use abi::epoll::*;
-use abi::errno::{EEXIST, EFAULT, EINVAL, ELOOP, ENOENT};
+use abi::errno::{EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT};
 use abi::fcntl::O_RDWR;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -176,8 +177,14 @@ impl Epoll {
             if n > 0 {
                 return Ok(n as u64);
             }
-            if poll_only || !poll_sleep(generation, until) {
+            if poll_only {
                 return Ok(0);
+            }
+            match poll_sleep(generation, until) {
+                Wake::Woken => {}
+                Wake::TimedOut => return Ok(0),
+                // Linux's ep_poll: plain EINTR, never restarted, whatever SA_RESTART says.
+                Wake::Interrupted => return Err(EINTR),
             }
         }
     }

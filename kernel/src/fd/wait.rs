@@ -8,7 +8,7 @@
 use crate::process::sched;
 use crate::process::thread::Wake;
 use crate::process::uaccess::Errno;
-use abi::errno::{EAGAIN, ETIMEDOUT};
+use abi::errno::{EAGAIN, ERESTARTSYS, ETIMEDOUT};
 use alloc::collections::VecDeque;
 use spin::Mutex;
 
@@ -46,7 +46,8 @@ impl WaitQueue {
 
 /// Runs `attempt` on the state behind `lock` until it gives an answer: when it gives None (the
 /// operation would block), EAGAIN if `nonblock`, else the thread sleeps on the queue `queue`
-/// picks out of the state and tries again once woken. `until` bounds the sleep (ETIMEDOUT).
+/// picks out of the state and tries again once woken. `until` bounds the sleep (ETIMEDOUT); a
+/// signal ends it with ERESTARTSYS (Linux's pipe, eventfd and tty reads and writes).
 pub fn wait_event<T, R>(
     lock: &Mutex<T>,
     queue: fn(&mut T) -> &mut WaitQueue,
@@ -66,8 +67,10 @@ pub fn wait_event<T, R>(
         drop(state);
         let wake = sched::schedule();
         queue(&mut lock.lock()).unpark(tid);
-        if wake == Wake::TimedOut {
-            return Err(ETIMEDOUT);
+        match wake {
+            Wake::Woken => {}
+            Wake::TimedOut => return Err(ETIMEDOUT),
+            Wake::Interrupted => return Err(ERESTARTSYS),
         }
     }
 }
@@ -93,15 +96,16 @@ pub fn poll_generation() -> u64 {
     POLLERS.lock().generation
 }
 
-/// Sleeps until a readiness change after `generation` or `until`; returns false on timeout.
-pub fn poll_sleep(generation: u64, until: Option<u64>) -> bool {
+/// Sleeps until a readiness change after `generation` (Woken), `until` (TimedOut) or a signal
+/// (Interrupted).
+pub fn poll_sleep(generation: u64, until: Option<u64>) -> Wake {
     let mut p = POLLERS.lock();
     if p.generation != generation {
-        return true; // something changed while the caller scanned
+        return Wake::Woken; // something changed while the caller scanned
     }
     let tid = p.queue.park(until);
     drop(p);
     let wake = sched::schedule();
     POLLERS.lock().queue.unpark(tid);
-    wake == Wake::Woken
+    wake
 }

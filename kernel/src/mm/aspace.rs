@@ -266,6 +266,23 @@ impl AddressSpace {
         })
     }
 
+    /// Compare-and-exchange of the aligned u32 at `addr`, which the process may write (Linux's
+    /// `futex_atomic_cmpxchg_inatomic`): one atomic step against the process's threads on any
+    /// CPU. Returns the value found (the exchange happened if it equals `old`).
+    pub fn cmpxchg_u32(&mut self, addr: u64, old: u32, new: u32) -> Result<u32, Fault> {
+        if !addr.is_multiple_of(4) || addr >= USER_END {
+            return Err(Fault::NotMapped);
+        }
+        let p = self.direct(addr, Access::Write)?;
+        // SAFETY: `p` is the direct-map address of an aligned, mapped, writable u32 of a user
+        // page; user threads touch it only atomically or racily through their own mapping,
+        // and an atomic access is sound against either.
+        let word = unsafe { core::sync::atomic::AtomicU32::from_ptr(p as *mut u32) };
+        let seen =
+            word.compare_exchange(old, new, core::sync::atomic::Ordering::SeqCst, core::sync::atomic::Ordering::SeqCst);
+        Ok(seen.unwrap_or_else(|v| v))
+    }
+
     /// Like [`Self::copy_out`] but ignoring the VMA's write permission (for loading segments).
     pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
         self.chunks(addr, data.len(), Access::Read, &mut |dst, off, n| {

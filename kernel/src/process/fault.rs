@@ -2,7 +2,7 @@
 //! kernel/signal.c): a page fault inside a VMA that allows the access is demand paging; anything
 //! else is a synchronous signal, delivered to the program's handler or, without one, its default
 //! action.
-use super::{exit_group, sched, sigframe, signal, with};
+use super::{exit_group, restart, sched, sigframe, signal, with};
 use crate::arch::TrapFrame;
 use crate::mm::aspace::{Access, Fault};
 use abi::signal::{
@@ -41,6 +41,9 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
 /// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
 fn deliver(frame: &mut TrapFrame, f: Siginfo) {
+    if crate::syscall::strace::enabled() {
+        crate::syscall::strace::signal_line(&f);
+    }
     let handled = with(|p| {
         let action = *p.signals.action(f.si_signo);
         action.sa_handler > SIG_IGN && setup_handler(p, frame, &f, &action, true)
@@ -65,7 +68,10 @@ fn setup_handler(
         if unless_blocked && t.sigmask & bit != 0 {
             return false;
         }
-        if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, t.sigmask).is_err() {
+        // The mask the handler's return restores: the caller's own if rt_sigsuspend, ppoll or
+        // epoll_pwait replaced it for the call.
+        let restored = t.saved_sigmask.take().unwrap_or(t.sigmask);
+        if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, restored).is_err() {
             return false;
         }
         let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
@@ -86,19 +92,28 @@ enum Pending {
     Handled,
 }
 
-/// On the way back to ring 3 (the entry layer's signal work): delivers every pending signal
-/// the thread does not block, lowest number first — to its handler, or its default action
-/// (terminate, or nothing for the signals whose default is to ignore).
+/// On the way back to ring 3 (the entry layer's signal work): delivers the pending signals the
+/// thread does not block, lowest number first — to its handler (one frame per way out; the
+/// next goes on the handler's own way out), or its default action (terminate, or nothing for
+/// the signals whose default is to ignore). An interrupted syscall is failed or restarted as
+/// [`restart`] says, and a mask saved by rt_sigsuspend/ppoll/epoll_pwait is put back: into the
+/// handler's frame, or at once when no handler runs.
 pub fn deliver_pending(frame: &mut TrapFrame) {
-    while let Some((info, more)) = sched::with_current(|t| t.take_pending().map(|i| (i, t.has_deliverable()))) {
+    let blocked = sched::with_current(|t| t.sigmask);
+    while let Some((info, more)) = sched::dequeue_signal(!blocked) {
+        if crate::syscall::strace::enabled() {
+            crate::syscall::strace::signal_line(&info);
+        }
         let outcome = with(|p| {
             let action = *p.signals.action(info.si_signo);
             match action.sa_handler {
                 SIG_IGN => Pending::Ignored,
                 SIG_DFL if signal::ignored_by_default(info.si_signo) => Pending::Ignored,
                 SIG_DFL => Pending::Fatal,
-                _ if setup_handler(p, frame, &info, &action, false) => Pending::Handled,
-                _ => Pending::BadFrame,
+                _ => {
+                    restart::before_handler(frame, action.sa_flags);
+                    if setup_handler(p, frame, &info, &action, false) { Pending::Handled } else { Pending::BadFrame }
+                }
             }
         });
         match outcome {
@@ -107,7 +122,6 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
             // The frame could not be written: Linux forces SIGSEGV.
             Pending::BadFrame => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
             Pending::Handled => {
-                // One handler frame at a time; the rest go after it, on its own way out.
                 if more {
                     crate::arch::percpu::set_sigpending();
                 }
@@ -115,12 +129,25 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
             }
         }
     }
+    restart::without_handler(frame);
+    if let Some(mask) = sched::with_current(|t| t.saved_sigmask.take()) {
+        sched::set_sigmask(mask);
+    }
 }
 
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
     crate::logger::enter_fault();
-    let core = if signal::dumps_core(f.si_signo) { " (core dumped)" } else { "" };
+    let core = match f.si_signo {
+        s if signal::dumps_core(s) => " (core dumped)",
+        s if signal::stops(s) => " (stopped: no job control to continue it, so the process ends)",
+        _ => "",
+    };
+    if crate::syscall::strace::enabled() {
+        let name = abi::signal::name(f.si_signo).unwrap_or("SIG???");
+        let dumped = if signal::dumps_core(f.si_signo) { " (core dumped)" } else { "" };
+        crate::logger::raw_line(format_args!("+++ killed by {name}{dumped} +++"));
+    }
     if f.si_code <= 0 {
         // Sent by kill/tgkill/tkill (SI_USER, SI_TKILL): who sent it, not a fault address.
         log::error!("{}, sent by pid {} at pc={:#x}{core}", signal::describe(f.si_signo), f.si_pid(), frame.rip);
@@ -134,8 +161,12 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
 /// rt_sigreturn: back from a handler to the state its frame holds (possibly edited by the
 /// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
 pub fn sigreturn(frame: &mut TrapFrame) {
+    // The restored registers are not a syscall in progress, whatever their rax says, and a
+    // restart record left by the interrupted call is stale.
+    frame.clear_syscall();
+    sched::with_current(|t| t.restart = None);
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
-        Ok(mask) => sched::with_current(|t| t.set_sigmask(mask)),
+        Ok(mask) => sched::set_sigmask(mask),
         Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
     }
 }

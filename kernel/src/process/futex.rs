@@ -6,10 +6,12 @@
 //!
 //! One process, so private and shared futexes are the same; the bitset forms match waiters whose
 //! bitset shares a bit with the waker's (the plain forms use all ones).
+use super::restart::Restart;
 use super::sched;
 use super::thread::Wake;
 use super::uaccess::{Errno, UserPtr};
-use abi::errno::{EAGAIN, ETIMEDOUT};
+use abi::errno::{EAGAIN, ERESTART_RESTARTBLOCK, ERESTARTSYS, ETIMEDOUT};
+use abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT, RobustListHead};
 use alloc::collections::VecDeque;
 use spin::Mutex;
 
@@ -33,7 +35,9 @@ fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
 }
 
 /// FUTEX_WAIT(_BITSET): sleeps if the word at `addr` still holds `val`, until a matching wake,
-/// or `until` (monotonic ns). EAGAIN if the word differs, ETIMEDOUT at the deadline.
+/// or `until` (monotonic ns). EAGAIN if the word differs, ETIMEDOUT at the deadline; a signal
+/// ends the wait as Linux's futex_wait does: ERESTARTSYS without a deadline, else
+/// ERESTART_RESTARTBLOCK with the deadline kept for restart_syscall.
 pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64, Errno> {
     let q = bucket(addr);
     let mut waiters = q.lock();
@@ -43,18 +47,23 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
     let tid = sched::prepare_block(until);
     waiters.push_back(Waiter { addr, tid, bitset });
     drop(waiters);
-    if sched::schedule() == Wake::Woken {
+    let wake = sched::schedule();
+    if wake == Wake::Woken {
         return Ok(0); // a waker dequeued us
     }
-    // The deadline passed. Still queued: nobody woke us. Dequeued meanwhile: a waker took us
-    // (and counted us), so the wake-up wins, as in Linux.
+    // The deadline passed or a signal came. Still queued: nobody woke us. Dequeued meanwhile:
+    // a waker took us (and counted us), so the wake-up wins, as in Linux.
     let mut waiters = q.lock();
-    match waiters.iter().position(|w| w.tid == tid && w.addr == addr) {
-        Some(i) => {
-            waiters.remove(i);
-            Err(ETIMEDOUT)
+    let Some(i) = waiters.iter().position(|w| w.tid == tid && w.addr == addr) else { return Ok(0) };
+    waiters.remove(i);
+    drop(waiters);
+    match (wake, until) {
+        (Wake::Interrupted, None) => Err(ERESTARTSYS),
+        (Wake::Interrupted, Some(deadline)) => {
+            sched::with_current(|t| t.restart = Some(Restart::Futex { addr, val, deadline, bitset }));
+            Err(ERESTART_RESTARTBLOCK)
         }
-        None => Ok(0),
+        _ => Err(ETIMEDOUT),
     }
 }
 
@@ -79,4 +88,49 @@ pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
         }
     }
     woken
+}
+
+/// A dying thread's robust list (Linux's `exit_robust_list`, kernel/futex/core.c): every
+/// mutex it still holds — each node's futex word at `futex_offset` from the node, holding the
+/// owner's tid — is marked FUTEX_OWNER_DIED and one waiter woken, so that the next locker gets
+/// EOWNERDEAD instead of waiting forever. The pending node (a lock or unlock in progress) is
+/// handled last; a bad pointer or a loop ends the walk quietly, as in Linux.
+pub fn exit_robust_list(head: u64, tid: u32) {
+    let Ok(h) = UserPtr::<RobustListHead>::new(head).read() else { return };
+    // Bit 0 of a node pointer marks a PI futex; the node is the rest.
+    let (mut entry, pending) = (h.next, h.list_op_pending);
+    for _ in 0..ROBUST_LIST_LIMIT {
+        if entry & !1 == head {
+            break;
+        }
+        let Ok(next) = UserPtr::<u64>::new(entry & !1).read() else { return };
+        if entry & !1 != pending & !1 {
+            owner_died((entry & !1).wrapping_add_signed(h.futex_offset), tid, entry & 1 != 0);
+        }
+        entry = next;
+    }
+    if pending != 0 {
+        owner_died((pending & !1).wrapping_add_signed(h.futex_offset), tid, pending & 1 != 0);
+    }
+}
+
+/// One held robust futex of dying thread `tid` (Linux's `handle_futex_death`): while the word
+/// names it, swap in FUTEX_OWNER_DIED (keeping the waiters bit) in one atomic step, then wake
+/// one waiter (not for PI futexes, whose waiters the PI code hands the lock to).
+fn owner_died(addr: u64, tid: u32, pi: bool) {
+    let word = UserPtr::<u32>::new(addr);
+    let Ok(mut v) = word.read() else { return };
+    loop {
+        if v & FUTEX_TID_MASK != tid {
+            return;
+        }
+        match word.cmpxchg(v, (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED) {
+            Ok(seen) if seen == v => break,
+            Ok(seen) => v = seen, // the word changed under us: look again
+            Err(_) => return,
+        }
+    }
+    if v & FUTEX_WAITERS != 0 && !pi {
+        wake(addr, 1, abi::futex::FUTEX_BITSET_MATCH_ANY);
+    }
 }

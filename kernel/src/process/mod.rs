@@ -9,6 +9,7 @@ pub mod elf;
 pub mod exec;
 pub mod fault;
 pub mod futex;
+pub mod restart;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;

@@ -10,11 +10,13 @@
 //! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
 //! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt handler
 //! can contend for any of them on this CPU.
+use super::signal::PendingSet;
 use super::thread::{KernelStack, State, Thread, Wake};
 use crate::arch::fpu;
 use crate::arch::switch::{prepare_stack, switch};
 use crate::arch::{TrapFrame, apic, percpu};
 use crate::time::monotonic_ns;
+use abi::signal::{Siginfo, Sigset, UNBLOCKABLE, sigmask};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -33,9 +35,14 @@ struct Sched {
     current: usize,
     next_tid: u32,
     slice_end: u64,
+    /// The process's pending set (Linux's `signal->shared_pending`), beside its threads under
+    /// one lock, so that queuing a process-directed signal and choosing the thread to take it
+    /// are one step.
+    shared: PendingSet,
 }
 
-static SCHED: Mutex<Sched> = Mutex::new(Sched { threads: Vec::new(), current: 0, next_tid: 0, slice_end: 0 });
+static SCHED: Mutex<Sched> =
+    Mutex::new(Sched { threads: Vec::new(), current: 0, next_tid: 0, slice_end: 0, shared: PendingSet::new() });
 /// A thread died: the next switch's far side reaps it (its stack is then no longer in use).
 static REAP: AtomicBool = AtomicBool::new(false);
 
@@ -129,10 +136,11 @@ pub fn wake(tid: u32) -> bool {
 }
 
 /// Queues `info` for thread `tid` (None: only checks that it exists); false if there is no
-/// such thread. The signal is delivered on the thread's next way back to ring 3: at once for
-/// the caller, on its next switch-in for another thread (a blocked thread takes it when its
-/// call completes: system calls are not yet interrupted by signals).
-pub fn signal_thread(tid: u32, info: Option<abi::signal::Siginfo>) -> bool {
+/// such thread. A signal whose action `discards` it is dropped unless the thread blocks it
+/// (Linux's `sig_ignored`). A thread that can take it is told: the caller on its way back to
+/// ring 3, a sleeping thread by waking it ([`Wake::Interrupted`]), a runnable one when it is
+/// next switched in.
+pub fn signal_thread(tid: u32, info: Option<Siginfo>, discards: bool) -> bool {
     let mut s = SCHED.lock();
     let cur = s.current;
     let i = if s.threads[cur].tid == tid {
@@ -143,28 +151,98 @@ pub fn signal_thread(tid: u32, info: Option<abi::signal::Siginfo>) -> bool {
             None => return false,
         }
     };
-    if let Some(info) = info
-        && s.threads[i].queue_signal(info)
-        && i == cur
-    {
-        percpu::set_sigpending();
+    if let Some(info) = info {
+        let blocked = s.threads[i].sigmask & sigmask(info.si_signo) != 0;
+        if (blocked || !discards) && s.threads[i].pending.add(&info) {
+            notify(&mut s, i);
+        }
     }
     true
 }
 
-/// A process-directed signal: queued for the first thread that does not block it, the caller
-/// preferred, else for the caller (where it waits until unblocked).
-pub fn signal_process(info: abi::signal::Siginfo) {
+/// A process-directed signal (kill): queued in the process's set and taken by the first thread
+/// that does not block it, the caller preferred (Linux's `complete_signal`); while every thread
+/// blocks it, it stays pending for the process.
+pub fn signal_process(info: Siginfo, discards: bool) {
+    let mut s = SCHED.lock();
+    let bit = sigmask(info.si_signo);
+    // Linux asks the leader (the main thread) whether it blocks the signal.
+    let leader = s.threads.iter().find(|t| t.tid == super::PID).unwrap_or(&s.threads[s.current]);
+    if (leader.sigmask & bit != 0 || !discards) && s.shared.add(&info) {
+        wake_taker(&mut s, bit);
+    }
+}
+
+/// Finds a live thread that does not block (one of) `bits`, the running one first, and tells it.
+fn wake_taker(s: &mut Sched, bits: Sigset) {
+    let (cur, n) = (s.current, s.threads.len());
+    let taker =
+        (0..n).map(|k| (cur + k) % n).find(|&i| s.threads[i].state != State::Dead && bits & !s.threads[i].sigmask != 0);
+    if let Some(i) = taker {
+        notify(s, i);
+    }
+}
+
+/// Thread `i` has a signal it may take: make sure it takes it soon.
+fn notify(s: &mut Sched, i: usize) {
+    let shared = s.shared.mask;
+    let t = &mut s.threads[i];
+    if !t.has_deliverable(shared) {
+        return;
+    }
+    if i == s.current {
+        percpu::set_sigpending();
+    } else if matches!(t.state, State::Blocked { .. }) {
+        t.state = State::Runnable;
+        t.wake = Wake::Interrupted;
+        rearm(s);
+    }
+}
+
+/// Takes the running thread's next signal among `allowed` — its own first, then the
+/// process's (Linux's `dequeue_signal`) — and says whether another deliverable one is left.
+pub fn dequeue_signal(allowed: Sigset) -> Option<(Siginfo, bool)> {
     let mut s = SCHED.lock();
     let cur = s.current;
-    let bit = abi::signal::sigmask(info.si_signo);
-    let n = s.threads.len();
-    let target = (0..n)
-        .map(|k| (cur + k) % n)
-        .find(|&i| s.threads[i].state != State::Dead && s.threads[i].sigmask & bit == 0)
-        .unwrap_or(cur);
-    if s.threads[target].queue_signal(info) && target == cur {
+    let info = s.threads[cur].pending.take(allowed).or_else(|| s.shared.take(allowed))?;
+    Some((info, s.threads[cur].has_deliverable(s.shared.mask)))
+}
+
+/// The robust-list head live thread `tid` registered (get_robust_list); None if no such thread.
+pub fn robust_list_of(tid: u32) -> Option<u64> {
+    SCHED.lock().threads.iter().find(|t| t.tid == tid && t.state != State::Dead).map(|t| t.robust_list)
+}
+
+/// Throws pending `signo` away, for the process and every thread (its action now ignores it).
+pub fn flush_signal(signo: i32) {
+    let mut s = SCHED.lock();
+    let keep = !sigmask(signo);
+    s.shared.mask &= keep;
+    for t in s.threads.iter_mut() {
+        t.pending.mask &= keep;
+    }
+}
+
+/// The signals pending for the running thread or the process (rt_sigpending's raw set).
+pub fn pending_signals() -> Sigset {
+    let s = SCHED.lock();
+    s.threads[s.current].pending.mask | s.shared.mask
+}
+
+/// Sets the running thread's blocked mask (SIGKILL and SIGSTOP stay unblocked). A pending
+/// signal it unblocks is delivered on the way back to ring 3; a process signal it now blocks
+/// goes to another thread that can take it (Linux's `retarget_shared_pending`).
+pub fn set_sigmask(mask: Sigset) {
+    let mut s = SCHED.lock();
+    let cur = s.current;
+    let newly_blocked = mask & !s.threads[cur].sigmask;
+    s.threads[cur].sigmask = mask & !UNBLOCKABLE;
+    if s.threads[cur].has_deliverable(s.shared.mask) {
         percpu::set_sigpending();
+    }
+    let retarget = s.shared.mask & newly_blocked;
+    if retarget != 0 {
+        wake_taker(&mut s, retarget);
     }
 }
 
@@ -212,8 +290,15 @@ pub fn schedule() -> Wake {
         // the next deadline still ahead.
         let mut runnable = 0;
         let mut earliest: Option<u64> = None;
+        let shared = s.shared.mask;
         for t in s.threads.iter_mut() {
             match t.state {
+                // A sleeper that a signal reached while it was going to sleep.
+                State::Blocked { .. } if t.has_deliverable(shared) => {
+                    t.state = State::Runnable;
+                    t.wake = Wake::Interrupted;
+                    runnable += 1;
+                }
                 State::Blocked { until: Some(d) } if d <= now => {
                     t.state = State::Runnable;
                     t.wake = Wake::TimedOut;
@@ -260,7 +345,7 @@ pub fn schedule() -> Wake {
         KernelGsBase::write(VirtAddr::new(t.gs_base));
         percpu::set_kernel_stack(t.kstack.top());
         percpu::this().current.store(&mut **t as *mut Thread as *mut (), Ordering::Relaxed);
-        if t.has_deliverable() {
+        if t.has_deliverable(shared) {
             percpu::set_sigpending(); // signals that arrived while it was switched out
         }
         let to = t.ksp;

@@ -59,8 +59,66 @@ pub fn raise_sigpipe() {
 
 /// Queues `info` for the running thread; it is delivered on the way back to ring 3.
 pub fn send_to_current(info: Siginfo) {
-    if super::sched::with_current(|t| t.queue_signal(info)) {
-        crate::arch::percpu::set_sigpending();
+    super::sched::signal_thread(super::sched::current_tid(), Some(info), false);
+}
+
+/// Whether a signal with this action is thrown away when sent to a thread that does not block
+/// it (Linux's `sig_ignored`): SIG_IGN, or SIG_DFL for a signal whose default is to ignore.
+pub fn discarded(signo: i32, action: &KernelSigaction) -> bool {
+    action.sa_handler == SIG_IGN || (action.sa_handler == SIG_DFL && ignored_by_default(signo))
+}
+
+/// Who sent a pending signal: the siginfo fields a sent signal carries beyond its number.
+#[derive(Clone, Copy, Default)]
+struct Sender {
+    code: i32,
+    /// `_rt`/`_kill`: si_pid and si_uid packed as the siginfo holds them, then si_value.
+    words: [u64; 2],
+}
+
+/// A set of pending signals with their senders (Linux's `struct sigpending`): one per thread
+/// (thread-directed signals) and one for the process (process-directed). Standard signals do
+/// not queue: a second one while one is pending is merged into it.
+pub struct PendingSet {
+    pub mask: Sigset,
+    senders: [Sender; NSIG],
+}
+
+impl PendingSet {
+    pub const fn new() -> PendingSet {
+        PendingSet { mask: 0, senders: [Sender { code: 0, words: [0; 2] }; NSIG] }
+    }
+
+    /// Adds `info`; false when the signal was already pending (merged).
+    pub fn add(&mut self, info: &Siginfo) -> bool {
+        let bit = sigmask(info.si_signo);
+        if self.mask & bit != 0 {
+            return false;
+        }
+        self.mask |= bit;
+        self.senders[info.si_signo as usize - 1] =
+            Sender { code: info.si_code, words: [info.fields[0], info.fields[1]] };
+        true
+    }
+
+    /// Takes the lowest pending signal in `allowed`.
+    pub fn take(&mut self, allowed: Sigset) -> Option<Siginfo> {
+        let ready = self.mask & allowed;
+        if ready == 0 {
+            return None;
+        }
+        let signo = ready.trailing_zeros() as i32 + 1;
+        self.mask &= !sigmask(signo);
+        let s = self.senders[signo as usize - 1];
+        let mut info = Siginfo { si_signo: signo, si_code: s.code, ..Siginfo::ZERO };
+        info.fields[..2].copy_from_slice(&s.words);
+        Some(info)
+    }
+}
+
+impl Default for PendingSet {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -82,11 +140,31 @@ pub fn describe(signo: i32) -> &'static str {
         SIGPIPE => "SIGPIPE: broken pipe",
         SIGALRM => "SIGALRM: alarm clock",
         SIGTERM => "SIGTERM: termination",
+        SIGSTKFLT => "SIGSTKFLT: stack fault",
+        SIGCHLD => "SIGCHLD: child status has changed",
+        SIGCONT => "SIGCONT: continue",
+        SIGSTOP => "SIGSTOP: stop, unblockable",
+        SIGTSTP => "SIGTSTP: keyboard stop",
+        SIGTTIN => "SIGTTIN: background read from tty",
+        SIGTTOU => "SIGTTOU: background write to tty",
+        SIGURG => "SIGURG: urgent condition on socket",
+        SIGVTALRM => "SIGVTALRM: virtual alarm clock",
+        SIGPROF => "SIGPROF: profiling alarm clock",
+        SIGWINCH => "SIGWINCH: window size change",
+        SIGIO => "SIGIO: i/o now possible",
+        SIGPWR => "SIGPWR: power failure restart",
         SIGSYS => "SIGSYS: bad system call",
         SIGXCPU => "SIGXCPU: cpu limit exceeded",
         SIGXFSZ => "SIGXFSZ: file size limit exceeded",
         _ => "signal",
     }
+}
+
+/// Signals whose default action stops the process (Linux's SIG_KERNEL_STOP_MASK). rt0 has no
+/// parent and no job control that could continue it, so a stop ends the process instead, and
+/// the log says so.
+pub fn stops(signo: i32) -> bool {
+    matches!(signo, SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU)
 }
 
 /// Signals whose default action dumps core (Linux's SIG_KERNEL_COREDUMP_MASK): a shell reports

@@ -7,11 +7,13 @@
 //! (#PF → #DF on its IST stack) instead of corrupting a neighbour. A stack is returned when the
 //! thread is reaped: kept mapped in a small cache for the next thread, or unmapped and its frames
 //! freed. The first thread runs on the boot stack, as Linux's first task does.
+use super::restart::Restart;
+use super::signal::PendingSet;
 use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
 use crate::mm::vma::PAGE;
 use crate::mm::{frame, paging};
-use abi::signal::{NSIG, Siginfo, Sigset, StackT, sigmask};
+use abi::signal::{Sigset, StackT};
 use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::VirtAddr;
@@ -32,6 +34,9 @@ pub enum State {
 pub enum Wake {
     Woken,
     TimedOut,
+    /// A signal it does not block arrived (Linux's `signal_pending` after an interruptible
+    /// sleep): the call returns one of the -ERESTART* codes, see [`super::restart`].
+    Interrupted,
 }
 
 pub struct Thread {
@@ -48,22 +53,17 @@ pub struct Thread {
     /// Blocked signals and the alternate signal stack are per thread, as in Linux.
     pub sigmask: Sigset,
     pub altstack: StackT,
-    /// Signals sent to this thread and not yet delivered, and who sent each (one each: standard
-    /// signals do not queue; only sent signals are ever pending, faults are delivered at once).
-    pub pending: Sigset,
-    senders: [Sender; NSIG],
+    /// Signals sent to this thread and not yet delivered (faults are delivered at once).
+    pub pending: PendingSet,
+    /// The mask to restore once a handler is set up or the call is restarted: rt_sigsuspend's,
+    /// ppoll's and epoll_pwait's caller's own (Linux's `saved_sigmask` + TIF_RESTORE_SIGMASK).
+    pub saved_sigmask: Option<Sigset>,
+    /// How to go on with an interrupted call restarted through restart_syscall.
+    pub restart: Option<Restart>,
     /// prctl(PR_SET_NAME)'s name, NUL-padded.
     pub name: [u8; abi::prctl::TASK_COMM_LEN],
     /// set_robust_list's head.
     pub robust_list: u64,
-}
-
-/// Who sent a pending signal: its siginfo's `si_code`, `si_pid` and `si_uid`.
-#[derive(Clone, Copy, Default)]
-struct Sender {
-    code: i32,
-    pid: i32,
-    uid: u32,
 }
 
 impl Thread {
@@ -87,49 +87,17 @@ impl Thread {
             clear_child_tid: 0,
             sigmask: 0,
             altstack: StackT::DISABLED,
-            pending: 0,
-            senders: [Sender::default(); NSIG],
+            pending: PendingSet::new(),
+            saved_sigmask: None,
+            restart: None,
             name: [0; abi::prctl::TASK_COMM_LEN],
             robust_list: 0,
         }
     }
 
-    /// Queues signal `info` for this thread (a second of the same signal while one is pending
-    /// is merged into it, as Linux does for standard signals); true when it can be delivered now.
-    pub fn queue_signal(&mut self, info: Siginfo) -> bool {
-        let bit = sigmask(info.si_signo);
-        if self.pending & bit == 0 {
-            self.pending |= bit;
-            self.senders[info.si_signo as usize - 1] =
-                Sender { code: info.si_code, pid: info.si_pid(), uid: info.si_uid() };
-        }
-        self.has_deliverable()
-    }
-
-    /// Whether a pending signal is not blocked.
-    pub fn has_deliverable(&self) -> bool {
-        self.pending & !self.sigmask != 0
-    }
-
-    /// Takes the lowest pending, unblocked signal.
-    pub fn take_pending(&mut self) -> Option<Siginfo> {
-        let ready = self.pending & !self.sigmask;
-        if ready == 0 {
-            return None;
-        }
-        let signo = ready.trailing_zeros() as i32 + 1;
-        self.pending &= !sigmask(signo);
-        let s = self.senders[signo as usize - 1];
-        Some(Siginfo::kill(signo, s.code, s.pid, s.uid))
-    }
-
-    /// Sets the blocked mask (SIGKILL and SIGSTOP stay unblocked); a pending signal it unblocks
-    /// is delivered on the way back to ring 3.
-    pub fn set_sigmask(&mut self, mask: Sigset) {
-        self.sigmask = mask & !abi::signal::UNBLOCKABLE;
-        if self.has_deliverable() {
-            crate::arch::percpu::set_sigpending();
-        }
+    /// Whether a pending signal — its own, or the process's `shared` ones — is not blocked.
+    pub fn has_deliverable(&self, shared: Sigset) -> bool {
+        (self.pending.mask | shared) & !self.sigmask != 0
     }
 }
 

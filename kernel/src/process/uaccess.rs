@@ -31,6 +31,7 @@ pod!(abi::time::Timespec, abi::time::Timeval, abi::uio::Iovec, abi::resource::Rl
 pod!(abi::signal::KernelSigaction, abi::signal::StackT, abi::signal::Siginfo, abi::signal::RtSigframe);
 pod!(abi::signal::Ucontext, abi::signal::Sigcontext);
 pod!(abi::epoll::EpollEvent, abi::poll::Pollfd, abi::stat::Stat, abi::resource::Sysinfo);
+pod!(abi::futex::RobustListHead);
 // SAFETY: arrays of plain data are plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
@@ -96,6 +97,13 @@ impl<T: Pod> UserPtr<T> {
     /// Reads the `T` unless the pointer is NULL (optional input arguments).
     pub fn read_opt(self) -> Result<Option<T>, Errno> {
         if self.is_null() { Ok(None) } else { self.read().map(Some) }
+    }
+}
+
+impl UserPtr<u32> {
+    /// Atomically replaces the word with `new` if it holds `old`; returns the value it held.
+    pub fn cmpxchg(self, old: u32, new: u32) -> Result<u32, Errno> {
+        super::with(|p| p.aspace.cmpxchg_u32(self.addr, old, new)).map_err(|_| EFAULT)
     }
 }
 

@@ -1,10 +1,10 @@
 //! Identity and per-thread odds and ends (Linux kernel/sys.c, kernel/futex/syscalls.c): the
 //! process runs as root in its own session — uid, gid and their effective and saved copies are 0,
 //! the parent is 0 as for init — set*id to 0 succeed (root may), prctl names threads, and
-//! set_robust_list records the list head.
+//! set_robust_list records the list head (walked when the thread dies), get_robust_list reads it.
 use super::SysResult;
 use crate::process::{sched, uaccess::UserPtr};
-use abi::errno::{EINVAL, EPERM};
+use abi::errno::{EINVAL, EPERM, ESRCH};
 use abi::prctl::{PR_GET_NAME, PR_SET_NAME, TASK_COMM_LEN};
 
 /// getuid, geteuid, getgid, getegid: root. getppid: 0, as for init.
@@ -59,12 +59,25 @@ pub fn prctl(option: u64, arg2: u64) -> SysResult {
     }
 }
 
-/// set_robust_list: records the head (its length must be the 24-byte `struct robust_list_head`).
-/// rt0 does not yet walk the list when a thread dies (owner-died futexes are not marked).
+/// set_robust_list: records the head (its length must be the 24-byte `struct robust_list_head`);
+/// the list is walked when the thread dies ([`crate::process::futex::exit_robust_list`]).
 pub fn set_robust_list(head: u64, len: u64) -> SysResult {
-    if len != 24 {
+    if len != size_of::<abi::futex::RobustListHead>() as u64 {
         return Err(EINVAL);
     }
     sched::with_current(|t| t.robust_list = head);
+    Ok(0)
+}
+
+/// get_robust_list: the head thread `tid` (0: the caller) registered, and its length.
+pub fn get_robust_list(tid: u64, head: u64, len: u64) -> SysResult {
+    let found = match tid as i32 {
+        0 => Some(sched::with_current(|t| t.robust_list)),
+        t if t > 0 => sched::robust_list_of(t as u32),
+        _ => None,
+    };
+    let found = found.ok_or(ESRCH)?;
+    UserPtr::new(head).write(&found)?;
+    UserPtr::new(len).write(&(size_of::<abi::futex::RobustListHead>() as u64))?;
     Ok(0)
 }

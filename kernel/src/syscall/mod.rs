@@ -47,7 +47,13 @@ pub fn dispatch(frame: &mut TrapFrame) {
     };
     frame.rax = match result {
         Ok(v) => v,
-        Err(errno) => (-errno) as u64,
+        Err(errno) => {
+            if crate::process::restart::is_restart_code(errno) {
+                // A signal cut the call short: the way out must deliver it and settle the call.
+                crate::arch::percpu::set_sigpending();
+            }
+            (-errno) as u64
+        }
     };
 }
 

@@ -3,11 +3,13 @@
 //! of the p- forms — over `fd::epoll` and the objects' poll.
 use super::SysResult;
 use crate::fd::{self, NOFILE};
+use crate::process::restart::Restart;
+use crate::process::thread::Wake;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use crate::process::{self, sched};
 use crate::time::monotonic_ns;
 use abi::epoll::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EpollEvent};
-use abi::errno::EINVAL;
+use abi::errno::{EINTR, EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND};
 use abi::poll::{POLLERR, POLLHUP, POLLNVAL, Pollfd};
 use abi::signal::{SIGSET_SIZE, Sigset};
 use abi::time::Timespec;
@@ -55,24 +57,31 @@ pub fn epoll_wait(epfd: u64, events: u64, max: u64, timeout: u64) -> SysResult {
     instance.wait(events, max as i32, until, until == Some(0))
 }
 
-/// Runs `f` with the thread's signal mask temporarily `mask` (the p- forms), if given.
-fn with_mask(mask: u64, size: u64, f: impl FnOnce() -> SysResult) -> SysResult {
-    let Some(set) = UserPtr::<Sigset>::new(mask).read_opt()? else { return f() };
+/// Runs `f` with the thread's signal mask replaced by `mask` for the call, if given (the p-
+/// forms; Linux's set_user_sigmask). When `f` ends with `interrupted` a signal cut it short: the
+/// caller's mask then stays saved, to be put back once the signal is delivered (into the
+/// handler's frame), so the signal is taken under the call's mask; otherwise it is put back now.
+fn with_mask(mask: u64, size: u64, interrupted: isize, f: impl FnOnce() -> SysResult) -> SysResult {
+    if mask == 0 {
+        return f();
+    }
     if size != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
-    let old = sched::with_current(|t| {
-        let old = t.sigmask;
-        t.set_sigmask(set);
-        old
-    });
+    let set = UserPtr::<Sigset>::new(mask).read()?;
+    let old = sched::with_current(|t| t.sigmask);
+    sched::set_sigmask(set);
+    sched::with_current(|t| t.saved_sigmask = Some(old));
     let r = f();
-    sched::with_current(|t| t.set_sigmask(old));
+    if r != Err(interrupted) {
+        sched::with_current(|t| t.saved_sigmask = None);
+        sched::set_sigmask(old);
+    }
     r
 }
 
 pub fn epoll_pwait(epfd: u64, events: u64, max: u64, timeout: u64, mask: u64, size: u64) -> SysResult {
-    with_mask(mask, size, || epoll_wait(epfd, events, max, timeout))
+    with_mask(mask, size, EINTR, || epoll_wait(epfd, events, max, timeout))
 }
 
 /// poll's scan: fills each entry's revents; returns how many are non-zero.
@@ -92,11 +101,11 @@ fn scan(fds: &mut [Pollfd]) -> u64 {
     n
 }
 
-/// poll and ppoll: the array is read once, scanned until something is ready or the deadline
-/// passes, and written back.
-fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
+/// poll and ppoll: the array is read once, scanned until something is ready, the deadline
+/// passes or a signal comes (Err(None)), and written back.
+fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> Result<u64, Option<Errno>> {
     if nfds > NOFILE as u64 {
-        return Err(EINVAL);
+        return Err(Some(EINVAL));
     }
     let dst = UserSlice::new(ufds, nfds * size_of::<Pollfd>() as u64)?;
     let mut fds = alloc::vec![Pollfd::default(); nfds as usize];
@@ -106,8 +115,13 @@ fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
     let n = loop {
         let generation = fd::wait::poll_generation();
         let n = scan(&mut fds);
-        if n > 0 || until == Some(0) || !fd::wait::poll_sleep(generation, until) {
+        if n > 0 || until == Some(0) {
             break n;
+        }
+        match fd::wait::poll_sleep(generation, until) {
+            Wake::Woken => {}
+            Wake::TimedOut => break 0,
+            Wake::Interrupted => return Err(None),
         }
     };
     for (i, pfd) in fds.iter().enumerate() {
@@ -116,10 +130,23 @@ fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
     Ok(n)
 }
 
-pub fn poll(ufds: u64, nfds: u64, timeout: u64) -> SysResult {
-    do_poll(ufds, nfds, deadline_ms(timeout as i32).flatten())
+/// poll, and its way on after restart_syscall: a signal gives ERESTART_RESTARTBLOCK (EINTR for
+/// a handler; restart_syscall goes on with the same deadline), as Linux's sys_poll.
+pub fn restart_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
+    do_poll(ufds, nfds, until).map_err(|e| {
+        e.unwrap_or_else(|| {
+            sched::with_current(|t| t.restart = Some(Restart::Poll { ufds, nfds, deadline: until }));
+            ERESTART_RESTARTBLOCK
+        })
+    })
 }
 
+pub fn poll(ufds: u64, nfds: u64, timeout: u64) -> SysResult {
+    restart_poll(ufds, nfds, deadline_ms(timeout as i32).flatten())
+}
+
+/// ppoll: a signal gives ERESTARTNOHAND (EINTR for a handler), with the caller's mask put back
+/// after the handler, as Linux's.
 pub fn ppoll(ufds: u64, nfds: u64, tsp: u64, mask: u64, size: u64) -> SysResult {
     let until = match UserPtr::<Timespec>::new(tsp).read_opt()? {
         None => None,
@@ -128,5 +155,5 @@ pub fn ppoll(ufds: u64, nfds: u64, tsp: u64, mask: u64, size: u64) -> SysResult 
             ns => Some(monotonic_ns().saturating_add(ns)),
         },
     };
-    with_mask(mask, size, || do_poll(ufds, nfds, until))
+    with_mask(mask, size, ERESTARTNOHAND, || do_poll(ufds, nfds, until).map_err(|e| e.unwrap_or(ERESTARTNOHAND)))
 }

@@ -1,12 +1,17 @@
-//! rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn (Linux kernel/signal.c): the
-//! bookkeeping of handlers, the blocked mask and the alternate stack, and the way back from a
-//! handler.
+//! rt_sigaction, rt_sigprocmask, sigaltstack, rt_sigreturn, kill, tkill, tgkill,
+//! rt_(tg)sigqueueinfo, rt_sigpending, rt_sigsuspend, pause, rt_sigtimedwait, restart_syscall
+//! (Linux kernel/signal.c): the bookkeeping of handlers, the blocked mask and the alternate
+//! stack, sending, waiting for and taking signals, and the way back from a handler.
 use super::SysResult;
 use crate::arch::TrapFrame;
-use crate::process::uaccess::UserPtr;
+use crate::process::restart::Restart;
+use crate::process::thread::Wake;
+use crate::process::uaccess::{UserPtr, UserSlice};
 use crate::process::{self, sched};
-use abi::errno::{EINVAL, ENOMEM, ESRCH};
+use crate::time::monotonic_ns;
+use abi::errno::{EAGAIN, EINTR, EINVAL, ENOMEM, EPERM, ERESTARTNOHAND, ESRCH};
 use abi::signal::*;
+use abi::time::Timespec;
 
 pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
     let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
@@ -21,6 +26,10 @@ pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult
         if let Some(mut a) = new {
             a.sa_mask &= !UNBLOCKABLE;
             *p.signals.action(sig as i32) = a;
+            // POSIX: an action that ignores the signal throws a pending one away.
+            if crate::process::signal::discarded(sig as i32, &a) {
+                sched::flush_signal(sig as i32);
+            }
         }
         if oact != 0 {
             UserPtr::new(oact).write_in(&mut p.aspace, &old)?;
@@ -41,7 +50,7 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
             SIG_SETMASK => s,
             _ => return Err(EINVAL),
         } & !UNBLOCKABLE;
-        sched::with_current(|t| t.set_sigmask(new));
+        sched::set_sigmask(new);
     }
     if oset != 0 {
         UserPtr::new(oset).write(&old)?;
@@ -74,50 +83,176 @@ pub fn rt_sigreturn(frame: &mut TrapFrame) -> SysResult {
     Ok(frame.rax)
 }
 
-/// Sends `sig` to thread `tid` of this process, or checks that it exists (`sig` 0).
-fn send(tid: u64, sig: u64) -> SysResult {
+/// Whether sending `sig` now would throw it away (its action ignores it), for a thread that
+/// does not block it.
+fn discards(sig: i32) -> bool {
+    process::with(|p| crate::process::signal::discarded(sig, p.signals.action(sig)))
+}
+
+/// Sends `info` (signal `sig`) to thread `tid` of this process, or checks that it exists (`sig`
+/// 0): ESRCH before EINVAL, as Linux's do_send_specific finds the thread first.
+fn send(tid: u64, sig: u64, info: Siginfo) -> SysResult {
+    let exists = tid <= u32::MAX as u64 && sched::signal_thread(tid as u32, None, false);
+    if !exists {
+        return Err(ESRCH);
+    }
     if sig > NSIG as u64 {
         return Err(EINVAL);
     }
-    let info = Siginfo::kill(sig as i32, SI_TKILL, crate::process::PID as i32, 0);
-    if !sched::signal_thread(tid as u32, (sig != 0).then_some(info)) {
-        return Err(ESRCH);
+    if sig != 0 {
+        sched::signal_thread(tid as u32, Some(Siginfo { si_signo: sig as i32, ..info }), discards(sig as i32));
     }
     Ok(0)
+}
+
+fn tkill_info(sig: u64) -> Siginfo {
+    Siginfo::kill(sig as i32, SI_TKILL, process::PID as i32, 0)
 }
 
 pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
     if tgid as i32 <= 0 || tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    if tgid != crate::process::PID as u64 {
-        return Err(if sig > NSIG as u64 { EINVAL } else { ESRCH });
+    if tgid != process::PID as u64 {
+        return Err(ESRCH);
     }
-    send(tid, sig)
+    send(tid, sig, tkill_info(sig))
 }
 
 pub fn tkill(tid: u64, sig: u64) -> SysResult {
     if tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    send(tid, sig)
+    send(tid, sig, tkill_info(sig))
 }
 
-/// kill: the process (pid 1, 0 for our group, -1 for every process we may signal) gets the
-/// signal; it goes to the calling thread, which can take it (Linux picks any thread that does
-/// not block it; the caller first).
-pub fn kill(pid: u64, sig: u64) -> SysResult {
+/// Sends `info` to the process `pid` names (1, 0 for our group, -1 for every process we may
+/// signal): ESRCH for another pid before EINVAL for a bad signal, as Linux's kill_pid_info.
+fn send_process(pid: u64, sig: u64, info: Siginfo) -> SysResult {
+    match pid as i32 {
+        0 | -1 => {}
+        p if p == process::PID as i32 => {}
+        _ => return Err(ESRCH),
+    }
     if sig > NSIG as u64 {
         return Err(EINVAL);
     }
-    match pid as i32 {
-        0 | -1 => {}
-        p if p == crate::process::PID as i32 => {}
-        _ => return Err(ESRCH),
-    }
     if sig != 0 {
-        let info = Siginfo::kill(sig as i32, SI_USER, crate::process::PID as i32, 0);
-        sched::signal_process(info);
+        sched::signal_process(Siginfo { si_signo: sig as i32, ..info }, discards(sig as i32));
     }
     Ok(0)
+}
+
+/// kill: the process gets the signal, taken by a thread that does not block it.
+pub fn kill(pid: u64, sig: u64) -> SysResult {
+    send_process(pid, sig, Siginfo::kill(sig as i32, SI_USER, process::PID as i32, 0))
+}
+
+/// The siginfo rt_(tg)sigqueueinfo sends: the program's own, numbered `sig`. Only a process
+/// signalling itself may claim a kernel or kill()/tgkill() origin (si_code >= 0 or SI_TKILL),
+/// as Linux says: EPERM otherwise.
+fn queued_info(uinfo: u64, sig: u64, to_self: bool) -> Result<Siginfo, isize> {
+    let info = UserPtr::<Siginfo>::new(uinfo).read()?;
+    if (info.si_code >= 0 || info.si_code == SI_TKILL) && !to_self {
+        return Err(EPERM);
+    }
+    Ok(Siginfo { si_signo: sig as i32, ..info })
+}
+
+pub fn rt_sigqueueinfo(pid: u64, sig: u64, uinfo: u64) -> SysResult {
+    let info = queued_info(uinfo, sig, pid as i32 == process::PID as i32)?;
+    send_process(pid, sig, info)
+}
+
+pub fn rt_tgsigqueueinfo(tgid: u64, tid: u64, sig: u64, uinfo: u64) -> SysResult {
+    if tgid as i32 <= 0 || tid as i32 <= 0 {
+        return Err(EINVAL);
+    }
+    let info = queued_info(uinfo, sig, tid as u32 == sched::current_tid())?;
+    if tgid != process::PID as u64 {
+        return Err(ESRCH);
+    }
+    send(tid, sig, info)
+}
+
+/// rt_sigpending: the blocked signals pending for the thread or the process. A set smaller
+/// than the kernel's is filled as far as it goes.
+pub fn rt_sigpending(set: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize > SIGSET_SIZE as u64 {
+        return Err(EINVAL);
+    }
+    let pending = sched::pending_signals() & sched::with_current(|t| t.sigmask);
+    UserSlice::new(set, sigsetsize)?.write(&pending.to_ne_bytes()[..sigsetsize as usize])?;
+    Ok(0)
+}
+
+/// Sleeps until a signal the thread does not block arrives; ERESTARTNOHAND (EINTR once a
+/// handler ran), with the mask the caller had before `mask` put back after the handler.
+fn suspend() -> SysResult {
+    while sched::block(None) != Wake::Interrupted {}
+    Err(ERESTARTNOHAND)
+}
+
+pub fn rt_sigsuspend(mask: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize != SIGSET_SIZE as u64 {
+        return Err(EINVAL);
+    }
+    let set = UserPtr::<Sigset>::new(mask).read()?;
+    let old = sched::with_current(|t| t.sigmask);
+    sched::set_sigmask(set);
+    sched::with_current(|t| t.saved_sigmask = Some(old));
+    suspend()
+}
+
+pub fn pause() -> SysResult {
+    suspend()
+}
+
+/// rt_sigtimedwait: takes a pending signal of `set` without running its handler, waiting for
+/// one (with those signals unblocked meanwhile) until the timeout: EAGAIN then, EINTR if
+/// another signal came first. The signal is taken even if `info` cannot be written (EFAULT).
+pub fn rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize != SIGSET_SIZE as u64 {
+        return Err(EINVAL);
+    }
+    let which = UserPtr::<Sigset>::new(set).read()? & !UNBLOCKABLE;
+    let timeout = UserPtr::<Timespec>::new(timeout).read_opt()?;
+    let deadline = match timeout {
+        None => None,
+        Some(t) => Some(monotonic_ns().saturating_add(t.to_ns().ok_or(EINVAL)?)),
+    };
+    let mut taken = sched::dequeue_signal(which).map(|(i, _)| i);
+    let mut woken = Wake::TimedOut;
+    if taken.is_none() && timeout.is_none_or(|t| t.to_ns() != Some(0)) {
+        let old = sched::with_current(|t| t.sigmask);
+        sched::set_sigmask(old & !which);
+        loop {
+            woken = sched::block(deadline);
+            if woken != Wake::Woken {
+                break;
+            }
+        }
+        sched::set_sigmask(old);
+        taken = sched::dequeue_signal(which).map(|(i, _)| i);
+    }
+    let Some(got) = taken else {
+        return Err(if woken == Wake::Interrupted { EINTR } else { EAGAIN });
+    };
+    if info != 0 {
+        UserPtr::new(info).write(&got)?;
+    }
+    Ok(got.si_signo as u64)
+}
+
+/// restart_syscall: goes on with the call a signal interrupted, from its restart record
+/// (Linux's `restart_block`); EINTR when there is none.
+pub fn restart_syscall() -> SysResult {
+    match sched::with_current(|t| t.restart.take()) {
+        Some(Restart::Sleep { clock, deadline, rem }) => super::time::restart_sleep(clock, deadline, rem),
+        Some(Restart::Futex { addr, val, deadline, bitset }) => {
+            crate::process::futex::wait(addr, val, Some(deadline), bitset)
+        }
+        Some(Restart::Poll { ufds, nfds, deadline }) => super::poll::restart_poll(ufds, nfds, deadline),
+        None => Err(EINTR),
+    }
 }

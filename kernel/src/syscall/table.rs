@@ -57,6 +57,7 @@ table! {
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
     SYS_DUP(Fd) -> Int = |f| fs::dup(f.rdi);
     SYS_DUP2(Fd, Fd) -> Int = |f| fs::dup2(f.rdi, f.rsi);
+    SYS_PAUSE() -> Int = |_| signal::pause();
     SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |f| time::nanosleep(f.rdi, f.rsi);
     SYS_GETPID() -> Int = |_| process::getpid();
     SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
@@ -80,6 +81,11 @@ table! {
     SYS_GETRESUID(Ptr, Ptr, Ptr) -> Int = |f| ids::getresid(f.rdi, f.rsi, f.rdx);
     SYS_SETRESGID(Int, Int, Int) -> Int = |f| ids::setresid(f.rdi, f.rsi, f.rdx);
     SYS_GETRESGID(Ptr, Ptr, Ptr) -> Int = |f| ids::getresid(f.rdi, f.rsi, f.rdx);
+    SYS_RT_SIGPENDING(SigsetOut, UInt) -> Int = |f| signal::rt_sigpending(f.rdi, f.rsi);
+    SYS_RT_SIGTIMEDWAIT(SigsetIn, Ptr, TimespecIn, UInt) -> Int =
+        |f| signal::rt_sigtimedwait(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_RT_SIGQUEUEINFO(Int, Signal, Ptr) -> Int = |f| signal::rt_sigqueueinfo(f.rdi, f.rsi, f.rdx);
+    SYS_RT_SIGSUSPEND(SigsetIn, UInt) -> Int = |f| signal::rt_sigsuspend(f.rdi, f.rsi);
     SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi);
     SYS_PRCTL(Int, Hex, Hex, Hex, Hex) -> Int = |f| ids::prctl(f.rdi, f.rsi);
     SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |f| process::arch_prctl(f.rdi, f.rsi);
@@ -93,6 +99,7 @@ table! {
     SYS_SCHED_SETAFFINITY(Int, UInt, Ptr) -> Int = |f| process::sched_setaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
+    SYS_RESTART_SYSCALL() -> Int = |_| signal::restart_syscall();
     SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
     SYS_CLOCK_GETRES(Clock, TimespecOut) -> Int = |f| time::clock_getres(f.rdi, f.rsi);
     SYS_CLOCK_NANOSLEEP(Clock, TimerFlags, TimespecIn, TimespecOut) -> Int =
@@ -110,11 +117,14 @@ table! {
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
         |f| poll::epoll_pwait(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
+    SYS_GET_ROBUST_LIST(Int, Ptr, Ptr) -> Int = |f| ids::get_robust_list(f.rdi, f.rsi, f.rdx);
     SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
     SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
     SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);
     SYS_DUP3(Fd, Fd, OFlags) -> Int = |f| fs::dup3(f.rdi, f.rsi, f.rdx);
     SYS_PIPE2(FdPair, OFlags) -> Int = |f| fs::pipe2(f.rdi, f.rsi);
+    SYS_RT_TGSIGQUEUEINFO(Int, Int, Signal, Ptr) -> Int =
+        |f| signal::rt_tgsigqueueinfo(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_PRLIMIT64(Int, Resource, RlimitIn, RlimitOut) -> Int = |f| process::prlimit64(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_GETRANDOM(OutBuf(1), UInt, GrndFlags) -> Int = |f| process::getrandom(f.rdi, f.rsi, f.rdx);
 }

@@ -57,7 +57,11 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
 
 /// exit(code): ends the calling thread; the last one ends the process with `code`.
 pub fn exit(code: i32) -> ! {
-    let clear = sched::with_current(|t| t.clear_child_tid);
+    let (tid, robust, clear) = sched::with_current(|t| (t.tid, t.robust_list, t.clear_child_tid));
+    // As Linux's exit_mm_release: the robust futexes first, then the tid word.
+    if robust != 0 {
+        futex::exit_robust_list(robust, tid);
+    }
     if clear != 0 {
         // CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (pthread_join / Go).
         let _ = UserPtr::<u32>::new(clear).write(&0);

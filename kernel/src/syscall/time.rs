@@ -4,9 +4,11 @@
 //! arms the APIC timer for it and runs other threads or halts meanwhile.
 use super::SysResult;
 use crate::arch::{rtc, tsc};
+use crate::process::restart::Restart;
+use crate::process::thread::Wake;
 use crate::process::{self, sched, uaccess::UserPtr};
 use crate::time::{NSEC_PER_SEC, monotonic_ns, ticks_to_ns};
-use abi::errno::EINVAL;
+use abi::errno::{EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND};
 use abi::time::*;
 use spin::Once;
 
@@ -39,30 +41,49 @@ pub fn clock_gettime(clock: u64, tp: u64) -> SysResult {
 }
 
 /// Blocks the thread until `clock` reads `deadline` (converted to the monotonic clock the
-/// scheduler's deadlines use).
-fn sleep_until(clock: u64, deadline: u64) -> Result<(), isize> {
-    let (c, m) = (now(clock)?, monotonic_ns());
-    while now(clock)? < deadline {
-        let mono_deadline = m.saturating_add(deadline.saturating_sub(c));
-        sched::block(Some(mono_deadline));
+/// scheduler's deadlines use). A signal ends the sleep as Linux's do_nanosleep does: an absolute
+/// sleep with ERESTARTNOHAND (it runs again as it was), a relative one with
+/// ERESTART_RESTARTBLOCK, the time left written to `rem` (when given) and the deadline kept for
+/// restart_syscall.
+fn sleep_until(clock: u64, deadline: u64, absolute: bool, rem: u64) -> SysResult {
+    loop {
+        let c = now(clock)?;
+        if c >= deadline {
+            return Ok(0);
+        }
+        if sched::block(Some(monotonic_ns().saturating_add(deadline - c))) != Wake::Interrupted {
+            continue;
+        }
+        if absolute {
+            return Err(ERESTARTNOHAND);
+        }
+        sched::with_current(|t| t.restart = Some(Restart::Sleep { clock, deadline, rem }));
+        if rem != 0 {
+            let left = deadline.saturating_sub(now(clock)?);
+            UserPtr::new(rem).write(&Timespec::from_ns(left))?;
+        }
+        return Err(ERESTART_RESTARTBLOCK);
     }
-    Ok(())
 }
 
-pub fn nanosleep(req: u64, _rem: u64) -> SysResult {
+/// restart_syscall's way on with an interrupted relative sleep.
+pub fn restart_sleep(clock: u64, deadline: u64, rem: u64) -> SysResult {
+    sleep_until(clock, deadline, false, rem)
+}
+
+pub fn nanosleep(req: u64, rem: u64) -> SysResult {
     let d = read_timespec(req)?;
-    sleep_until(CLOCK_MONOTONIC as u64, monotonic_ns().saturating_add(d))?;
-    Ok(0)
+    sleep_until(CLOCK_MONOTONIC as u64, monotonic_ns().saturating_add(d), false, rem)
 }
 
-pub fn clock_nanosleep(clock: u64, flags: u64, req: u64, _rem: u64) -> SysResult {
+pub fn clock_nanosleep(clock: u64, flags: u64, req: u64, rem: u64) -> SysResult {
     if clock as usize == CLOCK_THREAD_CPUTIME_ID {
         return Err(EINVAL);
     }
     let t = read_timespec(req)?;
-    let deadline = if flags as usize & TIMER_ABSTIME != 0 { t } else { now(clock)?.saturating_add(t) };
-    sleep_until(clock, deadline)?;
-    Ok(0)
+    let absolute = flags as usize & TIMER_ABSTIME != 0;
+    let deadline = if absolute { t } else { now(clock)?.saturating_add(t) };
+    sleep_until(clock, deadline, absolute, rem)
 }
 
 /// gettimeofday: CLOCK_REALTIME in microseconds; the time zone, if asked for, is UTC.

@@ -40,6 +40,25 @@ impl TrapFrame {
     pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
+
+    /// The number of the syscall this frame entered with, while it may still be restarted
+    /// (Linux's `syscall_get_nr`: orig_ax, kept in the error-code slot); None for exceptions,
+    /// interrupts and a frame rt_sigreturn restored.
+    pub fn syscall_nr(&self) -> Option<u64> {
+        (self.vector == SYSCALL_VECTOR && (self.error_code as i64) >= 0).then_some(self.error_code)
+    }
+
+    /// Forgets the syscall (orig_ax = -1), so nothing restarts it.
+    pub fn clear_syscall(&mut self) {
+        self.error_code = u64::MAX;
+    }
+
+    /// Makes the `syscall` instruction (2 bytes) run again, as syscall `nr`, when the frame is
+    /// restored.
+    pub fn restart_syscall(&mut self, nr: u64) {
+        self.rax = nr;
+        self.rip = self.rip.wrapping_sub(2);
+    }
 }
 
 /// Vector number the syscall entry stores in its frames (above every hardware vector).

@@ -102,7 +102,7 @@ pub extern "C" fn syscall_entry() {
         "push r11",
         "push {user_cs}",
         "push rcx",
-        "push 0",
+        "push rax", // the error-code slot keeps the syscall number (Linux's orig_ax)
         "push {vector}",
         save_registers!(),
         "call {dispatch}",

@@ -117,7 +117,7 @@ pub fn hex(s: &mut String, v: u64) {
     }
 }
 
-fn ptr(s: &mut String, p: u64) {
+pub fn ptr(s: &mut String, p: u64) {
     if p == 0 {
         s.push_str("NULL");
     } else {

@@ -175,6 +175,11 @@ fn result(s: &mut String, r: Option<SysResult>, ret: Ret) {
         (Some(Ok(v)), _) => {
             let _ = write!(s, " = {}", v as i64);
         }
+        (Some(Err(e)), _) if crate::process::restart::is_restart_code(e) => {
+            // The program never sees these; strace shows them with `?`, as here.
+            let name = errno::name(e).unwrap_or("E???");
+            let _ = write!(s, " = ? {name} ({})", errno::describe(e).unwrap_or(""));
+        }
         (Some(Err(e)), _) => {
             let name = errno::name(e).unwrap_or("E???");
             let _ = match errno::describe(e) {
@@ -183,4 +188,43 @@ fn result(s: &mut String, r: Option<SysResult>, ret: Ret) {
             };
         }
     }
+}
+
+/// A signal about to be delivered, as strace shows it:
+/// `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=1, si_uid=0} ---`.
+pub fn signal_line(info: &abi::signal::Siginfo) {
+    use abi::signal::*;
+    let mut s = prefix();
+    let name = abi::signal::name(info.si_signo).unwrap_or("SIG???");
+    let code = match (info.si_code, info.si_signo) {
+        (SI_USER, _) => "SI_USER",
+        (SI_KERNEL, _) => "SI_KERNEL",
+        (SI_QUEUE, _) => "SI_QUEUE",
+        (SI_TKILL, _) => "SI_TKILL",
+        (SEGV_MAPERR, SIGSEGV) => "SEGV_MAPERR",
+        (SEGV_ACCERR, SIGSEGV) => "SEGV_ACCERR",
+        (BUS_ADRALN, SIGBUS) => "BUS_ADRALN",
+        (ILL_ILLOPN, SIGILL) => "ILL_ILLOPN",
+        (FPE_INTDIV, SIGFPE) => "FPE_INTDIV",
+        (TRAP_BRKPT, SIGTRAP) => "TRAP_BRKPT",
+        _ => "",
+    };
+    let _ = write!(s, "--- {name} {{si_signo={name}, si_code=");
+    if code.is_empty() {
+        let _ = write!(s, "{}", info.si_code);
+    } else {
+        s.push_str(code);
+    }
+    if info.si_code <= 0 {
+        let _ = write!(s, ", si_pid={}, si_uid={}", info.si_pid(), info.si_uid());
+        if info.si_code == SI_QUEUE {
+            let v = info.fields[1];
+            let _ = write!(s, ", si_int={}, si_ptr={v:#x}", v as i32);
+        }
+    } else {
+        s.push_str(", si_addr=");
+        decode::ptr(&mut s, info.si_addr());
+    }
+    s.push_str("} ---");
+    crate::logger::raw_line(format_args!("{s}"));
 }
