@@ -227,6 +227,7 @@ impl AddressSpace {
     }
 
     /// The direct-map address of user byte `addr`, faulting its page in for `access`.
+    #[inline(always)]
     fn direct(&mut self, addr: u64, access: Access) -> Result<*mut u8, Fault> {
         if addr >= USER_END {
             return Err(Fault::NotMapped);
@@ -243,6 +244,15 @@ impl AddressSpace {
             }
         };
         Ok((self.phys_offset + frame.as_u64() + (addr & (PAGE - 1))) as *mut u8)
+    }
+
+    /// The direct-map address of `[addr, addr + len)` when it lies in one user page allowed for
+    /// `access` (faulted in if need be); None when it spans two pages.
+    pub fn within_page(&mut self, addr: u64, len: u64, access: Access) -> Result<Option<*mut u8>, Fault> {
+        if (addr & (PAGE - 1)) + len > PAGE {
+            return Ok(None);
+        }
+        self.direct(addr, access).map(Some)
     }
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).

@@ -2,6 +2,7 @@
 //! kernel/signal.c): a page fault inside a VMA that allows the access is demand paging; anything
 //! else is a synchronous signal, delivered to the program's handler or, without one, its default
 //! action.
+use super::thread::Thread;
 use super::{exit_group, restart, sched, sigframe, signal, with};
 use crate::arch::TrapFrame;
 use crate::mm::aspace::{Access, Fault};
@@ -46,42 +47,39 @@ fn deliver(frame: &mut TrapFrame, f: Siginfo) {
     }
     let handled = with(|p| {
         let action = *p.signals.action(f.si_signo);
-        action.sa_handler > SIG_IGN && setup_handler(p, frame, &f, &action, true)
+        action.sa_handler > SIG_IGN
+            && sched::with_signals(|t, _| {
+                t.sigmask & sigmask(f.si_signo) == 0 && setup_handler(p, t, frame, &f, &action)
+            })
     });
     if !handled {
         kill(frame, f)
     }
 }
 
-/// Sets `frame` up to enter `action`'s handler for `f`: builds the signal frame and adds the
-/// handler's mask to the thread's; SA_RESETHAND resets the action. False when the frame cannot be
-/// written, or (`unless_blocked`) when the thread blocks the signal.
+/// Sets `frame` up to enter `action`'s handler for `f` on thread `t`: builds the signal frame
+/// and adds the handler's mask to the thread's; SA_RESETHAND resets the action. False when the
+/// frame cannot be written.
 fn setup_handler(
     p: &mut super::Process,
+    t: &mut Thread,
     frame: &mut TrapFrame,
     f: &Siginfo,
     action: &KernelSigaction,
-    unless_blocked: bool,
 ) -> bool {
-    let bit = sigmask(f.si_signo);
-    let set = sched::with_current(|t| {
-        if unless_blocked && t.sigmask & bit != 0 {
-            return false;
-        }
-        // The mask the handler's return restores: the caller's own if rt_sigsuspend, ppoll or
-        // epoll_pwait replaced it for the call.
-        let restored = t.saved_sigmask.take().unwrap_or(t.sigmask);
-        if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, restored).is_err() {
-            return false;
-        }
-        let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
-        t.sigmask |= blocked & !UNBLOCKABLE;
-        true
-    });
-    if set && action.sa_flags & SA_RESETHAND != 0 {
-        *p.signals.action(f.si_signo) = KernelSigaction::default();
+    // The mask the handler's return restores: the caller's own if rt_sigsuspend, ppoll or
+    // epoll_pwait replaced it for the call.
+    let restored = t.saved_sigmask.take().unwrap_or(t.sigmask);
+    if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, restored).is_err() {
+        return false;
     }
-    set
+    let bit = sigmask(f.si_signo);
+    let blocked = action.sa_mask | if action.sa_flags & SA_NODEFER == 0 { bit } else { 0 };
+    t.sigmask |= blocked & !UNBLOCKABLE;
+    if action.sa_flags & SA_RESETHAND != 0 {
+        p.signals.set(f.si_signo, KernelSigaction::default());
+    }
+    true
 }
 
 /// What a pending signal came to.
@@ -97,25 +95,31 @@ enum Pending {
 /// next goes on the handler's own way out), or its default action (terminate, or nothing for
 /// the signals whose default is to ignore). An interrupted syscall is failed or restarted as
 /// [`restart`] says, and a mask saved by rt_sigsuspend/ppoll/epoll_pwait is put back: into the
-/// handler's frame, or at once when no handler runs.
+/// handler's frame, or at once when no handler runs. Each signal is taken and its handler set
+/// up under one hold of the process and scheduler locks.
 pub fn deliver_pending(frame: &mut TrapFrame) {
-    let blocked = sched::with_current(|t| t.sigmask);
-    while let Some((info, more)) = sched::dequeue_signal(!blocked) {
+    loop {
+        let step = with(|p| {
+            sched::with_signals(|t, shared| {
+                let (signo, from) = signal::take(t, shared, !t.sigmask)?;
+                let info = from.info(signo);
+                let action = *p.signals.action(signo);
+                let outcome = match action.sa_handler {
+                    SIG_IGN => Pending::Ignored,
+                    SIG_DFL if signal::ignored_by_default(signo) => Pending::Ignored,
+                    SIG_DFL => Pending::Fatal,
+                    _ => {
+                        restart::before_handler(frame, action.sa_flags);
+                        if setup_handler(p, t, frame, &info, &action) { Pending::Handled } else { Pending::BadFrame }
+                    }
+                };
+                Some((info, outcome, t.has_deliverable(shared.mask)))
+            })
+        });
+        let Some((info, outcome, more)) = step else { break };
         if crate::syscall::strace::enabled() {
             crate::syscall::strace::signal_line(&info);
         }
-        let outcome = with(|p| {
-            let action = *p.signals.action(info.si_signo);
-            match action.sa_handler {
-                SIG_IGN => Pending::Ignored,
-                SIG_DFL if signal::ignored_by_default(info.si_signo) => Pending::Ignored,
-                SIG_DFL => Pending::Fatal,
-                _ => {
-                    restart::before_handler(frame, action.sa_flags);
-                    if setup_handler(p, frame, &info, &action, false) { Pending::Handled } else { Pending::BadFrame }
-                }
-            }
-        });
         match outcome {
             Pending::Ignored => {}
             Pending::Fatal => kill(frame, info),
@@ -161,12 +165,10 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
 /// rt_sigreturn: back from a handler to the state its frame holds (possibly edited by the
 /// handler). A frame that cannot be read is a SIGSEGV, as in Linux.
 pub fn sigreturn(frame: &mut TrapFrame) {
-    // The restored registers are not a syscall in progress, whatever their rax says, and a
-    // restart record left by the interrupted call is stale.
+    // The restored registers are not a syscall in progress, whatever their rax says.
     frame.clear_syscall();
-    sched::with_current(|t| t.restart = None);
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
-        Ok(mask) => sched::set_sigmask(mask),
+        Ok(mask) => sched::sigreturn_mask(mask),
         Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
     }
 }

@@ -33,26 +33,26 @@ pub enum Restart {
     Poll { ufds: u64, nfds: u64, deadline: Option<u64> },
 }
 
-/// The errno a restart code stands for when it cannot be restarted.
-fn code(frame: &TrapFrame) -> Option<isize> {
-    frame.syscall_nr()?;
+/// The interrupted syscall's number and restart code, if `frame` returns from one.
+fn code(frame: &TrapFrame) -> Option<(u64, isize)> {
+    let nr = frame.syscall_nr()?;
     let e = -(frame.rax as i64) as isize;
-    matches!(e, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK).then_some(e)
+    is_restart_code(e).then_some((nr, e))
 }
 
 /// Whether `errno` is one of the restart codes (which must not reach ring 3 as they are).
 #[inline]
 pub fn is_restart_code(errno: isize) -> bool {
-    (ERESTARTSYS..=ERESTART_RESTARTBLOCK).contains(&errno)
+    matches!(errno, ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)
 }
 
 /// A handler with `sa_flags` is about to run on `frame`: the interrupted call either fails with
 /// EINTR or is set to run again after the handler returns (the signal frame saves the result).
 pub fn before_handler(frame: &mut TrapFrame, sa_flags: u64) {
-    let Some(e) = code(frame) else { return };
+    let Some((nr, e)) = code(frame) else { return };
     match e {
-        ERESTARTSYS if sa_flags & SA_RESTART != 0 => frame.restart_syscall(frame.error_code),
-        ERESTARTNOINTR => frame.restart_syscall(frame.error_code),
+        ERESTARTSYS if sa_flags & SA_RESTART != 0 => frame.restart_syscall(nr),
+        ERESTARTNOINTR => frame.restart_syscall(nr),
         _ => frame.rax = (-EINTR) as u64,
     }
     frame.clear_syscall();
@@ -60,8 +60,7 @@ pub fn before_handler(frame: &mut TrapFrame, sa_flags: u64) {
 
 /// No handler ran (the signals were ignored, or none was left): the call runs again.
 pub fn without_handler(frame: &mut TrapFrame) {
-    let Some(e) = code(frame) else { return };
-    let nr = if e == ERESTART_RESTARTBLOCK { SYS_RESTART_SYSCALL as u64 } else { frame.error_code };
-    frame.restart_syscall(nr);
+    let Some((nr, e)) = code(frame) else { return };
+    frame.restart_syscall(if e == ERESTART_RESTARTBLOCK { SYS_RESTART_SYSCALL as u64 } else { nr });
     frame.clear_syscall();
 }

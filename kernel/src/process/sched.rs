@@ -10,13 +10,13 @@
 //! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
 //! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt handler
 //! can contend for any of them on this CPU.
-use super::signal::PendingSet;
+use super::signal::{PendingSet, Sender};
 use super::thread::{KernelStack, State, Thread, Wake};
 use crate::arch::fpu;
 use crate::arch::switch::{prepare_stack, switch};
 use crate::arch::{TrapFrame, apic, percpu};
 use crate::time::monotonic_ns;
-use abi::signal::{Siginfo, Sigset, UNBLOCKABLE, sigmask};
+use abi::signal::{Sigset, UNBLOCKABLE, sigmask};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -135,12 +135,12 @@ pub fn wake(tid: u32) -> bool {
     true
 }
 
-/// Queues `info` for thread `tid` (None: only checks that it exists); false if there is no
-/// such thread. A signal whose action `discards` it is dropped unless the thread blocks it
+/// Queues signal `signo` from `from` for thread `tid` (`signo` 0: only checks that it exists);
+/// false if there is no such thread. A signal whose action `discards` it is dropped unless the thread blocks it
 /// (Linux's `sig_ignored`). A thread that can take it is told: the caller on its way back to
 /// ring 3, a sleeping thread by waking it ([`Wake::Interrupted`]), a runnable one when it is
 /// next switched in.
-pub fn signal_thread(tid: u32, info: Option<Siginfo>, discards: bool) -> bool {
+pub fn signal_thread(tid: u32, signo: i32, from: &Sender, discards: bool) -> bool {
     let mut s = SCHED.lock();
     let cur = s.current;
     let i = if s.threads[cur].tid == tid {
@@ -151,9 +151,10 @@ pub fn signal_thread(tid: u32, info: Option<Siginfo>, discards: bool) -> bool {
             None => return false,
         }
     };
-    if let Some(info) = info {
-        let blocked = s.threads[i].sigmask & sigmask(info.si_signo) != 0;
-        if (blocked || !discards) && s.threads[i].pending.add(&info) {
+    if signo != 0 {
+        let t = &mut s.threads[i];
+        let blocked = t.sigmask & sigmask(signo) != 0;
+        if (blocked || !discards) && t.pending.add(signo, *from) {
             notify(&mut s, i);
         }
     }
@@ -163,17 +164,18 @@ pub fn signal_thread(tid: u32, info: Option<Siginfo>, discards: bool) -> bool {
 /// A process-directed signal (kill): queued in the process's set and taken by the first thread
 /// that does not block it, the caller preferred (Linux's `complete_signal`); while every thread
 /// blocks it, it stays pending for the process.
-pub fn signal_process(info: Siginfo, discards: bool) {
+pub fn signal_process(signo: i32, from: Sender, discards: bool) {
     let mut s = SCHED.lock();
-    let bit = sigmask(info.si_signo);
+    let bit = sigmask(signo);
     // Linux asks the leader (the main thread) whether it blocks the signal.
     let leader = s.threads.iter().find(|t| t.tid == super::PID).unwrap_or(&s.threads[s.current]);
-    if (leader.sigmask & bit != 0 || !discards) && s.shared.add(&info) {
+    if (leader.sigmask & bit != 0 || !discards) && s.shared.add(signo, from) {
         wake_taker(&mut s, bit);
     }
 }
 
 /// Finds a live thread that does not block (one of) `bits`, the running one first, and tells it.
+#[cold]
 fn wake_taker(s: &mut Sched, bits: Sigset) {
     let (cur, n) = (s.current, s.threads.len());
     let taker =
@@ -184,13 +186,14 @@ fn wake_taker(s: &mut Sched, bits: Sigset) {
 }
 
 /// Thread `i` has a signal it may take: make sure it takes it soon.
+#[inline]
 fn notify(s: &mut Sched, i: usize) {
-    let shared = s.shared.mask;
+    let (shared, is_current) = (s.shared.mask, i == s.current);
     let t = &mut s.threads[i];
     if !t.has_deliverable(shared) {
         return;
     }
-    if i == s.current {
+    if is_current {
         percpu::set_sigpending();
     } else if matches!(t.state, State::Blocked { .. }) {
         t.state = State::Runnable;
@@ -200,12 +203,17 @@ fn notify(s: &mut Sched, i: usize) {
 }
 
 /// Takes the running thread's next signal among `allowed` — its own first, then the
-/// process's (Linux's `dequeue_signal`) — and says whether another deliverable one is left.
-pub fn dequeue_signal(allowed: Sigset) -> Option<(Siginfo, bool)> {
+/// process's (Linux's `dequeue_signal`).
+pub fn dequeue_signal(allowed: Sigset) -> Option<(i32, Sender)> {
+    with_signals(|t, shared| super::signal::take(t, shared, allowed))
+}
+
+/// Runs `f` on the running thread and the process's pending set, under one hold of the lock.
+#[inline]
+pub fn with_signals<R>(f: impl FnOnce(&mut Thread, &mut PendingSet) -> R) -> R {
     let mut s = SCHED.lock();
-    let cur = s.current;
-    let info = s.threads[cur].pending.take(allowed).or_else(|| s.shared.take(allowed))?;
-    Some((info, s.threads[cur].has_deliverable(s.shared.mask)))
+    let s = &mut *s;
+    f(&mut s.threads[s.current], &mut s.shared)
 }
 
 /// The robust-list head live thread `tid` registered (get_robust_list); None if no such thread.
@@ -233,16 +241,33 @@ pub fn pending_signals() -> Sigset {
 /// signal it unblocks is delivered on the way back to ring 3; a process signal it now blocks
 /// goes to another thread that can take it (Linux's `retarget_shared_pending`).
 pub fn set_sigmask(mask: Sigset) {
+    set_mask(&mut SCHED.lock(), mask);
+}
+
+/// rt_sigreturn's end: the frame's mask back, and the interrupted call's restart record, if
+/// any, void (Linux's restore_sigcontext resets restart_block).
+pub fn sigreturn_mask(mask: Sigset) {
     let mut s = SCHED.lock();
     let cur = s.current;
-    let newly_blocked = mask & !s.threads[cur].sigmask;
-    s.threads[cur].sigmask = mask & !UNBLOCKABLE;
-    if s.threads[cur].has_deliverable(s.shared.mask) {
+    let t = &mut s.threads[cur];
+    if t.restart.is_some() {
+        t.restart = None;
+    }
+    set_mask(&mut s, mask);
+}
+
+#[inline]
+fn set_mask(s: &mut Sched, mask: Sigset) {
+    let shared = s.shared.mask;
+    let cur = s.current;
+    let t = &mut s.threads[cur];
+    let newly_blocked = mask & !t.sigmask;
+    t.sigmask = mask & !UNBLOCKABLE;
+    if t.has_deliverable(shared) {
         percpu::set_sigpending();
     }
-    let retarget = s.shared.mask & newly_blocked;
-    if retarget != 0 {
-        wake_taker(&mut s, retarget);
+    if shared & newly_blocked != 0 {
+        wake_taker(s, shared & newly_blocked);
     }
 }
 

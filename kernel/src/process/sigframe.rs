@@ -11,7 +11,7 @@
 use super::uaccess::UserPtr;
 use crate::arch::TrapFrame;
 use crate::arch::fpu::{self, FxArea};
-use crate::mm::aspace::{AddressSpace, USER_END};
+use crate::mm::aspace::{Access, AddressSpace, USER_END};
 use abi::signal::{
     FIX_EFLAGS, FXSAVE_SIZE, KernelSigaction, RtSigframe, SA_ONSTACK, SA_RESTORER, SS_DISABLE, SS_ONSTACK, Sigcontext,
     Siginfo, Sigset, StackT, Ucontext,
@@ -47,7 +47,7 @@ fn sigcontext(f: &TrapFrame, blocked: Sigset, cr2: u64, fpstate: u64) -> Sigcont
         gs: 0,
         fs: 0,
         ss: f.ss as u16,
-        err: f.error_code,
+        err: f.cpu_error_code(),
         trapno: f.vector,
         oldmask: blocked,
         cr2,
@@ -89,8 +89,18 @@ pub fn setup(
         },
         info: *info,
     };
-    let fx = fpu::save();
-    UserPtr::<[u8; FXSAVE_SIZE]>::new(fx_at).write_in(aspace, &fx.0).map_err(drop)?;
+    // The FPU state goes straight into the frame when its 512 bytes lie in one page (7 times
+    // in 8: the area is 64-aligned), else through a kernel copy. (rt_sigreturn always reads it
+    // back through a copy: another thread could change it between a check and FXRSTOR.)
+    match aspace.within_page(fx_at, FXSAVE_SIZE as u64, Access::Write).map_err(drop)? {
+        // SAFETY: `p` is the direct-map address of 512 writable bytes of one user page, 64-aligned
+        // as `fx_at` is; no Rust reference covers user memory.
+        Some(p) => unsafe { fpu::save_to(p) },
+        None => {
+            let fx = fpu::save();
+            UserPtr::<[u8; FXSAVE_SIZE]>::new(fx_at).write_in(aspace, &fx.0).map_err(drop)?;
+        }
+    }
     UserPtr::<RtSigframe>::new(base).write_in(aspace, &sf).map_err(drop)?;
 
     frame.rdi = info.si_signo as u64;

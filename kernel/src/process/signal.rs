@@ -3,6 +3,7 @@
 //! rt_sigaction fills, and the signal descriptions the default action prints.
 use crate::arch::TrapFrame;
 use abi::signal::*;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Per-process signal state: the handler table, shared by every thread (the blocked mask and
 /// the alternate stack are per thread, in `Thread`).
@@ -11,14 +12,41 @@ pub struct Signals {
 }
 
 impl Signals {
-    pub const fn new() -> Self {
+    /// Every action SIG_DFL (a new process; the mirror is reset to match).
+    pub fn new() -> Self {
+        DISCARDS.store(DEFAULT_IGNORED, Ordering::Relaxed);
         Self { actions: [KernelSigaction { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0 }; NSIG] }
     }
 
     /// The action for signal `signo` (1..=NSIG).
-    pub fn action(&mut self, signo: i32) -> &mut KernelSigaction {
-        &mut self.actions[signo as usize - 1]
+    pub fn action(&self, signo: i32) -> &KernelSigaction {
+        &self.actions[signo as usize - 1]
     }
+
+    /// Installs `action` for `signo`, keeping [`discards`]'s mirror in step.
+    pub fn set(&mut self, signo: i32, action: KernelSigaction) {
+        self.actions[signo as usize - 1] = action;
+        let bit = sigmask(signo);
+        if discarded(signo, &action) {
+            DISCARDS.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            DISCARDS.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The signals whose action throws them away, mirrored from the handler table (written under
+/// the process lock by [`Signals::set`]), so that sending a signal — Go preempts with SIGURG
+/// all the time — needs no process lock.
+static DISCARDS: AtomicU64 = AtomicU64::new(DEFAULT_IGNORED);
+
+/// Signals whose default action is to do nothing (Linux's SIG_KERNEL_IGNORE_MASK).
+const DEFAULT_IGNORED: Sigset = sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | sigmask(SIGCONT);
+
+/// Whether sending `signo` now throws it away (for a target that does not block it).
+#[inline]
+pub fn discards(signo: i32) -> bool {
+    DISCARDS.load(Ordering::Relaxed) & sigmask(signo) != 0
 }
 
 impl Default for Signals {
@@ -43,9 +71,9 @@ pub fn for_exception(frame: &TrapFrame) -> Siginfo {
     Siginfo::fault(signo, code, addr)
 }
 
-/// Signals whose default action is to do nothing (Linux's SIG_KERNEL_IGNORE_MASK).
+/// Whether the default action of `signo` is to do nothing.
 pub fn ignored_by_default(signo: i32) -> bool {
-    matches!(signo, SIGCHLD | SIGURG | SIGWINCH | SIGCONT)
+    DEFAULT_IGNORED & sigmask(signo) != 0
 }
 
 /// A write to a pipe with no reader: SIGPIPE for the writing thread (unless it is ignored),
@@ -53,13 +81,13 @@ pub fn ignored_by_default(signo: i32) -> bool {
 pub fn raise_sigpipe() {
     let ignored = super::with(|p| p.signals.action(SIGPIPE).sa_handler == SIG_IGN);
     if !ignored {
-        send_to_current(Siginfo::kill(SIGPIPE, SI_USER, super::PID as i32, 0));
+        send_to_current(SIGPIPE, Sender::kill(SI_USER, super::PID as i32, 0));
     }
 }
 
-/// Queues `info` for the running thread; it is delivered on the way back to ring 3.
-pub fn send_to_current(info: Siginfo) {
-    super::sched::signal_thread(super::sched::current_tid(), Some(info), false);
+/// Queues `signo` for the running thread; it is delivered on the way back to ring 3.
+pub fn send_to_current(signo: i32, from: Sender) {
+    super::sched::signal_thread(super::sched::current_tid(), signo, &from, false);
 }
 
 /// Whether a signal with this action is thrown away when sent to a thread that does not block
@@ -69,11 +97,31 @@ pub fn discarded(signo: i32, action: &KernelSigaction) -> bool {
 }
 
 /// Who sent a pending signal: the siginfo fields a sent signal carries beyond its number.
-#[derive(Clone, Copy, Default)]
-struct Sender {
-    code: i32,
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct Sender {
+    pub code: i32,
     /// `_rt`/`_kill`: si_pid and si_uid packed as the siginfo holds them, then si_value.
-    words: [u64; 2],
+    pub words: [u64; 2],
+}
+
+impl Sender {
+    /// kill/tgkill/tkill's: `code` (SI_USER, SI_TKILL, SI_KERNEL), from `pid` as `uid`.
+    pub const fn kill(code: i32, pid: i32, uid: u32) -> Sender {
+        Sender { code, words: [pid as u32 as u64 | (uid as u64) << 32, 0] }
+    }
+
+    /// The siginfo of signal `signo` from this sender.
+    pub fn info(&self, signo: i32) -> Siginfo {
+        let mut info = Siginfo { si_signo: signo, si_code: self.code, ..Siginfo::ZERO };
+        info.fields[0] = self.words[0];
+        info.fields[1] = self.words[1];
+        info
+    }
+
+    /// The sender fields of a whole siginfo (rt_sigqueueinfo's).
+    pub fn of(info: &Siginfo) -> Sender {
+        Sender { code: info.si_code, words: [info.fields[0], info.fields[1]] }
+    }
 }
 
 /// A set of pending signals with their senders (Linux's `struct sigpending`): one per thread
@@ -89,30 +137,37 @@ impl PendingSet {
         PendingSet { mask: 0, senders: [Sender { code: 0, words: [0; 2] }; NSIG] }
     }
 
-    /// Adds `info`; false when the signal was already pending (merged).
-    pub fn add(&mut self, info: &Siginfo) -> bool {
-        let bit = sigmask(info.si_signo);
+    /// Adds `signo` from `from`; false when the signal was already pending (merged).
+    pub fn add(&mut self, signo: i32, from: Sender) -> bool {
+        let bit = sigmask(signo);
         if self.mask & bit != 0 {
             return false;
         }
         self.mask |= bit;
-        self.senders[info.si_signo as usize - 1] =
-            Sender { code: info.si_code, words: [info.fields[0], info.fields[1]] };
+        self.senders[signo as usize - 1] = from;
         true
     }
 
-    /// Takes the lowest pending signal in `allowed`.
-    pub fn take(&mut self, allowed: Sigset) -> Option<Siginfo> {
+    /// Takes the lowest pending signal in `allowed`: its number and sender.
+    #[inline]
+    pub fn take(&mut self, allowed: Sigset) -> Option<(i32, Sender)> {
         let ready = self.mask & allowed;
         if ready == 0 {
             return None;
         }
         let signo = ready.trailing_zeros() as i32 + 1;
         self.mask &= !sigmask(signo);
-        let s = self.senders[signo as usize - 1];
-        let mut info = Siginfo { si_signo: signo, si_code: s.code, ..Siginfo::ZERO };
-        info.fields[..2].copy_from_slice(&s.words);
-        Some(info)
+        Some((signo, self.senders[signo as usize - 1]))
+    }
+}
+
+/// Takes the next signal of `allowed` for thread `t`: its own first, then the process's
+/// `shared` ones (Linux's `dequeue_signal`).
+#[inline]
+pub fn take(t: &mut super::thread::Thread, shared: &mut PendingSet, allowed: Sigset) -> Option<(i32, Sender)> {
+    match t.pending.take(allowed) {
+        Some(sig) => Some(sig),
+        None => shared.take(allowed),
     }
 }
 

@@ -136,7 +136,7 @@ pub fn setrlimit(resource: u64, new: u64) -> SysResult {
 /// sched_setaffinity: the mask must name the one CPU that runs the process (EINVAL otherwise);
 /// the thread stays where it is.
 pub fn sched_setaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
-    if pid != 0 && !crate::process::sched::signal_thread(pid as u32, None, false) {
+    if pid != 0 && !crate::process::sched::signal_thread(pid as u32, 0, &Default::default(), false) {
         return Err(ESRCH);
     }
     if len == 0 {

@@ -5,6 +5,7 @@
 use super::SysResult;
 use crate::arch::TrapFrame;
 use crate::process::restart::Restart;
+use crate::process::signal::{Sender, discards};
 use crate::process::thread::Wake;
 use crate::process::uaccess::{UserPtr, UserSlice};
 use crate::process::{self, sched};
@@ -25,7 +26,7 @@ pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult
         let old = *p.signals.action(sig as i32);
         if let Some(mut a) = new {
             a.sa_mask &= !UNBLOCKABLE;
-            *p.signals.action(sig as i32) = a;
+            p.signals.set(sig as i32, a);
             // POSIX: an action that ignores the signal throws a pending one away.
             if crate::process::signal::discarded(sig as i32, &a) {
                 sched::flush_signal(sig as i32);
@@ -83,31 +84,20 @@ pub fn rt_sigreturn(frame: &mut TrapFrame) -> SysResult {
     Ok(frame.rax)
 }
 
-/// Whether sending `sig` now would throw it away (its action ignores it), for a thread that
-/// does not block it.
-fn discards(sig: i32) -> bool {
-    process::with(|p| crate::process::signal::discarded(sig, p.signals.action(sig)))
-}
-
-/// Sends `info` (signal `sig`) to thread `tid` of this process, or checks that it exists (`sig`
-/// 0): ESRCH before EINVAL, as Linux's do_send_specific finds the thread first.
-fn send(tid: u64, sig: u64, info: Siginfo) -> SysResult {
-    let exists = tid <= u32::MAX as u64 && sched::signal_thread(tid as u32, None, false);
-    if !exists {
+/// Sends signal `sig` from `from` to thread `tid` of this process, or checks that it exists
+/// (`sig` 0): ESRCH before EINVAL, as Linux's do_send_specific finds the thread first.
+fn send(tid: u64, sig: u64, from: Sender) -> SysResult {
+    let signo = if sig <= NSIG as u64 { sig as i32 } else { 0 };
+    if tid > u32::MAX as u64 || !sched::signal_thread(tid as u32, signo, &from, signo != 0 && discards(signo)) {
         return Err(ESRCH);
     }
     if sig > NSIG as u64 {
         return Err(EINVAL);
     }
-    if sig != 0 {
-        sched::signal_thread(tid as u32, Some(Siginfo { si_signo: sig as i32, ..info }), discards(sig as i32));
-    }
     Ok(0)
 }
 
-fn tkill_info(sig: u64) -> Siginfo {
-    Siginfo::kill(sig as i32, SI_TKILL, process::PID as i32, 0)
-}
+const TKILL: Sender = Sender::kill(SI_TKILL, process::PID as i32, 0);
 
 pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
     if tgid as i32 <= 0 || tid as i32 <= 0 {
@@ -116,19 +106,20 @@ pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
     if tgid != process::PID as u64 {
         return Err(ESRCH);
     }
-    send(tid, sig, tkill_info(sig))
+    send(tid, sig, TKILL)
 }
 
 pub fn tkill(tid: u64, sig: u64) -> SysResult {
     if tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    send(tid, sig, tkill_info(sig))
+    send(tid, sig, TKILL)
 }
 
-/// Sends `info` to the process `pid` names (1, 0 for our group, -1 for every process we may
-/// signal): ESRCH for another pid before EINVAL for a bad signal, as Linux's kill_pid_info.
-fn send_process(pid: u64, sig: u64, info: Siginfo) -> SysResult {
+/// Sends `sig` from `from` to the process `pid` names (1, 0 for our group, -1 for every
+/// process we may signal): ESRCH for another pid before EINVAL for a bad signal, as Linux's
+/// kill_pid_info.
+fn send_process(pid: u64, sig: u64, from: Sender) -> SysResult {
     match pid as i32 {
         0 | -1 => {}
         p if p == process::PID as i32 => {}
@@ -138,41 +129,41 @@ fn send_process(pid: u64, sig: u64, info: Siginfo) -> SysResult {
         return Err(EINVAL);
     }
     if sig != 0 {
-        sched::signal_process(Siginfo { si_signo: sig as i32, ..info }, discards(sig as i32));
+        sched::signal_process(sig as i32, from, discards(sig as i32));
     }
     Ok(0)
 }
 
 /// kill: the process gets the signal, taken by a thread that does not block it.
 pub fn kill(pid: u64, sig: u64) -> SysResult {
-    send_process(pid, sig, Siginfo::kill(sig as i32, SI_USER, process::PID as i32, 0))
+    send_process(pid, sig, Sender::kill(SI_USER, process::PID as i32, 0))
 }
 
-/// The siginfo rt_(tg)sigqueueinfo sends: the program's own, numbered `sig`. Only a process
-/// signalling itself may claim a kernel or kill()/tgkill() origin (si_code >= 0 or SI_TKILL),
-/// as Linux says: EPERM otherwise.
-fn queued_info(uinfo: u64, sig: u64, to_self: bool) -> Result<Siginfo, isize> {
+/// The sender rt_(tg)sigqueueinfo names: the program's own siginfo. Only a process signalling
+/// itself may claim a kernel or kill()/tgkill() origin (si_code >= 0 or SI_TKILL), as Linux
+/// says: EPERM otherwise.
+fn queued_info(uinfo: u64, to_self: bool) -> Result<Sender, isize> {
     let info = UserPtr::<Siginfo>::new(uinfo).read()?;
     if (info.si_code >= 0 || info.si_code == SI_TKILL) && !to_self {
         return Err(EPERM);
     }
-    Ok(Siginfo { si_signo: sig as i32, ..info })
+    Ok(Sender::of(&info))
 }
 
 pub fn rt_sigqueueinfo(pid: u64, sig: u64, uinfo: u64) -> SysResult {
-    let info = queued_info(uinfo, sig, pid as i32 == process::PID as i32)?;
-    send_process(pid, sig, info)
+    let from = queued_info(uinfo, pid as i32 == process::PID as i32)?;
+    send_process(pid, sig, from)
 }
 
 pub fn rt_tgsigqueueinfo(tgid: u64, tid: u64, sig: u64, uinfo: u64) -> SysResult {
     if tgid as i32 <= 0 || tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    let info = queued_info(uinfo, sig, tid as u32 == sched::current_tid())?;
+    let from = queued_info(uinfo, tid as u32 == sched::current_tid())?;
     if tgid != process::PID as u64 {
         return Err(ESRCH);
     }
-    send(tid, sig, info)
+    send(tid, sig, from)
 }
 
 /// rt_sigpending: the blocked signals pending for the thread or the process. A set smaller
@@ -221,7 +212,7 @@ pub fn rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: u64) -> Sy
         None => None,
         Some(t) => Some(monotonic_ns().saturating_add(t.to_ns().ok_or(EINVAL)?)),
     };
-    let mut taken = sched::dequeue_signal(which).map(|(i, _)| i);
+    let mut taken = sched::dequeue_signal(which).map(|(signo, from)| from.info(signo));
     let mut woken = Wake::TimedOut;
     if taken.is_none() && timeout.is_none_or(|t| t.to_ns() != Some(0)) {
         let old = sched::with_current(|t| t.sigmask);
@@ -233,7 +224,7 @@ pub fn rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: u64) -> Sy
             }
         }
         sched::set_sigmask(old);
-        taken = sched::dequeue_signal(which).map(|(i, _)| i);
+        taken = sched::dequeue_signal(which).map(|(signo, from)| from.info(signo));
     }
     let Some(got) = taken else {
         return Err(if woken == Wake::Interrupted { EINTR } else { EAGAIN });

@@ -24,6 +24,17 @@ pub fn save() -> FxArea {
     area
 }
 
+/// Saves the current x87/SSE state straight into the 512 bytes at `dst` (a signal frame's
+/// area seen through the direct map: no copy through the kernel stack).
+///
+/// # Safety
+/// `dst` must be 16-aligned and point to 512 writable bytes that no Rust reference covers.
+#[inline]
+pub unsafe fn save_to(dst: *mut u8) {
+    // SAFETY: the caller guarantees 512 aligned, writable, unaliased bytes at `dst`.
+    unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) dst, options(nostack)) };
+}
+
 /// Loads `area` as the x87/SSE state, after clearing MXCSR bits that would make it fault.
 pub fn restore(area: &mut FxArea) {
     let m = u32::from_le_bytes(area.0[MXCSR_OFFSET..MXCSR_OFFSET + 4].try_into().unwrap()) & MXCSR_VALID;

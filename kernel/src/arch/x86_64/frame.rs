@@ -48,6 +48,11 @@ impl TrapFrame {
         (self.vector == SYSCALL_VECTOR && (self.error_code as i64) >= 0).then_some(self.error_code)
     }
 
+    /// The CPU's error code for an exception; 0 for a syscall frame (whose slot holds orig_ax).
+    pub fn cpu_error_code(&self) -> u64 {
+        if self.vector == SYSCALL_VECTOR { 0 } else { self.error_code }
+    }
+
     /// Forgets the syscall (orig_ax = -1), so nothing restarts it.
     pub fn clear_syscall(&mut self) {
         self.error_code = u64::MAX;
