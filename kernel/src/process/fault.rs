@@ -121,12 +121,13 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
     crate::logger::enter_fault();
     let core = if signal::dumps_core(f.si_signo) { " (core dumped)" } else { "" };
+    let (pc, file) = (frame.rip, super::file_address(frame.rip));
     if f.si_code <= 0 {
         // Sent by kill/tgkill/tkill (SI_USER, SI_TKILL): who sent it, not a fault address.
-        log::error!("{}, sent by pid {} at pc={:#x}{core}", signal::describe(f.si_signo), f.si_pid(), frame.rip);
+        log::error!("{}, sent by pid {} at pc={pc:#x}{file}{core}", signal::describe(f.si_signo), f.si_pid());
     } else {
         let region = super::region_name(f.si_addr());
-        log::error!("{} addr={:#x} pc={:#x} ({region}){core}", signal::describe(f.si_signo), f.si_addr(), frame.rip);
+        log::error!("{} addr={:#x} pc={pc:#x}{file} ({region}){core}", signal::describe(f.si_signo), f.si_addr());
     }
     exit_group(128 + f.si_signo)
 }
