@@ -53,3 +53,4 @@ pub const MADV_NOHUGEPAGE: usize = 15;
 
 pub const MREMAP_MAYMOVE: usize = 1;
 pub const MREMAP_FIXED: usize = 2;
+pub const MREMAP_DONTUNMAP: usize = 4;

@@ -16,7 +16,7 @@
 //!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
 //!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
 //!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
-//! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes), musl's `mremap` (25).
+//! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use qemu::{Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::io::Write;
@@ -389,6 +389,24 @@ fn hello_both_ways(prog: &Path) -> Both {
 fn c_malloc(cc: Option<Cc>, tool: &str) {
     let Some(cc) = cc else { return skipped(tool) };
     expect(real(&c_program(&cc, "malloc"), &[], &[]), "checksum 10444800 big 7\n", 0);
+}
+
+/// realloc of an mmapped block up to 64 MiB and down again: both libcs call mremap, which must
+/// keep the contents whether the block grows in place or moves.
+fn c_realloc(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let both = expect(real(&c_program(&cc, "realloc"), &[], &[]), "realloc: 13 steps, contents kept\n", 0);
+    assert_absent(&both.qemu, "unknown syscall 25 (mremap)");
+}
+
+#[test]
+fn musl_realloc_of_big_blocks_through_mremap() {
+    c_realloc(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_realloc_of_big_blocks_through_mremap() {
+    c_realloc(glibc_gcc(), "gcc");
 }
 
 /// What `tests/real/c/pie.c` prints when it was loaded as a static-pie.
