@@ -5,6 +5,15 @@
 pub const PAGE_SIZE: usize = 4096;
 /// One past the last user address Linux hands out: `(1 << 47) - PAGE_SIZE`.
 pub const TASK_SIZE_MAX: usize = (1 << 47) - PAGE_SIZE;
+/// The least gap between the stack top and the mmap area (`arch/x86/mm/mmap.c` MIN_GAP): with
+/// an 8 MiB stack limit and no randomization the gap is this.
+pub const MMAP_MIN_GAP: usize = 128 << 20;
+/// Linux's `mmap_base` with randomization off (`setarch -R`): TASK_SIZE minus MIN_GAP. Top-down
+/// mmaps, and so a static-pie's image, end here.
+pub const MMAP_BASE_NORANDOM: usize = TASK_SIZE_MAX - MMAP_MIN_GAP;
+/// `ELF_ET_DYN_BASE` (`arch/x86/include/asm/elf.h`): two thirds of the user half. A PIE with an
+/// interpreter loads here; a static-pie's brk starts at its page (fs/binfmt_elf.c).
+pub const ELF_ET_DYN_BASE: usize = TASK_SIZE_MAX / 3 * 2;
 
 pub const PROT_NONE: usize = 0;
 pub const PROT_READ: usize = 1;
@@ -44,3 +53,4 @@ pub const MADV_NOHUGEPAGE: usize = 15;
 
 pub const MREMAP_MAYMOVE: usize = 1;
 pub const MREMAP_FIXED: usize = 2;
+pub const MREMAP_DONTUNMAP: usize = 4;

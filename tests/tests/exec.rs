@@ -132,13 +132,15 @@ fn bad_programs_are_refused_with_a_reason() {
             "wrong machine: e_machine=183",
         ),
         (
-            "pie",
+            "pie-with-interp",
             {
                 let mut b = good.clone();
                 b[E_TYPE..E_TYPE + 2].copy_from_slice(&3u16.to_le_bytes());
+                let p = phdrs(&b, 0x6474_e551)[0];
+                b[p..p + 4].copy_from_slice(&3u32.to_le_bytes());
                 b
             },
-            "position-independent executable (ET_DYN)",
+            "dynamically linked (PT_INTERP",
         ),
         (
             "interp",

@@ -1,5 +1,6 @@
 //! CPU exceptions and panics in the kernel: each is reported with its registers and ends the
 //! run with the kernel-panic outcome — never a hang, a reset, or something that reads as success.
+//! And a #GP in ring 3, which is the program's SIGSEGV, its instruction named in the log.
 use qemu::{Outcome, RunOptions};
 use std::time::Duration;
 use tests::*;
@@ -95,4 +96,24 @@ fn unknown_selftest_is_a_clear_error() {
         &r,
         &["selftest: unknown test 'nonsense'; known tests:", "breakpoint", "kernel panic: bad kernel command line"],
     );
+}
+
+#[test]
+fn a_privileged_instruction_in_ring_3_is_sigsegv_naming_the_instruction() {
+    let cases = [
+        ("hlt", "hlt"),
+        ("cli", "cli"),
+        ("in", "in from an immediate port"),
+        ("mov-cr0", "mov from a control register"),
+        ("wrmsr", "wrmsr"),
+    ];
+    for (mode, insn) in cases {
+        // Linux: #GP → SIGSEGV with SI_KERNEL and no address, exit 139 without a handler.
+        let both = run_both(with(program::FAULTS, &[mode], &[]));
+        both.assert_outcome(Outcome::Exited(139));
+        let line = assert_in_order(&both.qemu, &["SIGSEGV: segmentation violation addr=0x0 pc=0x4"])[0];
+        assert!(line.ends_with(&format!("(#GP: {insn}) (core dumped)")), "{mode}: {line}");
+        assert!(stdout(&both.native).contains(&format!("faults: {mode} about to fault")));
+        assert_absent(&both.qemu, "no mapping");
+    }
 }

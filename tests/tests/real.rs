@@ -4,7 +4,8 @@
 //! the one written down here. The sources are in `tests/real/`; the builds are cached in
 //! `target/tmp/real/` (rebuilt when a source is newer). A missing toolchain prints
 //! `skipped: <tool> missing` on stderr and the test returns; CI (`.ci/run`) installs them all:
-//! Debian's `golang-1.19-go`, `musl-tools`, `gcc` + `libc6-dev`, `busybox-static`.
+//! Debian's `golang-1.19-go`, `musl-tools`, `gcc` + `libc6-dev`, `busybox-static`. C and Rust
+//! programs are built both as ET_EXEC and as static-pie (ET_DYN without PT_INTERP).
 //!
 //! Not yet — each of these fails on rt0 today (and runs natively):
 //! - busybox applets reading stdin (`busybox sha256sum` with no input): no end of file on fd 0 in
@@ -15,7 +16,7 @@
 //!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
 //!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
 //!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
-//! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes), musl's `mremap` (25).
+//! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use qemu::{Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::io::Write;
@@ -138,6 +139,48 @@ fn c_program(cc: &Cc, name: &str) -> PathBuf {
         c.args(["-static", "-no-pie", "-O2", "-s", "-o"]).arg(out).arg(&src).arg("-lpthread");
         c
     })
+}
+
+/// Builds `tests/real/c/<name>.c` as a static-pie (ET_DYN without PT_INTERP; it relocates
+/// itself), stripped. Debian's musl-gcc specs ignore `-static-pie` (they link Scrt1.o and name
+/// musl's dynamic loader as interpreter), so for musl the self-relocating start file rcrt1.o
+/// and the link flags gcc's own `-static-pie` implies are spelled out.
+fn c_static_pie(cc: &Cc, name: &str) -> PathBuf {
+    let src = source(&format!("c/{name}.c"));
+    build(&cache().join(format!("c-{name}-{}-pie", cc.libc)), &[src.as_path()], |out| {
+        let mut c = Command::new(&cc.tool);
+        c.args(["-static-pie", "-O2", "-s", "-o"]).arg(out);
+        if cc.libc == "musl" {
+            let (musl, gcc_file) = (Path::new(MUSL_LIB), |f: &str| gcc_file(&cc.tool, f));
+            c.arg("-nostartfiles").args([musl.join("rcrt1.o"), musl.join("crti.o"), gcc_file("crtbeginS.o")]);
+            c.arg(&src).arg("-Wl,-static,-pie,--no-dynamic-linker,-z,text");
+            c.args([gcc_file("crtendS.o"), musl.join("crtn.o")]);
+        } else {
+            c.arg(&src);
+        }
+        c
+    })
+}
+
+/// Where Debian's musl-dev keeps musl's start files.
+const MUSL_LIB: &str = "/usr/lib/x86_64-linux-musl";
+
+/// The path of gcc's own file `name` (crtbeginS.o, …), as `cc -print-file-name` finds it.
+fn gcc_file(cc: &Path, name: &str) -> PathBuf {
+    let out = Command::new(cc).arg(format!("-print-file-name={name}")).output().expect("run the C compiler");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// Whether `path` is a static-pie: ET_DYN and no PT_INTERP among its program headers.
+fn is_static_pie(path: &Path) -> bool {
+    let b = std::fs::read(path).expect("read the build");
+    let (u16_at, u32_at) = (
+        |at: usize| u16::from_le_bytes([b[at], b[at + 1]]),
+        |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()),
+    );
+    let phoff = u64::from_le_bytes(b[32..40].try_into().unwrap()) as usize;
+    let interp = (0..u16_at(56) as usize).any(|i| u32_at(phoff + i * u16_at(54) as usize) == abi::elf::PT_INTERP);
+    u16_at(16) == abi::elf::ET_DYN && !interp
 }
 
 // ---- running both ways -----------------------------------------------------------------
@@ -335,14 +378,97 @@ fn go_tight_loop_is_preempted_with_one_p() {
 
 fn c_hello(cc: Option<Cc>, tool: &str) {
     let Some(cc) = cc else { return skipped(tool) };
-    let prog = c_program(&cc, "hello");
+    hello_both_ways(&c_program(&cc, "hello"));
+}
+
+fn hello_both_ways(prog: &Path) -> Both {
     let want = "hello from C, argc=4\nargv[1]=x\nargv[2]=y z\nargv[3]=\nenv A=1\nenv EXIT=200\n";
-    expect(real(&prog, &["x", "y z", ""], &["A=1", "EXIT=200"]), want, 200);
+    expect(real(prog, &["x", "y z", ""], &["A=1", "EXIT=200"]), want, 200)
 }
 
 fn c_malloc(cc: Option<Cc>, tool: &str) {
     let Some(cc) = cc else { return skipped(tool) };
     expect(real(&c_program(&cc, "malloc"), &[], &[]), "checksum 10444800 big 7\n", 0);
+}
+
+/// realloc of an mmapped block up to 64 MiB and down again: both libcs call mremap, which must
+/// keep the contents whether the block grows in place or moves.
+fn c_realloc(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let both = expect(real(&c_program(&cc, "realloc"), &[], &[]), "realloc: 13 steps, contents kept\n", 0);
+    assert_absent(&both.qemu, "unknown syscall 25 (mremap)");
+}
+
+#[test]
+fn musl_realloc_of_big_blocks_through_mremap() {
+    c_realloc(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_realloc_of_big_blocks_through_mremap() {
+    c_realloc(glibc_gcc(), "gcc");
+}
+
+/// What `tests/real/c/pie.c` prints when it was loaded as a static-pie.
+const C_PIE: &str = "\
+ELF header before AT_PHDR: 1, e_type 3, first vaddr 0: 1
+AT_BASE 0, AT_PHENT 56, loads: 1, bias page-aligned: 1
+AT_ENTRY = bias + e_entry: 1, inside an executable segment: 1
+relocated: alpha beta gamma, fp(21) = 42
+";
+
+/// Checks the kernel's exec lines of a static-pie run: the bias Linux would choose under
+/// `setarch -R` (the image ends at 0x7ffff7fff000) and ring 3 entered at the relocated entry.
+fn assert_loaded_as_pie(r: &RunResult) {
+    let lines = assert_in_order(r, &["exec: static-pie at 0x7ffff7", "L0->L1 entering ring 3: rip=0x7ffff7"]);
+    assert!(lines[0].contains("brk 0x555555555000"), "brk at ELF_ET_DYN_BASE's page: {}", lines[0]);
+}
+
+/// hello, malloc and pie.c built as static-pies: the same output and exit code both ways.
+fn c_static_pies(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    if cc.libc == "musl" && !Path::new(MUSL_LIB).join("rcrt1.o").is_file() {
+        return skipped("musl's rcrt1.o");
+    }
+    let hello = c_static_pie(&cc, "hello");
+    assert!(is_static_pie(&hello), "{} is not a static-pie", hello.display());
+    assert_loaded_as_pie(&hello_both_ways(&hello).qemu);
+    let malloc = expect(real(&c_static_pie(&cc, "malloc"), &[], &[]), "checksum 10444800 big 7\n", 0);
+    assert_loaded_as_pie(&malloc.qemu);
+    let pie = c_static_pie(&cc, "pie");
+    assert_loaded_as_pie(&expect(real(&pie, &[], &[]), C_PIE, 0).qemu);
+    // The fault report gives the pc both as run and as an address in the file.
+    let crashed = expect(real(&pie, &["crash"], &[]), C_PIE, 139);
+    let line = assert_in_order(&crashed.qemu, &["SIGSEGV: segmentation violation addr=0x0 pc=0x7ffff7"])[0];
+    assert!(line.contains(" [file address 0x"), "{line}");
+}
+
+#[test]
+fn glibc_static_pie_hello_malloc_and_its_own_relocation() {
+    c_static_pies(glibc_gcc(), "gcc");
+}
+
+#[test]
+fn musl_static_pie_hello_malloc_and_its_own_relocation() {
+    c_static_pies(musl_gcc(), "musl-gcc");
+}
+
+/// A PIE that needs its dynamic loader (ET_DYN with PT_INTERP) is refused, naming the loader.
+#[test]
+fn a_dynamically_linked_pie_is_refused_with_126() {
+    let Some(cc) = glibc_gcc() else { return skipped("gcc") };
+    let src = source("c/hello.c");
+    let prog = build(&cache().join("c-hello-glibc-dynamic"), &[src.as_path()], |out| {
+        let mut c = Command::new(&cc.tool);
+        c.args(["-pie", "-fPIE", "-O2", "-s", "-o"]).arg(out).arg(&src);
+        c
+    });
+    let r = qemu::run(&real(&prog, &[], &[]));
+    assert_outcome(&r, Outcome::BadProgram);
+    assert_eq!(r.outcome.exit_code(), qemu::EXIT_BAD_PROGRAM);
+    let line = assert_in_order(&r, &["exec: cannot execute the program: dynamically linked (PT_INTERP"])[0];
+    assert!(line.contains("interpreter \"/lib64/ld-linux-x86-64.so.2\""), "{line}");
+    assert_absent(&r, "EXCEPTION");
 }
 
 fn c_libc(cc: Option<Cc>, tool: &str) {
@@ -504,39 +630,51 @@ fn rustc_musl() -> Option<PathBuf> {
     dir.is_dir().then_some(rustc)
 }
 
-/// Builds `tests/real/rust/hello.rs` as a static ET_EXEC against musl. One build at a time:
-/// rustc names its intermediate files after the crate, next to the output.
-fn rust_hello(rustc: &Path) -> PathBuf {
+/// Builds `tests/real/rust/hello.rs` against musl: a static ET_EXEC (`pie == false`:
+/// relocation-model=static, crt-static) or the target's default, a static-pie. One build at a
+/// time: rustc names its intermediate files after the crate, next to the output.
+fn rust_hello(rustc: &Path, pie: bool) -> PathBuf {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let src = source("rust/hello.rs");
-    build(&cache().join("rust-hello"), &[src.as_path()], |out| {
+    build(&cache().join(if pie { "rust-hello-pie" } else { "rust-hello" }), &[src.as_path()], |out| {
         let mut c = Command::new(rustc);
-        c.args(["--edition", "2021", "-O", "--target", "x86_64-unknown-linux-musl"])
-            .args(["-C", "relocation-model=static", "-C", "target-feature=+crt-static", "-C", "strip=symbols"])
-            .arg("-o")
-            .arg(out)
-            .arg(&src)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        c.args(["--edition", "2021", "-O", "--target", "x86_64-unknown-linux-musl", "-C", "strip=symbols"]);
+        if !pie {
+            c.args(["-C", "relocation-model=static", "-C", "target-feature=+crt-static"]);
+        }
+        c.arg("-o").arg(out).arg(&src).current_dir(env!("CARGO_MANIFEST_DIR"));
         c
     })
 }
 
-#[test]
-fn rust_std_threads_channels_and_exit_code() {
+const RUST_HELLO: &str =
+    "hello from Rust\nInstant: slept at least 20 ms: true\n{\"a\": 3, \"is\": 2, \"rose\": 3}\nsum 60\n";
+
+fn rust_std(pie: bool) {
     let Some(rustc) = rustc_musl() else { return skipped("rustc's x86_64-unknown-linux-musl target") };
-    let want = "hello from Rust\nargs: [\"a\", \"b\"]\n{\"a\": 3, \"is\": 2, \"rose\": 3}\nsum 60\n";
-    expect(real(&rust_hello(&rustc), &["a", "b"], &[]), want, 2);
+    let prog = rust_hello(&rustc, pie);
+    assert_eq!(is_static_pie(&prog), pie, "{}", prog.display());
+    let want = format!("{}args: [\"a\", \"b\"]\n", RUST_HELLO);
+    let both = expect(real(&prog, &["a", "b"], &[]), &want, 2);
+    let want = format!("{}args: [\"panic\"]\n", RUST_HELLO);
+    let panicked = expect(real(&prog, &["panic"], &[]), &want, 101);
+    for (how, r) in panicked.each() {
+        assert!(r.log.contains("asked to panic"), "{how}: the panic message is missing\n{}", r.log);
+    }
+    if pie {
+        assert_loaded_as_pie(&both.qemu);
+    }
 }
 
 #[test]
-fn rust_std_panic_exits_101() {
-    let Some(rustc) = rustc_musl() else { return skipped("rustc's x86_64-unknown-linux-musl target") };
-    let want = "hello from Rust\nargs: [\"panic\"]\n{\"a\": 3, \"is\": 2, \"rose\": 3}\nsum 60\n";
-    let both = expect(real(&rust_hello(&rustc), &["panic"], &[]), want, 101);
-    for (how, r) in both.each() {
-        assert!(r.log.contains("asked to panic"), "{how}: the panic message is missing\n{}", r.log);
-    }
+fn rust_std_threads_instant_exit_code_and_panic() {
+    rust_std(false);
+}
+
+#[test]
+fn rust_std_static_pie_threads_instant_exit_code_and_panic() {
+    rust_std(true);
 }
 
 // ---- busybox ---------------------------------------------------------------------------

@@ -179,6 +179,39 @@ impl AddressSpace {
         });
     }
 
+    /// The mapping containing `addr` as mremap sees it (adjacent VMAs of one protection as one).
+    pub fn extent(&self, addr: u64) -> Option<Vma> {
+        self.vmas.extent(addr)
+    }
+
+    /// mremap's move (Linux `move_vma` + `move_page_tables`): the VMA of `[from, from + len)`
+    /// becomes `[to, to + new_len)` (which must be free) and every page-table entry of the old
+    /// range moves to the same offset in the new one, so the frames and their contents go with
+    /// it (PROT_NONE'd entries too). The old range is unmapped unless `keep` (MREMAP_DONTUNMAP:
+    /// it stays mapped, and empty). Nothing changes if a page table cannot be allocated.
+    pub fn move_pages(&mut self, from: u64, len: u64, to: u64, new_len: u64, keep: bool) -> Result<(), Fault> {
+        let moved = len.min(new_len);
+        let mut entries = alloc::vec::Vec::new();
+        self.for_each_present(from, from + moved, &mut |va, _| entries.push(va));
+        // Every table on the way to the new entries first, so that the move cannot stop halfway.
+        for &va in &entries {
+            self.pte(va - from + to, true).ok_or(Fault::OutOfMemory)?;
+        }
+        for va in entries {
+            let old = self.pte(va, false).expect("present a moment ago");
+            let entry = old.clone();
+            old.set_unused();
+            flush(va);
+            // Not flushed: the new entry was unused, and x86 caches no not-present translations.
+            *self.pte(va - from + to, true).expect("created above") = entry;
+        }
+        self.vmas.relocate(from, len, to, new_len, keep);
+        if !keep {
+            self.discard(from, from + len); // the pages past `new_len` of a shrinking move
+        }
+        Ok(())
+    }
+
     /// Changes the protection of `[start, end)`. Every page must be inside some VMA (else
     /// ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {

@@ -133,6 +133,30 @@ impl Vmas {
         }
     }
 
+    /// The VMA containing `addr` widened over its neighbours of the same protection: what
+    /// Linux would hold as one merged VMA (rt0 never merges), as mremap sees it.
+    pub fn extent(&self, addr: u64) -> Option<Vma> {
+        let mut e = self.lookup(addr)?;
+        while let Some(v) = e.start.checked_sub(1).and_then(|a| self.lookup(a)).filter(|v| v.prot == e.prot) {
+            e.start = v.start;
+        }
+        while let Some(v) = self.lookup(e.end).filter(|v| v.prot == e.prot) {
+            e.end = v.end;
+        }
+        Some(e)
+    }
+
+    /// Moves the VMAs of `[from, from + len)` to a free `[to, to + new_len)` as one VMA of
+    /// `from`'s protection and name (mremap's `move_vma`), removing the old range unless `keep`
+    /// (MREMAP_DONTUNMAP). The caller moves the pages.
+    pub fn relocate(&mut self, from: u64, len: u64, to: u64, new_len: u64, keep: bool) {
+        let v = self.lookup(from).expect("relocate: the source is mapped");
+        if !keep {
+            self.remove(from, from + len);
+        }
+        self.insert(to, to + new_len, v.prot, v.name);
+    }
+
     /// Whether every page of `[start, end)` lies in some VMA (Linux's mprotect and madvise
     /// need that: a gap is ENOMEM).
     pub fn covers(&self, start: u64, end: u64) -> bool {
@@ -265,6 +289,42 @@ mod tests {
         assert_eq!(page_up(0x1001), Some(0x2000));
         assert_eq!(page_up(0x1000), Some(0x1000));
         assert_eq!(page_up(u64::MAX), None);
+    }
+}
+
+#[cfg(test)]
+mod remap_tests {
+    use super::*;
+
+    #[test]
+    fn extent_spans_neighbours_of_the_same_protection_only() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x12000, 3, "anon");
+        v.insert(0x12000, 0x14000, 3, "brk");
+        v.insert(0x14000, 0x15000, 1, "ro");
+        v.insert(0x16000, 0x17000, 3, "gap before");
+        let e = v.extent(0x13000).unwrap();
+        assert_eq!((e.start, e.end, e.prot), (0x10000, 0x14000, 3));
+        assert_eq!(v.extent(0x14000).map(|e| (e.start, e.end)), Some((0x14000, 0x15000)));
+        assert_eq!(v.extent(0x16000).map(|e| (e.start, e.end)), Some((0x16000, 0x17000)), "a gap ends it");
+        assert!(v.extent(0x15000).is_none());
+    }
+
+    #[test]
+    fn relocate_moves_or_copies_the_range_and_keeps_the_cache_right() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x14000, 3, "anon");
+        assert_eq!(v.find(0x11000).unwrap().end, 0x14000, "cached");
+        v.relocate(0x11000, 0x2000, 0x40000, 0x5000, false);
+        assert_eq!(
+            v.iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(),
+            [(0x10000, 0x11000), (0x13000, 0x14000), (0x40000, 0x45000)]
+        );
+        assert!(v.find(0x11000).is_none(), "the cached VMA must not survive the move");
+        assert_eq!(v.find(0x44fff).unwrap().name, "anon");
+        v.relocate(0x40000, 0x5000, 0x50000, 0x5000, true);
+        assert_eq!(v.find(0x40000).unwrap().end, 0x45000, "MREMAP_DONTUNMAP keeps the old range");
+        assert_eq!(v.find(0x54000).unwrap().prot, 3);
     }
 }
 

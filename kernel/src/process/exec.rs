@@ -47,6 +47,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
         (AT_PHDR, image.phdr),
         (AT_PHENT, image.phent),
         (AT_PHNUM, image.phnum),
+        // The interpreter's load address (fs/binfmt_elf.c): there is none.
         (AT_BASE, 0),
         (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
@@ -65,11 +66,12 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     );
     aspace.copy_out(st.sp, &st.bytes).unwrap_or_else(|e| crate::control::bad_program(&format!("initial stack: {e:?}")));
     aspace.activate();
+    let kind = if image.bias != 0 { format!("static-pie at {:#x}", image.bias) } else { "ET_EXEC".into() };
     log::info!(
-        "exec: {} segments, entry {:#x}, brk {:#x}, AT_RANDOM from {source}",
+        "exec: {kind}, {} segments, entry {:#x}, brk {:#x}, AT_RANDOM from {source}",
         image.segments.len(),
         image.entry,
-        image.end
+        image.brk
     );
     log::info!(
         "L0->L1 entering ring 3: rip={:#x} rsp={:#x} argc={} envc={} auxv={} stack {} bytes, exec took {}, kernel entry to ring 3 {}",
@@ -84,8 +86,9 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     );
     *PROCESS.lock() = Some(Process {
         aspace,
-        brk_start: image.end,
-        brk: image.end,
+        brk_start: image.brk,
+        brk: image.brk,
+        load_bias: image.bias,
         fs_base: 0,
         gs_base: 0,
         signals: Signals::new(),

@@ -152,14 +152,39 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
         let dumped = if signal::dumps_core(f.si_signo) { " (core dumped)" } else { "" };
         crate::logger::raw_line(format_args!("+++ killed by {name}{dumped} +++"));
     }
+    let (pc, file) = (frame.rip, super::file_address(frame.rip));
     if f.si_code <= 0 {
         // Sent by kill/tgkill/tkill (SI_USER, SI_TKILL): who sent it, not a fault address.
-        log::error!("{}, sent by pid {} at pc={:#x}{core}", signal::describe(f.si_signo), f.si_pid(), frame.rip);
+        log::error!("{}, sent by pid {} at pc={pc:#x}{file}{core}", signal::describe(f.si_signo), f.si_pid());
+    } else if frame.vector == GENERAL_PROTECTION && f.si_code == SI_KERNEL {
+        // No address to name: the instruction is what ring 3 may not do.
+        let what = crate::arch::insn::privileged(&code_at(pc));
+        log::error!("{} addr={:#x} pc={pc:#x}{file} (#GP: {what}){core}", signal::describe(f.si_signo), f.si_addr());
     } else {
         let region = super::region_name(f.si_addr());
-        log::error!("{} addr={:#x} pc={:#x} ({region}){core}", signal::describe(f.si_signo), f.si_addr(), frame.rip);
+        log::error!("{} addr={:#x} pc={pc:#x}{file} ({region}){core}", signal::describe(f.si_signo), f.si_addr());
     }
     exit_group(128 + f.si_signo)
+}
+
+/// The longest x86 instruction.
+const MAX_INSN: usize = 15;
+const GENERAL_PROTECTION: u64 = x86_64::structures::idt::ExceptionVector::GeneralProtection as u64;
+
+/// The instruction bytes at `pc` that the program may read, up to MAX_INSN (fewer at the end of
+/// its mapping).
+fn code_at(pc: u64) -> alloc::vec::Vec<u8> {
+    let mut code = alloc::vec::Vec::with_capacity(MAX_INSN);
+    with(|p| {
+        let mut b = [0u8];
+        for at in (0..MAX_INSN as u64).map_while(|i| pc.checked_add(i)) {
+            if p.aspace.copy_in(at, &mut b).is_err() {
+                break;
+            }
+            code.push(b[0]);
+        }
+    });
+    code
 }
 
 /// rt_sigreturn: back from a handler to the state its frame holds (possibly edited by the

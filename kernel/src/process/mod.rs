@@ -37,6 +37,8 @@ pub struct Process {
     pub aspace: AddressSpace,
     pub brk_start: u64,
     pub brk: u64,
+    /// Where the ELF's addresses were moved to: 0 for ET_EXEC, the load bias of a static-pie.
+    pub load_bias: u64,
     pub fs_base: u64,
     pub gs_base: u64,
     pub signals: Signals,
@@ -63,6 +65,18 @@ pub fn with<R>(f: impl FnOnce(&mut Process) -> R) -> R {
 /// The name of the mapping at `addr`, for fault reports.
 pub fn region_name(addr: u64) -> &'static str {
     PROCESS.lock().as_ref().and_then(|p| p.aspace.find(addr).map(|v| v.name)).unwrap_or("no mapping")
+}
+
+/// For reports: ` [file address X]` when `pc` lies in a static-pie's image (X = pc minus the
+/// load bias, what `addr2line -e PROGRAM` and `objdump` of the file show), else nothing.
+pub fn file_address(pc: u64) -> alloc::string::String {
+    let p = PROCESS.lock();
+    match p.as_ref() {
+        Some(p) if p.load_bias != 0 && p.aspace.find(pc).is_some_and(|v| v.name == "elf") => {
+            alloc::format!(" [file address {:#x}]", pc - p.load_bias)
+        }
+        _ => alloc::string::String::new(),
+    }
 }
 
 /// Ends the process (every thread) with `code`, logging its run time.

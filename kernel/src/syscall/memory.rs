@@ -1,11 +1,11 @@
-//! mmap, munmap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mprotect.c, mm/madvise.c) over
-//! private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
+//! mmap, munmap, mremap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mremap.c, mm/mprotect.c,
+//! mm/madvise.c) over private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
 //! anything past it (ENOMEM).
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
-use abi::errno::{EACCES, EBADF, EEXIST, EINVAL, ENOMEM, EPERM};
+use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM};
 use abi::mman::*;
 
 fn prot_ok(prot: u64) -> Result<u32, isize> {
@@ -72,6 +72,90 @@ pub fn munmap(addr: u64, len: u64) -> SysResult {
     let (start, end) = user_range(addr, len)?;
     process::with(|p| p.aspace.unmap(start, end));
     Ok(0)
+}
+
+/// mremap (Linux mm/mremap.c, as of 6.16's `do_mremap`): a shrink unmaps the tail in place; a
+/// growth extends the mapping in place when the pages after it are free, else moves it
+/// (MREMAP_MAYMOVE; ENOMEM without). MREMAP_FIXED moves it to `new_addr`, unmapping what was
+/// there; MREMAP_DONTUNMAP moves it and leaves the old range mapped and empty. A move carries
+/// the page-table entries, so the contents go with it. `addr` must lie in a mapping (EFAULT),
+/// and a range that grows or moves in one mapping (neighbours of one protection count as one:
+/// Linux merges them). Every check comes before any change.
+pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> SysResult {
+    let has = |bit: usize| flags & bit as u64 != 0;
+    let (may_move, fixed, dontunmap) = (has(MREMAP_MAYMOVE), has(MREMAP_FIXED), has(MREMAP_DONTUNMAP));
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) as u64 != 0 || !addr.is_multiple_of(PAGE) {
+        return Err(EINVAL);
+    }
+    // PAGE_ALIGN, which wraps to 0. A zero new length is nonsensical; a zero old length is
+    // Linux's way to duplicate shared memory, EINVAL for a private mapping below.
+    let (old_len, new_len) = (page_up(old_len).unwrap_or(0), page_up(new_len).unwrap_or(0));
+    if new_len == 0 || new_len > USER_END {
+        return Err(EINVAL);
+    }
+    let moves = fixed || dontunmap;
+    if moves
+        && (new_addr > USER_END - new_len
+            || !new_addr.is_multiple_of(PAGE)
+            || !may_move
+            || dontunmap && old_len != new_len
+            || addr.wrapping_add(old_len) > new_addr && new_addr + new_len > addr)
+    {
+        return Err(EINVAL);
+    }
+    process::with(|p| {
+        let a = &mut p.aspace;
+        let v = a.extent(addr).ok_or(EFAULT)?;
+        if old_len < new_len || moves {
+            if old_len == 0 {
+                return Err(EINVAL);
+            }
+            // A shrink's tail may cross mapping boundaries; what stays may not.
+            if old_len.min(new_len) > v.end - addr {
+                return Err(EFAULT);
+            }
+        }
+        if fixed {
+            a.unmap(new_addr, new_addr + new_len);
+        }
+        if old_len > new_len {
+            // Linux's do_vmi_munmap of the tail: EINVAL past the user half.
+            let (tail, len) = (addr + new_len, old_len - new_len);
+            if tail > USER_END || len > USER_END - tail {
+                return Err(EINVAL);
+            }
+            a.unmap(tail, tail + len);
+        }
+        let from_len = old_len.min(new_len);
+        if moves {
+            let to = if fixed { new_addr } else { unmapped_area(a, new_addr, new_len)? };
+            a.move_pages(addr, from_len, to, new_len, dontunmap).map_err(|_| ENOMEM)?;
+            return Ok(to);
+        }
+        if old_len >= new_len {
+            return Ok(addr);
+        }
+        let grow = (v.end, v.end + (new_len - old_len));
+        if addr + old_len == v.end && grow.1 <= USER_END && a.is_free(grow.0, grow.1) {
+            a.map(grow.0, grow.1, v.prot, v.name);
+            return Ok(addr);
+        }
+        if !may_move {
+            return Err(ENOMEM);
+        }
+        let to = unmapped_area(a, addr, new_len)?;
+        a.move_pages(addr, old_len, to, new_len, false).map_err(|_| ENOMEM)?;
+        Ok(to)
+    })
+}
+
+/// Where a mapping that moves goes (Linux's get_unmapped_area): at `hint` if that is free, else
+/// where mmap without a hint would place it.
+fn unmapped_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Result<u64, isize> {
+    if hint >= MMAP_MIN_ADDR && hint.is_multiple_of(PAGE) && hint <= USER_END - len && a.is_free(hint, hint + len) {
+        return Ok(hint);
+    }
+    a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)
 }
 
 pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {

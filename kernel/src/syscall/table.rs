@@ -42,6 +42,7 @@ table! {
     SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |f| memory::mmap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_MPROTECT(Ptr, UInt, Prot) -> Int = |f| memory::mprotect(f.rdi, f.rsi, f.rdx);
     SYS_MUNMAP(Ptr, UInt) -> Int = |f| memory::munmap(f.rdi, f.rsi);
+    SYS_MREMAP(Ptr, UInt, UInt, MremapFlags) -> Hex = |f| memory::mremap(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_BRK(Ptr) -> Hex = |f| memory::brk(f.rdi);
     SYS_RT_SIGACTION(Signal, SigactionIn, SigactionOut, UInt) -> Int =
         |f| signal::rt_sigaction(f.rdi, f.rsi, f.rdx, f.r10);

@@ -7,6 +7,7 @@ pub mod frame;
 pub mod fw_cfg;
 pub mod gdt;
 pub mod idt;
+pub mod insn;
 pub mod percpu;
 pub mod qemu_exit;
 pub mod report;

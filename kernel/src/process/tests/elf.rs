@@ -1,5 +1,5 @@
-//! ELF validation on the host: a well-formed static executable passes with the right AT_PHDR and
-//! break; every refusal case of `elf::check` is hit with its reason.
+//! ELF validation on the host: a well-formed static executable and a static-pie pass with the
+//! right load bias, AT_PHDR and break; every refusal case of `elf::check` is hit with its reason.
 use crate::process::elf::{MMAP_MIN_ADDR, check};
 
 use abi::elf::{EM_X86_64, ET_DYN, ET_EXEC, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR};
@@ -69,6 +69,29 @@ fn a_static_executable_passes_with_linux_s_at_phdr_and_break() {
     assert_eq!(check(&image(ET_EXEC, EM_X86_64, 0x400100, &segs, 0x1800)).unwrap().phdr, 0x400040);
 }
 
+/// A static-pie's layout: text at 0 (file 0..0x1000, headers included), data at 0x1000.
+fn pie() -> Vec<Seg> {
+    vec![load(PF_R | PF_X, 0, 0, 0x1000), Seg { memsz: 0x2000, ..load(PF_R | PF_W, 0x1000, 0x1000, 0x800) }]
+}
+
+#[test]
+fn a_static_pie_ends_at_linux_s_mmap_base_with_brk_at_elf_et_dyn_base() {
+    let img = check(&image(ET_DYN, EM_X86_64, 0x100, &pie(), 0x1800)).unwrap();
+    // 0x3000 bytes below 0x7ffff7fff000, where `setarch -R` puts them.
+    assert_eq!(img.bias, 0x7fff_f7ff_c000);
+    assert_eq!(img.entry, img.bias + 0x100);
+    assert_eq!(img.phdr, img.bias + 0x40, "AT_PHDR relocated");
+    assert_eq!(img.segments.iter().map(|s| s.vaddr).collect::<Vec<_>>(), [img.bias, img.bias + 0x1000]);
+    assert_eq!(img.end, 0x7fff_f7ff_f000);
+    assert_eq!(img.brk, 0x5555_5555_5000, "brk at ELF_ET_DYN_BASE's page");
+    let mut big_align = pie();
+    big_align.iter_mut().for_each(|s| s.align = 0x20_0000);
+    let img = check(&image(ET_DYN, EM_X86_64, 0x100, &big_align, 0x1800)).unwrap();
+    assert_eq!(img.bias, 0x7fff_f7e0_0000, "the bias honours the largest p_align");
+    let exec = check(&image(ET_EXEC, EM_X86_64, 0x400100, &good(), 0x1800)).unwrap();
+    assert_eq!((exec.bias, exec.brk), (0, exec.end), "ET_EXEC stays where it was linked");
+}
+
 #[test]
 fn every_refusal_names_its_reason() {
     let ok = |segs: &[Seg]| image(ET_EXEC, EM_X86_64, 0x400100, segs, 0x1800);
@@ -82,11 +105,18 @@ fn every_refusal_names_its_reason() {
     be[5] = 2;
     assert!(refused(&be).contains("endian") || refused(&be).contains("malformed"));
     assert!(refused(&image(ET_EXEC, 183, 0x400100, &good(), 0x1800)).contains("wrong machine"));
-    assert!(refused(&image(ET_DYN, EM_X86_64, 0x400100, &good(), 0x1800)).contains("ET_DYN"));
     assert!(refused(&image(4, EM_X86_64, 0x400100, &good(), 0x1800)).contains("not an executable"));
     let mut interp = good();
     interp.push(Seg { kind: PT_INTERP, flags: PF_R, offset: 0x200, vaddr: 0x400200, filesz: 28, memsz: 28, align: 1 });
     assert!(refused(&ok(&interp)).contains("PT_INTERP"));
+    let mut dyn_interp = pie();
+    dyn_interp.push(Seg { kind: PT_INTERP, flags: PF_R, offset: 0x200, vaddr: 0x200, filesz: 28, memsz: 28, align: 1 });
+    let mut with_path = image(ET_DYN, EM_X86_64, 0x100, &dyn_interp, 0x1800);
+    with_path[0x200..0x200 + 28].copy_from_slice(b"/lib/ld-musl-x86_64.so.1\0\0\0\0");
+    let why = refused(&with_path);
+    assert!(why.contains("dynamically linked (PT_INTERP") && why.contains("\"/lib/ld-musl-x86_64.so.1\""), "{why}");
+    let huge = [load(PF_R | PF_X, 0, 0, 0x1000), Seg { memsz: 1 << 47, ..load(PF_R | PF_W, 0x1000, 0x1000, 0x800) }];
+    assert!(refused(&image(ET_DYN, EM_X86_64, 0x100, &huge, 0x1800)).contains("too large"));
     assert!(refused(&ok(&[])).contains("no loadable"));
     let high = [load(PF_R | PF_X, 0, 0x7fff_ffff_f000, 0x2000)];
     assert!(refused(&image(ET_EXEC, EM_X86_64, 0x7fff_ffff_f100, &high, 0x2000)).contains("outside the user half"));

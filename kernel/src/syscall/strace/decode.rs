@@ -25,6 +25,7 @@ const MAP: &[(u64, &str)] = names![
     mman::MAP_STACK,
     mman::MAP_FIXED_NOREPLACE,
 ];
+const MREMAP: &[(u64, &str)] = names![mman::MREMAP_MAYMOVE, mman::MREMAP_FIXED, mman::MREMAP_DONTUNMAP];
 const MADV: &[(u64, &str)] = names![
     mman::MADV_NORMAL,
     mman::MADV_RANDOM,
@@ -373,6 +374,7 @@ pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Optio
         Arg::EpollOp => named(s, v, EPOLL_OP),
         Arg::Prot => flags(s, v, PROT, "PROT_NONE"),
         Arg::MapFlags => flags(s, v, MAP, "0"),
+        Arg::MremapFlags => flags(s, v, MREMAP, "0"),
         Arg::Madvice => named(s, v, MADV),
         Arg::Signal => signal_arg(s, v),
         Arg::SigHow => named(s, v, SIG_HOW),

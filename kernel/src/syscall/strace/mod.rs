@@ -60,6 +60,8 @@ pub enum Arg {
     EpollOp,
     Prot,
     MapFlags,
+    /// MREMAP_* (strace prints the new address only with MREMAP_FIXED: not shown here).
+    MremapFlags,
     Madvice,
     Signal,
     SigHow,

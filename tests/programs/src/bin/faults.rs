@@ -13,6 +13,11 @@
 //! | `int3`           | executes `int3`                                      | SIGTRAP | 133    |
 //! | `div0`           | `div` by zero                                        | SIGFPE  | 136    |
 //! | `stack-overflow` | recurses with a 4 KiB frame into the stack guard     | SIGSEGV | 139    |
+//! | `hlt`            | executes `hlt` (privileged: #GP)                     | SIGSEGV | 139    |
+//! | `cli`            | executes `cli` (IOPL 0: #GP)                         | SIGSEGV | 139    |
+//! | `in`             | reads I/O port 0x80 (no I/O permission: #GP)         | SIGSEGV | 139    |
+//! | `mov-cr0`        | reads CR0 (privileged: #GP)                          | SIGSEGV | 139    |
+//! | `wrmsr`          | writes an MSR (privileged: #GP)                      | SIGSEGV | 139    |
 //!
 //! Each mode prints `faults: <mode> about to fault` on stdout first, and the address it touches (where there is
 //! one) on stderr, to compare with the kernel's report. A mode that does not fault says so on stderr and exits 1;
@@ -43,7 +48,7 @@ const FRAME_BYTES: usize = PAGE_SIZE;
 static RODATA: [u8; 8] = *b"rodata!\0";
 
 /// The modes, in the order usage lists them.
-const MODES: [(&str, fn()); 9] = [
+const MODES: [(&str, fn()); 14] = [
     ("null-read", null_read),
     ("kernel-read", kernel_read),
     ("rodata-write", rodata_write),
@@ -53,6 +58,11 @@ const MODES: [(&str, fn()); 9] = [
     ("int3", int3),
     ("div0", div0),
     ("stack-overflow", stack_overflow),
+    ("hlt", hlt),
+    ("cli", cli),
+    ("in", port_in),
+    ("mov-cr0", mov_cr0),
+    ("wrmsr", wrmsr),
 ];
 
 fn main() {
@@ -126,6 +136,34 @@ fn stack_exec() {
 fn ud2() {
     // SAFETY: raises #UD (SIGILL); nothing follows.
     unsafe { asm!("ud2", options(nomem, nostack)) };
+}
+
+// Privileged instructions: in ring 3 each raises #GP, which Linux turns into SIGSEGV with
+// SI_KERNEL and no address.
+
+fn hlt() {
+    // SAFETY: raises #GP in ring 3 (SIGSEGV); it never halts anything.
+    unsafe { asm!("hlt", options(nomem, nostack)) };
+}
+
+fn cli() {
+    // SAFETY: raises #GP at IOPL 0 (SIGSEGV); interrupts stay on.
+    unsafe { asm!("cli", options(nomem, nostack)) };
+}
+
+fn port_in() {
+    // SAFETY: raises #GP without I/O permission (SIGSEGV); no port is read.
+    unsafe { asm!("in al, 0x80", out("al") _, options(nomem, nostack)) };
+}
+
+fn mov_cr0() {
+    // SAFETY: raises #GP in ring 3 (SIGSEGV); CR0 is not read.
+    unsafe { asm!("mov {}, cr0", out(reg) _, options(nomem, nostack)) };
+}
+
+fn wrmsr() {
+    // SAFETY: raises #GP in ring 3 (SIGSEGV); no MSR is written.
+    unsafe { asm!("wrmsr", in("ecx") 0x10, in("eax") 0, in("edx") 0, options(nomem, nostack)) };
 }
 
 fn int3() {

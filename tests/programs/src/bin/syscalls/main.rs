@@ -14,6 +14,7 @@ mod check;
 mod fds;
 mod io;
 mod memory;
+mod mremap;
 mod process;
 mod signal;
 mod sys;
@@ -28,6 +29,7 @@ fn main() {
     io::checks(&mut c);
     fds::checks(&mut c);
     memory::checks(&mut c, sys::on_rt0());
+    mremap::checks(&mut c);
     time::checks(&mut c);
     process::checks(&mut c);
     signal::checks(&mut c);
