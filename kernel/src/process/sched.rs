@@ -319,14 +319,14 @@ fn arm(runnable: usize, slice_end: u64, earliest: Option<u64>, now: u64) {
     }
 }
 
-/// Nothing can run: sleep in `hlt` until an interrupt (the timer, armed for the first
-/// deadline) arrives.
+/// Nothing can run: sleep in `hlt` until an interrupt arrives — the timer, armed for the first
+/// deadline, or a device. With no deadline at all (every thread waits for console input, a
+/// futex, a pipe…) only a device can end the wait: COM1's input wakes a reader and carries the
+/// terminal's Ctrl-C. Not a hang by itself, so nothing is logged; the CPU executes nothing until
+/// then.
 fn idle(wait_ns: Option<u64>) {
-    match wait_ns {
-        Some(ns) => apic::arm(ns.max(1_000)),
-        // Every thread waits with no deadline: nothing in this kernel can wake them (no
-        // signals from outside yet), so the process hangs, as it would on Linux.
-        None => log::warn!("sched: every thread is blocked with no deadline"),
+    if let Some(ns) = wait_ns {
+        apic::arm(ns.max(1_000));
     }
     x86_64::instructions::interrupts::enable_and_hlt();
     x86_64::instructions::interrupts::disable();
