@@ -74,17 +74,25 @@ pub struct RunOptions {
     /// stderr as they arrive, give it our stdin, and pass it our terminal's Ctrl-C and Ctrl-\
     /// (SIGINT, SIGQUIT; see `signals`).
     pub echo: bool,
-    /// A terminal signal to raise during the run, as a person pressing Ctrl-C would: the test's
-    /// way to send SIGINT or SIGQUIT at a chosen point.
-    pub signal: Option<TerminalSignal>,
+    /// Something to do once the program has printed a given text: the tests' way to press
+    /// Ctrl-C, or to type a line, at a chosen point of the run.
+    pub cue: Option<Cue>,
 }
 
-/// SIGINT or SIGQUIT (`signo`), raised once the program's stdout contains `after`: framed on
-/// the console in QEMU (the kernel sends it), kill(2) natively.
+/// Once the program's stdout contains `after`, do `action`.
 #[derive(Clone, Debug)]
-pub struct TerminalSignal {
-    pub signo: i32,
+pub struct Cue {
     pub after: String,
+    pub action: CueAction,
+}
+
+#[derive(Clone, Debug)]
+pub enum CueAction {
+    /// Raise SIGINT or SIGQUIT as the terminal would: framed on the console in QEMU (the
+    /// kernel sends it), kill(2) natively.
+    Signal(i32),
+    /// The program's input, then end of file (instead of `stdin`): it has none before.
+    Input(Vec<u8>),
 }
 
 impl Default for RunOptions {
@@ -107,7 +115,7 @@ impl Default for RunOptions {
             native: false,
             stdin: None,
             echo: false,
-            signal: None,
+            cue: None,
         }
     }
 }
@@ -276,9 +284,9 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     let mut child = stream::Reaped(cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?);
     let feeder = stream::feed(&mut child, opts, Some(control.clone()));
     let _attached = signals::attach(child.id(), Some(feeder.input()));
-    let watch = opts.signal.as_ref().map(|s| {
-        let (input, signo) = (feeder.input(), s.signo);
-        stream::Watch::new(s.after.as_bytes(), move || drop(input.send(stream::Input::Signal(signo))))
+    let watch = opts.cue.as_ref().map(|cue| {
+        let (input, action) = (feeder.input(), cue.action.clone());
+        stream::Watch::new(cue.after.as_bytes(), move || stream::cued(&input, action))
     });
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);

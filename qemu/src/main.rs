@@ -96,7 +96,7 @@ fn main() {
         kernel_args: cli.kernel_args,
         qemu_args: cli.qemu_args,
         echo: true,
-        signal: None,
+        cue: None,
     };
     if opts.gdb {
         eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());

@@ -1,7 +1,7 @@
 //! `--native`: the same ELF run directly on the host's Linux kernel, with the same argv
 //! (argv[0] included) and exactly the same environment, in the same order — the other half of every differential
 //! test. A death by signal reads as 128 + signo, as a shell (and rt0's kernel) report it.
-use crate::Outcome;
+use crate::{CueAction, Outcome};
 use crate::{signals, stream};
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -35,13 +35,16 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     let mut child = stream::Reaped(child);
     let _attached = signals::attach(child.id(), None);
     let feeder = stream::feed(&mut child, opts, None);
-    let watch = opts.signal.as_ref().map(|s| {
-        let (pid, signo) = (child.id() as i32, s.signo);
-        stream::Watch::new(s.after.as_bytes(), move || {
-            // SAFETY: kill(2) only sends a signal. The child may have exited and been reaped by
-            // then: pids are handed out in increasing order, so the number is not reused in
-            // the moment, and the signal finds no process.
-            let _ = unsafe { libc::kill(pid, signo) };
+    let watch = opts.cue.as_ref().map(|cue| {
+        let (pid, input, action) = (child.id() as i32, feeder.input(), cue.action.clone());
+        stream::Watch::new(cue.after.as_bytes(), move || match action {
+            CueAction::Signal(signo) => {
+                // SAFETY: kill(2) only sends a signal. The child may have exited and been reaped
+                // by then: pids are handed out in increasing order, so the number is not reused
+                // in the moment, and the signal finds no process.
+                let _ = unsafe { libc::kill(pid, signo) };
+            }
+            input_cue => stream::cued(&input, input_cue),
         })
     });
     let out = stream::bytes(child.stdout.take().unwrap(), opts.echo, watch);

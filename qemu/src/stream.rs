@@ -195,6 +195,7 @@ pub fn wait(child: &mut Child, timeout: Option<Duration>) -> Option<ExitStatus> 
 pub fn stdin_mode(opts: &crate::RunOptions) -> Stdio {
     match (&opts.stdin, opts.echo) {
         (Some(_), _) => Stdio::piped(),
+        (None, _) if cued_input(opts) => Stdio::piped(),
         (None, true) if std::io::stdin().is_terminal() => Stdio::inherit(),
         (None, true) => Stdio::piped(),
         (None, false) => Stdio::null(),
@@ -256,6 +257,7 @@ pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf
             let _ = input.send(Input::Data(bytes.clone()));
             let _ = input.send(Input::Eof);
         }
+        None if cued_input(opts) => {} // the cue brings it
         None if opts.echo => forward_our_stdin(input.clone()),
         None => drop(input.send(Input::Eof)),
     }
@@ -289,6 +291,23 @@ pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf
         }
     });
     Feeder { stop: stopped, input, thread: Some(thread) }
+}
+
+/// Whether the program's input comes from a cue.
+fn cued_input(opts: &crate::RunOptions) -> bool {
+    opts.cue.as_ref().is_some_and(|c| matches!(c.action, crate::CueAction::Input(_)))
+}
+
+/// Does a cue's action through the feeder's `input`: a signal for the console, or the input
+/// and its end.
+pub fn cued(input: &mpsc::Sender<Input>, action: crate::CueAction) {
+    match action {
+        crate::CueAction::Signal(signo) => drop(input.send(Input::Signal(signo))),
+        crate::CueAction::Input(bytes) => {
+            let _ = input.send(Input::Data(bytes));
+            let _ = input.send(Input::Eof);
+        }
+    }
 }
 
 /// Reads our own stdin (a terminal gives a line at a time, and Ctrl-D ends it) into `input`,

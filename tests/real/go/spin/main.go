@@ -1,0 +1,31 @@
+// Prints one line, then keeps a goroutine computing until a terminal signal arrives: with no
+// argument the runtime's default action for SIGINT (death by signal) or SIGQUIT (goroutine
+// dump, exit 2); with `notify`, signal.Notify catches SIGINT and main prints it.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+)
+
+var sink uint64
+
+func spin() {
+	for i := uint64(0); ; i++ {
+		sink += i
+	}
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "notify" {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, os.Interrupt)
+		go spin()
+		fmt.Println("waiting for a signal")
+		fmt.Println("got", <-c)
+		return
+	}
+	fmt.Println("spinning")
+	spin()
+}
