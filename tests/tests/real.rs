@@ -539,9 +539,12 @@ set -- a "b c" d; echo "$# args, second '$2'"; exit $((s % 100))"#;
     busybox(&[(&["sh", "-c", script], "sum 385\nmatched\n3 args, second 'b c'\n", 85)]);
 }
 
+/// One busybox run with input: (args, stdin, stdout, exit code).
+type StdinCase<'a> = (&'a [&'a str], Option<&'a [u8]>, &'a str, u8);
+
 /// Runs `busybox ARGS…` both ways with `stdin` (None: no stdin at all, /dev/null natively)
-/// for each case: (args, stdin, stdout, exit code).
-fn busybox_stdin(cases: &[(&[&str], Option<&[u8]>, &str, u8)]) {
+/// for each case.
+fn busybox_stdin(cases: &[StdinCase]) {
     let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
     for &(args, input, want, exit) in cases {
         let both = run_both(RunOptions { stdin: input.map(<[u8]>::to_vec), ..real(&bb, args, &[]) });
