@@ -41,3 +41,16 @@ pub const STACK_SIZE: usize = 8 << 20;
 pub const MAX_ARG_STRLEN: usize = 32 * crate::mman::PAGE_SIZE;
 /// Linux's limit on all exec strings and pointers together: a quarter of the stack limit.
 pub const MAX_ARG_TOTAL: usize = STACK_SIZE / 4;
+
+/// Console input framing (runner → kernel, the bytes QEMU feeds COM1): every byte is the
+/// program's input except [`CONSOLE_ESCAPE`], which starts a two-byte command. The escape is
+/// 0xFF, as telnet's IAC, because UTF-8 text never contains it: text crosses unchanged.
+pub const CONSOLE_ESCAPE: u8 = 0xff;
+/// `ESCAPE LITERAL`: the input byte 0xFF itself.
+pub const CONSOLE_LITERAL: u8 = b'X';
+/// `ESCAPE EOF`: the runner's input has ended: read(0) returns 0 after the data, and ever after.
+pub const CONSOLE_EOF: u8 = b'E';
+/// `ESCAPE INTERRUPT`: Ctrl-C at the runner's terminal: SIGINT for the process.
+pub const CONSOLE_INTERRUPT: u8 = b'I';
+/// `ESCAPE QUIT`: Ctrl-\ at the runner's terminal: SIGQUIT for the process.
+pub const CONSOLE_QUIT: u8 = b'Q';

@@ -14,6 +14,8 @@ pub struct Handoff {
     pub usable_count: usize,
     /// Virtual address and length of the ramdisk, if the image has one.
     pub ramdisk: Option<(u64, u64)>,
+    /// Physical address of the ACPI RSDP, if the bootloader found one.
+    pub rsdp: Option<u64>,
     /// Top of the boot stack kmain runs on (a guard page below it): the first thread's kernel
     /// stack, as Linux's first task runs on its boot stack.
     pub boot_stack_top: u64,
@@ -30,6 +32,7 @@ pub fn summarize(info: &BootInfo) -> Handoff {
         usable: [(0, 0); MAX_REGIONS],
         usable_count: 0,
         ramdisk: info.ramdisk_addr.into_option().map(|a| (a, info.ramdisk_len)),
+        rsdp: info.rsdp_addr.into_option(),
         boot_stack_top: info.kernel_stack_bottom + info.kernel_stack_len,
     };
     let mut usable_bytes = 0;

@@ -3,7 +3,7 @@
 //! the three functions here by name; each decides what the event means and, when it came from
 //! ring 3, leaves through [`exit_to_user`] — the single place where the way back to ring 3 does
 //! pending work: rescheduling, then delivering the thread's pending signals.
-use crate::arch::{TrapFrame, apic, percpu, report};
+use crate::arch::{TrapFrame, apic, percpu, report, serial};
 use crate::process::{fault, sched};
 
 /// A `syscall` from ring 3 (Linux's `do_syscall_64`).
@@ -35,13 +35,23 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
     }
 }
 
-/// A device interrupt: the APIC timer ends time slices and sleeps; spurious ones are ignored
+/// A device interrupt: the APIC timer ends time slices and sleeps; COM1's input goes to the
+/// console (which wakes readers and raises the terminal's signals); spurious ones are ignored
 /// (and get no EOI).
 #[unsafe(no_mangle)]
 pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
-    if frame.vector == apic::TIMER_VECTOR as u64 {
-        apic::eoi();
-        sched::timer_tick(frame.came_from_user());
+    const TIMER: u64 = apic::TIMER_VECTOR as u64;
+    const COM1: u64 = serial::COM1_VECTOR as u64;
+    match frame.vector {
+        TIMER => {
+            apic::eoi();
+            sched::timer_tick(frame.came_from_user());
+        }
+        COM1 => {
+            crate::fd::console::input_interrupt();
+            apic::eoi();
+        }
+        _ => {}
     }
     if frame.came_from_user() {
         exit_to_user(frame);

@@ -52,6 +52,24 @@ mod boot {
         };
         let apic_per_ms = arch::apic::init(handoff.phys_offset, tsc_per_ms);
         log::info!("apic: timer {apic_per_ms} ticks/ms, one-shot on vector {}", arch::apic::TIMER_VECTOR);
+        // Console input: COM1's IRQ 4, found in the ACPI MADT, routed through the I/O APIC.
+        match handoff
+            .rsdp
+            .ok_or("no RSDP")
+            .and_then(|rsdp| arch::serial::route_input_interrupt(rsdp, handoff.phys_offset, arch::apic::id()))
+        {
+            Ok(r) => log::info!(
+                "console: COM1 irq {} -> gsi {} (I/O APIC {:#x} pin {}{}{}), vector {:#x}",
+                arch::serial::COM1_IRQ,
+                r.gsi,
+                r.ioapic,
+                r.pin,
+                if r.level { ", level" } else { ", edge" },
+                if r.active_low { ", active low" } else { "" },
+                arch::serial::COM1_VECTOR
+            ),
+            Err(why) => log::warn!("console: input interrupt not routed ({why}): a blocked read(0) will not wake"),
+        }
         log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
         // `strace` on the command line: every syscall of the program printed as strace does.
         if cmdline.flag("strace") {

@@ -3,16 +3,20 @@
 //! [`run`] builds (or reuses) the disk image, starts `qemu-system-x86_64` under TCG, streams the
 //! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
 //! kernel's control-channel line into an [`Outcome`].
+pub mod framing;
 mod install;
 mod native;
 mod outcome;
 pub mod program;
+mod signals;
 mod stream;
 
 pub use outcome::*;
+pub use signals::{die_of, terminated_by};
 
 use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, KERNEL_BASE};
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -67,8 +71,28 @@ pub struct RunOptions {
     /// Bytes for the program's stdin (fd 0); None: our stdin when `echo`, else nothing.
     pub stdin: Option<Vec<u8>>,
     /// Interactive: stream the program's stdout to ours and the serial log / its stderr to our
-    /// stderr as they arrive, and give it our stdin.
+    /// stderr as they arrive, give it our stdin, and pass it our terminal's Ctrl-C and Ctrl-\
+    /// (SIGINT, SIGQUIT; see `signals`).
     pub echo: bool,
+    /// Something to do once the program has printed a given text: the tests' way to press
+    /// Ctrl-C, or to type a line, at a chosen point of the run.
+    pub cue: Option<Cue>,
+}
+
+/// Once the program's stdout contains `after`, do `action`.
+#[derive(Clone, Debug)]
+pub struct Cue {
+    pub after: String,
+    pub action: CueAction,
+}
+
+#[derive(Clone, Debug)]
+pub enum CueAction {
+    /// Raise SIGINT or SIGQUIT as the terminal would: framed on the console in QEMU (the
+    /// kernel sends it), kill(2) natively.
+    Signal(i32),
+    /// The program's input, then end of file (instead of `stdin`): it has none before.
+    Input(Vec<u8>),
 }
 
 impl Default for RunOptions {
@@ -91,6 +115,7 @@ impl Default for RunOptions {
             native: false,
             stdin: None,
             echo: false,
+            cue: None,
         }
     }
 }
@@ -244,13 +269,28 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         cmd.arg("-drive").arg(format!("if=pflash,format=raw,file={}", qemu_path(&vars)));
     }
     cmd.args(&opts.qemu_args);
-    cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Always a pipe: the runner frames the program's input, end of file and terminal signals.
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Its own process group, so the terminal's Ctrl-C reaches the runner only, and killed with
+    // the runner.
+    cmd.process_group(0);
+    let runner = std::process::id();
+    // SAFETY: the hook makes only async-signal-safe calls (prctl, getppid, _exit).
+    unsafe { cmd.pre_exec(move || signals::die_with_parent(runner)) };
+    if opts.echo {
+        signals::install();
+    }
 
     let mut child = stream::Reaped(cmd.spawn().map_err(|e| fail(format!("starting qemu: {e}")))?);
     let feeder = stream::feed(&mut child, opts, Some(control.clone()));
+    let _attached = signals::attach(child.id(), Some(feeder.input()));
+    let watch = opts.cue.as_ref().map(|cue| {
+        let (input, action) = (feeder.input(), cue.action.clone());
+        stream::Watch::new(cue.after.as_bytes(), move || stream::cued(&input, action))
+    });
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
-    let out = stream::Tail::start(stdout_file, opts.echo);
+    let out = stream::Tail::start(stdout_file, opts.echo, watch);
     let status = stream::wait(&mut child, opts.timeout);
     feeder.stop();
     let mut lost = Vec::new();

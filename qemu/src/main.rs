@@ -96,11 +96,16 @@ fn main() {
         kernel_args: cli.kernel_args,
         qemu_args: cli.qemu_args,
         echo: true,
+        cue: None,
     };
     if opts.gdb {
         eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
     }
     let result = qemu::run(&opts);
+    if let Some(signo) = qemu::terminated_by() {
+        eprintln!("rt0: signal {signo}: QEMU killed");
+        qemu::die_of(signo);
+    }
     if let Some(msg) = result.outcome.message() {
         eprintln!("{msg}");
     }

@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -80,8 +80,35 @@ pub fn collect(mut r: impl Read + Send + 'static, echo: bool) -> JoinHandle<Stri
     })
 }
 
+/// Calls its action once, the first time the output seen so far contains a needle: how a test
+/// presses Ctrl-C at a chosen point of the program's output.
+pub struct Watch {
+    needle: Vec<u8>,
+    seen: Vec<u8>,
+    action: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Watch {
+    pub fn new(needle: &[u8], action: impl FnOnce() + Send + 'static) -> Watch {
+        Watch { needle: needle.to_vec(), seen: Vec::new(), action: Some(Box::new(action)) }
+    }
+
+    /// More output arrived.
+    fn saw(&mut self, bytes: &[u8]) {
+        if self.action.is_none() {
+            return;
+        }
+        self.seen.extend_from_slice(bytes);
+        if self.seen.windows(self.needle.len().max(1)).any(|w| w == self.needle.as_slice())
+            && let Some(action) = self.action.take()
+        {
+            action();
+        }
+    }
+}
+
 /// Reads raw bytes from `r` (a native program's stdout), echoing to stdout when `echo`.
-pub fn bytes(mut r: impl Read + Send + 'static, echo: bool) -> JoinHandle<Vec<u8>> {
+pub fn bytes(mut r: impl Read + Send + 'static, echo: bool, mut watch: Option<Watch>) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut out = Vec::new();
         let mut buf = [0u8; 4096];
@@ -94,6 +121,9 @@ pub fn bytes(mut r: impl Read + Send + 'static, echo: bool) -> JoinHandle<Vec<u8
                 let _ = std::io::stdout().flush();
             }
             out.extend_from_slice(&buf[..n]);
+            if let Some(w) = watch.as_mut() {
+                w.saw(&buf[..n]);
+            }
         }
         out
     })
@@ -106,7 +136,7 @@ pub struct Tail {
 }
 
 impl Tail {
-    pub fn start(path: PathBuf, echo: bool) -> Tail {
+    pub fn start(path: PathBuf, echo: bool, mut watch: Option<Watch>) -> Tail {
         let done = Arc::new(AtomicBool::new(false));
         let flag = done.clone();
         let thread = std::thread::spawn(move || {
@@ -124,6 +154,9 @@ impl Tail {
                             let _ = std::io::stdout().flush();
                         }
                         out.extend_from_slice(&buf[..n]);
+                        if let Some(w) = watch.as_mut() {
+                            w.saw(&buf[..n]);
+                        }
                     }
                 }
             }
@@ -156,48 +189,82 @@ pub fn wait(child: &mut Child, timeout: Option<Duration>) -> Option<ExitStatus> 
     }
 }
 
-/// How the child's stdin is set up for `opts`.
-/// A terminal is handed over as it is (a person types after the boot); a pipe or file is
-/// forwarded by [`feed`], after the program starts.
+/// How a native child's stdin is set up for `opts`. A terminal is handed over as it is (a
+/// person types); a pipe or file is forwarded by [`feed`]; with neither, /dev/null (end of file
+/// at once). QEMU's stdin is always a pipe from [`feed`]: the runner frames what it forwards.
 pub fn stdin_mode(opts: &crate::RunOptions) -> Stdio {
     match (&opts.stdin, opts.echo) {
         (Some(_), _) => Stdio::piped(),
+        (None, _) if cued_input(opts) => Stdio::piped(),
         (None, true) if std::io::stdin().is_terminal() => Stdio::inherit(),
         (None, true) => Stdio::piped(),
         (None, false) => Stdio::null(),
     }
 }
 
+/// What goes to the program's stdin, in order.
+#[derive(Debug)]
+pub enum Input {
+    Data(Vec<u8>),
+    /// The input ended.
+    Eof,
+    /// A terminal signal (SIGINT, SIGQUIT) for the program: framed for the kernel in QEMU.
+    Signal(i32),
+}
+
 /// The stdin feeder of one run: [`Feeder::stop`] when the child has ended.
 pub struct Feeder {
     stop: Arc<AtomicBool>,
+    input: mpsc::Sender<Input>,
     /// Joined only by the tests (the runner detaches it, see [`Feeder::stop`]).
     #[cfg_attr(not(test), expect(dead_code))]
     thread: Option<JoinHandle<()>>,
 }
 
 impl Feeder {
-    /// Ends the feeder's wait for the start line (a run that ended before it never sees one).
-    /// A write in progress ends by itself: the child's end of the pipe is closed. The thread is
-    /// not joined: forwarding our stdin may block on it until the runner exits.
+    /// Where more input (a terminal signal) for the program goes.
+    pub fn input(&self) -> mpsc::Sender<Input> {
+        self.input.clone()
+    }
+
+    /// Ends the feeder's wait for the start line (a run that ended before it never sees one)
+    /// and for more input. A write in progress ends by itself: the child's end of the pipe is
+    /// closed. The thread is not joined: forwarding our stdin may block on it until the runner
+    /// exits.
     pub fn stop(self) {
         self.stop.store(true, Ordering::Release);
     }
 }
 
-/// Writes `opts.stdin` to the child's stdin from a thread (the pipe may fill up before the
-/// program reads), then closes it. For QEMU, `control` is the kernel's control-channel file:
-/// the data waits for its `start` line, since serial input that arrives while the bootloader and
-/// kernel reset the UART is lost. The wait gives up at the run's timeout or when the run ends
-/// ([`Feeder::stop`]); the writing ends when the child does (the pipe breaks). Forwarding our own
-/// stdin blocks on reading it, which only the runner binary does, and it exits after the run.
+/// Writes the program's input to the child's stdin from a thread (the pipe may fill up before
+/// the program reads): `opts.stdin`, else our own stdin when `opts.echo`, else nothing — then
+/// end of file — and any [`Input`] sent to [`Feeder::input`] meanwhile.
+///
+/// For QEMU, `control` is the kernel's control-channel file: the input waits for its `start`
+/// line, since serial input that arrives while the bootloader and kernel reset the UART is lost,
+/// and goes framed ([`crate::framing`]), end of file and signals included; the feeder keeps
+/// running after end of file, for signals. Natively the bytes go as they are, end of file
+/// closes the pipe, and signals are not this feeder's (the runner sends them with kill).
+/// The wait gives up at the run's timeout or when the run ends ([`Feeder::stop`]); the writing
+/// ends when the child does (the pipe breaks). Forwarding our own stdin blocks on reading it,
+/// which only the runner binary does, and it exits after the run.
 pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf>) -> Feeder {
     let stopped = Arc::new(AtomicBool::new(false));
-    let Some(mut pipe) = child.stdin.take() else { return Feeder { stop: stopped, thread: None } };
-    let data = opts.stdin.clone();
+    let (input, queue) = mpsc::channel();
+    let Some(mut pipe) = child.stdin.take() else { return Feeder { stop: stopped, input, thread: None } };
+    match &opts.stdin {
+        Some(bytes) => {
+            let _ = input.send(Input::Data(bytes.clone()));
+            let _ = input.send(Input::Eof);
+        }
+        None if cued_input(opts) => {} // the cue brings it
+        None if opts.echo => forward_our_stdin(input.clone()),
+        None => drop(input.send(Input::Eof)),
+    }
     let deadline = opts.timeout.map(|t| Instant::now() + t);
     let stop = stopped.clone();
     let thread = std::thread::spawn(move || {
+        let framed = control.is_some();
         if let Some(control) = control {
             let started =
                 || std::fs::read_to_string(&control).is_ok_and(|c| c.lines().any(|l| l == abi::rt0::CONTROL_START));
@@ -208,12 +275,54 @@ pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
-        match data {
-            Some(bytes) => drop(pipe.write_all(&bytes)),
-            None => drop(std::io::copy(&mut std::io::stdin().lock(), &mut pipe)),
+        loop {
+            let wire = match queue.recv_timeout(Duration::from_millis(20)) {
+                Ok(Input::Data(bytes)) if framed => crate::framing::data(&bytes),
+                Ok(Input::Data(bytes)) => bytes,
+                Ok(Input::Eof) if framed => crate::framing::EOF.to_vec(),
+                Ok(Input::Eof) => return, // closes the pipe
+                Ok(Input::Signal(signo)) => crate::framing::signal(signo).filter(|_| framed).map_or(vec![], Vec::from),
+                Err(mpsc::RecvTimeoutError::Timeout) if !stop.load(Ordering::Acquire) => continue,
+                Err(_) => return,
+            };
+            if pipe.write_all(&wire).and_then(|()| pipe.flush()).is_err() {
+                return;
+            }
         }
     });
-    Feeder { stop: stopped, thread: Some(thread) }
+    Feeder { stop: stopped, input, thread: Some(thread) }
+}
+
+/// Whether the program's input comes from a cue.
+fn cued_input(opts: &crate::RunOptions) -> bool {
+    opts.cue.as_ref().is_some_and(|c| matches!(c.action, crate::CueAction::Input(_)))
+}
+
+/// Does a cue's action through the feeder's `input`: a signal for the console, or the input
+/// and its end.
+pub fn cued(input: &mpsc::Sender<Input>, action: crate::CueAction) {
+    match action {
+        crate::CueAction::Signal(signo) => drop(input.send(Input::Signal(signo))),
+        crate::CueAction::Input(bytes) => {
+            let _ = input.send(Input::Data(bytes));
+            let _ = input.send(Input::Eof);
+        }
+    }
+}
+
+/// Reads our own stdin (a terminal gives a line at a time, and Ctrl-D ends it) into `input`,
+/// then end of file, from a thread that may block on it until the runner exits.
+fn forward_our_stdin(input: mpsc::Sender<Input>) {
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdin.read(&mut buf) {
+            if n == 0 || input.send(Input::Data(buf[..n].to_vec())).is_err() {
+                break;
+            }
+        }
+        let _ = input.send(Input::Eof);
+    });
 }
 
 #[cfg(test)]

@@ -8,8 +8,6 @@
 //! programs are built both as ET_EXEC and as static-pie (ET_DYN without PT_INTERP).
 //!
 //! Not yet — each of these fails on rt0 today (and runs natively):
-//! - busybox applets reading stdin (`busybox sha256sum` with no input): no end of file on fd 0 in
-//!   QEMU when the runner gives no stdin; the run times out (the console of issue 8, item 3).
 //! - Go's `sync` tests: TestMutexMisuse runs the test binary again as a child (fork/exec) and
 //!   opens /dev/null: there is no filesystem and no fork.
 //! - Go's `encoding/json` tests: TestHTTPDecoding starts an httptest server → `socket` (41) →
@@ -17,7 +15,8 @@
 //!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
 //!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
-use qemu::{Outcome, RunOptions, RunResult};
+use abi::signal::{SIGINT, SIGQUIT};
+use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -732,4 +731,151 @@ fn busybox_sh_loops_arithmetic_and_case() {
 case "$s" in 385) echo matched;; *) echo no;; esac
 set -- a "b c" d; echo "$# args, second '$2'"; exit $((s % 100))"#;
     busybox(&[(&["sh", "-c", script], "sum 385\nmatched\n3 args, second 'b c'\n", 85)]);
+}
+
+/// One busybox run with input: (args, stdin, stdout, exit code).
+type StdinCase<'a> = (&'a [&'a str], Option<&'a [u8]>, &'a str, u8);
+
+/// Runs `busybox ARGS…` both ways with `stdin` (None: no stdin at all, /dev/null natively)
+/// for each case.
+fn busybox_stdin(cases: &[StdinCase]) {
+    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
+    for &(args, input, want, exit) in cases {
+        let both = run_both(RunOptions { stdin: input.map(<[u8]>::to_vec), ..real(&bb, args, &[]) });
+        for (how, r) in both.each() {
+            assert!(
+                r.outcome == Outcome::Exited(exit) && stdout(r) == want,
+                "{how}: busybox {args:?}: expected {want:?} and exit {exit}, got {:?} and {:?}\n{}",
+                stdout(r),
+                r.outcome,
+                r.log
+            );
+        }
+    }
+}
+
+#[test]
+fn busybox_sort_wc_and_sha256sum_read_piped_stdin_to_end_of_file() {
+    let input: &[u8] = b"b\na\nc\n";
+    busybox_stdin(&[
+        (&["sort"], Some(input), "a\nb\nc\n", 0),
+        (&["wc", "-l"], Some(input), "3\n", 0),
+        (&["sha256sum"], Some(input), "af8fcee01ae24dc6c3e667d5f3aaba900637223e1cf618b92c4c548cf97e81f5  -\n", 0),
+    ]);
+}
+
+#[test]
+fn busybox_with_no_stdin_sees_end_of_file_at_once() {
+    busybox_stdin(&[
+        (&["sort"], None, "", 0),
+        (&["wc", "-l"], None, "0\n", 0),
+        (&["sha256sum"], None, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -\n", 0),
+    ]);
+}
+
+#[test]
+fn busybox_sha256sum_of_every_byte_value_through_the_console() {
+    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
+    // 64 KiB with every byte value (0xFF, the framing's escape, included) in a pattern that is
+    // not periodic in 4096, the console buffer's size: a lost, doubled or invented byte shows.
+    let input: Vec<u8> = (0..65536u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    assert!(input.contains(&0xff) && input.contains(&0));
+    let both = run_both(RunOptions { stdin: Some(input), ..real(&bb, &["sha256sum"], &[]) });
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    let out = stdout(&both.native);
+    assert!(out.len() == 68 && out.ends_with("  -\n"), "{out:?}");
+}
+
+// ---- standard input and the terminal's signals -----------------------------------------
+
+/// `opts` with `input` as the program's stdin.
+fn piped(opts: RunOptions, input: &[u8]) -> RunOptions {
+    RunOptions { stdin: Some(input.to_vec()), ..opts }
+}
+
+/// `opts` with `action` done once the program has printed `after`.
+fn cue(opts: RunOptions, after: &str, action: CueAction) -> RunOptions {
+    RunOptions { cue: Some(Cue { after: after.into(), action }), ..opts }
+}
+
+#[test]
+fn go_scanner_reads_piped_stdin_line_by_line_to_end_of_file() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "lines");
+    let want = "1: ALPHA\n2: BETA GAMMA\n3: \n4: DELTA\n4 lines, 20 bytes, end of file\n";
+    expect(piped(real(&prog, &[], &[]), b"alpha\nbeta gamma\n\ndelta"), want, 0);
+    expect(real(&prog, &[], &[]), "0 lines, 0 bytes, end of file\n", 0);
+}
+
+fn c_stdin_eof(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let prog = c_program(&cc, "stdin");
+    let tail = "at end of file: 0 0\npoll at end of file: 1 readable\n";
+    expect(
+        piped(real(&prog, &[], &[]), b"one\ntwo\nthree\n"),
+        &format!("read 14 bytes, 3 lines, last read 0\n{tail}"),
+        0,
+    );
+    expect(real(&prog, &[], &[]), &format!("read 0 bytes, 0 lines, last read 0\n{tail}"), 1);
+}
+
+#[test]
+fn musl_read_at_end_of_file_returns_0_and_again_0() {
+    c_stdin_eof(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_read_at_end_of_file_returns_0_and_again_0() {
+    c_stdin_eof(glibc_gcc(), "gcc");
+}
+
+#[test]
+fn a_thread_blocked_in_read_0_lets_the_others_run() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let prog = c_program(&cc, "stdin");
+    // The input comes only after "ready", which the main thread prints after computing while
+    // the reader sat in read(0): on a kernel whose blocked read held the CPU, it never would.
+    let want = "poll before input: 0\nnonblocking read: -1 EAGAIN\n\
+                computed 89999995 while the reader waited (it has nothing yet)\nready\n\
+                reader got 6 bytes: hello\njoined\n";
+    let opts = cue(real(&prog, &["thread"], &[]), "ready\n", CueAction::Input(b"hello\n".to_vec()));
+    expect(opts, want, 0);
+}
+
+#[test]
+fn ctrl_backslash_makes_go_dump_its_goroutines_and_exit_2() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "spin");
+    // The signal may find main still in its write or already spinning: either way its
+    // goroutine is in the dump.
+    let both = expect(cue(real(&prog, &[], &[]), "spinning\n", CueAction::Signal(SIGQUIT)), "spinning\n", 2);
+    for (how, r) in both.each() {
+        for needle in ["SIGQUIT: quit", "goroutine 1 [", "main.main()"] {
+            assert!(r.log.contains(needle), "{how}: {needle:?} not on stderr\n{}", r.log);
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_kills_go_with_sigint_as_130() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "spin");
+    expect(cue(real(&prog, &[], &[]), "spinning\n", CueAction::Signal(SIGINT)), "spinning\n", 130);
+}
+
+#[test]
+fn ctrl_c_reaches_a_go_signal_notify_handler() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "spin");
+    let opts = cue(real(&prog, &["notify"], &[]), "waiting for a signal\n", CueAction::Signal(SIGINT));
+    expect(opts, "waiting for a signal\ngot interrupt\n", 0);
+}
+
+#[test]
+fn ctrl_c_wakes_a_go_program_whose_threads_all_sleep() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "spin");
+    let opts = cue(real(&prog, &["idle"], &[]), "waiting for a signal\n", CueAction::Signal(SIGINT));
+    expect(opts, "waiting for a signal\ngot interrupt\n", 0);
 }

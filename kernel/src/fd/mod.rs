@@ -11,6 +11,7 @@
 pub mod console;
 pub mod epoll;
 pub mod eventfd;
+pub mod framing;
 pub mod pipe;
 pub mod wait;
 

@@ -193,12 +193,14 @@ fn notify(s: &mut Sched, i: usize) {
     if !t.has_deliverable(shared) {
         return;
     }
-    if is_current {
-        percpu::set_sigpending();
-    } else if matches!(t.state, State::Blocked { .. }) {
+    // A sleeper wakes, even the thread this CPU calls current while it idles (a signal from an
+    // interrupt: Ctrl-C at the console); a running thread takes it on its way out.
+    if matches!(t.state, State::Blocked { .. }) {
         t.state = State::Runnable;
         t.wake = Wake::Interrupted;
         rearm(s);
+    } else if is_current {
+        percpu::set_sigpending();
     }
 }
 
@@ -429,14 +431,14 @@ fn arm(runnable: usize, slice_end: u64, earliest: Option<u64>, now: u64) {
     }
 }
 
-/// Nothing can run: sleep in `hlt` until an interrupt (the timer, armed for the first
-/// deadline) arrives.
+/// Nothing can run: sleep in `hlt` until an interrupt arrives — the timer, armed for the first
+/// deadline, or a device. With no deadline at all (every thread waits for console input, a
+/// futex, a pipe…) only a device can end the wait: COM1's input wakes a reader and carries the
+/// terminal's Ctrl-C. Not a hang by itself, so nothing is logged; the CPU executes nothing until
+/// then.
 fn idle(wait_ns: Option<u64>) {
-    match wait_ns {
-        Some(ns) => apic::arm(ns.max(1_000)),
-        // Every thread waits with no deadline: nothing in this kernel can wake them (no
-        // signals from outside yet), so the process hangs, as it would on Linux.
-        None => log::warn!("sched: every thread is blocked with no deadline"),
+    if let Some(ns) = wait_ns {
+        apic::arm(ns.max(1_000));
     }
     x86_64::instructions::interrupts::enable_and_hlt();
     x86_64::instructions::interrupts::disable();

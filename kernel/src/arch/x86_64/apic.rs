@@ -12,6 +12,7 @@ pub const TIMER_VECTOR: u8 = 32;
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 
 const IA32_APIC_BASE: u32 = 0x1b;
+const REG_ID: usize = 0x20;
 const REG_EOI: usize = 0xb0;
 const REG_SVR: usize = 0xf0;
 const REG_LVT_TIMER: usize = 0x320;
@@ -69,6 +70,11 @@ pub fn arm(ns: u64) {
     let ticks = ((ns as u128 * q32 as u128) >> 32).clamp(1, u32::MAX as u128) as u32;
     write(REG_LVT_TIMER, TIMER_VECTOR as u32); // one-shot, unmasked
     write(REG_INITIAL_COUNT, ticks);
+}
+
+/// This CPU's local APIC id (the destination an I/O APIC entry names).
+pub fn id() -> u32 {
+    read(REG_ID) >> 24
 }
 
 /// Signals end of interrupt.

@@ -1,5 +1,6 @@
 //! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
-//! devices, and the serial port.
+//! devices, the ACPI tables, the local and I/O APICs, and the serial port.
+pub mod acpi;
 pub mod apic;
 pub mod cpu;
 pub mod fpu;
@@ -8,6 +9,7 @@ pub mod fw_cfg;
 pub mod gdt;
 pub mod idt;
 pub mod insn;
+pub mod ioapic;
 pub mod percpu;
 pub mod qemu_exit;
 pub mod report;

@@ -1,11 +1,29 @@
 //! The 16550 UARTs: COM1 (I/O port 0x3F8) carries the kernel log, the program's stderr and its
 //! stdin; COM2 (0x2F8) carries the program's stdout, so that the runner can hand the two to
 //! its own stdout and stderr.
+//!
+//! COM1's input is interrupt-driven: its "received data available" interrupt (IER bit 0) raises
+//! ISA IRQ 4, which [`route_input_interrupt`] sends through the I/O APIC to [`COM1_VECTOR`]; the
+//! entry layer hands that vector to the console, which drains the FIFO with [`receive`].
+//!
+//! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off, so
+//! the interrupt never lands on this CPU while it holds one.
+use super::acpi::IsaRoute;
 use spin::Mutex;
 use uart_16550::SerialPort;
+use x86_64::instructions::port::Port;
 
 const COM1: u16 = 0x3f8;
 const COM2: u16 = 0x2f8;
+/// Interrupt enable register: bit 0 = received data available.
+const REG_IER: u16 = 1;
+const IER_RECEIVED_DATA: u8 = 1 << 0;
+
+/// COM1's ISA interrupt line (the PC's standard wiring).
+pub const COM1_IRQ: u8 = 4;
+/// The vector COM1's input arrives on: ISA IRQ n at 0x30 + n, as Linux numbers them
+/// (ISA_IRQ_VECTOR), above the timer's 32.
+pub const COM1_VECTOR: u8 = 0x30 + COM1_IRQ;
 
 // SAFETY: 0x3F8 is COM1's base port on every PC-compatible machine, QEMU's included, and this
 // is the only place that drives it.
@@ -14,10 +32,30 @@ pub static COM1_PORT: Mutex<SerialPort> = Mutex::new(unsafe { SerialPort::new(CO
 // SAFETY: 0x2F8 is COM2's base port; this is the only place that drives it.
 static COM2_PORT: Mutex<SerialPort> = Mutex::new(unsafe { SerialPort::new(COM2) });
 
-/// Programs COM1 and COM2 (115200 8N1, FIFOs on, interrupts off).
+/// Programs COM1 and COM2 (38400 8N1, FIFOs on with a 14-byte trigger; the uart_16550 crate
+/// also sets IER bit 0, which raises nothing until [`route_input_interrupt`] routes IRQ 4).
 pub fn init() {
     COM1_PORT.lock().init();
     COM2_PORT.lock().init();
+}
+
+/// Routes COM1's receive interrupt to [`COM1_VECTOR`] on the local APIC `apic_id`: finds IRQ 4's
+/// I/O APIC pin in the ACPI MADT (RSDP at physical `rsdp`), programs it, and enables the UART's
+/// received-data interrupt.
+pub fn route_input_interrupt(rsdp: u64, phys_offset: u64, apic_id: u32) -> Result<IsaRoute, &'static str> {
+    let r = super::acpi::isa_route(rsdp, phys_offset, COM1_IRQ)?;
+    super::ioapic::route(phys_offset, r.ioapic, r.pin, COM1_VECTOR, apic_id, r.active_low, r.level);
+    let _port = COM1_PORT.lock();
+    // SAFETY: COM1's interrupt enable register, written with COM1's lock held; enabling the
+    // received-data interrupt changes no data the port holds.
+    unsafe { Port::<u8>::new(COM1 + REG_IER).write(IER_RECEIVED_DATA) };
+    Ok(r)
+}
+
+/// One byte COM1 has received, if any: reading it takes it out of the FIFO (and, with the FIFO
+/// empty, lowers the interrupt line).
+pub fn receive() -> Option<u8> {
+    COM1_PORT.lock().try_receive().ok()
 }
 
 /// Writes the program's stdout bytes to COM2.
@@ -26,31 +64,6 @@ pub fn write_stdout(bytes: &[u8]) {
     for &b in bytes {
         port.send_raw(b);
     }
-}
-
-/// Blocks until COM1 has received at least one byte, then returns what is there (up to
-/// `buf.len()`): the program's stdin.
-pub fn read_stdin(buf: &mut [u8]) -> usize {
-    let mut port = COM1_PORT.lock();
-    let mut n = 0;
-    while n < buf.len() {
-        match port.try_receive() {
-            Ok(b) => {
-                buf[n] = b;
-                n += 1;
-            }
-            Err(_) if n > 0 => break,
-            Err(_) => core::hint::spin_loop(),
-        }
-    }
-    n
-}
-
-/// Whether COM1 has received a byte not yet read (the line status register's data-ready bit).
-pub fn stdin_ready() -> bool {
-    let mut lsr: x86_64::instructions::port::Port<u8> = x86_64::instructions::port::Port::new(COM1 + 5);
-    // SAFETY: reading COM1's line status register has no side effect on the data it reports.
-    unsafe { lsr.read() & 1 != 0 }
 }
 
 /// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.

@@ -16,7 +16,7 @@ unsafe extern "C" {
     fn do_syscall_64(frame: &mut TrapFrame);
     /// A CPU exception (vectors 0–31), from ring 3 or ring 0.
     fn do_exception(frame: &mut TrapFrame);
-    /// A device interrupt (the APIC timer, spurious).
+    /// A device interrupt (the APIC timer, COM1's input, spurious).
     fn do_interrupt(frame: &mut TrapFrame);
 }
 
@@ -135,6 +135,9 @@ macro_rules! stubs {
     (@zero) => { "push 0" };
 }
 
+// The literal in `com1`'s stub below is COM1's vector.
+const _: () = assert!(super::serial::COM1_VECTOR == 52);
+
 stubs! {
     divide_error = 0 => trap_common;
     debug = 1 => trap_common;
@@ -160,5 +163,6 @@ stubs! {
     vmm_communication = 29, err => trap_common;
     security = 30, err => trap_common;
     timer = 32 => irq_common;
+    com1 = 52 => irq_common;
     spurious = 255 => irq_common;
 }
