@@ -36,3 +36,17 @@ pub struct RobustListHead {
 }
 
 const _: () = assert!(size_of::<RobustListHead>() == 24);
+
+/// FUTEX_WAKE_OP's operations on the second word (`op >> 28 & 7`; bit 31 makes the operand
+/// `1 << oparg`) and its comparisons of the old value (`op >> 24 & 15`).
+pub const FUTEX_OP_SET: u32 = 0;
+pub const FUTEX_OP_ADD: u32 = 1;
+pub const FUTEX_OP_OR: u32 = 2;
+pub const FUTEX_OP_ANDN: u32 = 3;
+pub const FUTEX_OP_XOR: u32 = 4;
+pub const FUTEX_OP_CMP_EQ: u32 = 0;
+pub const FUTEX_OP_CMP_NE: u32 = 1;
+pub const FUTEX_OP_CMP_LT: u32 = 2;
+pub const FUTEX_OP_CMP_LE: u32 = 3;
+pub const FUTEX_OP_CMP_GT: u32 = 4;
+pub const FUTEX_OP_CMP_GE: u32 = 5;

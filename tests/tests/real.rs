@@ -595,6 +595,27 @@ fn c_robust(cc: Option<Cc>, tool: &str) {
     expect(real(&c_program(&cc, "robust"), &[], &[]), want, 0);
 }
 
+fn c_futex(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let want = "cmp_requeue, word changed: EAGAIN\ncmp_requeue: wake 1, move 2: 3\n\
+                requeue: wake 0, move the rest: 1\nwake on a, now empty: 0\nwake on b: 2\n\
+                woken 3, timed out 1 (the timed one: 2)\nwake_op add 3 if old == 5: 0, b = 8\n\
+                wake_op or 1 if old > 100: 0, b = 9\nwake_op bad operation: ENOSYS, b = 9\n\
+                wake_op bad comparison: ENOSYS, b = 10\nrequeue to an unaligned word: EINVAL\n\
+                requeue a negative count: EINVAL\n";
+    expect(real(&c_program(&cc, "futex"), &[], &[]), want, 0);
+}
+
+#[test]
+fn musl_futex_requeue_and_wake_op() {
+    c_futex(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_futex_requeue_and_wake_op() {
+    c_futex(glibc_gcc(), "gcc");
+}
+
 #[test]
 fn musl_robust_mutex_of_a_dead_thread_is_owner_dead() {
     c_robust(musl_gcc(), "musl-gcc");

@@ -10,8 +10,9 @@ use super::restart::Restart;
 use super::sched;
 use super::thread::Wake;
 use super::uaccess::{Errno, UserPtr};
+use abi::errno::ENOSYS;
 use abi::errno::{EAGAIN, ERESTART_RESTARTBLOCK, ERESTARTSYS, ETIMEDOUT};
-use abi::futex::{FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, ROBUST_LIST_LIMIT, RobustListHead};
+use abi::futex::*;
 use alloc::collections::VecDeque;
 use spin::Mutex;
 
@@ -25,7 +26,8 @@ struct Waiter {
 }
 
 /// Lock order: a bucket is taken before the process lock (the word is read under it) and the
-/// scheduler lock (the waiter is marked blocked under it); never two buckets at once.
+/// scheduler lock (the waiter is marked blocked under it); two buckets (requeue, wake-op) are
+/// taken in address order.
 static QUEUES: [Mutex<VecDeque<Waiter>>; BUCKETS] = [const { Mutex::new(VecDeque::new()) }; BUCKETS];
 
 fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
@@ -44,19 +46,13 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
     if UserPtr::<u32>::new(addr).read()? != val {
         return Err(EAGAIN);
     }
-    let tid = sched::prepare_block(until);
+    let tid = sched::prepare_futex_block(until, addr);
     waiters.push_back(Waiter { addr, tid, bitset });
     drop(waiters);
     let wake = sched::schedule();
-    if wake == Wake::Woken {
-        return Ok(0); // a waker dequeued us
+    if wake == Wake::Woken || !unqueue(tid) {
+        return Ok(0); // a waker dequeued us: the wake-up wins, as in Linux
     }
-    // The deadline passed or a signal came. Still queued: nobody woke us. Dequeued meanwhile:
-    // a waker took us (and counted us), so the wake-up wins, as in Linux.
-    let mut waiters = q.lock();
-    let Some(i) = waiters.iter().position(|w| w.tid == tid && w.addr == addr) else { return Ok(0) };
-    waiters.remove(i);
-    drop(waiters);
     match (wake, until) {
         (Wake::Interrupted, None) => Err(ERESTARTSYS),
         (Wake::Interrupted, Some(deadline)) => {
@@ -67,19 +63,55 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
     }
 }
 
-/// FUTEX_WAKE(_BITSET): wakes up to `n` waiters on `addr` whose bitset matches; returns how many.
-pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
-    let mut waiters = bucket(addr).lock();
+/// Takes waiter `tid` (the running thread, back after a timeout or a signal) off its queue;
+/// false if a waker took it first. A requeue may have moved it to another word meanwhile: the
+/// word it waits on is read, its bucket locked, and the word read again until both agree
+/// (Linux's `futex_unqueue` retrying on `lock_ptr`).
+fn unqueue(tid: u32) -> bool {
+    loop {
+        let key = sched::with_current(|t| t.futex_key);
+        let mut waiters = bucket(key).lock();
+        if let Some(i) = waiters.iter().position(|w| w.tid == tid && w.addr == key) {
+            waiters.remove(i);
+            return true;
+        }
+        if sched::with_current(|t| t.futex_key) == key {
+            return false;
+        }
+    }
+}
+
+/// The two buckets of a requeue or wake-op, locked in address order (one lock when they are
+/// the same), as Linux's `double_lock_hb`.
+fn lock_two(
+    a: u64,
+    b: u64,
+) -> (spin::MutexGuard<'static, VecDeque<Waiter>>, Option<spin::MutexGuard<'static, VecDeque<Waiter>>>) {
+    let (qa, qb) = (bucket(a), bucket(b));
+    if core::ptr::eq(qa, qb) {
+        return (qa.lock(), None);
+    }
+    if (qa as *const _ as usize) < (qb as *const _ as usize) {
+        let ga = qa.lock();
+        (ga, Some(qb.lock()))
+    } else {
+        let gb = qb.lock();
+        (qa.lock(), Some(gb))
+    }
+}
+
+/// Wakes up to `n` waiters on `addr` whose bitset matches in `q`, oldest first (as Linux
+/// wakes); returns how many.
+fn wake_in(q: &mut VecDeque<Waiter>, addr: u64, n: u64, bitset: u32) -> u64 {
     let mut woken = 0;
     let mut i = 0;
-    // In queue order (oldest first), as Linux wakes.
-    while i < waiters.len() && woken < n {
-        let w = waiters[i];
+    while i < q.len() && woken < n {
+        let w = q[i];
         if w.addr == addr && w.bitset & bitset != 0 {
             if i == 0 {
-                waiters.pop_front(); // the common case: the oldest waiter, no copying
+                q.pop_front(); // the common case: the oldest waiter, no copying
             } else {
-                waiters.remove(i);
+                q.remove(i);
             }
             sched::wake(w.tid);
             woken += 1;
@@ -88,6 +120,94 @@ pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
         }
     }
     woken
+}
+
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE (Linux's `futex_requeue`): wakes up to `n_wake` waiters on
+/// `addr` and moves up to `n_requeue` more to wait on `addr2` instead; with `cmp`, only if the
+/// word at `addr` still holds it (EAGAIN otherwise). Returns how many were woken or moved.
+pub fn requeue(addr: u64, addr2: u64, n_wake: u64, n_requeue: u64, cmp: Option<u32>) -> Result<u64, Errno> {
+    let (mut g1, mut g2) = lock_two(addr, addr2);
+    if let Some(v) = cmp
+        && UserPtr::<u32>::new(addr).read()? != v
+    {
+        return Err(EAGAIN);
+    }
+    let mut count = wake_in(&mut g1, addr, n_wake, FUTEX_BITSET_MATCH_ANY);
+    let mut moved = 0;
+    let mut i = 0;
+    while i < g1.len() && moved < n_requeue {
+        if g1[i].addr != addr {
+            i += 1;
+            continue;
+        }
+        let mut w = g1.remove(i).expect("index in range");
+        w.addr = addr2;
+        sched::set_futex_key(w.tid, addr2);
+        match g2.as_mut() {
+            Some(q2) => q2.push_back(w),
+            None => g1.push_back(w), // the same bucket: it goes to the back, as a new waiter
+        }
+        moved += 1;
+    }
+    count += moved;
+    Ok(count)
+}
+
+/// FUTEX_WAKE_OP (Linux's `futex_wake_op`): changes the word at `addr2` by the operation `op`
+/// encodes, in one atomic step; wakes up to `n` waiters on `addr`, and up to `n2` on `addr2` if
+/// the old value passes the comparison `op` encodes. ENOSYS for an unknown operation or
+/// comparison. Returns how many were woken.
+pub fn wake_op(addr: u64, addr2: u64, n: u64, n2: u64, op: u32) -> Result<u64, Errno> {
+    let (kind, cmp) = (op >> 28 & 7, op >> 24 & 15);
+    let shift = op >> 28 & 8 != 0;
+    let (mut oparg, cmparg) = (((op << 8) as i32) >> 20, ((op << 20) as i32) >> 20);
+    if shift {
+        oparg = 1 << (oparg & 31); // Linux masks a shift out of range the same way
+    }
+    if kind > FUTEX_OP_XOR {
+        return Err(ENOSYS);
+    }
+    let (mut g1, mut g2) = lock_two(addr, addr2);
+    let word = UserPtr::<u32>::new(addr2);
+    let mut old = word.read()?;
+    loop {
+        let new = match kind {
+            FUTEX_OP_SET => oparg as u32,
+            FUTEX_OP_ADD => old.wrapping_add(oparg as u32),
+            FUTEX_OP_OR => old | oparg as u32,
+            FUTEX_OP_ANDN => old & !(oparg as u32),
+            _ => old ^ oparg as u32,
+        };
+        match word.cmpxchg(old, new)? {
+            seen if seen == old => break,
+            seen => old = seen,
+        }
+    }
+    // As in Linux, a bad comparison is found only after the operation was done.
+    let (o, c) = (old as i32, cmparg);
+    let pass = match cmp {
+        FUTEX_OP_CMP_EQ => o == c,
+        FUTEX_OP_CMP_NE => o != c,
+        FUTEX_OP_CMP_LT => o < c,
+        FUTEX_OP_CMP_LE => o <= c,
+        FUTEX_OP_CMP_GT => o > c,
+        FUTEX_OP_CMP_GE => o >= c,
+        _ => return Err(ENOSYS),
+    };
+    let mut woken = wake_in(&mut g1, addr, n, FUTEX_BITSET_MATCH_ANY);
+    if pass {
+        let q2 = match g2.as_mut() {
+            Some(q2) => q2,
+            None => &mut g1,
+        };
+        woken += wake_in(q2, addr2, n2, FUTEX_BITSET_MATCH_ANY);
+    }
+    Ok(woken)
+}
+
+/// FUTEX_WAKE(_BITSET): wakes up to `n` waiters on `addr` whose bitset matches; returns how many.
+pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
+    wake_in(&mut bucket(addr).lock(), addr, n, bitset)
 }
 
 /// A dying thread's robust list (Linux's `exit_robust_list`, kernel/futex/core.c): every

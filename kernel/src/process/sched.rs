@@ -285,6 +285,23 @@ pub fn prepare_block(until: Option<u64>) -> u32 {
     })
 }
 
+/// [`prepare_block`] for a futex waiter queued on the word at `key`.
+pub fn prepare_futex_block(until: Option<u64>, key: u64) -> u32 {
+    with_current(|t| {
+        t.state = State::Blocked { until };
+        t.wake = Wake::Woken;
+        t.futex_key = key;
+        t.tid
+    })
+}
+
+/// Where FUTEX_REQUEUE moved waiting thread `tid` (called under the futex bucket locks).
+pub fn set_futex_key(tid: u32, key: u64) {
+    if let Some(t) = SCHED.lock().threads.iter_mut().find(|t| t.tid == tid) {
+        t.futex_key = key;
+    }
+}
+
 /// Blocks the running thread until `until` (or a wake-up) and returns why it runs again.
 pub fn block(until: Option<u64>) -> Wake {
     prepare_block(until);

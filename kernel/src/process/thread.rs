@@ -64,6 +64,8 @@ pub struct Thread {
     pub name: [u8; abi::prctl::TASK_COMM_LEN],
     /// set_robust_list's head.
     pub robust_list: u64,
+    /// The futex word a waiting thread is queued on (FUTEX_REQUEUE moves it to another).
+    pub futex_key: u64,
 }
 
 impl Thread {
@@ -92,6 +94,7 @@ impl Thread {
             restart: None,
             name: [0; abi::prctl::TASK_COMM_LEN],
             robust_list: 0,
+            futex_key: 0,
         }
     }
 

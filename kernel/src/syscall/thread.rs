@@ -91,7 +91,9 @@ pub fn sched_yield() -> SysResult {
 
 /// futex(uaddr, op, val, timeout, uaddr2, val3). FUTEX_WAIT's timeout is relative; the BITSET
 /// form's is an absolute CLOCK_MONOTONIC time (FUTEX_CLOCK_REALTIME is approximated by it).
-pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, _uaddr2: u64, val3: u64) -> SysResult {
+/// The requeue and wake-op forms take a second count in the timeout argument's place (`val2`)
+/// and a second word `uaddr2`.
+pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> SysResult {
     if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
@@ -117,6 +119,20 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, _uaddr2: u64, val3: u6
                 return Err(EINVAL);
             }
             Ok(futex::wake(uaddr, val.min(i32::MAX as u64), bitset))
+        }
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
+            if !uaddr2.is_multiple_of(4) {
+                return Err(EINVAL);
+            }
+            let (n, n2) = (val as i32, timeout as i32);
+            if cmd == FUTEX_WAKE_OP {
+                return futex::wake_op(uaddr, uaddr2, n.max(0) as u64, n2.max(0) as u64, val3 as u32);
+            }
+            if n < 0 || n2 < 0 {
+                return Err(EINVAL);
+            }
+            let cmp = (cmd == FUTEX_CMP_REQUEUE).then_some(val3 as u32);
+            futex::requeue(uaddr, uaddr2, n as u64, n2 as u64, cmp)
         }
         _ => Err(ENOSYS),
     }
