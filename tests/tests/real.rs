@@ -754,6 +754,29 @@ set -- a "b c" d; echo "$# args, second '$2'"; exit $((s % 100))"#;
     busybox(&[(&["sh", "-c", script], "sum 385\nmatched\n3 args, second 'b c'\n", 85)]);
 }
 
+#[test]
+fn busybox_date_reads_the_real_clock() {
+    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
+    // The year both ways (a run straddling New Year aside): the CMOS clock, not 1970.
+    let both = run_both(real(&bb, &["date", "+%Y"], &[]));
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    let year: u32 = stdout(&both.qemu).trim().parse().expect("a year");
+    assert!(year >= 2024, "{year}");
+}
+
+#[test]
+fn busybox_sh_pipeline_fails_clearly_where_there_is_no_fork() {
+    // rt0 runs one process: a pipeline's fork is ENOSYS, and the shell says so and exits 2.
+    // Natively the pipeline runs. This is the one run here whose two results differ on purpose.
+    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
+    let both = run_both(real(&bb, &["sh", "-c", "echo a | cat"], &[]));
+    assert_eq!((both.native.outcome.clone(), stdout(&both.native)), (Outcome::Exited(0), "a\n".to_string()));
+    assert_eq!(both.qemu.outcome, Outcome::Exited(2), "{}", both.qemu.log);
+    assert!(both.qemu.log.contains("sh: can't fork: Function not implemented"), "{}", both.qemu.log);
+    assert_eq!(stdout(&both.qemu), "");
+}
+
 /// One busybox run with input: (args, stdin, stdout, exit code).
 type StdinCase<'a> = (&'a [&'a str], Option<&'a [u8]>, &'a str, u8);
 
