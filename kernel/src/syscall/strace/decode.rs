@@ -291,6 +291,66 @@ fn cpus(s: &mut String, mask: u64) {
 
 /// clone as strace shows it: `child_stack=…, flags=…` and only the pointers the flags use
 /// (x86-64 order: flags, stack, parent_tid, child_tid, tls).
+/// futex's arguments as strace prints them: only those the operation uses (WAKE: three;
+/// WAIT: the timeout; the BITSET forms: the bitset; REQUEUE: the count and the second word;
+/// WAKE_OP: its encoded operation taken apart).
+pub fn futex_args(s: &mut String, a: &Args, ok: bool) {
+    use futex::*;
+    let cmd = a[1] as usize & FUTEX_CMD_MASK;
+    let kinds: &[Arg] = match cmd {
+        FUTEX_WAKE => &[Arg::Ptr, Arg::FutexOp, Arg::Int],
+        FUTEX_WAIT => &[Arg::Ptr, Arg::FutexOp, Arg::UInt, Arg::TimespecIn],
+        FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET => &[Arg::Ptr, Arg::FutexOp, Arg::UInt, Arg::TimespecIn],
+        FUTEX_REQUEUE => &[Arg::Ptr, Arg::FutexOp, Arg::Int, Arg::Int, Arg::Ptr],
+        FUTEX_CMP_REQUEUE => &[Arg::Ptr, Arg::FutexOp, Arg::Int, Arg::Int, Arg::Ptr, Arg::UInt],
+        FUTEX_WAKE_OP => &[Arg::Ptr, Arg::FutexOp, Arg::Int, Arg::Int, Arg::Ptr],
+        _ => &[Arg::Ptr, Arg::FutexOp, Arg::Hex, Arg::Hex, Arg::Ptr, Arg::Hex],
+    };
+    for (i, k) in kinds.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        if cmd == FUTEX_WAKE_BITSET && i == 3 {
+            ptr(s, a[3]); // unused: strace shows the raw pointer
+            continue;
+        }
+        arg(s, *k, a, i, ok, None);
+    }
+    match cmd {
+        FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET if a[5] as u32 == FUTEX_BITSET_MATCH_ANY => {
+            s.push_str(", FUTEX_BITSET_MATCH_ANY")
+        }
+        FUTEX_WAIT_BITSET | FUTEX_WAKE_BITSET => {
+            let _ = write!(s, ", {:#x}", a[5] as u32);
+        }
+        FUTEX_WAKE_OP => {
+            let op = a[5] as u32;
+            fn name(v: u32, names: &[&'static str]) -> &'static str {
+                names.get(v as usize).copied().unwrap_or("?")
+            }
+            let ops = ["FUTEX_OP_SET", "FUTEX_OP_ADD", "FUTEX_OP_OR", "FUTEX_OP_ANDN", "FUTEX_OP_XOR"];
+            let cmps = [
+                "FUTEX_OP_CMP_EQ",
+                "FUTEX_OP_CMP_NE",
+                "FUTEX_OP_CMP_LT",
+                "FUTEX_OP_CMP_LE",
+                "FUTEX_OP_CMP_GT",
+                "FUTEX_OP_CMP_GE",
+            ];
+            let shift = if op >> 28 & 8 != 0 { "FUTEX_OP_OPARG_SHIFT|" } else { "" };
+            let _ = write!(
+                s,
+                ", {shift}{}<<28|{:#x}<<12|{}<<24|{:#x}",
+                name(op >> 28 & 7, &ops),
+                op >> 12 & 0xfff,
+                name(op >> 24 & 15, &cmps),
+                op & 0xfff
+            );
+        }
+        _ => {}
+    }
+}
+
 pub fn clone_args(s: &mut String, a: &Args) {
     let f = a[0] as usize;
     s.push_str("child_stack=");

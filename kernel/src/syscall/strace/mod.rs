@@ -152,6 +152,13 @@ fn line(name: &str, kinds: &[Arg], args: &Args, r: Option<SysResult>, ret: Ret) 
         return;
     }
     let ok = matches!(r, Some(Ok(_)));
+    if matches!(kinds.get(1), Some(Arg::FutexOp)) {
+        decode::futex_args(&mut s, args, ok);
+        s.push(')');
+        result(&mut s, r, ret);
+        crate::logger::raw_line(format_args!("{s}"));
+        return;
+    }
     let value = match r {
         Some(Ok(v)) => Some(v),
         _ => None,
