@@ -21,9 +21,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-/// RLIMIT_NOFILE's soft limit, as prlimit64 reports it: descriptors 0..NOFILE.
-pub const NOFILE: usize = 1024;
-
 /// An object a descriptor can name.
 pub trait File: Send + Sync {
     /// Reads into `dst`; `nonblock` is the description's O_NONBLOCK. Called only when the
@@ -117,9 +114,19 @@ pub struct Fd {
 }
 
 /// The process's descriptor table.
-#[derive(Default)]
 pub struct FdTable {
     slots: Vec<Option<Fd>>,
+    /// RLIMIT_NOFILE's soft limit: descriptors are 0..limit (prlimit64 keeps it in step with the
+    /// process's limits; Linux reads `rlimit(RLIMIT_NOFILE)` at each allocation).
+    limit: usize,
+    /// No descriptor below this one is free (Linux's `files->next_fd`): allocation starts here.
+    next: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable { slots: Vec::new(), limit: abi::resource::INR_OPEN_CUR as usize, next: 0 }
+    }
 }
 
 impl FdTable {
@@ -147,13 +154,27 @@ impl FdTable {
         self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::as_mut).ok_or(EBADF)
     }
 
+    /// RLIMIT_NOFILE's soft limit: the first descriptor number that cannot be used.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A new soft RLIMIT_NOFILE (open descriptors above it stay open, as in Linux).
+    pub fn set_limit(&mut self, limit: u64) {
+        self.limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    }
+
     /// Installs `file` at the lowest free descriptor ≥ `min`; EMFILE when there is none below
-    /// NOFILE (EINVAL for `min` ≥ NOFILE, as F_DUPFD answers).
+    /// the limit (EINVAL for `min` at or above it, as F_DUPFD answers).
     pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> Result<u64, Errno> {
-        if min >= NOFILE {
+        if min >= self.limit {
             return Err(EINVAL);
         }
-        let free = (min..NOFILE).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        let start = min.max(self.next);
+        let free = (start..self.limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        if start == self.next {
+            self.next = free + 1;
+        }
         self.put(free, Fd { file, cloexec });
         Ok(free as u64)
     }
@@ -169,6 +190,9 @@ impl FdTable {
 
     /// Takes descriptor `fd` out (close); EBADF if it is not open.
     pub fn remove(&mut self, fd: u64) -> Result<Fd, Errno> {
-        self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::take).ok_or(EBADF)
+        let at = usize::try_from(fd).map_err(|_| EBADF)?;
+        let taken = self.slots.get_mut(at).and_then(Option::take).ok_or(EBADF)?;
+        self.next = self.next.min(at);
+        Ok(taken)
     }
 }

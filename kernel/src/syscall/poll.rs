@@ -2,7 +2,7 @@
 //! fs/select.c): the syscall halves — argument checks in Linux's order, timeouts, the signal mask
 //! of the p- forms — over `fd::epoll` and the objects' poll.
 use super::SysResult;
-use crate::fd::{self, NOFILE};
+use crate::fd;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use crate::process::{self, sched};
 use crate::time::monotonic_ns;
@@ -95,8 +95,8 @@ fn scan(fds: &mut [Pollfd]) -> u64 {
 /// poll and ppoll: the array is read once, scanned until something is ready or the deadline
 /// passes, and written back.
 fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> SysResult {
-    if nfds > NOFILE as u64 {
-        return Err(EINVAL);
+    if nfds > process::with(|p| p.fds.limit()) as u64 {
+        return Err(EINVAL); // more entries than RLIMIT_NOFILE
     }
     let dst = UserSlice::new(ufds, nfds * size_of::<Pollfd>() as u64)?;
     let mut fds = alloc::vec![Pollfd::default(); nfds as usize];
