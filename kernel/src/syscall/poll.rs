@@ -3,6 +3,7 @@
 //! of the p- forms — over `fd::epoll` and the objects' poll.
 use super::SysResult;
 use crate::fd;
+use crate::fd::epoll::MAX_EVENTS;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use crate::process::{self, sched};
 use crate::time::monotonic_ns;
@@ -48,19 +49,30 @@ fn deadline_ms(timeout: i32) -> Option<Option<u64>> {
     }
 }
 
+/// epoll_wait, with Linux's (6.16 and later) order of checks: the descriptor (EBADF), the
+/// count (EINVAL), the buffer lies in user space (EFAULT), the descriptor is an epoll (EINVAL).
 pub fn epoll_wait(epfd: u64, events: u64, max: u64, timeout: u64) -> SysResult {
     let ep = process::file(epfd)?;
+    let max = max as i32;
+    if max <= 0 || max > MAX_EVENTS {
+        return Err(EINVAL);
+    }
+    let dst = UserSlice::new(events, max as u64 * size_of::<EpollEvent>() as u64)?;
     let instance = ep.file.as_epoll().ok_or(EINVAL)?;
     let until = deadline_ms(timeout as i32).flatten();
-    instance.wait(events, max as i32, until, until == Some(0))
+    instance.wait(dst, max as usize, until, until == Some(0))
 }
 
-/// Runs `f` with the thread's signal mask temporarily `mask` (the p- forms), if given.
+/// Runs `f` with the thread's signal mask temporarily `mask` (the p- forms), if given. Linux's
+/// set_user_sigmask: no mask, no checks; then the size (EINVAL) before the copy (EFAULT).
 fn with_mask(mask: u64, size: u64, f: impl FnOnce() -> SysResult) -> SysResult {
-    let Some(set) = UserPtr::<Sigset>::new(mask).read_opt()? else { return f() };
+    if mask == 0 {
+        return f();
+    }
     if size != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
+    let set = UserPtr::<Sigset>::new(mask).read()?;
     let old = sched::with_current(|t| {
         let old = t.sigmask;
         t.set_sigmask(set);
