@@ -153,14 +153,15 @@ impl File for PipeEnd {
                 if done == total { Some(Ok(())) } else { None }
             },
         );
+        if result == Err(EPIPE) {
+            // Linux's pipe_write raises SIGPIPE whenever it finds no reader, even after a part
+            // of the data went in.
+            crate::process::signal::raise_sigpipe();
+        }
         match result {
             Ok(()) => Ok(done as u64),
             // A partial write stands; EPIPE and EAGAIN only when nothing was written.
             Err(_) if done > 0 => Ok(done as u64),
-            Err(EPIPE) => {
-                crate::process::signal::raise_sigpipe();
-                Err(EPIPE)
-            }
             Err(e) => Err(e),
         }
     }

@@ -52,13 +52,21 @@ pub fn newfstatat(dirfd: u64, path: u64, buf: u64, flags: u64) -> SysResult {
     resolve(dirfd, path)
 }
 
-/// stat, lstat, access, readlink: a path lookup, so ENOENT after the path's checks.
+/// stat, lstat, access: a path lookup, so ENOENT after the path's checks.
 pub fn stat(path: u64, _buf: u64) -> SysResult {
     resolve(AT_FDCWD as u64, path)
 }
 
-/// faccessat, readlinkat: a lookup relative to `dirfd`.
+/// faccessat: a lookup relative to `dirfd`.
 pub fn at(dirfd: u64, path: u64) -> SysResult {
+    resolve(dirfd, path)
+}
+
+/// readlinkat, readlink: a size of 0 or less is EINVAL before the path is looked at.
+pub fn readlinkat(dirfd: u64, path: u64, _buf: u64, size: u64) -> SysResult {
+    if size as i32 <= 0 {
+        return Err(EINVAL);
+    }
     resolve(dirfd, path)
 }
 

@@ -9,12 +9,16 @@ use abi::errno::{EINVAL, ENOMEM, ESRCH};
 use abi::signal::*;
 
 pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
-    let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
-    if sigsetsize != SIGSET_SIZE as u64 || sig == 0 || sig > NSIG as u64 || (act != 0 && !catchable) {
+    if sigsetsize != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
     process::with(|p| {
+        // Linux copies the new action in (EFAULT) before it looks at the signal number.
         let new = if act != 0 { Some(UserPtr::<KernelSigaction>::new(act).read_in(&mut p.aspace)?) } else { None };
+        let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
+        if sig == 0 || sig > NSIG as u64 || (new.is_some() && !catchable) {
+            return Err(EINVAL);
+        }
         // Linux (kernel/signal.c) installs the new action before copying the old one out, so a
         // bad `oact` is EFAULT with the new action already in place.
         let old = *p.signals.action(sig as i32);
@@ -68,19 +72,36 @@ pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
     Ok(0)
 }
 
+/// rt_sigpending: the signals pending for the thread that it blocks (Linux's do_sigpending; rt0
+/// has no process-wide pending set: a process-directed signal waits in a thread's). A size above
+/// a sigset's is EINVAL; a smaller one copies that many bytes.
+pub fn rt_sigpending(set: u64, sigsetsize: u64) -> SysResult {
+    if sigsetsize > SIGSET_SIZE as u64 {
+        return Err(EINVAL);
+    }
+    let pending = sched::with_current(|t| t.pending & t.sigmask);
+    crate::process::uaccess::UserSlice::new(set, sigsetsize)?.write(&pending.to_le_bytes()[..sigsetsize as usize])?;
+    Ok(0)
+}
+
 /// rt_sigreturn replaces every register, rax included: its "result" is the restored rax.
 pub fn rt_sigreturn(frame: &mut TrapFrame) -> SysResult {
     crate::process::fault::sigreturn(frame);
     Ok(frame.rax)
 }
 
-/// Sends `sig` to thread `tid` of this process, or checks that it exists (`sig` 0).
+/// Sends `sig` to thread `tid` of this process, or checks that it exists (`sig` 0). As in
+/// Linux's do_send_specific, the thread is found (ESRCH) before the signal number is checked
+/// (EINVAL).
 fn send(tid: u64, sig: u64) -> SysResult {
+    if !sched::signal_thread(tid as u32, None) {
+        return Err(ESRCH);
+    }
     if sig > NSIG as u64 {
         return Err(EINVAL);
     }
     let info = Siginfo::kill(sig as i32, SI_TKILL, crate::process::PID as i32, 0);
-    if !sched::signal_thread(tid as u32, (sig != 0).then_some(info)) {
+    if sig != 0 && !sched::signal_thread(tid as u32, Some(info)) {
         return Err(ESRCH);
     }
     Ok(0)
@@ -91,7 +112,7 @@ pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
         return Err(EINVAL);
     }
     if tgid != crate::process::PID as u64 {
-        return Err(if sig > NSIG as u64 { EINVAL } else { ESRCH });
+        return Err(ESRCH);
     }
     send(tid, sig)
 }
@@ -105,15 +126,16 @@ pub fn tkill(tid: u64, sig: u64) -> SysResult {
 
 /// kill: the process (pid 1, 0 for our group, -1 for every process we may signal) gets the
 /// signal; it goes to the calling thread, which can take it (Linux picks any thread that does
-/// not block it; the caller first).
+/// not block it; the caller first). A pid that names no process is ESRCH before the signal
+/// number is checked (EINVAL), as in Linux's kill_something_info.
 pub fn kill(pid: u64, sig: u64) -> SysResult {
-    if sig > NSIG as u64 {
-        return Err(EINVAL);
-    }
     match pid as i32 {
         0 | -1 => {}
         p if p == crate::process::PID as i32 => {}
         _ => return Err(ESRCH),
+    }
+    if sig > NSIG as u64 {
+        return Err(EINVAL);
     }
     if sig != 0 {
         let info = Siginfo::kill(sig as i32, SI_USER, crate::process::PID as i32, 0);
