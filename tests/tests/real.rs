@@ -431,6 +431,43 @@ fn glibc_raise_kill_sigpipe_and_abort() {
     c_signals(glibc_gcc(), "gcc");
 }
 
+/// Bad input (tests/real/c/badinput.c): signal floods, descriptors closed under epoll_wait,
+/// pipes without readers, 10,000 descriptors in one epoll, EMFILE at RLIMIT_NOFILE, bad
+/// pointers. Each check prints Linux's answer as `ok`; both runs must print the same lines,
+/// every one of them `ok`, and exit 0 — the kernel survives all of it with Linux's answers.
+fn c_bad_input(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let both = run_both(real(&c_program(&cc, "badinput"), &[], &[]));
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    let out = stdout(&both.qemu);
+    let failed: Vec<&str> = out.lines().filter(|l| !l.ends_with(": ok")).collect();
+    assert_eq!(failed, [format!("{} passed, 0 failed", out.lines().count() - 1)], "{out}");
+    assert!(out.lines().count() > 250, "{out}");
+    for needle in [
+        "20000 tgkill to itself, the handler ran 20000 times: ok",
+        "unblocked: the merged signal ran the handler once: ok",
+        "the wait went on and saw the later event: ok",
+        "closing the last descriptor removes the item: the wait timed out: ok",
+        "and SIGPIPE, si_code SI_USER, from this process: ok",
+        "all written: epoll_wait reports all 10000, each once: ok",
+        "and the failure is EMFILE: ok",
+        "epoll_wait with the second event in a hole: 1: ok",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing\n{out}");
+    }
+}
+
+#[test]
+fn musl_bad_input_gets_linux_answers() {
+    c_bad_input(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_bad_input_gets_linux_answers() {
+    c_bad_input(glibc_gcc(), "gcc");
+}
+
 // ---- Rust std --------------------------------------------------------------------------
 
 /// rustc with the x86_64-unknown-linux-musl target's std (rust-toolchain.toml lists it).
