@@ -2,7 +2,7 @@
 //! per-process table of descriptors, each naming an open file description ([`OpenFile`]: the
 //! object plus its status flags, shared by dup'ed descriptors) and carrying its own close-on-exec
 //! flag. Objects implement [`File`] — read, write, poll, ioctl — and block on wait queues
-//! ([`wait`]): consoles, pipes, eventfds and epoll instances.
+//! ([`wait`]): consoles, pipes, eventfds, epoll instances and /dev/null.
 //!
 //! Lock order: an object's own lock → the process lock (user copies) → the pollers' lock →
 //! the scheduler. The last reference to an object is never dropped with the process lock held
@@ -11,6 +11,7 @@
 pub mod console;
 pub mod epoll;
 pub mod eventfd;
+pub mod null;
 pub mod pipe;
 pub mod wait;
 

@@ -52,7 +52,7 @@ table! {
     SYS_IOCTL(Fd, Hex, Hex) -> Int = |f| fs::ioctl(f.rdi, f.rsi, f.rdx);
     SYS_READV(Fd, Iovec(2), UInt) -> Int = |f| io::readv(f.rdi, f.rsi, f.rdx);
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
-    SYS_ACCESS(Path, Int) -> Int = |f| path::stat(f.rdi, 0);
+    SYS_ACCESS(Path, Int) -> Int = |f| path::at(AT_FDCWD as u64, f.rdi);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
