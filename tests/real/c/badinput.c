@@ -22,6 +22,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -695,6 +697,30 @@ static void bad_paths(void) {
           -EFAULT);
     check("newfstatat AT_EMPTY_PATH buffer into a hole EFAULT",
           SYS(SYS_newfstatat, 0, "", crossing(64), AT_EMPTY_PATH), -EFAULT);
+    /* /dev/null, the one name that exists on rt0 too. */
+    struct stat sb;
+    long null = SYS(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
+    check("open /dev/null", null >= 0, 1);
+    check("/dev/null swallows a write", SYS(SYS_write, null, "hello", 5), 5);
+    check("/dev/null swallows a write from NULL (it never reads it)", SYS(SYS_write, null, NULL, 5), 5);
+    check("/dev/null write from a kernel address EFAULT", SYS(SYS_write, null, KERNEL, 5), -EFAULT);
+    check("/dev/null reads end of file", SYS(SYS_read, null, st, sizeof st), 0);
+    check("/dev/null lseek 0", SYS(SYS_lseek, null, 100, SEEK_SET), 0);
+    check("/dev/null fcntl F_GETFD: FD_CLOEXEC", SYS(SYS_fcntl, null, F_GETFD), FD_CLOEXEC);
+    SYS(SYS_fstat, null, &sb);
+    check("fstat /dev/null: the character device 1:3, mode 0666",
+          sb.st_mode == (S_IFCHR | 0666) && major(sb.st_rdev) == 1 && minor(sb.st_rdev) == 3, 1);
+    SYS(SYS_close, null);
+    memset(&sb, 0, sizeof sb);
+    SYS(SYS_stat, "/dev/null", &sb);
+    check("stat /dev/null: the same", sb.st_mode == (S_IFCHR | 0666) && sb.st_rdev == makedev(1, 3), 1);
+    check("stat /dev/null into a kernel buffer EFAULT", SYS(SYS_stat, "/dev/null", KERNEL), -EFAULT);
+    check("access /dev/null", SYS(SYS_access, "/dev/null", R_OK | W_OK), 0);
+    check("open /dev/null O_DIRECTORY ENOTDIR", SYS(SYS_openat, AT_FDCWD, "/dev/null", O_DIRECTORY), -ENOTDIR);
+    check("open /dev/null O_CREAT|O_EXCL EEXIST", SYS(SYS_openat, AT_FDCWD, "/dev/null", O_CREAT | O_EXCL, 0600),
+          -EEXIST);
+    check("readlink /dev/null: not a link EINVAL", SYS(SYS_readlink, "/dev/null", st, sizeof st), -EINVAL);
+    check("stat /dev/null/x ENOTDIR", SYS(SYS_stat, "/dev/null/x", &sb), -ENOTDIR);
     check("fstat kernel buffer EFAULT", SYS(SYS_fstat, 0, KERNEL), -EFAULT);
     check("fstat bad fd, kernel buffer: EBADF first", SYS(SYS_fstat, NO_FD, KERNEL), -EBADF);
 }
