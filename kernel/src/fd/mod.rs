@@ -35,6 +35,19 @@ pub trait File: Send + Sync {
         Err(EINVAL)
     }
 
+    /// readv: the segments as one transfer where the object has Linux's read_iter (pipes,
+    /// eventfd); this default, for objects with only a plain read, is Linux's
+    /// do_loop_readv_writev: one read per segment, a short one ends the call, and an error
+    /// counts only when nothing was transferred.
+    fn readv(&self, segs: &[UserSlice], nonblock: bool) -> Result<u64, Errno> {
+        each_segment(segs, |s| self.read(s, nonblock))
+    }
+
+    /// writev: as readv, for writes.
+    fn writev(&self, segs: &[UserSlice], nonblock: bool) -> Result<u64, Errno> {
+        each_segment(segs, |s| self.write(s, nonblock))
+    }
+
     /// The EPOLL*/POLL* bits that hold now.
     fn poll(&self) -> u32;
 
@@ -66,6 +79,24 @@ pub trait File: Send + Sync {
     fn as_pipe(&self) -> Option<&pipe::PipeEnd> {
         None
     }
+}
+
+/// One transfer per segment (Linux's do_loop_readv_writev).
+fn each_segment(segs: &[UserSlice], mut one: impl FnMut(UserSlice) -> Result<u64, Errno>) -> Result<u64, Errno> {
+    let mut total = 0u64;
+    for &seg in segs {
+        match one(seg) {
+            Ok(n) => {
+                total += n;
+                if n < seg.len() {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
 }
 
 /// An open file description: the object and its status flags (access mode, O_NONBLOCK,

@@ -539,9 +539,37 @@ static void bad_io(void) {
     check("write 0 bytes from a kernel address EFAULT", SYS(SYS_write, p[1], KERNEL, 0), -EFAULT);
     check("write 0 bytes from NULL: 0", SYS(SYS_write, p[1], NULL, 0), 0);
     check("read 0 bytes into NULL: 0", SYS(SYS_read, p[0], NULL, 0), 0);
-    (void)mixed;
+    /* A vector is one transfer for a pipe, page by page: a page that cannot be filled whole is
+     * dropped; a read stops at the first buffer it cannot copy out whole and leaves it. */
+    check("pipe writev with the second segment in a hole EFAULT", SYS(SYS_writev, p[1], mixed, 2), -EFAULT);
+    check("and nothing went in", SYS(SYS_read, p[0], sink, sizeof sink), -EAGAIN);
+    check("write of 5000 from mid-page into a hole, pipe empty EFAULT", SYS(SYS_write, p[1], edge + 100, 5000),
+          -EFAULT);
+    check("write 3 bytes", SYS(SYS_write, p[1], "abc", 3), 3);
+    check("the same write, pipe not empty: its 904-byte tail joins the last page",
+          SYS(SYS_write, p[1], edge + 100, 5000), 904);
+    check("read 907", SYS(SYS_read, p[0], sink, sizeof sink), 907);
+    SYS(SYS_write, p[1], "01234", 5);
+    SYS(SYS_write, p[1], "56789", 5);
+    struct iovec rmixed[2] = {{sink, 5}, {hole, 5}};
+    check("pipe readv with the second segment in a hole EFAULT", SYS(SYS_readv, p[0], rmixed, 2), -EFAULT);
+    check("and all 10 bytes are still there", SYS(SYS_read, p[0], sink, sizeof sink), 10);
     SYS(SYS_close, p[0]);
     SYS(SYS_close, p[1]);
+
+    /* eventfd reads are one transfer too (at least 8 bytes in all), writes one per segment. */
+    int e = SYS(SYS_eventfd2, 5, EFD_NONBLOCK);
+    uint32_t halves[2] = {0, 0};
+    struct iovec two[2] = {{&halves[0], 4}, {&halves[1], 4}};
+    check("eventfd readv of 4 + 4 bytes", SYS(SYS_readv, e, two, 2), 8);
+    check("got the count, 5", halves[0] == 5 && halves[1] == 0, 1);
+    check("eventfd writev of 4 + 4 bytes EINVAL", SYS(SYS_writev, e, two, 2), -EINVAL);
+    SYS(SYS_write, e, &(uint64_t){3}, 8);
+    check("eventfd read into a hole EFAULT", SYS(SYS_read, e, hole, 8), -EFAULT);
+    check("the count was taken all the same", SYS(SYS_read, e, sink, 8), -EAGAIN);
+    check("eventfd read into a kernel address EFAULT", SYS(SYS_read, e, KERNEL, 8), -EFAULT);
+    check("eventfd read of 7 bytes EINVAL", SYS(SYS_read, e, sink, 7), -EINVAL);
+    SYS(SYS_close, e);
 }
 
 static void bad_signal_calls(void) {
