@@ -1,6 +1,6 @@
 /* Bad input the kernel must survive with Linux's answer: signal floods (standard signals merge
  * while blocked), a descriptor closed under another thread's epoll_wait, writes to a pipe with no
- * reader (EPIPE with and without SIGPIPE), 10,000 descriptors in one epoll after raising
+ * reader (EPIPE with and without SIGPIPE), a pipe closed under a blocked read, 10,000 descriptors in one epoll after raising
  * RLIMIT_NOFILE, EMFILE exactly at the limit, and bad pointers (NULL, unmapped, the kernel half,
  * a buffer running into an unmapped page, read-only memory for results) to the calls rt0 serves.
  *
@@ -248,6 +248,34 @@ static void epoll_close_races(void) {
     check("and it reports its own data", SYS(SYS_epoll_wait, ep, &ev, 1, 0) == 1 && ev.data.u64 == 10, 1);
     SYS(SYS_close, efd);
     SYS(SYS_close, ep);
+}
+
+/* A read blocked on a pipe whose descriptor another thread closes: the read holds the open
+ * file, so it goes on and gets the data written later. */
+struct reader {
+    int fd;
+    long ret;
+    char buf[8];
+};
+static void *read_thread(void *arg) {
+    struct reader *r = arg;
+    r->ret = SYS(SYS_read, r->fd, r->buf, sizeof r->buf);
+    return NULL;
+}
+
+static void close_under_read(void) {
+    int p[2];
+    SYS(SYS_pipe2, p, 0);
+    struct reader r = {.fd = p[0]};
+    pthread_t t;
+    pthread_create(&t, NULL, read_thread, &r);
+    sleep_ms(50);
+    check("close the read end under a blocked read", SYS(SYS_close, p[0]), 0);
+    sleep_ms(50);
+    SYS(SYS_write, p[1], "late", 4);
+    pthread_join(t, NULL);
+    check("the read went on and got the later data", r.ret == 4 && memcmp(r.buf, "late", 4) == 0, 1);
+    SYS(SYS_close, p[1]);
 }
 
 /* ---- pipes without readers ---------------------------------------------------------------- */
@@ -764,6 +792,7 @@ int main(void) {
     /* Each part's time goes to stderr (not compared): where a slow kernel path shows. */
     static const struct { const char *name; void (*run)(void); } parts[] = {
         {"signal floods", signal_floods}, {"epoll close races", epoll_close_races},
+        {"close under read", close_under_read},
         {"pipes without readers", pipes_without_readers}, {"limits", limits},
         {"bad fd calls", bad_fd_calls}, {"bad io", bad_io}, {"bad signal calls", bad_signal_calls},
         {"bad process calls", bad_process_calls}, {"bad time calls", bad_time_calls},
