@@ -1,8 +1,9 @@
 /* Bad input the kernel must survive with Linux's answer: signal floods (standard signals merge
- * while blocked), a descriptor closed under another thread's epoll_wait, writes to a pipe with no
- * reader (EPIPE with and without SIGPIPE), a pipe closed under a blocked read, 10,000 descriptors in one epoll after raising
- * RLIMIT_NOFILE, EMFILE exactly at the limit, and bad pointers (NULL, unmapped, the kernel half,
- * a buffer running into an unmapped page, read-only memory for results) to the calls rt0 serves.
+ * while blocked), a descriptor closed under another thread's epoll_wait or blocked read, writes
+ * to a pipe with no reader (EPIPE with and without SIGPIPE), 10,000 descriptors in one epoll
+ * after raising RLIMIT_NOFILE, EMFILE exactly at the limit, and bad pointers (NULL, unmapped, the
+ * kernel half, a buffer running into an unmapped page, read-only memory for results) to the
+ * calls rt0 serves, vectors and /dev/null included.
  *
  * Every call goes through syscall(2), so libc adds nothing of its own. Each check prints one
  * line, `<check>: ok` or `<check>: FAILED (got X, want Y)`, with Linux's answer written down
