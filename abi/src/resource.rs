@@ -20,6 +20,14 @@ pub const RLIMIT_RTTIME: usize = 15;
 pub const RLIM_NLIMITS: usize = 16;
 pub const RLIM_INFINITY: u64 = u64::MAX;
 
+/// RLIMIT_NOFILE's soft and hard limits as init starts with them (`include/uapi/linux/fs.h`
+/// INR_OPEN_CUR, INR_OPEN_MAX).
+pub const INR_OPEN_CUR: u64 = 1024;
+pub const INR_OPEN_MAX: u64 = 4096;
+/// The highest hard RLIMIT_NOFILE even a privileged process may set: `fs.nr_open`'s default
+/// (fs/file.c `sysctl_nr_open`).
+pub const NR_OPEN_DEFAULT: u64 = 1024 * 1024;
+
 /// `struct rlimit64` (prlimit64), also `struct rlimit` on x86-64.
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]

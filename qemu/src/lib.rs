@@ -68,6 +68,10 @@ pub struct RunOptions {
     pub env: Vec<OsString>,
     /// Run the same ELF directly on the host's Linux kernel instead of in QEMU.
     pub native: bool,
+    /// Natively, pin the program to one CPU (`taskset`), as rt0's kernel runs every program on
+    /// one CPU whatever `smp` says: a program that counts its CPUs (sched_getaffinity, Go's
+    /// runtime.NumCPU) then sees the same number both ways.
+    pub native_one_cpu: bool,
     /// Bytes for the program's stdin (fd 0); None: our stdin when `echo`, else nothing.
     pub stdin: Option<Vec<u8>>,
     /// Interactive: stream the program's stdout to ours and the serial log / its stderr to our
@@ -113,6 +117,7 @@ impl Default for RunOptions {
             args: Vec::new(),
             env: Vec::new(),
             native: false,
+            native_one_cpu: false,
             stdin: None,
             echo: false,
             cue: None,

@@ -84,6 +84,7 @@ fn main() {
         args: cli.args,
         env: cli.env,
         native: cli.native,
+        native_one_cpu: false,
         stdin: None,
         quiet: cli.quiet,
         smp: cli.smp,

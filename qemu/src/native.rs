@@ -18,7 +18,14 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     }
     // `env -i K=V … PROGRAM ARGS`: the environment in exactly the given order (std's Command
     // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.
-    let mut cmd = Command::new("env");
+    let mut cmd = match opts.native_one_cpu.then(first_allowed_cpu).flatten() {
+        Some(cpu) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpu.to_string(), "env"]);
+            c
+        }
+        None => Command::new("env"),
+    };
     cmd.arg("-i").args(crate::environment(opts)).arg(program).args(&argv[1..]);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let runner = std::process::id();
@@ -64,4 +71,12 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         },
     };
     Ok((outcome, err, out))
+}
+
+/// The first CPU this process may run on (`Cpus_allowed_list` in /proc/self/status, e.g. `0-1`
+/// or `2,5`), which is the one a pinned program gets.
+fn first_allowed_cpu() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let list = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?.trim();
+    list.split([',', '-']).next()?.parse().ok()
 }

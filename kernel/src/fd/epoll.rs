@@ -13,12 +13,12 @@ use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use abi::epoll::*;
 use abi::errno::{EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT};
 use abi::fcntl::O_RDWR;
+use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use spin::Mutex;
 
 struct Item {
-    fd: u64,
     file: Weak<OpenFile>,
     events: u32,
     data: u64,
@@ -28,8 +28,19 @@ struct Item {
     disarmed: bool,
 }
 
+/// An item's key, as Linux's `epoll_filefd`: the descriptor number and the description. A dead
+/// item's key cannot come back: its `Weak` keeps the description's allocation, so no new
+/// description gets that address while the item is there.
+type Key = (u64, usize);
+
+fn key(fd: u64, file: &Arc<OpenFile>) -> Key {
+    (fd, Arc::as_ptr(file) as usize)
+}
+
+/// The interest list, ordered by key (a tree, as Linux's, so ten thousand items cost
+/// logarithmic time per epoll_ctl).
 pub struct Epoll {
-    items: Mutex<Vec<Item>>,
+    items: Mutex<BTreeMap<Key, Item>>,
 }
 
 /// Bits epoll_ctl accepts in an item's mask.
@@ -59,7 +70,7 @@ pub const MAX_EVENTS: i32 = i32::MAX / size_of::<EpollEvent>() as i32;
 
 /// epoll_create1: a new instance.
 pub fn new() -> Arc<OpenFile> {
-    OpenFile::new(Arc::new(Epoll { items: Mutex::new(Vec::new()) }), O_RDWR)
+    OpenFile::new(Arc::new(Epoll { items: Mutex::new(BTreeMap::new()) }), O_RDWR)
 }
 
 impl Epoll {
@@ -74,8 +85,8 @@ impl Epoll {
             }
         }
         let mut items = self.items.lock();
-        items.retain(|i| i.file.strong_count() > 0);
-        let at = items.iter().position(|i| i.fd == fd && i.file.upgrade().is_some_and(|f| Arc::ptr_eq(&f, target)));
+        let k = key(fd, target);
+        let at = items.contains_key(&k);
         let checked = |e: Option<EpollEvent>| -> Result<EpollEvent, Errno> {
             let e = e.ok_or(EFAULT)?;
             if e.events & EPOLLEXCLUSIVE != 0 && op == EPOLL_CTL_MOD {
@@ -84,27 +95,29 @@ impl Epoll {
             Ok(e)
         };
         match (op, at) {
-            (EPOLL_CTL_ADD, Some(_)) => Err(EEXIST),
-            (EPOLL_CTL_ADD, None) => {
+            (EPOLL_CTL_ADD, true) => Err(EEXIST),
+            (EPOLL_CTL_ADD, false) => {
                 let e = checked(event)?;
-                items.push(Item {
-                    fd,
-                    file: Arc::downgrade(target),
-                    events: (e.events & ACCEPTED) | ALWAYS,
-                    data: e.data,
-                    seen: target.file.events_seen().wrapping_sub(1),
-                    disarmed: false,
-                });
+                items.insert(
+                    k,
+                    Item {
+                        file: Arc::downgrade(target),
+                        events: (e.events & ACCEPTED) | ALWAYS,
+                        data: e.data,
+                        seen: target.file.events_seen().wrapping_sub(1),
+                        disarmed: false,
+                    },
+                );
                 drop(items);
                 notify_pollers(); // a sleeper on this instance may now have something to report
                 Ok(0)
             }
-            (EPOLL_CTL_MOD, Some(i)) => {
+            (EPOLL_CTL_MOD, true) => {
                 let e = checked(event)?;
-                if items[i].events & EPOLLEXCLUSIVE != 0 {
+                let Some(item) = items.get_mut(&k) else { return Err(ENOENT) };
+                if item.events & EPOLLEXCLUSIVE != 0 {
                     return Err(EINVAL);
                 }
-                let item = &mut items[i];
                 item.events = (e.events & ACCEPTED) | ALWAYS;
                 item.data = e.data;
                 item.disarmed = false;
@@ -113,11 +126,11 @@ impl Epoll {
                 notify_pollers();
                 Ok(0)
             }
-            (EPOLL_CTL_DEL, Some(i)) => {
-                items.remove(i);
+            (EPOLL_CTL_DEL, true) => {
+                items.remove(&k);
                 Ok(0)
             }
-            (EPOLL_CTL_MOD | EPOLL_CTL_DEL, None) => Err(ENOENT),
+            (EPOLL_CTL_MOD | EPOLL_CTL_DEL, false) => Err(ENOENT),
             _ => Err(EINVAL),
         }
     }
@@ -128,21 +141,22 @@ impl Epoll {
         if core::ptr::eq(self, target) || depth > MAX_NESTS {
             return true;
         }
-        let inner: Vec<Arc<OpenFile>> = self.items.lock().iter().filter_map(|i| i.file.upgrade()).collect();
+        let inner: Vec<Arc<OpenFile>> = self.items.lock().values().filter_map(|i| i.file.upgrade()).collect();
         inner.iter().filter_map(|f| f.file.as_epoll()).any(|e| e.reaches(target, depth + 1))
     }
 
-    /// Hands up to `max` ready items to `emit` (which stops the scan by failing); returns how
-    /// many were handed over.
+    /// Hands up to `max` ready items to `emit`; returns how many were handed over. An item
+    /// `emit` refuses (its copy-out faulted) stays as it was and ends the scan: EFAULT if it was
+    /// the first, else the count so far (Linux's ep_send_events).
     fn harvest(
         &self,
         max: usize,
         mut emit: impl FnMut(usize, EpollEvent) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         let mut items = self.items.lock();
-        items.retain(|i| i.file.strong_count() > 0);
+        items.retain(|_, i| i.file.strong_count() > 0);
         let mut n = 0;
-        for item in items.iter_mut().filter(|i| !i.disarmed) {
+        for item in items.values_mut().filter(|i| !i.disarmed) {
             if n == max {
                 break;
             }
@@ -152,7 +166,9 @@ impl Epoll {
             if ready == 0 || (item.events & EPOLLET != 0 && seen == item.seen) {
                 continue;
             }
-            emit(n, EpollEvent { events: ready, data: item.data })?;
+            if let Err(e) = emit(n, EpollEvent { events: ready, data: item.data }) {
+                return if n == 0 { Err(e) } else { Ok(n) };
+            }
             item.seen = seen;
             if item.events & EPOLLONESHOT != 0 {
                 item.disarmed = true;
@@ -162,18 +178,13 @@ impl Epoll {
         Ok(n)
     }
 
-    /// epoll_wait: blocks until an item is ready or `until` (None: forever), then writes the
-    /// events to `events`, straight from the scan (no buffer).
-    pub fn wait(&self, events: u64, max: i32, until: Option<u64>, poll_only: bool) -> Result<u64, Errno> {
-        if max <= 0 || max > MAX_EVENTS {
-            return Err(EINVAL);
-        }
-        let dst = UserSlice::new(events, max as u64 * size_of::<EpollEvent>() as u64)?;
+    /// epoll_wait: blocks until an item is ready or `until` (None: forever), then writes up to
+    /// `max` events to `dst` (checked by the caller), straight from the scan (no buffer).
+    pub fn wait(&self, dst: UserSlice, max: usize, until: Option<u64>, poll_only: bool) -> Result<u64, Errno> {
         loop {
             let generation = poll_generation();
-            let n = self.harvest(max as usize, |i, e| {
-                UserPtr::new(dst.addr() + (i * size_of::<EpollEvent>()) as u64).write(&e)
-            })?;
+            let n =
+                self.harvest(max, |i, e| UserPtr::new(dst.addr() + (i * size_of::<EpollEvent>()) as u64).write(&e))?;
             if n > 0 {
                 return Ok(n as u64);
             }
@@ -195,7 +206,7 @@ impl File for Epoll {
     fn poll(&self) -> u32 {
         let items = self.items.lock();
         let ready = items
-            .iter()
+            .values()
             .filter(|i| !i.disarmed)
             .any(|i| i.file.upgrade().is_some_and(|f| f.file.poll() & i.events != 0));
         if ready { EPOLLIN | EPOLLRDNORM } else { 0 }

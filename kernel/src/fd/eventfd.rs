@@ -3,9 +3,9 @@
 //! in semaphore mode, blocking while it is zero.
 use super::wait::{WaitQueue, notify_pollers, wait_event};
 use super::{File, OpenFile};
-use crate::process::uaccess::{Errno, UserPtr, UserSlice};
+use crate::process::uaccess::{Errno, UserIter, UserPtr, UserSlice};
 use abi::epoll::{EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM};
-use abi::errno::EINVAL;
+use abi::errno::{EFAULT, EINVAL};
 use abi::eventfd::{EFD_NONBLOCK, EFD_SEMAPHORE};
 use abi::fcntl::O_RDWR;
 use alloc::sync::Arc;
@@ -35,10 +35,17 @@ pub fn new(initval: u32, flags: usize) -> Arc<OpenFile> {
 
 impl File for EventFd {
     fn read(&self, dst: UserSlice, nonblock: bool) -> Result<u64, Errno> {
-        if dst.len() < 8 {
+        self.readv(&[dst], nonblock)
+    }
+
+    /// Linux's eventfd_read (a read_iter): at least 8 bytes in all (EINVAL); the count is taken
+    /// first and then copied out, so a copy that faults (EFAULT) has still consumed it.
+    fn readv(&self, segs: &[UserSlice], nonblock: bool) -> Result<u64, Errno> {
+        let mut dst = UserIter::new(segs);
+        if dst.remaining() < 8 {
             return Err(EINVAL);
         }
-        wait_event(
+        let v = wait_event(
             &self.state,
             |s| &mut s.readable,
             nonblock,
@@ -48,16 +55,17 @@ impl File for EventFd {
                     return None;
                 }
                 let v = if self.semaphore { 1 } else { s.count };
-                if let Err(e) = UserPtr::<u64>::new(dst.addr()).write(&v) {
-                    return Some(Err(e));
-                }
                 s.count -= v;
                 s.events = s.events.wrapping_add(1);
                 s.writable.wake_all();
                 notify_pollers();
-                Some(Ok(8))
+                Some(Ok(v))
             },
-        )
+        )?;
+        if dst.copy_to_user(&v.to_le_bytes()) < 8 {
+            return Err(EFAULT);
+        }
+        Ok(8)
     }
 
     fn write(&self, src: UserSlice, nonblock: bool) -> Result<u64, Errno> {

@@ -2,7 +2,7 @@
 //! per-process table of descriptors, each naming an open file description ([`OpenFile`]: the
 //! object plus its status flags, shared by dup'ed descriptors) and carrying its own close-on-exec
 //! flag. Objects implement [`File`] — read, write, poll, ioctl — and block on wait queues
-//! ([`wait`]): consoles, pipes, eventfds and epoll instances.
+//! ([`wait`]): consoles, pipes, eventfds, epoll instances and /dev/null.
 //!
 //! Lock order: an object's own lock → the process lock (user copies) → the pollers' lock →
 //! the scheduler. The last reference to an object is never dropped with the process lock held
@@ -12,6 +12,7 @@ pub mod console;
 pub mod epoll;
 pub mod eventfd;
 pub mod framing;
+pub mod null;
 pub mod pipe;
 pub mod wait;
 
@@ -21,9 +22,6 @@ use abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
-
-/// RLIMIT_NOFILE's soft limit, as prlimit64 reports it: descriptors 0..NOFILE.
-pub const NOFILE: usize = 1024;
 
 /// An object a descriptor can name.
 pub trait File: Send + Sync {
@@ -36,6 +34,19 @@ pub trait File: Send + Sync {
     /// Writes from `src`. Called only when the description is writable.
     fn write(&self, _src: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
         Err(EINVAL)
+    }
+
+    /// readv: the segments as one transfer where the object has Linux's read_iter (pipes,
+    /// eventfd); this default, for objects with only a plain read, is Linux's
+    /// do_loop_readv_writev: one read per segment, a short one ends the call, and an error
+    /// counts only when nothing was transferred.
+    fn readv(&self, segs: &[UserSlice], nonblock: bool) -> Result<u64, Errno> {
+        each_segment(segs, |s| self.read(s, nonblock))
+    }
+
+    /// writev: as readv, for writes.
+    fn writev(&self, segs: &[UserSlice], nonblock: bool) -> Result<u64, Errno> {
+        each_segment(segs, |s| self.write(s, nonblock))
     }
 
     /// The EPOLL*/POLL* bits that hold now.
@@ -69,6 +80,24 @@ pub trait File: Send + Sync {
     fn as_pipe(&self) -> Option<&pipe::PipeEnd> {
         None
     }
+}
+
+/// One transfer per segment (Linux's do_loop_readv_writev).
+fn each_segment(segs: &[UserSlice], mut one: impl FnMut(UserSlice) -> Result<u64, Errno>) -> Result<u64, Errno> {
+    let mut total = 0u64;
+    for &seg in segs {
+        match one(seg) {
+            Ok(n) => {
+                total += n;
+                if n < seg.len() {
+                    break;
+                }
+            }
+            Err(e) if total == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(total)
 }
 
 /// An open file description: the object and its status flags (access mode, O_NONBLOCK,
@@ -118,9 +147,19 @@ pub struct Fd {
 }
 
 /// The process's descriptor table.
-#[derive(Default)]
 pub struct FdTable {
     slots: Vec<Option<Fd>>,
+    /// RLIMIT_NOFILE's soft limit: descriptors are 0..limit (prlimit64 keeps it in step with the
+    /// process's limits; Linux reads `rlimit(RLIMIT_NOFILE)` at each allocation).
+    limit: usize,
+    /// No descriptor below this one is free (Linux's `files->next_fd`): allocation starts here.
+    next: usize,
+}
+
+impl Default for FdTable {
+    fn default() -> Self {
+        FdTable { slots: Vec::new(), limit: abi::resource::INR_OPEN_CUR as usize, next: 0 }
+    }
 }
 
 impl FdTable {
@@ -148,13 +187,27 @@ impl FdTable {
         self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::as_mut).ok_or(EBADF)
     }
 
+    /// RLIMIT_NOFILE's soft limit: the first descriptor number that cannot be used.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A new soft RLIMIT_NOFILE (open descriptors above it stay open, as in Linux).
+    pub fn set_limit(&mut self, limit: u64) {
+        self.limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    }
+
     /// Installs `file` at the lowest free descriptor ≥ `min`; EMFILE when there is none below
-    /// NOFILE (EINVAL for `min` ≥ NOFILE, as F_DUPFD answers).
+    /// the limit (EINVAL for `min` at or above it, as F_DUPFD answers).
     pub fn install(&mut self, file: Arc<OpenFile>, cloexec: bool, min: usize) -> Result<u64, Errno> {
-        if min >= NOFILE {
+        if min >= self.limit {
             return Err(EINVAL);
         }
-        let free = (min..NOFILE).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        let start = min.max(self.next);
+        let free = (start..self.limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        if start == self.next {
+            self.next = free + 1;
+        }
         self.put(free, Fd { file, cloexec });
         Ok(free as u64)
     }
@@ -170,6 +223,9 @@ impl FdTable {
 
     /// Takes descriptor `fd` out (close); EBADF if it is not open.
     pub fn remove(&mut self, fd: u64) -> Result<Fd, Errno> {
-        self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::take).ok_or(EBADF)
+        let at = usize::try_from(fd).map_err(|_| EBADF)?;
+        let taken = self.slots.get_mut(at).and_then(Option::take).ok_or(EBADF)?;
+        self.next = self.next.min(at);
+        Ok(taken)
     }
 }

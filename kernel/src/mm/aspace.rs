@@ -326,6 +326,30 @@ impl AddressSpace {
         Ok(seen.unwrap_or_else(|v| v))
     }
 
+    /// Copies from user address `addr` into `buf` up to the first page that cannot be read;
+    /// returns the bytes copied (Linux's `copy_from_user` short count).
+    pub fn copy_in_upto(&mut self, addr: u64, buf: &mut [u8]) -> usize {
+        let mut done = 0;
+        let _ = self.chunks(addr, buf.len(), Access::Read, &mut |src, off, n| {
+            // SAFETY: `src` is the direct-map address of `n` bytes of one user page.
+            unsafe { core::ptr::copy_nonoverlapping(src, buf[off..].as_mut_ptr(), n) };
+            done = off + n;
+        });
+        done
+    }
+
+    /// Copies `data` to user address `addr` up to the first page that cannot be written;
+    /// returns the bytes copied.
+    pub fn copy_out_upto(&mut self, addr: u64, data: &[u8]) -> usize {
+        let mut done = 0;
+        let _ = self.chunks(addr, data.len(), Access::Write, &mut |dst, off, n| {
+            // SAFETY: `dst` is the direct-map address of `n` bytes of one user page.
+            unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) };
+            done = off + n;
+        });
+        done
+    }
+
     /// Like [`Self::copy_out`] but ignoring the VMA's write permission (for loading segments).
     pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
         self.chunks(addr, data.len(), Access::Read, &mut |dst, off, n| {

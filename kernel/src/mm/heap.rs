@@ -1,14 +1,53 @@
 //! The kernel heap: `linked_list_allocator::Heap` behind a `spin::Mutex`, as the global
-//! allocator for `alloc` (Box, Vec, String) in the kernel.
+//! allocator for `alloc` (Box, Vec, String) in the kernel, with a free list per size class for
+//! small blocks in front of it (as Linux's kmalloc caches stand in front of the page allocator).
+//!
+//! Why the classes: the linked list keeps its holes sorted by address, so each free walks the
+//! holes below the block. Ten thousand small objects freed in creation order (a program closing
+//! ten thousand descriptors) made that quadratic — seconds under TCG. A freed small block goes on
+//! its class's list instead and is handed out again from there, both in constant time; it is
+//! never given back to the linked list, so memory once used for a class stays with it.
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::{self, NonNull};
 use linked_list_allocator::Heap;
 use spin::Mutex;
 
-struct KernelHeap(Mutex<Heap>);
+/// Size classes: powers of two from 16 to 1024 bytes.
+const MIN_CLASS: usize = 16;
+const MAX_CLASS: usize = 1024;
+const CLASSES: usize = (MAX_CLASS / MIN_CLASS).trailing_zeros() as usize + 1;
+/// Alignment of every class block (a request for more goes to the linked list).
+const CLASS_ALIGN: usize = 16;
+
+/// A free class block: the next one of its class.
+struct FreeBlock {
+    next: *mut FreeBlock,
+}
+
+struct Inner {
+    heap: Heap,
+    free: [*mut FreeBlock; CLASSES],
+    /// Bytes held on the class lists (free, though the linked list counts them as used).
+    cached: usize,
+}
+
+// SAFETY: the free lists point into the heap's own memory, which only the mutex's holder touches.
+unsafe impl Send for Inner {}
+
+struct KernelHeap(Mutex<Inner>);
 
 #[cfg_attr(target_os = "none", global_allocator)]
-static HEAP: KernelHeap = KernelHeap(Mutex::new(Heap::empty()));
+static HEAP: KernelHeap =
+    KernelHeap(Mutex::new(Inner { heap: Heap::empty(), free: [ptr::null_mut(); CLASSES], cached: 0 }));
+
+/// The class of a block of `layout`, if it is small enough for one: (index, block size).
+fn class(layout: Layout) -> Option<(usize, usize)> {
+    if layout.size() > MAX_CLASS || layout.align() > CLASS_ALIGN {
+        return None;
+    }
+    let size = layout.size().max(MIN_CLASS).next_power_of_two();
+    Some(((size / MIN_CLASS).trailing_zeros() as usize, size))
+}
 
 /// Hands `size` bytes at `start` to the heap.
 ///
@@ -17,25 +56,49 @@ static HEAP: KernelHeap = KernelHeap(Mutex::new(Heap::empty()));
 /// lifetime, and this must be called once.
 pub unsafe fn init(start: u64, size: usize) {
     // SAFETY: forwarded from the caller's guarantee.
-    unsafe { HEAP.0.lock().init(start as *mut u8, size) };
+    unsafe { HEAP.0.lock().heap.init(start as *mut u8, size) };
 }
 
-/// Bytes in use and bytes free.
+/// Bytes in use and bytes free (blocks on the class lists count as free).
 pub fn usage() -> (usize, usize) {
     let h = HEAP.0.lock();
-    (h.used(), h.free())
+    (h.heap.used() - h.cached, h.heap.free() + h.cached)
 }
 
-// SAFETY: linked_list_allocator returns blocks that fit the layout and never overlap; the mutex
-// serialises every access.
+// SAFETY: linked_list_allocator returns blocks that fit the layout and never overlap; a class
+// block is at least as large and as aligned as any layout of its class, and is on at most one
+// list or in use, never both; the mutex serialises every access.
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        self.0.lock().allocate_first_fit(layout).map_or(ptr::null_mut(), NonNull::as_ptr)
+        let mut h = self.0.lock();
+        let Some((i, size)) = class(layout) else {
+            return h.heap.allocate_first_fit(layout).map_or(ptr::null_mut(), NonNull::as_ptr);
+        };
+        let head = h.free[i];
+        if head.is_null() {
+            // SAFETY: CLASS_ALIGN is a power of two and `size` a small multiple of it.
+            let block = unsafe { Layout::from_size_align_unchecked(size, CLASS_ALIGN) };
+            return h.heap.allocate_first_fit(block).map_or(ptr::null_mut(), NonNull::as_ptr);
+        }
+        // SAFETY: `head` is a free block of this class (pushed by dealloc), so it holds a
+        // FreeBlock and nothing else uses it.
+        h.free[i] = unsafe { (*head).next };
+        h.cached -= size;
+        head.cast()
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: GlobalAlloc's contract: `ptr` came from `alloc` with this `layout`, and it is
-        // not null because alloc never returns null for a block it handed out.
-        unsafe { self.0.lock().deallocate(NonNull::new_unchecked(ptr), layout) }
+        let mut h = self.0.lock();
+        let Some((i, size)) = class(layout) else {
+            // SAFETY: GlobalAlloc's contract: `ptr` came from `alloc` with this `layout`, which
+            // took it from the linked list, and it is not null.
+            return unsafe { h.heap.deallocate(NonNull::new_unchecked(ptr), layout) };
+        };
+        let block = ptr.cast::<FreeBlock>();
+        // SAFETY: `ptr` is a block of this class that alloc handed out (GlobalAlloc's contract):
+        // at least 16 bytes, 16-aligned, and no longer in use, so it may hold the list link.
+        unsafe { block.write(FreeBlock { next: h.free[i] }) };
+        h.free[i] = block;
+        h.cached += size;
     }
 }

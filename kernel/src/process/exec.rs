@@ -94,6 +94,7 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
         signals: Signals::new(),
         start_tsc: tsc::read(),
         fds: crate::fd::FdTable::with_consoles(),
+        limits: super::rlimit::Limits::new(),
     });
     crate::control::program_starting();
     let kstack_top = sched::init_main(PID, boot_stack_top);

@@ -10,6 +10,7 @@ pub mod exec;
 pub mod fault;
 pub mod futex;
 pub mod restart;
+pub mod rlimit;
 pub mod sched;
 pub mod sigframe;
 pub mod signal;
@@ -45,6 +46,8 @@ pub struct Process {
     pub start_tsc: u64,
     /// The descriptor table (shared by the threads: CLONE_FILES).
     pub fds: crate::fd::FdTable,
+    /// Resource limits (RLIMIT_NOFILE's soft limit is mirrored in `fds`, which enforces it).
+    pub limits: rlimit::Limits,
 }
 
 pub const PID: u32 = 1;

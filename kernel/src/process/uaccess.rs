@@ -215,3 +215,63 @@ impl Iovecs {
         (0..self.count).map(|i| self.entry(i).and_then(|e| UserSlice::new(e.iov_base, e.iov_len)))
     }
 }
+
+/// A cursor over user buffers consumed front to back (Linux's `iov_iter`): the one buffer of a
+/// read or write, or the segments of a readv or writev, so that an object sees a vector as one
+/// transfer, as Linux's read_iter/write_iter do. Copies stop at the first byte that faults and
+/// say how far they got; the caller decides what a short copy means.
+pub struct UserIter<'a> {
+    segs: &'a [UserSlice],
+    /// The current segment and the offset in it.
+    seg: usize,
+    off: u64,
+}
+
+impl<'a> UserIter<'a> {
+    pub fn new(segs: &'a [UserSlice]) -> Self {
+        let mut it = UserIter { segs, seg: 0, off: 0 };
+        it.skip_empty();
+        it
+    }
+
+    fn skip_empty(&mut self) {
+        while self.seg < self.segs.len() && self.off == self.segs[self.seg].len {
+            self.seg += 1;
+            self.off = 0;
+        }
+    }
+
+    /// Bytes not yet consumed.
+    pub fn remaining(&self) -> u64 {
+        self.segs.iter().skip(self.seg).map(|s| s.len).sum::<u64>() - self.off
+    }
+
+    /// Runs `copy` on successive pieces (user address, offset in the kernel buffer, length)
+    /// until `len` bytes are done or a piece comes up short; advances past what was copied.
+    fn step(&mut self, len: usize, mut copy: impl FnMut(u64, usize, usize) -> usize) -> usize {
+        let mut done = 0;
+        while done < len && self.seg < self.segs.len() {
+            let s = self.segs[self.seg];
+            let n = ((s.len - self.off) as usize).min(len - done);
+            let got = copy(s.addr + self.off, done, n);
+            done += got;
+            self.off += got as u64;
+            self.skip_empty();
+            if got < n {
+                break;
+            }
+        }
+        done
+    }
+
+    /// Copies user bytes into `dst`; returns how many (fewer than asked at a fault or the end).
+    pub fn copy_from_user(&mut self, dst: &mut [u8]) -> usize {
+        let len = dst.len();
+        super::with(|p| self.step(len, |addr, at, n| p.aspace.copy_in_upto(addr, &mut dst[at..at + n])))
+    }
+
+    /// Copies `src` to user memory; returns how many bytes (fewer at a fault or the end).
+    pub fn copy_to_user(&mut self, src: &[u8]) -> usize {
+        super::with(|p| self.step(src.len(), |addr, at, n| p.aspace.copy_out_upto(addr, &src[at..at + n])))
+    }
+}

@@ -1,7 +1,7 @@
 //! Descriptor syscalls (Linux fs/open.c close, fs/file.c dup*, fs/fcntl.c, fs/pipe.c pipe2,
 //! fs/eventfd.c, fs/read_write.c lseek, fs/ioctl.c): each with Linux's checks in Linux's order.
 use super::SysResult;
-use crate::fd::{self, Fd, NOFILE};
+use crate::fd::{self, Fd};
 use crate::process::{self, uaccess::UserPtr};
 use abi::errno::{EBADF, EINVAL};
 use abi::eventfd::{EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE};
@@ -23,10 +23,11 @@ pub fn dup(old: u64) -> SysResult {
 
 /// dup2 and dup3: `new` becomes a copy of `old`, closing what `new` named.
 fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
-    if new >= NOFILE as u64 {
-        return Err(EBADF);
-    }
     let replaced = process::with(|p| {
+        // Linux checks the new number against RLIMIT_NOFILE before looking at `old`.
+        if new >= p.fds.limit() as u64 {
+            return Err(EBADF);
+        }
         let file = p.fds.get(old)?;
         Ok::<_, isize>(p.fds.put(new as usize, Fd { file, cloexec }))
     })?;

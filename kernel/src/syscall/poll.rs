@@ -2,7 +2,8 @@
 //! fs/select.c): the syscall halves — argument checks in Linux's order, timeouts, the signal mask
 //! of the p- forms — over `fd::epoll` and the objects' poll.
 use super::SysResult;
-use crate::fd::{self, NOFILE};
+use crate::fd;
+use crate::fd::epoll::MAX_EVENTS;
 use crate::process::restart::Restart;
 use crate::process::thread::Wake;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
@@ -50,17 +51,25 @@ fn deadline_ms(timeout: i32) -> Option<Option<u64>> {
     }
 }
 
+/// epoll_wait, with Linux's (6.16 and later) order of checks: the descriptor (EBADF), the
+/// count (EINVAL), the buffer lies in user space (EFAULT), the descriptor is an epoll (EINVAL).
 pub fn epoll_wait(epfd: u64, events: u64, max: u64, timeout: u64) -> SysResult {
     let ep = process::file(epfd)?;
+    let max = max as i32;
+    if max <= 0 || max > MAX_EVENTS {
+        return Err(EINVAL);
+    }
+    let dst = UserSlice::new(events, max as u64 * size_of::<EpollEvent>() as u64)?;
     let instance = ep.file.as_epoll().ok_or(EINVAL)?;
     let until = deadline_ms(timeout as i32).flatten();
-    instance.wait(events, max as i32, until, until == Some(0))
+    instance.wait(dst, max as usize, until, until == Some(0))
 }
 
 /// Runs `f` with the thread's signal mask replaced by `mask` for the call, if given (the p-
-/// forms; Linux's set_user_sigmask). When `f` ends with `interrupted` a signal cut it short: the
-/// caller's mask then stays saved, to be put back once the signal is delivered (into the
-/// handler's frame), so the signal is taken under the call's mask; otherwise it is put back now.
+/// forms; Linux's set_user_sigmask: no mask, no checks; then the size (EINVAL) before the copy
+/// (EFAULT)). When `f` ends with `interrupted` a signal cut it short: the caller's mask then
+/// stays saved, to be put back once the signal is delivered (into the handler's frame), so the
+/// signal is taken under the call's mask; otherwise it is put back now.
 fn with_mask(mask: u64, size: u64, interrupted: isize, f: impl FnOnce() -> SysResult) -> SysResult {
     if mask == 0 {
         return f();
@@ -104,8 +113,8 @@ fn scan(fds: &mut [Pollfd]) -> u64 {
 /// poll and ppoll: the array is read once, scanned until something is ready, the deadline
 /// passes or a signal comes (Err(None)), and written back.
 fn do_poll(ufds: u64, nfds: u64, until: Option<u64>) -> Result<u64, Option<Errno>> {
-    if nfds > NOFILE as u64 {
-        return Err(Some(EINVAL));
+    if nfds > process::with(|p| p.fds.limit()) as u64 {
+        return Err(Some(EINVAL)); // more entries than RLIMIT_NOFILE
     }
     let dst = UserSlice::new(ufds, nfds * size_of::<Pollfd>() as u64)?;
     let mut fds = alloc::vec![Pollfd::default(); nfds as usize];

@@ -8,8 +8,7 @@ use crate::process::{self, PID};
 use abi::errno::{EINVAL, EPERM, ESRCH};
 use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
 use abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
-use abi::resource::{RLIM_INFINITY, RLIM_NLIMITS, RLIMIT_NOFILE, RLIMIT_STACK, Rlimit};
-use abi::rt0::STACK_SIZE;
+use abi::resource::{RLIMIT_NOFILE, Rlimit};
 use abi::utsname::Utsname;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
@@ -56,40 +55,43 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
     }
 }
 
+/// Whether `pid` names this process or one of its threads (0: the caller).
+fn is_ours(pid: u64) -> bool {
+    pid == 0 || crate::process::sched::signal_thread(pid as u32, 0, &Default::default(), false)
+}
+
+/// sched_getaffinity, with Linux's order: the length (at least a long, a multiple of longs:
+/// EINVAL), the task (ESRCH), the copy-out (EFAULT). One CPU runs the process.
 pub fn sched_getaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
-    if pid != 0 && pid != PID as u64 {
-        return Err(ESRCH);
-    }
-    // The mask is a multiple of longs, at least big enough for every possible CPU.
     if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
-    UserPtr::<u64>::new(mask).write(&1)?; // one CPU runs the process
+    if !is_ours(pid) {
+        return Err(ESRCH);
+    }
+    UserPtr::<u64>::new(mask).write(&1)?;
     Ok(8)
 }
 
+/// prlimit64, with Linux's order: the new limits are copied in (EFAULT), the process looked up
+/// (ESRCH), the limits checked and set (EINVAL, EPERM: `Limits::set`), the old ones copied out
+/// (EFAULT, with the new ones already in place).
 pub fn prlimit64(pid: u64, resource: u64, new: u64, old: u64) -> SysResult {
-    if pid != 0 && pid != PID as u64 {
+    let new = UserPtr::<Rlimit>::new(new).read_opt()?;
+    if !is_ours(pid) {
         return Err(ESRCH);
     }
-    let resource = resource as usize;
-    if resource >= RLIM_NLIMITS {
-        return Err(EINVAL);
-    }
-    let current = match resource {
-        RLIMIT_STACK => Rlimit { rlim_cur: STACK_SIZE as u64, rlim_max: RLIM_INFINITY },
-        RLIMIT_NOFILE => Rlimit { rlim_cur: 1024, rlim_max: 4096 },
-        _ => Rlimit { rlim_cur: RLIM_INFINITY, rlim_max: RLIM_INFINITY },
-    };
-    if let Some(n) = UserPtr::<Rlimit>::new(new).read_opt()? {
-        if n.rlim_cur > n.rlim_max {
-            return Err(EINVAL);
+    let resource = usize::try_from(resource).unwrap_or(usize::MAX);
+    let current = process::with(|p| match new {
+        Some(n) => {
+            let was = p.limits.set(resource, n)?;
+            if resource == RLIMIT_NOFILE {
+                p.fds.set_limit(n.rlim_cur);
+            }
+            Ok(was)
         }
-        if n.rlim_max > current.rlim_max {
-            return Err(EPERM);
-        }
-        // Limits are reported but not enforced beyond the fixed stack reservation.
-    }
+        None => p.limits.get(resource),
+    })?;
     if old != 0 {
         UserPtr::new(old).write(&current)?;
     }
@@ -117,15 +119,15 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
     Ok(len)
 }
 
-/// getrlimit: prlimit64 on the caller (x86-64's `struct rlimit` is `struct rlimit64`).
+/// getrlimit: the resource is checked (EINVAL) before the copy-out (EFAULT), as in Linux
+/// (x86-64's `struct rlimit` is `struct rlimit64`).
 pub fn getrlimit(resource: u64, old: u64) -> SysResult {
-    if old == 0 {
-        return Err(abi::errno::EFAULT);
-    }
-    prlimit64(0, resource, 0, old)
+    let current = process::with(|p| p.limits.get(usize::try_from(resource).unwrap_or(usize::MAX)))?;
+    UserPtr::new(old).write(&current)?;
+    Ok(0)
 }
 
-/// setrlimit: prlimit64 on the caller.
+/// setrlimit: the copy-in (EFAULT, NULL included) comes first, then prlimit64's checks.
 pub fn setrlimit(resource: u64, new: u64) -> SysResult {
     if new == 0 {
         return Err(abi::errno::EFAULT);
@@ -133,17 +135,19 @@ pub fn setrlimit(resource: u64, new: u64) -> SysResult {
     prlimit64(0, resource, new, 0)
 }
 
-/// sched_setaffinity: the mask must name the one CPU that runs the process (EINVAL otherwise);
-/// the thread stays where it is.
+/// sched_setaffinity, with Linux's order: the mask is copied in (at most a long; a shorter one
+/// is zero-extended: EFAULT), the task looked up (ESRCH), and the mask must hold the one CPU
+/// that runs the process (EINVAL); the thread stays where it is.
 pub fn sched_setaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
-    if pid != 0 && !crate::process::sched::signal_thread(pid as u32, 0, &Default::default(), false) {
+    let mut bytes = [0u8; 8];
+    let n = len.min(8);
+    if n > 0 {
+        UserSlice::new(mask, n)?.read_prefix(&mut bytes[..n as usize])?;
+    }
+    if !is_ours(pid) {
         return Err(ESRCH);
     }
-    if len == 0 {
-        return Err(EINVAL);
-    }
-    let first = UserPtr::<u8>::new(mask).read()?;
-    if first & 1 == 0 {
+    if bytes[0] & 1 == 0 {
         return Err(EINVAL); // no CPU of the mask is online
     }
     Ok(0)

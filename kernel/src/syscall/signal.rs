@@ -15,12 +15,16 @@ use abi::signal::*;
 use abi::time::Timespec;
 
 pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult {
-    let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
-    if sigsetsize != SIGSET_SIZE as u64 || sig == 0 || sig > NSIG as u64 || (act != 0 && !catchable) {
+    if sigsetsize != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
     process::with(|p| {
+        // Linux copies the new action in (EFAULT) before it looks at the signal number.
         let new = if act != 0 { Some(UserPtr::<KernelSigaction>::new(act).read_in(&mut p.aspace)?) } else { None };
+        let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
+        if sig == 0 || sig > NSIG as u64 || (new.is_some() && !catchable) {
+            return Err(EINVAL);
+        }
         // Linux (kernel/signal.c) installs the new action before copying the old one out, so a
         // bad `oact` is EFAULT with the new action already in place.
         let old = *p.signals.action(sig as i32);

@@ -3,6 +3,7 @@
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
 use super::{Handler, fs, ids, io, memory, path, poll, process, signal, thread, time};
+use abi::fcntl::AT_FDCWD;
 use abi::nr::*;
 
 /// One syscall.
@@ -52,7 +53,7 @@ table! {
     SYS_IOCTL(Fd, Hex, Hex) -> Int = |f| fs::ioctl(f.rdi, f.rsi, f.rdx);
     SYS_READV(Fd, Iovec(2), UInt) -> Int = |f| io::readv(f.rdi, f.rsi, f.rdx);
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
-    SYS_ACCESS(Path, Int) -> Int = |f| path::stat(f.rdi, 0);
+    SYS_ACCESS(Path, Int) -> Int = |f| path::at(AT_FDCWD as u64, f.rdi);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
@@ -66,7 +67,8 @@ table! {
     SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
     SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
     SYS_FCNTL(Fd, FcntlCmd, Hex) -> Int = |f| fs::fcntl(f.rdi, f.rsi, f.rdx);
-    SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::stat(f.rdi, 0);
+    SYS_GETCWD(OutBuf(1), UInt) -> Int = |f| path::getcwd(f.rdi, f.rsi);
+    SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::readlinkat(AT_FDCWD as u64, f.rdi, f.rsi, f.rdx);
     SYS_GETTIMEOFDAY(Ptr, Ptr) -> Int = |f| time::gettimeofday(f.rdi, f.rsi);
     SYS_GETRLIMIT(Resource, RlimitOut) -> Int = |f| process::getrlimit(f.rdi, f.rsi);
     SYS_SYSINFO(Ptr) -> Int = |f| process::sysinfo(f.rdi);
@@ -111,7 +113,7 @@ table! {
     SYS_EPOLL_CTL(Fd, EpollOp, Fd, Ptr) -> Int = |f| poll::epoll_ctl(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_OPENAT(DirFd, Path, OFlags, Hex) -> Int = |f| path::openat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_NEWFSTATAT(DirFd, Path, Ptr, Hex) -> Int = |f| path::newfstatat(f.rdi, f.rsi, f.rdx, f.r10);
-    SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::at(f.rdi, f.rsi);
+    SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::readlinkat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::at(f.rdi, f.rsi);
     SYS_GETCPU(Ptr, Ptr, Ptr) -> Int = |f| process::getcpu(f.rdi, f.rsi);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);

@@ -26,8 +26,11 @@ const ALLOWED: usize = THREAD
 pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     let flags = flags as usize;
     if flags & THREAD != THREAD {
-        log::warn!("clone: flags {flags:#x} ask for a new process; rt0 runs one process (threads only)");
-        return Err(ENOSYS);
+        // A new process (fork, vfork, posix_spawn): rt0 runs one. Linux's answer when it cannot
+        // make another process — RLIMIT_NPROC, a pids cgroup or threads-max reached — is EAGAIN,
+        // so a program reacts as on a system at its process limit.
+        log::warn!("clone: flags {flags:#x} ask for a new process; rt0 runs one process (threads only): EAGAIN");
+        return Err(EAGAIN);
     }
     if flags & !(ALLOWED | CSIGNAL) != 0 {
         return Err(EINVAL);

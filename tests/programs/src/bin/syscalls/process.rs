@@ -4,7 +4,7 @@
 
 use crate::check::{Checklist, Outcome, Ret, detail, expect_eq, expect_errno, fail, succeeded};
 use crate::sys::{self, KERNEL_ADDR, UNMAPPED_ADDR};
-use abi::errno::{EFAULT, EINVAL, ENOSYS, EPERM, ESRCH};
+use abi::errno::{EFAULT, EINVAL, ENOSYS, EPERM, ERANGE, ESRCH};
 use abi::mman::TASK_SIZE_MAX;
 use abi::nr::*;
 use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
@@ -68,6 +68,7 @@ pub fn checks(c: &mut Checklist) {
     c.report("sysinfo: memory, uptime and a process", sysinfo());
     c.report("sched_setaffinity CPU 0 ok, empty mask EINVAL", setaffinity());
     c.report("getcpu gives an online CPU", getcpu());
+    c.report("getcwd: an absolute name with its NUL, ERANGE, EFAULT", getcwd());
 }
 
 /// `arch_prctl(get, &into)`: reads the FS or GS base.
@@ -208,4 +209,20 @@ fn getcpu() -> Outcome {
         return crate::check::fail!("cpu {cpu} node {node} not in the affinity mask");
     }
     Ok(())
+}
+
+/// getcwd: the name (rt0's is "/", the host's wherever the test runs) is absolute and the
+/// result counts its NUL; a buffer of 1 byte is too small for any name (ERANGE); an unmapped
+/// one is EFAULT.
+fn getcwd() -> Outcome {
+    let mut buf = [0u8; 4096];
+    // SAFETY: the kernel writes at most `buf.len()` bytes into `buf`.
+    let n = succeeded(unsafe { syscall2(SYS_GETCWD, buf.as_mut_ptr() as usize, buf.len()) })?;
+    if n < 2 || buf[0] != b'/' || buf[n - 1] != 0 || buf[..n - 1].contains(&0) {
+        return fail!("{n} bytes: {:?}", &buf[..n.min(16)]);
+    }
+    // SAFETY: as above, with room for one byte.
+    expect_errno(unsafe { syscall2(SYS_GETCWD, buf.as_mut_ptr() as usize, 1) }, ERANGE)?;
+    // SAFETY: the destination is unmapped, so the kernel writes nothing (EFAULT).
+    expect_errno(unsafe { syscall2(SYS_GETCWD, UNMAPPED_ADDR, 4096) }, EFAULT)
 }
