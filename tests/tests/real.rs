@@ -782,22 +782,11 @@ fn rust_std_static_pie_threads_instant_exit_code_and_panic() {
 
 // ---- busybox ---------------------------------------------------------------------------
 
-/// Runs `busybox ARGS…` both ways for each case: (args, stdout, exit code). Busybox picks the
-/// applet from argv[1] because argv[0] (the path) ends in `busybox`.
+/// Runs `busybox ARGS…` both ways for each case: (args, stdout, exit code), with no stdin.
+/// Busybox picks the applet from argv[1] because argv[0] (the path) ends in `busybox`.
 fn busybox(cases: &[(&[&str], &str, u8)]) {
-    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
-    for &(args, want, exit) in cases {
-        let both = run_both(real(&bb, args, &[]));
-        for (how, r) in both.each() {
-            assert!(
-                r.outcome == Outcome::Exited(exit) && stdout(r) == want,
-                "{how}: busybox {args:?}: expected {want:?} and exit {exit}, got {:?} and {:?}\n{}",
-                stdout(r),
-                r.outcome,
-                r.log
-            );
-        }
-    }
+    let with_stdin: Vec<StdinCase> = cases.iter().map(|&(args, want, exit)| (args, None, want, exit)).collect();
+    busybox_stdin(&with_stdin);
 }
 
 #[test]

@@ -154,13 +154,16 @@ impl Epoll {
         mut emit: impl FnMut(usize, EpollEvent) -> Result<(), Errno>,
     ) -> Result<usize, Errno> {
         let mut items = self.items.lock();
-        items.retain(|_, i| i.file.strong_count() > 0);
         let mut n = 0;
+        let mut dead = false;
         for item in items.values_mut().filter(|i| !i.disarmed) {
             if n == max {
                 break;
             }
-            let Some(file) = item.file.upgrade() else { continue };
+            let Some(file) = item.file.upgrade() else {
+                dead = true;
+                continue;
+            };
             let seen = file.file.events_seen();
             let ready = file.file.poll() & item.events;
             if ready == 0 || (item.events & EPOLLET != 0 && seen == item.seen) {
@@ -174,6 +177,11 @@ impl Epoll {
                 item.disarmed = true;
             }
             n += 1;
+        }
+        // Items whose file is gone (its last descriptor closed) leave the tree when a scan meets
+        // them, not on every scan.
+        if dead {
+            items.retain(|_, i| i.file.strong_count() > 0);
         }
         Ok(n)
     }

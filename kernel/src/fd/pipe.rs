@@ -42,9 +42,26 @@ struct State {
     writable: WaitQueue,
     /// Moves on every transfer: edge-triggered epoll's change counter.
     events: u64,
+    /// The last page a read emptied, kept for the next write (Linux's `pipe->tmp_page`): a
+    /// ping-pong of small writes and reads then allocates and zeroes nothing.
+    spare: Option<Box<[u8; PAGE_SIZE]>>,
 }
 
 impl State {
+    /// A page for a new buffer: the spare, or a fresh zeroed one.
+    fn page(&mut self) -> Box<[u8; PAGE_SIZE]> {
+        self.spare.take().unwrap_or_else(|| Box::new([0u8; PAGE_SIZE]))
+    }
+
+    /// The front buffer was read empty: drop it, keeping its page as the spare.
+    fn pop_empty(&mut self) {
+        if let Some(b) = self.bufs.pop_front()
+            && self.spare.is_none()
+        {
+            self.spare = Some(b.page);
+        }
+    }
+
     fn full(&self) -> bool {
         self.bufs.len() >= self.slots
     }
@@ -85,6 +102,7 @@ pub fn new(flags: usize) -> (Arc<OpenFile>, Arc<OpenFile>) {
         readable: WaitQueue::new(),
         writable: WaitQueue::new(),
         events: 0,
+        spare: None,
     })));
     let nonblock = flags & O_NONBLOCK;
     let r = OpenFile::new(Arc::new(PipeEnd { pipe: pipe.clone(), write: false }), O_RDONLY | nonblock);
@@ -142,7 +160,7 @@ impl PipeEnd {
                     b.off += n;
                     b.len -= n;
                     if b.len == 0 {
-                        s.bufs.pop_front();
+                        s.pop_empty();
                     }
                     if dst.remaining() == 0 {
                         break;
@@ -195,11 +213,12 @@ impl PipeEnd {
                     }
                 }
                 while !s.full() {
-                    let mut page = Box::new([0u8; PAGE_SIZE]);
+                    let mut page = s.page();
                     let want = (total - done).min(PAGE_SIZE);
                     let got = src.copy_from_user(&mut page[..want]);
                     if got < want {
-                        // A page that cannot be filled is dropped, and the write ends here.
+                        // A page that cannot be filled is not queued, and the write ends here.
+                        s.spare = Some(page);
                         return Some(if done > 0 { Ok(()) } else { Err(EFAULT) });
                     }
                     s.bufs.push_back(Buf { page, off: 0, len: got });

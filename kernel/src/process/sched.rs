@@ -246,6 +246,18 @@ pub fn set_sigmask(mask: Sigset) {
     set_mask(&mut SCHED.lock(), mask);
 }
 
+/// Replaces the running thread's mask for one call (rt_sigsuspend, ppoll, epoll_pwait), keeping
+/// the old one aside to be put back once a signal is delivered or the call ends (Linux's
+/// set_user_sigmask and saved_sigmask); returns the old mask.
+pub fn set_sigmask_for_call(mask: Sigset) -> Sigset {
+    let mut s = SCHED.lock();
+    let cur = s.current;
+    let old = s.threads[cur].sigmask;
+    s.threads[cur].saved_sigmask = Some(old);
+    set_mask(&mut s, mask);
+    old
+}
+
 /// rt_sigreturn's end: the frame's mask back, and the interrupted call's restart record, if
 /// any, void (Linux's restore_sigcontext resets restart_block).
 pub fn sigreturn_mask(mask: Sigset) {

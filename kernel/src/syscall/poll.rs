@@ -77,10 +77,7 @@ fn with_mask(mask: u64, size: u64, interrupted: isize, f: impl FnOnce() -> SysRe
     if size != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
-    let set = UserPtr::<Sigset>::new(mask).read()?;
-    let old = sched::with_current(|t| t.sigmask);
-    sched::set_sigmask(set);
-    sched::with_current(|t| t.saved_sigmask = Some(old));
+    let old = sched::set_sigmask_for_call(UserPtr::<Sigset>::new(mask).read()?);
     let r = f();
     if r != Err(interrupted) {
         sched::with_current(|t| t.saved_sigmask = None);

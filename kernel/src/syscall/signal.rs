@@ -192,10 +192,7 @@ pub fn rt_sigsuspend(mask: u64, sigsetsize: u64) -> SysResult {
     if sigsetsize != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
-    let set = UserPtr::<Sigset>::new(mask).read()?;
-    let old = sched::with_current(|t| t.sigmask);
-    sched::set_sigmask(set);
-    sched::with_current(|t| t.saved_sigmask = Some(old));
+    sched::set_sigmask_for_call(UserPtr::<Sigset>::new(mask).read()?);
     suspend()
 }
 
