@@ -65,12 +65,15 @@ impl Line {
 
 impl Write for Line {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        for &b in s.as_bytes() {
+        let mut rest = s.as_bytes();
+        while !rest.is_empty() {
             if self.len == self.buf.len() {
                 self.flush();
             }
-            self.buf[self.len] = b;
-            self.len += 1;
+            let n = rest.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&rest[..n]);
+            self.len += n;
+            rest = &rest[n..];
         }
         Ok(())
     }

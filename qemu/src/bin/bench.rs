@@ -3,7 +3,8 @@
 //!
 //! 1. instructions per boot phase under `-icount shift=0,sleep=off` (deterministic), from the
 //!    plugin in `qemu/plugins/phases.c` with marks at each stage's first instruction, plus the
-//!    kernel's own "init done" count (kernel entry → end of kernel init);
+//!    kernel's own "init done" count (kernel entry → end of kernel init), and `log_line`: what a
+//!    100-byte line of the kernel's and runtime's log costs (the same boot logged and `--quiet`);
 //! 2. wall time per phase (median of runs, without icount);
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
@@ -34,7 +35,7 @@ fn main() {
         ("boot_stage4", kernel_entry()),
     ];
 
-    let (phases, init, total) = probe(&plugin, &work, &marks, true);
+    let (phases, init, total, log_bytes) = probe(&plugin, &work, &marks, true, false);
     for i in 1..marks.len() {
         bench(marks[i].0, phases[i].0 - phases[i - 1].0, "instructions");
     }
@@ -43,10 +44,19 @@ fn main() {
     let init = init.unwrap_or_default();
     let init_n = init.split("init done, ").nth(1).and_then(|t| t.split(' ').next()).unwrap_or("?");
     bench("kernel_init", init_n, "instructions");
+    // What logging costs: the same boot with the kernel's and the runtime's log on and off
+    // (`--quiet`), the difference spread over the log's bytes, per 100-byte line.
+    // Counted from the kernel's entry: the BIOS stages before it vary by ±1 M instructions
+    // between boots (UART and disk timing against the host).
+    let (quiet_phases, _, quiet_total, _) = probe(&plugin, &work, &marks, true, true);
+    let logged = total - phases[marks.len() - 1].0;
+    let quiet = quiet_total - quiet_phases[marks.len() - 1].0;
+    let per_line = logged.saturating_sub(quiet) as f64 * 100.0 / log_bytes.max(1) as f64;
+    bench("log_line", format!("{per_line:.0}"), "instructions");
 
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     for _ in 0..RUNS {
-        let (p, _, _) = probe(&plugin, &work, &marks, false);
+        let (p, _, _, _) = probe(&plugin, &work, &marks, false, false);
         for (i, (_, w)) in p.iter().enumerate() {
             walls[i].push(*w);
         }
@@ -123,12 +133,22 @@ fn kernel_entry() -> u64 {
 
 /// One boot with the phase plugin: (instructions, wall) at each mark, the kernel's "init done"
 /// line, and the total instruction count.
-fn probe(plugin: &Path, work: &Path, marks: &[(&str, u64)], icount: bool) -> (Vec<(u64, f64)>, Option<String>, u64) {
+/// One boot of the default program with the phase plugin: the phases' (instructions, wall), the
+/// kernel's "init done" line, the run's total instructions and the bytes of its log lines.
+#[allow(clippy::type_complexity)]
+fn probe(
+    plugin: &Path,
+    work: &Path,
+    marks: &[(&str, u64)],
+    icount: bool,
+    quiet: bool,
+) -> (Vec<(u64, f64)>, Option<String>, u64, usize) {
     let log = work.join("plugin.log");
     let _ = std::fs::remove_file(&log);
     let spec: Vec<String> = marks.iter().map(|(_, a)| format!("mark={a:#x}")).collect();
     let opts = RunOptions {
         icount,
+        quiet,
         qemu_args: vec![
             "-d".into(),
             "plugin".into(),
@@ -152,7 +172,8 @@ fn probe(plugin: &Path, work: &Path, marks: &[(&str, u64)], icount: bool) -> (Ve
         .collect();
     let total = text.lines().find_map(|l| l.strip_prefix("insns_total=")).unwrap().parse().unwrap();
     let init = r.kernel_lines().iter().find(|(_, t)| t.starts_with("kernel: init done")).map(|(_, t)| t.to_string());
-    (phases, init, total)
+    let log_bytes = r.log.lines().filter(|l| qemu::parse_log_line(l).is_some()).map(|l| l.len() + 1).sum();
+    (phases, init, total, log_bytes)
 }
 
 fn time(cmd: &mut Command) -> f64 {
