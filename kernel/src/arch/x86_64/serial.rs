@@ -6,9 +6,12 @@
 //! ISA IRQ 4, which [`route_input_interrupt`] sends through the I/O APIC to [`COM1_VECTOR`]; the
 //! entry layer hands that vector to the console, which drains the FIFO with [`receive`].
 //!
-//! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off, so
-//! the interrupt never lands on this CPU while it holds one.
-use super::acpi::IsaRoute;
+//! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off (a
+//! CPU enables them only to `hlt`, holding no lock), so the interrupt never lands on a CPU while
+//! it holds one. Another CPU may hold COM1's lock while the interrupt waits for it: it is held
+//! for one line at most, so the wait ends.
+use super::acpi::{IsaRoute, Madt};
+use core::fmt;
 use spin::Mutex;
 use uart_16550::SerialPort;
 use x86_64::instructions::port::Port;
@@ -40,10 +43,9 @@ pub fn init() {
 }
 
 /// Routes COM1's receive interrupt to [`COM1_VECTOR`] on the local APIC `apic_id`: finds IRQ 4's
-/// I/O APIC pin in the ACPI MADT (RSDP at physical `rsdp`), programs it, and enables the UART's
-/// received-data interrupt.
-pub fn route_input_interrupt(rsdp: u64, phys_offset: u64, apic_id: u32) -> Result<IsaRoute, &'static str> {
-    let r = super::acpi::isa_route(rsdp, phys_offset, COM1_IRQ)?;
+/// I/O APIC pin in the ACPI MADT, programs it, and enables the UART's received-data interrupt.
+pub fn route_input_interrupt(madt: &Madt, phys_offset: u64, apic_id: u32) -> Result<IsaRoute, &'static str> {
+    let r = madt.isa_route(COM1_IRQ)?;
     super::ioapic::route(phys_offset, r.ioapic, r.pin, COM1_VECTOR, apic_id, r.active_low, r.level);
     let _port = COM1_PORT.lock();
     // SAFETY: COM1's interrupt enable register, written with COM1's lock held; enabling the
@@ -66,19 +68,35 @@ pub fn write_stdout(bytes: &[u8]) {
     }
 }
 
-/// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
-pub fn write_bytes(bytes: &[u8]) {
-    let mut port = COM1_PORT.lock();
-    for &b in bytes {
-        port.send_raw(b);
+/// COM1 as a `fmt::Write` sink of raw bytes (no backspace or DEL translation).
+pub struct Raw<'a>(&'a mut SerialPort);
+
+impl fmt::Write for Raw<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for b in s.bytes() {
+            self.0.send_raw(b);
+        }
+        Ok(())
     }
 }
 
-/// Writes to COM1 without taking the lock: for the last words of a panic or fault handler that
-/// may have interrupted a holder of the lock.
-pub fn write_bytes_unlocked(bytes: &[u8]) {
-    // SAFETY: same port as COM1_PORT; a torn line is acceptable when the lock holder is dead.
+/// Runs `f` with COM1 to itself: the lock is held throughout, so whatever `f` writes goes out
+/// whole, never interleaved with another CPU's output.
+pub fn with_com1<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
+    f(&mut Raw(&mut COM1_PORT.lock()))
+}
+
+/// The same without taking the lock: for the last words of a panic or fault handler, which may
+/// have interrupted the lock's holder.
+pub fn with_com1_unlocked<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
+    // SAFETY: same port as COM1_PORT; a torn line is acceptable when the machine is going down.
     let mut port = unsafe { SerialPort::new(COM1) };
+    f(&mut Raw(&mut port))
+}
+
+/// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
+pub fn write_bytes(bytes: &[u8]) {
+    let mut port = COM1_PORT.lock();
     for &b in bytes {
         port.send_raw(b);
     }
