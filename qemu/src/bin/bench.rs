@@ -3,7 +3,8 @@
 //!
 //! 1. instructions per boot phase under `-icount shift=0,sleep=off` (deterministic), from the
 //!    plugin in `qemu/plugins/phases.c` with marks at each stage's first instruction, plus the
-//!    kernel's own "init done" count (kernel entry → end of kernel init);
+//!    kernel's own "init done" count (kernel entry → end of kernel init) and the APs' bring-up
+//!    under `--smp 4`;
 //! 2. wall time per phase (median of runs, without icount);
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
@@ -43,6 +44,7 @@ fn main() {
     let init = init.unwrap_or_default();
     let init_n = init.split("init done, ").nth(1).and_then(|t| t.split(' ').next()).unwrap_or("?");
     bench("kernel_init", init_n, "instructions");
+    ap_bringup();
 
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     for _ in 0..RUNS {
@@ -82,6 +84,26 @@ fn main() {
     bench("wall_rt0_quiet", format!("{ma:.3}"), "s");
     bench("wall_bare_seabios", format!("{mb:.3}"), "s");
     bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mb), "x");
+}
+
+/// `rt0 --icount --smp 4`: the most instructions an AP's bring-up took, from its first
+/// instruction in the trampoline to "up" (`ap_bringup`), and from the boot CPU's INIT
+/// (`ap_bringup_from_init`, which under icount includes the wait for QEMU's round-robin to run
+/// the AP: see BENCHMARKS.md).
+fn ap_bringup() {
+    let r = run(&RunOptions { icount: true, smp: 4, ..Default::default() });
+    let (mut own, mut init) = (Vec::new(), Vec::new());
+    for (_, t) in r.kernel_lines() {
+        let Some(rest) = t.strip_prefix("smp: cpu ").and_then(|t| t.split(") up in ").nth(1)) else { continue };
+        let n: Vec<u64> = rest.split(' ').filter_map(|w| w.parse().ok()).collect();
+        if let [a, b] = n[..] {
+            own.push(a);
+            init.push(b);
+        }
+    }
+    let max = |v: &[u64]| v.iter().max().map_or("?".to_string(), u64::to_string);
+    bench("ap_bringup", max(&own), "instructions");
+    bench("ap_bringup_from_init", max(&init), "instructions");
 }
 
 /// One figure, in the one format every figure has.
