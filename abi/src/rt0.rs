@@ -34,6 +34,8 @@ pub const QEMU_STOP_STATUS: i32 = ((STOP_VALUE as i32) << 1) | 1;
 
 /// Load address of the (position-independent) kernel image: the top 2 GiB, as `-mcmodel=kernel`.
 pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+/// Most CPUs the kernel supports: the runner's `--smp` range is 1..=MAX_CPUS.
+pub const MAX_CPUS: usize = 64;
 
 /// RLIMIT_STACK's default and the reserved size of the initial stack: 8 MiB.
 pub const STACK_SIZE: usize = 8 << 20;

@@ -37,11 +37,19 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
 
 /// A device interrupt: the APIC timer ends time slices and sleeps; COM1's input goes to the
 /// console (which wakes readers and raises the terminal's signals); spurious ones are ignored
-/// (and get no EOI).
+/// (and get no EOI). An application processor runs no threads yet: an interrupt there (none is
+/// routed to it) is acknowledged and nothing more.
 #[unsafe(no_mangle)]
 pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
     const TIMER: u64 = apic::TIMER_VECTOR as u64;
     const COM1: u64 = serial::COM1_VECTOR as u64;
+    const SPURIOUS: u64 = apic::SPURIOUS_VECTOR as u64;
+    if percpu::this().id != 0 {
+        if frame.vector != SPURIOUS {
+            apic::eoi();
+        }
+        return;
+    }
     match frame.vector {
         TIMER => {
             apic::eoi();
@@ -56,6 +64,13 @@ pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
     if frame.came_from_user() {
         exit_to_user(frame);
     }
+}
+
+/// An application processor, set up by `arch::smpboot` (Linux's `start_secondary`): it says so
+/// and idles. Scheduling threads on it is the next step.
+#[unsafe(no_mangle)]
+pub extern "C" fn start_secondary(cpu: u32) -> ! {
+    crate::smp::secondary_idle(cpu)
 }
 
 /// The way back to ring 3: do this CPU's pending work (Linux's `exit_to_user_mode_loop`), then

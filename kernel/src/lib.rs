@@ -13,6 +13,7 @@
 //! - [`fd`] — descriptors and the objects they name: consoles, pipes, eventfds, epoll.
 //! - [`syscall`] — the Linux syscalls, one table line each.
 //! - [`control`] — the runner protocol (start/exit/panic/badexec lines).
+//! - [`smp`] — the CPUs: the application processors started, the count of those online.
 #![cfg_attr(not(test), no_std)]
 // Statics the CPU also uses (TSS, IST and per-CPU blocks) are reached through `&raw mut`, never
 // through references to a `static mut`.
@@ -35,5 +36,6 @@ pub mod mm;
 pub mod panic;
 pub mod process;
 pub mod selftest;
+pub mod smp;
 pub mod syscall;
 pub mod time;

@@ -42,41 +42,11 @@ pub fn enter_fault() {
     IN_FAULT.store(true, Ordering::Relaxed);
 }
 
-/// A line assembled on the stack (the log works before the heap exists) and sent in one go.
-struct Line {
-    buf: [u8; 256],
-    len: usize,
-}
-
-impl Line {
-    const fn new() -> Line {
-        Line { buf: [0; 256], len: 0 }
-    }
-
-    fn flush(&mut self) {
-        if IN_FAULT.load(Ordering::Relaxed) {
-            serial::write_bytes_unlocked(&self.buf[..self.len]);
-        } else {
-            serial::write_bytes(&self.buf[..self.len]);
-        }
-        self.len = 0;
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let mut rest = s.as_bytes();
-        while !rest.is_empty() {
-            if self.len == self.buf.len() {
-                self.flush();
-            }
-            let n = rest.len().min(self.buf.len() - self.len);
-            self.buf[self.len..self.len + n].copy_from_slice(&rest[..n]);
-            self.len += n;
-            rest = &rest[n..];
-        }
-        Ok(())
-    }
+/// Writes one record to COM1 with its lock held from the first byte to the last (after a fault:
+/// without it), so a line is whole whatever its length and whichever CPUs log at once. Nothing
+/// is allocated: the log works before the heap exists.
+fn emit(f: impl FnOnce(&mut serial::Raw)) {
+    if IN_FAULT.load(Ordering::Relaxed) { serial::with_com1_unlocked(f) } else { serial::with_com1(f) }
 }
 
 impl log::Log for Logger {
@@ -88,20 +58,21 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut line = Line::new();
         let layer = LAYER.load(Ordering::Relaxed);
-        let _ = writeln!(line, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
-        line.flush();
+        // The stamp is read under the lock: lines from several CPUs come out in stamp order.
+        emit(|out| {
+            let _ = writeln!(out, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
+        });
     }
 
     fn flush(&self) {}
 }
 
-/// Writes one line to COM1 without the log's timestamp and layer prefix, assembled first so it
-/// goes out whole when it fits 256 bytes: the strace output, which must read like strace's.
+/// Writes one whole line to COM1 without the log's timestamp and layer prefix: the strace
+/// output, which must read like strace's.
 pub fn raw_line(args: fmt::Arguments) {
-    let mut line = Line::new();
-    let _ = line.write_fmt(args);
-    let _ = line.write_str("\n");
-    line.flush();
+    emit(|out| {
+        let _ = out.write_fmt(args);
+        let _ = out.write_str("\n");
+    });
 }

@@ -22,7 +22,7 @@ mod boot {
         // What the bootloader handed over: memory map, physical-memory offset, ramdisk.
         let handoff = bootinfo::summarize(boot_info);
         // GDT with kernel/user segments and a TSS whose IST stacks serve #DF, NMI and #MC.
-        arch::gdt::init();
+        let boot_tss = arch::gdt::init();
         log::info!("gdt: loaded, tss ist1=double-fault ist2=nmi ist3=machine-check");
         // IDT: every architectural exception vector gets a stub that saves all registers.
         arch::idt::init();
@@ -40,23 +40,23 @@ mod boot {
         );
         // Per-CPU block behind GS, and SYSCALL/SYSRET routed to the syscall entry.
         // SAFETY: CPU 0's block, on CPU 0, once, with the TSS gdt::init loaded.
-        unsafe { arch::percpu::init(0, arch::gdt::boot_tss()) };
+        unsafe { arch::percpu::init(0, boot_tss) };
         arch::syscall::init();
         // Threads' kernel stacks get their own page-table slot before any address space copies
         // the kernel half.
         process::thread::init();
         // The local APIC timer, measured against the TSC, preempts threads and ends sleeps.
-        let tsc_per_ms = match arch::tsc::ticks_per_sec() {
-            0 => 1_000_000, // icount: one instruction = one nanosecond of virtual time
-            hz => hz / 1000,
-        };
-        let apic_per_ms = arch::apic::init(handoff.phys_offset, tsc_per_ms);
+        let apic_per_ms = arch::apic::init(handoff.phys_offset, arch::tsc::ticks_per_ms());
         log::info!("apic: timer {apic_per_ms} ticks/ms, one-shot on vector {}", arch::apic::TIMER_VECTOR);
+        // The ACPI MADT: the processors, the I/O APICs and the ISA interrupt overrides.
+        let madt = handoff.rsdp.ok_or("no RSDP").and_then(|rsdp| arch::acpi::Madt::read(rsdp, handoff.phys_offset));
+        // The other CPUs, started from a real-mode trampoline; they idle in `hlt`.
+        smp::init(madt.as_ref().ok(), handoff.phys_offset);
         // Console input: COM1's IRQ 4, found in the ACPI MADT, routed through the I/O APIC.
-        match handoff
-            .rsdp
-            .ok_or("no RSDP")
-            .and_then(|rsdp| arch::serial::route_input_interrupt(rsdp, handoff.phys_offset, arch::apic::id()))
+        match madt
+            .as_ref()
+            .map_err(|why| *why)
+            .and_then(|madt| arch::serial::route_input_interrupt(madt, handoff.phys_offset, arch::apic::id()))
         {
             Ok(r) => log::info!(
                 "console: COM1 irq {} -> gsi {} (I/O APIC {:#x} pin {}{}{}), vector {:#x}",

@@ -25,8 +25,8 @@ struct Cli {
     /// Hide the boot-layer logs (bootloader and kernel); fault and panic reports still print.
     #[arg(long)]
     quiet: bool,
-    /// Number of virtual CPUs.
-    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Number of virtual CPUs (1-64): the kernel starts them all; threads run on the first.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = parse_smp)]
     smp: u32,
     /// Guest memory in MiB.
     #[arg(long, default_value_t = 256, value_name = "MIB", value_parser = clap::value_parser!(u32).range(64..=65536))]
@@ -56,6 +56,15 @@ struct Cli {
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
+}
+
+/// `--smp N`: a CPU count the kernel supports, or a message that says what it supports.
+fn parse_smp(s: &str) -> Result<u32, String> {
+    let max = abi::rt0::MAX_CPUS as u32;
+    match s.parse::<u32>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("the kernel runs on 1 to {max} CPUs")),
+    }
 }
 
 fn main() {

@@ -68,6 +68,17 @@ fn bad_flags_are_usage_errors() {
 }
 
 #[test]
+fn smp_beyond_the_kernels_range_is_refused_with_a_usage_error() {
+    for n in ["0", "65", "many"] {
+        let o = rt0(&["--smp", n]);
+        assert_eq!(o.status.code(), Some(qemu::EXIT_USAGE), "--smp {n}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("--smp") && err.contains("the kernel runs on 1 to 64 CPUs"), "{err}");
+        assert!(!err.contains("L0]"), "--smp {n} booted: {err}");
+    }
+}
+
+#[test]
 fn gdb_command_names_the_unstripped_kernel_and_its_load_offset() {
     let cmd = qemu::gdb_command();
     assert!(cmd.contains("target remote :1234") && cmd.contains("symbol-file -o 0xffffffff80000000"), "{cmd}");

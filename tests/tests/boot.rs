@@ -88,3 +88,68 @@ fn strace_reaches_the_kernel_command_line() {
     assert_outcome(&r, Outcome::Exited(0));
     assert_in_order(&r, &["kernel: entered, cmdline \"strace\""]);
 }
+
+/// The `smp:` lines of a boot: the boot processor, one line per AP that came up (with its APIC
+/// id and what its bring-up took), and the count online.
+fn smp_lines(r: &qemu::RunResult) -> Vec<String> {
+    r.kernel_lines().into_iter().map(|(_, t)| t.to_string()).filter(|t| t.starts_with("smp: ")).collect()
+}
+
+fn boot_smp(n: u32) -> qemu::RunResult {
+    let r = boot_with(RunOptions { smp: n, ..with(program::EXITCODE, &["0"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    r
+}
+
+#[test]
+fn smp_1_brings_up_the_boot_processor_alone() {
+    let r = boot_smp(1);
+    let lines = smp_lines(&r);
+    assert_eq!(lines, ["smp: cpu 0 (apic 0) is the boot processor", "smp: 1 CPU online (threads run on cpu 0)"]);
+}
+
+#[test]
+fn smp_2_and_4_bring_up_every_cpu_with_its_apic_id_and_the_program_still_runs() {
+    for n in [2u32, 4] {
+        let r = boot_smp(n);
+        let lines = smp_lines(&r);
+        assert!(lines.contains(&"smp: cpu 0 (apic 0) is the boot processor".to_string()), "{lines:#?}");
+        for cpu in 1..n {
+            // QEMU numbers the local APICs 0..n; the kernel numbers the CPUs as they come up.
+            let up = format!("smp: cpu {cpu} (apic {cpu}) up in ");
+            let line = lines.iter().find(|l| l.starts_with(&up)).unwrap_or_else(|| panic!("{up}…: {lines:#?}"));
+            assert!(line.contains("from its first instruction") && line.ends_with("from INIT"), "{line}");
+            // The AP's own line, written while the boot CPU logs too: whole, never interleaved.
+            let own = format!(
+                "smp: cpu {cpu} (apic {cpu}) online: its GDT, TSS and IST stacks, GS block, SYSCALL, APIC; idle"
+            );
+            assert!(lines.contains(&own), "{own}: {lines:#?}");
+        }
+        assert!(lines.contains(&format!("smp: {n} CPUs online (threads run on cpu 0)")), "{lines:#?}");
+        assert!(!r.log.contains("left out"), "{}", r.log);
+        // Every kernel line is whole (it parses) and the stamps, read under the log's lock, never
+        // go backwards, whichever CPU wrote the line.
+        let stamps: Vec<f64> = r
+            .log
+            .lines()
+            .filter(|l| l.contains(" L0] "))
+            .map(|l| {
+                assert!(parse_log_line(l).is_some(), "torn line: {l}");
+                l[1..].trim_start().split('s').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "timestamps out of order: {stamps:?}");
+    }
+}
+
+#[test]
+fn smp_4_under_icount_brings_up_each_ap_in_few_instructions() {
+    let r = boot_with(RunOptions { smp: 4, icount: true, ..base() });
+    assert_outcome(&r, Outcome::Exited(0));
+    let own: Vec<u64> = smp_lines(&r)
+        .iter()
+        .filter_map(|l| l.split(") up in ").nth(1)?.split(" instructions from its first").next()?.parse().ok())
+        .collect();
+    assert_eq!(own.len(), 3, "{:#?}", smp_lines(&r));
+    assert!(own.iter().all(|&n| n > 0 && n <= 300_000), "{own:?}");
+}

@@ -3,8 +3,10 @@
 //! Allocation bumps through the usable ranges in order; freed frames go on a LIFO free list
 //! threaded through the frames themselves (the first 8 bytes of a free frame, written through
 //! the direct map, hold the next free frame's address), so both alloc and free are O(1).
-//! Physical memory below 1 MiB (real-mode structures, BIOS data) is never handed out; the
-//! free list therefore uses 0 as its end marker.
+//! Physical memory below 1 MiB (real-mode structures, BIOS data) is never handed out by
+//! [`alloc`]; the free list therefore uses 0 as its end marker. Its usable pages are kept apart
+//! for what must live there — the SMP trampoline, which an AP starts in real mode — and taken
+//! once each with [`alloc_low`].
 use crate::bootinfo::MAX_REGIONS;
 use spin::Mutex;
 use x86_64::PhysAddr;
@@ -23,6 +25,9 @@ struct Frames {
     free_frames: u64,
     total_frames: u64,
     phys_offset: u64,
+    /// The first usable range below 1 MiB (page 0 excluded: the real-mode IVT and BIOS data),
+    /// `[start, end)`; `alloc_low` takes its pages from the bottom up.
+    low: (u64, u64),
 }
 
 static FRAMES: Mutex<Frames> = Mutex::new(Frames {
@@ -34,6 +39,7 @@ static FRAMES: Mutex<Frames> = Mutex::new(Frames {
     free_frames: 0,
     total_frames: 0,
     phys_offset: 0,
+    low: (0, 0),
 });
 
 /// Removes `size` bytes (page-aligned) from the top of the first range that can spare them and
@@ -49,6 +55,8 @@ pub fn carve(ranges: &mut [(u64, u64)], size: u64) -> Option<u64> {
 pub fn init(ranges: &[(u64, u64)], phys_offset: u64) -> u64 {
     let mut f = FRAMES.lock();
     f.phys_offset = phys_offset;
+    let low = ranges.iter().map(|&(s, e)| (s.max(FRAME), e.min(LOW_MEMORY_END))).find(|(s, e)| s < e);
+    f.low = low.unwrap_or((0, 0));
     for &(start, end) in ranges {
         let start = start.max(LOW_MEMORY_END);
         if start < end {
@@ -87,6 +95,17 @@ pub fn alloc() -> Option<PhysFrame> {
     };
     f.free_frames -= 1;
     Some(PhysFrame::containing_address(PhysAddr::new(addr)))
+}
+
+/// Takes a usable frame below 1 MiB for good (it is never freed); None when there is none left.
+pub fn alloc_low() -> Option<PhysFrame> {
+    let mut f = FRAMES.lock();
+    let (start, end) = f.low;
+    if start >= end {
+        return None;
+    }
+    f.low.0 += FRAME;
+    Some(PhysFrame::containing_address(PhysAddr::new(start)))
 }
 
 /// Returns a frame to the allocator.

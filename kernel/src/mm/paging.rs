@@ -50,6 +50,27 @@ pub fn unmap(page: Page<Size4KiB>) -> Result<PhysFrame, UnmapError> {
     Ok(frame)
 }
 
+/// Maps the low-memory `frame` at the virtual address equal to its physical one, read-only and
+/// executable: for code that runs at that address while it turns paging on (the SMP
+/// trampoline). The lower half is the process's, but no process exists yet when this runs.
+///
+/// # Safety
+/// The caller owns `frame`, and no process address space may have been made yet.
+pub unsafe fn map_identity(frame: PhysFrame) -> Result<(), MapToError<Size4KiB>> {
+    let page = Page::containing_address(VirtAddr::new(frame.start_address().as_u64()));
+    // SAFETY: the page is in the lower half, which holds no kernel mapping (caller), and maps a
+    // frame the caller owns, read-only.
+    unsafe { map(page, frame, PageTableFlags::PRESENT) }
+}
+
+/// Undoes [`map_identity`]. The page-table frames the mapping created stay, empty: another CPU
+/// may still cache a walk through them until its next CR3 load (a process's address space),
+/// so they must not be reused before; they cost three frames, once.
+pub fn unmap_identity(frame: PhysFrame) {
+    let page = Page::containing_address(VirtAddr::new(frame.start_address().as_u64()));
+    let _ = unmap(page);
+}
+
 /// Physical address behind `addr` in the kernel page table.
 pub fn translate(addr: VirtAddr) -> Option<PhysAddr> {
     table().lock().translate_addr(addr)

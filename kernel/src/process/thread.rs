@@ -139,7 +139,8 @@ pub fn init() {
 }
 
 impl KernelStack {
-    fn new() -> Option<KernelStack> {
+    /// A fresh (or cached) stack slot, mapped; None when no slot or frame can be had.
+    pub fn new() -> Option<KernelStack> {
         let mut s = SLOTS.lock();
         if let Some(slot) = s.cached.pop() {
             return Some(KernelStack::Slot(slot));

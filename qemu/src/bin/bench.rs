@@ -3,8 +3,9 @@
 //!
 //! 1. instructions per boot phase under `-icount shift=0,sleep=off` (deterministic), from the
 //!    plugin in `qemu/plugins/phases.c` with marks at each stage's first instruction, plus the
-//!    kernel's own "init done" count (kernel entry → end of kernel init), and `log_line`: what a
-//!    100-byte line of the kernel's and runtime's log costs (the same boot logged and `--quiet`);
+//!    kernel's own "init done" count (kernel entry → end of kernel init), `log_line` (what a
+//!    100-byte line of the kernel's and runtime's log costs: the same boot logged and `--quiet`),
+//!    and the APs' bring-up under `--smp 4`;
 //! 2. wall time per phase (median of runs, without icount);
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
@@ -53,6 +54,7 @@ fn main() {
     let quiet = quiet_total - quiet_phases[marks.len() - 1].0;
     let per_line = logged.saturating_sub(quiet) as f64 * 100.0 / log_bytes.max(1) as f64;
     bench("log_line", format!("{per_line:.0}"), "instructions");
+    ap_bringup();
 
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     for _ in 0..RUNS {
@@ -92,6 +94,26 @@ fn main() {
     bench("wall_rt0_quiet", format!("{ma:.3}"), "s");
     bench("wall_bare_seabios", format!("{mb:.3}"), "s");
     bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mb), "x");
+}
+
+/// `rt0 --icount --smp 4`: the most instructions an AP's bring-up took, from its first
+/// instruction in the trampoline to "up" (`ap_bringup`), and from the boot CPU's INIT
+/// (`ap_bringup_from_init`, which under icount includes the wait for QEMU's round-robin to run
+/// the AP: see BENCHMARKS.md).
+fn ap_bringup() {
+    let r = run(&RunOptions { icount: true, smp: 4, ..Default::default() });
+    let (mut own, mut init) = (Vec::new(), Vec::new());
+    for (_, t) in r.kernel_lines() {
+        let Some(rest) = t.strip_prefix("smp: cpu ").and_then(|t| t.split(") up in ").nth(1)) else { continue };
+        let n: Vec<u64> = rest.split(' ').filter_map(|w| w.parse().ok()).collect();
+        if let [a, b] = n[..] {
+            own.push(a);
+            init.push(b);
+        }
+    }
+    let max = |v: &[u64]| v.iter().max().map_or("?".to_string(), u64::to_string);
+    bench("ap_bringup", max(&own), "instructions");
+    bench("ap_bringup_from_init", max(&init), "instructions");
 }
 
 /// One figure, in the one format every figure has.

@@ -1,13 +1,15 @@
 //! The ACPI tables the firmware leaves in memory (ACPI 6.5, ch. 5.2): from the RSDP the
-//! bootloader found, through the RSDT/XSDT, to the MADT — where the I/O APICs are and which ISA
-//! IRQs are wired to another global system interrupt (Interrupt Source Overrides), as Linux's
-//! arch/x86/kernel/acpi/boot.c reads them.
+//! bootloader found, through the RSDT/XSDT, to the MADT — where the I/O APICs are, which ISA
+//! IRQs are wired to another global system interrupt (Interrupt Source Overrides), and which
+//! processors (local APICs) the machine has, as Linux's arch/x86/kernel/acpi/boot.c reads them.
 //!
 //! Parsed with the `acpi` crate (rust-osdev) rather than by hand: it checks the signatures and
-//! checksums, walks either root table, and its MADT parse also lists the processors, which SMP
-//! bring-up needs next. The tables are read through the direct map of physical memory.
+//! checksums, walks either root table, and lists the I/O APICs and the processors. The tables
+//! are read through the direct map of physical memory, and parsed once ([`Madt::read`]).
+use acpi::platform::ProcessorState;
 use acpi::platform::interrupt::{Polarity, TriggerMode};
 use acpi::{AcpiHandler, AcpiTables, InterruptModel, PhysicalMapping, PlatformInfo};
+use alloc::vec::Vec;
 use core::ptr::NonNull;
 
 /// Physical memory as the kernel sees it: mapped once, whole, at a fixed offset.
@@ -38,25 +40,67 @@ pub struct IsaRoute {
     pub level: bool,
 }
 
-/// Finds where ISA IRQ `irq` arrives, from the MADT reached through the RSDP at physical
-/// address `rsdp`. Without an override the IRQ is the GSI of its number, edge-triggered and
-/// active high (ISA's conventions, ACPI 6.5 §5.2.12.5).
-pub fn isa_route(rsdp: u64, phys_offset: u64, irq: u8) -> Result<IsaRoute, &'static str> {
-    // SAFETY: `rsdp` is the address the bootloader found the RSDP at (BootInfo.rsdp_addr);
-    // `from_rsdp` checks its signature and checksum before trusting anything behind it.
-    let tables =
-        unsafe { AcpiTables::from_rsdp(DirectMap(phys_offset), rsdp as usize) }.map_err(|_| "no valid RSDP/RSDT")?;
-    let info = PlatformInfo::new(&tables).map_err(|_| "the MADT does not parse")?;
-    let InterruptModel::Apic(apic) = info.interrupt_model else { return Err("the MADT has no APIC model") };
-    let over = apic.interrupt_source_overrides.iter().find(|o| o.isa_source == irq);
-    let gsi = over.map_or(irq as u32, |o| o.global_system_interrupt);
-    let active_low = over.is_some_and(|o| o.polarity == Polarity::ActiveLow);
-    let level = over.is_some_and(|o| o.trigger_mode == TriggerMode::Level);
-    let io = apic
-        .io_apics
-        .iter()
-        .filter(|a| a.global_system_interrupt_base <= gsi)
-        .max_by_key(|a| a.global_system_interrupt_base)
-        .ok_or("no I/O APIC serves the IRQ")?;
-    Ok(IsaRoute { ioapic: io.address as u64, gsi, pin: gsi - io.global_system_interrupt_base, active_low, level })
+/// The MADT's content, parsed once at boot and kept in the kernel's own terms.
+pub struct Madt {
+    /// Each I/O APIC's register base (physical) and first GSI.
+    io_apics: Vec<(u64, u32)>,
+    /// The ISA IRQs wired elsewhere.
+    overrides: Vec<(u8, IsaRoute)>,
+    /// Local APIC ids of the processors the firmware marks enabled, in MADT order (the order
+    /// ACPI asks them to be brought up in), the boot processor's included.
+    cpus: Vec<u32>,
+}
+
+impl Madt {
+    /// Reads the MADT reached through the RSDP at physical address `rsdp`.
+    pub fn read(rsdp: u64, phys_offset: u64) -> Result<Madt, &'static str> {
+        // SAFETY: `rsdp` is the address the bootloader found the RSDP at (BootInfo.rsdp_addr);
+        // `from_rsdp` checks its signature and checksum before trusting anything behind it.
+        let tables = unsafe { AcpiTables::from_rsdp(DirectMap(phys_offset), rsdp as usize) }
+            .map_err(|_| "no valid RSDP/RSDT")?;
+        let info = PlatformInfo::new(&tables).map_err(|_| "the MADT does not parse")?;
+        let InterruptModel::Apic(apic) = info.interrupt_model else { return Err("the MADT has no APIC model") };
+        let io_apics = apic.io_apics.iter().map(|a| (a.address as u64, a.global_system_interrupt_base)).collect();
+        let overrides = apic
+            .interrupt_source_overrides
+            .iter()
+            .map(|o| {
+                let route = IsaRoute {
+                    ioapic: 0,
+                    gsi: o.global_system_interrupt,
+                    pin: 0,
+                    active_low: o.polarity == Polarity::ActiveLow,
+                    level: o.trigger_mode == TriggerMode::Level,
+                };
+                (o.isa_source, route)
+            })
+            .collect();
+        let cpus = info
+            .processor_info
+            .iter()
+            .flat_map(|p| core::iter::once(&p.boot_processor).chain(p.application_processors.iter()))
+            .filter(|p| p.state != ProcessorState::Disabled)
+            .map(|p| p.local_apic_id)
+            .collect();
+        Ok(Madt { io_apics, overrides, cpus })
+    }
+
+    /// Local APIC ids of the enabled processors, in MADT order, the boot processor's included.
+    pub fn cpus(&self) -> &[u32] {
+        &self.cpus
+    }
+
+    /// Finds where ISA IRQ `irq` arrives. Without an override the IRQ is the GSI of its number,
+    /// edge-triggered and active high (ISA's conventions, ACPI 6.5 §5.2.12.5).
+    pub fn isa_route(&self, irq: u8) -> Result<IsaRoute, &'static str> {
+        let isa = IsaRoute { ioapic: 0, gsi: irq as u32, pin: 0, active_low: false, level: false };
+        let r = self.overrides.iter().find(|(src, _)| *src == irq).map_or(isa, |(_, r)| *r);
+        let &(ioapic, base) = self
+            .io_apics
+            .iter()
+            .filter(|(_, base)| *base <= r.gsi)
+            .max_by_key(|(_, base)| *base)
+            .ok_or("no I/O APIC serves the IRQ")?;
+        Ok(IsaRoute { ioapic, pin: r.gsi - base, ..r })
+    }
 }

@@ -1,8 +1,15 @@
-//! The local APIC timer (Intel SDM vol. 3, ch. 11): the interrupt that preempts ring 3 and
-//! wakes the idle loop. Used one-shot ("tickless"): each scheduling decision arms it for the
-//! next deadline — the end of the time slice or the earliest sleeper.
+//! The local APIC (Intel SDM vol. 3, ch. 11): its timer, the interrupt that preempts ring 3 and
+//! wakes the idle loop, and the interrupt command register that sends INIT and STARTUP IPIs to
+//! the other CPUs (11.6, used by `smpboot`). The timer is used one-shot ("tickless"): each
+//! scheduling decision arms it for the next deadline — the end of the time slice or the earliest
+//! sleeper. It is measured once, on the boot CPU; every CPU's timer runs at the same bus clock,
+//! so the others take the same factor.
 //!
-//! The registers are reached through the direct map at the APIC's physical base.
+//! xAPIC mode: the registers are memory-mapped, reached through the direct map at the APIC's
+//! physical base (the same address on every CPU, each seeing its own APIC). x2APIC (MSRs, 32-bit
+//! ids) is needed only for APIC ids above 254; QEMU numbers its CPUs from 0, and the kernel
+//! supports 64, so xAPIC's 8-bit destination field is enough — and Debian's QEMU 7.2 TCG offers
+//! no x2APIC at all.
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::registers::model_specific::Msr;
 
@@ -19,7 +26,23 @@ const REG_LVT_TIMER: usize = 0x320;
 const REG_INITIAL_COUNT: usize = 0x380;
 const REG_CURRENT_COUNT: usize = 0x390;
 const REG_DIVIDE: usize = 0x3e0;
+const REG_ICR_LOW: usize = 0x300;
+const REG_ICR_HIGH: usize = 0x310;
 const LVT_MASKED: u32 = 1 << 16;
+/// Spurious-interrupt vector register: bit 8 enables the APIC.
+const SVR_ENABLE: u32 = 1 << 8;
+/// Divide configuration register value for divide-by-1.
+const DIVIDE_BY_1: u32 = 0b1011;
+/// ICR delivery modes (bits 10:8), level (bit 14), trigger mode (bit 15), delivery status
+/// (bit 12, read-only: the IPI is not yet sent), destination (ICR high bits 31:24).
+const ICR_INIT: u32 = 0b101 << 8;
+const ICR_STARTUP: u32 = 0b110 << 8;
+const ICR_ASSERT: u32 = 1 << 14;
+const ICR_LEVEL_TRIGGERED: u32 = 1 << 15;
+const ICR_SEND_PENDING: u32 = 1 << 12;
+const ICR_DEST_SHIFT: u32 = 24;
+/// Highest APIC id xAPIC's 8-bit destination can name (0xff is the broadcast id).
+pub const MAX_XAPIC_ID: u32 = 0xfe;
 
 static BASE: AtomicU64 = AtomicU64::new(0);
 /// Timer ticks per nanosecond as a 32.32 fixed-point factor (with divide-by-1), so arming the
@@ -41,15 +64,26 @@ fn read(off: usize) -> u32 {
     unsafe { reg(off).read_volatile() }
 }
 
-/// Enables the local APIC and measures its timer against the TSC (`tsc_per_ms` TSC ticks are
-/// one millisecond). Returns timer ticks per millisecond.
+/// Software-enables this CPU's local APIC, its timer stopped (masked, divide-by-1).
+fn enable() {
+    write(REG_SVR, SVR_ENABLE | SPURIOUS_VECTOR as u32);
+    write(REG_DIVIDE, DIVIDE_BY_1);
+    write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+}
+
+/// Enables an application processor's local APIC: the registers and the timer factor are the
+/// boot CPU's ([`init`]), nothing is measured again.
+pub fn init_ap() {
+    enable();
+}
+
+/// Enables the boot CPU's local APIC and measures its timer against the TSC (`tsc_per_ms` TSC
+/// ticks are one millisecond). Returns timer ticks per millisecond.
 pub fn init(phys_offset: u64, tsc_per_ms: u64) -> u64 {
     // SAFETY: reading IA32_APIC_BASE has no side effects.
     let phys = unsafe { Msr::new(IA32_APIC_BASE).read() } & 0xf_ffff_f000;
     BASE.store(phys_offset + phys, Ordering::Relaxed);
-    write(REG_SVR, 0x100 | SPURIOUS_VECTOR as u32); // software enable
-    write(REG_DIVIDE, 0b1011); // divide by 1
-    write(REG_LVT_TIMER, LVT_MASKED | TIMER_VECTOR as u32);
+    enable();
     // Count down from the top for 20 µs of TSC time: enough for a 0.1 % estimate of a GHz
     // counter, and cheap (20,000 instructions under icount).
     const WINDOWS_PER_MS: u64 = 50;
@@ -75,6 +109,38 @@ pub fn arm(ns: u64) {
 /// This CPU's local APIC id (the destination an I/O APIC entry names).
 pub fn id() -> u32 {
     read(REG_ID) >> 24
+}
+
+/// Sends an IPI: `low` is the ICR's low word (mode, level, trigger, vector) for the APIC
+/// `apic_id`; waits until the APIC has sent it. False if it is still pending after
+/// `spins` polls (Linux's `safe_apic_wait_icr_idle`).
+fn send_ipi(apic_id: u32, low: u32, spins: u32) -> bool {
+    write(REG_ICR_HIGH, apic_id << ICR_DEST_SHIFT);
+    write(REG_ICR_LOW, low); // writing the low word sends
+    (0..spins).any(|_| {
+        core::hint::spin_loop();
+        read(REG_ICR_LOW) & ICR_SEND_PENDING == 0
+    })
+}
+
+/// Polls of the delivery status before an IPI counts as not sent.
+const ICR_SPINS: u32 = 100_000;
+
+/// Asserts INIT on the CPU `apic_id` (it resets and waits for a STARTUP IPI).
+pub fn send_init(apic_id: u32) -> bool {
+    send_ipi(apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL_TRIGGERED, ICR_SPINS)
+}
+
+/// De-asserts INIT (the level-triggered INIT's second half, which the 82489DX needed and the
+/// SDM's sequence still sends).
+pub fn send_init_deassert(apic_id: u32) -> bool {
+    send_ipi(apic_id, ICR_INIT | ICR_LEVEL_TRIGGERED, ICR_SPINS)
+}
+
+/// Sends a STARTUP IPI: the CPU `apic_id`, waiting after INIT, starts in real mode at
+/// `page << 12` (CS = page << 8, IP = 0).
+pub fn send_startup(apic_id: u32, page: u8) -> bool {
+    send_ipi(apic_id, ICR_STARTUP | page as u32, ICR_SPINS)
 }
 
 /// Signals end of interrupt.

@@ -1,6 +1,6 @@
-//! CPU feature set-up the kernel relies on (Intel SDM vol. 3, ch. 2 and 4): SSE for user code,
-//! no-execute pages, SMEP/SMAP where the CPU model has them, and the legacy 8259 PIC masked so
-//! that no stray IRQ lands on an exception vector.
+//! CPU feature set-up the kernel relies on (Intel SDM vol. 3, ch. 2 and 4), on every CPU: SSE for
+//! user code, no-execute pages, SMEP/SMAP where the CPU model has them; once, on the boot CPU,
+//! the legacy 8259 PIC masked so that no stray IRQ lands on an exception vector.
 use x86_64::instructions::port::Port;
 use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
 use x86_64::registers::model_specific::{Efer, EferFlags};
@@ -14,7 +14,8 @@ pub struct Features {
     pub rdseed: bool,
 }
 
-/// Sets CR0/CR4/EFER for user programs and returns the features found.
+/// Finds the CPU's features, sets this (the boot) CPU's CR0/CR4/EFER for user programs and masks
+/// the legacy PIC; returns the features found.
 pub fn init() -> Features {
     let (leaf1, leaf7) = (core::arch::x86_64::__cpuid(1), core::arch::x86_64::__cpuid_count(7, 0));
     let f = Features {
@@ -23,6 +24,19 @@ pub fn init() -> Features {
         rdrand: leaf1.ecx & (1 << 30) != 0,
         rdseed: leaf7.ebx & (1 << 18) != 0,
     };
+    set_control_registers(&f);
+    mask_legacy_pic();
+    FEATURES.call_once(|| f);
+    f
+}
+
+/// Sets an application processor's CR0/CR4/EFER as [`init`] set the boot CPU's (the same CPU
+/// model, so the same features).
+pub fn init_ap() {
+    set_control_registers(&features());
+}
+
+fn set_control_registers(f: &Features) {
     // SAFETY: these bits only enable SSE for user code (the kernel itself is soft-float), make
     // NX page bits valid (the bootloader's tables already use them), and forbid the kernel from
     // executing or touching user pages, which it never does (user memory is reached through
@@ -39,9 +53,18 @@ pub fn init() -> Features {
         });
         Efer::update(|e| e.insert(EferFlags::NO_EXECUTE_ENABLE | EferFlags::SYSTEM_CALL_EXTENSIONS));
     }
-    mask_legacy_pic();
-    FEATURES.call_once(|| f);
-    f
+}
+
+/// Whether INIT needs Intel's 10 ms settling delay before the STARTUP IPIs: only CPUs older
+/// than the Pentium Pro (Intel) or the K8 (AMD family 0Fh) do, as Linux's
+/// `smp_set_init_udelay` decides (arch/x86/kernel/smpboot.c).
+pub fn needs_init_delay() -> bool {
+    let v = core::arch::x86_64::__cpuid(0);
+    let family = (core::arch::x86_64::__cpuid(1).eax >> 8) & 0xf;
+    let vendor = [v.ebx, v.edx, v.ecx];
+    let intel = vendor == [0x756e_6547, 0x4965_6e69, 0x6c65_746e]; // "GenuineIntel"
+    let amd = vendor == [0x6874_7541, 0x6974_6e65, 0x444d_4163]; // "AuthenticAMD"
+    !((intel && family >= 6) || (amd && family >= 0xf))
 }
 
 static FEATURES: spin::Once<Features> = spin::Once::new();

@@ -9,6 +9,16 @@ pub struct FxArea(pub [u8; 512]);
 /// MXCSR bits a program may set (MXCSR_MASK's default); anything else makes FXRSTOR fault.
 const MXCSR_VALID: u32 = 0xffbf;
 const MXCSR_OFFSET: usize = 24;
+/// MXCSR at power-up: every SIMD exception masked, round to nearest (SDM vol. 1, 10.2.3.1).
+const MXCSR_DEFAULT: u32 = 0x1f80;
+
+/// Puts this CPU's x87 and SSE state in its initial form (Linux's `fpu__init_cpu`): FNINIT,
+/// and MXCSR as at power-up. An application processor needs it: after INIT its x87 control word
+/// is not FNINIT's. Needs CR0/CR4 set for SSE (`cpu::init_ap`) first.
+pub fn init_cpu() {
+    // SAFETY: FNINIT and LDMXCSR only load the x87/SSE control state; the value is valid.
+    unsafe { core::arch::asm!("fninit", "ldmxcsr [{}]", in(reg) &MXCSR_DEFAULT, options(nostack)) };
+}
 
 /// Saves the current x87/SSE state into `area` (in place: no 512-byte zeroing or copy).
 #[inline]

@@ -65,3 +65,8 @@ pub fn init() {
     })
     .load();
 }
+
+/// Loads the IDT [`init`] built on an application processor: all CPUs share one.
+pub fn init_ap() {
+    IDT.get().expect("idt::init not run").load();
+}

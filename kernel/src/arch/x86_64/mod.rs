@@ -1,5 +1,6 @@
 //! x86_64 (long mode) support: descriptor tables, exceptions, the TSC, QEMU's firmware and exit
-//! devices, the ACPI tables, the local and I/O APICs, and the serial port.
+//! devices, the ACPI tables, the local and I/O APICs, the serial port, and starting the other
+//! CPUs.
 pub mod acpi;
 pub mod apic;
 pub mod cpu;
@@ -15,6 +16,7 @@ pub mod qemu_exit;
 pub mod report;
 pub mod rtc;
 pub mod serial;
+pub mod smpboot;
 pub mod switch;
 pub mod syscall;
 mod trap;
@@ -27,6 +29,13 @@ pub fn halt_forever() -> ! {
     ::x86_64::instructions::interrupts::disable();
     loop {
         ::x86_64::instructions::hlt();
+    }
+}
+
+/// Idles this CPU for good: `sti; hlt` in a loop, each interrupt handled as it comes.
+pub fn idle_forever() -> ! {
+    loop {
+        ::x86_64::instructions::interrupts::enable_and_hlt();
     }
 }
 

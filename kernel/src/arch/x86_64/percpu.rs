@@ -3,15 +3,15 @@
 //! from ring 3 executes `swapgs` so that IA32_GS_BASE points at this CPU's block, and every return
 //! executes it again.
 //!
-//! Only CPU 0 is brought up today; the array is sized for the runner's 64 CPUs so that bringing
-//! up the others is filling in their slots.
+//! The array is sized for the runner's 64 CPUs. The boot CPU fills in slot 0; each application
+//! processor fills in its own slot as it comes up (`smpboot::ap_entry`).
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
 use x86_64::structures::tss::TaskStateSegment;
 
 /// Most CPUs the kernel supports (the runner's `--smp` range).
-pub const MAX_CPUS: usize = 64;
+pub const MAX_CPUS: usize = abi::rt0::MAX_CPUS;
 
 /// `work` bit: the scheduler wants this CPU to pick the next thread before it returns to ring 3
 /// (Linux's TIF_NEED_RESCHED).

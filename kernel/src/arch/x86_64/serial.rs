@@ -6,9 +6,12 @@
 //! ISA IRQ 4, which [`route_input_interrupt`] sends through the I/O APIC to [`COM1_VECTOR`]; the
 //! entry layer hands that vector to the console, which drains the FIFO with [`receive`].
 //!
-//! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off, so
-//! the interrupt never lands on this CPU while it holds one.
-use super::acpi::IsaRoute;
+//! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off (a
+//! CPU enables them only to `hlt`, holding no lock), so the interrupt never lands on a CPU while
+//! it holds one. Another CPU may hold COM1's lock while the interrupt waits for it: it is held
+//! for one line at most, so the wait ends.
+use super::acpi::{IsaRoute, Madt};
+use core::fmt;
 use spin::Mutex;
 use uart_16550::SerialPort;
 use x86_64::instructions::port::Port;
@@ -40,10 +43,9 @@ pub fn init() {
 }
 
 /// Routes COM1's receive interrupt to [`COM1_VECTOR`] on the local APIC `apic_id`: finds IRQ 4's
-/// I/O APIC pin in the ACPI MADT (RSDP at physical `rsdp`), programs it, and enables the UART's
-/// received-data interrupt.
-pub fn route_input_interrupt(rsdp: u64, phys_offset: u64, apic_id: u32) -> Result<IsaRoute, &'static str> {
-    let r = super::acpi::isa_route(rsdp, phys_offset, COM1_IRQ)?;
+/// I/O APIC pin in the ACPI MADT, programs it, and enables the UART's received-data interrupt.
+pub fn route_input_interrupt(madt: &Madt, phys_offset: u64, apic_id: u32) -> Result<IsaRoute, &'static str> {
+    let r = madt.isa_route(COM1_IRQ)?;
     super::ioapic::route(phys_offset, r.ioapic, r.pin, COM1_VECTOR, apic_id, r.active_low, r.level);
     let _port = COM1_PORT.lock();
     // SAFETY: COM1's interrupt enable register, written with COM1's lock held; enabling the
@@ -98,14 +100,62 @@ pub fn write_stdout(bytes: &[u8]) {
     transmit(COM2, bytes);
 }
 
+/// COM1 as a `fmt::Write` sink of raw bytes (no backspace or DEL translation), gathered 64
+/// bytes at a time and sent a FIFO-full at a time by [`transmit`]; what is left goes out when
+/// the writer's owner ([`with_com1`]) is done with it.
+pub struct Raw {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Raw {
+    const fn new() -> Raw {
+        Raw { buf: [0; 64], len: 0 }
+    }
+
+    fn flush(&mut self) {
+        transmit(COM1, &self.buf[..self.len]);
+        self.len = 0;
+    }
+}
+
+impl fmt::Write for Raw {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut rest = s.as_bytes();
+        while !rest.is_empty() {
+            if self.len == self.buf.len() {
+                self.flush();
+            }
+            let n = rest.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&rest[..n]);
+            self.len += n;
+            rest = &rest[n..];
+        }
+        Ok(())
+    }
+}
+
+/// Runs `f` with COM1 to itself: the lock is held throughout, so whatever `f` writes goes out
+/// whole, never interleaved with another CPU's output.
+pub fn with_com1<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
+    let _port = COM1_PORT.lock();
+    let mut out = Raw::new();
+    let r = f(&mut out);
+    out.flush();
+    r
+}
+
+/// The same without taking the lock: for the last words of a panic or fault handler, which may
+/// have interrupted the lock's holder (a torn line is acceptable when the machine is going down).
+pub fn with_com1_unlocked<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
+    let mut out = Raw::new();
+    let r = f(&mut out);
+    out.flush();
+    r
+}
+
 /// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
 pub fn write_bytes(bytes: &[u8]) {
     let _port = COM1_PORT.lock();
-    transmit(COM1, bytes);
-}
-
-/// Writes to COM1 without taking the lock: for the last words of a panic or fault handler that
-/// may have interrupted a holder of the lock (a torn line is acceptable when the holder is dead).
-pub fn write_bytes_unlocked(bytes: &[u8]) {
     transmit(COM1, bytes);
 }

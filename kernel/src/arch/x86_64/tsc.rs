@@ -26,6 +26,15 @@ pub fn ticks_per_sec() -> u64 {
     TICKS_PER_SEC.load(Ordering::Relaxed)
 }
 
+/// TSC ticks per millisecond; under icount (uncalibrated) a million, as QEMU's virtual clock
+/// runs one nanosecond per instruction.
+pub fn ticks_per_ms() -> u64 {
+    match ticks_per_sec() {
+        0 => 1_000_000,
+        hz => hz / 1000,
+    }
+}
+
 /// Measures the TSC rate against PIT channel 2 and remembers it. Returns ticks per second.
 pub fn calibrate() -> u64 {
     let mut gate: Port<u8> = Port::new(0x61);

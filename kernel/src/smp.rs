@@ -1,0 +1,91 @@
+//! The CPUs the kernel runs on (Linux's kernel/smp.c `smp_init` and kernel/cpu.c's online
+//! mask): the boot CPU is CPU 0; every other enabled processor the ACPI MADT lists is started
+//! (`arch::smpboot`) and numbered 1, 2, … in MADT order as it comes up, so the online CPUs are
+//! always 0..[`online_cpus`].
+//!
+//! In this step the application processors come up and idle in `hlt`; every thread still runs
+//! on CPU 0, so sched_getaffinity, getcpu and sysinfo still speak of one CPU.
+use crate::arch::acpi::Madt;
+use crate::arch::percpu::MAX_CPUS;
+use crate::arch::smpboot::{Trampoline, UP_DEADLINE_MS};
+use crate::arch::{apic, gdt};
+use crate::mm::{frame, paging};
+use crate::process::thread::KernelStack;
+use crate::time::Span;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+/// CPUs up: the boot CPU and every AP that answered.
+static ONLINE: AtomicU32 = AtomicU32::new(1);
+
+/// How many CPUs are online (numbered 0..n).
+pub fn online_cpus() -> u32 {
+    ONLINE.load(Ordering::Acquire)
+}
+
+/// Starts every application processor the MADT lists, one at a time, and logs one line per CPU
+/// (its APIC id, and for an AP the TSC ticks — instructions under icount — from INIT to up),
+/// then how many are online. Runs on the boot CPU before any process exists (the trampoline
+/// is identity-mapped in the lower half meanwhile).
+pub fn init(madt: Option<&Madt>, phys_offset: u64) {
+    let me = apic::id();
+    log::info!("smp: cpu 0 (apic {me}) is the boot processor");
+    let aps = madt.map_or(&[][..], |m| m.cpus());
+    let mut aps = aps.iter().copied().filter(|&id| id != me).peekable();
+    if aps.peek().is_some() {
+        match frame::alloc_low() {
+            Some(page) => {
+                // SAFETY: the frame is ours for good, and no process address space exists yet.
+                match unsafe { paging::map_identity(page) } {
+                    Ok(()) => {
+                        let phys = page.start_address().as_u64();
+                        // SAFETY: a page below 1 MiB that is ours, identity-mapped until unmapped
+                        // below, once every AP is up or parked.
+                        let t = unsafe { Trampoline::install(phys, phys_offset) };
+                        aps.for_each(|id| start(&t, id));
+                        paging::unmap_identity(page);
+                    }
+                    Err(e) => log::warn!("smp: the trampoline page cannot be mapped ({e:?}): one CPU"),
+                }
+            }
+            None => log::warn!("smp: no usable page below 1 MiB for the trampoline: one CPU"),
+        }
+    }
+    let n = online_cpus();
+    log::info!("smp: {n} CPU{} online (threads run on cpu 0)", if n == 1 { "" } else { "s" });
+}
+
+/// Starts the AP `apic_id` as the next CPU.
+fn start(t: &Trampoline, apic_id: u32) {
+    let cpu = online_cpus();
+    if cpu as usize >= MAX_CPUS {
+        return log::warn!("smp: apic {apic_id} left out: the kernel supports {MAX_CPUS} CPUs");
+    }
+    let Some(stack) = KernelStack::new() else {
+        return log::warn!("smp: apic {apic_id} left out: no memory for its stack");
+    };
+    let tables = gdt::alloc_ap();
+    match t.start(apic_id, cpu, stack.top(), tables) {
+        Ok(b) => {
+            ONLINE.store(cpu + 1, Ordering::Release);
+            log::info!(
+                "smp: cpu {cpu} (apic {apic_id}) up in {} from its first instruction, {} from INIT",
+                Span(b.own),
+                Span(b.from_init)
+            );
+        }
+        Err(why) => log::warn!("smp: apic {apic_id} left out: {why} (deadline {UP_DEADLINE_MS} ms from INIT)"),
+    }
+    // The AP runs on the stack for good; one that failed may have written to it before INIT
+    // parked it, so neither it nor the tables are used again.
+    core::mem::forget(stack);
+}
+
+/// An AP's life in this step, from the entry layer: a line to say it is up, then `hlt` with
+/// interrupts on.
+pub fn secondary_idle(cpu: u32) -> ! {
+    log::info!(
+        "smp: cpu {cpu} (apic {}) online: its GDT, TSS and IST stacks, GS block, SYSCALL, APIC; idle",
+        apic::id()
+    );
+    crate::arch::idle_forever()
+}
