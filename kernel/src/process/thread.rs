@@ -88,7 +88,7 @@ impl Thread {
             wake: Wake::Woken,
             clear_child_tid: 0,
             sigmask: 0,
-            altstack: StackT::DISABLED,
+            altstack: StackT::NONE,
             pending: PendingSet::new(),
             saved_sigmask: None,
             restart: None,
