@@ -1084,3 +1084,13 @@ fn hostile_tls_bases_and_sigaltstack_get_linux_answers() {
         &["exit: status 0"],
     );
 }
+
+#[test]
+fn hostile_mappings_and_splits_stop_at_max_map_count() {
+    hostile(
+        &["maps"],
+        0,
+        &["one-page mappings end in ENOMEM: ok", "mprotect splits end in ENOMEM: ok", "all ok"],
+        &["exit: status 0"],
+    );
+}

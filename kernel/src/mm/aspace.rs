@@ -161,10 +161,22 @@ impl AddressSpace {
         self.vmas.covers(start, end)
     }
 
-    /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed.
-    pub fn unmap(&mut self, start: u64, end: u64) {
-        self.vmas.remove(start, end);
+    /// Whether one more mapping may be made under `vm.max_map_count`.
+    pub fn may_map(&self) -> bool {
+        self.vmas.may_map()
+    }
+
+    /// Number of VMAs.
+    pub fn map_count(&self) -> usize {
+        self.vmas.len()
+    }
+
+    /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed. Err
+    /// (ENOMEM), with nothing changed, when that would split a VMA at `vm.max_map_count`.
+    pub fn unmap(&mut self, start: u64, end: u64) -> Result<(), ()> {
+        self.vmas.remove(start, end)?;
         self.discard(start, end);
+        Ok(())
     }
 
     /// Drops the pages of `[start, end)` but keeps the VMAs: the next touch sees zeros
@@ -212,13 +224,13 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Changes the protection of `[start, end)`. Every page must be inside some VMA (else
-    /// ENOMEM, as Linux's mprotect).
+    /// Changes the protection of `[start, end)`. Every page must be inside some VMA, and the
+    /// splits must fit under `vm.max_map_count` (else ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
         if !self.vmas.covers(start, end) {
             return Err(());
         }
-        self.vmas.protect(start, end, prot);
+        self.vmas.protect(start, end, prot)?;
         let flags = pte_flags(prot);
         self.for_each_present(start, end, &mut |va, e| {
             if prot == 0 {
