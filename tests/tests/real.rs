@@ -1094,3 +1094,12 @@ fn hostile_mappings_and_splits_stop_at_max_map_count() {
         &["exit: status 0"],
     );
 }
+
+/// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates
+/// included and in order (execve passes what it is given); getenv finds the first.
+#[test]
+fn duplicate_environment_entries_reach_both_runs_alike() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let want = "env: A=1\nenv: B=2\nenv: A=3\ngetenv(A): 1\nall ok\n";
+    expect(real(&c_program(&cc, "hostile"), &["env"], &["A=1", "B=2", "A=3"]), want, 0);
+}
