@@ -1103,3 +1103,18 @@ fn duplicate_environment_entries_reach_both_runs_alike() {
     let want = "env: A=1\nenv: B=2\nenv: A=3\ngetenv(A): 1\nall ok\n";
     expect(real(&c_program(&cc, "hostile"), &["env"], &["A=1", "B=2", "A=3"]), want, 0);
 }
+
+/// A fault that makes no progress ends in SIGSEGV with a log line, never a loop. QEMU's TCG
+/// does the stack accesses of a ring-3 iretq with kernel privilege, which SMAP refuses, so the
+/// same fault comes back on a present page: that is such a fault. (Natively the program's
+/// iretq, lretq and lcall all work and it exits 0; on rt0 they wait for an emulation of the
+/// three instructions.)
+#[test]
+fn hostile_a_fault_without_progress_is_sigsegv_not_a_hang() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "hostile"), &["farjumps"], &[]));
+    assert_outcome(&r, Outcome::Exited(139));
+    assert_in_order(&r, &["the same page fault again at pc=", "SIGSEGV: segmentation violation", "exit: status 139"]);
+    let native = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "hostile"), &["farjumps"], &[]) });
+    assert_outcome(&native, Outcome::Exited(0));
+}

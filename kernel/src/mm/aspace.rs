@@ -245,8 +245,9 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Demand paging: makes the page at `addr` present if its VMA allows `access`.
-    pub fn fault(&mut self, addr: u64, access: Access) -> Result<(), Fault> {
+    /// Demand paging: makes the page at `addr` present if its VMA allows `access`. Ok(false):
+    /// the page was present already, so only the TLB entry was flushed.
+    pub fn fault(&mut self, addr: u64, access: Access) -> Result<bool, Fault> {
         let v = self.find(addr).ok_or(Fault::NotMapped)?;
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
@@ -257,7 +258,7 @@ impl AddressSpace {
         if pte.flags().contains(F::PRESENT) {
             // Present and allowed by the VMA: a stale TLB entry (e.g. after mprotect).
             flush(va);
-            return Ok(());
+            return Ok(false);
         }
         if pte.flags().contains(F::BIT_9) {
             // Was PROT_NONE'd with contents kept: bring the same frame back.
@@ -268,7 +269,7 @@ impl AddressSpace {
         }
         // No invlpg: the entry was not present, and x86 caches no not-present translations
         // (SDM vol. 3, 4.10.4.3); the fault itself dropped any stale entry for `va`.
-        Ok(())
+        Ok(true)
     }
 
     /// The direct-map address of user byte `addr`, faulting its page in for `access`.

@@ -24,7 +24,21 @@ pub fn user_exception(frame: &mut TrapFrame) {
         };
         let result = with(|p| p.aspace.fault(addr, access));
         match result {
-            Ok(()) => return,
+            Ok(true) => return sched::with_current(|t| t.idle_fault = None),
+            Ok(false) => {
+                // A page present and allowed that faults again at the same instruction and address
+                // with nothing changed in between (QEMU's TCG, for one, does the stack accesses
+                // of a ring-3 iretq, lret or far call with kernel privilege, which SMAP refuses).
+                let this = Some((frame.rip, addr));
+                if sched::with_current(|t| core::mem::replace(&mut t.idle_fault, this)) != this {
+                    return; // a stale TLB entry, flushed: the retry will get on
+                }
+                log::error!(
+                    "fault: the same page fault again at pc={:#x} addr={addr:#x} with nothing to change: no progress, SIGSEGV",
+                    frame.rip
+                );
+                Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr)
+            }
             Err(Fault::NotMapped) => Siginfo::fault(SIGSEGV, SEGV_MAPERR, addr),
             Err(Fault::NotAllowed) => Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr),
             Err(Fault::OutOfMemory) => {
