@@ -14,6 +14,13 @@ pub const MMAP_BASE_NORANDOM: usize = TASK_SIZE_MAX - MMAP_MIN_GAP;
 /// `ELF_ET_DYN_BASE` (`arch/x86/include/asm/elf.h`): two thirds of the user half. A PIE with an
 /// interpreter loads here; a static-pie's brk starts at its page (fs/binfmt_elf.c).
 pub const ELF_ET_DYN_BASE: usize = TASK_SIZE_MAX / 3 * 2;
+/// `vm.max_map_count`'s default (`include/linux/mm.h` DEFAULT_MAX_MAP_COUNT, USHRT_MAX minus
+/// the ELF core dump's reserve): the most VMAs one process may have; past it mmap, mprotect,
+/// munmap, brk and mremap fail with ENOMEM.
+pub const MAX_MAP_COUNT: usize = 65530;
+/// `stack_guard_gap`'s default (mm/mmap.c): the stack may not grow within 256 pages of the
+/// mapping below it.
+pub const STACK_GUARD_GAP: usize = 256 * PAGE_SIZE;
 
 pub const PROT_NONE: usize = 0;
 pub const PROT_READ: usize = 1;

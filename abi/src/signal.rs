@@ -149,9 +149,32 @@ pub struct StackT {
     pub ss_size: u64,
 }
 
+/// The sigaltstack flags Linux keeps beside the mode (SS_FLAG_BITS).
+pub const SS_FLAG_BITS: i32 = SS_AUTODISARM;
+
 impl StackT {
-    /// No alternate stack (a new thread's).
-    pub const DISABLED: StackT = StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 };
+    /// No alternate stack: a new thread's state, all zero as Linux's `sas_ss_reset` leaves it
+    /// (it reads back as SS_DISABLE because its size is 0).
+    pub const NONE: StackT = StackT { ss_sp: 0, ss_flags: 0, _pad: 0, ss_size: 0 };
+
+    /// Whether `sp` lies on this stack (Linux's `on_sig_stack`: the stack grows down, so its top
+    /// counts and its base does not; never while SS_AUTODISARM is set).
+    pub fn holds(&self, sp: u64) -> bool {
+        self.ss_flags & SS_AUTODISARM == 0 && sp > self.ss_sp && sp - self.ss_sp <= self.ss_size
+    }
+
+    /// The mode as sigaltstack and `uc_stack` report it for a thread at `sp` (Linux's
+    /// `sas_ss_flags` plus the kept flag bits): SS_DISABLE without a stack, SS_ONSTACK on it.
+    pub fn mode_at(&self, sp: u64) -> i32 {
+        let mode = if self.ss_size == 0 {
+            SS_DISABLE
+        } else if self.holds(sp) {
+            SS_ONSTACK
+        } else {
+            0
+        };
+        mode | (self.ss_flags & SS_FLAG_BITS)
+    }
 }
 
 /// `siginfo_t`: 128 bytes, three ints and a union whose layout depends on the signal. The union

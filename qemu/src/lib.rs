@@ -165,11 +165,36 @@ pub fn run(opts: &RunOptions) -> RunResult {
     let start = Instant::now();
     let result = match argv(opts) {
         Err(why) => Err((Outcome::Refused(why), String::new(), Vec::new())),
+        Ok(_) if let Err(why) = check_program(opts) => {
+            let line = format!(
+                "rt0: cannot execute {}: {why}\n",
+                opts.program.as_ref().map_or("".into(), |p| p.display().to_string())
+            );
+            if opts.echo {
+                eprint!("{line}");
+            }
+            Err((Outcome::BadProgram, line, Vec::new()))
+        }
         Ok(argv) if opts.native => native::run(opts, &argv),
         Ok(argv) => start_and_wait(opts, &argv),
     };
     let (outcome, log, stdout) = result.unwrap_or_else(|e| e);
     RunResult { outcome, log, stdout, elapsed: start.elapsed() }
+}
+
+/// What the runner checks of the program file before it boots anything (or runs it natively):
+/// that it can be read and starts with the ELF magic. An empty file would otherwise reach the
+/// bootloader as an empty ramdisk; the kernel (or the host's execve) checks the rest.
+fn check_program(opts: &RunOptions) -> Result<(), String> {
+    use std::io::Read;
+    let Some(path) = &opts.program else { return Ok(()) };
+    let mut magic = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(4).read_to_end(&mut magic)).map_err(|e| e.to_string())?;
+    match magic.as_slice() {
+        [] => Err("empty file (0 bytes)".into()),
+        b"\x7fELF" => Ok(()),
+        other => Err(format!("not an ELF file (starts with {:?})", String::from_utf8_lossy(other))),
+    }
 }
 
 /// The program's environment: the `-e` entries, plus `RT0_LOG=0` under `--quiet`, which

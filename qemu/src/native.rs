@@ -1,11 +1,41 @@
 //! `--native`: the same ELF run directly on the host's Linux kernel, with the same argv
-//! (argv[0] included) and exactly the same environment, in the same order — the other half of every differential
+//! (argv[0] included) and exactly the same environment, in the same order, duplicates included
+//! (as execve passes them; the guest gets the same list) — the other half of every differential
 //! test. A death by signal reads as 128 + signo, as a shell (and rt0's kernel) report it.
+//!
+//! The child calls execve(2) on the file itself: no `env`, no PATH search and no shell, so a
+//! file the kernel will not execute (ENOEXEC) is reported as "cannot execute" — execvp would
+//! have run it as a shell script.
 use crate::{CueAction, Outcome};
 use crate::{signals, stream};
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
+
+/// A NULL-terminated array of C strings for execve, built before the fork (the child may not
+/// allocate).
+struct CArray {
+    _strings: Vec<CString>,
+    ptrs: Vec<*const libc::c_char>,
+}
+
+// SAFETY: the pointers point into `_strings`, which the array owns and never changes; moving
+// the array to another thread (std runs pre_exec hooks in the child only) moves them together.
+unsafe impl Send for CArray {}
+// SAFETY: as above; nothing mutates the strings or pointers after construction.
+unsafe impl Sync for CArray {}
+
+impl CArray {
+    fn new<S: AsRef<std::ffi::OsStr>>(items: &[S]) -> Result<CArray, String> {
+        let strings = items
+            .iter()
+            .map(|s| CString::new(s.as_ref().as_bytes()).map_err(|_| "an argument holds a NUL byte".to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ptrs = strings.iter().map(|s| s.as_ptr()).chain([std::ptr::null()]).collect();
+        Ok(CArray { _strings: strings, ptrs })
+    }
+}
 
 pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, crate::Ended> {
     let program = opts.program.as_ref().expect("checked by argv()");
@@ -16,29 +46,46 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
             Vec::new(),
         ));
     }
-    // `env -i K=V … PROGRAM ARGS`: the environment in exactly the given order (std's Command
-    // would sort it), and env execs PROGRAM with argv[0] = the path, as the guest gets it.
-    let mut cmd = match opts.native_one_cpu.then(first_allowed_cpu).flatten() {
-        Some(cpu) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", &cpu.to_string(), "env"]);
-            c
-        }
-        None => Command::new("env"),
-    };
-    cmd.arg("-i").args(crate::environment(opts)).arg(program).args(&argv[1..]);
+    let refused = |why: String| (Outcome::Refused(why), String::new(), Vec::new());
+    let path = CString::new(program.as_os_str().as_bytes()).map_err(|_| refused("the path holds a NUL byte".into()))?;
+    let (c_argv, c_envp) =
+        (CArray::new(argv).map_err(refused)?, CArray::new(&crate::environment(opts)).map_err(refused)?);
+    let cpu = opts.native_one_cpu.then(first_allowed_cpu).flatten();
+    // std's Command would sort and dedupe the environment and search PATH; the hooks below run
+    // in the child after its stdio is set up, and the last one replaces it with the program.
+    let mut cmd = Command::new(program);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let runner = std::process::id();
     // SAFETY: the hook makes only async-signal-safe calls (prctl, getppid, _exit).
     unsafe { cmd.pre_exec(move || signals::die_with_parent(runner)) };
+    // SAFETY: sched_setaffinity and execve are async-signal-safe system calls; every pointer
+    // was made before the fork and stays valid in the child's copy of this memory.
+    unsafe {
+        cmd.pre_exec(move || {
+            let (argv, envp): (&CArray, &CArray) = (&c_argv, &c_envp); // the arrays, not their fields
+            if let Some(cpu) = cpu {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(cpu as usize, &mut set);
+                if libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            libc::execve(path.as_ptr(), argv.ptrs.as_ptr(), envp.ptrs.as_ptr());
+            Err(std::io::Error::last_os_error())
+        })
+    };
     if opts.echo {
         // The program shares our terminal and process group: it gets Ctrl-C from the terminal
         // itself; the runner only has to outlive it.
         signals::install();
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| (Outcome::BadProgram, format!("rt0: cannot execute {}: {e}\n", program.display()), Vec::new()))?;
+    let child = cmd.spawn().map_err(|e| {
+        let why = format!("rt0: cannot execute {}: {e}\n", program.display());
+        if opts.echo {
+            eprint!("{why}");
+        }
+        (Outcome::BadProgram, why, Vec::new())
+    })?;
     let mut child = stream::Reaped(child);
     let _attached = signals::attach(child.id(), None);
     let feeder = stream::feed(&mut child, opts, None);

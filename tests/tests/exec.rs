@@ -120,7 +120,6 @@ fn bad_programs_are_refused_with_a_reason() {
     let good = demo_elf();
     let load = phdrs(&good, 1);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("not-elf", b"#!/bin/sh\necho hello\n".to_vec(), "not an ELF file"),
         ("truncated", good[..good.len().min(0x800)].to_vec(), "truncated"),
         (
             "wrong-machine",
@@ -198,6 +197,41 @@ fn bad_programs_are_refused_with_a_reason() {
         assert!(line.contains(reason), "{name}: want {reason:?} in {line:?}");
         assert_absent(&r, "EXCEPTION");
     }
+}
+
+/// An empty file and a file without the ELF magic never reach the bootloader (an empty ramdisk
+/// hung it) or the host: the runner refuses both, in QEMU and natively, with a reason and 126.
+#[test]
+fn empty_and_non_elf_files_are_refused_before_booting() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, reason) in [
+        ("empty", &b""[..], "empty file (0 bytes)"),
+        ("script", b"#!/bin/sh\necho hello\n", "not an ELF file (starts with \"#!/b\")"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for native in [false, true] {
+            let r = boot_with(RunOptions { program: Some(path.clone()), native, ..base() });
+            assert_eq!(r.outcome, Outcome::BadProgram, "{name} native={native}\n{}", r.log);
+            assert!(r.log.contains(reason) && r.log.starts_with("rt0: cannot execute"), "{name}: {}", r.log);
+            assert!(r.elapsed.as_secs() < 5, "{name}: refused before booting, not after");
+        }
+    }
+}
+
+/// A file that starts like an ELF but is shell lines: the host's execve says ENOEXEC, and the
+/// native run reports "cannot execute" — it never falls back to /bin/sh as execvp (and so
+/// `env`) would, which would run those lines on the host.
+#[test]
+fn native_runs_execve_the_file_and_never_a_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, marker) = (dir.path().join("elf-shaped"), dir.path().join("ran"));
+    std::fs::write(&path, format!("\x7fELF\ntouch {}\n", marker.display())).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let r = boot_with(RunOptions { program: Some(path.clone()), native: true, ..base() });
+    assert_eq!(r.outcome, Outcome::BadProgram, "{}", r.log);
+    assert!(r.log.contains("Exec format error"), "{}", r.log);
+    assert!(!marker.exists(), "the file's lines ran as a shell script on the host");
 }
 
 #[test]

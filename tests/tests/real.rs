@@ -1009,3 +1009,101 @@ fn ctrl_c_wakes_a_go_program_whose_threads_all_sleep() {
     let opts = cue(real(&prog, &["idle"], &[]), "waiting for a signal\n", CueAction::Signal(SIGINT));
     expect(opts, "waiting for a signal\ngot interrupt\n", 0);
 }
+
+// ---- hostile programs ------------------------------------------------------------------
+
+/// Runs `tests/real/c/hostile.c` (musl) with `args` both ways: both must exit with `exit` and
+/// print the same lines, among them each of `out`, with no check FAILED; on rt0 the kernel log
+/// must hold each of `log`, in order. Returns both runs.
+fn hostile(args: &[&str], exit: u8, out: &[&str], log: &[&str]) -> Option<Both> {
+    let Some(cc) = musl_gcc() else {
+        skipped("musl-gcc");
+        return None;
+    };
+    let both = run_both(real(&c_program(&cc, "hostile"), args, &[]));
+    both.assert_outcome(Outcome::Exited(exit));
+    both.assert_same_stdout();
+    let printed = stdout(&both.qemu);
+    assert!(!printed.contains("FAILED"), "{printed}");
+    for needle in out {
+        assert!(printed.contains(needle), "{needle:?} not printed\n{printed}");
+    }
+    assert_in_order(&both.qemu, log);
+    Some(both)
+}
+
+/// What rt0's kernel logs when a forced SIGSEGV ends the process.
+const FORCED_SEGV: &str = "SIGSEGV: segmentation violation addr=0x0";
+
+#[test]
+fn hostile_rflags_nt_then_a_syscall_works() {
+    hostile(&["nt"], 0, &["getpid with RFLAGS.NT set: ok", "all ok"], &["exit: status 0"]);
+}
+
+#[test]
+fn hostile_rt_sigreturn_with_a_tiny_or_huge_rsp_is_sigsegv() {
+    hostile(&["sigreturn"], 139, &["rt_sigreturn with RSP 0x4"], &[FORCED_SEGV, "exit: status 139"]);
+    hostile(&["sigreturn", "high"], 139, &["RSP 0xfffffffffffffff0"], &[FORCED_SEGV, "exit: status 139"]);
+}
+
+#[test]
+fn hostile_a_signal_frame_that_cannot_be_written_forces_sigsegv() {
+    for (how, line) in [
+        ("low", "SIGUSR1 caught with RSP 512"),
+        ("ro", "SIGUSR1 caught with RSP in read-only text"),
+        // A fault's own signal (SIGILL, 132 if it killed) becomes SIGSEGV too.
+        ("ill", "SIGILL caught with RSP 512"),
+    ] {
+        hostile(&["tinystack", how], 139, &[line], &[FORCED_SEGV, "exit: status 139"]);
+    }
+}
+
+#[test]
+fn hostile_a_wrapping_altstack_or_a_non_canonical_handler_is_sigsegv() {
+    hostile(&["altwrap"], 139, &["sigaltstack wrapping the address space: ok"], &[FORCED_SEGV, "exit: status 139"]);
+    hostile(&["badhandler"], 139, &["raising it"], &[FORCED_SEGV, "exit: status 139"]);
+}
+
+#[test]
+fn hostile_tls_bases_and_sigaltstack_get_linux_answers() {
+    hostile(
+        &["values"],
+        0,
+        &["clone with a non-canonical TLS: ok", "sigaltstack({0, 0, 0}) at start: ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_mappings_and_splits_stop_at_max_map_count() {
+    hostile(
+        &["maps"],
+        0,
+        &["one-page mappings end in ENOMEM: ok", "mprotect splits end in ENOMEM: ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+/// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates
+/// included and in order (execve passes what it is given); getenv finds the first.
+#[test]
+fn duplicate_environment_entries_reach_both_runs_alike() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let want = "env: A=1\nenv: B=2\nenv: A=3\ngetenv(A): 1\nall ok\n";
+    expect(real(&c_program(&cc, "hostile"), &["env"], &["A=1", "B=2", "A=3"]), want, 0);
+}
+
+/// A fault that makes no progress ends in SIGSEGV with a log line, never a loop. QEMU's TCG
+/// does the stack accesses of a ring-3 iretq with kernel privilege, which SMAP refuses, so the
+/// same fault comes back on a present page: that is such a fault. (Natively the program's
+/// iretq, lretq and lcall all work and it exits 0; on rt0 they wait for an emulation of the
+/// three instructions.)
+#[test]
+fn hostile_a_fault_without_progress_is_sigsegv_not_a_hang() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "hostile"), &["farjumps"], &[]));
+    assert_outcome(&r, Outcome::Exited(139));
+    assert_in_order(&r, &["the same page fault again at pc=", "SIGSEGV: segmentation violation", "exit: status 139"]);
+    let native = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "hostile"), &["farjumps"], &[]) });
+    assert_outcome(&native, Outcome::Exited(0));
+}

@@ -161,10 +161,22 @@ impl AddressSpace {
         self.vmas.covers(start, end)
     }
 
-    /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed.
-    pub fn unmap(&mut self, start: u64, end: u64) {
-        self.vmas.remove(start, end);
+    /// Whether one more mapping may be made under `vm.max_map_count`.
+    pub fn may_map(&self) -> bool {
+        self.vmas.may_map()
+    }
+
+    /// Number of VMAs.
+    pub fn map_count(&self) -> usize {
+        self.vmas.len()
+    }
+
+    /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed. Err
+    /// (ENOMEM), with nothing changed, when that would split a VMA at `vm.max_map_count`.
+    pub fn unmap(&mut self, start: u64, end: u64) -> Result<(), ()> {
+        self.vmas.remove(start, end)?;
         self.discard(start, end);
+        Ok(())
     }
 
     /// Drops the pages of `[start, end)` but keeps the VMAs: the next touch sees zeros
@@ -212,13 +224,13 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Changes the protection of `[start, end)`. Every page must be inside some VMA (else
-    /// ENOMEM, as Linux's mprotect).
+    /// Changes the protection of `[start, end)`. Every page must be inside some VMA, and the
+    /// splits must fit under `vm.max_map_count` (else ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
         if !self.vmas.covers(start, end) {
             return Err(());
         }
-        self.vmas.protect(start, end, prot);
+        self.vmas.protect(start, end, prot)?;
         let flags = pte_flags(prot);
         self.for_each_present(start, end, &mut |va, e| {
             if prot == 0 {
@@ -233,8 +245,9 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Demand paging: makes the page at `addr` present if its VMA allows `access`.
-    pub fn fault(&mut self, addr: u64, access: Access) -> Result<(), Fault> {
+    /// Demand paging: makes the page at `addr` present if its VMA allows `access`. Ok(false):
+    /// the page was present already, so only the TLB entry was flushed.
+    pub fn fault(&mut self, addr: u64, access: Access) -> Result<bool, Fault> {
         let v = self.find(addr).ok_or(Fault::NotMapped)?;
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
@@ -245,7 +258,7 @@ impl AddressSpace {
         if pte.flags().contains(F::PRESENT) {
             // Present and allowed by the VMA: a stale TLB entry (e.g. after mprotect).
             flush(va);
-            return Ok(());
+            return Ok(false);
         }
         if pte.flags().contains(F::BIT_9) {
             // Was PROT_NONE'd with contents kept: bring the same frame back.
@@ -256,7 +269,7 @@ impl AddressSpace {
         }
         // No invlpg: the entry was not present, and x86 caches no not-present translations
         // (SDM vol. 3, 4.10.4.3); the fault itself dropped any stale entry for `va`.
-        Ok(())
+        Ok(true)
     }
 
     /// The direct-map address of user byte `addr`, faulting its page in for `access`.

@@ -2,7 +2,13 @@
 //! set of non-overlapping virtual memory areas, each a page-aligned `[start, end)` with its
 //! protection and a name for reports. Pure arithmetic over the map — no page tables — so it is
 //! unit-tested on the host; [`super::aspace`] pairs it with the x86-64 page-table walker.
-use abi::mman::{PAGE_SIZE, PROT_EXEC, PROT_WRITE, TASK_SIZE_MAX};
+//!
+//! As in Linux, neighbours of one protection and name merge into one VMA, and the count is
+//! bounded by `vm.max_map_count` ([`MAX_MAP_COUNT`]) with Linux's checks: a new mapping needs
+//! the count at most the limit (mm/mmap.c do_mmap), a split needs it below (split_vma), and an
+//! unmap that leaves two pieces of one VMA needs it below (vms_gather_munmap_vmas). Each VMA
+//! costs the kernel heap about 100 bytes, so the limit bounds that memory too.
+use abi::mman::{MAX_MAP_COUNT, PAGE_SIZE, PROT_EXEC, PROT_WRITE, TASK_SIZE_MAX};
 use alloc::collections::BTreeMap;
 
 /// Page size as the address arithmetic uses it.
@@ -99,31 +105,65 @@ impl Vmas {
         (cand.checked_add(len)? <= USER_END).then_some(cand)
     }
 
-    /// Adds a VMA over a free, page-aligned, non-empty range (callers unmap first for MAP_FIXED).
+    /// Whether one more mapping may be made (Linux's do_mmap and do_brk_flags: the count may
+    /// not already exceed the limit).
+    pub fn may_map(&self) -> bool {
+        self.map.len() <= MAX_MAP_COUNT
+    }
+
+    /// Adds a VMA over a free, page-aligned, non-empty range (callers unmap first for MAP_FIXED),
+    /// merged with the neighbours it touches that have its protection and name.
     pub fn insert(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
         self.last.set(None);
         debug_assert!(
             self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
         );
         self.map.insert(start, Vma { start, end, prot, name });
+        self.merge_at(end);
+        self.merge_at(start);
     }
 
-    /// Splits the VMA containing `at` so that `at` is a boundary.
-    fn split_at(&mut self, at: u64) {
+    /// Joins the VMA ending at `at` and the one starting there if their protection and name
+    /// agree (Linux's vma_merge for private anonymous memory).
+    fn merge_at(&mut self, at: u64) {
+        let Some(next) = self.map.get(&at).copied() else { return };
+        let prev = self.map.range(..at).next_back().map(|(_, v)| *v);
+        if let Some(prev) = prev.filter(|p| p.end == at && p.prot == next.prot && p.name == next.name) {
+            self.map.remove(&at);
+            self.map.insert(prev.start, Vma { end: next.end, ..prev });
+        }
+    }
+
+    /// Splits the VMA containing `at` so that `at` is a boundary; `checked`: only while the
+    /// count is below the limit (Linux's split_vma), else Err and nothing changes.
+    fn split_at(&mut self, at: u64, checked: bool) -> Result<(), ()> {
         self.last.set(None);
         if let Some(v) = self.lookup(at)
             && v.start < at
         {
+            if checked && self.map.len() >= MAX_MAP_COUNT {
+                return Err(());
+            }
             self.map.insert(v.start, Vma { end: at, ..v });
             self.map.insert(at, Vma { start: at, ..v });
         }
+        Ok(())
     }
 
-    /// Removes `[start, end)` from every VMA (cutting those that straddle its ends).
-    pub fn remove(&mut self, start: u64, end: u64) {
+    /// Removes `[start, end)` from every VMA (cutting those that straddle its ends). Err, with
+    /// nothing changed, when that would cut one VMA into two pieces at the limit.
+    pub fn remove(&mut self, start: u64, end: u64) -> Result<(), ()> {
         self.last.set(None);
-        self.split_at(start);
-        self.split_at(end);
+        if let Some(v) = self.lookup(start)
+            && v.start < start
+            && end < v.end
+            && self.map.len() >= MAX_MAP_COUNT
+        {
+            return Err(());
+        }
+        // Linux lets the count pass the limit for a moment here, to free what is asked.
+        self.split_at(start, false)?;
+        self.split_at(end, false)?;
         // After the splits every VMA that starts in the range also ends in it; the one that
         // ends at `end` is the last, so the loop needs no final empty lookup.
         while let Some(k) = self.map.range(start..end).next().map(|(k, _)| *k) {
@@ -131,6 +171,7 @@ impl Vmas {
                 break;
             }
         }
+        Ok(())
     }
 
     /// The VMA containing `addr` widened over its neighbours of the same protection: what
@@ -152,7 +193,8 @@ impl Vmas {
     pub fn relocate(&mut self, from: u64, len: u64, to: u64, new_len: u64, keep: bool) {
         let v = self.lookup(from).expect("relocate: the source is mapped");
         if !keep {
-            self.remove(from, from + len);
+            // The caller checked the count (mremap's move needs room for three more).
+            let _ = self.remove(from, from + len);
         }
         self.insert(to, to + new_len, v.prot, v.name);
     }
@@ -170,14 +212,23 @@ impl Vmas {
         true
     }
 
-    /// Sets the protection of `[start, end)`, which [`Self::covers`] must have approved.
-    pub fn protect(&mut self, start: u64, end: u64, prot: u32) {
+    /// Sets the protection of `[start, end)`, which [`Self::covers`] must have approved, then
+    /// merges what now agrees. Err (ENOMEM) when a split would pass the limit; as in Linux, a
+    /// first split already made stays (it changes nothing a program can see).
+    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
         self.last.set(None);
-        self.split_at(start);
-        self.split_at(end);
-        for (_, v) in self.map.range_mut(start..end) {
+        self.split_at(start, true)?;
+        self.split_at(end, true)?;
+        let mut starts = alloc::vec::Vec::new();
+        for (&k, v) in self.map.range_mut(start..end) {
             v.prot = prot;
+            starts.push(k);
         }
+        self.merge_at(end);
+        for k in starts.into_iter().rev() {
+            self.merge_at(k);
+        }
+        Ok(())
     }
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access`: `Err(true)` for a gap
@@ -234,11 +285,11 @@ mod tests {
     fn remove_cuts_straddling_vmas_and_keeps_the_rest() {
         let mut v = Vmas::new();
         v.insert(0x10000, 0x20000, RW, "a");
-        v.remove(0x12000, 0x13000);
+        v.remove(0x12000, 0x13000).unwrap();
         assert_eq!(spans(&v), [(0x10000, 0x12000, RW), (0x13000, 0x20000, RW)]);
-        v.remove(0x0, 0x11000);
+        v.remove(0x0, 0x11000).unwrap();
         assert_eq!(spans(&v), [(0x11000, 0x12000, RW), (0x13000, 0x20000, RW)]);
-        v.remove(0x11000, USER_END);
+        v.remove(0x11000, USER_END).unwrap();
         assert!(v.is_empty());
     }
 
@@ -247,7 +298,7 @@ mod tests {
         let mut v = Vmas::new();
         v.insert(0x10000, 0x20000, RW, "a");
         assert!(v.covers(0x11000, 0x12000));
-        v.protect(0x11000, 0x12000, R);
+        v.protect(0x11000, 0x12000, R).unwrap();
         assert_eq!(spans(&v), [(0x10000, 0x11000, RW), (0x11000, 0x12000, R), (0x12000, 0x20000, RW)]);
         v.insert(0x21000, 0x22000, R, "b");
         assert!(!v.covers(0x1f000, 0x22000), "the page at 0x20000 is a gap");
@@ -338,12 +389,56 @@ mod cache_tests {
         v.insert(0x10000, 0x20000, 3, "a");
         assert_eq!(v.find(0x15000).unwrap().prot, 3, "caches the whole VMA");
         assert!(v.covers(0x12000, 0x13000));
-        v.protect(0x12000, 0x13000, 0);
+        v.protect(0x12000, 0x13000, 0).unwrap();
         assert_eq!(v.find(0x12500).unwrap().prot, 0, "the cached VMA must not survive the split");
         assert_eq!(v.find(0x11000).unwrap(), Vma { start: 0x10000, end: 0x12000, prot: 3, name: "a" });
-        v.remove(0x10000, 0x12000);
+        v.remove(0x10000, 0x12000).unwrap();
         assert!(v.find(0x11000).is_none(), "the cached VMA must not survive the removal");
         v.insert(0x10000, 0x11000, 1, "b");
         assert_eq!(v.find(0x10800).unwrap().name, "b");
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn neighbours_of_one_protection_and_name_merge() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x11000, 3, "anon");
+        v.insert(0x12000, 0x13000, 3, "anon");
+        v.insert(0x11000, 0x12000, 3, "anon");
+        assert_eq!(v.iter().map(|v| (v.start, v.end)).collect::<Vec<_>>(), [(0x10000, 0x13000)]);
+        v.insert(0x13000, 0x14000, 1, "anon");
+        v.insert(0x14000, 0x15000, 1, "brk");
+        assert_eq!(v.len(), 3, "another protection or name stays apart");
+        v.protect(0x11000, 0x12000, 1).unwrap();
+        assert_eq!(v.len(), 5);
+        v.protect(0x11000, 0x12000, 3).unwrap();
+        assert_eq!(v.len(), 3, "protecting it back merges again");
+        v.protect(0x10000, 0x13000, 1).unwrap();
+        assert_eq!(v.find(0x13000).unwrap(), Vma { start: 0x10000, end: 0x14000, prot: 1, name: "anon" });
+    }
+
+    #[test]
+    fn the_count_stops_at_max_map_count() {
+        let mut v = Vmas::new();
+        let page = |i: u64| 0x10000 + 2 * i * PAGE;
+        let mut n = 0;
+        while v.may_map() {
+            v.insert(page(n), page(n) + PAGE, 1, "anon");
+            n += 1;
+        }
+        assert_eq!(v.len(), MAX_MAP_COUNT + 1, "do_mmap checks `map_count > max` first");
+        v.remove(page(0), page(2)).unwrap();
+        assert_eq!(v.len(), MAX_MAP_COUNT - 1);
+        let big = page(n);
+        v.insert(big, big + 8 * PAGE, 1, "anon");
+        assert_eq!(v.len(), MAX_MAP_COUNT);
+        assert_eq!(v.protect(big + PAGE, big + 2 * PAGE, 0), Err(()), "a split at the limit");
+        assert_eq!(v.remove(big + PAGE, big + 2 * PAGE), Err(()), "an unmap leaving two pieces");
+        v.remove(big, big + PAGE).unwrap();
+        assert_eq!(v.len(), MAX_MAP_COUNT, "trimming an end needs no room");
     }
 }

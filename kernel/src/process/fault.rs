@@ -24,7 +24,21 @@ pub fn user_exception(frame: &mut TrapFrame) {
         };
         let result = with(|p| p.aspace.fault(addr, access));
         match result {
-            Ok(()) => return,
+            Ok(true) => return sched::with_current(|t| t.idle_fault = None),
+            Ok(false) => {
+                // A page present and allowed that faults again at the same instruction and address
+                // with nothing changed in between (QEMU's TCG, for one, does the stack accesses
+                // of a ring-3 iretq, lret or far call with kernel privilege, which SMAP refuses).
+                let this = Some((frame.rip, addr));
+                if sched::with_current(|t| core::mem::replace(&mut t.idle_fault, this)) != this {
+                    return; // a stale TLB entry, flushed: the retry will get on
+                }
+                log::error!(
+                    "fault: the same page fault again at pc={:#x} addr={addr:#x} with nothing to change: no progress, SIGSEGV",
+                    frame.rip
+                );
+                Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr)
+            }
             Err(Fault::NotMapped) => Siginfo::fault(SIGSEGV, SEGV_MAPERR, addr),
             Err(Fault::NotAllowed) => Siginfo::fault(SIGSEGV, SEGV_ACCERR, addr),
             Err(Fault::OutOfMemory) => {
@@ -41,20 +55,35 @@ pub fn user_exception(frame: &mut TrapFrame) {
 /// Delivers a synchronous signal: to the program's handler if it has one (and the signal is
 /// neither blocked nor ignored — a blocked or ignored fault is forced to its default, as Linux's
 /// `force_sig_fault` does), else the default action: a report line and exit status 128 + signo.
+/// A handler whose frame cannot be written gets SIGSEGV forced instead.
 fn deliver(frame: &mut TrapFrame, f: Siginfo) {
     if crate::syscall::strace::enabled() {
         crate::syscall::strace::signal_line(&f);
     }
-    let handled = with(|p| {
+    let outcome = with(|p| {
         let action = *p.signals.action(f.si_signo);
-        action.sa_handler > SIG_IGN
-            && sched::with_signals(|t, _| {
-                t.sigmask & sigmask(f.si_signo) == 0 && setup_handler(p, t, frame, &f, &action)
-            })
+        if action.sa_handler <= SIG_IGN {
+            return Pending::Fatal;
+        }
+        sched::with_signals(|t, _| match t.sigmask & sigmask(f.si_signo) {
+            0 if setup_handler(p, t, frame, &f, &action) => Pending::Handled,
+            0 => Pending::BadFrame,
+            _ => Pending::Fatal,
+        })
     });
-    if !handled {
-        kill(frame, f)
+    match outcome {
+        Pending::Handled | Pending::Ignored => {}
+        Pending::Fatal => kill(frame, f),
+        Pending::BadFrame => force_sigsegv(frame, f.si_signo),
     }
+}
+
+/// A handler for `signo` could not be entered (its frame could not be written): Linux's
+/// `force_sigsegv` — SIGSEGV for the thread, fatal if it was SIGSEGV's own handler, else
+/// delivered as a fault (so a SIGSEGV handler on an alternate stack may still catch it).
+fn force_sigsegv(frame: &mut TrapFrame, signo: i32) {
+    let segv = Siginfo::fault(SIGSEGV, SI_KERNEL, 0);
+    if signo == SIGSEGV { kill(frame, segv) } else { deliver(frame, segv) }
 }
 
 /// Sets `frame` up to enter `action`'s handler for `f` on thread `t`: builds the signal frame
@@ -70,7 +99,7 @@ fn setup_handler(
     // The mask the handler's return restores: the caller's own if rt_sigsuspend, ppoll or
     // epoll_pwait replaced it for the call.
     let restored = t.saved_sigmask.take().unwrap_or(t.sigmask);
-    if sigframe::setup(&mut p.aspace, frame, f, action, &t.altstack, restored).is_err() {
+    if sigframe::setup(&mut p.aspace, frame, f, action, &mut t.altstack, restored).is_err() {
         return false;
     }
     let bit = sigmask(f.si_signo);
@@ -124,7 +153,11 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
             Pending::Ignored => {}
             Pending::Fatal => kill(frame, info),
             // The frame could not be written: Linux forces SIGSEGV.
-            Pending::BadFrame => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
+            Pending::BadFrame => {
+                force_sigsegv(frame, info.si_signo);
+                crate::arch::percpu::set_sigpending(); // whatever else is pending, on the next way out
+                return;
+            }
             Pending::Handled => {
                 if more {
                     crate::arch::percpu::set_sigpending();

@@ -13,8 +13,8 @@ use crate::arch::TrapFrame;
 use crate::arch::fpu::{self, FxArea};
 use crate::mm::aspace::{Access, AddressSpace, USER_END};
 use abi::signal::{
-    FIX_EFLAGS, FXSAVE_SIZE, KernelSigaction, RtSigframe, SA_ONSTACK, SA_RESTORER, SS_DISABLE, SS_ONSTACK, Sigcontext,
-    Siginfo, Sigset, StackT, Ucontext,
+    FIX_EFLAGS, FXSAVE_SIZE, KernelSigaction, RtSigframe, SA_ONSTACK, SA_RESTORER, SS_AUTODISARM, SS_FLAG_BITS,
+    Sigcontext, Siginfo, Sigset, StackT, Ucontext,
 };
 
 /// The x86-64 ABI's red zone below RSP, which a handler's frame must not overwrite.
@@ -57,33 +57,45 @@ fn sigcontext(f: &TrapFrame, blocked: Sigset, cr2: u64, fpstate: u64) -> Sigcont
 }
 
 /// Builds the frame on the user stack (or the alternate stack) and points `frame` at the
-/// handler. Err means the frame could not be written: the caller kills the process.
+/// handler. The stack is chosen as Linux's `get_sigframe` chooses it: below the red zone, or
+/// at the top of the alternate stack for an SA_ONSTACK handler when the thread is not on it
+/// already; a frame that would leave the alternate stack it is meant for, any arithmetic that
+/// would wrap, and a handler address that is not canonical (iretq would fault in the kernel,
+/// where Linux's bad-iret fixup turns it into SIGSEGV) are Err. Err means the frame could not
+/// be written: the caller forces SIGSEGV. An SS_AUTODISARM stack is reset once used.
 pub fn setup(
     aspace: &mut AddressSpace,
     frame: &mut TrapFrame,
     info: &Siginfo,
     action: &KernelSigaction,
-    alt: &StackT,
+    alt: &mut StackT,
     blocked: Sigset,
 ) -> Result<(), ()> {
     if action.sa_flags & SA_RESTORER == 0 {
         return Err(()); // x86-64 requires a restorer, as in Linux
     }
-    let enabled = alt.ss_flags & SS_DISABLE == 0;
-    let on_alt = enabled && (alt.ss_sp..alt.ss_sp.wrapping_add(alt.ss_size)).contains(&frame.rsp);
-    let top = if action.sa_flags & SA_ONSTACK != 0 && enabled && !on_alt {
-        alt.ss_sp.checked_add(alt.ss_size).ok_or(())?
-    } else {
-        frame.rsp.checked_sub(RED_ZONE).ok_or(())?
-    };
+    if !is_canonical(action.sa_handler) {
+        return Err(());
+    }
+    // Linux's __on_sig_stack: whether `sp` is on the stack, SS_AUTODISARM or not.
+    let within = |sp: u64| sp > alt.ss_sp && sp - alt.ss_sp <= alt.ss_size;
+    let nested = alt.holds(frame.rsp);
+    let mut top = frame.rsp.checked_sub(RED_ZONE).ok_or(())?;
+    let entering = action.sa_flags & SA_ONSTACK != 0 && alt.mode_at(top) & !SS_FLAG_BITS == 0;
+    if entering {
+        top = alt.ss_sp.checked_add(alt.ss_size).ok_or(())?;
+    }
     let fx_at = top.checked_sub(FXSAVE_SIZE as u64).ok_or(())? & !63;
     let base = (fx_at.checked_sub(size_of::<RtSigframe>() as u64).ok_or(())? & !15).checked_sub(8).ok_or(())?;
+    if (nested || entering) && !within(base) {
+        return Err(()); // the alternate stack would overflow: Linux returns a bogus frame address
+    }
     let sf = RtSigframe {
         pretcode: action.sa_restorer,
         uc: Ucontext {
             uc_flags: 0,
             uc_link: 0,
-            uc_stack: StackT { ss_flags: if on_alt { SS_ONSTACK } else { alt.ss_flags }, ..*alt },
+            uc_stack: StackT { ss_flags: alt.mode_at(frame.rsp), _pad: 0, ..*alt },
             uc_mcontext: sigcontext(frame, blocked, info.si_addr(), fx_at),
             uc_sigmask: blocked,
         },
@@ -102,6 +114,9 @@ pub fn setup(
         }
     }
     UserPtr::<RtSigframe>::new(base).write_in(aspace, &sf).map_err(drop)?;
+    if alt.ss_flags & SS_AUTODISARM != 0 {
+        *alt = StackT::NONE; // Linux's sas_ss_reset
+    }
 
     frame.rdi = info.si_signo as u64;
     frame.rsi = base + core::mem::offset_of!(RtSigframe, info) as u64;
@@ -113,13 +128,18 @@ pub fn setup(
     Ok(())
 }
 
+/// Whether `addr` is canonical: bits 63..47 all equal, as RIP must be for iretq.
+fn is_canonical(addr: u64) -> bool {
+    ((addr as i64) << 16 >> 16) as u64 == addr
+}
+
 /// rt_sigreturn: reloads the registers, mask and FPU state saved by [`setup`] from the frame
 /// the handler returned through (RSP = frame + 8 after `ret` popped pretcode). Returns the
 /// restored signal mask. Err: the frame is unreadable or names a kernel address.
 pub fn restore(aspace: &mut AddressSpace, frame: &mut TrapFrame) -> Result<Sigset, ()> {
     let base = frame.rsp.checked_sub(8).ok_or(())?;
-    let uc: Ucontext =
-        UserPtr::new(base + core::mem::offset_of!(RtSigframe, uc) as u64).read_in(aspace).map_err(drop)?;
+    let uc_at = base.checked_add(core::mem::offset_of!(RtSigframe, uc) as u64).ok_or(())?;
+    let uc: Ucontext = UserPtr::new(uc_at).read_in(aspace).map_err(drop)?;
     let g = &uc.uc_mcontext;
     if g.rsp >= USER_END || g.rip >= USER_END {
         return Err(()); // rsp or rip outside user space: iretq would fault in the kernel

@@ -66,6 +66,9 @@ pub struct Thread {
     pub robust_list: u64,
     /// The futex word a waiting thread is queued on (FUTEX_REQUEUE moves it to another).
     pub futex_key: u64,
+    /// The last page fault that changed nothing (rip, address): the same one again means no
+    /// progress, and the thread gets SIGSEGV instead of a loop.
+    pub idle_fault: Option<(u64, u64)>,
 }
 
 impl Thread {
@@ -88,13 +91,14 @@ impl Thread {
             wake: Wake::Woken,
             clear_child_tid: 0,
             sigmask: 0,
-            altstack: StackT::DISABLED,
+            altstack: StackT::NONE,
             pending: PendingSet::new(),
             saved_sigmask: None,
             restart: None,
             name: [0; abi::prctl::TASK_COMM_LEN],
             robust_list: 0,
             futex_key: 0,
+            idle_fault: None,
         }
     }
 

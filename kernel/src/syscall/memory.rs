@@ -40,6 +40,9 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
     process::with(|p| {
         let a = &mut p.aspace;
+        if !a.may_map() {
+            return Err(ENOMEM); // vm.max_map_count
+        }
         let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
             // Linux: a fixed range past TASK_SIZE_MAX (USER_END) is ENOMEM (mm/mmap.c __get_unmapped_area).
             if addr.checked_add(len).is_none_or(|e| e > USER_END) {
@@ -52,7 +55,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             if flags & MAP_FIXED_NOREPLACE != 0 && !a.is_free(start, end) {
                 return Err(EEXIST);
             }
-            a.unmap(start, end);
+            a.unmap(start, end).map_err(|()| ENOMEM)?;
             start
         } else {
             let hint = addr & !(PAGE - 1);
@@ -70,7 +73,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
 
 pub fn munmap(addr: u64, len: u64) -> SysResult {
     let (start, end) = user_range(addr, len)?;
-    process::with(|p| p.aspace.unmap(start, end));
+    process::with(|p| p.aspace.unmap(start, end)).map_err(|()| ENOMEM)?;
     Ok(0)
 }
 
@@ -115,8 +118,13 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
                 return Err(EFAULT);
             }
         }
+        // Linux's move_vma: a move needs room for three more VMAs (mm/mremap.c).
+        let no_room = a.map_count() + 3 >= MAX_MAP_COUNT;
+        if moves && no_room {
+            return Err(ENOMEM);
+        }
         if fixed {
-            a.unmap(new_addr, new_addr + new_len);
+            a.unmap(new_addr, new_addr + new_len).map_err(|()| ENOMEM)?;
         }
         if old_len > new_len {
             // Linux's do_vmi_munmap of the tail: EINVAL past the user half.
@@ -124,7 +132,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
             if tail > USER_END || len > USER_END - tail {
                 return Err(EINVAL);
             }
-            a.unmap(tail, tail + len);
+            a.unmap(tail, tail + len).map_err(|()| ENOMEM)?;
         }
         let from_len = old_len.min(new_len);
         if moves {
@@ -140,7 +148,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
             a.map(grow.0, grow.1, v.prot, v.name);
             return Ok(addr);
         }
-        if !may_move {
+        if !may_move || no_room {
             return Err(ENOMEM);
         }
         let to = unmapped_area(a, addr, new_len)?;
@@ -198,12 +206,12 @@ pub fn brk(addr: u64) -> SysResult {
         }
         let (old_end, new_end) = (page_up(p.brk).unwrap(), page_up(addr).unwrap());
         if new_end > old_end {
-            if !p.aspace.is_free(old_end, new_end) {
+            if !p.aspace.is_free(old_end, new_end) || !p.aspace.may_map() {
                 return Ok(p.brk);
             }
             p.aspace.map(old_end, new_end, (PROT_READ | PROT_WRITE) as u32, "brk");
-        } else if new_end < old_end {
-            p.aspace.unmap(new_end, old_end);
+        } else if new_end < old_end && p.aspace.unmap(new_end, old_end).is_err() {
+            return Ok(p.brk);
         }
         p.brk = addr;
         Ok(addr)

@@ -63,21 +63,32 @@ pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResu
     Ok(0)
 }
 
-pub fn sigaltstack(ss: u64, old: u64) -> SysResult {
+/// sigaltstack as Linux's do_sigaltstack (kernel/signal.c): the thread keeps the values it was
+/// given (flags included) and reports the mode from them and its stack pointer `sp`. A change
+/// while running on the stack is EPERM; the mode is 0, SS_DISABLE or SS_ONSTACK (which old
+/// programs pass and which means 0), with SS_AUTODISARM beside it; a request equal to what the
+/// thread holds succeeds before the size check (so `{0, 0, 0}` on a new thread is 0); a stack
+/// below MINSIGSTKSZ is ENOMEM. The old stack is read before the change and copied out after.
+pub fn sigaltstack(ss: u64, old: u64, sp: u64) -> SysResult {
     let current = sched::with_current(|t| t.altstack);
     if let Some(new) = UserPtr::<StackT>::new(ss).read_opt()? {
-        // Linux (kernel/signal.c do_sigaltstack): the mode is 0, SS_DISABLE, or SS_ONSTACK,
-        // which old programs pass and which means 0; only SS_AUTODISARM is kept with it.
-        let stack = match new.ss_flags & !SS_AUTODISARM {
-            SS_DISABLE => StackT::DISABLED,
+        if current.holds(sp) {
+            return Err(EPERM);
+        }
+        let stack = match new.ss_flags & !SS_FLAG_BITS {
+            _ if (new.ss_sp, new.ss_size, new.ss_flags) == (current.ss_sp, current.ss_size, current.ss_flags) => {
+                current
+            }
+            SS_DISABLE => StackT { ss_flags: new.ss_flags, ..StackT::NONE },
             0 | SS_ONSTACK if new.ss_size < MINSIGSTKSZ as u64 => return Err(ENOMEM),
-            0 | SS_ONSTACK => StackT { ss_flags: new.ss_flags & SS_AUTODISARM, ..new },
+            0 | SS_ONSTACK => StackT { _pad: 0, ..new },
             _ => return Err(EINVAL),
         };
         sched::with_current(|t| t.altstack = stack);
     }
     if old != 0 {
-        UserPtr::new(old).write(&current)?;
+        let reported = StackT { ss_flags: current.mode_at(sp), _pad: 0, ..current };
+        UserPtr::new(old).write(&reported)?;
     }
     Ok(0)
 }

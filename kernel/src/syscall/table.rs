@@ -89,7 +89,7 @@ table! {
         |f| signal::rt_sigtimedwait(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_RT_SIGQUEUEINFO(Int, Signal, Ptr) -> Int = |f| signal::rt_sigqueueinfo(f.rdi, f.rsi, f.rdx);
     SYS_RT_SIGSUSPEND(SigsetIn, UInt) -> Int = |f| signal::rt_sigsuspend(f.rdi, f.rsi);
-    SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi);
+    SYS_SIGALTSTACK(StackIn, StackOut) -> Int = |f| signal::sigaltstack(f.rdi, f.rsi, f.rsp);
     SYS_PRCTL(Int, Hex, Hex, Hex, Hex) -> Int = |f| ids::prctl(f.rdi, f.rsi);
     SYS_ARCH_PRCTL(ArchCode, Hex) -> Int = |f| process::arch_prctl(f.rdi, f.rsi);
     SYS_SETRLIMIT(Resource, RlimitIn) -> Int = |f| process::setrlimit(f.rdi, f.rsi);

@@ -3,10 +3,11 @@
 //! kernel/exit.c).
 use super::SysResult;
 use crate::arch::TrapFrame;
+use crate::mm::vma::USER_END;
 use crate::process::uaccess::UserPtr;
 use crate::process::{self, futex, sched};
 use crate::time::monotonic_ns;
-use abi::errno::{EAGAIN, EINVAL, ENOSYS};
+use abi::errno::{EAGAIN, EINVAL, ENOSYS, EPERM};
 use abi::futex::*;
 use abi::sched::*;
 use abi::time::Timespec;
@@ -39,6 +40,11 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     child.rax = 0;
     if stack != 0 {
         child.rsp = stack;
+    }
+    // Linux's copy_thread → do_set_thread_area_64: a TLS base at or above TASK_SIZE_MAX (the
+    // kernel half, or not canonical) is EPERM, before the thread exists.
+    if flags & CLONE_SETTLS != 0 && tls >= USER_END {
+        return Err(EPERM);
     }
     let fs = if flags & CLONE_SETTLS != 0 { tls } else { x86_64::registers::model_specific::FsBase::read().as_u64() };
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };

@@ -9,8 +9,11 @@ use x86_64::registers::model_specific::{LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::registers::segmentation::SegmentSelector;
 
-/// Programs STAR (segment bases), LSTAR (entry point) and FMASK (RFLAGS bits cleared on entry:
-/// IF, so the kernel runs with interrupts off, DF for the ABI, TF and AC).
+/// Programs STAR (segment bases), LSTAR (entry point) and FMASK: the RFLAGS bits cleared on
+/// entry, Linux's set (arch/x86/kernel/cpu/common.c `syscall_init`) — IF, so the kernel runs
+/// with interrupts off; DF for the ABI; TF and AC; IOPL; RF and ID; the arithmetic flags; and NT,
+/// which ring 3 may set with popf and which would make the kernel's own `iretq` a task return
+/// (#GP in long mode). The user's RFLAGS, NT included, travel in R11 and come back on return.
 pub fn init() {
     Star::write(
         SegmentSelector(USER_CS),
@@ -20,7 +23,23 @@ pub fn init() {
     )
     .expect("GDT layout does not suit SYSRET");
     LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
-    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
+    SFMask::write(
+        RFlags::CARRY_FLAG
+            | RFlags::PARITY_FLAG
+            | RFlags::AUXILIARY_CARRY_FLAG
+            | RFlags::ZERO_FLAG
+            | RFlags::SIGN_FLAG
+            | RFlags::TRAP_FLAG
+            | RFlags::INTERRUPT_FLAG
+            | RFlags::DIRECTION_FLAG
+            | RFlags::OVERFLOW_FLAG
+            | RFlags::IOPL_LOW
+            | RFlags::IOPL_HIGH
+            | RFlags::NESTED_TASK
+            | RFlags::RESUME_FLAG
+            | RFlags::ALIGNMENT_CHECK
+            | RFlags::ID,
+    );
 }
 
 /// Enters ring 3 at `rip` with stack `rsp`, all other registers zero, interrupts as `rflags`

@@ -1,0 +1,246 @@
+/* What a hostile program does to the kernel under it, one case per run (argv[1] names it), each
+ * with Linux's answer: the kernel must give that answer and go on, never panic or hang.
+ *
+ *   nt          popf sets RFLAGS.NT, then a syscall: works (the kernel clears NT on entry)
+ *   sigreturn   rt_sigreturn with RSP 4 (or, with `high`, just below 2^64): SIGSEGV
+ *   tinystack   a caught signal whose frame cannot be written — SIGUSR1 while RSP is 512
+ *               (`low`) or in read-only text (`ro`), SIGILL from ud2 while RSP is 512 (`ill`):
+ *               Linux forces SIGSEGV
+ *   badhandler  a handler at a non-canonical address: SIGSEGV
+ *   altwrap     an alternate stack whose ss_sp + ss_size wraps, then a caught fault: SIGSEGV
+ *   values      clone(CLONE_SETTLS) and arch_prctl with non-canonical and kernel-half bases
+ *               (EPERM), sigaltstack({0, 0, 0}) (0, as it equals the initial state)
+ *   maps        one-page mappings until vm.max_map_count (ENOMEM), then mprotect splits until
+ *               it again (ENOMEM)
+ *   farjumps    iretq, lretq and lcall in ring 3: they work
+ *   env         prints its environment in order and what getenv("A") returns
+ *   exit42      exits with 42 (built with odd program headers by the tests)
+ *
+ * Every call goes through syscall(2) or inline asm. The checks print `<check>: ok` or
+ * `<check>: FAILED (got X, want Y)`; the cases that end in a signal print a line first. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PAGE 4096L
+#define KERNEL 0xffff800000000000UL
+#define NONCANONICAL 0x0000800000000000UL
+/* Linux's vm.max_map_count default (DEFAULT_MAX_MAP_COUNT). */
+#define MAX_MAP_COUNT 65530
+
+extern char **environ;
+static int failed;
+
+#define SYS(...) raw(syscall(__VA_ARGS__))
+static long raw(long r) { return r == -1 ? -errno : r; }
+
+static void check(const char *what, long got, long want) {
+    if (got == want) {
+        printf("%s: ok\n", what);
+    } else {
+        printf("%s: FAILED (got %ld, want %ld)\n", what, got, want);
+        failed++;
+    }
+    fflush(stdout);
+}
+
+static void say(const char *line) {
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+/* ---- nt --------------------------------------------------------------------------------- */
+
+static int nt(void) {
+    long pid;
+    /* NT is bit 14. The syscall runs with it set; the kernel returns to ring 3 with it restored. */
+    __asm__ volatile("pushfq\n orq $0x4000, (%%rsp)\n popfq\n"
+                     "mov $39, %%eax\n syscall\n"
+                     "pushfq\n andq $~0x4000, (%%rsp)\n popfq"
+                     : "=a"(pid) : : "rcx", "r11", "memory", "cc");
+    check("getpid with RFLAGS.NT set", pid, getpid());
+    return failed;
+}
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static void handler(int sig) { (void)sig; }
+
+static void catch(int sig, int flags) {
+    struct sigaction sa = {0};
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigaction(sig, &sa, 0);
+}
+
+static int sigreturn_at(const char *how) {
+    unsigned long sp = strcmp(how, "high") ? 4 : -16UL;
+    printf("rt_sigreturn with RSP %#lx\n", sp);
+    fflush(stdout);
+    __asm__ volatile("mov %0, %%rsp\n mov $15, %%eax\n syscall" : : "r"(sp) : "memory");
+    return 1;
+}
+
+/* tgkill(getpid, gettid, SIGUSR1) with RSP = `sp`: the signal arrives on the way out. */
+static void signal_at(unsigned long sp) {
+    long pid = getpid(), tid = syscall(SYS_gettid);
+    __asm__ volatile("mov %%rsp, %%r12\n mov %0, %%rsp\n mov $234, %%eax\n syscall\n mov %%r12, %%rsp"
+                     : : "r"(sp), "D"(pid), "S"(tid), "d"((long)SIGUSR1) : "rax", "rcx", "r11", "r12", "memory");
+}
+
+static int tinystack(const char *how) {
+    catch(SIGUSR1, 0);
+    if (!strcmp(how, "low")) {
+        say("SIGUSR1 caught with RSP 512");
+        signal_at(512);
+    } else if (!strcmp(how, "ill")) {
+        catch(SIGILL, 0);
+        say("SIGILL caught with RSP 512");
+        __asm__ volatile("mov $512, %%rsp\n ud2" : : : "memory");
+    } else {
+        say("SIGUSR1 caught with RSP in read-only text");
+        signal_at(((unsigned long)&tinystack + 2 * PAGE) & ~15UL);
+    }
+    return 1;
+}
+
+static int badhandler(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = (void (*)(int))NONCANONICAL;
+    check("sigaction with a non-canonical handler", sigaction(SIGUSR1, &sa, 0), 0);
+    say("raising it");
+    raise(SIGUSR1);
+    return 1;
+}
+
+static int altwrap(void) {
+    stack_t ss = {.ss_sp = (void *)-0x1000L, .ss_size = 0x10000, .ss_flags = 0};
+    check("sigaltstack wrapping the address space", SYS(SYS_sigaltstack, &ss, 0), 0);
+    catch(SIGSEGV, SA_ONSTACK);
+    say("a fault caught on that stack");
+    *(volatile int *)8 = 1;
+    return 1;
+}
+
+/* ---- values the kernel must not load ------------------------------------------------------- */
+
+static int values(void) {
+    static char stack[4 * PAGE];
+    const long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+                       CLONE_SETTLS;
+    /* A child that never runs: every call below fails before the thread exists. */
+    check("clone with a non-canonical TLS", SYS(SYS_clone, flags, stack + sizeof stack, 0, 0, NONCANONICAL), -EPERM);
+    check("clone with a kernel-half TLS", SYS(SYS_clone, flags, stack + sizeof stack, 0, 0, KERNEL), -EPERM);
+    check("clone with the TLS at TASK_SIZE_MAX", SYS(SYS_clone, flags, stack + sizeof stack, 0, 0, 0x7ffffffff000L),
+          -EPERM);
+    check("arch_prctl(ARCH_SET_FS) non-canonical", SYS(SYS_arch_prctl, 0x1002, NONCANONICAL), -EPERM);
+    check("arch_prctl(ARCH_SET_GS) kernel half", SYS(SYS_arch_prctl, 0x1001, KERNEL), -EPERM);
+    stack_t zero = {0}, old;
+    check("sigaltstack({0, 0, 0}) at start", SYS(SYS_sigaltstack, &zero, &old), 0);
+    check("  and the old one reads SS_DISABLE", old.ss_flags, SS_DISABLE);
+    check("sigaltstack({0, 0, 0}) again", SYS(SYS_sigaltstack, &zero, 0), 0);
+    stack_t small = {.ss_sp = stack, .ss_size = 1024, .ss_flags = 0};
+    check("sigaltstack below MINSIGSTKSZ", SYS(SYS_sigaltstack, &small, 0), -ENOMEM);
+    stack_t good = {.ss_sp = stack, .ss_size = sizeof stack, .ss_flags = 0};
+    check("sigaltstack of 16 KiB", SYS(SYS_sigaltstack, &good, 0), 0);
+    check("sigaltstack({0, 0, 0}) once one is set", SYS(SYS_sigaltstack, &zero, 0), -ENOMEM);
+    stack_t off = {.ss_flags = SS_DISABLE};
+    check("sigaltstack(SS_DISABLE)", SYS(SYS_sigaltstack, &off, &old), 0);
+    check("  and the old one was that stack", (long)old.ss_sp, (long)stack);
+    return failed;
+}
+
+/* ---- vm.max_map_count ------------------------------------------------------------------------ */
+
+static int maps(void) {
+    /* One page every other page of a free range, so that no two mappings touch (Linux would
+     * merge neighbours); the hint puts each where it is asked. */
+    const long n = 80000;
+    char *base = mmap(0, 2 * n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    munmap(base, 2 * n * PAGE);
+    long made = 0, r = 0;
+    for (; made < n; made++) {
+        char *want = base + 2 * made * PAGE;
+        r = SYS(SYS_mmap, want, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (r < 0 || r != (long)want) break;
+    }
+    check("one-page mappings end in ENOMEM", r, -ENOMEM);
+    check("  near vm.max_map_count", made > MAX_MAP_COUNT - 100 && made < MAX_MAP_COUNT, 1);
+    check("munmap of all of them", SYS(SYS_munmap, base, 2 * n * PAGE), 0);
+
+    /* mprotect every other page of one mapping: each call splits one VMA into three. */
+    char *one = mmap(0, 2 * n * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    long split = 0;
+    for (; split < n; split++) {
+        r = SYS(SYS_mprotect, one + (2 * split + 1) * PAGE, PAGE, PROT_NONE);
+        if (r < 0) break;
+    }
+    check("mprotect splits end in ENOMEM", r, -ENOMEM);
+    check("  near half of vm.max_map_count", split > MAX_MAP_COUNT / 2 - 100 && split < MAX_MAP_COUNT / 2, 1);
+    check("a munmap that would split one more: ENOMEM", SYS(SYS_munmap, one + (2 * split + 4) * PAGE, PAGE), -ENOMEM);
+    check("munmap of the whole range", SYS(SYS_munmap, one, 2 * n * PAGE), 0);
+    check("and a mapping works again", SYS(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) > 0, 1);
+    return failed;
+}
+
+/* ---- far control transfers in ring 3 --------------------------------------------------------- */
+
+static int farjumps(void) {
+    unsigned long cs, ss, out = 0;
+    __asm__ volatile("mov %%cs, %0\n mov %%ss, %1" : "=r"(cs), "=r"(ss));
+    __asm__ volatile("mov %%rsp, %%rax\n push %1\n push %%rax\n pushfq\n push %2\n lea 1f(%%rip), %%rax\n push %%rax\n"
+                     "iretq\n 1: mov $1, %0"
+                     : "+r"(out) : "r"(ss), "r"(cs) : "rax", "memory", "cc");
+    check("iretq to ring 3", out, 1);
+    out = 0;
+    __asm__ volatile("push %1\n lea 1f(%%rip), %%rax\n push %%rax\n lretq\n 1: mov $2, %0"
+                     : "+r"(out) : "r"(cs) : "rax", "memory");
+    check("lretq to ring 3", out, 2);
+    out = 0;
+    /* m16:32, the far pointer both vendors take (AMD has no m16:64); the callee returns with
+     * a 32-bit far return to match. Non-PIE text lies below 4 GiB. */
+    struct __attribute__((packed)) { uint32_t rip; uint16_t cs; } far;
+    __asm__ volatile("lea 2f(%%rip), %%rax\n mov %%eax, (%1)\n mov %w2, 4(%1)\n lcall *(%1)\n jmp 3f\n"
+                     "2: mov $3, %0\n lretl\n 3:"
+                     : "+r"(out) : "r"(&far), "r"(cs) : "rax", "memory");
+    check("lcall and back", out, 3);
+    return failed;
+}
+
+/* ---- env -------------------------------------------------------------------------------------- */
+
+static int env(void) {
+    for (char **e = environ; *e; e++) printf("env: %s\n", *e);
+    const char *a = getenv("A");
+    printf("getenv(A): %s\n", a ? a : "(null)");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *c = argc > 1 ? argv[1] : "";
+    int r;
+    if (!strcmp(c, "nt")) r = nt();
+    else if (!strcmp(c, "sigreturn")) r = sigreturn_at(argc > 2 ? argv[2] : "low");
+    else if (!strcmp(c, "badhandler")) r = badhandler();
+    else if (!strcmp(c, "tinystack")) r = tinystack(argc > 2 ? argv[2] : "low");
+    else if (!strcmp(c, "altwrap")) r = altwrap();
+    else if (!strcmp(c, "values")) r = values();
+    else if (!strcmp(c, "maps")) r = maps();
+    else if (!strcmp(c, "farjumps")) r = farjumps();
+    else if (!strcmp(c, "env")) r = env();
+    else if (!strcmp(c, "exit42")) return 42;
+    else {
+        fprintf(stderr, "usage: hostile CASE\n");
+        return 2;
+    }
+    if (r == 0) say("all ok");
+    return r ? 1 : 0;
+}
