@@ -21,6 +21,7 @@
 //! - [`mem`], [`malloc`] — address-space states and the size-class allocator (Go's `mem_linux.go`, `malloc.go`).
 //! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
+//! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
 //! - [`sync`] — WaitGroup on park/ready (Go's `sync/waitgroup.go`, `sema.go`).
 //! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
 //! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
@@ -65,6 +66,7 @@ pub mod asm_amd64;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
+pub mod lock_futex;
 pub mod malloc;
 pub mod mem;
 pub mod os;

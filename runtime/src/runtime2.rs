@@ -3,7 +3,7 @@
 //! they mean the same thing; fields for the GC, profiling, cgo and the netpoller are absent).
 use crate::runq::RunQueue;
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
 
 // G status (runtime2.go).
 pub const G_IDLE: u32 = 0;
@@ -107,6 +107,10 @@ pub struct M {
     pub id: i64,
     pub procid: u64,
     pub alllink: *mut M,
+    /// Runtime locks this M holds (lock_futex `lock` increments, `unlock` decrements); an M
+    /// with locks held must not be preempted or reschedule. Written only by the M's own thread,
+    /// atomic so that its signal handler may read it.
+    pub locks: AtomicI32,
 }
 
 impl M {
@@ -120,6 +124,7 @@ impl M {
             id: 0,
             procid: 0,
             alllink: null_mut(),
+            locks: AtomicI32::new(0),
         }
     }
 }
