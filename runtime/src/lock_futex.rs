@@ -15,6 +15,10 @@
 //! or a reschedule. While it holds any, an M's `locks` count is above zero (`lock` and `unlock`
 //! keep it), which is what keeps the scheduler and, later, preemption off such an M.
 //!
+//! Lock order: the runtime's locks so far (each sema root's, `sched.sudoglock`) are leaves —
+//! none is taken while another is held — and no signal handler takes any of them (a handler
+//! interrupting its own M's critical section would deadlock on it).
+//!
 //! A [`Note`] is a one-time event: one thread sleeps (`notesleep`, on g0, or `notetsleep` with a
 //! timeout), another wakes it (`notewakeup`, at most once until `noteclear`). The key is 0 until
 //! the wake-up and 1 after.

@@ -212,3 +212,53 @@ fn gomaxprocs_above_1024_grows_allp_both_ways() {
         assert!(stdout(r).contains("done: main returns"), "{how}");
     }
 }
+
+#[test]
+fn locks_semaphores_and_waitgroups_park_and_wake_as_go_both_ways() {
+    // (mode, exit code, the exact stdout)
+    let cases: &[(&str, u8, &str)] = &[
+        (
+            "waitgroup",
+            0,
+            "parking: 1000 goroutines joined, sum 500500 (expected 500500)\nparking: 10 waiters released by the last Done\n",
+        ),
+        (
+            "sema",
+            0,
+            "parking: 1 waiter parks in semacquire\nparking: 2 releaser releases\nparking: 3 releaser goes on\n\
+             parking: 4 waiter woke with the semaphore\nparking: semaphore now 0\n",
+        ),
+        (
+            // With handoff the woken waiter runs before the releaser goes on (Go's direct G handoff).
+            "handoff",
+            0,
+            "parking: 1 waiter parks in semacquire\nparking: 2 releaser releases\nparking: 3 waiter woke with the semaphore\n\
+             parking: 4 releaser goes on\nparking: semaphore now 0\n",
+        ),
+        (
+            "contend",
+            0,
+            "parking: 8 goroutines x 1000 rounds: sema lock total 8000, runtime mutex total 8000 (expected 8000)\n\
+             parking: goroutines found the lock held: true\n",
+        ),
+        ("negative", 2, "parking: one Done more than Add\n"),
+    ];
+    for &(mode, code, want) in cases {
+        let both = run_both(RunOptions { quiet: true, ..with(program::PARKING, &[mode], &[]) });
+        for (how, r) in both.each() {
+            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}{}", stdout(r), r.log);
+            assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+        }
+        both.assert_same_stdout();
+        if mode == "negative" {
+            for (how, r) in both.each() {
+                // Go 1.19: `panic: sync: negative WaitGroup counter`, a blank line, the goroutine header.
+                assert!(
+                    r.log.contains("panic: sync: negative WaitGroup counter\n\ngoroutine 1 [running]:\n"),
+                    "{how}\n{}",
+                    r.log
+                );
+            }
+        }
+    }
+}
