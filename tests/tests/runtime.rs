@@ -241,6 +241,14 @@ fn locks_semaphores_and_waitgroups_park_and_wake_as_go_both_ways() {
             "parking: 8 goroutines x 1000 rounds: sema lock total 8000, runtime mutex total 8000 (expected 8000)\n\
              parking: goroutines found the lock held: true\n",
         ),
+        (
+            // Three threads on one futex word: under QEMU the holders yield inside the critical
+            // section, so the waiters reach FUTEX_WAIT (about 70 times a run) and are woken.
+            "threads",
+            0,
+            "parking: 3 threads x 20000 rounds under the runtime mutex: 60000 (expected 60000)\n\
+             parking: mutex left unlocked\nparking: notetsleep 5 ms unwoken returns false\n",
+        ),
         ("negative", 2, "parking: one Done more than Add\n"),
     ];
     for &(mode, code, want) in cases {
@@ -261,4 +269,15 @@ fn locks_semaphores_and_waitgroups_park_and_wake_as_go_both_ways() {
             }
         }
     }
+}
+
+#[test]
+fn a_contended_runtime_mutex_sleeps_in_futex_wait_and_is_woken() {
+    // The kernel's strace of `parking threads`: the waiters' FUTEX_WAIT_PRIVATE on the lock word
+    // and the unlocks' FUTEX_WAKE_PRIVATE, as Go's lock_futex does them.
+    let r = boot_with(RunOptions { strace: true, quiet: true, ..with(program::PARKING, &["threads"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    let waits = r.log.lines().filter(|l| l.contains("FUTEX_WAIT_PRIVATE, 2, NULL")).count();
+    let wakes = r.log.lines().filter(|l| l.contains("FUTEX_WAKE_PRIVATE, 1)")).count();
+    assert!(waits > 0 && wakes > waits / 2, "{waits} waits, {wakes} wakes\n{}", r.log);
 }

@@ -10,6 +10,10 @@
 //! - `contend`: a lock built on a semaphore, contended by 8 goroutines that yield while holding
 //!   it (so the others park in semacquire), 1,000 rounds each: the total is exact; a runtime
 //!   mutex guards a second counter at the same time.
+//! - `threads`: the runtime mutex contended for real — by the main goroutine's thread and two
+//!   raw threads (clone, no M: they use the key protocol, `lock2`/`unlock2`, and a note each to
+//!   say they are done) — 20,000 rounds each, an exact total; and a note's timed sleep that
+//!   times out unwoken.
 //! - `negative`: one Done too many panics with Go's "sync: negative WaitGroup counter", exit 2.
 //! - `bench`: instructions per uncontended runtime mutex lock+unlock, WaitGroup Add+Done and
 //!   semaphore release+acquire (under `rt0 --icount` the TSC counts instructions).
@@ -22,7 +26,7 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicU32, AtomicU64};
-use runtime::lock_futex::{self, Mutex};
+use runtime::lock_futex::{self, Mutex, Note};
 use runtime::sema::{semacquire, semrelease, semrelease1};
 use runtime::sync::WaitGroup;
 use runtime::{args, go, gosched, os, println};
@@ -43,6 +47,7 @@ fn main() {
             wg.done();
             println!("parking: not reached");
         }
+        b"threads" => threads(),
         b"bench" => bench(),
         other => {
             runtime::eprintln!("parking: unknown mode {:?}", core::str::from_utf8(other));
@@ -167,6 +172,85 @@ fn contend() {
         G * ROUNDS
     );
     println!("parking: goroutines found the lock held: {}", PARKED.load(Relaxed) > 0);
+}
+
+static TLOCK: Mutex = Mutex::new();
+static TCOUNT: Counters = Counters(UnsafeCell::new((0, 0)));
+static TDONE: [Note; 2] = [Note::new(), Note::new()];
+const TROUNDS: u64 = 20_000;
+
+/// Adds TROUNDS to TCOUNT's first counter, one locked increment at a time; now and then the
+/// holder gives up its CPU inside the critical section, so that on one CPU too the others find
+/// the lock held, spin, and sleep in the kernel.
+fn count_under_tlock() {
+    for i in 0..TROUNDS {
+        TLOCK.lock2();
+        // SAFETY: TCOUNT's first counter is touched only while TLOCK is held.
+        unsafe {
+            let c = TCOUNT.0.get();
+            let v = core::hint::black_box((*c).0);
+            if i % 500 == 0 {
+                for _ in 0..3 {
+                    runtime::sys_linux_amd64::osyield();
+                }
+            }
+            (*c).0 = v + 1;
+        }
+        TLOCK.unlock2();
+    }
+}
+
+extern "C" fn counter_thread(i: usize) {
+    count_under_tlock();
+    TDONE[i].wakeup();
+    programs::exit_thread(0)
+}
+
+fn threads() {
+    const STACK: usize = 64 << 10;
+    for i in 0..TDONE.len() {
+        // SAFETY: a fresh anonymous private mapping.
+        let base = unsafe {
+            programs::syscall6(
+                abi::nr::SYS_MMAP,
+                0,
+                STACK,
+                abi::mman::PROT_READ | abi::mman::PROT_WRITE,
+                abi::mman::MAP_PRIVATE | abi::mman::MAP_ANONYMOUS,
+                usize::MAX,
+                0,
+            )
+        };
+        assert!(base > 0, "mmap for a thread stack failed");
+        // SAFETY: the stack is fresh and never freed; the thread touches only statics and its
+        // stack, never the allocator; the flags ask for no tid words and no new TLS.
+        let r = unsafe {
+            programs::clone_thread(
+                abi::sched::CLONE_THREAD_FLAGS as _,
+                base as usize + STACK,
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+                0,
+                counter_thread,
+                i,
+            )
+        };
+        assert!(r > 0, "clone failed: {r}");
+    }
+    count_under_tlock();
+    for n in &TDONE {
+        // A goroutine blocking its M in a note: allowed here only because nothing else needs
+        // this M (Go's notesleep would insist on g0, which is why this calls the method).
+        n.sleep();
+    }
+    TLOCK.lock2();
+    // SAFETY: TLOCK is held, and both threads have finished counting.
+    let total = unsafe { (*TCOUNT.0.get()).0 };
+    TLOCK.unlock2();
+    println!("parking: 3 threads x {TROUNDS} rounds under the runtime mutex: {total} (expected {})", 3 * TROUNDS);
+    println!("parking: mutex left {}", if TLOCK.state() == 0 { "unlocked" } else { "held" });
+    let quiet = Note::new();
+    println!("parking: notetsleep 5 ms unwoken returns {}", quiet.tsleep(5_000_000));
 }
 
 fn rdtsc() -> u64 {
