@@ -21,7 +21,9 @@
 //! - [`mem`], [`malloc`] — address-space states and the size-class allocator (Go's `mem_linux.go`, `malloc.go`).
 //! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
-//! - [`sync`] — WaitGroup on park/ready (Go's `sync/waitgroup.go`, `sema.go`).
+//! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
+//! - [`sema`] — the semaphore table: semacquire/semrelease with handoff (Go's `sema.go`).
+//! - [`sync`] — WaitGroup on the semaphores (Go's `sync/waitgroup.go`).
 //! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
 //! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
 //! - [`panic`](mod@panic) — `throw` and the panic handler: `panic: <msg>`, a goroutine header, exit code 2
@@ -65,6 +67,7 @@ pub mod asm_amd64;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
+pub mod lock_futex;
 pub mod malloc;
 pub mod mem;
 pub mod os;
@@ -76,6 +79,7 @@ pub mod rt0;
 pub mod runq;
 pub mod runtime1;
 pub mod runtime2;
+pub mod sema;
 pub mod signal;
 pub mod stack;
 pub mod string;

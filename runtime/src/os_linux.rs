@@ -3,15 +3,19 @@
 //!
 //! Mirrors Go's `runtime/os_linux.go`: `osinit` (CPU count from `getproccount`), `newosproc`
 //! (clone a thread for an M), `minit` (the thread's signal stack and id). Go also reads the
-//! transparent-huge-page size in osinit; rt0 does not use huge pages, so it does not. Go's
-//! `futexsleep`/`futexwakeup` are the sleep of its locks and notes; rt0's scheduler has no lock
-//! an M sleeps on yet (only m0 runs goroutines), so they are absent.
+//! transparent-huge-page size in osinit; rt0 does not use huge pages, so it does not.
+//! `futexsleep`/`futexwakeup` are the sleep and wake-up of the runtime's locks and notes
+//! (`lock_futex`).
 use crate::proc::NCPU;
 use crate::runtime2::M;
 use crate::step;
 use crate::sys_linux_amd64::{clone_thread, gettid, sched_getaffinity, sigaltstack};
+use abi::futex::{FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
 use abi::sched::{CLONE_SETTLS, CLONE_THREAD_FLAGS};
 use abi::signal::StackT;
+use abi::time::Timespec;
+use core::ptr::null;
+use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::Relaxed;
 
 /// The CPUs getproccount can count. Go's `maxCPUs` is 64 Ki, an 8 KiB buffer; zeroing that on
@@ -67,5 +71,26 @@ pub unsafe fn minit(mp: *mut M) {
         // The gsignal stack belongs to this M alone and lives as long as the process.
         sigaltstack(&ss);
         (*mp).procid = gettid() as u64;
+    }
+}
+
+/// futexsleep: if `*addr == val`, sleeps until a futexwakeup on `addr`, or for at most `ns`
+/// nanoseconds when `ns >= 0`. It may also return early, spuriously (a signal, or the word
+/// changed first): callers re-check their condition (Go's os_linux.go futexsleep).
+pub fn futexsleep(addr: &AtomicU32, val: u32, ns: i64) {
+    let ts = Timespec::from_ns(ns.max(0) as u64);
+    let tsp = if ns < 0 { null() } else { &raw const ts };
+    // Errors (EAGAIN: the word had changed; EINTR; ETIMEDOUT) all mean "look again".
+    // SAFETY: `addr` is a live aligned word (a reference); FUTEX_WAIT only reads it; `tsp` is
+    // null or the local timespec.
+    unsafe { crate::sys_linux_amd64::futex(addr.as_ptr(), FUTEX_WAIT_PRIVATE, val, tsp, null(), 0) };
+}
+
+/// futexwakeup: wakes up to `cnt` threads sleeping on `addr` (Go's os_linux.go futexwakeup).
+pub fn futexwakeup(addr: &AtomicU32, cnt: u32) {
+    // SAFETY: FUTEX_WAKE does not touch the word at all; `addr` is a live aligned word.
+    let ret = unsafe { crate::sys_linux_amd64::futex(addr.as_ptr(), FUTEX_WAKE_PRIVATE, cnt, null(), null(), 0) };
+    if ret < 0 {
+        crate::panic::throw(format_args!("futexwakeup addr={:p} returned {ret}", addr.as_ptr()));
     }
 }

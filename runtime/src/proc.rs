@@ -1,5 +1,13 @@
 //! The scheduler (Go's proc.go): schedinit, mcommoninit, procresize, newproc, mstart, schedule,
-//! findRunnable, execute, gopark/goready, goexit, and runtime.main.
+//! findRunnable, execute, gopark/park_m/goready, goyield, acquireSudog/releaseSudog, goexit, and
+//! runtime.main.
+//!
+//! Parking follows Go: `gopark(unlockf, lock, reason)` records the callback in the M and
+//! switches to g0; there park_m marks the G waiting and only then calls `unlockf(gp, lock)`,
+//! which typically releases the lock guarding the queue the G was put on. Until that unlock no
+//! one can find the G, and once it runs the G's context is saved, so a goready on any M is safe.
+//! An M that holds runtime locks (`m.locks > 0`, see lock_futex) may not schedule: that throws
+//! "schedule: holding locks", as in Go.
 //!
 //! The model is Go's G/M/P: goroutines (G) run on OS threads (M) that hold a processor (P);
 //! each P has a 256-slot run queue plus `runnext`; a global queue takes overflow and yields.
@@ -31,6 +39,8 @@ pub static mut SCHED: Schedt = Schedt {
     gfree: null_mut(),
     gfree_count: 0,
     nmidle: 0,
+    sudoglock: crate::lock_futex::Mutex::new(),
+    sudogcache: null_mut(),
     npidle: core::sync::atomic::AtomicU32::new(0),
     nmspinning: core::sync::atomic::AtomicU32::new(0),
 };
@@ -53,6 +63,8 @@ enum Pending {
     Park,
     /// gosched_m: back on the global queue.
     Yield,
+    /// goyield_m: back on this P's local queue (behind whoever was readied).
+    Goyield,
     /// goexit0: dead, to the free list.
     Exit,
 }
@@ -92,7 +104,11 @@ pub(crate) fn curp() -> &'static mut P {
 /// mcommoninit(m0), goargs/goenvs, gcinit (GOGC), GOMAXPROCS and procresize.
 pub fn schedinit() {
     sched().maxmcount = 10_000;
-    step!(3, "schedinit: sched.maxmcount=10000; no locks to init (the scheduler has none: only m0 runs it)");
+    step!(
+        3,
+        "schedinit: sched.maxmcount=10000; lock init: sched.sudoglock and the {} sema roots are static unlocked futex words",
+        crate::sema::SEM_TAB_SIZE
+    );
     let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
     sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
     crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
@@ -183,6 +199,8 @@ pub fn procresize(n: i32) {
             gfree_count: 0,
             goidcache: 0,
             goidcacheend: 0,
+            sudogcache: null_mut(),
+            sudogcache_len: 0,
         }));
         allp[id as usize] = p;
     }
@@ -351,14 +369,58 @@ fn pick() -> *mut G {
 /// on g0).
 #[inline(always)]
 fn run(gp: *mut G) {
-    execute(gp);
-    // PENDING is written by mcall on a goroutine and read here on g0, both on m0's thread
-    // (schedule runs there alone, see execute).
-    // SAFETY: the write and this read happen one after the other across the switch, never at once.
-    match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
-        Pending::Exit => gfput(gp),
-        Pending::Yield => globrunqput(gp),
-        Pending::Park | Pending::None => {}
+    loop {
+        execute(gp);
+        // PENDING is written by mcall on a goroutine and read here on g0, both on m0's thread
+        // (schedule runs there alone, see execute).
+        // SAFETY: the write and this read happen one after the other across the switch, never at once.
+        match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
+            Pending::Exit => gfput(gp),
+            Pending::Yield => globrunqput(gp),
+            Pending::Goyield => runqput(gp, false),
+            Pending::Park => {
+                if !park_m(gp) {
+                    continue; // the unlock callback said no: run gp again at once
+                }
+            }
+            Pending::None => {}
+        }
+        break;
+    }
+    // schedule: an M may not look for work while it holds runtime locks.
+    // SAFETY: m0 is this thread's M (schedule runs on m0); `locks` is an atomic.
+    if unsafe { (*m0()).locks.load(Relaxed) } != 0 {
+        throw("schedule: holding locks");
+    }
+}
+
+/// park_m, on g0 once gp's context is saved: gp becomes waiting, then the M's unlock callback
+/// runs (so that whoever may ready gp can see it only now, when it is safe to run it elsewhere).
+/// False if the callback refused: gp is runnable again and runs at once.
+fn park_m(gp: *mut G) -> bool {
+    let mp = m0();
+    // SAFETY: gp has just switched to g0 and nothing else can have it yet: it is in no queue,
+    // and whoever may find it waits for the unlock below. mp is this thread's M.
+    unsafe {
+        casgstatus(gp, G_RUNNING, G_WAITING);
+        if let Some(f) = (*mp).waitunlockf.take() {
+            let lock = core::mem::replace(&mut (*mp).waitlock, null_mut());
+            if !f(gp, lock) {
+                casgstatus(gp, G_WAITING, G_RUNNABLE);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// casgstatus: moves gp from `old` to `new`, throwing if it was not in `old` (Go's casgstatus,
+/// without the scan bit, which rt0 never sets).
+fn casgstatus(gp: *mut G, old: u32, new: u32) {
+    // SAFETY: every G is a live allocation (Gs are never freed) and the status is an atomic.
+    let status = unsafe { &(*gp).atomicstatus };
+    if let Err(was) = status.compare_exchange(old, new, SeqCst, SeqCst) {
+        throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"));
     }
 }
 
@@ -401,21 +463,119 @@ pub extern "C" fn goexit1() -> ! {
 }
 
 /// gopark: the running goroutine waits (for `reason`) until someone calls goready on it.
-pub fn gopark(reason: WaitReason) {
+///
+/// If `unlockf` is given, park_m calls `unlockf(gp, lock)` on g0 after gp is parked: that is
+/// where the lock that guards the queue gp was put on gets released, so that nobody can ready gp
+/// before it has stopped running. If it returns false, gp resumes at once (Go's gopark).
+pub fn gopark(unlockf: Option<UnlockFn>, lock: *mut u8, reason: WaitReason) {
     let gp = getg();
-    // SAFETY: gp is the running goroutine.
+    // SAFETY: gp is the running goroutine and gp.m its M, both live; only this thread writes
+    // the M's wait fields, which park_m reads back on this thread's g0.
     unsafe {
+        let status = (*gp).atomicstatus.load(Relaxed);
+        if status != G_RUNNING {
+            throw("gopark: bad g status");
+        }
+        let mp = (*gp).m;
+        (*mp).waitlock = lock;
+        (*mp).waitunlockf = unlockf;
         (*gp).waitreason = reason;
-        (*gp).atomicstatus.store(G_WAITING, SeqCst);
     }
     mcall(Pending::Park);
 }
 
+/// goparkunlock: gopark that releases the runtime mutex `lock` once parked.
+pub fn goparkunlock(lock: &crate::lock_futex::Mutex, reason: WaitReason) {
+    fn parkunlock_c(_: *mut G, lock: *mut u8) -> bool {
+        // SAFETY: `lock` is the &Mutex goparkunlock was given, which its caller holds and keeps
+        // alive until someone readies the goroutine, after this unlock.
+        crate::lock_futex::unlock(unsafe { &*(lock as *const crate::lock_futex::Mutex) });
+        true
+    }
+    gopark(Some(parkunlock_c), lock as *const _ as *mut u8, reason);
+}
+
 /// goready: a waiting goroutine becomes runnable, next in line (ready() puts it in runnext).
 pub(crate) fn goready(gp: *mut G) {
-    // SAFETY: gp is a waiting G.
-    unsafe { (*gp).atomicstatus.store(G_RUNNABLE, SeqCst) };
+    // SAFETY: gp is a live G (Gs are never freed); its status is an atomic.
+    let status = unsafe { (*gp).atomicstatus.load(SeqCst) };
+    if status != G_WAITING {
+        throw(format_args!("bad g->status in ready (status {status})"));
+    }
+    casgstatus(gp, G_WAITING, G_RUNNABLE);
     runqput(gp, true);
+}
+
+/// goyield: like Gosched, but the goroutine goes to the back of this P's local queue, not the
+/// global one (Go's goyield, used by semrelease's direct handoff).
+pub fn goyield() {
+    casgstatus(getg(), G_RUNNING, G_RUNNABLE);
+    mcall(Pending::Goyield);
+}
+
+/// Per-P sudog cache size, and how many move to or from the central cache at a time (Go's
+/// `p.sudogcache` array of 128; acquireSudog refills half).
+const SUDOG_CACHE_MAX: u32 = 128;
+
+/// acquireSudog: a zeroed sudog from this P's cache, refilled from the central one, or new.
+pub(crate) fn acquire_sudog() -> *mut Sudog {
+    let p = curp();
+    if p.sudogcache_len == 0 {
+        let s = sched();
+        crate::lock_futex::lock(&s.sudoglock);
+        while p.sudogcache_len < SUDOG_CACHE_MAX / 2 && !s.sudogcache.is_null() {
+            let sg = s.sudogcache;
+            // SAFETY: sg is a free sudog on the central list, which sudoglock guards.
+            unsafe {
+                s.sudogcache = (*sg).next;
+                (*sg).next = p.sudogcache;
+            }
+            p.sudogcache = sg;
+            p.sudogcache_len += 1;
+        }
+        crate::lock_futex::unlock(&s.sudoglock);
+        if p.sudogcache_len == 0 {
+            return Box::into_raw(Box::new(Sudog::new()));
+        }
+    }
+    let sg = p.sudogcache;
+    // SAFETY: sg is a free sudog on this P's list, which only this P's M touches.
+    unsafe {
+        p.sudogcache = (*sg).next;
+        p.sudogcache_len -= 1;
+        sg.write(Sudog::new());
+    }
+    sg
+}
+
+/// releaseSudog: back to this P's cache; past 128, half goes to the central cache.
+pub(crate) fn release_sudog(sg: *mut Sudog) {
+    // SAFETY: the caller gives sg back: it is on no wait queue and nobody else refers to it.
+    unsafe {
+        if !(*sg).elem.is_null() || !(*sg).next.is_null() || !(*sg).prev.is_null() || !(*sg).waitlink.is_null() {
+            throw("releaseSudog: sudog still linked");
+        }
+    }
+    let p = curp();
+    if p.sudogcache_len == SUDOG_CACHE_MAX {
+        let s = sched();
+        crate::lock_futex::lock(&s.sudoglock);
+        while p.sudogcache_len > SUDOG_CACHE_MAX / 2 {
+            let x = p.sudogcache;
+            // SAFETY: x is on this P's list; the central list is guarded by sudoglock.
+            unsafe {
+                p.sudogcache = (*x).next;
+                (*x).next = s.sudogcache;
+            }
+            s.sudogcache = x;
+            p.sudogcache_len -= 1;
+        }
+        crate::lock_futex::unlock(&s.sudoglock);
+    }
+    // SAFETY: sg is ours (see above) and this P's list is this M's.
+    unsafe { (*sg).next = p.sudogcache };
+    p.sudogcache = sg;
+    p.sudogcache_len += 1;
 }
 
 /// Gosched: yield the processor; the goroutine goes to the global queue.

@@ -3,9 +3,29 @@
 //! they mean the same thing; fields for the GC, profiling, cgo and the netpoller are absent).
 use crate::runq::RunQueue;
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
 
-// G status (runtime2.go).
+// G status (runtime2.go). Beyond what a G is doing, the status acts as a lock on the
+// goroutine's stack: it says who owns the stack and who may move the G on.
+//
+// - `G_IDLE`: just allocated, not yet initialised. Owned by whoever allocated it (gfget);
+//   newproc makes it runnable.
+// - `G_RUNNABLE`: on a run queue, not running user code. The stack is not owned. The M that
+//   takes it off a queue runs it (execute).
+// - `G_RUNNING`: may run user code; not on a run queue. The stack is owned by the goroutine, and
+//   g.m and g.m.p are valid. Only the goroutine itself moves on, through mcall to g0 (park_m,
+//   gosched_m, goyield_m, goexit0).
+// - `G_SYSCALL`: in a system call, not running user code, not on a run queue. The stack is the
+//   goroutine's; g.m is valid. (Unused yet: rt0 has no syscall handoff.)
+// - `G_WAITING`: blocked in the runtime; not on a run queue, but recorded somewhere (a sudog in a
+//   sema treap, later a channel's queue) so that it can be readied. The stack is not owned,
+//   except that an operation may touch what the G recorded there under that object's lock.
+//   Whoever finds it there moves it on (goready).
+// - `G_DEAD`: unused: just exited, on a free list, or being initialised. The G and its stack
+//   are owned by the M exiting it or the M that took it from a free list.
+//
+// Go's `_Gcopystack`, `_Gpreempted` and the `_Gscan` bit do not occur: stacks never move and
+// there is no collector and no asynchronous preemption yet.
 pub const G_IDLE: u32 = 0;
 pub const G_RUNNABLE: u32 = 1;
 pub const G_RUNNING: u32 = 2;
@@ -13,7 +33,10 @@ pub const G_SYSCALL: u32 = 3;
 pub const G_WAITING: u32 = 4;
 pub const G_DEAD: u32 = 6;
 
-// P status (runtime2.go).
+// P status (runtime2.go): `P_IDLE` — owned by the idle list (or whoever is moving it between
+// states); `P_RUNNING` — owned by an M, and only that M may change it (to idle, syscall or
+// gcstop); `P_SYSCALL` — its M is in a system call, and the P may be stolen by anyone who CASes
+// the status; `P_GCSTOP` — owned by the M that stopped the world; `P_DEAD` — beyond GOMAXPROCS.
 pub const P_IDLE: u32 = 0;
 pub const P_RUNNING: u32 = 1;
 pub const P_SYSCALL: u32 = 2;
@@ -26,23 +49,72 @@ pub const GFREE_BATCH: i32 = 32;
 /// goids are handed to Ps in batches (proc.go `_GoidCacheBatch`).
 pub const GOID_CACHE_BATCH: u64 = 16;
 
-/// Why a goroutine waits (Go's `waitReason`, a byte, so that a zeroed G — g0 in `.bss` — is
-/// valid): shown in the goroutine header of tracebacks.
+/// Why a goroutine waits (Go 1.19's `waitReason`, in Go's order, a byte so that a zeroed G — g0
+/// in `.bss` — is valid): shown in the goroutine header of tracebacks, as `goroutine 7 [semacquire]:`.
+/// Go 1.19 parks sync.WaitGroup.Wait as "semacquire" (its own reason came in Go 1.20).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum WaitReason {
-    /// Not waiting (Go's `waitReasonZero`).
-    Zero = 0,
-    /// Parked in sync.WaitGroup.Wait.
-    SyncWaitGroupWait,
+    Zero,
+    GCAssistMarking,
+    IOWait,
+    ChanReceiveNilChan,
+    ChanSendNilChan,
+    DumpingHeap,
+    GarbageCollection,
+    GarbageCollectionScan,
+    PanicWait,
+    Select,
+    SelectNoCases,
+    GCAssistWait,
+    GCSweepWait,
+    GCScavengeWait,
+    ChanReceive,
+    ChanSend,
+    FinalizerWait,
+    ForceGCIdle,
+    Semacquire,
+    Sleep,
+    SyncCondWait,
+    TimerGoroutineIdle,
+    TraceReaderBlocked,
+    WaitForGCCycle,
+    GCWorkerIdle,
+    Preempted,
+    DebugCall,
 }
 
 impl WaitReason {
-    /// The text Go prints for this reason.
+    /// The text Go prints for this reason (`waitReasonStrings`).
     pub fn as_str(self) -> &'static str {
         match self {
             WaitReason::Zero => "",
-            WaitReason::SyncWaitGroupWait => "sync.WaitGroup.Wait",
+            WaitReason::GCAssistMarking => "GC assist marking",
+            WaitReason::IOWait => "IO wait",
+            WaitReason::ChanReceiveNilChan => "chan receive (nil chan)",
+            WaitReason::ChanSendNilChan => "chan send (nil chan)",
+            WaitReason::DumpingHeap => "dumping heap",
+            WaitReason::GarbageCollection => "garbage collection",
+            WaitReason::GarbageCollectionScan => "garbage collection scan",
+            WaitReason::PanicWait => "panicwait",
+            WaitReason::Select => "select",
+            WaitReason::SelectNoCases => "select (no cases)",
+            WaitReason::GCAssistWait => "GC assist wait",
+            WaitReason::GCSweepWait => "GC sweep wait",
+            WaitReason::GCScavengeWait => "GC scavenge wait",
+            WaitReason::ChanReceive => "chan receive",
+            WaitReason::ChanSend => "chan send",
+            WaitReason::FinalizerWait => "finalizer wait",
+            WaitReason::ForceGCIdle => "force gc (idle)",
+            WaitReason::Semacquire => "semacquire",
+            WaitReason::Sleep => "sleep",
+            WaitReason::SyncCondWait => "sync.Cond.Wait",
+            WaitReason::TimerGoroutineIdle => "timer goroutine (idle)",
+            WaitReason::TraceReaderBlocked => "trace reader (blocked)",
+            WaitReason::WaitForGCCycle => "wait for GC cycle",
+            WaitReason::GCWorkerIdle => "GC worker (idle)",
+            WaitReason::Preempted => "preempted",
+            WaitReason::DebugCall => "debug call",
         }
     }
 }
@@ -107,7 +179,18 @@ pub struct M {
     pub id: i64,
     pub procid: u64,
     pub alllink: *mut M,
+    /// Runtime locks this M holds (lock_futex `lock` increments, `unlock` decrements); an M
+    /// with locks held must not be preempted or reschedule. Written only by the M's own thread,
+    /// atomic so that its signal handler may read it.
+    pub locks: AtomicI32,
+    /// gopark's unlock callback and its argument, run by park_m on g0 once the G is parked.
+    pub waitunlockf: Option<UnlockFn>,
+    pub waitlock: *mut u8,
 }
+
+/// gopark's unlock callback: `f(gp, lock)` runs on g0 after gp is parked; returning false
+/// resumes gp at once instead (Go's `unlockf func(*g, unsafe.Pointer) bool`).
+pub type UnlockFn = fn(*mut G, *mut u8) -> bool;
 
 impl M {
     pub const fn new() -> M {
@@ -120,6 +203,9 @@ impl M {
             id: 0,
             procid: 0,
             alllink: null_mut(),
+            locks: AtomicI32::new(0),
+            waitunlockf: None,
+            waitlock: null_mut(),
         }
     }
 }
@@ -136,6 +222,9 @@ pub struct P {
     pub gfree_count: i32,
     pub goidcache: u64,
     pub goidcacheend: u64,
+    /// Free sudogs of this P (acquire_sudog/release_sudog), linked through `next`.
+    pub sudogcache: *mut Sudog,
+    pub sudogcache_len: u32,
 }
 
 /// The global scheduler state (Go's `schedt`).
@@ -151,6 +240,56 @@ pub struct Schedt {
     pub gfree: *mut G,
     pub gfree_count: i32,
     pub nmidle: i32,
+    /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order: the
+    /// runtime's locks (this one, each sema root's) are leaves — none is taken while another is
+    /// held — and no signal handler takes any of them.
+    pub sudoglock: crate::lock_futex::Mutex,
+    pub sudogcache: *mut Sudog,
     pub npidle: AtomicU32,
     pub nmspinning: AtomicU32,
+}
+
+/// A G waiting on something (Go's `sudog`): a G can wait on many objects (select) and many Gs on
+/// one object, so a waiter is this record, not the G. Sudogs come from acquire_sudog and go back
+/// through release_sudog (proc). The fields are owned by whoever holds the lock of the object the
+/// sudog is queued on (a sema root's lock); `ticket` is written by semrelease before the G is
+/// readied and read by the G after it runs again.
+#[repr(C)]
+pub struct Sudog {
+    pub g: *mut G,
+    /// Doubly linked wait list (channels), or the treap's children (sema: prev = left, next = right).
+    pub next: *mut Sudog,
+    pub prev: *mut Sudog,
+    /// The data element (channels), or the semaphore's address (sema).
+    pub elem: *mut u8,
+    pub acquiretime: i64,
+    pub releasetime: i64,
+    /// The treap priority (sema), or 1 when semrelease handed the semaphore straight to this waiter.
+    pub ticket: u32,
+    pub is_select: bool,
+    pub success: bool,
+    /// semaRoot binary tree.
+    pub parent: *mut Sudog,
+    /// Further waiters for the same address (sema), oldest first; the tail is kept in the head.
+    pub waitlink: *mut Sudog,
+    pub waittail: *mut Sudog,
+}
+
+impl Sudog {
+    pub const fn new() -> Sudog {
+        Sudog {
+            g: null_mut(),
+            next: null_mut(),
+            prev: null_mut(),
+            elem: null_mut(),
+            acquiretime: 0,
+            releasetime: 0,
+            ticket: 0,
+            is_select: false,
+            success: false,
+            parent: null_mut(),
+            waitlink: null_mut(),
+            waittail: null_mut(),
+        }
+    }
 }

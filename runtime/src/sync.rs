@@ -1,22 +1,25 @@
-//! sync.WaitGroup on the scheduler's park/ready (Go's sync/waitgroup.go over runtime_Semacquire
-//! / runtime_Semrelease, sema.go). Waiters park with Go's wait reason "sync.WaitGroup.Wait" and
-//! are made ready, in order, when the counter reaches zero.
-use crate::panic::throw;
-use crate::proc::{gopark, goready};
-use crate::runtime2::{G, WaitReason};
-use crate::tls::getg;
-use core::cell::UnsafeCell;
-use core::ptr::null_mut;
+//! sync.WaitGroup on the runtime's semaphores. Mirrors Go 1.19's sync/waitgroup.go: one 64-bit
+//! state word holds the counter (high 32 bits) and the number of waiters (low 32 bits), and a
+//! separate semaphore word (`runtime_Semacquire`/`runtime_Semrelease`, see `sema`) is where the
+//! waiters park, with Go's wait reason "semacquire".
+//!
+//! `add` changes the counter with one atomic add. When it brings the counter to zero with
+//! waiters counted, it resets the whole state to zero and releases the semaphore once per
+//! waiter. `wait` returns at once if the counter is zero; otherwise it counts itself as a waiter
+//! with a CAS (which fails, and retries, if the state moved meanwhile) and sleeps on the
+//! semaphore. Go's panics are kept, with Go's texts.
+//!
+//! Memory order: `add` is AcqRel and `wait` reads with Acquire, so what a goroutine wrote before
+//! its `done` is visible to whoever returns from `wait`, on any M.
+use crate::sema::{semacquire, semrelease1};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use core::sync::atomic::{AtomicU32, AtomicU64};
 
 pub struct WaitGroup {
-    state: UnsafeCell<(i64, *mut G, *mut G)>, // counter, waiters head, tail
+    /// Counter in the high 32 bits, waiter count in the low 32 bits.
+    state: AtomicU64,
+    sema: AtomicU32,
 }
-
-// SAFETY: a WaitGroup is used by goroutines only, and goroutines run on one thread — m0's, the
-// one M that holds a P (proc module docs; its debug assertions check it on every schedule) —
-// switching only inside gopark/gosched/goexit. So each `add`/`wait` runs to completion with no
-// other access to `state` in between, and no two threads ever touch it.
-unsafe impl Sync for WaitGroup {}
 
 impl Default for WaitGroup {
     fn default() -> Self {
@@ -26,54 +29,73 @@ impl Default for WaitGroup {
 
 impl WaitGroup {
     pub const fn new() -> Self {
-        Self { state: UnsafeCell::new((0, null_mut(), null_mut())) }
+        Self { state: AtomicU64::new(0), sema: AtomicU32::new(0) }
     }
 
-    // One goroutine at a time touches the state (see the Sync impl), so handing out `&mut`
-    // from `&self` cannot alias.
-    #[allow(clippy::mut_from_ref)]
-    fn st(&self) -> &mut (i64, *mut G, *mut G) {
-        // SAFETY: see the Sync impl: no two goroutines touch the state at the same time.
-        unsafe { &mut *self.state.get() }
-    }
-
-    /// Adds `delta` to the counter; at zero, every waiter becomes runnable.
+    /// Adds `delta` (possibly negative) to the counter; at zero, every waiter is released.
+    /// A negative counter panics with Go's "sync: negative WaitGroup counter".
+    #[inline]
     pub fn add(&self, delta: i64) {
-        let s = self.st();
-        s.0 += delta;
-        if s.0 < 0 {
-            throw("sync: negative WaitGroup counter");
+        let state = self.state.fetch_add((delta as u64) << 32, AcqRel).wrapping_add((delta as u64) << 32);
+        if ((state >> 32) as i32) < 0 {
+            negative_counter();
         }
-        if s.0 == 0 {
-            let mut gp = core::mem::replace(&mut s.1, null_mut());
-            s.2 = null_mut();
-            while !gp.is_null() {
-                // SAFETY: gp is a parked waiter linked through schedlink.
-                let next = unsafe { core::mem::replace(&mut (*gp).schedlink, null_mut()) };
-                goready(gp);
-                gp = next;
-            }
+        // No waiters: nothing more to check or do (Go tests the same conditions, in another order).
+        if state as u32 != 0 {
+            self.add_waiters(delta, state);
         }
     }
 
+    /// add, with waiters counted in `state` (the state just after the add).
+    #[inline(never)]
+    fn add_waiters(&self, delta: i64, state: u64) {
+        let v = (state >> 32) as i32;
+        let w = state as u32;
+        if delta > 0 && v as i64 == delta {
+            panic!("sync: WaitGroup misuse: Add called concurrently with Wait");
+        }
+        if v > 0 {
+            return;
+        }
+        // This goroutine brought the counter to zero with waiters: now nobody may change the
+        // state (an Add now is a misuse, a Wait sees zero). Check for misuse, then reset.
+        if self.state.load(Relaxed) != state {
+            panic!("sync: WaitGroup misuse: Add called concurrently with Wait");
+        }
+        self.state.store(0, Relaxed);
+        for _ in 0..w {
+            semrelease1(&self.sema, false);
+        }
+    }
+
+    /// Decrements the counter by one.
+    #[inline]
     pub fn done(&self) {
         self.add(-1);
     }
 
     /// Blocks the calling goroutine until the counter is zero.
     pub fn wait(&self) {
-        let s = self.st();
-        if s.0 == 0 {
-            return;
+        loop {
+            let state = self.state.load(Acquire);
+            if (state >> 32) as i32 == 0 {
+                return;
+            }
+            // Count this goroutine as a waiter.
+            if self.state.compare_exchange(state, state + 1, AcqRel, Acquire).is_ok() {
+                semacquire(&self.sema);
+                if self.state.load(Relaxed) != 0 {
+                    panic!("sync: WaitGroup is reused before previous Wait has returned");
+                }
+                return;
+            }
         }
-        let gp = getg();
-        if s.2.is_null() {
-            s.1 = gp;
-        } else {
-            // SAFETY: the tail is a parked waiter.
-            unsafe { (*s.2).schedlink = gp };
-        }
-        s.2 = gp;
-        gopark(WaitReason::SyncWaitGroupWait);
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn negative_counter() -> ! {
+    panic!("sync: negative WaitGroup counter")
 }

@@ -3,7 +3,7 @@
 //! the signal restorer.
 //!
 //! Mirrors Go's `runtime/sys_linux_amd64.s` (`exit`, `exitThread`, `write1`, `usleep`, `gettid`,
-//! `nanotime1`, `clone`, `sigaltstack`, `rt_sigaction`, `sigreturn__sigaction`,
+//! `nanotime1`, `futex`, `osyield`, `clone`, `sigaltstack`, `rt_sigaction`, `sigreturn__sigaction`,
 //! `sched_getaffinity`) and the Linux x86-64 syscall ABI: the number goes in RAX, arguments in
 //! RDI, RSI, RDX, R10, R8, R9; the `syscall` instruction clobbers RCX (return RIP) and R11
 //! (RFLAGS); the result comes back in RAX, with −4095..−1 meaning `-errno`. Every number, flag
@@ -176,6 +176,24 @@ pub fn nanotime() -> u64 {
     // SAFETY: the kernel writes one timespec into the local.
     unsafe { syscall2(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
     ts.tv_sec as u64 * abi::time::NSEC_PER_SEC + ts.tv_nsec as u64
+}
+
+/// `futex(addr, op, val, ts, addr2, val3)`: the result or `-errno` (Go's `futex`).
+///
+/// # Safety
+/// `addr` must point at a live, 4-byte aligned word for as long as the call lasts; `ts` must be
+/// null or point at a live [`Timespec`]; for operations that use them, `addr2` must be a live
+/// aligned word too. The operation must not change memory Rust considers borrowed (FUTEX_WAIT and
+/// FUTEX_WAKE only read `*addr`).
+pub unsafe fn futex(addr: *const u32, op: usize, val: u32, ts: *const Timespec, addr2: *const u32, val3: u32) -> isize {
+    // SAFETY: the caller vouches for every pointer the operation reads.
+    unsafe { syscall6(SYS_FUTEX, addr as usize, op, val as usize, ts as usize, addr2 as usize, val3 as usize) }
+}
+
+/// `sched_yield()`: lets another thread run on this CPU (Go's `osyield`).
+pub fn osyield() {
+    // SAFETY: sched_yield takes no arguments and touches no user memory.
+    unsafe { syscall0(SYS_SCHED_YIELD) };
 }
 
 /// `sched_getaffinity(0, mask)`: the bytes of `mask` the kernel filled, or `-errno`.

@@ -212,3 +212,72 @@ fn gomaxprocs_above_1024_grows_allp_both_ways() {
         assert!(stdout(r).contains("done: main returns"), "{how}");
     }
 }
+
+#[test]
+fn locks_semaphores_and_waitgroups_park_and_wake_as_go_both_ways() {
+    // (mode, exit code, the exact stdout)
+    let cases: &[(&str, u8, &str)] = &[
+        (
+            "waitgroup",
+            0,
+            "parking: 1000 goroutines joined, sum 500500 (expected 500500)\nparking: 10 waiters released by the last Done\n",
+        ),
+        (
+            "sema",
+            0,
+            "parking: 1 waiter parks in semacquire\nparking: 2 releaser releases\nparking: 3 releaser goes on\n\
+             parking: 4 waiter woke with the semaphore\nparking: semaphore now 0\n",
+        ),
+        (
+            // With handoff the woken waiter runs before the releaser goes on (Go's direct G handoff).
+            "handoff",
+            0,
+            "parking: 1 waiter parks in semacquire\nparking: 2 releaser releases\nparking: 3 waiter woke with the semaphore\n\
+             parking: 4 releaser goes on\nparking: semaphore now 0\n",
+        ),
+        (
+            "contend",
+            0,
+            "parking: 8 goroutines x 1000 rounds: sema lock total 8000, runtime mutex total 8000 (expected 8000)\n\
+             parking: goroutines found the lock held: true\n",
+        ),
+        (
+            // Three threads on one futex word: under QEMU the holders yield inside the critical
+            // section, so the waiters reach FUTEX_WAIT (about 70 times a run) and are woken.
+            "threads",
+            0,
+            "parking: 3 threads x 20000 rounds under the runtime mutex: 60000 (expected 60000)\n\
+             parking: mutex left unlocked\nparking: notetsleep 5 ms unwoken returns false\n",
+        ),
+        ("negative", 2, "parking: one Done more than Add\n"),
+    ];
+    for &(mode, code, want) in cases {
+        let both = run_both(RunOptions { quiet: true, ..with(program::PARKING, &[mode], &[]) });
+        for (how, r) in both.each() {
+            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}{}", stdout(r), r.log);
+            assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+        }
+        both.assert_same_stdout();
+        if mode == "negative" {
+            for (how, r) in both.each() {
+                // Go 1.19: `panic: sync: negative WaitGroup counter`, a blank line, the goroutine header.
+                assert!(
+                    r.log.contains("panic: sync: negative WaitGroup counter\n\ngoroutine 1 [running]:\n"),
+                    "{how}\n{}",
+                    r.log
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_contended_runtime_mutex_sleeps_in_futex_wait_and_is_woken() {
+    // The kernel's strace of `parking threads`: the waiters' FUTEX_WAIT_PRIVATE on the lock word
+    // and the unlocks' FUTEX_WAKE_PRIVATE, as Go's lock_futex does them.
+    let r = boot_with(RunOptions { strace: true, quiet: true, ..with(program::PARKING, &["threads"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    let waits = r.log.lines().filter(|l| l.contains("FUTEX_WAIT_PRIVATE, 2, NULL")).count();
+    let wakes = r.log.lines().filter(|l| l.contains("FUTEX_WAKE_PRIVATE, 1)")).count();
+    assert!(waits > 0 && wakes > waits / 2, "{waits} waits, {wakes} wakes\n{}", r.log);
+}
