@@ -81,6 +81,21 @@ fn main() {
         bench(k, v, "instructions");
     }
 
+    // The runtime's locks and parking: instructions per operation, from `parking bench`.
+    let r = run(&RunOptions {
+        icount: true,
+        quiet: true,
+        program: Some(program::PARKING.path()),
+        args: vec!["bench".into()],
+        ..Default::default()
+    });
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    let line = out.lines().find(|l| l.starts_with("parking: ")).unwrap_or_default();
+    for field in line.split_whitespace().skip(1) {
+        let (k, v) = field.split_once('=').unwrap_or((field, "?"));
+        bench(k, v, "insns/op");
+    }
+
     runtime_table(&plugin, &work);
 
     let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
