@@ -118,9 +118,27 @@ impl Vmas {
         debug_assert!(
             self.is_free(start, end) && start.is_multiple_of(PAGE) && end.is_multiple_of(PAGE) && start < end
         );
+        let same = |v: &Vma| v.prot == prot && v.name == name;
+        let next = self.map.get(&end).copied().filter(same);
+        if let Some((_, prev)) = self.map.range_mut(..start).next_back()
+            && prev.end == start
+            && same(prev)
+        {
+            // The common case, a mapping placed after one like it: the neighbour grows in place.
+            prev.end = next.map_or(end, |n| n.end);
+            if next.is_some() {
+                self.map.remove(&end);
+            }
+            return;
+        }
+        let end = match next {
+            Some(n) => {
+                self.map.remove(&end);
+                n.end
+            }
+            None => end,
+        };
         self.map.insert(start, Vma { start, end, prot, name });
-        self.merge_at(end);
-        self.merge_at(start);
     }
 
     /// Joins the VMA ending at `at` and the one starting there if their protection and name
@@ -154,6 +172,18 @@ impl Vmas {
     /// nothing changed, when that would cut one VMA into two pieces at the limit.
     pub fn remove(&mut self, start: u64, end: u64) -> Result<(), ()> {
         self.last.set(None);
+        // The common cases first: the range is a whole VMA, or its tail, which shrinks in place.
+        if let Some((_, v)) = self.map.range_mut(..=start).next_back()
+            && start < v.end
+            && v.end == end
+        {
+            if v.start == start {
+                self.map.remove(&start);
+            } else {
+                v.end = start;
+            }
+            return Ok(());
+        }
         if let Some(v) = self.lookup(start)
             && v.start < start
             && end < v.end
