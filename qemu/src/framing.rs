@@ -18,7 +18,7 @@ pub fn data(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// End of file: after it, the program's read(0) returns 0.
-pub const EOF: [u8; 2] = [CONSOLE_ESCAPE, CONSOLE_EOF];
+pub const END_OF_INPUT: [u8; 2] = [CONSOLE_ESCAPE, CONSOLE_EOF];
 
 /// The command that raises `signo` in the process: SIGINT and SIGQUIT, the terminal's two
 /// (None for any other signal).
@@ -43,7 +43,7 @@ mod tests {
 
     #[test]
     fn commands_are_the_escape_and_one_letter() {
-        assert_eq!(EOF, [0xff, b'E']);
+        assert_eq!(END_OF_INPUT, [0xff, b'E']);
         assert_eq!(signal(SIGINT), Some([0xff, b'I']));
         assert_eq!(signal(SIGQUIT), Some([0xff, b'Q']));
         assert_eq!(signal(abi::signal::SIGTERM), None);

@@ -279,7 +279,7 @@ pub fn feed(child: &mut Child, opts: &crate::RunOptions, control: Option<PathBuf
             let wire = match queue.recv_timeout(Duration::from_millis(20)) {
                 Ok(Input::Data(bytes)) if framed => crate::framing::data(&bytes),
                 Ok(Input::Data(bytes)) => bytes,
-                Ok(Input::Eof) if framed => crate::framing::EOF.to_vec(),
+                Ok(Input::Eof) if framed => crate::framing::END_OF_INPUT.to_vec(),
                 Ok(Input::Eof) => return, // closes the pipe
                 Ok(Input::Signal(signo)) => crate::framing::signal(signo).filter(|_| framed).map_or(vec![], Vec::from),
                 Err(mpsc::RecvTimeoutError::Timeout) if !stop.load(Ordering::Acquire) => continue,
