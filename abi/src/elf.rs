@@ -16,6 +16,7 @@ pub const EM_X86_64: u16 = 62;
 pub const PT_LOAD: u32 = 1;
 pub const PT_INTERP: u32 = 3;
 pub const PT_PHDR: u32 = 6;
+pub const PT_GNU_STACK: u32 = 0x6474_e551;
 pub const PF_X: u32 = 1;
 pub const PF_W: u32 = 2;
 pub const PF_R: u32 = 4;

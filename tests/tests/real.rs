@@ -1032,6 +1032,57 @@ fn hostile(args: &[&str], exit: u8, out: &[&str], log: &[&str]) -> Option<Both> 
     Some(both)
 }
 
+/// A musl program whose `.far` data lies inside the stack's 8 MiB reservation; with `empty`, its
+/// PT_GNU_STACK header is also turned into a page-aligned PT_LOAD of memsz 0.
+fn odd_segments(empty: bool) -> Option<PathBuf> {
+    let Some(cc) = musl_gcc() else {
+        skipped("musl-gcc");
+        return None;
+    };
+    let src = source("c/farsegment.c");
+    let far = build(&cache().join("c-farsegment-musl"), &[src.as_path()], |out| {
+        let mut c = Command::new(&cc.tool);
+        c.args(["-static", "-no-pie", "-O2", "-mcmodel=large", "-Wl,--section-start=.far=0x7fffff900000", "-o"])
+            .arg(out)
+            .arg(&src);
+        c
+    });
+    if !empty {
+        return Some(far);
+    }
+    let mut elf = std::fs::read(&far).unwrap();
+    let (phoff, phnum) = (u64::from_le_bytes(elf[32..40].try_into().unwrap()) as usize, elf[56] as usize);
+    let stack = (0..phnum)
+        .map(|i| phoff + i * 56)
+        .find(|&h| u32::from_le_bytes(elf[h..h + 4].try_into().unwrap()) == abi::elf::PT_GNU_STACK)
+        .expect("a PT_GNU_STACK header");
+    elf[stack..stack + 4].copy_from_slice(&abi::elf::PT_LOAD.to_le_bytes());
+    elf[stack + 4..stack + 8].copy_from_slice(&4u32.to_le_bytes()); // PF_R
+    for (field, v) in [(16, 0x1000_0000u64), (24, 0x1000_0000), (48, 0x1000)] {
+        elf[stack + field..stack + field + 8].copy_from_slice(&v.to_le_bytes()); // vaddr, paddr, align
+    }
+    let out = cache().join("c-farsegment-empty-load");
+    std::fs::write(&out, elf).unwrap();
+    let mut perms = std::fs::metadata(&out).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&out, perms).unwrap();
+    Some(out)
+}
+
+#[test]
+fn a_segment_inside_the_stack_reservation_runs_as_on_linux() {
+    let Some(prog) = odd_segments(false) else { return };
+    let both = run_both(real(&prog, &[], &[]));
+    both.assert_outcome(Outcome::Exited(42));
+}
+
+#[test]
+fn a_page_aligned_load_segment_of_memsz_0_maps_nothing_and_runs() {
+    let Some(prog) = odd_segments(true) else { return };
+    let both = run_both(real(&prog, &[], &[]));
+    both.assert_outcome(Outcome::Exited(42));
+}
+
 /// What rt0's kernel logs when a forced SIGSEGV ends the process.
 const FORCED_SEGV: &str = "SIGSEGV: segmentation violation addr=0x0";
 

@@ -167,6 +167,9 @@ fn static_pie_bias(phdrs: &[elf::segment::ProgramHeader]) -> Result<u64, String>
 pub fn load(image: &Image, data: &[u8], aspace: &mut AddressSpace) -> Result<(), String> {
     for s in &image.segments {
         let (start, end) = (page_down(s.vaddr), page_up(s.vaddr + s.memsz).unwrap());
+        if start == end {
+            continue; // an empty segment maps nothing, as Linux's elf_map of size 0
+        }
         aspace.map(start, end, s.prot, "elf");
         let bytes = &data[s.offset as usize..(s.offset + s.filesz) as usize];
         aspace.load(s.vaddr, bytes).map_err(|e| format!("out of memory loading segment at {:#x}: {e:?}", s.vaddr))?;

@@ -25,6 +25,28 @@ pub fn check_limits(argv: &[Vec<u8>], envp: &[Vec<u8>]) -> Result<(), &'static s
     Ok(())
 }
 
+/// Where the stack reservation (`abi::rt0::STACK_SIZE` below [`STACK_TOP`]) begins: lower down
+/// only as far as Linux's stack guard gap above a segment that lies in it (Linux's stack grows
+/// down on demand and stops that gap short of the mapping below). None when a segment leaves
+/// no room even for the page the arguments go in.
+fn stack_bottom(image: &elf::Image) -> Option<u64> {
+    let lowest = STACK_TOP - abi::rt0::STACK_SIZE as u64;
+    let below = image
+        .segments
+        .iter()
+        .filter(|s| s.memsz > 0 && s.vaddr < STACK_TOP)
+        .map(|s| (s.vaddr + s.memsz).next_multiple_of(PAGE))
+        .filter(|&end| end.saturating_add(abi::mman::STACK_GUARD_GAP as u64) > lowest)
+        .max();
+    match below {
+        None => Some(lowest),
+        Some(end) => {
+            let bottom = end.saturating_add(abi::mman::STACK_GUARD_GAP as u64);
+            (bottom < STACK_TOP - PAGE).then_some(bottom)
+        }
+    }
+}
+
 /// Loads the program in `elf_bytes`, builds its stack and enters it. Never returns: the run
 /// ends with exit_group, a fatal signal, or (for an unloadable program) the bad-program exit.
 /// `boot_stack_top`: the stack kmain runs on, which becomes the main thread's kernel stack.
@@ -35,7 +57,8 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     check_limits(&args.argv, &args.envp).unwrap_or_else(|why| crate::control::bad_program(why));
     let mut aspace = AddressSpace::new(phys_offset).unwrap_or_else(|| crate::control::bad_program("out of memory"));
     elf::load(&image, elf_bytes, &mut aspace).unwrap_or_else(|why| crate::control::bad_program(&why));
-    aspace.map(STACK_TOP - abi::rt0::STACK_SIZE as u64, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
+    let bottom = stack_bottom(&image).unwrap_or_else(|| crate::control::bad_program("a segment lies over the stack"));
+    aspace.map(bottom, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
 
     let (random, source) = random_bytes(features);
     let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;
