@@ -93,7 +93,7 @@ fn exit_work(frame: &mut TrapFrame, mut work: u64) {
         if work & percpu::NEED_RESCHED != 0 {
             sched::schedule();
         }
-        if work & percpu::SIGPENDING != 0 {
+        if work & percpu::SIGNAL_WORK != 0 {
             fault::deliver_pending(frame);
         }
         work = percpu::take_work();

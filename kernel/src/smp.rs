@@ -38,8 +38,8 @@ pub fn init(madt: Option<&Madt>, phys_offset: u64) {
                 match unsafe { paging::map_identity(page) } {
                     Ok(()) => {
                         let phys = page.start_address().as_u64();
-                        // SAFETY: a page below 1 MiB that is ours, identity-mapped until unmapped
-                        // below, once every AP is up or parked.
+                        // a page below 1 MiB that is ours,
+                        // SAFETY: identity-mapped until unmapped below, once every AP is up or parked.
                         let t = unsafe { Trampoline::install(phys, phys_offset) };
                         aps.for_each(|id| start(&t, id));
                         paging::unmap_identity(page);

@@ -20,8 +20,8 @@ struct CArray {
     ptrs: Vec<*const libc::c_char>,
 }
 
-// SAFETY: the pointers point into `_strings`, which the array owns and never changes; moving
-// the array to another thread (std runs pre_exec hooks in the child only) moves them together.
+// the pointers point into `_strings`, which the array owns and never changes;
+// SAFETY: moving the array to another thread (std runs pre_exec hooks in the child only) moves them together.
 unsafe impl Send for CArray {}
 // SAFETY: as above; nothing mutates the strings or pointers after construction.
 unsafe impl Sync for CArray {}
@@ -58,8 +58,8 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     let runner = std::process::id();
     // SAFETY: the hook makes only async-signal-safe calls (prctl, getppid, _exit).
     unsafe { cmd.pre_exec(move || signals::die_with_parent(runner)) };
-    // SAFETY: sched_setaffinity and execve are async-signal-safe system calls; every pointer
-    // was made before the fork and stays valid in the child's copy of this memory.
+    // sched_setaffinity and execve are async-signal-safe system calls;
+    // SAFETY: every pointer was made before the fork and stays valid in the child's copy of this memory.
     unsafe {
         cmd.pre_exec(move || {
             let (argv, envp): (&CArray, &CArray) = (&c_argv, &c_envp); // the arrays, not their fields
@@ -93,9 +93,9 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         let (pid, input, action) = (child.id() as i32, feeder.input(), cue.action.clone());
         stream::Watch::new(cue.after.as_bytes(), move || match action {
             CueAction::Signal(signo) => {
-                // SAFETY: kill(2) only sends a signal. The child may have exited and been reaped
-                // by then: pids are handed out in increasing order, so the number is not reused
-                // in the moment, and the signal finds no process.
+                // kill(2) only sends a signal. The child may have exited and been reaped by then:
+                // pids are handed out in increasing order,
+                // SAFETY: so the number is not reused in the moment, and the signal finds no process.
                 let _ = unsafe { libc::kill(pid, signo) };
             }
             input_cue => stream::cued(&input, input_cue),

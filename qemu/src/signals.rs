@@ -22,8 +22,8 @@ static TERMINATED: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_signal(signo: libc::c_int) {
     let b = signo as u8;
-    // SAFETY: write(2) is async-signal-safe; `b` lives for the call; a failed write (a full
-    // pipe) only loses a repeated signal.
+    // write(2) is async-signal-safe;
+    // SAFETY: `b` lives for the call; a failed write (a full pipe) only loses a repeated signal.
     unsafe { libc::write(PIPE_WRITE.load(Ordering::Relaxed), (&raw const b).cast(), 1) };
 }
 
@@ -39,8 +39,8 @@ pub fn install() {
         PIPE_WRITE.store(fds[1], Ordering::Relaxed);
         std::thread::spawn(move || forward(fds[0]));
         for signo in [libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP] {
-            // SAFETY: a zeroed sigaction is a valid empty one; the handler is async-signal-safe
-            // and SA_RESTART keeps the runner's blocking reads going.
+            // a zeroed sigaction is a valid empty one;
+            // SAFETY: the handler is async-signal-safe and SA_RESTART keeps the runner's blocking reads going.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
                 sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;

@@ -167,9 +167,9 @@ pub fn unlock(l: &Mutex) {
 /// The calling M's lock count.
 #[inline(always)]
 fn curm_locks() -> &'static AtomicI32 {
-    // SAFETY: the runtime's locks are taken only after settls, so the g register points at a
-    // live G whose `m` is this thread's M; Ms are never freed, and `locks` is an atomic, so a
-    // shared reference to it is sound from any thread.
+    // the runtime's locks are taken only after settls, so the g register points at a live G whose
+    // `m` is this thread's M;
+    // SAFETY: Ms are never freed, and `locks` is an atomic, so a shared reference to it is sound from any thread.
     unsafe { &(*(*getg()).m).locks }
 }
 

@@ -81,8 +81,8 @@ pub fn futexsleep(addr: &AtomicU32, val: u32, ns: i64) {
     let ts = Timespec::from_ns(ns.max(0) as u64);
     let tsp = if ns < 0 { null() } else { &raw const ts };
     // Errors (EAGAIN: the word had changed; EINTR; ETIMEDOUT) all mean "look again".
-    // SAFETY: `addr` is a live aligned word (a reference); FUTEX_WAIT only reads it; `tsp` is
-    // null or the local timespec.
+    // `addr` is a live aligned word (a reference);
+    // SAFETY: FUTEX_WAIT only reads it; `tsp` is null or the local timespec.
     unsafe { crate::sys_linux_amd64::futex(addr.as_ptr(), FUTEX_WAIT_PRIVATE, val, tsp, null(), 0) };
 }
 

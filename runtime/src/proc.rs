@@ -399,8 +399,8 @@ fn run(gp: *mut G) {
 /// False if the callback refused: gp is runnable again and runs at once.
 fn park_m(gp: *mut G) -> bool {
     let mp = m0();
-    // SAFETY: gp has just switched to g0 and nothing else can have it yet: it is in no queue,
-    // and whoever may find it waits for the unlock below. mp is this thread's M.
+    // gp has just switched to g0 and nothing else can have it yet:
+    // SAFETY: it is in no queue, and whoever may find it waits for the unlock below. mp is this thread's M.
     unsafe {
         casgstatus(gp, G_RUNNING, G_WAITING);
         if let Some(f) = (*mp).waitunlockf.take() {
@@ -487,8 +487,8 @@ pub fn gopark(unlockf: Option<UnlockFn>, lock: *mut u8, reason: WaitReason) {
 /// goparkunlock: gopark that releases the runtime mutex `lock` once parked.
 pub fn goparkunlock(lock: &crate::lock_futex::Mutex, reason: WaitReason) {
     fn parkunlock_c(_: *mut G, lock: *mut u8) -> bool {
-        // SAFETY: `lock` is the &Mutex goparkunlock was given, which its caller holds and keeps
-        // alive until someone readies the goroutine, after this unlock.
+        // `lock` is the &Mutex goparkunlock was given,
+        // SAFETY: which its caller holds and keeps alive until someone readies the goroutine, after this unlock.
         crate::lock_futex::unlock(unsafe { &*(lock as *const crate::lock_futex::Mutex) });
         true
     }

@@ -47,8 +47,9 @@ struct SemaRoot {
     nwait: AtomicU32,
 }
 
-// SAFETY: `treap` is only touched with `lock` held (semacquire1, semrelease1), so at most one
-// thread reaches it at a time; the other fields are a mutex and an atomic.
+// `treap` is only touched with `lock` held (semacquire1, semrelease1), so at most one thread
+// reaches it at a time;
+// SAFETY: the other fields are a mutex and an atomic.
 unsafe impl Sync for SemaRoot {}
 
 static SEMTABLE: [SemaRoot; SEM_TAB_SIZE] =
@@ -104,8 +105,7 @@ pub fn semacquire1(addr: &AtomicU32, lifo: bool) {
             unlock(&root.lock);
             break;
         }
-        // SAFETY: the root's lock is held, which guards its treap; s is this goroutine's sudog,
-        // on no other queue.
+        // SAFETY: the root's lock is held, which guards its treap; s is this goroutine's sudog, on no other queue.
         unsafe {
             (*s).g = gp;
             (*root.treap.get()).queue(addr.as_ptr() as *mut u8, s, lifo, fastrand() | 1);
@@ -160,8 +160,8 @@ fn semrelease_slow(addr: &AtomicU32, handoff: bool, root: &SemaRoot) {
     // Decided before the ready: once readied, s belongs to its goroutine again (Go reads
     // s.ticket back after readyWithTime; rt0 keeps its own copy instead).
     let handed = handoff && cansemacquire(addr);
-    // SAFETY: s was dequeued under the lock: no other releaser can have it, and its goroutine
-    // stays parked until the goready below.
+    // s was dequeued under the lock:
+    // SAFETY: no other releaser can have it, and its goroutine stays parked until the goready below.
     let gp = unsafe {
         if (*s).ticket != 0 {
             throw("corrupted semaphore ticket");

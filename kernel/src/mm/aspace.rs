@@ -330,9 +330,9 @@ impl AddressSpace {
             return Err(Fault::NotMapped);
         }
         let p = self.direct(addr, Access::Write)?;
-        // SAFETY: `p` is the direct-map address of an aligned, mapped, writable u32 of a user
-        // page; user threads touch it only atomically or racily through their own mapping,
-        // and an atomic access is sound against either.
+        // `p` is the direct-map address of an aligned, mapped, writable u32 of a user page; user
+        // threads touch it only atomically or racily through their own mapping,
+        // SAFETY: and an atomic access is sound against either.
         let word = unsafe { core::sync::atomic::AtomicU32::from_ptr(p as *mut u32) };
         let seen =
             word.compare_exchange(old, new, core::sync::atomic::Ordering::SeqCst, core::sync::atomic::Ordering::SeqCst);

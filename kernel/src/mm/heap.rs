@@ -80,8 +80,8 @@ unsafe impl GlobalAlloc for KernelHeap {
             let block = unsafe { Layout::from_size_align_unchecked(size, CLASS_ALIGN) };
             return h.heap.allocate_first_fit(block).map_or(ptr::null_mut(), NonNull::as_ptr);
         }
-        // SAFETY: `head` is a free block of this class (pushed by dealloc), so it holds a
-        // FreeBlock and nothing else uses it.
+        // `head` is a free block of this class (pushed by dealloc),
+        // SAFETY: so it holds a FreeBlock and nothing else uses it.
         h.free[i] = unsafe { (*head).next };
         h.cached -= size;
         head.cast()
@@ -90,13 +90,13 @@ unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let mut h = self.0.lock();
         let Some((i, size)) = class(layout) else {
-            // SAFETY: GlobalAlloc's contract: `ptr` came from `alloc` with this `layout`, which
-            // took it from the linked list, and it is not null.
+            // GlobalAlloc's contract: `ptr` came from `alloc` with this `layout`,
+            // SAFETY: which took it from the linked list, and it is not null.
             return unsafe { h.heap.deallocate(NonNull::new_unchecked(ptr), layout) };
         };
         let block = ptr.cast::<FreeBlock>();
-        // SAFETY: `ptr` is a block of this class that alloc handed out (GlobalAlloc's contract):
-        // at least 16 bytes, 16-aligned, and no longer in use, so it may hold the list link.
+        // `ptr` is a block of this class that alloc handed out (GlobalAlloc's contract):
+        // SAFETY: at least 16 bytes, 16-aligned, and no longer in use, so it may hold the list link.
         unsafe { block.write(FreeBlock { next: h.free[i] }) };
         h.free[i] = block;
         h.cached += size;

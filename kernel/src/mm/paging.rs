@@ -58,8 +58,8 @@ pub fn unmap(page: Page<Size4KiB>) -> Result<PhysFrame, UnmapError> {
 /// The caller owns `frame`, and no process address space may have been made yet.
 pub unsafe fn map_identity(frame: PhysFrame) -> Result<(), MapToError<Size4KiB>> {
     let page = Page::containing_address(VirtAddr::new(frame.start_address().as_u64()));
-    // SAFETY: the page is in the lower half, which holds no kernel mapping (caller), and maps a
-    // frame the caller owns, read-only.
+    // the page is in the lower half,
+    // SAFETY: which holds no kernel mapping (caller), and maps a frame the caller owns, read-only.
     unsafe { map(page, frame, PageTableFlags::PRESENT) }
 }
 

@@ -105,8 +105,9 @@ pub fn setup(
     // in 8: the area is 64-aligned), else through a kernel copy. (rt_sigreturn always reads it
     // back through a copy: another thread could change it between a check and FXRSTOR.)
     match aspace.within_page(fx_at, FXSAVE_SIZE as u64, Access::Write).map_err(drop)? {
-        // SAFETY: `p` is the direct-map address of 512 writable bytes of one user page, 64-aligned
-        // as `fx_at` is; no Rust reference covers user memory.
+        // `p` is the direct-map address of 512 writable bytes of one user page, 64-aligned as
+        // `fx_at` is;
+        // SAFETY: no Rust reference covers user memory.
         Some(p) => unsafe { fpu::save_to(p) },
         None => {
             let fx = fpu::save();

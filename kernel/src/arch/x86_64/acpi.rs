@@ -19,8 +19,8 @@ struct DirectMap(u64);
 impl AcpiHandler for DirectMap {
     unsafe fn map_physical_region<T>(&self, phys: usize, size: usize) -> PhysicalMapping<Self, T> {
         let virt = NonNull::new((self.0 + phys as u64) as *mut T).expect("the direct map is not at 0");
-        // SAFETY: all physical memory is mapped at `self.0` for the kernel's whole life, so the
-        // region is mapped for at least `size` bytes and nothing needs unmapping.
+        // all physical memory is mapped at `self.0` for the kernel's whole life,
+        // SAFETY: so the region is mapped for at least `size` bytes and nothing needs unmapping.
         unsafe { PhysicalMapping::new(phys, virt, size, size, *self) }
     }
 
@@ -54,8 +54,8 @@ pub struct Madt {
 impl Madt {
     /// Reads the MADT reached through the RSDP at physical address `rsdp`.
     pub fn read(rsdp: u64, phys_offset: u64) -> Result<Madt, &'static str> {
-        // SAFETY: `rsdp` is the address the bootloader found the RSDP at (BootInfo.rsdp_addr);
-        // `from_rsdp` checks its signature and checksum before trusting anything behind it.
+        // `rsdp` is the address the bootloader found the RSDP at (BootInfo.rsdp_addr);
+        // SAFETY: `from_rsdp` checks its signature and checksum before trusting anything behind it.
         let tables = unsafe { AcpiTables::from_rsdp(DirectMap(phys_offset), rsdp as usize) }
             .map_err(|_| "no valid RSDP/RSDT")?;
         let info = PlatformInfo::new(&tables).map_err(|_| "the MADT does not parse")?;

@@ -91,8 +91,8 @@ unsafe fn prepare(t: *mut CpuTables, ist: u64) {
 /// # Safety
 /// `t` must have been [`prepare`]d, must live for good, and must be loaded on this CPU only.
 unsafe fn load(t: *mut CpuTables) {
-    // SAFETY: `t` lives for good (caller); the GDT is only read from now on (the CPU sets the
-    // TSS descriptor's busy bit).
+    // `t` lives for good (caller);
+    // SAFETY: the GDT is only read from now on (the CPU sets the TSS descriptor's busy bit).
     let gdt: &'static GlobalDescriptorTable = unsafe { &(*t).gdt };
     gdt.load();
     // SAFETY: the selectors index descriptors of the GDT loaded just above; kernel code/data
@@ -110,8 +110,8 @@ unsafe fn load(t: *mut CpuTables) {
 /// owns RSP0 from then on).
 pub fn init() -> *mut TaskStateSegment {
     let t = &raw mut BOOT_TABLES;
-    // SAFETY: runs once, on the boot CPU, before anything else points at its tables; the IST
-    // stacks are the boot CPU's statics.
+    // runs once, on the boot CPU, before anything else points at its tables;
+    // SAFETY: the IST stacks are the boot CPU's statics.
     unsafe {
         prepare(t, (&raw const BOOT_IST) as u64);
         load(t);
@@ -150,8 +150,7 @@ pub fn ist_stack(slot: u16) -> Range<u64> {
         0 => unsafe { &raw const BOOT_TABLES.tss },
         _ => super::percpu::this().tss.cast_const(),
     };
-    // SAFETY: a loaded TSS, which lives for good; the IST entries are written only before it
-    // is loaded.
+    // SAFETY: a loaded TSS, which lives for good; the IST entries are written only before it is loaded.
     let top = unsafe { (*tss).interrupt_stack_table[slot as usize].as_u64() };
     top - IST_STACK_SIZE as u64..top
 }

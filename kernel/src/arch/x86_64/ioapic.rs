@@ -13,8 +13,8 @@ const ENTRY_ACTIVE_LOW: u32 = 1 << 13;
 const ENTRY_LEVEL: u32 = 1 << 15;
 
 fn write(base: u64, reg: u32, value: u32) {
-    // SAFETY: `base` is the I/O APIC's register window in the direct map (from the MADT); the
-    // index and data registers are 32-bit and are written with 32-bit accesses, the index first.
+    // `base` is the I/O APIC's register window in the direct map (from the MADT);
+    // SAFETY: the index and data registers are 32-bit and are written with 32-bit accesses, the index first.
     unsafe {
         ((base + IOREGSEL) as *mut u32).write_volatile(reg);
         ((base + IOWIN) as *mut u32).write_volatile(value);

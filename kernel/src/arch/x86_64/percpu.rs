@@ -18,7 +18,7 @@ pub const MAX_CPUS: usize = abi::rt0::MAX_CPUS;
 pub const NEED_RESCHED: u64 = 1 << 0;
 
 /// `work` bit: the running thread has a signal to deliver (Linux's TIF_SIGPENDING).
-pub const SIGPENDING: u64 = 1 << 1;
+pub const SIGNAL_WORK: u64 = 1 << 1;
 
 /// One CPU's block. The first three fields are used by the syscall entry assembly.
 #[repr(C)]
@@ -110,7 +110,7 @@ const WORK_OFFSET: usize = core::mem::offset_of!(PerCpu, work);
 
 /// Asks this CPU to deliver the running thread's pending signals before it returns to ring 3.
 pub fn set_sigpending() {
-    this().work.fetch_or(SIGPENDING, Ordering::Relaxed);
+    this().work.fetch_or(SIGNAL_WORK, Ordering::Relaxed);
 }
 
 /// Takes (reads and clears) this CPU's pending work bits. The common case, nothing pending, is

@@ -48,8 +48,8 @@ pub fn route_input_interrupt(madt: &Madt, phys_offset: u64, apic_id: u32) -> Res
     let r = madt.isa_route(COM1_IRQ)?;
     super::ioapic::route(phys_offset, r.ioapic, r.pin, COM1_VECTOR, apic_id, r.active_low, r.level);
     let _port = COM1_PORT.lock();
-    // SAFETY: COM1's interrupt enable register, written with COM1's lock held; enabling the
-    // received-data interrupt changes no data the port holds.
+    // COM1's interrupt enable register, written with COM1's lock held;
+    // SAFETY: enabling the received-data interrupt changes no data the port holds.
     unsafe { Port::<u8>::new(COM1 + REG_IER).write(IER_RECEIVED_DATA) };
     Ok(r)
 }
@@ -74,14 +74,14 @@ const TX_FIFO: usize = 16;
 fn transmit(base: u16, bytes: &[u8]) {
     let mut lsr: Port<u8> = Port::new(base + REG_LSR);
     for chunk in bytes.chunks(TX_FIFO) {
-        // SAFETY: reading the line status register has no side effect on the data it reports;
-        // `base` is one of this module's UARTs, which its caller may drive.
+        // reading the line status register has no side effect on the data it reports;
+        // SAFETY: `base` is one of this module's UARTs, which its caller may drive.
         while unsafe { lsr.read() } & LSR_THR_EMPTY == 0 {
             core::hint::spin_loop();
         }
-        // SAFETY: `rep outsb` reads `chunk.len()` bytes from `chunk` (valid, initialised) and
-        // writes them to the data port; the transmit FIFO was empty, so these at most 16 bytes
-        // fit in it. DF is clear in the kernel (every entry clears it), so RSI counts up.
+        // `rep outsb` reads `chunk.len()` bytes from `chunk` (valid, initialised) and writes them
+        // to the data port; the transmit FIFO was empty, so these at most 16 bytes fit in it.
+        // SAFETY: DF is clear in the kernel (every entry clears it), so RSI counts up.
         unsafe {
             core::arch::asm!(
                 "rep outsb",

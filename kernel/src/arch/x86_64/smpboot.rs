@@ -90,8 +90,8 @@ impl Trampoline {
         let len = unsafe { (&raw const rt0_ap_trampoline_end).offset_from(start) } as usize;
         assert!(len <= 4096, "the trampoline does not fit a page");
         let virt = phys_offset + phys;
-        // SAFETY: the code is `len` readable bytes; the page is the caller's, reached through
-        // the direct map, and no Rust reference covers it.
+        // the code is `len` readable bytes;
+        // SAFETY: the page is the caller's, reached through the direct map, and no Rust reference covers it.
         unsafe { core::ptr::copy_nonoverlapping(start, virt as *mut u8, len) };
         Trampoline { phys, virt }
     }
@@ -125,8 +125,8 @@ impl Trampoline {
             cpu: cpu as u64,
             first_tsc: 0,
         };
-        // SAFETY: the parameter block lies in the trampoline page (install's caller owns it);
-        // no AP runs the trampoline now (the previous one is up or parked by INIT).
+        // the parameter block lies in the trampoline page (install's caller owns it);
+        // SAFETY: no AP runs the trampoline now (the previous one is up or parked by INIT).
         unsafe { p.write_volatile(params) };
         // SAFETY: `started` is an aligned u32 of the page, written by the AP as it runs.
         let started = unsafe { AtomicU32::from_ptr(&raw mut (*p).started) };
@@ -191,8 +191,8 @@ extern "C" fn ap_entry(tables: *mut CpuTables, cpu: u32) -> ! {
     cpu::init_ap();
     fpu::init_cpu();
     // Per-CPU block on GS, and the SYSCALL MSRs.
-    // SAFETY: slot `cpu` is this CPU's alone (the boot CPU numbers each AP once), on this CPU,
-    // once, with its TSS loaded.
+    // slot `cpu` is this CPU's alone (the boot CPU numbers each AP once),
+    // SAFETY: on this CPU, once, with its TSS loaded.
     unsafe { percpu::init(cpu, tss) };
     syscall::init();
     // The local APIC, with the timer factor the boot CPU measured.

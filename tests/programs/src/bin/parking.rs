@@ -98,8 +98,9 @@ static S: AtomicU32 = AtomicU32::new(0);
 
 /// Steps of the sema test, in the order they happened.
 struct Steps(UnsafeCell<Vec<&'static str>>);
-// SAFETY: appended to by one goroutine at a time — each push runs to completion before the
-// goroutine can park or yield, and goroutines of this program share one M.
+// appended to by one goroutine at a time — each push runs to completion before the goroutine can
+// park or yield,
+// SAFETY: and goroutines of this program share one M.
 unsafe impl Sync for Steps {}
 static STEPS: Steps = Steps(UnsafeCell::new(Vec::new()));
 fn step(s: &'static str) {
@@ -222,8 +223,9 @@ fn threads() {
             )
         };
         assert!(base > 0, "mmap for a thread stack failed");
-        // SAFETY: the stack is fresh and never freed; the thread touches only statics and its
-        // stack, never the allocator; the flags ask for no tid words and no new TLS.
+        // the stack is fresh and never freed; the thread touches only statics and its stack, never
+        // the allocator;
+        // SAFETY: the flags ask for no tid words and no new TLS.
         let r = unsafe {
             programs::clone_thread(
                 abi::sched::CLONE_THREAD_FLAGS as _,
