@@ -4,6 +4,7 @@
 //! ring 3, leaves through [`exit_to_user`] — the single place where the way back to ring 3 does
 //! pending work: rescheduling, then delivering the thread's pending signals.
 use crate::arch::{TrapFrame, apic, percpu, report, serial};
+use crate::mm::tlb;
 use crate::process::{fault, sched};
 
 /// A `syscall` from ring 3 (Linux's `do_syscall_64`).
@@ -35,22 +36,21 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
     }
 }
 
-/// A device interrupt: the APIC timer ends time slices and sleeps; COM1's input goes to the
-/// console (which wakes readers and raises the terminal's signals); spurious ones are ignored
-/// (and get no EOI). An application processor runs no threads yet: an interrupt there (none is
-/// routed to it) is acknowledged and nothing more.
+/// A device interrupt or an IPI: the APIC timer ends time slices and sleeps; COM1's input (routed
+/// to the boot CPU) goes to the console, which wakes readers and raises the terminal's signals;
+/// the reschedule IPI makes this CPU flush its TLB if asked, and look at its work bits on the way
+/// back to ring 3 (an idle CPU's loop looks by itself); spurious ones are ignored (and get no
+/// EOI).
 #[unsafe(no_mangle)]
 pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
     const TIMER: u64 = apic::TIMER_VECTOR as u64;
     const COM1: u64 = serial::COM1_VECTOR as u64;
-    const SPURIOUS: u64 = apic::SPURIOUS_VECTOR as u64;
-    if percpu::this().id != 0 {
-        if frame.vector != SPURIOUS {
-            apic::eoi();
-        }
-        return;
-    }
+    const RESCHEDULE: u64 = apic::RESCHEDULE_VECTOR as u64;
     match frame.vector {
+        RESCHEDULE => {
+            apic::eoi();
+            tlb::flush_if_asked();
+        }
         TIMER => {
             apic::eoi();
             sched::timer_tick(frame.came_from_user());
@@ -67,10 +67,10 @@ pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
 }
 
 /// An application processor, set up by `arch::smpboot` (Linux's `start_secondary`): it says so
-/// and idles. Scheduling threads on it is the next step.
+/// and enters the scheduler's idle context.
 #[unsafe(no_mangle)]
 pub extern "C" fn start_secondary(cpu: u32) -> ! {
-    crate::smp::secondary_idle(cpu)
+    crate::smp::secondary_start(cpu)
 }
 
 /// The way back to ring 3: do this CPU's pending work (Linux's `exit_to_user_mode_loop`), then
@@ -85,11 +85,18 @@ pub fn exit_to_user(frame: &mut TrapFrame) {
 
 /// The slow path, kept out of line so the common return pays one load: work may come up while
 /// work is done (a switch lands on a thread with a signal pending), so it loops until none is
-/// left, as Linux's exit_to_user_mode_loop does.
+/// left, as Linux's exit_to_user_mode_loop does. A shootdown this call owes comes first (the
+/// thread has not left the call), then a flush another CPU asked for.
 #[cold]
 #[inline(never)]
 fn exit_work(frame: &mut TrapFrame, mut work: u64) {
     while work != 0 {
+        if work & percpu::TLB_GATHER != 0 {
+            tlb::finish();
+        }
+        if work & percpu::TLB_FLUSH != 0 {
+            tlb::flush_requested();
+        }
         if work & percpu::NEED_RESCHED != 0 {
             sched::schedule();
         }

@@ -3,8 +3,8 @@
 //! (`arch::smpboot`) and numbered 1, 2, … in MADT order as it comes up, so the online CPUs are
 //! always 0..[`online_cpus`].
 //!
-//! In this step the application processors come up and idle in `hlt`; every thread still runs
-//! on CPU 0, so sched_getaffinity, getcpu and sysinfo still speak of one CPU.
+//! Once up, an application processor enters its idle context in the scheduler
+//! (`process::sched::idle_loop`) and runs the process's threads as they become runnable.
 use crate::arch::acpi::Madt;
 use crate::arch::percpu::MAX_CPUS;
 use crate::arch::smpboot::{Trampoline, UP_DEADLINE_MS};
@@ -28,6 +28,7 @@ pub fn online_cpus() -> u32 {
 /// is identity-mapped in the lower half meanwhile).
 pub fn init(madt: Option<&Madt>, phys_offset: u64) {
     let me = apic::id();
+    crate::arch::percpu::this().apic_id.store(me, Ordering::Relaxed);
     log::info!("smp: cpu 0 (apic {me}) is the boot processor");
     let aps = madt.map_or(&[][..], |m| m.cpus());
     let mut aps = aps.iter().copied().filter(|&id| id != me).peekable();
@@ -51,7 +52,7 @@ pub fn init(madt: Option<&Madt>, phys_offset: u64) {
         }
     }
     let n = online_cpus();
-    log::info!("smp: {n} CPU{} online (threads run on cpu 0)", if n == 1 { "" } else { "s" });
+    log::info!("smp: {n} CPU{} online", if n == 1 { "" } else { "s" });
 }
 
 /// Starts the AP `apic_id` as the next CPU.
@@ -80,12 +81,12 @@ fn start(t: &Trampoline, apic_id: u32) {
     core::mem::forget(stack);
 }
 
-/// An AP's life in this step, from the entry layer: a line to say it is up, then `hlt` with
-/// interrupts on.
-pub fn secondary_idle(cpu: u32) -> ! {
+/// An AP's life, from the entry layer: a line to say it is up, then the scheduler's idle
+/// context, which runs threads as they come.
+pub fn secondary_start(cpu: u32) -> ! {
     log::info!(
         "smp: cpu {cpu} (apic {}) online: its GDT, TSS and IST stacks, GS block, SYSCALL, APIC; idle",
         apic::id()
     );
-    crate::arch::idle_forever()
+    crate::process::sched::idle_loop()
 }

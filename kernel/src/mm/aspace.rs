@@ -41,7 +41,14 @@ fn pte_flags(prot: u32) -> F {
     f
 }
 
+/// Drops the translation of user page `va` on every CPU that may hold it (`tlb`: at once on
+/// this CPU, on the others before the system call returns).
 fn flush(va: u64) {
+    super::tlb::invalidate(va);
+}
+
+/// Drops this CPU's translation of `va` only (a stale entry found by a fault here).
+fn flush_local(va: u64) {
     x86_64::instructions::tlb::flush(VirtAddr::new(va));
 }
 
@@ -70,6 +77,7 @@ impl AddressSpace {
         // SAFETY: the upper half (kernel code, stacks, heap, direct map) is identical to the
         // active table's, so the kernel keeps running after the switch.
         unsafe { Cr3::write(self.pml4, Cr3Flags::empty()) };
+        super::tlb::set_user_root(self.pml4.start_address());
     }
 
     fn table(&self, frame: PhysAddr) -> &'static mut PageTable {
@@ -186,8 +194,9 @@ impl AddressSpace {
             let f = PhysFrame::containing_address(e.addr());
             e.set_unused();
             flush(va);
-            // SAFETY: the only mapping of the frame was just removed and flushed.
-            unsafe { frame::free(f) };
+            // SAFETY: the only mapping of the frame was just removed and invalidated; `tlb` frees it
+            // once no CPU can reach it.
+            unsafe { super::tlb::free_frame(f) };
         });
     }
 
@@ -256,8 +265,9 @@ impl AddressSpace {
         let flags = pte_flags(v.prot);
         let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
         if pte.flags().contains(F::PRESENT) {
-            // Present and allowed by the VMA: a stale TLB entry (e.g. after mprotect).
-            flush(va);
+            // Present and allowed by the VMA: a stale TLB entry of this CPU's (e.g. after an
+            // mprotect that widened the access, which shoots nothing down, as on Linux).
+            flush_local(va);
             return Ok(false);
         }
         if pte.flags().contains(F::BIT_9) {

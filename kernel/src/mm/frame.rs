@@ -7,6 +7,13 @@
 //! [`alloc`]; the free list therefore uses 0 as its end marker. Its usable pages are kept apart
 //! for what must live there — the SMP trampoline, which an AP starts in real mode — and taken
 //! once each with [`alloc_low`].
+//!
+//! Each CPU keeps a few free frames of its own (Linux's per-CPU page lists, `pcp`): [`alloc`]
+//! and [`free`] take and give them under the CPU's own lock, which no other CPU takes except to
+//! count, and move [`BATCH`] frames at a time from and to the global list. So a page fault on
+//! one CPU does not wait for a page fault on another, and the global lock is taken once per
+//! batch. Lock order: a CPU's cache → the global list.
+use crate::arch::percpu::{self, MAX_CPUS};
 use crate::bootinfo::MAX_REGIONS;
 use spin::Mutex;
 use x86_64::PhysAddr;
@@ -72,9 +79,41 @@ pub fn init(ranges: &[(u64, u64)], phys_offset: u64) -> u64 {
     f.free_frames
 }
 
-/// Allocates one 4 KiB frame (contents undefined).
+/// Frames a CPU's cache holds at most, and moves from or to the global list at a time.
+const CACHE: usize = 64;
+const BATCH: usize = 32;
+
+/// One CPU's free frames (physical addresses).
+struct Cache {
+    n: usize,
+    frames: [u64; CACHE],
+}
+
+static CACHES: [Mutex<Cache>; MAX_CPUS] = [const { Mutex::new(Cache { n: 0, frames: [0; CACHE] }) }; MAX_CPUS];
+
+/// Allocates one 4 KiB frame (contents undefined): from this CPU's cache, refilled from the
+/// global list when empty. Like [`free`], only once this CPU's per-CPU block is set up (kmain
+/// and an AP's entry do that before anything takes a frame).
 pub fn alloc() -> Option<PhysFrame> {
-    let mut f = FRAMES.lock();
+    let mut c = CACHES[percpu::id() as usize].lock();
+    if c.n == 0 {
+        let mut f = FRAMES.lock();
+        while c.n < BATCH {
+            let Some(a) = take(&mut f) else { break };
+            let n = c.n;
+            c.frames[n] = a;
+            c.n += 1;
+        }
+    }
+    if c.n == 0 {
+        return None;
+    }
+    c.n -= 1;
+    Some(PhysFrame::containing_address(PhysAddr::new(c.frames[c.n])))
+}
+
+/// One frame off the global list (a freed one first, else the next never used).
+fn take(f: &mut Frames) -> Option<u64> {
     let addr = if f.free_head != 0 {
         let head = f.free_head;
         // SAFETY: `head` is a free frame owned by the allocator; its first word was written by
@@ -94,7 +133,7 @@ pub fn alloc() -> Option<PhysFrame> {
         a
     };
     f.free_frames -= 1;
-    Some(PhysFrame::containing_address(PhysAddr::new(addr)))
+    Some(addr)
 }
 
 /// Takes a usable frame below 1 MiB for good (it is never freed); None when there is none left.
@@ -114,12 +153,21 @@ pub fn alloc_low() -> Option<PhysFrame> {
 /// `frame` must have come from [`alloc`], must not be freed twice, and nothing may use it
 /// (through any mapping) afterwards.
 pub unsafe fn free(frame: PhysFrame) {
-    let mut f = FRAMES.lock();
-    let addr = frame.start_address().as_u64();
-    // SAFETY: the caller gives the frame back, so the allocator may write its first word.
-    unsafe { ((f.phys_offset + addr) as *mut u64).write(f.free_head) };
-    f.free_head = addr;
-    f.free_frames += 1;
+    let mut c = CACHES[percpu::id() as usize].lock();
+    if c.n == CACHE {
+        let mut f = FRAMES.lock();
+        for _ in 0..BATCH {
+            c.n -= 1;
+            let addr = c.frames[c.n];
+            // SAFETY: a frame in a cache is free, so the allocator may write its first word.
+            unsafe { ((f.phys_offset + addr) as *mut u64).write(f.free_head) };
+            f.free_head = addr;
+            f.free_frames += 1;
+        }
+    }
+    let n = c.n;
+    c.frames[n] = frame.start_address().as_u64();
+    c.n += 1;
 }
 
 /// Frames the allocator was given at boot.
@@ -127,9 +175,10 @@ pub fn total_count() -> u64 {
     FRAMES.lock().total_frames
 }
 
-/// Frames currently available.
+/// Frames currently available: on the global list and in the CPUs' caches.
 pub fn free_count() -> u64 {
-    FRAMES.lock().free_frames
+    let cached: usize = (0..crate::smp::online_cpus() as usize).map(|c| CACHES[c].lock().n).sum();
+    FRAMES.lock().free_frames + cached as u64
 }
 
 /// Adapter for the `x86_64` crate's mapper, which allocates page-table frames through it.

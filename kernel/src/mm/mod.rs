@@ -4,6 +4,7 @@ pub mod aspace;
 pub mod frame;
 pub mod heap;
 pub mod paging;
+pub mod tlb;
 pub mod vma;
 
 use crate::bootinfo::Handoff;

@@ -3,7 +3,10 @@
 //! turns its CPU exceptions into demand paging or signals; [`exit_group`] ends it.
 //!
 //! Lock order (outermost first), for every lock under process/: futex bucket or a file object's
-//! lock → `PROCESS` → pollers → scheduler → kernel-stack slots → page tables → frames → heap.
+//! lock → `PROCESS` → pollers → scheduler → kernel-stack slots → page tables → a CPU's TLB
+//! gather → a CPU's frame cache → the global frame list → heap. No CPU waits for another while
+//! it holds any of them: IPIs are sent, and a TLB shootdown waits (`mm::tlb::finish`), with no
+//! lock held, because a CPU spinning for a lock has interrupts off and would never answer.
 pub mod args;
 pub mod elf;
 pub mod exec;

@@ -1,162 +1,339 @@
-//! The scheduler that shares the CPU among the process's threads (Linux kernel/sched/core.c
-//! `__schedule`, much reduced): round-robin over runnable threads with a 10 ms slice enforced by
-//! the local APIC timer in one-shot mode, blocking with deadlines, and `hlt` when nobody can run.
+//! The scheduler that shares the CPUs among the process's threads (Linux kernel/sched/core.c
+//! `__schedule`, `try_to_wake_up` and `select_task_rq`, much reduced): per-CPU round-robin with a
+//! 10 ms slice enforced by each CPU's local APIC timer in one-shot mode, blocking with
+//! deadlines, wake-ups placed on idle CPUs, and `hlt` when a CPU has nothing to run.
 //!
-//! The lock is held across a context switch, as Linux holds the runqueue lock through
-//! `context_switch`: the switching thread saves its state with the lock held and the thread it
-//! switches to releases it (in [`schedule`] after `switch` returns, or in [`schedule_tail`] on a
-//! new thread's first run). So no other path can see a thread whose registers are half saved.
+//! **Run queues.** Every thread names the CPU whose run queue it is on (`Thread::cpu`): CPU c's
+//! queue is the runnable threads with `cpu == c` that no CPU is executing. A CPU picks from its
+//! own queue in tid order after the thread it ran last (round-robin); with nothing of its own it
+//! takes a queued thread from another CPU (an idle CPU pulls work); with more than one runnable
+//! thread and an idle CPU somewhere it pushes one there. A sleeper stays on its CPU's queue,
+//! whose timer ends its deadline.
+//!
+//! **Wake-ups** (Linux's `select_task_rq`): a woken or new thread goes to the CPU it last ran on
+//! if that one is idle, else to any idle CPU it may run on, else back to its last CPU. A CPU
+//! that gets a thread from another is told with the reschedule IPI: an idle one leaves `hlt` and
+//! picks it, a busy one reschedules on its way back to ring 3 (the woken thread preempts it).
+//! A thread still on a CPU (about to sleep, or the CPU idles on its stack) is woken in place.
+//!
+//! **Idling.** A CPU whose thread blocks or dies and that has nothing else idles on that
+//! thread's stack, as the single-CPU kernel did; the thread stays `on_cpu` (no other CPU may
+//! switch to it, it is not reaped) until this CPU switches away. Each CPU also has an idle
+//! context of its own — an AP's boot stack, a stack made for the boot CPU — for the one case
+//! where the running thread must leave and nothing replaces it (sched_setaffinity moved it).
+//!
+//! **The lock.** One lock, [`SCHED`], guards every thread's scheduling state and every queue:
+//! a wake-up and a switch are each one critical section, so no wake-up is lost between CPUs.
+//! It is held across a context switch, as Linux holds the runqueue lock through
+//! `context_switch`: the switching CPU saves the outgoing thread with the lock held and the far
+//! side releases it (in [`schedule`] after `switch` returns, or in [`schedule_tail`] on a new
+//! thread's first run), so no CPU can switch to a thread whose registers are half saved. One
+//! lock for all CPUs is the simple end of the trade (Linux has one per run queue); the queues
+//! are already per CPU, so the lock is the part to split when more CPUs make it hot.
 //!
 //! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
-//! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt handler
-//! can contend for any of them on this CPU.
+//! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt or IPI
+//! handler can contend for any of them on the CPU that holds one; IPIs are sent after the lock
+//! is released, and nothing waits for another CPU while holding it.
 use super::signal::{PendingSet, Sender};
 use super::thread::{KernelStack, State, Thread, Wake};
 use crate::arch::fpu;
-use crate::arch::switch::{prepare_stack, switch};
-use crate::arch::{TrapFrame, apic, percpu};
+use crate::arch::percpu::{self, MAX_CPUS, NEED_RESCHED, SIGNAL_WORK};
+use crate::arch::switch::{prepare_kernel_stack, prepare_stack, switch};
+use crate::arch::{TrapFrame, apic};
+use crate::mm::tlb;
 use crate::time::monotonic_ns;
 use abi::signal::{Sigset, UNBLOCKABLE, sigmask};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Mutex;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 
-/// How long a thread runs before the timer hands the CPU to the next runnable one (Go's
+/// How long a thread runs before the timer hands its CPU to the next runnable one (Go's
 /// forcePreemptNS is the same 10 ms).
 pub const TIME_SLICE_NS: u64 = 10_000_000;
 
 struct Sched {
-    /// Boxed so that a thread's saved stack pointer keeps its address while the vector grows.
-    #[allow(clippy::vec_box)]
-    threads: Vec<Box<Thread>>,
-    current: usize,
+    /// Every thread not yet reaped, in tid order. Each was made by `Box::into_raw` and is freed
+    /// only by the reaper, under this lock; it is reached only through `&mut Sched`.
+    threads: Vec<NonNull<Thread>>,
     next_tid: u32,
-    slice_end: u64,
     /// The process's pending set (Linux's `signal->shared_pending`), beside its threads under
     /// one lock, so that queuing a process-directed signal and choosing the thread to take it
     /// are one step.
     shared: PendingSet,
+    /// Per CPU: when the running thread's slice ends, and the deadline its timer is armed for.
+    slice_end: [u64; MAX_CPUS],
+    armed: [u64; MAX_CPUS],
 }
 
-static SCHED: Mutex<Sched> =
-    Mutex::new(Sched { threads: Vec::new(), current: 0, next_tid: 0, slice_end: 0, shared: PendingSet::new() });
+// The threads' pointers are owned by the scheduler and dereferenced only through `&mut Sched`,
+// that is, under the lock.
+// SAFETY: so moving the `Sched` between CPUs (inside the lock) shares nothing unguarded.
+unsafe impl Send for Sched {}
+
+static SCHED: Mutex<Sched> = Mutex::new(Sched {
+    threads: Vec::new(),
+    next_tid: 0,
+    shared: PendingSet::new(),
+    slice_end: [0; MAX_CPUS],
+    armed: [0; MAX_CPUS],
+});
 /// A thread died: the next switch's far side reaps it (its stack is then no longer in use).
 static REAP: AtomicBool = AtomicBool::new(false);
+/// Each CPU's idle context: its saved stack pointer while a thread runs there.
+static IDLE_KSP: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+impl Sched {
+    /// Thread `i`.
+    #[inline(always)]
+    fn at(&mut self, i: usize) -> &mut Thread {
+        // `threads[i]` is a live thread (only the reaper frees one, removing it first), and `&mut
+        // self` proves the lock is held.
+        // SAFETY: so this is the only reference to it.
+        unsafe { &mut *self.threads[i].as_ptr() }
+    }
+
+    /// The thread running on this CPU (None on an idle context).
+    #[inline(always)]
+    fn current(&mut self) -> Option<&mut Thread> {
+        let p = percpu::this().current.load(Ordering::Relaxed) as *mut Thread;
+        // `current` is set, under this lock, to a live thread this CPU executes; it is not reaped
+        // while on a CPU.
+        // SAFETY: and `&mut self` proves the lock is held, so this is the only reference.
+        (!p.is_null()).then(|| unsafe { &mut *p })
+    }
+
+    /// The running thread; only threads make system calls.
+    #[inline(always)]
+    fn cur(&mut self) -> &mut Thread {
+        self.current().expect("a system call from an idle context")
+    }
+
+    /// The index of thread `tid` (not dead).
+    fn find(&mut self, tid: u32) -> Option<usize> {
+        let i = self.threads.binary_search_by_key(&tid, |p| {
+            // SAFETY: as in `at`; only the id is read.
+            unsafe { p.as_ref().tid }
+        });
+        i.ok().filter(|&i| self.at(i).state != State::Dead)
+    }
+
+    /// The index of thread `p` (one of `threads`, dead or alive).
+    fn index_of(&self, p: NonNull<Thread>) -> usize {
+        // SAFETY: as in `at`; only the id is read.
+        let tid = unsafe { p.as_ref().tid };
+        self.threads
+            .binary_search_by_key(&tid, |q| {
+                // SAFETY: as above.
+                unsafe { q.as_ref().tid }
+            })
+            .unwrap_or_else(|_| unreachable!("a listed thread"))
+    }
+
+    /// Arms this CPU's timer for `deadline` unless it is armed for an earlier one still ahead.
+    fn arm_at(&mut self, deadline: u64, now: u64) {
+        let me = percpu::id() as usize;
+        if deadline < self.armed[me] || self.armed[me] <= now {
+            self.armed[me] = deadline;
+            apic::arm(deadline.saturating_sub(now).max(1_000));
+        }
+    }
+}
+
+/// Bit `cpu` of a CPU mask.
+#[inline(always)]
+fn bit(cpu: u32) -> u64 {
+    1u64 << cpu
+}
+
+/// The online CPUs as a mask.
+pub fn online_mask() -> u64 {
+    let n = crate::smp::online_cpus();
+    if n >= 64 { u64::MAX } else { (1u64 << n) - 1 }
+}
+
+/// A CPU to send the reschedule IPI to once the lock is released.
+#[must_use]
+struct Kick(Option<u32>);
+
+impl Kick {
+    fn send(self) {
+        if let Some(c) = self.0 {
+            apic::send_reschedule(percpu::apic_id_of(c));
+        }
+    }
+}
 
 /// Creates the main thread (tid = pid) on the boot stack whose top is `boot_stack_top`, and
-/// returns that top.
+/// the boot CPU's idle context; returns the top.
 pub fn init_main(tid: u32, boot_stack_top: u64) -> u64 {
-    let t = Box::new(Thread::with_stack(tid, KernelStack::boot(boot_stack_top)));
+    let me = percpu::id();
+    let idle = KernelStack::new().expect("no memory for the boot CPU's idle stack");
+    // SAFETY: the stack is fresh and unused; `idle_entry` never returns.
+    IDLE_KSP[me as usize].store(unsafe { prepare_kernel_stack(idle.top(), idle_entry) }, Ordering::Relaxed);
+    core::mem::forget(idle); // the idle context's for good
+    let mut t = Box::new(Thread::with_stack(tid, KernelStack::boot(boot_stack_top)));
+    t.cpu = me;
+    t.on_cpu = true;
     let top = t.kstack.top();
+    let p = NonNull::from(Box::leak(t));
     let mut s = SCHED.lock();
-    percpu::this().current.store(&*t as *const Thread as *mut (), Ordering::Relaxed);
-    s.threads.push(t);
-    s.current = 0;
+    percpu::this().current.store(p.as_ptr() as *mut (), Ordering::Relaxed);
+    s.threads.push(p);
     s.next_tid = tid + 1;
-    s.slice_end = monotonic_ns() + TIME_SLICE_NS;
+    s.slice_end[me as usize] = monotonic_ns() + TIME_SLICE_NS;
     top
 }
 
 /// The running thread's id.
 pub fn current_tid() -> u32 {
-    let s = SCHED.lock();
-    s.threads[s.current].tid
+    SCHED.lock().cur().tid
 }
 
 /// Runs `f` on the running thread.
 pub fn with_current<R>(f: impl FnOnce(&mut Thread) -> R) -> R {
-    let mut s = SCHED.lock();
-    let i = s.current;
-    f(&mut s.threads[i])
+    f(SCHED.lock().cur())
 }
 
 /// Number of threads that have not exited.
 pub fn live_threads() -> usize {
-    SCHED.lock().threads.iter().filter(|t| t.state != State::Dead).count()
+    let mut s = SCHED.lock();
+    (0..s.threads.len()).filter(|&i| s.at(i).state != State::Dead).count()
 }
 
-/// Adds a thread that will enter ring 3 with `frame` (FS base `fs`); returns its tid, or None
-/// when no kernel stack can be had.
-pub fn spawn(frame: TrapFrame, fs: u64, clear_child_tid: u64) -> Option<u32> {
-    let mut t = Box::new(Thread::new(0)?);
+/// Adds a thread that will enter ring 3 with `frame` (FS base `fs`), on an idle CPU if there is
+/// one, and returns its tid. `publish` runs first with the new tid, before the thread can run
+/// (clone's CLONE_PARENT_SETTID and CLONE_CHILD_SETTID writes, as Linux's copy_process does them
+/// before `wake_up_new_task`); its error, or EAGAIN when no kernel stack can be had, leaves no
+/// thread behind.
+pub fn spawn(
+    frame: TrapFrame,
+    fs: u64,
+    clear_child_tid: u64,
+    publish: impl FnOnce(u32) -> Result<(), isize>,
+) -> Result<u32, isize> {
+    let mut t = Box::new(Thread::new(0).ok_or(abi::errno::EAGAIN)?);
+    let tid = {
+        let mut s = SCHED.lock();
+        s.next_tid += 1;
+        s.next_tid - 1
+    };
+    // User memory is written with the scheduler unlocked (the process lock comes first).
+    publish(tid)?;
+    // The slot may have been unmapped and mapped again: no stale translation of it here.
+    tlb::flush_if_asked();
+    let now = monotonic_ns();
     let mut s = SCHED.lock();
-    let tid = s.next_tid;
-    s.next_tid += 1;
     t.tid = tid;
-    // The new thread inherits the blocked mask; its alternate stack starts disabled (Linux
-    // resets it for CLONE_VM children).
-    t.sigmask = s.threads[s.current].sigmask;
+    // The new thread inherits the blocked mask and the affinity; its alternate stack starts
+    // disabled (Linux resets it for CLONE_VM children).
+    let parent = s.cur();
+    t.sigmask = parent.sigmask;
+    t.affinity = parent.affinity;
+    t.cpu = parent.cpu;
     t.fs_base = fs;
     t.gs_base = KernelGsBase::read().as_u64();
     t.clear_child_tid = clear_child_tid;
     // SAFETY: the stack was just set up for this thread and is unused.
     t.ksp = unsafe { prepare_stack(t.kstack.top(), frame) };
-    s.threads.push(t);
-    rearm(&s);
-    Some(tid)
+    // In tid order: another clone may have taken a later tid and come here first.
+    let i = s.threads.partition_point(|p| {
+        // SAFETY: as in `Sched::at`; only the id is read.
+        let other = unsafe { p.as_ref().tid };
+        other < tid
+    });
+    s.threads.insert(i, NonNull::from(Box::leak(t)));
+    let kick = place(&mut s, i, now);
+    drop(s);
+    kick.send();
+    Ok(tid)
 }
 
-/// A thread became runnable: make sure the running one's slice is enforced.
-fn rearm(s: &Sched) {
-    let now = monotonic_ns();
-    let (runnable, earliest) = s.census();
-    arm(runnable, s.slice_end.max(now), earliest, now);
-}
-
-impl Sched {
-    /// In one pass: how many threads are runnable, and the first deadline among blocked ones.
-    fn census(&self) -> (usize, Option<u64>) {
-        let mut runnable = 0;
-        let mut earliest: Option<u64> = None;
-        for t in &self.threads {
-            match t.state {
-                State::Runnable => runnable += 1,
-                State::Blocked { until: Some(d) } => earliest = Some(earliest.map_or(d, |e| e.min(d))),
-                _ => {}
-            }
-        }
-        (runnable, earliest)
+/// Thread `i` just became runnable: chooses its CPU (see the module doc) and says whom to tell.
+/// A thread queued here behind the running one gets the slice timer armed.
+fn place(s: &mut Sched, i: usize, now: u64) -> Kick {
+    let me = percpu::id();
+    let idle = percpu::idle_cpus();
+    let t = s.at(i);
+    if t.on_cpu {
+        // Its CPU still runs on its stack: it goes on there, woken if that CPU idles.
+        let c = t.cpu;
+        return Kick((c != me && idle & bit(c) != 0).then_some(c));
     }
+    let allowed = t.affinity & online_mask();
+    let prev = t.cpu;
+    let free = idle & allowed;
+    let target = if free & bit(prev) != 0 {
+        prev
+    } else if free & bit(me) != 0 {
+        me
+    } else if free != 0 {
+        free.trailing_zeros()
+    } else if allowed & bit(prev) != 0 {
+        prev
+    } else {
+        allowed.trailing_zeros()
+    };
+    t.cpu = target;
+    if target == me {
+        let end = s.slice_end[me as usize].max(now + 1);
+        s.arm_at(end, now);
+        return Kick(None);
+    }
+    if idle & bit(target) == 0 {
+        percpu::work_of(target).fetch_or(NEED_RESCHED, Ordering::Relaxed);
+    }
+    Kick(Some(target))
 }
 
 /// Makes thread `tid` runnable if it is blocked (a futex wake-up); returns whether it was.
 pub fn wake(tid: u32) -> bool {
+    let now = monotonic_ns();
     let mut s = SCHED.lock();
-    let Some(t) = s.threads.iter_mut().find(|t| t.tid == tid) else { return false };
+    let Some(i) = s.find(tid) else { return false };
+    let t = s.at(i);
     if !matches!(t.state, State::Blocked { .. }) {
         return false;
     }
     t.state = State::Runnable;
     t.wake = Wake::Woken;
-    rearm(&s);
+    let kick = place(&mut s, i, now);
+    drop(s);
+    kick.send();
     true
 }
 
 /// Queues signal `signo` from `from` for thread `tid` (`signo` 0: only checks that it exists);
 /// false if there is no such thread. A signal whose action `discards` it is dropped unless the thread blocks it
 /// (Linux's `sig_ignored`). A thread that can take it is told: the caller on its way back to
-/// ring 3, a sleeping thread by waking it ([`Wake::Interrupted`]), a runnable one when it is
-/// next switched in.
+/// ring 3, a thread running on another CPU by IPI, a sleeping thread by waking it
+/// ([`Wake::Interrupted`]), a queued one when it is next switched in.
 pub fn signal_thread(tid: u32, signo: i32, from: &Sender, discards: bool) -> bool {
     let mut s = SCHED.lock();
-    let cur = s.current;
-    let i = if s.threads[cur].tid == tid {
-        cur // the common case: a thread signalling itself (abort, Go's preemption of itself)
-    } else {
-        match s.threads.iter().position(|t| t.tid == tid && t.state != State::Dead) {
-            Some(i) => i,
+    let i = match s.current() {
+        Some(c) if c.tid == tid => None, // the common case: a thread signalling itself
+        _ => match s.find(tid) {
+            Some(i) => Some(i),
             None => return false,
-        }
+        },
     };
-    if signo != 0 {
-        let t = &mut s.threads[i];
-        let blocked = t.sigmask & sigmask(signo) != 0;
-        if (blocked || !discards) && t.pending.add(signo, *from) {
-            notify(&mut s, i);
-        }
+    if signo == 0 {
+        return true;
+    }
+    let t = match i {
+        Some(i) => s.at(i),
+        None => s.cur(),
+    };
+    let blocked = t.sigmask & sigmask(signo) != 0;
+    if (blocked || !discards) && t.pending.add(signo, *from) {
+        let p = NonNull::from(t);
+        let kick = notify(&mut s, p);
+        drop(s);
+        kick.send();
     }
     true
 }
@@ -168,40 +345,69 @@ pub fn signal_process(signo: i32, from: Sender, discards: bool) {
     let mut s = SCHED.lock();
     let bit = sigmask(signo);
     // Linux asks the leader (the main thread) whether it blocks the signal.
-    let leader = s.threads.iter().find(|t| t.tid == super::PID).unwrap_or(&s.threads[s.current]);
-    if (leader.sigmask & bit != 0 || !discards) && s.shared.add(signo, from) {
-        wake_taker(&mut s, bit);
+    let leader_mask = match s.find(super::PID) {
+        Some(i) => s.at(i).sigmask,
+        None => s.current().map_or(0, |t| t.sigmask),
+    };
+    if (leader_mask & bit != 0 || !discards) && s.shared.add(signo, from) {
+        let kick = wake_taker(&mut s, bit);
+        drop(s);
+        kick.send();
     }
 }
 
 /// Finds a live thread that does not block (one of) `bits`, the running one first, and tells it.
 #[cold]
-fn wake_taker(s: &mut Sched, bits: Sigset) {
-    let (cur, n) = (s.current, s.threads.len());
-    let taker =
-        (0..n).map(|k| (cur + k) % n).find(|&i| s.threads[i].state != State::Dead && bits & !s.threads[i].sigmask != 0);
-    if let Some(i) = taker {
-        notify(s, i);
+fn wake_taker(s: &mut Sched, bits: Sigset) -> Kick {
+    if let Some(t) = s.current()
+        && t.state != State::Dead
+        && bits & !t.sigmask != 0
+    {
+        let p = NonNull::from(t);
+        return notify(s, p);
+    }
+    let taker = (0..s.threads.len()).find(|&i| {
+        let t = s.at(i);
+        t.state != State::Dead && bits & !t.sigmask != 0
+    });
+    match taker {
+        Some(i) => {
+            let p = s.threads[i];
+            notify(s, p)
+        }
+        None => Kick(None),
     }
 }
 
-/// Thread `i` has a signal it may take: make sure it takes it soon.
+/// Thread `p` (one of `s`'s) has a signal it may take: make sure it takes it soon.
 #[inline]
-fn notify(s: &mut Sched, i: usize) {
-    let (shared, is_current) = (s.shared.mask, i == s.current);
-    let t = &mut s.threads[i];
+fn notify(s: &mut Sched, p: NonNull<Thread>) -> Kick {
+    let shared = s.shared.mask;
+    let me = percpu::id();
+    // `p` is one of `s.threads`, and `&mut s` proves the lock is held.
+    // SAFETY: so this is the only reference to it.
+    let t = unsafe { &mut *p.as_ptr() };
     if !t.has_deliverable(shared) {
-        return;
+        return Kick(None);
     }
-    // A sleeper wakes, even the thread this CPU calls current while it idles (a signal from an
-    // interrupt: Ctrl-C at the console); a running thread takes it on its way out.
     if matches!(t.state, State::Blocked { .. }) {
+        // A sleeper wakes, even one a CPU idles on (a signal from an interrupt: Ctrl-C).
         t.state = State::Runnable;
         t.wake = Wake::Interrupted;
-        rearm(s);
-    } else if is_current {
-        percpu::set_sigpending();
+        let i = s.index_of(p);
+        return place(s, i, monotonic_ns());
     }
+    if t.on_cpu && t.state == State::Runnable {
+        // Running: here, it takes the signal on its way out; on another CPU, an IPI sends it
+        // there. A thread that is queued takes it when it is switched in.
+        if t.cpu == me {
+            percpu::set_sigpending();
+        } else {
+            percpu::work_of(t.cpu).fetch_or(SIGNAL_WORK, Ordering::Relaxed);
+            return Kick(Some(t.cpu));
+        }
+    }
+    Kick(None)
 }
 
 /// Takes the running thread's next signal among `allowed` — its own first, then the
@@ -214,13 +420,16 @@ pub fn dequeue_signal(allowed: Sigset) -> Option<(i32, Sender)> {
 #[inline]
 pub fn with_signals<R>(f: impl FnOnce(&mut Thread, &mut PendingSet) -> R) -> R {
     let mut s = SCHED.lock();
-    let s = &mut *s;
-    f(&mut s.threads[s.current], &mut s.shared)
+    let p = NonNull::from(s.cur());
+    // The running thread lives outside `Sched` (boxed), so it and `s.shared` are disjoint.
+    // SAFETY: the lock is held for the whole call, and no other reference to the thread is live.
+    f(unsafe { &mut *p.as_ptr() }, &mut s.shared)
 }
 
 /// The robust-list head live thread `tid` registered (get_robust_list); None if no such thread.
 pub fn robust_list_of(tid: u32) -> Option<u64> {
-    SCHED.lock().threads.iter().find(|t| t.tid == tid && t.state != State::Dead).map(|t| t.robust_list)
+    let mut s = SCHED.lock();
+    s.find(tid).map(|i| s.at(i).robust_list)
 }
 
 /// Throws pending `signo` away, for the process and every thread (its action now ignores it).
@@ -228,22 +437,25 @@ pub fn flush_signal(signo: i32) {
     let mut s = SCHED.lock();
     let keep = !sigmask(signo);
     s.shared.mask &= keep;
-    for t in s.threads.iter_mut() {
-        t.pending.mask &= keep;
+    for i in 0..s.threads.len() {
+        s.at(i).pending.mask &= keep;
     }
 }
 
 /// The signals pending for the running thread or the process (rt_sigpending's raw set).
 pub fn pending_signals() -> Sigset {
-    let s = SCHED.lock();
-    s.threads[s.current].pending.mask | s.shared.mask
+    let mut s = SCHED.lock();
+    s.cur().pending.mask | s.shared.mask
 }
 
 /// Sets the running thread's blocked mask (SIGKILL and SIGSTOP stay unblocked). A pending
 /// signal it unblocks is delivered on the way back to ring 3; a process signal it now blocks
 /// goes to another thread that can take it (Linux's `retarget_shared_pending`).
 pub fn set_sigmask(mask: Sigset) {
-    set_mask(&mut SCHED.lock(), mask);
+    let mut s = SCHED.lock();
+    let kick = set_mask(&mut s, mask);
+    drop(s);
+    kick.send();
 }
 
 /// Replaces the running thread's mask for one call (rt_sigsuspend, ppoll, epoll_pwait), keeping
@@ -251,10 +463,12 @@ pub fn set_sigmask(mask: Sigset) {
 /// set_user_sigmask and saved_sigmask); returns the old mask.
 pub fn set_sigmask_for_call(mask: Sigset) -> Sigset {
     let mut s = SCHED.lock();
-    let cur = s.current;
-    let old = s.threads[cur].sigmask;
-    s.threads[cur].saved_sigmask = Some(old);
-    set_mask(&mut s, mask);
+    let t = s.cur();
+    let old = t.sigmask;
+    t.saved_sigmask = Some(old);
+    let kick = set_mask(&mut s, mask);
+    drop(s);
+    kick.send();
     old
 }
 
@@ -262,27 +476,25 @@ pub fn set_sigmask_for_call(mask: Sigset) -> Sigset {
 /// any, void (Linux's restore_sigcontext resets restart_block).
 pub fn sigreturn_mask(mask: Sigset) {
     let mut s = SCHED.lock();
-    let cur = s.current;
-    let t = &mut s.threads[cur];
+    let t = s.cur();
     if t.restart.is_some() {
         t.restart = None;
     }
-    set_mask(&mut s, mask);
+    let kick = set_mask(&mut s, mask);
+    drop(s);
+    kick.send();
 }
 
 #[inline]
-fn set_mask(s: &mut Sched, mask: Sigset) {
+fn set_mask(s: &mut Sched, mask: Sigset) -> Kick {
     let shared = s.shared.mask;
-    let cur = s.current;
-    let t = &mut s.threads[cur];
+    let t = s.cur();
     let newly_blocked = mask & !t.sigmask;
     t.sigmask = mask & !UNBLOCKABLE;
     if t.has_deliverable(shared) {
         percpu::set_sigpending();
     }
-    if shared & newly_blocked != 0 {
-        wake_taker(s, shared & newly_blocked);
-    }
+    if shared & newly_blocked != 0 { wake_taker(s, shared & newly_blocked) } else { Kick(None) }
 }
 
 /// Marks the running thread blocked until a [`wake`] or `until` and returns its tid; it keeps
@@ -309,8 +521,9 @@ pub fn prepare_futex_block(until: Option<u64>, key: u64) -> u32 {
 
 /// Where FUTEX_REQUEUE moved waiting thread `tid` (called under the futex bucket locks).
 pub fn set_futex_key(tid: u32, key: u64) {
-    if let Some(t) = SCHED.lock().threads.iter_mut().find(|t| t.tid == tid) {
-        t.futex_key = key;
+    let mut s = SCHED.lock();
+    if let Some(i) = s.find(tid) {
+        s.at(i).futex_key = key;
     }
 }
 
@@ -320,9 +533,18 @@ pub fn block(until: Option<u64>) -> Wake {
     schedule()
 }
 
-/// Ends the running thread. Never returns; the caller has already handled clear_child_tid.
-pub fn exit_current() -> ! {
-    with_current(|t| t.state = State::Dead);
+/// Ends the running thread; the caller has already handled clear_child_tid. The last thread to
+/// end ends the process with `code` (decided under the lock, so two threads that exit at once on
+/// two CPUs cannot both think another is left).
+pub fn exit_current(code: i32) -> ! {
+    let live = {
+        let mut s = SCHED.lock();
+        s.cur().state = State::Dead;
+        (0..s.threads.len()).filter(|&i| s.at(i).state != State::Dead).count()
+    };
+    if live == 0 {
+        super::exit_group(code)
+    }
     REAP.store(true, Ordering::Relaxed);
     schedule();
     unreachable!("a dead thread was scheduled")
@@ -336,112 +558,340 @@ pub fn timer_tick(from_user: bool) {
     }
 }
 
-/// Picks the next thread to run and switches to it (or idles until one is runnable). Returns,
-/// once this thread runs again, why it was last made runnable (its wake reason).
+/// The CPU the caller runs on (getcpu).
+pub fn this_cpu() -> u32 {
+    percpu::id()
+}
+
+/// The CPUs thread `tid` (0: the caller) may run on, among the online ones; None if there is no
+/// such thread.
+pub fn affinity(tid: u32) -> Option<u64> {
+    let mut s = SCHED.lock();
+    let t = match tid {
+        0 => s.cur(),
+        _ => {
+            let i = s.find(tid)?;
+            s.at(i)
+        }
+    };
+    Some(t.affinity & online_mask())
+}
+
+/// Lets thread `tid` (0: the caller) run only on the CPUs of `mask` that are online (Linux's
+/// sched_setaffinity): false, with nothing changed, if none is, or if there is no such thread
+/// (`Err(())`). A thread on a CPU the mask leaves out moves at once: the running one reschedules,
+/// a queued one is placed again.
+pub fn set_affinity(tid: u32, mask: u64) -> Result<bool, ()> {
+    let allowed = mask & online_mask();
+    let now = monotonic_ns();
+    let mut s = SCHED.lock();
+    let p = match tid {
+        0 => NonNull::from(s.cur()),
+        _ => {
+            let i = s.find(tid).ok_or(())?;
+            s.threads[i]
+        }
+    };
+    if allowed == 0 {
+        return Ok(false);
+    }
+    // SAFETY: `p` is one of `s.threads` and the lock is held: the only reference.
+    let t = unsafe { &mut *p.as_ptr() };
+    t.affinity = allowed;
+    let c = t.cpu;
+    let kick = if allowed & bit(c) != 0 || t.state != State::Runnable {
+        Kick(None)
+    } else if t.on_cpu && c == percpu::id() {
+        percpu::set_need_resched();
+        Kick(None)
+    } else if t.on_cpu {
+        percpu::work_of(c).fetch_or(NEED_RESCHED, Ordering::Relaxed);
+        Kick(Some(c))
+    } else {
+        let i = s.index_of(p);
+        place(&mut s, i, now)
+    };
+    drop(s);
+    kick.send();
+    Ok(true)
+}
+
+/// Picks the next thread to run on this CPU and switches to it (or idles until one is
+/// runnable). Returns, once the calling thread runs again, why it was last made runnable (its
+/// wake reason).
 pub fn schedule() -> Wake {
+    let me = percpu::id();
+    let mine = bit(me);
     loop {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
-        // One pass: deadlines that passed wake their threads; count the runnable ones and find
-        // the next deadline still ahead.
-        let mut runnable = 0;
-        let mut earliest: Option<u64> = None;
         let shared = s.shared.mask;
-        for t in s.threads.iter_mut() {
+        let cur = s.current().map(|t| NonNull::from(t));
+        let cur_tid = cur.map_or(0, |p| {
+            // SAFETY: the running thread, under the lock: only its id is read.
+            unsafe { p.as_ref().tid }
+        });
+        // One pass over this CPU's threads: deadlines that passed and signals that arrived wake
+        // their sleepers; count the runnable ones, find the next in turn after the running one
+        // and the next deadline still ahead.
+        let (mut runnable, mut earliest, mut after, mut first) = (0usize, None::<u64>, None, None);
+        let mut keep = false;
+        // CPUs to tell about threads moved off this one, once the lock is released.
+        let mut strays = 0u64;
+        for i in 0..s.threads.len() {
+            let t = s.at(i);
+            if t.cpu != me {
+                continue;
+            }
             match t.state {
-                // A sleeper that a signal reached while it was going to sleep.
                 State::Blocked { .. } if t.has_deliverable(shared) => {
                     t.state = State::Runnable;
                     t.wake = Wake::Interrupted;
-                    runnable += 1;
                 }
                 State::Blocked { until: Some(d) } if d <= now => {
                     t.state = State::Runnable;
                     t.wake = Wake::TimedOut;
-                    runnable += 1;
                 }
-                State::Blocked { until: Some(d) } => earliest = Some(earliest.map_or(d, |e| e.min(d))),
-                State::Runnable => runnable += 1,
-                _ => {}
+                State::Blocked { until: Some(d) } => {
+                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
+                    continue;
+                }
+                State::Runnable => {}
+                _ => continue,
+            }
+            if t.affinity & mine == 0 {
+                // No longer allowed here (sched_setaffinity while it slept or waited): a thread
+                // no CPU is on goes to one it may run on; the running one leaves below.
+                if !t.on_cpu {
+                    let target = place(&mut s, i, now);
+                    strays |= target.0.map_or(0, bit);
+                }
+                continue;
+            }
+            runnable += 1;
+            if t.tid == cur_tid {
+                keep = true;
+            } else if !t.on_cpu {
+                if after.is_none() && t.tid > cur_tid {
+                    after = Some(i);
+                }
+                if first.is_none() {
+                    first = Some(i);
+                }
             }
         }
-        let n = s.threads.len();
-        let next = if runnable == 0 {
-            None
-        } else {
-            (1..=n).map(|k| (s.current + k) % n).find(|&i| s.threads[i].state == State::Runnable)
-        };
-        let Some(next) = next else {
+        let mut next = after.or(first);
+        if next.is_none() && !keep {
+            next = steal(&mut s, me);
+            runnable += next.is_some() as usize;
+        }
+        if next.is_none() && !keep {
+            // Nothing to run here. A runnable thread this CPU may no longer run leaves for its
+            // new CPU through the idle context; anything else idles where it is.
+            if let Some(p) = cur
+                // SAFETY: the running thread, under the lock: only its state is read.
+                && unsafe { p.as_ref().state } == State::Runnable
+            {
+                let kick = evict(&mut s, p, now);
+                let from = p_ksp(p);
+                percpu::this().current.store(core::ptr::null_mut(), Ordering::Relaxed);
+                core::mem::forget(s);
+                kick.send();
+                send_all(strays);
+                // SAFETY: the idle context's stack pointer was saved by `switch` or prepared by
+                // `prepare_kernel_stack`; `from` points into a live thread (not reaped while
+                // the lock, released on the far side, is held).
+                unsafe { switch(from, IDLE_KSP[me as usize].load(Ordering::Relaxed)) };
+                return finish_switch();
+            }
+            percpu::set_idle(true);
+            let wait = earliest.map(|d| d.saturating_sub(now));
+            if let Some(d) = earliest {
+                s.armed[me as usize] = d;
+            }
             drop(s);
-            idle(earliest.map(|d| d.saturating_sub(now)));
+            send_all(strays);
+            idle(wait);
             continue;
-        };
-        if next == s.current {
-            // Keep running; the timer only matters for sleepers or a later competitor.
-            if s.slice_end <= now {
-                s.slice_end = now + TIME_SLICE_NS;
+        }
+        // Something runs here: this CPU is not idle, and flushes what it was asked to before it
+        // touches a thread's stack or ring-3 memory.
+        if percpu::idle_cpus() & mine != 0 {
+            percpu::set_idle(false);
+        }
+        tlb::flush_if_asked();
+        let next = match next {
+            Some(n) => n,
+            None => {
+                // Keep running; the timer only matters for sleepers or a later competitor.
+                if s.slice_end[me as usize] <= now {
+                    s.slice_end[me as usize] = now + TIME_SLICE_NS;
+                }
+                arm(&mut s, runnable, earliest, now);
+                let p = cur.expect("kept a running thread");
+                // SAFETY: the running thread, under the lock.
+                let wake = unsafe { p.as_ref().wake };
+                drop(s);
+                send_all(strays);
+                return wake;
             }
-            arm(runnable, s.slice_end, earliest, now);
-            return s.threads[s.current].wake;
-        }
-        s.slice_end = now + TIME_SLICE_NS;
-        arm(runnable, s.slice_end, earliest, now);
-        let cur = s.current;
-        // The outgoing thread's user state that lives in the CPU: FPU/SSE, FS and GS bases.
-        {
-            let t = &mut s.threads[cur];
-            fpu::save_into(&mut t.fx);
-            t.fs_base = FsBase::read().as_u64();
-            t.gs_base = KernelGsBase::read().as_u64();
-        }
-        let from = &mut s.threads[cur].ksp as *mut u64;
-        let t = &mut s.threads[next];
+        };
+        s.slice_end[me as usize] = now + TIME_SLICE_NS;
+        arm(&mut s, runnable, earliest, now);
+        let push = if runnable >= 2 { balance(&mut s, me, next) } else { Kick(None) };
+        // The outgoing thread's user state that lives in the CPU: FPU/SSE, FS and GS bases. A
+        // runnable one this CPU may no longer run is placed on one it may.
+        let (from, moved) = match cur {
+            Some(p) => {
+                // SAFETY: the running thread, under the lock: only its state is read.
+                let (state, affinity) = unsafe { (p.as_ref().state, p.as_ref().affinity) };
+                if state == State::Runnable && affinity & mine == 0 {
+                    (p_ksp(p), evict(&mut s, p, now))
+                } else {
+                    // SAFETY: the running thread, under the lock, and no other reference to it is live.
+                    let t = unsafe { &mut *p.as_ptr() };
+                    fpu::save_into(&mut t.fx);
+                    t.fs_base = FsBase::read().as_u64();
+                    t.gs_base = KernelGsBase::read().as_u64();
+                    t.on_cpu = false;
+                    (p_ksp(p), Kick(None))
+                }
+            }
+            None => (IDLE_KSP[me as usize].as_ptr(), Kick(None)),
+        };
+        let t = s.at(next);
+        t.cpu = me;
+        t.on_cpu = true;
         fpu::restore(&mut t.fx);
         FsBase::write(VirtAddr::new(t.fs_base));
         KernelGsBase::write(VirtAddr::new(t.gs_base));
         percpu::set_kernel_stack(t.kstack.top());
-        percpu::this().current.store(&mut **t as *mut Thread as *mut (), Ordering::Relaxed);
+        percpu::this().current.store(t as *mut Thread as *mut (), Ordering::Relaxed);
         if t.has_deliverable(shared) {
             percpu::set_sigpending(); // signals that arrived while it was switched out
         }
         let to = t.ksp;
-        s.current = next;
+        tlb::enter_mm();
         // The lock stays held across the switch; the far side releases it.
         core::mem::forget(s);
+        push.send();
+        moved.send();
+        send_all(strays);
         // SAFETY: `to` was saved by switch or prepared by prepare_stack on a live thread's
-        // stack; `from` points into a boxed Thread that stays alive at least until another
-        // thread has run (dead threads are reaped on the far side of a switch, never the
-        // running one).
+        // stack, which no other CPU runs on (`on_cpu` was clear); `from` points into a live
+        // thread or this CPU's idle slot (dead threads are reaped on the far side of a switch,
+        // never one on a CPU).
         unsafe { switch(from, to) };
         return finish_switch();
     }
 }
 
+/// Sends the reschedule IPI to every CPU of `cpus`.
+fn send_all(mut cpus: u64) {
+    while cpus != 0 {
+        let c = cpus.trailing_zeros();
+        cpus &= cpus - 1;
+        Kick(Some(c)).send();
+    }
+}
+
+/// Where thread `p` keeps its stack pointer while switched out.
+fn p_ksp(p: NonNull<Thread>) -> *mut u64 {
+    // SAFETY: `p` is a live thread; only the field's address is taken.
+    unsafe { &raw mut (*p.as_ptr()).ksp }
+}
+
+/// The running thread `p`, runnable but no longer allowed here, leaves: its state is saved and
+/// it is placed on a CPU it may run on (told once this CPU has switched away and released the
+/// lock).
+fn evict(s: &mut Sched, p: NonNull<Thread>, now: u64) -> Kick {
+    {
+        // SAFETY: the running thread, under the lock: the only reference.
+        let t = unsafe { &mut *p.as_ptr() };
+        fpu::save_into(&mut t.fx);
+        t.fs_base = FsBase::read().as_u64();
+        t.gs_base = KernelGsBase::read().as_u64();
+        t.on_cpu = false;
+    }
+    let i = s.index_of(p);
+    place(s, i, now)
+}
+
+/// An idle CPU pulls work: a queued thread of another CPU that may run here (Linux's
+/// newidle balance), now on this CPU's queue.
+fn steal(s: &mut Sched, me: u32) -> Option<usize> {
+    let i = (0..s.threads.len()).find(|&i| {
+        let t = s.at(i);
+        t.cpu != me && t.state == State::Runnable && !t.on_cpu && t.affinity & bit(me) != 0
+    })?;
+    s.at(i).cpu = me;
+    Some(i)
+}
+
+/// This CPU has more runnable threads than it can run: one that waits goes to an idle CPU it
+/// may run on, if there is one (Linux's load balancing, at the moment it matters).
+fn balance(s: &mut Sched, me: u32, next: usize) -> Kick {
+    let idle = percpu::idle_cpus() & online_mask() & !bit(me);
+    if idle == 0 {
+        return Kick(None);
+    }
+    let found = (0..s.threads.len()).find(|&i| {
+        let t = s.at(i);
+        i != next && t.cpu == me && t.state == State::Runnable && !t.on_cpu && t.affinity & idle != 0
+    });
+    let Some(i) = found else { return Kick(None) };
+    let t = s.at(i);
+    let target = (t.affinity & idle).trailing_zeros();
+    t.cpu = target;
+    Kick(Some(target))
+}
+
 /// The far side of a switch: read the arriving thread's wake reason and release the lock the
-/// switching thread held across the switch, then reap dead threads, whose stacks no CPU runs on
-/// any more.
+/// switching CPU held across the switch, then reap dead threads no CPU runs on any more.
 #[inline(always)]
 fn finish_switch() -> Wake {
     let me = percpu::this().current.load(Ordering::Relaxed) as *const Thread;
     // `current` was set, under the lock this CPU still holds, to the thread now running here,
-    // which is alive (it is running). The thread that switched here forgot its guard of SCHED
-    // right before `switch`, so this CPU holds the lock on its behalf.
+    // which is alive (it is running), or to null on the idle context. The thread that switched
+    // here forgot its guard of SCHED right before `switch`, so this CPU holds the lock on its
+    // behalf.
     // SAFETY: the lock makes the read race-free, and this CPU is the one to release it.
     let wake = unsafe {
-        let wake = (*me).wake;
+        let wake = if me.is_null() { Wake::Woken } else { (*me).wake };
         SCHED.force_unlock();
         wake
     };
     if REAP.load(Ordering::Relaxed) && REAP.swap(false, Ordering::Relaxed) {
-        let mut s = SCHED.lock();
-        let cur_tid = s.threads[s.current].tid;
-        s.threads.retain(|t| t.state != State::Dead || t.tid == cur_tid);
-        s.current = s.threads.iter().position(|t| t.tid == cur_tid).expect("the running thread is listed");
-        if s.threads[s.current].state == State::Dead {
-            REAP.store(true, Ordering::Relaxed); // ourselves, on the way out: the next switch reaps
-        }
+        reap();
     }
     wake
+}
+
+/// Frees the dead threads no CPU is on; one still on a CPU is left for the next reap.
+#[cold]
+fn reap() {
+    let mut dead = Vec::new();
+    let mut s = SCHED.lock();
+    let mut left = false;
+    let mut i = 0;
+    while i < s.threads.len() {
+        let t = s.at(i);
+        if t.state == State::Dead && !t.on_cpu {
+            dead.push(s.threads.remove(i));
+        } else {
+            left |= t.state == State::Dead;
+            i += 1;
+        }
+    }
+    if left {
+        REAP.store(true, Ordering::Relaxed); // one on its way out: the next switch reaps it
+    }
+    drop(s);
+    for p in dead {
+        // Removed from the list under the lock, dead and on no CPU: nothing reaches it any more.
+        // SAFETY: it was made by `Box::leak` in init_main or spawn, and is freed once, here.
+        drop(unsafe { Box::from_raw(p.as_ptr()) });
+    }
 }
 
 /// A new thread's first code after the switch to it (called by `arch::switch`'s thread start,
@@ -451,20 +901,37 @@ pub extern "C" fn schedule_tail() {
     finish_switch();
 }
 
-/// Arms the timer for the end of the slice (if another thread competes) or the earliest
+/// The boot CPU's idle context starts here (the first switch to it).
+extern "C" fn idle_entry() -> ! {
+    finish_switch();
+    idle_loop()
+}
+
+/// A CPU's idle context: runs whatever becomes runnable here, forever. An AP enters it once it
+/// is up (from the entry layer); the boot CPU's only when its running thread must leave.
+pub fn idle_loop() -> ! {
+    percpu::this().current.store(core::ptr::null_mut(), Ordering::Relaxed);
+    loop {
+        schedule();
+    }
+}
+
+/// Arms this CPU's timer for the end of the slice (if another thread competes) or the earliest
 /// sleeper, whichever is first.
-fn arm(runnable: usize, slice_end: u64, earliest: Option<u64>, now: u64) {
-    let slice = (runnable > 1).then_some(slice_end);
+fn arm(s: &mut Sched, runnable: usize, earliest: Option<u64>, now: u64) {
+    let me = percpu::id() as usize;
+    let slice = (runnable > 1).then_some(s.slice_end[me]);
     if let Some(d) = [slice, earliest].into_iter().flatten().min() {
+        s.armed[me] = d;
         apic::arm(d.saturating_sub(now).max(1_000));
     }
 }
 
 /// Nothing can run: sleep in `hlt` until an interrupt arrives — the timer, armed for the first
-/// deadline, or a device. With no deadline at all (every thread waits for console input, a
-/// futex, a pipe…) only a device can end the wait: COM1's input wakes a reader and carries the
-/// terminal's Ctrl-C. Not a hang by itself, so nothing is logged; the CPU executes nothing until
-/// then.
+/// deadline, another CPU's IPI, or a device. With no deadline at all (every thread waits for
+/// console input, a futex, a pipe…) only an IPI or a device can end the wait: COM1's input
+/// wakes a reader and carries the terminal's Ctrl-C. Not a hang by itself, so nothing is
+/// logged; the CPU executes nothing until then.
 fn idle(wait_ns: Option<u64>) {
     if let Some(ns) = wait_ns {
         apic::arm(ns.max(1_000));

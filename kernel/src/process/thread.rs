@@ -69,6 +69,13 @@ pub struct Thread {
     /// The last page fault that changed nothing (rip, address): the same one again means no
     /// progress, and the thread gets SIGSEGV instead of a loop.
     pub idle_fault: Option<(u64, u64)>,
+    /// The CPU whose run queue the thread is on (or last ran on, while it sleeps): see `sched`.
+    pub cpu: u32,
+    /// A CPU is executing on the thread's kernel stack: running it, or idling on it after it
+    /// blocked. No other CPU may switch to it meanwhile, and it is not reaped.
+    pub on_cpu: bool,
+    /// The CPUs the thread may run on (sched_setaffinity), bit n for CPU n.
+    pub affinity: u64,
 }
 
 impl Thread {
@@ -99,6 +106,9 @@ impl Thread {
             robust_list: 0,
             futex_key: 0,
             idle_fault: None,
+            cpu: 0,
+            on_cpu: false,
+            affinity: u64::MAX,
         }
     }
 
@@ -199,15 +209,18 @@ impl KernelStack {
     }
 }
 
-/// Unmaps the first `pages` pages at `base` and frees their frames.
+/// Unmaps the first `pages` pages at `base` and frees their frames; the other CPUs flush before
+/// they can use the slot again (`mm::tlb::kernel_unmapped`).
 fn unmap_pages(base: u64, pages: u64) {
     for i in 0..pages {
         if let Ok(f) = paging::unmap(Page::containing_address(VirtAddr::new(base + i * PAGE))) {
-            // No thread runs on a stack that is being dropped.
-            // SAFETY: the page was this stack's only mapping of the frame, just removed and flushed.
+            // No thread runs on a stack that is being dropped, and a CPU with a stale translation
+            // of it flushes before it touches the slot again (a switch or a spawn comes first).
+            // SAFETY: the page was this stack's only mapping of the frame, just removed and flushed here.
             unsafe { frame::free(f) };
         }
     }
+    crate::mm::tlb::kernel_unmapped();
 }
 
 impl Drop for KernelStack {

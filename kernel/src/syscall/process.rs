@@ -61,15 +61,16 @@ fn is_ours(pid: u64) -> bool {
 }
 
 /// sched_getaffinity, with Linux's order: the length (at least a long, a multiple of longs:
-/// EINVAL), the task (ESRCH), the copy-out (EFAULT). One CPU runs the process.
+/// EINVAL), the task (ESRCH), the copy-out (EFAULT). The mask is the thread's among the online
+/// CPUs; the kernel's CPU mask is one long (at most 64 CPUs), so that is what is copied and
+/// returned.
 pub fn sched_getaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
     if len < 8 || !len.is_multiple_of(8) {
         return Err(EINVAL);
     }
-    if !is_ours(pid) {
-        return Err(ESRCH);
-    }
-    UserPtr::<u64>::new(mask).write(&1)?;
+    let tid = u32::try_from(pid).map_err(|_| ESRCH)?;
+    let cpus = crate::process::sched::affinity(tid).ok_or(ESRCH)?;
+    UserPtr::<u64>::new(mask).write(&cpus)?;
     Ok(8)
 }
 
@@ -136,28 +137,29 @@ pub fn setrlimit(resource: u64, new: u64) -> SysResult {
 }
 
 /// sched_setaffinity, with Linux's order: the mask is copied in (at most a long; a shorter one
-/// is zero-extended: EFAULT), the task looked up (ESRCH), and the mask must hold the one CPU
-/// that runs the process (EINVAL); the thread stays where it is.
+/// is zero-extended: EFAULT), the thread looked up (ESRCH), and the mask must hold an online
+/// CPU (EINVAL). A thread on a CPU the mask leaves out moves before it next runs ring-3 code.
 pub fn sched_setaffinity(pid: u64, len: u64, mask: u64) -> SysResult {
     let mut bytes = [0u8; 8];
     let n = len.min(8);
     if n > 0 {
         UserSlice::new(mask, n)?.read_prefix(&mut bytes[..n as usize])?;
     }
-    if !is_ours(pid) {
-        return Err(ESRCH);
+    let tid = u32::try_from(pid).map_err(|_| ESRCH)?;
+    match crate::process::sched::set_affinity(tid, u64::from_le_bytes(bytes)) {
+        Err(()) => Err(ESRCH),
+        Ok(false) => Err(EINVAL), // no CPU of the mask is online
+        Ok(true) => Ok(0),
     }
-    if bytes[0] & 1 == 0 {
-        return Err(EINVAL); // no CPU of the mask is online
-    }
-    Ok(0)
 }
 
-/// getcpu: CPU 0, NUMA node 0.
+/// getcpu: the CPU the caller runs on as the call is made (it may move right after, as on
+/// Linux), NUMA node 0.
 pub fn getcpu(cpu: u64, node: u64) -> SysResult {
-    for at in [cpu, node] {
+    let here = crate::process::sched::this_cpu();
+    for (at, v) in [(cpu, here), (node, 0)] {
         if at != 0 {
-            UserPtr::<u32>::new(at).write(&0)?;
+            UserPtr::<u32>::new(at).write(&v)?;
         }
     }
     Ok(0)

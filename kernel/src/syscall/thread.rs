@@ -5,7 +5,7 @@ use super::SysResult;
 use crate::arch::TrapFrame;
 use crate::mm::vma::USER_END;
 use crate::process::uaccess::UserPtr;
-use crate::process::{self, futex, sched};
+use crate::process::{futex, sched};
 use crate::time::monotonic_ns;
 use abi::errno::{EAGAIN, EINVAL, ENOSYS, EPERM};
 use abi::futex::*;
@@ -49,18 +49,16 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     let fs = if flags & CLONE_SETTLS != 0 { tls } else { x86_64::registers::model_specific::FsBase::read().as_u64() };
     let clear = if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 };
     let tid_words = [(CLONE_PARENT_SETTID, UserPtr::<u32>::new(ptid)), (CLONE_CHILD_SETTID, UserPtr::new(ctid))];
-    // Addresses are checked before the thread exists, so a failure leaves nothing behind.
-    for (flag, at) in tid_words {
-        if flags & flag != 0 {
-            at.write(&0)?;
+    // The tid words are written before the thread can run (on another CPU, at once): a child
+    // that reads its own tid (musl's thread-list lock does) must find it there.
+    let tid = sched::spawn(child, fs, clear, |tid| {
+        for (flag, at) in tid_words {
+            if flags & flag != 0 {
+                at.write(&tid)?;
+            }
         }
-    }
-    let tid = sched::spawn(child, fs, clear).ok_or(EAGAIN)?;
-    for (flag, at) in tid_words {
-        if flags & flag != 0 {
-            at.write(&tid)?;
-        }
-    }
+        Ok(())
+    })?;
     Ok(tid as u64)
 }
 
@@ -76,10 +74,7 @@ pub fn exit(code: i32) -> ! {
         let _ = UserPtr::<u32>::new(clear).write(&0);
         futex::wake(clear, 1, FUTEX_BITSET_MATCH_ANY);
     }
-    if sched::live_threads() <= 1 {
-        process::exit_group(code)
-    }
-    sched::exit_current()
+    sched::exit_current(code)
 }
 
 pub fn gettid() -> SysResult {

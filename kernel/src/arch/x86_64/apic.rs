@@ -17,6 +17,9 @@ use x86_64::registers::model_specific::Msr;
 pub const TIMER_VECTOR: u8 = 32;
 /// Vector for spurious interrupts (low 4 bits must be 1s on old APICs).
 pub const SPURIOUS_VECTOR: u8 = 0xff;
+/// Vector of the IPI one CPU sends another to make it look at its work bits: a thread to run,
+/// a signal to deliver, a TLB to flush (Linux's RESCHEDULE_VECTOR, the same number).
+pub const RESCHEDULE_VECTOR: u8 = 0xfd;
 
 const IA32_APIC_BASE: u32 = 0x1b;
 const REG_ID: usize = 0x20;
@@ -121,6 +124,11 @@ fn send_ipi(apic_id: u32, low: u32, spins: u32) -> bool {
         core::hint::spin_loop();
         read(REG_ICR_LOW) & ICR_SEND_PENDING == 0
     })
+}
+
+/// Sends the reschedule IPI to the CPU whose APIC id is `apic_id` (fixed delivery, edge).
+pub fn send_reschedule(apic_id: u32) {
+    send_ipi(apic_id, RESCHEDULE_VECTOR as u32, ICR_SPINS);
 }
 
 /// Polls of the delivery status before an IPI counts as not sent.

@@ -47,10 +47,11 @@ pub fn init() {
                 .set_privilege_level(ring3);
             idt.overflow.set_handler_addr(VirtAddr::new(trap::overflow as *const () as u64)).set_privilege_level(ring3);
         }
-        // SAFETY: the timer, COM1 and spurious stubs are ordinary entry stubs like the others.
+        // SAFETY: the timer, COM1, reschedule and spurious stubs are ordinary entry stubs like the others.
         unsafe {
             idt[super::apic::TIMER_VECTOR].set_handler_addr(VirtAddr::new(trap::timer as *const () as u64));
             idt[super::serial::COM1_VECTOR].set_handler_addr(VirtAddr::new(trap::com1 as *const () as u64));
+            idt[super::apic::RESCHEDULE_VECTOR].set_handler_addr(VirtAddr::new(trap::reschedule as *const () as u64));
             idt[super::apic::SPURIOUS_VECTOR].set_handler_addr(VirtAddr::new(trap::spurious as *const () as u64));
         }
         // SAFETY: the IST slots were filled with valid, otherwise unused stacks by gdt::init,

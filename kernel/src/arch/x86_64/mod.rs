@@ -32,13 +32,6 @@ pub fn halt_forever() -> ! {
     }
 }
 
-/// Idles this CPU for good: `sti; hlt` in a loop, each interrupt handled as it comes.
-pub fn idle_forever() -> ! {
-    loop {
-        ::x86_64::instructions::interrupts::enable_and_hlt();
-    }
-}
-
 /// Executes `int3`, the breakpoint instruction (#BP, vector 3).
 pub fn breakpoint() {
     ::x86_64::instructions::interrupts::int3();

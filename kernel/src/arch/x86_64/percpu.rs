@@ -4,8 +4,10 @@
 //! executes it again.
 //!
 //! The array is sized for the runner's 64 CPUs. The boot CPU fills in slot 0; each application
-//! processor fills in its own slot as it comes up (`smpboot::ap_entry`).
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+//! processor fills in its own slot as it comes up (`smpboot::ap_entry`). Other CPUs reach a
+//! block only through its atomic fields ([`work_of`], [`tlb_seen_of`], [`apic_id_of`]): a reference to one atomic field, never to the whole block, whose plain
+//! fields its own CPU writes.
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{GsBase, KernelGsBase};
 use x86_64::structures::tss::TaskStateSegment;
@@ -19,6 +21,14 @@ pub const NEED_RESCHED: u64 = 1 << 0;
 
 /// `work` bit: the running thread has a signal to deliver (Linux's TIF_SIGPENDING).
 pub const SIGNAL_WORK: u64 = 1 << 1;
+
+/// `work` bit: another CPU changed the process's page tables; this CPU flushes its TLB before
+/// it next runs ring-3 code (`mm::tlb`).
+pub const TLB_FLUSH: u64 = 1 << 2;
+
+/// `work` bit: this CPU unmapped or protected user pages in the current system call; the
+/// other CPUs must flush, and the freed frames wait for them (`mm::tlb::finish`).
+pub const TLB_GATHER: u64 = 1 << 3;
 
 /// One CPU's block. The first three fields are used by the syscall entry assembly.
 #[repr(C)]
@@ -38,6 +48,12 @@ pub struct PerCpu {
     pub current: AtomicPtr<()>,
     /// This CPU's task-state segment (RSP0 and the IST stacks' tops).
     pub tss: *mut TaskStateSegment,
+    /// This CPU's local APIC id: where an IPI for it goes.
+    pub apic_id: AtomicU32,
+    /// The TLB generation (`mm::tlb`) this CPU has flushed up to.
+    pub tlb_seen: AtomicU64,
+    /// The kernel-stack generation this CPU has flushed up to (`process::thread`).
+    pub kstack_seen: AtomicU64,
 }
 
 pub const KERNEL_RSP_OFFSET: usize = 8;
@@ -56,6 +72,9 @@ static mut CPUS: [PerCpu; MAX_CPUS] = [const {
         work: AtomicU64::new(0),
         current: AtomicPtr::new(core::ptr::null_mut()),
         tss: core::ptr::null_mut(),
+        apic_id: AtomicU32::new(0),
+        tlb_seen: AtomicU64::new(0),
+        kstack_seen: AtomicU64::new(0),
     }
 }; MAX_CPUS];
 
@@ -124,4 +143,57 @@ pub fn take_work() -> u64 {
             options(nostack, readonly, preserves_flags));
     }
     if pending == 0 { 0 } else { this().work.swap(0, Ordering::Relaxed) }
+}
+
+/// CPU `cpu`'s `work` bits, for another CPU to ask it for work (with an IPI to make it look).
+#[inline]
+pub fn work_of(cpu: u32) -> &'static AtomicU64 {
+    // `cpu` indexes the array (checked); the field is atomic and lives as long as the array.
+    // SAFETY: a shared reference to one atomic field, never to the whole block, is race-free.
+    unsafe { &*(&raw const (*(&raw const CPUS))[cpu as usize].work) }
+}
+
+/// The CPUs that have nothing to run (bit n: CPU n), each waiting in `hlt` or about to: a
+/// wake-up for one needs an IPI, and a TLB shootdown need not wait for one (it flushes before
+/// it runs ring-3 code again). Set and cleared by each CPU for itself, under the scheduler's
+/// lock; read by any.
+static IDLE: AtomicU64 = AtomicU64::new(0);
+
+/// Says whether this CPU is idle. Sequentially consistent, so that a CPU leaving idle and then
+/// reading its work bits pairs with a CPU setting a work bit and then reading this mask.
+#[inline]
+pub fn set_idle(idle: bool) {
+    let me = 1u64 << this().id;
+    if idle {
+        IDLE.fetch_or(me, Ordering::SeqCst);
+    } else {
+        IDLE.fetch_and(!me, Ordering::SeqCst);
+        core::sync::atomic::fence(Ordering::SeqCst);
+    }
+}
+
+/// The idle CPUs.
+#[inline]
+pub fn idle_cpus() -> u64 {
+    IDLE.load(Ordering::SeqCst)
+}
+
+/// The TLB generation CPU `cpu` has flushed up to.
+#[inline]
+pub fn tlb_seen_of(cpu: u32) -> &'static AtomicU64 {
+    // SAFETY: as in `work_of`.
+    unsafe { &*(&raw const (*(&raw const CPUS))[cpu as usize].tlb_seen) }
+}
+
+/// CPU `cpu`'s local APIC id.
+#[inline]
+pub fn apic_id_of(cpu: u32) -> u32 {
+    // SAFETY: as in `work_of`.
+    unsafe { &*(&raw const (*(&raw const CPUS))[cpu as usize].apic_id) }.load(Ordering::Relaxed)
+}
+
+/// This CPU's id.
+#[inline(always)]
+pub fn id() -> u32 {
+    this().id
 }

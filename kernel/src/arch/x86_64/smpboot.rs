@@ -197,6 +197,7 @@ extern "C" fn ap_entry(tables: *mut CpuTables, cpu: u32) -> ! {
     syscall::init();
     // The local APIC, with the timer factor the boot CPU measured.
     apic::init_ap();
+    percpu::this().apic_id.store(apic::id(), Ordering::Relaxed);
     UP[cpu as usize].store(tsc::read().max(1), Ordering::Release);
     // SAFETY: defined by the entry layer; this CPU is fully set up.
     unsafe { start_secondary(cpu) }

@@ -65,3 +65,23 @@ pub unsafe fn prepare_stack(top: u64, frame: TrapFrame) -> u64 {
     }
     sp
 }
+
+/// Lays out a kernel stack so that the first [`switch`] to it starts `entry` (an idle context,
+/// which never returns). Returns the stack pointer to switch to.
+///
+/// # Safety
+/// `top` must be the 16-byte-aligned top of an unused kernel stack of at least 1 KiB.
+pub unsafe fn prepare_kernel_stack(top: u64, entry: extern "C" fn() -> !) -> u64 {
+    // Six callee-saved registers and the return address, below one spare word: `entry` then
+    // starts with RSP = 8 (mod 16), as after a call.
+    let sp = top - 8 - 7 * 8;
+    // SAFETY: the caller gives us the stack; all writes are below `top`.
+    unsafe {
+        let words = sp as *mut u64;
+        for i in 0..6 {
+            words.add(i).write(0);
+        }
+        words.add(6).write(entry as *const () as u64);
+    }
+    sp
+}

@@ -137,6 +137,8 @@ macro_rules! stubs {
 
 // The literal in `com1`'s stub below is COM1's vector.
 const _: () = assert!(super::serial::COM1_VECTOR == 52);
+// And `reschedule`'s is the reschedule IPI's.
+const _: () = assert!(super::apic::RESCHEDULE_VECTOR == 253);
 
 stubs! {
     divide_error = 0 => trap_common;
@@ -164,5 +166,6 @@ stubs! {
     security = 30, err => trap_common;
     timer = 32 => irq_common;
     com1 = 52 => irq_common;
+    reschedule = 253 => irq_common;
     spurious = 255 => irq_common;
 }
