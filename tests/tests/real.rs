@@ -582,6 +582,45 @@ fn musl_pthreads_mutex_condvar_and_join() {
     c_threads(musl_gcc(), "musl-gcc");
 }
 
+/// What `tests/real/c/smp.c` prints, whatever the number of CPUs.
+const C_SMP: &str = "\
+getcpu names an online cpu: yes
+pinned threads saw only their own cpu: yes
+atomic total 1000000, futex-locked total 200000
+futex ping-pong: 100000 round trips
+munmap: the reader on another cpu faulted
+mprotect(PROT_NONE): the reader on another cpu faulted
+madvise(MADV_DONTNEED): the reader on another cpu read 0
+a signal reached the thread spinning on another cpu
+1000 threads created and joined, 1000 ran
+";
+
+/// Threads on four CPUs (natively: the host's), see `smp.c`; on rt0 the four spinning threads
+/// must also have been seen on four distinct CPUs (stderr, which depends on the CPU count).
+fn c_smp(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let opts = RunOptions {
+        smp: 4,
+        quiet: true,
+        timeout: Some(std::time::Duration::from_secs(400)),
+        ..real(&c_program(&cc, "smp"), &[], &[])
+    };
+    let both = expect(opts, C_SMP, 0);
+    for needle in ["smp: 4 cpus\n", "smp: 4 spinning threads ran on 4 distinct cpus\n"] {
+        assert!(both.qemu.log.contains(needle), "{needle:?} missing\n--- serial log ---\n{}", both.qemu.log);
+    }
+}
+
+#[test]
+fn musl_threads_on_four_cpus_pinning_shootdown_and_signals() {
+    c_smp(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_threads_on_four_cpus_pinning_shootdown_and_signals() {
+    c_smp(glibc_gcc(), "gcc");
+}
+
 fn c_signals(cc: Option<Cc>, tool: &str) {
     let Some(cc) = cc else { return skipped(tool) };
     let want = "raise: handler got 10, si_code SI_TKILL 1, from this process 1\n\
@@ -971,6 +1010,32 @@ fn go_binary_trees_gc_memstats_missing_file_ids_and_clock() {
                 read a missing file: open /nonexistent/file: no such file or directory\n\
                 uid 0 euid 0 gid 0 egid 0\nthe clock is past 2024: true\n";
     expect(real(&go_program(&go, "system"), &[], &[]), want, 0);
+    // The same on four CPUs: GOMAXPROCS 4, the GC's workers on several of them at once.
+    expect(RunOptions { smp: 4, ..real(&go_program(&go, "system"), &[], &[]) }, want, 0);
+}
+
+/// What `tests/real/go/cpus` prints on any machine.
+const GO_CPUS: &str = "GOMAXPROCS follows NumCPU: true\nevery P's goroutine computed the same: true\n\
+                       sum of squares 1..1000 through the workers: 333833500\n";
+
+#[test]
+fn go_sees_four_cpus_and_runs_a_goroutine_on_each() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "cpus");
+    let both = expect(RunOptions { smp: 4, quiet: true, ..real(&prog, &[], &[]) }, GO_CPUS, 0);
+    let line = "cpus: NumCPU 4 GOMAXPROCS 4\n";
+    assert!(both.qemu.log.contains(line), "{line:?} missing\n--- serial log ---\n{}", both.qemu.log);
+    // And on one CPU: one P.
+    let both = expect(RunOptions { smp: 1, quiet: true, ..real(&prog, &[], &[]) }, GO_CPUS, 0);
+    let line = "cpus: NumCPU 1 GOMAXPROCS 1\n";
+    assert!(both.qemu.log.contains(line), "{line:?} missing\n--- serial log ---\n{}", both.qemu.log);
+}
+
+#[test]
+fn go_features_on_four_cpus_with_the_default_gomaxprocs() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "features");
+    expect(RunOptions { smp: 4, ..real(&prog, &["one", "two", "three"], &[]) }, GO_FEATURES, 3);
 }
 
 #[test]

@@ -81,6 +81,21 @@ fn main() {
         bench(k, v, "instructions");
     }
 
+    // Between CPUs: `smpbench` on two CPUs (instructions of every CPU per operation).
+    let r = run(&RunOptions {
+        icount: true,
+        quiet: true,
+        smp: 2,
+        program: Some(program::SMPBENCH.path()),
+        ..Default::default()
+    });
+    let line = String::from_utf8_lossy(&r.stdout).into_owned();
+    for field in line.split_whitespace().skip(1) {
+        let (k, v) = field.split_once('=').unwrap_or((field, "?"));
+        bench(k, v, "instructions");
+    }
+    scaling();
+
     // The runtime's locks and parking: instructions per operation, from `parking bench`.
     let r = run(&RunOptions {
         icount: true,
@@ -109,6 +124,33 @@ fn main() {
     bench("wall_rt0_quiet", format!("{ma:.3}"), "s");
     bench("wall_bare_seabios", format!("{mb:.3}"), "s");
     bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mb), "x");
+}
+
+/// Two CPU-bound threads (`smpbench spin`) on `--smp 2` against the same on `--smp 1`: the
+/// guest's own monotonic time for the work (wall time: no icount), runs alternating, medians;
+/// `scaling_2cpu_ratio` is the two-CPU time over the one-CPU time (1.0: no gain, 0.5: perfect).
+fn scaling() {
+    let spin = |smp: u32| -> f64 {
+        let r = run(&RunOptions {
+            quiet: true,
+            smp,
+            program: Some(program::SMPBENCH.path()),
+            args: vec!["spin".into()],
+            ..Default::default()
+        });
+        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+        let ns = out.split_whitespace().find_map(|f| f.strip_prefix("spin_ns=")).and_then(|v| v.parse::<f64>().ok());
+        ns.unwrap_or(f64::NAN) / 1e9
+    };
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        one.push(spin(1));
+        two.push(spin(2));
+    }
+    let (one, two) = (median(&mut one), median(&mut two));
+    bench("spin_2threads_smp1", format!("{one:.3}"), "s");
+    bench("spin_2threads_smp2", format!("{two:.3}"), "s");
+    bench("scaling_2cpu_ratio", format!("{:.2}", two / one), "x");
 }
 
 /// `rt0 --icount --smp 4`: the most instructions an AP's bring-up took, from its first
