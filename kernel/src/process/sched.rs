@@ -626,7 +626,7 @@ pub fn schedule() -> Wake {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
         let shared = s.shared.mask;
-        let cur = s.current().map(|t| NonNull::from(t));
+        let cur = s.current().map(NonNull::from);
         let cur_tid = cur.map_or(0, |p| {
             // SAFETY: the running thread, under the lock: only its id is read.
             unsafe { p.as_ref().tid }
