@@ -124,7 +124,7 @@ extern "C" fn spinner(seed: usize) {
 fn monotonic_ns() -> u64 {
     let mut ts = [0i64; 2];
     // SAFETY: the kernel writes one timespec.
-    unsafe { syscall2(SYS_CLOCK_GETTIME, abi::time::CLOCK_MONOTONIC as usize, ts.as_mut_ptr() as usize) };
+    unsafe { syscall2(SYS_CLOCK_GETTIME, abi::time::CLOCK_MONOTONIC, ts.as_mut_ptr() as usize) };
     ts[0] as u64 * 1_000_000_000 + ts[1] as u64
 }
 
