@@ -20,8 +20,12 @@ pub fn exit(code: i32) -> ! {
 
 /// Ends the run as a kernel panic: the runner reports it with its own exit code.
 pub fn kernel_panic(reason: &str) -> ! {
+    crate::smp::stop_others();
     crate::logger::enter_fault();
-    log::error!("kernel panic: {reason}");
+    match crate::smp::stopped_cpus() {
+        0 => log::error!("kernel panic: {reason}"),
+        n => log::error!("kernel panic: {reason} ({n} other CPU{} stopped)", if n == 1 { "" } else { "s" }),
+    }
     line(CONTROL_PANIC);
     qemu_exit::stop()
 }

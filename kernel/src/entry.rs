@@ -15,9 +15,14 @@ pub extern "C" fn do_syscall_64(frame: &mut TrapFrame) {
 }
 
 /// A CPU exception. From ring 3 it is the process's (demand paging or a signal); in the kernel,
-/// #BP and #DB are reported and resumed and everything else is a kernel panic.
+/// #BP and #DB are reported and resumed and everything else is a kernel panic. An NMI while
+/// another CPU panics is its order to stop (`smp::stop_others`).
 #[unsafe(no_mangle)]
 pub extern "C" fn do_exception(frame: &mut TrapFrame) {
+    const NMI: u64 = 2;
+    if frame.vector == NMI && crate::smp::stopping() {
+        crate::smp::stop_here();
+    }
     if frame.came_from_user() {
         fault::user_exception(frame);
         return exit_to_user(frame);
@@ -29,6 +34,7 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
             log::warn!("  resuming at rip={:#018x}", frame.rip);
         }
         _ => {
+            crate::smp::stop_others();
             crate::logger::enter_fault();
             report::report(frame);
             crate::control::kernel_panic("unhandled CPU exception");

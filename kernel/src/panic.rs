@@ -3,6 +3,7 @@
 #[cfg(target_os = "none")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    crate::smp::stop_others();
     crate::logger::enter_fault();
     match info.location() {
         Some(at) => log::error!("PANIC at {}:{}:{}: {}", at.file(), at.line(), at.column(), info.message()),

@@ -12,7 +12,7 @@ use crate::arch::{apic, gdt};
 use crate::mm::{frame, paging};
 use crate::process::thread::KernelStack;
 use crate::time::Span;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// CPUs up: the boot CPU and every AP that answered.
 static ONLINE: AtomicU32 = AtomicU32::new(1);
@@ -89,4 +89,43 @@ pub fn secondary_start(cpu: u32) -> ! {
         apic::id()
     );
     crate::process::sched::idle_loop()
+}
+
+/// Set once a CPU panics: the others stop at its NMI.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+/// How many CPUs have stopped.
+static STOPPED: AtomicU32 = AtomicU32::new(0);
+/// How long a panicking CPU waits for the others to stop before it reports anyway.
+const STOP_WAIT_MS: u64 = 10;
+
+/// A kernel panic on this CPU: every other CPU is sent an NMI and stops (Linux's
+/// `smp_send_stop`), so the report is the last thing on the console and whole. Once: a CPU that
+/// panics while another already does stops at that one's NMI.
+pub fn stop_others() {
+    let others = online_cpus().saturating_sub(1);
+    if others == 0 || STOPPING.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    apic::send_nmi_to_others();
+    let start = crate::arch::tsc::read();
+    let window = crate::arch::tsc::ticks_per_ms() * STOP_WAIT_MS;
+    while STOPPED.load(Ordering::Acquire) < others && crate::arch::tsc::read() - start < window {
+        core::hint::spin_loop();
+    }
+}
+
+/// How many CPUs stopped at a panicking CPU's NMI.
+pub fn stopped_cpus() -> u32 {
+    STOPPED.load(Ordering::Acquire)
+}
+
+/// Whether a CPU has asked the others to stop.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::Acquire)
+}
+
+/// This CPU got the panicking CPU's NMI: it stops for good.
+pub fn stop_here() -> ! {
+    STOPPED.fetch_add(1, Ordering::AcqRel);
+    crate::arch::halt_forever()
 }

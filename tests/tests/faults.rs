@@ -70,6 +70,16 @@ fn rust_panic_reports_location_and_message() {
 }
 
 #[test]
+fn a_panic_on_four_cpus_stops_the_other_three_first() {
+    let r = boot_with(qemu::RunOptions { smp: 4, kernel_args: vec!["test=panic".into()], ..base() });
+    assert_outcome(&r, Outcome::KernelPanic);
+    assert_in_order(
+        &r,
+        &["PANIC at kernel/src/selftest.rs:", "kernel panic: rust panic in the kernel (3 other CPUs stopped)"],
+    );
+}
+
+#[test]
 fn triple_fault_is_not_success() {
     let r = boot(&["test=triplefault"]);
     assert_outcome(&r, Outcome::TripleFault);

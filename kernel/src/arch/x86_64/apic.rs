@@ -126,6 +126,16 @@ fn send_ipi(apic_id: u32, low: u32, spins: u32) -> bool {
     })
 }
 
+/// ICR destination shorthand "all excluding self" (bits 19:18) and the NMI delivery mode.
+const ICR_ALL_BUT_SELF: u32 = 0b11 << 18;
+const ICR_NMI: u32 = 0b100 << 8;
+
+/// Sends an NMI to every other CPU (they take it even with interrupts off): the panic's order
+/// to stop.
+pub fn send_nmi_to_others() {
+    send_ipi(0, ICR_ALL_BUT_SELF | ICR_NMI | ICR_ASSERT, ICR_SPINS);
+}
+
 /// Sends the reschedule IPI to the CPU whose APIC id is `apic_id` (fixed delivery, edge).
 pub fn send_reschedule(apic_id: u32) {
     send_ipi(apic_id, RESCHEDULE_VECTOR as u32, ICR_SPINS);
