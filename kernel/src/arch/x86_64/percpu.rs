@@ -92,6 +92,20 @@ pub unsafe fn init(id: u32, tss: *mut TaskStateSegment) {
     cpu.tss = tss;
     GsBase::write(VirtAddr::new(cpu.self_ptr));
     KernelGsBase::write(VirtAddr::new(0));
+    if id == 0 {
+        BOOT_CPU_READY.store(true, Ordering::Release);
+    }
+}
+
+/// Set once the boot CPU's block is on GS. Before that only the boot CPU runs, and [`id_early`]
+/// answers 0 without reading GS (whose base is still 0).
+static BOOT_CPU_READY: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// This CPU's id, also before the boot CPU's block is set up (then 0: nothing else runs yet).
+/// An AP sets its block up before its first allocation (`smpboot::ap_entry`).
+#[inline(always)]
+pub fn id_early() -> u32 {
+    if BOOT_CPU_READY.load(Ordering::Relaxed) { this().id } else { 0 }
 }
 
 /// This CPU's block.
