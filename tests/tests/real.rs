@@ -19,7 +19,7 @@
 //!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
-use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult};
+use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1010,6 +1010,34 @@ fn ctrl_c_wakes_a_go_program_whose_threads_all_sleep() {
     expect(opts, "waiting for a signal\ngot interrupt\n", 0);
 }
 
+// ---- the clock ---------------------------------------------------------------------------
+
+/// The seconds-since-reset stamp of the kernel's log line containing `needle`.
+fn stamp_of(r: &RunResult, needle: &str) -> f64 {
+    let line = r.log.lines().find(|l| parse_log_line(l).is_some_and(|(_, t)| t.contains(needle)));
+    let line = line.unwrap_or_else(|| panic!("no log line with {needle:?}\n{}", r.log));
+    let stamp = line[1..].trim_start().split_once('s').expect("a stamp in seconds").0;
+    stamp.parse().unwrap_or_else(|_| panic!("stamp of {line:?}"))
+}
+
+/// `tests/real/c/timing.c`: nanosleep and clock_nanosleep of 10 ms, 0.1 s and 1 s last what
+/// they ask, to 2 %, by CLOCK_MONOTONIC (the local APIC timer measured against the TSC over
+/// 10 ms), both ways. And that clock keeps the host's time: the exit line's stamp (seconds since
+/// the machine's reset, by the TSC that CLOCK_MONOTONIC reads) is no more than the host's wall
+/// time from QEMU's start to its exit, and no less than that minus QEMU's own start-up and
+/// shut-down, which are not the guest's time (well under 1.5 s even on a busy host).
+#[test]
+fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let both = run_both(real(&c_program(&cc, "timing"), &[], &[]));
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    let printed = stdout(&both.qemu);
+    assert!(printed.contains("nanosleep of 1000 ms") && printed.ends_with("all ok\n"), "{printed}");
+    let (guest, host) = (stamp_of(&both.qemu, "exit: status 0"), both.qemu.elapsed.as_secs_f64());
+    assert!(guest <= host * 1.02 && guest >= host - 1.5, "guest clock {guest} s, host wall time {host} s");
+}
+
 // ---- hostile programs ------------------------------------------------------------------
 
 /// Runs `tests/real/c/hostile.c` (musl) with `args` both ways: both must exit with `exit` and
@@ -1133,6 +1161,44 @@ fn hostile_mappings_and_splits_stop_at_max_map_count() {
         &["one-page mappings end in ENOMEM: ok", "mprotect splits end in ENOMEM: ok", "all ok"],
         &["exit: status 0"],
     );
+}
+
+#[test]
+fn hostile_reading_a_gibibyte_uses_the_zero_page_and_writes_get_their_own() {
+    // 1 GiB read on a 256 MiB machine: without the shared zero page this is an OOM kill.
+    hostile(
+        &["zeropage"],
+        0,
+        &["one byte read from every page of it, all zero: ok", "read(2) into a page only read so far: ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_page_tables_are_freed_with_their_range() {
+    // 60,866 page tables are 238 MiB, more than the machine has: each must go with its range.
+    hostile(&["tables"], 0, &["60,866 mmap/touch/munmap cycles", "all ok"], &["exit: status 0"]);
+}
+
+#[test]
+fn hostile_mappings_far_beyond_ram_get_the_overcommit_heuristics_answer() {
+    // The host runs Linux's default heuristic (vm.overcommit_memory 0) and has far less than
+    // 64 TiB of RAM, as rt0's machine has.
+    let mode = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+    if mode.trim() != "0" {
+        return skipped("vm.overcommit_memory 0 on the host");
+    }
+    hostile(
+        &["overcommit"],
+        0,
+        &["mmap of 64 TiB, private writable: ENOMEM: ok", "brk 64 TiB up: refused (the old break): ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_a_huge_mapping_without_a_hint_leaves_brk_room_to_grow() {
+    hostile(&["placement"], 0, &["lands far above the break: ok", "brk still grows by 1 MiB: ok"], &["exit: status 0"]);
 }
 
 /// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates

@@ -2,6 +2,15 @@
 //! mm/madvise.c) over private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
 //! anything past it (ENOMEM).
+//!
+//! Overcommit is Linux's default heuristic (`vm.overcommit_memory` 0, mm/util.c
+//! `__vm_enough_memory` under OVERCOMMIT_GUESS): memory a mapping may have to back — private
+//! writable or shared, without MAP_NORESERVE (Linux's `accountable_mapping`, shmem's
+//! `shmem_acct_size`) — is refused with ENOMEM when one call asks for more pages than the
+//! machine has (total RAM; rt0 has no swap). mmap, brk and mremap's growth are checked, as in
+//! Linux; mprotect is not (Linux charges a private mapping made writable, unless it was mapped
+//! with MAP_NORESERVE, which rt0's VMAs do not record), so a huge mapping made writable later
+//! is still bounded by its pages, each given on first write.
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
@@ -28,6 +37,21 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), isize> {
     Ok((addr, end))
 }
 
+/// The heuristic's verdict on a call that may have to back `len` more bytes: ENOMEM when that is
+/// more than all of RAM.
+fn enough_memory(len: u64) -> Result<(), isize> {
+    if len / PAGE > crate::mm::frame::total_count() { Err(ENOMEM) } else { Ok(()) }
+}
+
+/// Where a mapping goes without a usable hint (Linux's get_unmapped_area): the lowest gap at or
+/// above MMAP_BASE, where rt0 keeps its mappings; if none fits (a mapping of more than the
+/// terabyte above it), the highest gap below MMAP_BASE, top-down as Linux's default layout
+/// searches, so that even a huge mapping lands as high as it can and the brk range above the
+/// program stays free to grow.
+fn unmapped_area(a: &crate::mm::aspace::AddressSpace, len: u64) -> Result<u64, isize> {
+    a.find_free(MMAP_BASE, len).or_else(|| a.find_free_below(MMAP_MIN_ADDR, MMAP_BASE, len)).ok_or(ENOMEM)
+}
+
 pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
     let prot = prot_ok(prot)?;
     let flags = flags as usize;
@@ -38,6 +62,9 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
         return Err(EINVAL);
     }
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
+    if flags & MAP_NORESERVE == 0 && (flags & MAP_SHARED != 0 || prot & PROT_WRITE as u32 != 0) {
+        enough_memory(len)?;
+    }
     process::with(|p| {
         let a = &mut p.aspace;
         if !a.may_map() {
@@ -60,11 +87,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
         } else {
             let hint = addr & !(PAGE - 1);
             let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
-            if fits && a.is_free(hint, hint + len) {
-                hint
-            } else {
-                a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)?
-            }
+            if fits && a.is_free(hint, hint + len) { hint } else { unmapped_area(a, len)? }
         };
         a.map(start, start + len, prot, "anon");
         Ok(start)
@@ -118,6 +141,9 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
                 return Err(EFAULT);
             }
         }
+        if new_len > old_len && v.prot & PROT_WRITE as u32 != 0 {
+            enough_memory(new_len - old_len)?; // Linux's vma_to_resize charges the growth
+        }
         // Linux's move_vma: a move needs room for three more VMAs (mm/mremap.c).
         let no_room = a.map_count() + 3 >= MAX_MAP_COUNT;
         if moves && no_room {
@@ -136,7 +162,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
         }
         let from_len = old_len.min(new_len);
         if moves {
-            let to = if fixed { new_addr } else { unmapped_area(a, new_addr, new_len)? };
+            let to = if fixed { new_addr } else { moved_area(a, new_addr, new_len)? };
             a.move_pages(addr, from_len, to, new_len, dontunmap).map_err(|_| ENOMEM)?;
             return Ok(to);
         }
@@ -151,7 +177,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
         if !may_move || no_room {
             return Err(ENOMEM);
         }
-        let to = unmapped_area(a, addr, new_len)?;
+        let to = moved_area(a, addr, new_len)?;
         a.move_pages(addr, old_len, to, new_len, false).map_err(|_| ENOMEM)?;
         Ok(to)
     })
@@ -159,11 +185,11 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
 
 /// Where a mapping that moves goes (Linux's get_unmapped_area): at `hint` if that is free, else
 /// where mmap without a hint would place it.
-fn unmapped_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Result<u64, isize> {
+fn moved_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Result<u64, isize> {
     if hint >= MMAP_MIN_ADDR && hint.is_multiple_of(PAGE) && hint <= USER_END - len && a.is_free(hint, hint + len) {
         return Ok(hint);
     }
-    a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)
+    unmapped_area(a, len)
 }
 
 pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
@@ -206,7 +232,7 @@ pub fn brk(addr: u64) -> SysResult {
         }
         let (old_end, new_end) = (page_up(p.brk).unwrap(), page_up(addr).unwrap());
         if new_end > old_end {
-            if !p.aspace.is_free(old_end, new_end) || !p.aspace.may_map() {
+            if !p.aspace.is_free(old_end, new_end) || !p.aspace.may_map() || enough_memory(new_end - old_end).is_err() {
                 return Ok(p.brk);
             }
             p.aspace.map(old_end, new_end, (PROT_READ | PROT_WRITE) as u32, "brk");

@@ -13,6 +13,13 @@
  *   maps        one-page mappings until vm.max_map_count (ENOMEM), then mprotect splits until
  *               it again (ENOMEM)
  *   farjumps    iretq, lretq and lcall in ring 3: they work
+ *   zeropage    reads one byte of every page of a 1 GiB mapping (all zeros, and no memory used:
+ *               the shared zero page), then writes some of them (each gets its own page)
+ *   tables      60,866 one-page mmap/touch/munmap cycles, each at a new 2 MiB-aligned address
+ *               (page tables freed with their range: no OOM)
+ *   overcommit  mappings far beyond RAM: ENOMEM when they would have to be backed (private
+ *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
+ *   placement   a huge mapping without a hint lands high, and brk still grows
  *   env         prints its environment in order and what getenv("A") returns
  *   exit42      exits with 42 (built with odd program headers by the tests)
  *
@@ -215,6 +222,97 @@ static int farjumps(void) {
     return failed;
 }
 
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+#define GIB (1L << 30)
+#define TIB (1L << 40)
+
+static int zeropage(void) {
+    /* MAP_NORESERVE: 1 GiB is more than rt0's machine has, which the overcommit heuristic would
+     * refuse for a writable mapping. */
+    volatile char *m = mmap(0, GIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    check("mmap of 1 GiB", m != MAP_FAILED, 1);
+    long sum = 0;
+    for (long off = 0; off < GIB; off += PAGE) sum += m[off];
+    check("one byte read from every page of it, all zero", sum, 0);
+    for (long off = 0; off < GIB; off += 64 * 1024 * 1024) m[off + 7] = (char)(off >> 26) + 1;
+    sum = 0;
+    for (long off = 0; off < GIB; off += PAGE) sum += m[off + 7];
+    check("16 pages written, each its own: the sum of every page's byte", sum, 16 * 17 / 2);
+    check("  and a page only read still reads zero", m[PAGE + 7], 0);
+    /* The kernel writes into a page that was only read (read(2) into it): its own page too. */
+    int p[2];
+    pipe(p);
+    write(p[1], "abc", 3);
+    check("read(2) into a page only read so far", read(p[0], (char *)m + 2 * PAGE, 3), 3);
+    check("  which holds what was read", m[2 * PAGE + 1], 'b');
+    check("  and its neighbour still reads zero", m[3 * PAGE + 1], 0);
+    check("mprotect(PROT_NONE) and back keeps the zeros", mprotect((void *)m, GIB, PROT_NONE) == 0 &&
+          mprotect((void *)m, GIB, PROT_READ | PROT_WRITE) == 0 && m[5 * PAGE] == 0 && m[64 * 1024 * 1024 + 7] == 2, 1);
+    m[5 * PAGE] = 9;
+    check("  and a page made writable again gets its own on a write", m[5 * PAGE] + m[6 * PAGE], 9);
+    check("munmap of it", munmap((void *)m, GIB), 0);
+    return failed;
+}
+
+static int tables(void) {
+    /* Each cycle maps one page at the next 2 MiB boundary, so every cycle needs a page table of
+     * its own (and every 512 cycles a page directory): 60,866 of them are 238 MiB of tables. */
+    const long cycles = 60866;
+    char *base = (char *)(16 * TIB);
+    long done = 0;
+    for (; done < cycles; done++) {
+        char *at = base + done * (2L << 20);
+        char *m = mmap(at, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (m != at) break;
+        m[100] = 1;
+        if (munmap(m, PAGE)) break;
+    }
+    check("60,866 mmap/touch/munmap cycles at new 2 MiB-aligned addresses", done, cycles);
+    return failed;
+}
+
+static int overcommit(void) {
+    const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    check("mmap of 64 TiB, private writable: ENOMEM", SYS(SYS_mmap, 0, 64 * TIB, PROT_READ | PROT_WRITE, anon, -1, 0),
+          -ENOMEM);
+    check("mmap of 64 TiB, shared: ENOMEM", SYS(SYS_mmap, 0, 64 * TIB, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+          -ENOMEM);
+    long r = SYS(SYS_mmap, 0, 64 * TIB, PROT_READ | PROT_WRITE, anon | MAP_NORESERVE, -1, 0);
+    check("  with MAP_NORESERVE: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, 64 * TIB, PROT_READ, anon, -1, 0);
+    check("  read-only: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, 64 * TIB, PROT_NONE, anon, -1, 0);
+    check("  PROT_NONE: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, anon, -1, 0);
+    check("a writable page grown to 64 TiB by mremap: ENOMEM", SYS(SYS_mremap, r, PAGE, 64 * TIB, MREMAP_MAYMOVE, 0),
+          -ENOMEM);
+    check("  (and unmapped)", SYS(SYS_munmap, r, PAGE), 0);
+    r = SYS(SYS_mmap, 0, PAGE, PROT_READ, anon, -1, 0);
+    long grown = SYS(SYS_mremap, r, PAGE, 64 * TIB, MREMAP_MAYMOVE, 0);
+    check("  a read-only one: granted", grown > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, grown, 64 * TIB), 0);
+    long brk0 = SYS(SYS_brk, 0);
+    check("brk 64 TiB up: refused (the old break)", SYS(SYS_brk, brk0 + 64 * TIB), brk0);
+    check("brk 1 MiB up: granted", SYS(SYS_brk, brk0 + (1 << 20)), brk0 + (1 << 20));
+    return failed;
+}
+
+static int placement(void) {
+    long brk0 = SYS(SYS_brk, 0);
+    long r = SYS(SYS_mmap, 0, 8 * TIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    check("an 8 TiB mapping without a hint", r > 0, 1);
+    check("  lands far above the break", r > brk0 + 64 * TIB, 1);
+    check("brk still grows by 1 MiB", SYS(SYS_brk, brk0 + (1 << 20)), brk0 + (1 << 20));
+    ((volatile char *)brk0)[(1 << 20) - 1] = 1;
+    check("  and a small mapping after it too", SYS(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) > 0,
+          1);
+    return failed;
+}
+
 /* ---- env -------------------------------------------------------------------------------------- */
 
 static int env(void) {
@@ -235,6 +333,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "values")) r = values();
     else if (!strcmp(c, "maps")) r = maps();
     else if (!strcmp(c, "farjumps")) r = farjumps();
+    else if (!strcmp(c, "zeropage")) r = zeropage();
+    else if (!strcmp(c, "tables")) r = tables();
+    else if (!strcmp(c, "overcommit")) r = overcommit();
+    else if (!strcmp(c, "placement")) r = placement();
     else if (!strcmp(c, "env")) r = env();
     else if (!strcmp(c, "exit42")) return 42;
     else {
