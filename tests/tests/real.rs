@@ -1038,6 +1038,82 @@ fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
     assert!(guest <= host * 1.02 && guest >= host - 1.5, "guest clock {guest} s, host wall time {host} s");
 }
 
+// ---- the syscall fuzzer ------------------------------------------------------------------
+
+/// One run of `tests/real/c/fuzz.c` (musl) in QEMU: `mode` (safe or wild), `seed`, `calls`, and
+/// from call `trace` on each call printed before it is made.
+fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, timeout: u64) -> RunResult {
+    let (seed, calls) = (seed.to_string(), calls.to_string());
+    let trace = trace.map(|t| t.to_string());
+    let mut args = vec![mode, seed.as_str(), calls.as_str()];
+    args.extend(trace.as_deref());
+    qemu::run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), ..real(prog, &args, &[]) })
+}
+
+/// Fuzzes with each of `seeds`: a safe run must make all its calls and exit 0; a wild run must
+/// make them and end by a signal (its last act maps over its own text), or die of one sooner (a
+/// mutated signal frame). A kernel panic, a triple fault, a hang or any other ending fails, with
+/// the seed and the last calls: the seed is replayed with each call printed from the last
+/// progress line on.
+fn fuzz(mode: &str, seeds: std::ops::RangeInclusive<u64>, calls: u64, timeout: u64) {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let prog = c_program(&cc, "fuzz");
+    for seed in seeds {
+        let r = fuzz_run(&prog, mode, seed, calls, None, timeout);
+        let out = stdout(&r);
+        let done = out.contains(&format!("fuzz: seed {seed} done: {calls} calls"));
+        let ok = match r.outcome {
+            Outcome::Exited(0) => mode == "safe" && done,
+            Outcome::Exited(n) => mode == "wild" && n > 128,
+            _ => false,
+        };
+        if ok {
+            continue;
+        }
+        let from = out.lines().rev().find_map(|l| l.rsplit_once(" at call ").and_then(|(_, n)| n.parse().ok()));
+        let replay = fuzz_run(&prog, mode, seed, calls, Some(from.unwrap_or(0)), timeout);
+        let replayed = stdout(&replay);
+        let last: Vec<&str> = replayed.lines().filter(|l| l.starts_with("fuzz: call ")).collect();
+        panic!(
+            "fuzz {mode} seed {seed}: {:?} (replay: {:?})\nthe last calls (replayed from call {}):\n{}\n--- log ---\n{}",
+            r.outcome,
+            replay.outcome,
+            from.unwrap_or(0),
+            last[last.len().saturating_sub(20)..].join("\n"),
+            r.log
+        );
+    }
+}
+
+#[test]
+fn fuzz_safe_seeds_never_take_the_kernel_down() {
+    fuzz("safe", 1..=3, 20_000, 120);
+}
+
+#[test]
+fn fuzz_wild_seeds_never_take_the_kernel_down() {
+    fuzz("wild", 1..=3, 10_000, 120);
+}
+
+/// The long mode (README, "The syscall fuzzer"): 10 seeds × 200,000 calls, safe then wild.
+#[test]
+#[ignore = "minutes: run with `cargo test -p tests --test real fuzz_long -- --ignored`"]
+fn fuzz_long() {
+    fuzz("safe", 1..=10, 200_000, 600);
+    fuzz("wild", 1..=10, 200_000, 600);
+}
+
+/// On the host's Linux the fuzzer would send signals and write through random pointers: it
+/// refuses, before it does anything.
+#[test]
+fn the_fuzzer_refuses_to_run_natively() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "fuzz"), &["safe", "1", "10"], &[]) });
+    assert_outcome(&r, Outcome::Exited(2));
+    assert!(r.log.contains("fuzz: refusing to run outside rt0"), "{}", r.log);
+    assert!(r.stdout.is_empty(), "{}", stdout(&r));
+}
+
 // ---- hostile programs ------------------------------------------------------------------
 
 /// Runs `tests/real/c/hostile.c` (musl) with `args` both ways: both must exit with `exit` and
