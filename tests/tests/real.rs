@@ -1277,6 +1277,28 @@ fn hostile_a_huge_mapping_without_a_hint_leaves_brk_room_to_grow() {
     hostile(&["placement"], 0, &["lands far above the break: ok", "brk still grows by 1 MiB: ok"], &["exit: status 0"]);
 }
 
+#[test]
+fn hostile_a_push_through_a_non_canonical_rsp_is_sigbus() {
+    hostile(&["ss"], 135, &["a push through a non-canonical RSP"], &["SIGBUS: bus error", "exit: status 135"]);
+}
+
+#[test]
+fn hostile_futex_getrandom_mprotect_and_madvise_get_linux_answers_at_the_edges() {
+    hostile(
+        &["rows"],
+        0,
+        &[
+            "FUTEX_WAKE on an unmapped address: ok",
+            "FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 20 ms ahead: ETIMEDOUT: ok",
+            "getrandom of 16 bytes 8 before the end of a mapping: ok",
+            "mprotect of a kernel address: ok",
+            "madvise of a kernel address: ok",
+            "all ok",
+        ],
+        &["exit: status 0"],
+    );
+}
+
 /// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates
 /// included and in order (execve passes what it is given); getenv finds the first.
 #[test]

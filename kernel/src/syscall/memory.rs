@@ -192,35 +192,49 @@ fn moved_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Resul
     unmapped_area(a, len)
 }
 
+/// mprotect, in Linux's order (mm/mprotect.c `do_mprotect_pkey`): alignment (EINVAL), a zero
+/// length (0, whatever the protection), a range that wraps (ENOMEM), the protection (EINVAL,
+/// and rt0's W^X EACCES), then a range not wholly mapped — kernel addresses included — ENOMEM.
 pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
-    let prot = prot_ok(prot)?;
-    if len == 0 && addr.is_multiple_of(PAGE) {
+    if !addr.is_multiple_of(PAGE) {
+        return Err(EINVAL);
+    }
+    if len == 0 {
         return Ok(0);
     }
-    let (start, end) = user_range(addr, len)?;
-    process::with(|p| p.aspace.protect(start, end, prot)).map_err(|()| ENOMEM)?;
+    let end = page_up(len).and_then(|l| addr.checked_add(l)).filter(|&e| e > addr).ok_or(ENOMEM)?;
+    let prot = prot_ok(prot)?;
+    if end > USER_END {
+        return Err(ENOMEM);
+    }
+    process::with(|p| p.aspace.protect(addr, end, prot)).map_err(|()| ENOMEM)?;
     Ok(0)
 }
 
+/// madvise, in Linux's order (mm/madvise.c `do_madvise`): the advice and alignment (EINVAL), a
+/// length that rounds up to 0 or a range that wraps (EINVAL), a zero length (0), then a range
+/// not wholly mapped — kernel addresses included — ENOMEM.
 pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
-    if len == 0 && addr.is_multiple_of(PAGE) {
+    let known = matches!(advice as usize, MADV_NORMAL..=MADV_WILLNEED | MADV_DONTNEED | MADV_FREE | MADV_HUGEPAGE..=17);
+    if !known || !addr.is_multiple_of(PAGE) {
+        return Err(EINVAL);
+    }
+    let end = page_up(len).filter(|&l| len == 0 || l != 0).and_then(|l| addr.checked_add(l)).ok_or(EINVAL)?;
+    if end == addr {
         return Ok(0);
     }
-    let (start, end) = user_range(addr, len)?;
-    match advice as usize {
-        MADV_DONTNEED | MADV_FREE => process::with(|p| {
-            // Linux (mm/madvise.c) needs the range mapped, not accessible: ENOMEM only for a gap,
-            // so PROT_NONE memory (a Go arena given back) may be discarded too.
-            if !p.aspace.covers(start, end) {
-                return Err(ENOMEM);
-            }
-            p.aspace.discard(start, end);
-            Ok(0)
-        }),
-        // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP: hints.
-        MADV_NORMAL..=MADV_WILLNEED | MADV_HUGEPAGE..=17 => Ok(0),
-        _ => Err(EINVAL),
+    if end > USER_END {
+        return Err(ENOMEM);
     }
+    process::with(|p| {
+        // Linux applies the advice to the mapped parts and reports a gap with ENOMEM at the end.
+        // DONTNEED and FREE need the range mapped, not accessible, so PROT_NONE memory (a Go
+        // arena given back) may be discarded too; the other advice is hints.
+        if matches!(advice as usize, MADV_DONTNEED | MADV_FREE) {
+            p.aspace.discard(addr, end);
+        }
+        if p.aspace.covers(addr, end) { Ok(0) } else { Err(ENOMEM) }
+    })
 }
 
 /// brk(0) (or any address below the start) reports the current break; otherwise the break

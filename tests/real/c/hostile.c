@@ -20,6 +20,12 @@
  *   overcommit  mappings far beyond RAM: ENOMEM when they would have to be backed (private
  *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
  *   placement   a huge mapping without a hint lands high, and brk still grows
+ *   ss          a push through a non-canonical RSP (#SS): SIGBUS
+ *   rows        futex on kernel, non-canonical and unmapped words (EFAULT, or 0 for a private
+ *               wake, which needs no page), FUTEX_CLOCK_REALTIME (ENOSYS but with
+ *               FUTEX_WAIT_BITSET, where it is an absolute CLOCK_REALTIME deadline), getrandom
+ *               straddling the end of a mapping (the bytes that fit), mprotect and madvise of
+ *               kernel addresses (ENOMEM)
  *   env         prints its environment in order and what getenv("A") returns
  *   exit42      exits with 42 (built with odd program headers by the tests)
  *
@@ -313,6 +319,72 @@ static int placement(void) {
     return failed;
 }
 
+/* ---- small rows ------------------------------------------------------------------------------ */
+
+static int ss(void) {
+    say("a push through a non-canonical RSP");
+    __asm__ volatile("mov %0, %%rsp\n push %%rax" : : "r"(NONCANONICAL + 0x1000) : "memory");
+    return 1;
+}
+
+#include <time.h>
+/* Linux's futex operations (musl has no <linux/futex.h>). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_REQUEUE_PRIVATE (FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_BITSET_MATCH_ANY 0xffffffff
+
+static int rows(void) {
+    char *m = mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(m + PAGE, PAGE); /* m + PAGE is unmapped from here on */
+    long gone = (long)(m + PAGE);
+    check("FUTEX_WAKE on a kernel address", SYS(SYS_futex, KERNEL, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE_PRIVATE on a kernel address", SYS(SYS_futex, KERNEL, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE on a non-canonical address", SYS(SYS_futex, NONCANONICAL, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE_PRIVATE on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0), 0);
+    check("FUTEX_WAKE on a mapped word", SYS(SYS_futex, m, FUTEX_WAKE, 1, 0, 0, 0), 0);
+    check("FUTEX_WAIT on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0), -EFAULT);
+    check("FUTEX_REQUEUE to a kernel address", SYS(SYS_futex, m, FUTEX_REQUEUE_PRIVATE, 1, 1, KERNEL, 0), -EFAULT);
+    struct timespec rel = {0, 1000000};
+    check("FUTEX_WAIT | FUTEX_CLOCK_REALTIME", SYS(SYS_futex, m, FUTEX_WAIT | FUTEX_CLOCK_REALTIME, 0, &rel, 0, 0),
+          -ENOSYS);
+    check("FUTEX_WAKE | FUTEX_CLOCK_REALTIME", SYS(SYS_futex, m, FUTEX_WAKE | FUTEX_CLOCK_REALTIME, 1, 0, 0, 0),
+          -ENOSYS);
+    struct timespec now, t0, t1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_nsec += 20000000;
+    if (now.tv_nsec >= 1000000000) now.tv_sec++, now.tv_nsec -= 1000000000;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long r = SYS(SYS_futex, m, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &now, 0, FUTEX_BITSET_MATCH_ANY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long waited = (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec;
+    check("FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 20 ms ahead: ETIMEDOUT", r, -ETIMEDOUT);
+    check("  after about 20 ms", waited > 15000000 && waited < 2000000000, 1);
+    struct timespec past = {1, 0};
+    check("  a deadline in 1970: ETIMEDOUT at once",
+          SYS(SYS_futex, m, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &past, 0, FUTEX_BITSET_MATCH_ANY), -ETIMEDOUT);
+    check("getrandom of 16 bytes 8 before the end of a mapping", SYS(SYS_getrandom, m + PAGE - 8, 16, 0), 8);
+    check("getrandom wholly past the end of a mapping", SYS(SYS_getrandom, m + PAGE, 16, 0), -EFAULT);
+    check("getrandom into a kernel address", SYS(SYS_getrandom, KERNEL, 16, 0), -EFAULT);
+    check("mprotect of a kernel address", SYS(SYS_mprotect, KERNEL, PAGE, PROT_READ), -ENOMEM);
+    check("mprotect of a non-canonical address", SYS(SYS_mprotect, NONCANONICAL, PAGE, PROT_READ), -ENOMEM);
+    check("mprotect wrapping the address space", SYS(SYS_mprotect, -PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
+    check("mprotect of length 0 with bad bits", SYS(SYS_mprotect, m, 0, 0x100), 0);
+    check("madvise of a kernel address", SYS(SYS_madvise, KERNEL, PAGE, MADV_DONTNEED), -ENOMEM);
+    check("madvise of a non-canonical address", SYS(SYS_madvise, NONCANONICAL, PAGE, MADV_NORMAL), -ENOMEM);
+    check("madvise wrapping the address space", SYS(SYS_madvise, -PAGE, 2 * PAGE, MADV_NORMAL), -EINVAL);
+    check("munmap of a kernel address", SYS(SYS_munmap, KERNEL, PAGE), -EINVAL);
+    return failed;
+}
+
 /* ---- env -------------------------------------------------------------------------------------- */
 
 static int env(void) {
@@ -337,6 +409,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "tables")) r = tables();
     else if (!strcmp(c, "overcommit")) r = overcommit();
     else if (!strcmp(c, "placement")) r = placement();
+    else if (!strcmp(c, "ss")) r = ss();
+    else if (!strcmp(c, "rows")) r = rows();
     else if (!strcmp(c, "env")) r = env();
     else if (!strcmp(c, "exit42")) return 42;
     else {
