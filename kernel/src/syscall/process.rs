@@ -117,7 +117,7 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
     // Linux's get_random_bytes_user: block by block until a copy falls short (the bytes that
     // fit are the result; none is EFAULT) or, at each page, a signal is pending.
     while done < len {
-        for word in block.chunks_exact_mut(8) {
+        for word in block.as_chunks_mut::<8>().0 {
             let v = cpu::hardware_random(&features)
                 .map_or_else(|| tsc::read().wrapping_mul(0x9e37_79b9_7f4a_7c15), |(v, _)| v);
             word.copy_from_slice(&v.to_le_bytes());
