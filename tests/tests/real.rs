@@ -1299,6 +1299,33 @@ fn hostile_futex_getrandom_mprotect_and_madvise_get_linux_answers_at_the_edges()
     );
 }
 
+#[test]
+fn hostile_300_threads_alive_at_once_run_both_ways() {
+    hostile(&["limits", "300"], 0, &["threads: 300 alive at once", "all ok"], &["exit: status 0"]);
+}
+
+/// A thread bomb stops at threads-max with EAGAIN (476 threads with 256 MiB: their kernel
+/// stacks in an eighth of RAM, as Linux sizes threads-max), and a descriptor table grown to a
+/// million entries would take the kernel heap's reserve: ENOMEM. On rt0 only: natively the
+/// bomb would meet the host's limits, and the host has the memory for the table.
+#[test]
+fn a_thread_bomb_meets_threads_max_and_a_huge_descriptor_table_enomem() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "hostile"), &["limits", "100000", "fds"], &[]));
+    assert_outcome(&r, Outcome::Exited(0));
+    let line = assert_in_order(&r, &["threads-max is", "exit: status 0"])[0];
+    let max: usize = line.split("threads-max is ").nth(1).and_then(|t| t.split(' ').next()?.parse().ok()).unwrap();
+    let frames: usize = r
+        .kernel_lines()
+        .iter()
+        .find_map(|(_, t)| t.strip_prefix("frames: ")?.split(' ').next()?.parse().ok())
+        .expect("the frames line");
+    assert_eq!(max, frames * 4096 / (8 * 64 * 1024), "threads-max from RAM");
+    let out = stdout(&r);
+    assert!(out.contains(&format!("threads: clone ended in EAGAIN after {}", max - 1)), "{out}");
+    assert!(out.contains("dup2 to 1,048,575: ENOMEM") && out.ends_with("all ok\n"), "{out}");
+}
+
 /// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates
 /// included and in order (execve passes what it is given); getenv finds the first.
 #[test]

@@ -73,6 +73,9 @@ fn is_zero(e: &PageTableEntry) -> bool {
     e.addr().as_u64() == ZERO_FRAME.load(Ordering::Relaxed)
 }
 
+/// Heap bytes a mapping call may add: two VMAs (a split) and their share of the tree's nodes.
+const VMA_BYTES: usize = 512;
+
 /// One past the highest address of the lower half: the range the user's page tables cover.
 const LOWER_HALF_END: u64 = 1 << 47;
 
@@ -246,9 +249,16 @@ impl AddressSpace {
         self.vmas.covers(start, end)
     }
 
-    /// Whether one more mapping may be made under `vm.max_map_count`.
+    /// Whether one more mapping may be made under `vm.max_map_count`, and the kernel heap can
+    /// take a split's worth of VMAs beyond its reserve.
     pub fn may_map(&self) -> bool {
-        self.vmas.may_map()
+        self.vmas.may_map() && super::heap::may_take(VMA_BYTES)
+    }
+
+    /// Whether `start` or `end` cuts a VMA in two (a change there needs a new VMA).
+    fn splits(&self, start: u64, end: u64) -> bool {
+        let cuts = |at: u64| self.vmas.find(at).is_some_and(|v| v.start < at);
+        cuts(start) || cuts(end)
     }
 
     /// Number of VMAs.
@@ -259,6 +269,9 @@ impl AddressSpace {
     /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed. Err
     /// (ENOMEM), with nothing changed, when that would split a VMA at `vm.max_map_count`.
     pub fn unmap(&mut self, start: u64, end: u64) -> Result<(), ()> {
+        if self.splits(start, end) && !super::heap::may_take(VMA_BYTES) {
+            return Err(());
+        }
         self.vmas.remove(start, end)?;
         self.discard(start, end);
         let (floor, ceiling) = self.vmas.gap_around(start, end);
@@ -319,7 +332,7 @@ impl AddressSpace {
     /// Changes the protection of `[start, end)`. Every page must be inside some VMA, and the
     /// splits must fit under `vm.max_map_count` (else ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
-        if !self.vmas.covers(start, end) {
+        if !self.vmas.covers(start, end) || (self.splits(start, end) && !super::heap::may_take(VMA_BYTES)) {
             return Err(());
         }
         self.vmas.protect(start, end, prot)?;

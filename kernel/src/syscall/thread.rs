@@ -3,7 +3,8 @@
 //! kernel/exit.c).
 use super::SysResult;
 use crate::arch::TrapFrame;
-use crate::mm::vma::{Access, USER_END};
+use crate::config::{KSTACK_SIZE, KSTACK_SLOTS};
+use crate::mm::vma::{Access, PAGE, USER_END};
 use crate::process::uaccess::UserPtr;
 use crate::process::{self, futex, sched};
 use crate::time::monotonic_ns;
@@ -23,6 +24,21 @@ const ALLOWED: usize = THREAD
     | CLONE_CHILD_SETTID
     | CLONE_DETACHED;
 
+/// Linux's threads-max (kernel/fork.c `set_max_threads`): as many threads as have their kernel
+/// stacks in an eighth of RAM — with rt0's 64 KiB stacks, one per 512 KiB (476 with the
+/// runner's default 256 MiB) — at least 20 (MIN_THREADS), at most the kernel-stack slots.
+pub fn max_threads() -> usize {
+    let ram = crate::mm::frame::total_count() * PAGE;
+    ((ram / (8 * KSTACK_SIZE)) as usize).clamp(MIN_THREADS, KSTACK_SLOTS as usize)
+}
+
+/// Linux's MIN_THREADS.
+const MIN_THREADS: usize = 20;
+/// Heap bytes a new thread may take (its `Thread`, its FPU area, its scheduler entry).
+const THREAD_HEAP_BYTES: usize = 8 << 10;
+/// The threads-max line is logged once.
+static THREADS_MAX_SAID: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 argument order.
 pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     let flags = flags as usize;
@@ -35,6 +51,17 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     if flags & !(ALLOWED | CSIGNAL) != 0 {
         return Err(EINVAL);
+    }
+    // Linux's copy_process: at threads-max, EAGAIN. The kernel heap's reserve bounds a thread
+    // too (its control block, its scheduler entry).
+    let (live, max) = (sched::live_threads(), max_threads());
+    if live >= max || !crate::mm::heap::may_take(THREAD_HEAP_BYTES) {
+        if !THREADS_MAX_SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!(
+                "clone: {live} threads alive, threads-max is {max} (or the kernel heap is at its reserve): EAGAIN"
+            );
+        }
+        return Err(EAGAIN);
     }
     let mut child = *frame;
     child.rax = 0;

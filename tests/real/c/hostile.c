@@ -21,6 +21,8 @@
  *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
  *   placement   a huge mapping without a hint lands high, and brk still grows
  *   ss          a push through a non-canonical RSP (#SS): SIGBUS
+ *   limits N    up to N threads alive at once (each asleep in a futex wait), then wakes them;
+ *               with `fds`, dup2 to descriptor 1,048,575 under a raised RLIMIT_NOFILE
  *   rows        futex on kernel, non-canonical and unmapped words (EFAULT, or 0 for a private
  *               wake, which needs no page), FUTEX_CLOCK_REALTIME (ENOSYS but with
  *               FUTEX_WAIT_BITSET, where it is an absolute CLOCK_REALTIME deadline), getrandom
@@ -385,6 +387,51 @@ static int rows(void) {
     return failed;
 }
 
+/* ---- limits ------------------------------------------------------------------------------------ */
+
+#include <sys/resource.h>
+
+static volatile int stop;
+
+/* A thread that sleeps until `stop` is set, then exits (raw clone: no libc thread state). */
+static long sleeper(char *stack_top) {
+    long r;
+    __asm__ volatile("syscall\n test %%rax, %%rax\n jnz 2f\n"
+                     "1: mov $202, %%eax\n lea stop(%%rip), %%rdi\n mov $128, %%esi\n xor %%edx, %%edx\n"
+                     " xor %%r10d, %%r10d\n syscall\n cmpl $0, stop(%%rip)\n je 1b\n"
+                     " mov $60, %%eax\n xor %%edi, %%edi\n syscall\n"
+                     "2:"
+                     : "=a"(r)
+                     : "a"((long)SYS_clone), "D"((long)(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                                      CLONE_SYSVSEM)),
+                       "S"(stack_top), "d"(0L)
+                     : "rcx", "r8", "r9", "r10", "r11", "memory");
+    return r;
+}
+
+static int limits(long n, int fds) {
+    const long stack = 16 * 1024;
+    char *stacks = mmap(0, n * stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    long made = 0, r = 0;
+    for (; made < n; made++) {
+        r = sleeper(stacks + (made + 1) * stack);
+        if (r < 0) break;
+    }
+    if (made == n) printf("threads: %ld alive at once\n", made);
+    else printf("threads: clone ended in %s after %ld\n", r == -EAGAIN ? "EAGAIN" : "another error", made);
+    fflush(stdout);
+    stop = 1;
+    SYS(SYS_futex, &stop, 128 | 1 /* FUTEX_WAKE_PRIVATE */, 0x7fffffff, 0, 0, 0);
+    if (fds) {
+        struct rlimit big = {1048576, 1048576};
+        check("RLIMIT_NOFILE raised to 1,048,576", setrlimit(RLIMIT_NOFILE, &big), 0);
+        long d = SYS(SYS_dup2, 1, 1048575);
+        printf("dup2 to 1,048,575: %s\n", d == 1048575 ? "ok" : d == -ENOMEM ? "ENOMEM" : "another answer");
+        check("and the descriptors below still work", SYS(SYS_dup2, 1, 1000), 1000);
+    }
+    return failed;
+}
+
 /* ---- env -------------------------------------------------------------------------------------- */
 
 static int env(void) {
@@ -410,6 +457,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "overcommit")) r = overcommit();
     else if (!strcmp(c, "placement")) r = placement();
     else if (!strcmp(c, "ss")) r = ss();
+    else if (!strcmp(c, "limits")) r = limits(argc > 2 ? atol(argv[2]) : 100, argc > 3 && !strcmp(argv[3], "fds"));
     else if (!strcmp(c, "rows")) r = rows();
     else if (!strcmp(c, "env")) r = env();
     else if (!strcmp(c, "exit42")) return 42;
