@@ -46,7 +46,7 @@ mod boot {
         // the kernel half.
         process::thread::init();
         // The local APIC timer, measured against the TSC, preempts threads and ends sleeps.
-        let apic_per_ms = arch::apic::init(handoff.phys_offset, arch::tsc::ticks_per_ms());
+        let apic_per_ms = arch::apic::init(handoff.phys_offset, arch::tsc::ticks_per_ms(), time::icount());
         log::info!("apic: timer {apic_per_ms} ticks/ms, one-shot on vector {}", arch::apic::TIMER_VECTOR);
         // The ACPI MADT: the processors, the I/O APICs and the ISA interrupt overrides.
         let madt = handoff.rsdp.ok_or("no RSDP").and_then(|rsdp| arch::acpi::Madt::read(rsdp, handoff.phys_offset));

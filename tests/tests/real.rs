@@ -19,7 +19,7 @@
 //!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
-use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult};
+use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1075,6 +1075,110 @@ fn ctrl_c_wakes_a_go_program_whose_threads_all_sleep() {
     expect(opts, "waiting for a signal\ngot interrupt\n", 0);
 }
 
+// ---- the clock ---------------------------------------------------------------------------
+
+/// The seconds-since-reset stamp of the kernel's log line containing `needle`.
+fn stamp_of(r: &RunResult, needle: &str) -> f64 {
+    let line = r.log.lines().find(|l| parse_log_line(l).is_some_and(|(_, t)| t.contains(needle)));
+    let line = line.unwrap_or_else(|| panic!("no log line with {needle:?}\n{}", r.log));
+    let stamp = line[1..].trim_start().split_once('s').expect("a stamp in seconds").0;
+    stamp.parse().unwrap_or_else(|_| panic!("stamp of {line:?}"))
+}
+
+/// `tests/real/c/timing.c`: nanosleep and clock_nanosleep of 10 ms, 0.1 s and 1 s last what
+/// they ask, to 2 %, by CLOCK_MONOTONIC (the local APIC timer measured against the TSC over
+/// 10 ms), both ways. And that clock keeps the host's time: the exit line's stamp (seconds since
+/// the machine's reset, by the TSC that CLOCK_MONOTONIC reads) is no more than the host's wall
+/// time from QEMU's start to its exit, and no less than that minus QEMU's own start-up and
+/// shut-down, which are not the guest's time (well under 1.5 s even on a busy host).
+#[test]
+fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let both = run_both(real(&c_program(&cc, "timing"), &[], &[]));
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    let printed = stdout(&both.qemu);
+    assert!(printed.contains("nanosleep of 1000 ms") && printed.ends_with("all ok\n"), "{printed}");
+    let (guest, host) = (stamp_of(&both.qemu, "exit: status 0"), both.qemu.elapsed.as_secs_f64());
+    assert!(guest <= host * 1.02 && guest >= host - 1.5, "guest clock {guest} s, host wall time {host} s");
+}
+
+// ---- the syscall fuzzer ------------------------------------------------------------------
+
+/// One run of `tests/real/c/fuzz.c` (musl) in QEMU: `mode` (safe or wild), `seed`, `calls`, and
+/// from call `trace` on each call printed before it is made.
+fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, timeout: u64) -> RunResult {
+    let (seed, calls) = (seed.to_string(), calls.to_string());
+    let trace = trace.map(|t| t.to_string());
+    let mut args = vec![mode, seed.as_str(), calls.as_str()];
+    args.extend(trace.as_deref());
+    qemu::run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), ..real(prog, &args, &[]) })
+}
+
+/// Fuzzes with each of `seeds`: a safe run must make all its calls and exit 0; a wild run must
+/// make them and end by a signal (its last act maps over its own text), or die of one sooner (a
+/// mutated signal frame). A kernel panic, a triple fault, a hang or any other ending fails, with
+/// the seed and the last calls: the seed is replayed with each call printed from the last
+/// progress line on.
+fn fuzz(mode: &str, seeds: std::ops::RangeInclusive<u64>, calls: u64, timeout: u64) {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let prog = c_program(&cc, "fuzz");
+    for seed in seeds {
+        let r = fuzz_run(&prog, mode, seed, calls, None, timeout);
+        let out = stdout(&r);
+        let done = out.contains(&format!("fuzz: seed {seed} done: {calls} calls"));
+        let ok = match r.outcome {
+            Outcome::Exited(0) => mode == "safe" && done,
+            Outcome::Exited(n) => mode == "wild" && n > 128,
+            _ => false,
+        };
+        if ok {
+            continue;
+        }
+        let from = out.lines().rev().find_map(|l| l.rsplit_once(" at call ").and_then(|(_, n)| n.parse().ok()));
+        let replay = fuzz_run(&prog, mode, seed, calls, Some(from.unwrap_or(0)), timeout);
+        let replayed = stdout(&replay);
+        let last: Vec<&str> = replayed.lines().filter(|l| l.starts_with("fuzz: call ")).collect();
+        panic!(
+            "fuzz {mode} seed {seed}: {:?} (replay: {:?})\nthe last calls (replayed from call {}):\n{}\n--- log ---\n{}",
+            r.outcome,
+            replay.outcome,
+            from.unwrap_or(0),
+            last[last.len().saturating_sub(20)..].join("\n"),
+            r.log
+        );
+    }
+}
+
+#[test]
+fn fuzz_safe_seeds_never_take_the_kernel_down() {
+    fuzz("safe", 1..=3, 20_000, 120);
+}
+
+#[test]
+fn fuzz_wild_seeds_never_take_the_kernel_down() {
+    fuzz("wild", 1..=3, 10_000, 120);
+}
+
+/// The long mode (README, "The syscall fuzzer"): 10 seeds × 200,000 calls, safe then wild.
+#[test]
+#[ignore = "minutes: run with `cargo test -p tests --test real fuzz_long -- --ignored`"]
+fn fuzz_long() {
+    fuzz("safe", 1..=10, 200_000, 600);
+    fuzz("wild", 1..=10, 200_000, 600);
+}
+
+/// On the host's Linux the fuzzer would send signals and write through random pointers: it
+/// refuses, before it does anything.
+#[test]
+fn the_fuzzer_refuses_to_run_natively() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "fuzz"), &["safe", "1", "10"], &[]) });
+    assert_outcome(&r, Outcome::Exited(2));
+    assert!(r.log.contains("fuzz: refusing to run outside rt0"), "{}", r.log);
+    assert!(r.stdout.is_empty(), "{}", stdout(&r));
+}
+
 // ---- hostile programs ------------------------------------------------------------------
 
 /// Runs `tests/real/c/hostile.c` (musl) with `args` both ways: both must exit with `exit` and
@@ -1198,6 +1302,93 @@ fn hostile_mappings_and_splits_stop_at_max_map_count() {
         &["one-page mappings end in ENOMEM: ok", "mprotect splits end in ENOMEM: ok", "all ok"],
         &["exit: status 0"],
     );
+}
+
+#[test]
+fn hostile_reading_a_gibibyte_uses_the_zero_page_and_writes_get_their_own() {
+    // 1 GiB read on a 256 MiB machine: without the shared zero page this is an OOM kill.
+    hostile(
+        &["zeropage"],
+        0,
+        &["one byte read from every page of it, all zero: ok", "read(2) into a page only read so far: ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_page_tables_are_freed_with_their_range() {
+    // 60,866 page tables are 238 MiB, more than the machine has: each must go with its range.
+    hostile(&["tables"], 0, &["60,866 mmap/touch/munmap cycles", "all ok"], &["exit: status 0"]);
+}
+
+#[test]
+fn hostile_mappings_far_beyond_ram_get_the_overcommit_heuristics_answer() {
+    // The host runs Linux's default heuristic (vm.overcommit_memory 0) and has far less than
+    // 64 TiB of RAM, as rt0's machine has.
+    let mode = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+    if mode.trim() != "0" {
+        return skipped("vm.overcommit_memory 0 on the host");
+    }
+    hostile(
+        &["overcommit"],
+        0,
+        &["mmap of 64 TiB, private writable: ENOMEM: ok", "brk 64 TiB up: refused (the old break): ok", "all ok"],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_a_huge_mapping_without_a_hint_leaves_brk_room_to_grow() {
+    hostile(&["placement"], 0, &["lands far above the break: ok", "brk still grows by 1 MiB: ok"], &["exit: status 0"]);
+}
+
+#[test]
+fn hostile_a_push_through_a_non_canonical_rsp_is_sigbus() {
+    hostile(&["ss"], 135, &["a push through a non-canonical RSP"], &["SIGBUS: bus error", "exit: status 135"]);
+}
+
+#[test]
+fn hostile_futex_getrandom_mprotect_and_madvise_get_linux_answers_at_the_edges() {
+    hostile(
+        &["rows"],
+        0,
+        &[
+            "FUTEX_WAKE on an unmapped address: ok",
+            "FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 20 ms ahead: ETIMEDOUT: ok",
+            "getrandom of 16 bytes 8 before the end of a mapping: ok",
+            "mprotect of a kernel address: ok",
+            "madvise of a kernel address: ok",
+            "all ok",
+        ],
+        &["exit: status 0"],
+    );
+}
+
+#[test]
+fn hostile_300_threads_alive_at_once_run_both_ways() {
+    hostile(&["limits", "300"], 0, &["threads: 300 alive at once", "all ok"], &["exit: status 0"]);
+}
+
+/// A thread bomb stops at threads-max with EAGAIN (476 threads with 256 MiB: their kernel
+/// stacks in an eighth of RAM, as Linux sizes threads-max), and a descriptor table grown to a
+/// million entries would take the kernel heap's reserve: ENOMEM. On rt0 only: natively the
+/// bomb would meet the host's limits, and the host has the memory for the table.
+#[test]
+fn a_thread_bomb_meets_threads_max_and_a_huge_descriptor_table_enomem() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "hostile"), &["limits", "100000", "fds"], &[]));
+    assert_outcome(&r, Outcome::Exited(0));
+    let line = assert_in_order(&r, &["threads-max is", "exit: status 0"])[0];
+    let max: usize = line.split("threads-max is ").nth(1).and_then(|t| t.split(' ').next()?.parse().ok()).unwrap();
+    let frames: usize = r
+        .kernel_lines()
+        .iter()
+        .find_map(|(_, t)| t.strip_prefix("frames: ")?.split(' ').next()?.parse().ok())
+        .expect("the frames line");
+    assert_eq!(max, frames * 4096 / (8 * 64 * 1024), "threads-max from RAM");
+    let out = stdout(&r);
+    assert!(out.contains(&format!("threads: clone ended in EAGAIN after {}", max - 1)), "{out}");
+    assert!(out.contains("dup2 to 1,048,575: ENOMEM") && out.ends_with("all ok\n"), "{out}");
 }
 
 /// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates

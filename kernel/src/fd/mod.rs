@@ -17,7 +17,7 @@ pub mod pipe;
 pub mod wait;
 
 use crate::process::uaccess::{Errno, UserSlice};
-use abi::errno::{EBADF, EINVAL, EMFILE, ENOTTY, ESPIPE};
+use abi::errno::{EBADF, EINVAL, EMFILE, ENOMEM, ENOTTY, ESPIPE};
 use abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -205,11 +205,24 @@ impl FdTable {
         }
         let start = min.max(self.next);
         let free = (start..self.limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        self.room_for(free)?;
         if start == self.next {
             self.next = free + 1;
         }
         self.put(free, Fd { file, cloexec });
         Ok(free as u64)
+    }
+
+    /// ENOMEM, as Linux's `expand_files` when its allocation fails, if growing the table to hold
+    /// descriptor `at` would take the kernel heap's reserve.
+    pub fn room_for(&self, at: usize) -> Result<(), Errno> {
+        let cap = self.slots.capacity();
+        if at < cap {
+            return Ok(());
+        }
+        // A Vec grows to the larger of twice its capacity and what is asked.
+        let bytes = (at + 1).max(cap * 2).saturating_mul(size_of::<Option<Fd>>());
+        if crate::mm::heap::may_take(bytes) { Ok(()) } else { Err(ENOMEM) }
     }
 
     /// Puts `fd` at `at` (dup2/dup3), returning what was there (for the caller to drop after

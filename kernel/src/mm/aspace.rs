@@ -1,8 +1,17 @@
 //! A process's address space (Linux mm/mmap.c and mm/memory.c, much reduced): a page table
 //! whose upper half is the kernel's, and a sorted set of VMAs (virtual memory areas) saying
 //! what each user range may hold. Pages are materialised on first touch: a fault inside a VMA
-//! that permits the access maps a zeroed frame ("demand paging"); anything else is a
-//! segmentation violation. Every user page owns its frame; unmapping frees it.
+//! that permits the access maps a frame ("demand paging"); anything else is a segmentation
+//! violation. A read maps the one shared zero frame read-only (Linux's ZERO_PAGE, from
+//! `do_anonymous_page`), so memory only read costs no frames; the first write to such a page
+//! gives it a zeroed frame of its own ("copy on write", `wp_page_copy`). Every other user page
+//! owns its frame; unmapping frees it.
+//!
+//! Page tables are freed when their whole range holds no VMA any more (Linux's
+//! `free_pgtables`, bounded by the neighbouring VMAs): a program that maps and unmaps at ever
+//! new addresses keeps a bounded number of tables. Invariant: no page-table entry lies outside
+//! a VMA (every path that removes a VMA clears its entries first), so a table whose range holds
+//! no VMA holds nothing.
 //!
 //! The kernel never dereferences user addresses: [`AddressSpace::copy_in`] and
 //! [`AddressSpace::copy_out`] check the VMA, fault the page in if needed, and copy through the
@@ -11,6 +20,7 @@ use super::frame;
 pub use super::vma::{Access, PAGE, USER_END, Vma, page_down, page_up};
 use super::vma::{Vmas, allowed};
 use abi::mman::{PROT_EXEC, PROT_WRITE};
+use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{PageTable, PageTableFlags as F, PhysFrame};
@@ -51,6 +61,30 @@ fn flush(va: u64) {
 fn flush_local(va: u64) {
     x86_64::instructions::tlb::flush(VirtAddr::new(va));
 }
+
+/// Physical address of the shared zero frame (0 before [`init`]).
+static ZERO_FRAME: AtomicU64 = AtomicU64::new(0);
+
+/// Allocates and clears the shared zero frame; once, at boot, before any address space exists.
+pub fn init(phys_offset: u64) -> Option<()> {
+    let f = frame::alloc()?;
+    // SAFETY: the frame was just allocated; it is written through the direct map, and never
+    // again: every mapping of it is read-only.
+    unsafe { core::ptr::write_bytes((phys_offset + f.start_address().as_u64()) as *mut u8, 0, PAGE as usize) };
+    ZERO_FRAME.store(f.start_address().as_u64(), Ordering::Relaxed);
+    Some(())
+}
+
+/// Whether `e` maps (or, PROT_NONE'd, kept) the shared zero frame.
+fn is_zero(e: &PageTableEntry) -> bool {
+    e.addr().as_u64() == ZERO_FRAME.load(Ordering::Relaxed)
+}
+
+/// Heap bytes a mapping call may add: two VMAs (a split) and their share of the tree's nodes.
+const VMA_BYTES: usize = 512;
+
+/// One past the highest address of the lower half: the range the user's page tables cover.
+const LOWER_HALF_END: u64 = 1 << 47;
 
 impl AddressSpace {
     /// An empty user half over a copy of the kernel's upper-half PML4 entries.
@@ -110,6 +144,56 @@ impl AddressSpace {
         Some(&mut table[((va >> 12) & 511) as usize])
     }
 
+    /// Frees the page tables below the PML4 whose whole range lies in `[floor, ceiling)` and
+    /// meets `[start, end)` (Linux's `free_pgd_range`): `[floor, ceiling)` holds no VMA, so
+    /// such tables hold no entries. Each emptied entry is cleared and flushed before its table
+    /// goes back to the allocator, so no CPU walks through a table after it is reused.
+    fn free_tables(&mut self, start: u64, end: u64, floor: u64, ceiling: u64) {
+        /// Frees the table `t` of `level` and every table below it.
+        fn free_subtree(s: &AddressSpace, t: PhysAddr, level: u32) {
+            if level > 1 {
+                for e in s.table(t).iter().filter(|e| !e.is_unused()) {
+                    free_subtree(s, e.addr(), level - 1);
+                }
+            } else {
+                debug_assert!(
+                    s.table(t).iter().all(|e| e.is_unused()),
+                    "a page table outside every VMA holds an entry"
+                );
+            }
+            // The table is unlinked from its parent and invalidated (the caller), every table below
+            // it was freed first, and `tlb` frees it once no CPU's paging-structure cache can
+            // reach it.
+            // SAFETY: so nothing refers to the frame any more by then.
+            unsafe { super::tlb::free_frame(PhysFrame::containing_address(t)) };
+        }
+        fn walk(s: &AddressSpace, t: &mut PageTable, level: u32, base: u64, r: (u64, u64), gap: (u64, u64)) {
+            let span = 1u64 << (12 + 9 * (level - 1));
+            let first = ((r.0 - base) / span) as usize;
+            let last = ((r.1 - 1 - base) / span) as usize;
+            for i in first..=last {
+                let e = &mut t[i];
+                if e.is_unused() {
+                    continue;
+                }
+                let va = base + i as u64 * span;
+                if gap.0 <= va && va + span <= gap.1 {
+                    let child = e.addr();
+                    e.set_unused();
+                    flush(va);
+                    free_subtree(s, child, level - 1);
+                } else if level > 2 {
+                    let next = s.table(e.addr());
+                    walk(s, next, level - 1, va, (r.0.max(va), r.1.min(va + span)), gap);
+                }
+            }
+        }
+        if start < end {
+            let root = self.table(self.pml4.start_address());
+            walk(self, root, 4, 0, (start, end), (floor, ceiling));
+        }
+    }
+
     /// Calls `f` for every present leaf entry in `[start, end)`, skipping empty subtrees.
     fn for_each_present(&mut self, start: u64, end: u64, f: &mut dyn FnMut(u64, &mut PageTableEntry)) {
         fn walk(
@@ -159,6 +243,12 @@ impl AddressSpace {
         self.vmas.find_free(from, len)
     }
 
+    /// The highest free gap of `len` bytes ending at or below `limit` and starting at or above
+    /// `floor` (a top-down search).
+    pub fn find_free_below(&self, floor: u64, limit: u64, len: u64) -> Option<u64> {
+        self.vmas.find_free_below(floor, limit, len)
+    }
+
     /// Adds a VMA over a free, page-aligned range (callers unmap first for MAP_FIXED).
     pub fn map(&mut self, start: u64, end: u64, prot: u32, name: &'static str) {
         self.vmas.insert(start, end, prot, name);
@@ -169,9 +259,16 @@ impl AddressSpace {
         self.vmas.covers(start, end)
     }
 
-    /// Whether one more mapping may be made under `vm.max_map_count`.
+    /// Whether one more mapping may be made under `vm.max_map_count`, and the kernel heap can
+    /// take a split's worth of VMAs beyond its reserve.
     pub fn may_map(&self) -> bool {
-        self.vmas.may_map()
+        self.vmas.may_map() && super::heap::may_take(VMA_BYTES)
+    }
+
+    /// Whether `start` or `end` cuts a VMA in two (a change there needs a new VMA).
+    fn splits(&self, start: u64, end: u64) -> bool {
+        let cuts = |at: u64| self.vmas.find(at).is_some_and(|v| v.start < at);
+        cuts(start) || cuts(end)
     }
 
     /// Number of VMAs.
@@ -182,8 +279,13 @@ impl AddressSpace {
     /// Removes every mapping in `[start, end)`: VMAs are cut and present pages freed. Err
     /// (ENOMEM), with nothing changed, when that would split a VMA at `vm.max_map_count`.
     pub fn unmap(&mut self, start: u64, end: u64) -> Result<(), ()> {
+        if self.splits(start, end) && !super::heap::may_take(VMA_BYTES) {
+            return Err(());
+        }
         self.vmas.remove(start, end)?;
         self.discard(start, end);
+        let (floor, ceiling) = self.vmas.gap_around(start, end);
+        self.free_tables(start, end, floor, ceiling.min(LOWER_HALF_END));
         Ok(())
     }
 
@@ -192,11 +294,14 @@ impl AddressSpace {
     pub fn discard(&mut self, start: u64, end: u64) {
         self.for_each_present(start, end, &mut |va, e| {
             let f = PhysFrame::containing_address(e.addr());
+            let zero = is_zero(e);
             e.set_unused();
             flush(va);
-            // SAFETY: the only mapping of the frame was just removed and invalidated; `tlb` frees it
-            // once no CPU can reach it.
-            unsafe { super::tlb::free_frame(f) };
+            if !zero {
+                // SAFETY: the only mapping of the frame was just removed and invalidated; `tlb`
+                // frees it once no CPU can reach it.
+                unsafe { super::tlb::free_frame(f) };
+            }
         });
     }
 
@@ -229,6 +334,8 @@ impl AddressSpace {
         self.vmas.relocate(from, len, to, new_len, keep);
         if !keep {
             self.discard(from, from + len); // the pages past `new_len` of a shrinking move
+            let (floor, ceiling) = self.vmas.gap_around(from, from + len);
+            self.free_tables(from, from + len, floor, ceiling.min(LOWER_HALF_END));
         }
         Ok(())
     }
@@ -236,7 +343,7 @@ impl AddressSpace {
     /// Changes the protection of `[start, end)`. Every page must be inside some VMA, and the
     /// splits must fit under `vm.max_map_count` (else ENOMEM, as Linux's mprotect).
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ()> {
-        if !self.vmas.covers(start, end) {
+        if !self.vmas.covers(start, end) || (self.splits(start, end) && !super::heap::may_take(VMA_BYTES)) {
             return Err(());
         }
         self.vmas.protect(start, end, prot)?;
@@ -246,6 +353,8 @@ impl AddressSpace {
                 // PROT_NONE: keep the frame (the contents survive) but make the page absent to
                 // the CPU; the entry keeps its address with PRESENT cleared.
                 e.set_flags(F::NO_EXECUTE | F::BIT_9);
+            } else if is_zero(e) {
+                e.set_flags(flags & !F::WRITABLE); // the zero frame is never written
             } else {
                 e.set_flags(flags);
             }
@@ -257,6 +366,12 @@ impl AddressSpace {
     /// Demand paging: makes the page at `addr` present if its VMA allows `access`. Ok(false):
     /// the page was present already, so only the TLB entry was flushed.
     pub fn fault(&mut self, addr: u64, access: Access) -> Result<bool, Fault> {
+        self.fault_in(addr, access, access == Access::Write)
+    }
+
+    /// [`Self::fault`], with `own`: the page must get a frame of its own (it is about to be
+    /// written, by the program or by the kernel loading a segment), never the zero frame.
+    fn fault_in(&mut self, addr: u64, access: Access, own: bool) -> Result<bool, Fault> {
         let v = self.find(addr).ok_or(Fault::NotMapped)?;
         if !allowed(v.prot, access) {
             return Err(Fault::NotAllowed);
@@ -264,27 +379,42 @@ impl AddressSpace {
         let va = page_down(addr);
         let flags = pte_flags(v.prot);
         let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
+        let zero = is_zero(pte);
         if pte.flags().contains(F::PRESENT) {
+            if own && zero {
+                // The first write to a page only read so far: a zeroed frame of its own in
+                // place of the shared one, and the read-only entry shot down on every CPU (one
+                // that kept it would go on reading zeros after this write).
+                let f = self.zeroed_frame().ok_or(Fault::OutOfMemory)?;
+                pte.set_addr(f.start_address(), flags);
+                flush(va);
+                return Ok(true);
+            }
             // Present and allowed by the VMA: a stale TLB entry of this CPU's (e.g. after an
             // mprotect that widened the access, which shoots nothing down, as on Linux).
             flush_local(va);
             return Ok(false);
         }
-        if pte.flags().contains(F::BIT_9) {
+        let kept = pte.flags().contains(F::BIT_9);
+        if kept && !zero {
             // Was PROT_NONE'd with contents kept: bring the same frame back.
             pte.set_flags(flags);
-        } else {
+        } else if own {
             let f = self.zeroed_frame().ok_or(Fault::OutOfMemory)?;
             pte.set_addr(f.start_address(), flags);
+        } else {
+            let z = PhysAddr::new(ZERO_FRAME.load(Ordering::Relaxed));
+            pte.set_addr(z, flags & !F::WRITABLE);
         }
         // No invlpg: the entry was not present, and x86 caches no not-present translations
         // (SDM vol. 3, 4.10.4.3); the fault itself dropped any stale entry for `va`.
         Ok(true)
     }
 
-    /// The direct-map address of user byte `addr`, faulting its page in for `access`.
+    /// The direct-map address of user byte `addr`, faulting its page in for `access`; `own`:
+    /// the kernel will write it, so it must not be the shared zero frame.
     #[inline(always)]
-    fn direct(&mut self, addr: u64, access: Access) -> Result<*mut u8, Fault> {
+    fn direct(&mut self, addr: u64, access: Access, own: bool) -> Result<*mut u8, Fault> {
         if addr >= USER_END {
             return Err(Fault::NotMapped);
         }
@@ -293,9 +423,9 @@ impl AddressSpace {
             return Err(Fault::NotAllowed);
         }
         let frame = match self.pte(page_down(addr), false) {
-            Some(e) if e.flags().contains(F::PRESENT) => e.addr(),
+            Some(e) if e.flags().contains(F::PRESENT) && !(own && is_zero(e)) => e.addr(),
             _ => {
-                self.fault(addr, access)?;
+                self.fault_in(addr, access, own)?;
                 self.pte(page_down(addr), false).ok_or(Fault::NotMapped)?.addr()
             }
         };
@@ -308,7 +438,7 @@ impl AddressSpace {
         if (addr & (PAGE - 1)) + len > PAGE {
             return Ok(None);
         }
-        self.direct(addr, access).map(Some)
+        self.direct(addr, access, access == Access::Write).map(Some)
     }
 
     /// Whether `[addr, addr + len)` lies in VMAs that allow `access` (nothing is faulted in).
@@ -318,7 +448,7 @@ impl AddressSpace {
 
     /// Copies `buf.len()` bytes from user address `addr` into `buf`.
     pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
-        self.chunks(addr, buf.len(), Access::Read, &mut |src, off, n| {
+        self.chunks(addr, buf.len(), Access::Read, false, &mut |src, off, n| {
             // SAFETY: `src` is the direct-map address of `n` bytes of one user page.
             unsafe { core::ptr::copy_nonoverlapping(src, buf[off..].as_mut_ptr(), n) }
         })
@@ -326,7 +456,7 @@ impl AddressSpace {
 
     /// Copies `data` to user address `addr`; the pages must be writable by the program.
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
-        self.chunks(addr, data.len(), Access::Write, &mut |dst, off, n| {
+        self.chunks(addr, data.len(), Access::Write, true, &mut |dst, off, n| {
             // SAFETY: `dst` is the direct-map address of `n` bytes of one user page.
             unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) }
         })
@@ -339,7 +469,7 @@ impl AddressSpace {
         if !addr.is_multiple_of(4) || addr >= USER_END {
             return Err(Fault::NotMapped);
         }
-        let p = self.direct(addr, Access::Write)?;
+        let p = self.direct(addr, Access::Write, true)?;
         // `p` is the direct-map address of an aligned, mapped, writable u32 of a user page; user
         // threads touch it only atomically or racily through their own mapping,
         // SAFETY: and an atomic access is sound against either.
@@ -353,7 +483,7 @@ impl AddressSpace {
     /// returns the bytes copied (Linux's `copy_from_user` short count).
     pub fn copy_in_upto(&mut self, addr: u64, buf: &mut [u8]) -> usize {
         let mut done = 0;
-        let _ = self.chunks(addr, buf.len(), Access::Read, &mut |src, off, n| {
+        let _ = self.chunks(addr, buf.len(), Access::Read, false, &mut |src, off, n| {
             // SAFETY: `src` is the direct-map address of `n` bytes of one user page.
             unsafe { core::ptr::copy_nonoverlapping(src, buf[off..].as_mut_ptr(), n) };
             done = off + n;
@@ -365,7 +495,7 @@ impl AddressSpace {
     /// returns the bytes copied.
     pub fn copy_out_upto(&mut self, addr: u64, data: &[u8]) -> usize {
         let mut done = 0;
-        let _ = self.chunks(addr, data.len(), Access::Write, &mut |dst, off, n| {
+        let _ = self.chunks(addr, data.len(), Access::Write, true, &mut |dst, off, n| {
             // SAFETY: `dst` is the direct-map address of `n` bytes of one user page.
             unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) };
             done = off + n;
@@ -375,7 +505,7 @@ impl AddressSpace {
 
     /// Like [`Self::copy_out`] but ignoring the VMA's write permission (for loading segments).
     pub fn load(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
-        self.chunks(addr, data.len(), Access::Read, &mut |dst, off, n| {
+        self.chunks(addr, data.len(), Access::Read, true, &mut |dst, off, n| {
             // SAFETY: as in copy_out; the kernel may write any page it mapped for the process.
             unsafe { core::ptr::copy_nonoverlapping(data[off..].as_ptr(), dst, n) }
         })
@@ -386,6 +516,7 @@ impl AddressSpace {
         addr: u64,
         len: usize,
         access: Access,
+        own: bool,
         f: &mut dyn FnMut(*mut u8, usize, usize),
     ) -> Result<(), Fault> {
         let end = addr.checked_add(len as u64).ok_or(Fault::NotMapped)?;
@@ -395,7 +526,7 @@ impl AddressSpace {
         let mut at = addr;
         while at < end {
             let n = (PAGE - (at & (PAGE - 1))).min(end - at) as usize;
-            let p = self.direct(at, access)?;
+            let p = self.direct(at, access, own)?;
             f(p, (at - addr) as usize, n);
             at += n as u64;
         }

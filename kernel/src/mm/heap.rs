@@ -85,6 +85,17 @@ pub unsafe fn init(start: u64, size: usize) {
     unsafe { HEAP.0.lock().heap.init(start as *mut u8, size) };
 }
 
+/// Heap the kernel keeps for itself: what a program makes the kernel allocate — mappings,
+/// descriptors, threads — is refused (with the errno Linux gives when its own allocation
+/// fails) once it would leave less than this free, so the kernel's own work (a fault report,
+/// a thread's exit, a log line) never finds the heap empty.
+pub const RESERVE: usize = 2 << 20;
+
+/// Whether a program's request may take `bytes` more of the heap and leave [`RESERVE`] free.
+pub fn may_take(bytes: usize) -> bool {
+    usage().1 >= bytes.saturating_add(RESERVE)
+}
+
 /// Bytes in use and bytes free (blocks on the class lists count as free).
 pub fn usage() -> (usize, usize) {
     let local: usize = LOCAL.iter().map(|l| l.lock().bytes).sum();

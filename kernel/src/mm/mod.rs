@@ -29,6 +29,7 @@ pub fn init(h: &Handoff) {
     );
     let free = frame::init(&usable[..h.usable_count], h.phys_offset);
     log::info!("frames: {free} free 4 KiB frames ({} MiB)", (free * 4096) >> 20);
+    aspace::init(h.phys_offset).expect("no frame for the shared zero page");
     paging::init(h.phys_offset);
     log::info!("paging: kernel PML4 at phys {:#x}, mapper over the direct map", paging::pml4_phys());
 }

@@ -105,6 +105,28 @@ impl Vmas {
         (cand.checked_add(len)? <= USER_END).then_some(cand)
     }
 
+    /// The highest free gap of `len` bytes ending at or below `limit` (and USER_END) and
+    /// starting at or above `floor` (Linux's top-down `unmapped_area_topdown`).
+    pub fn find_free_below(&self, floor: u64, limit: u64, len: u64) -> Option<u64> {
+        let mut top = limit.min(USER_END);
+        for v in self.map.range(..top).rev().map(|(_, v)| v) {
+            if v.end <= top && top - v.end >= len {
+                break; // the gap [v.end, top) fits
+            }
+            top = top.min(v.start);
+        }
+        top.checked_sub(len).filter(|&s| s >= floor)
+    }
+
+    /// The free range around `[start, end)`, which no VMA overlaps: from the end of the VMA
+    /// before it (or 0) to the start of the one after it (or `u64::MAX`).
+    pub fn gap_around(&self, start: u64, end: u64) -> (u64, u64) {
+        debug_assert!(self.is_free(start, end));
+        let floor = self.map.range(..start).next_back().map_or(0, |(_, v)| v.end);
+        let ceiling = self.map.range(end..).next().map_or(u64::MAX, |(&s, _)| s);
+        (floor, ceiling)
+    }
+
     /// Whether one more mapping may be made (Linux's do_mmap and do_brk_flags: the count may
     /// not already exceed the limit).
     pub fn may_map(&self) -> bool {
@@ -296,6 +318,30 @@ mod tests {
     use super::*;
     const R: u32 = 1;
     const RW: u32 = 3;
+
+    #[test]
+    fn top_down_search_finds_the_highest_gap_that_fits() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, R, "a");
+        v.insert(0x30000, 0x40000, R, "b");
+        v.insert(0x80000, 0x90000, R, "c");
+        assert_eq!(v.find_free_below(0x10000, 0x90000, 0x10000), Some(0x70000));
+        assert_eq!(v.find_free_below(0x10000, 0x85000, 0x40000), Some(0x40000));
+        assert_eq!(v.find_free_below(0x10000, 0x85000, 0x41000), None);
+        assert_eq!(v.find_free_below(0x10000, 0x40000, 0x10000), Some(0x20000));
+        assert_eq!(v.find_free_below(0, 0x10000, 0x10000), Some(0));
+        assert_eq!(v.find_free_below(0x1000, 0x10000, 0x10000), None);
+    }
+
+    #[test]
+    fn the_gap_around_a_range_reaches_its_neighbours() {
+        let mut v = Vmas::new();
+        v.insert(0x10000, 0x20000, R, "a");
+        v.insert(0x80000, 0x90000, R, "c");
+        assert_eq!(v.gap_around(0x30000, 0x40000), (0x20000, 0x80000));
+        assert_eq!(v.gap_around(0x90000, 0xa0000), (0x90000, u64::MAX));
+        assert_eq!(v.gap_around(0x0, 0x1000), (0, 0x10000));
+    }
 
     fn spans(v: &Vmas) -> Vec<(u64, u64, u32)> {
         v.iter().map(|v| (v.start, v.end, v.prot)).collect()

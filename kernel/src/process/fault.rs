@@ -47,6 +47,16 @@ pub fn user_exception(frame: &mut TrapFrame) {
             }
         }
     } else {
+        if frame.vector == GENERAL_PROTECTION
+            && frame.error_code == 0
+            && !is_canonical(frame.rsp)
+            && crate::arch::insn::uses_stack(&code_at(frame.rip))
+        {
+            // A push, pop, call or ret through a non-canonical RSP: hardware raises #SS there
+            // (Linux: SIGBUS), but QEMU's TCG raises #GP for every non-canonical address. The
+            // fault is taken as the #SS it is.
+            frame.vector = STACK_SEGMENT;
+        }
         signal::for_exception(frame)
     };
     deliver(frame, info)
@@ -203,6 +213,12 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
 /// The longest x86 instruction.
 const MAX_INSN: usize = 15;
 const GENERAL_PROTECTION: u64 = x86_64::structures::idt::ExceptionVector::GeneralProtection as u64;
+const STACK_SEGMENT: u64 = x86_64::structures::idt::ExceptionVector::Stack as u64;
+
+/// Whether bits 63..47 of `a` are all equal (a canonical 48-bit address).
+fn is_canonical(a: u64) -> bool {
+    ((a as i64) << 16 >> 16) as u64 == a
+}
 
 /// The instruction bytes at `pc` that the program may read, up to MAX_INSN (fewer at the end of
 /// its mapping).

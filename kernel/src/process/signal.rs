@@ -65,7 +65,9 @@ pub fn for_exception(frame: &TrapFrame) -> Siginfo {
         6 => (SIGILL, ILL_ILLOPN),
         16 | 19 => (SIGFPE, 0), // x87 / SIMD floating point
         17 => (SIGBUS, BUS_ADRALN),
-        _ => (SIGSEGV, SI_KERNEL), // #GP, #SS, #NP
+        // #NP, #SS (a stack access through a non-canonical RSP): Linux's do_error_trap with SIGBUS.
+        11 | 12 => (SIGBUS, SI_KERNEL),
+        _ => (SIGSEGV, SI_KERNEL), // #GP, #TS
     };
     let addr = if code == SI_KERNEL { 0 } else { frame.rip };
     Siginfo::fault(signo, code, addr)
@@ -83,6 +85,12 @@ pub fn raise_sigpipe() {
     if !ignored {
         send_to_current(SIGPIPE, Sender::kill(SI_USER, super::PID as i32, 0));
     }
+}
+
+/// Whether the running thread has a pending signal it does not block (Linux's
+/// `signal_pending`): a long system call stops there with what it has done.
+pub fn pending_unblocked() -> bool {
+    super::sched::pending_signals() & !super::sched::with_current(|t| t.sigmask) != 0
 }
 
 /// Queues `signo` for the running thread; it is delivered on the way back to ring 3.

@@ -29,6 +29,7 @@ fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
             return Err(EBADF);
         }
         let file = p.fds.get(old)?;
+        p.fds.room_for(new as usize)?;
         Ok::<_, isize>(p.fds.put(new as usize, Fd { file, cloexec }))
     })?;
     drop(replaced);

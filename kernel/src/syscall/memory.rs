@@ -2,6 +2,15 @@
 //! mm/madvise.c) over private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
 //! anything past it (ENOMEM).
+//!
+//! Overcommit is Linux's default heuristic (`vm.overcommit_memory` 0, mm/util.c
+//! `__vm_enough_memory` under OVERCOMMIT_GUESS): memory a mapping may have to back — private
+//! writable or shared, without MAP_NORESERVE (Linux's `accountable_mapping`, shmem's
+//! `shmem_acct_size`) — is refused with ENOMEM when one call asks for more pages than the
+//! machine has (total RAM; rt0 has no swap). mmap, brk and mremap's growth are checked, as in
+//! Linux; mprotect is not (Linux charges a private mapping made writable, unless it was mapped
+//! with MAP_NORESERVE, which rt0's VMAs do not record), so a huge mapping made writable later
+//! is still bounded by its pages, each given on first write.
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
@@ -28,6 +37,21 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), isize> {
     Ok((addr, end))
 }
 
+/// The heuristic's verdict on a call that may have to back `len` more bytes: ENOMEM when that is
+/// more than all of RAM.
+fn enough_memory(len: u64) -> Result<(), isize> {
+    if len / PAGE > crate::mm::frame::total_count() { Err(ENOMEM) } else { Ok(()) }
+}
+
+/// Where a mapping goes without a usable hint (Linux's get_unmapped_area): the lowest gap at or
+/// above MMAP_BASE, where rt0 keeps its mappings; if none fits (a mapping of more than the
+/// terabyte above it), the highest gap below MMAP_BASE, top-down as Linux's default layout
+/// searches, so that even a huge mapping lands as high as it can and the brk range above the
+/// program stays free to grow.
+fn unmapped_area(a: &crate::mm::aspace::AddressSpace, len: u64) -> Result<u64, isize> {
+    a.find_free(MMAP_BASE, len).or_else(|| a.find_free_below(MMAP_MIN_ADDR, MMAP_BASE, len)).ok_or(ENOMEM)
+}
+
 pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
     let prot = prot_ok(prot)?;
     let flags = flags as usize;
@@ -38,6 +62,9 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
         return Err(EINVAL);
     }
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
+    if flags & MAP_NORESERVE == 0 && (flags & MAP_SHARED != 0 || prot & PROT_WRITE as u32 != 0) {
+        enough_memory(len)?;
+    }
     process::with(|p| {
         let a = &mut p.aspace;
         if !a.may_map() {
@@ -60,11 +87,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
         } else {
             let hint = addr & !(PAGE - 1);
             let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
-            if fits && a.is_free(hint, hint + len) {
-                hint
-            } else {
-                a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)?
-            }
+            if fits && a.is_free(hint, hint + len) { hint } else { unmapped_area(a, len)? }
         };
         a.map(start, start + len, prot, "anon");
         Ok(start)
@@ -118,6 +141,9 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
                 return Err(EFAULT);
             }
         }
+        if new_len > old_len && v.prot & PROT_WRITE as u32 != 0 {
+            enough_memory(new_len - old_len)?; // Linux's vma_to_resize charges the growth
+        }
         // Linux's move_vma: a move needs room for three more VMAs (mm/mremap.c).
         let no_room = a.map_count() + 3 >= MAX_MAP_COUNT;
         if moves && no_room {
@@ -136,7 +162,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
         }
         let from_len = old_len.min(new_len);
         if moves {
-            let to = if fixed { new_addr } else { unmapped_area(a, new_addr, new_len)? };
+            let to = if fixed { new_addr } else { moved_area(a, new_addr, new_len)? };
             a.move_pages(addr, from_len, to, new_len, dontunmap).map_err(|_| ENOMEM)?;
             return Ok(to);
         }
@@ -151,7 +177,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
         if !may_move || no_room {
             return Err(ENOMEM);
         }
-        let to = unmapped_area(a, addr, new_len)?;
+        let to = moved_area(a, addr, new_len)?;
         a.move_pages(addr, old_len, to, new_len, false).map_err(|_| ENOMEM)?;
         Ok(to)
     })
@@ -159,42 +185,56 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
 
 /// Where a mapping that moves goes (Linux's get_unmapped_area): at `hint` if that is free, else
 /// where mmap without a hint would place it.
-fn unmapped_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Result<u64, isize> {
+fn moved_area(a: &crate::mm::aspace::AddressSpace, hint: u64, len: u64) -> Result<u64, isize> {
     if hint >= MMAP_MIN_ADDR && hint.is_multiple_of(PAGE) && hint <= USER_END - len && a.is_free(hint, hint + len) {
         return Ok(hint);
     }
-    a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)
+    unmapped_area(a, len)
 }
 
+/// mprotect, in Linux's order (mm/mprotect.c `do_mprotect_pkey`): alignment (EINVAL), a zero
+/// length (0, whatever the protection), a range that wraps (ENOMEM), the protection (EINVAL,
+/// and rt0's W^X EACCES), then a range not wholly mapped — kernel addresses included — ENOMEM.
 pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
-    let prot = prot_ok(prot)?;
-    if len == 0 && addr.is_multiple_of(PAGE) {
+    if !addr.is_multiple_of(PAGE) {
+        return Err(EINVAL);
+    }
+    if len == 0 {
         return Ok(0);
     }
-    let (start, end) = user_range(addr, len)?;
-    process::with(|p| p.aspace.protect(start, end, prot)).map_err(|()| ENOMEM)?;
+    let end = page_up(len).and_then(|l| addr.checked_add(l)).filter(|&e| e > addr).ok_or(ENOMEM)?;
+    let prot = prot_ok(prot)?;
+    if end > USER_END {
+        return Err(ENOMEM);
+    }
+    process::with(|p| p.aspace.protect(addr, end, prot)).map_err(|()| ENOMEM)?;
     Ok(0)
 }
 
+/// madvise, in Linux's order (mm/madvise.c `do_madvise`): the advice and alignment (EINVAL), a
+/// length that rounds up to 0 or a range that wraps (EINVAL), a zero length (0), then a range
+/// not wholly mapped — kernel addresses included — ENOMEM.
 pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
-    if len == 0 && addr.is_multiple_of(PAGE) {
+    let known = matches!(advice as usize, MADV_NORMAL..=MADV_WILLNEED | MADV_DONTNEED | MADV_FREE | MADV_HUGEPAGE..=17);
+    if !known || !addr.is_multiple_of(PAGE) {
+        return Err(EINVAL);
+    }
+    let end = page_up(len).filter(|&l| len == 0 || l != 0).and_then(|l| addr.checked_add(l)).ok_or(EINVAL)?;
+    if end == addr {
         return Ok(0);
     }
-    let (start, end) = user_range(addr, len)?;
-    match advice as usize {
-        MADV_DONTNEED | MADV_FREE => process::with(|p| {
-            // Linux (mm/madvise.c) needs the range mapped, not accessible: ENOMEM only for a gap,
-            // so PROT_NONE memory (a Go arena given back) may be discarded too.
-            if !p.aspace.covers(start, end) {
-                return Err(ENOMEM);
-            }
-            p.aspace.discard(start, end);
-            Ok(0)
-        }),
-        // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, HUGEPAGE, NOHUGEPAGE, DONTDUMP, DODUMP: hints.
-        MADV_NORMAL..=MADV_WILLNEED | MADV_HUGEPAGE..=17 => Ok(0),
-        _ => Err(EINVAL),
+    if end > USER_END {
+        return Err(ENOMEM);
     }
+    process::with(|p| {
+        // Linux applies the advice to the mapped parts and reports a gap with ENOMEM at the end.
+        // DONTNEED and FREE need the range mapped, not accessible, so PROT_NONE memory (a Go
+        // arena given back) may be discarded too; the other advice is hints.
+        if matches!(advice as usize, MADV_DONTNEED | MADV_FREE) {
+            p.aspace.discard(addr, end);
+        }
+        if p.aspace.covers(addr, end) { Ok(0) } else { Err(ENOMEM) }
+    })
 }
 
 /// brk(0) (or any address below the start) reports the current break; otherwise the break
@@ -206,7 +246,7 @@ pub fn brk(addr: u64) -> SysResult {
         }
         let (old_end, new_end) = (page_up(p.brk).unwrap(), page_up(addr).unwrap());
         if new_end > old_end {
-            if !p.aspace.is_free(old_end, new_end) || !p.aspace.may_map() {
+            if !p.aspace.is_free(old_end, new_end) || !p.aspace.may_map() || enough_memory(new_end - old_end).is_err() {
                 return Ok(p.brk);
             }
             p.aspace.map(old_end, new_end, (PROT_READ | PROT_WRITE) as u32, "brk");

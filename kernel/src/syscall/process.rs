@@ -2,13 +2,14 @@
 //! getpid, uname, arch_prctl, sched_getaffinity, prlimit64, getrandom.
 use super::SysResult;
 use crate::arch::{cpu, tsc};
-use crate::mm::vma::USER_END;
+use crate::mm::vma::{PAGE, USER_END};
 use crate::process::uaccess::{UserPtr, UserSlice};
 use crate::process::{self, PID};
-use abi::errno::{EINVAL, EPERM, ESRCH};
+use abi::errno::{EFAULT, EINVAL, EPERM, ESRCH};
 use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
 use abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use abi::resource::{RLIMIT_NOFILE, Rlimit};
+use abi::uio::MAX_RW_COUNT;
 use abi::utsname::Utsname;
 use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
@@ -106,19 +107,35 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
     {
         return Err(EINVAL);
     }
-    let len = len.min(32 << 20);
-    let dst = UserSlice::new(buf, len)?;
-    let features = cpu::features();
-    let mut done = 0;
-    while done < len {
-        let v =
-            cpu::hardware_random(&features).map_or_else(|| tsc::read().wrapping_mul(0x9e37_79b9_7f4a_7c15), |(v, _)| v);
-        let n = (len - done).min(8);
-        UserSlice::new(dst.addr() + done, n)?.write(&v.to_le_bytes()[..n as usize])?;
-        done += n;
+    // Linux's import_ubuf: at most MAX_RW_COUNT bytes, all below TASK_SIZE_MAX (access_ok).
+    let len = len.min(MAX_RW_COUNT);
+    if buf.checked_add(len).is_none_or(|end| end > USER_END) {
+        return Err(EFAULT);
     }
-    Ok(len)
+    let features = cpu::features();
+    let mut block = [0u8; RANDOM_BLOCK];
+    let mut done = 0;
+    // Linux's get_random_bytes_user: block by block until a copy falls short (the bytes that
+    // fit are the result; none is EFAULT) or, at each page, a signal is pending.
+    while done < len {
+        for word in block.as_chunks_mut::<8>().0 {
+            let v = cpu::hardware_random(&features)
+                .map_or_else(|| tsc::read().wrapping_mul(0x9e37_79b9_7f4a_7c15), |(v, _)| v);
+            word.copy_from_slice(&v.to_le_bytes());
+        }
+        let n = (len - done).min(RANDOM_BLOCK as u64) as usize;
+        let copied = process::with(|p| p.aspace.copy_out_upto(buf + done, &block[..n]));
+        done += copied as u64;
+        if copied < n || (done.is_multiple_of(PAGE) && done < len && process::signal::pending_unblocked()) {
+            break;
+        }
+    }
+    block.fill(0);
+    if done == 0 && len != 0 { Err(EFAULT) } else { Ok(done) }
 }
+
+/// Bytes of randomness made per copy to the program.
+const RANDOM_BLOCK: usize = 512;
 
 /// getrlimit: the resource is checked (EINVAL) before the copy-out (EFAULT), as in Linux
 /// (x86-64's `struct rlimit` is `struct rlimit64`).

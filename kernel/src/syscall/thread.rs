@@ -3,11 +3,12 @@
 //! kernel/exit.c).
 use super::SysResult;
 use crate::arch::TrapFrame;
-use crate::mm::vma::USER_END;
+use crate::config::{KSTACK_SIZE, KSTACK_SLOTS};
+use crate::mm::vma::{Access, PAGE, USER_END};
 use crate::process::uaccess::UserPtr;
-use crate::process::{futex, sched};
+use crate::process::{self, futex, sched};
 use crate::time::monotonic_ns;
-use abi::errno::{EAGAIN, EINVAL, ENOSYS, EPERM};
+use abi::errno::{EAGAIN, EFAULT, EINVAL, ENOSYS, EPERM};
 use abi::futex::*;
 use abi::sched::*;
 use abi::time::Timespec;
@@ -23,6 +24,21 @@ const ALLOWED: usize = THREAD
     | CLONE_CHILD_SETTID
     | CLONE_DETACHED;
 
+/// Linux's threads-max (kernel/fork.c `set_max_threads`): as many threads as have their kernel
+/// stacks in an eighth of RAM — with rt0's 64 KiB stacks, one per 512 KiB (476 with the
+/// runner's default 256 MiB) — at least 20 (MIN_THREADS), at most the kernel-stack slots.
+pub fn max_threads() -> usize {
+    let ram = crate::mm::frame::total_count() * PAGE;
+    ((ram / (8 * KSTACK_SIZE)) as usize).clamp(MIN_THREADS, KSTACK_SLOTS as usize)
+}
+
+/// Linux's MIN_THREADS.
+const MIN_THREADS: usize = 20;
+/// Heap bytes a new thread may take (its `Thread`, its FPU area, its scheduler entry).
+const THREAD_HEAP_BYTES: usize = 8 << 10;
+/// The threads-max line is logged once.
+static THREADS_MAX_SAID: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 argument order.
 pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     let flags = flags as usize;
@@ -35,6 +51,17 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     }
     if flags & !(ALLOWED | CSIGNAL) != 0 {
         return Err(EINVAL);
+    }
+    // Linux's copy_process: at threads-max, EAGAIN. The kernel heap's reserve bounds a thread
+    // too (its control block, its scheduler entry).
+    let (live, max) = (sched::live_threads(), max_threads());
+    if live >= max || !crate::mm::heap::may_take(THREAD_HEAP_BYTES) {
+        if !THREADS_MAX_SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!(
+                "clone: {live} threads alive, threads-max is {max} (or the kernel heap is at its reserve): EAGAIN"
+            );
+        }
+        return Err(EAGAIN);
     }
     let mut child = *frame;
     child.rax = 0;
@@ -97,11 +124,30 @@ pub fn sched_yield() -> SysResult {
 /// form's is an absolute CLOCK_MONOTONIC time (FUTEX_CLOCK_REALTIME is approximated by it).
 /// The requeue and wake-op forms take a second count in the timeout argument's place (`val2`)
 /// and a second word `uaddr2`.
+/// Linux's get_futex_key: the word must lie below TASK_SIZE_MAX (access_ok), and a shared
+/// futex's page must be mapped and readable (a private futex is keyed by its address alone, so
+/// a wake on an unmapped word is 0 woken). EFAULT otherwise.
+fn futex_key(uaddr: u64, private: bool) -> Result<(), isize> {
+    if uaddr.checked_add(4).is_none_or(|end| end > USER_END) {
+        return Err(EFAULT);
+    }
+    if !private {
+        process::with(|p| p.aspace.check(uaddr, 4, Access::Read)).map_err(|_| EFAULT)?;
+    }
+    Ok(())
+}
+
 pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> SysResult {
+    let cmd = op as usize & FUTEX_CMD_MASK;
+    let (private, realtime) = (op as usize & FUTEX_PRIVATE_FLAG != 0, op as usize & FUTEX_CLOCK_REALTIME != 0);
+    // Linux's do_futex: CLOCK_REALTIME only where a wait has an absolute deadline (the PI
+    // operations that also take it are ENOSYS here anyway).
+    if realtime && cmd != FUTEX_WAIT_BITSET {
+        return Err(ENOSYS);
+    }
     if !uaddr.is_multiple_of(4) {
         return Err(EINVAL);
     }
-    let cmd = op as usize & FUTEX_CMD_MASK;
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = if cmd == FUTEX_WAIT { FUTEX_BITSET_MATCH_ANY } else { val3 as u32 };
@@ -112,7 +158,11 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
                 None => None,
                 Some(t) => {
                     let t = t.to_ns().ok_or(EINVAL)?;
-                    Some(if cmd == FUTEX_WAIT { monotonic_ns().saturating_add(t) } else { t })
+                    Some(match cmd {
+                        FUTEX_WAIT => monotonic_ns().saturating_add(t),
+                        _ if realtime => super::time::realtime_to_monotonic(t),
+                        _ => t,
+                    })
                 }
             };
             futex::wait(uaddr, val as u32, until, bitset)
@@ -122,12 +172,15 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
             if bitset == 0 {
                 return Err(EINVAL);
             }
+            futex_key(uaddr, private)?;
             Ok(futex::wake(uaddr, val.min(i32::MAX as u64), bitset))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
             if !uaddr2.is_multiple_of(4) {
                 return Err(EINVAL);
             }
+            futex_key(uaddr, private)?;
+            futex_key(uaddr2, private)?;
             let (n, n2) = (val as i32, timeout as i32);
             if cmd == FUTEX_WAKE_OP {
                 return futex::wake_op(uaddr, uaddr2, n.max(0) as u64, n2.max(0) as u64, val3 as u32);

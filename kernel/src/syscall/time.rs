@@ -30,6 +30,12 @@ fn now(clock: u64) -> Result<u64, isize> {
     }
 }
 
+/// The monotonic deadline of the absolute CLOCK_REALTIME time `t` (now, if `t` is past).
+pub fn realtime_to_monotonic(t: u64) -> u64 {
+    let real = now(CLOCK_REALTIME as u64).unwrap_or(0);
+    monotonic_ns().saturating_add(t.saturating_sub(real))
+}
+
 fn read_timespec(addr: u64) -> Result<u64, isize> {
     UserPtr::<Timespec>::new(addr).read()?.to_ns().ok_or(EINVAL)
 }

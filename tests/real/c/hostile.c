@@ -13,6 +13,21 @@
  *   maps        one-page mappings until vm.max_map_count (ENOMEM), then mprotect splits until
  *               it again (ENOMEM)
  *   farjumps    iretq, lretq and lcall in ring 3: they work
+ *   zeropage    reads one byte of every page of a 1 GiB mapping (all zeros, and no memory used:
+ *               the shared zero page), then writes some of them (each gets its own page)
+ *   tables      60,866 one-page mmap/touch/munmap cycles, each at a new 2 MiB-aligned address
+ *               (page tables freed with their range: no OOM)
+ *   overcommit  mappings far beyond RAM: ENOMEM when they would have to be backed (private
+ *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
+ *   placement   a huge mapping without a hint lands high, and brk still grows
+ *   ss          a push through a non-canonical RSP (#SS): SIGBUS
+ *   limits N    up to N threads alive at once (each asleep in a futex wait), then wakes them;
+ *               with `fds`, dup2 to descriptor 1,048,575 under a raised RLIMIT_NOFILE
+ *   rows        futex on kernel, non-canonical and unmapped words (EFAULT, or 0 for a private
+ *               wake, which needs no page), FUTEX_CLOCK_REALTIME (ENOSYS but with
+ *               FUTEX_WAIT_BITSET, where it is an absolute CLOCK_REALTIME deadline), getrandom
+ *               straddling the end of a mapping (the bytes that fit), mprotect and madvise of
+ *               kernel addresses (ENOMEM)
  *   env         prints its environment in order and what getenv("A") returns
  *   exit42      exits with 42 (built with odd program headers by the tests)
  *
@@ -215,6 +230,208 @@ static int farjumps(void) {
     return failed;
 }
 
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+#define GIB (1L << 30)
+#define TIB (1L << 40)
+
+static int zeropage(void) {
+    /* MAP_NORESERVE: 1 GiB is more than rt0's machine has, which the overcommit heuristic would
+     * refuse for a writable mapping. */
+    volatile char *m = mmap(0, GIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    check("mmap of 1 GiB", m != MAP_FAILED, 1);
+    long sum = 0;
+    for (long off = 0; off < GIB; off += PAGE) sum += m[off];
+    check("one byte read from every page of it, all zero", sum, 0);
+    for (long off = 0; off < GIB; off += 64 * 1024 * 1024) m[off + 7] = (char)(off >> 26) + 1;
+    sum = 0;
+    for (long off = 0; off < GIB; off += PAGE) sum += m[off + 7];
+    check("16 pages written, each its own: the sum of every page's byte", sum, 16 * 17 / 2);
+    check("  and a page only read still reads zero", m[PAGE + 7], 0);
+    /* The kernel writes into a page that was only read (read(2) into it): its own page too. */
+    int p[2];
+    pipe(p);
+    write(p[1], "abc", 3);
+    check("read(2) into a page only read so far", read(p[0], (char *)m + 2 * PAGE, 3), 3);
+    check("  which holds what was read", m[2 * PAGE + 1], 'b');
+    check("  and its neighbour still reads zero", m[3 * PAGE + 1], 0);
+    check("mprotect(PROT_NONE) and back keeps the zeros", mprotect((void *)m, GIB, PROT_NONE) == 0 &&
+          mprotect((void *)m, GIB, PROT_READ | PROT_WRITE) == 0 && m[5 * PAGE] == 0 && m[64 * 1024 * 1024 + 7] == 2, 1);
+    m[5 * PAGE] = 9;
+    check("  and a page made writable again gets its own on a write", m[5 * PAGE] + m[6 * PAGE], 9);
+    check("munmap of it", munmap((void *)m, GIB), 0);
+    return failed;
+}
+
+static int tables(void) {
+    /* Each cycle maps one page at the next 2 MiB boundary, so every cycle needs a page table of
+     * its own (and every 512 cycles a page directory): 60,866 of them are 238 MiB of tables. */
+    const long cycles = 60866;
+    char *base = (char *)(16 * TIB);
+    long done = 0;
+    for (; done < cycles; done++) {
+        char *at = base + done * (2L << 20);
+        char *m = mmap(at, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (m != at) break;
+        m[100] = 1;
+        if (munmap(m, PAGE)) break;
+    }
+    check("60,866 mmap/touch/munmap cycles at new 2 MiB-aligned addresses", done, cycles);
+    return failed;
+}
+
+static int overcommit(void) {
+    const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    check("mmap of 64 TiB, private writable: ENOMEM", SYS(SYS_mmap, 0, 64 * TIB, PROT_READ | PROT_WRITE, anon, -1, 0),
+          -ENOMEM);
+    check("mmap of 64 TiB, shared: ENOMEM", SYS(SYS_mmap, 0, 64 * TIB, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, -1, 0),
+          -ENOMEM);
+    long r = SYS(SYS_mmap, 0, 64 * TIB, PROT_READ | PROT_WRITE, anon | MAP_NORESERVE, -1, 0);
+    check("  with MAP_NORESERVE: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, 64 * TIB, PROT_READ, anon, -1, 0);
+    check("  read-only: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, 64 * TIB, PROT_NONE, anon, -1, 0);
+    check("  PROT_NONE: granted", r > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, r, 64 * TIB), 0);
+    r = SYS(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, anon, -1, 0);
+    check("a writable page grown to 64 TiB by mremap: ENOMEM", SYS(SYS_mremap, r, PAGE, 64 * TIB, MREMAP_MAYMOVE, 0),
+          -ENOMEM);
+    check("  (and unmapped)", SYS(SYS_munmap, r, PAGE), 0);
+    r = SYS(SYS_mmap, 0, PAGE, PROT_READ, anon, -1, 0);
+    long grown = SYS(SYS_mremap, r, PAGE, 64 * TIB, MREMAP_MAYMOVE, 0);
+    check("  a read-only one: granted", grown > 0, 1);
+    check("  (and unmapped)", SYS(SYS_munmap, grown, 64 * TIB), 0);
+    long brk0 = SYS(SYS_brk, 0);
+    check("brk 64 TiB up: refused (the old break)", SYS(SYS_brk, brk0 + 64 * TIB), brk0);
+    check("brk 1 MiB up: granted", SYS(SYS_brk, brk0 + (1 << 20)), brk0 + (1 << 20));
+    return failed;
+}
+
+static int placement(void) {
+    long brk0 = SYS(SYS_brk, 0);
+    long r = SYS(SYS_mmap, 0, 8 * TIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    check("an 8 TiB mapping without a hint", r > 0, 1);
+    check("  lands far above the break", r > brk0 + 64 * TIB, 1);
+    check("brk still grows by 1 MiB", SYS(SYS_brk, brk0 + (1 << 20)), brk0 + (1 << 20));
+    ((volatile char *)brk0)[(1 << 20) - 1] = 1;
+    check("  and a small mapping after it too", SYS(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) > 0,
+          1);
+    return failed;
+}
+
+/* ---- small rows ------------------------------------------------------------------------------ */
+
+static int ss(void) {
+    say("a push through a non-canonical RSP");
+    __asm__ volatile("mov %0, %%rsp\n push %%rax" : : "r"(NONCANONICAL + 0x1000) : "memory");
+    return 1;
+}
+
+#include <time.h>
+/* Linux's futex operations (musl has no <linux/futex.h>). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_REQUEUE_PRIVATE (FUTEX_REQUEUE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAIT_BITSET_PRIVATE (FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG)
+#define FUTEX_BITSET_MATCH_ANY 0xffffffff
+
+static int rows(void) {
+    char *m = mmap(0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(m + PAGE, PAGE); /* m + PAGE is unmapped from here on */
+    long gone = (long)(m + PAGE);
+    check("FUTEX_WAKE on a kernel address", SYS(SYS_futex, KERNEL, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE_PRIVATE on a kernel address", SYS(SYS_futex, KERNEL, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE on a non-canonical address", SYS(SYS_futex, NONCANONICAL, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAKE, 1, 0, 0, 0), -EFAULT);
+    check("FUTEX_WAKE_PRIVATE on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0), 0);
+    check("FUTEX_WAKE on a mapped word", SYS(SYS_futex, m, FUTEX_WAKE, 1, 0, 0, 0), 0);
+    check("FUTEX_WAIT on an unmapped address", SYS(SYS_futex, gone, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0), -EFAULT);
+    check("FUTEX_REQUEUE to a kernel address", SYS(SYS_futex, m, FUTEX_REQUEUE_PRIVATE, 1, 1, KERNEL, 0), -EFAULT);
+    struct timespec rel = {0, 1000000};
+    check("FUTEX_WAIT | FUTEX_CLOCK_REALTIME", SYS(SYS_futex, m, FUTEX_WAIT | FUTEX_CLOCK_REALTIME, 0, &rel, 0, 0),
+          -ENOSYS);
+    check("FUTEX_WAKE | FUTEX_CLOCK_REALTIME", SYS(SYS_futex, m, FUTEX_WAKE | FUTEX_CLOCK_REALTIME, 1, 0, 0, 0),
+          -ENOSYS);
+    struct timespec now, t0, t1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_nsec += 20000000;
+    if (now.tv_nsec >= 1000000000) now.tv_sec++, now.tv_nsec -= 1000000000;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long r = SYS(SYS_futex, m, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, &now, 0, FUTEX_BITSET_MATCH_ANY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long waited = (t1.tv_sec - t0.tv_sec) * 1000000000L + t1.tv_nsec - t0.tv_nsec;
+    check("FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 20 ms ahead: ETIMEDOUT", r, -ETIMEDOUT);
+    check("  after about 20 ms", waited > 15000000 && waited < 2000000000, 1);
+    struct timespec past = {1, 0};
+    check("  a deadline in 1970: ETIMEDOUT at once",
+          SYS(SYS_futex, m, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 0, &past, 0, FUTEX_BITSET_MATCH_ANY), -ETIMEDOUT);
+    check("getrandom of 16 bytes 8 before the end of a mapping", SYS(SYS_getrandom, m + PAGE - 8, 16, 0), 8);
+    check("getrandom wholly past the end of a mapping", SYS(SYS_getrandom, m + PAGE, 16, 0), -EFAULT);
+    check("getrandom into a kernel address", SYS(SYS_getrandom, KERNEL, 16, 0), -EFAULT);
+    check("mprotect of a kernel address", SYS(SYS_mprotect, KERNEL, PAGE, PROT_READ), -ENOMEM);
+    check("mprotect of a non-canonical address", SYS(SYS_mprotect, NONCANONICAL, PAGE, PROT_READ), -ENOMEM);
+    check("mprotect wrapping the address space", SYS(SYS_mprotect, -PAGE, 2 * PAGE, PROT_READ), -ENOMEM);
+    check("mprotect of length 0 with bad bits", SYS(SYS_mprotect, m, 0, 0x100), 0);
+    check("madvise of a kernel address", SYS(SYS_madvise, KERNEL, PAGE, MADV_DONTNEED), -ENOMEM);
+    check("madvise of a non-canonical address", SYS(SYS_madvise, NONCANONICAL, PAGE, MADV_NORMAL), -ENOMEM);
+    check("madvise wrapping the address space", SYS(SYS_madvise, -PAGE, 2 * PAGE, MADV_NORMAL), -EINVAL);
+    check("munmap of a kernel address", SYS(SYS_munmap, KERNEL, PAGE), -EINVAL);
+    return failed;
+}
+
+/* ---- limits ------------------------------------------------------------------------------------ */
+
+#include <sys/resource.h>
+
+static volatile int stop;
+
+/* A thread that sleeps until `stop` is set, then exits (raw clone: no libc thread state). */
+static long sleeper(char *stack_top) {
+    long r;
+    __asm__ volatile("syscall\n test %%rax, %%rax\n jnz 2f\n"
+                     "1: mov $202, %%eax\n lea stop(%%rip), %%rdi\n mov $128, %%esi\n xor %%edx, %%edx\n"
+                     " xor %%r10d, %%r10d\n syscall\n cmpl $0, stop(%%rip)\n je 1b\n"
+                     " mov $60, %%eax\n xor %%edi, %%edi\n syscall\n"
+                     "2:"
+                     : "=a"(r)
+                     : "a"((long)SYS_clone), "D"((long)(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                                                      CLONE_SYSVSEM)),
+                       "S"(stack_top), "d"(0L)
+                     : "rcx", "r8", "r9", "r10", "r11", "memory");
+    return r;
+}
+
+static int limits(long n, int fds) {
+    const long stack = 16 * 1024;
+    char *stacks = mmap(0, n * stack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    long made = 0, r = 0;
+    for (; made < n; made++) {
+        r = sleeper(stacks + (made + 1) * stack);
+        if (r < 0) break;
+    }
+    if (made == n) printf("threads: %ld alive at once\n", made);
+    else printf("threads: clone ended in %s after %ld\n", r == -EAGAIN ? "EAGAIN" : "another error", made);
+    fflush(stdout);
+    stop = 1;
+    SYS(SYS_futex, &stop, 128 | 1 /* FUTEX_WAKE_PRIVATE */, 0x7fffffff, 0, 0, 0);
+    if (fds) {
+        struct rlimit big = {1048576, 1048576};
+        check("RLIMIT_NOFILE raised to 1,048,576", setrlimit(RLIMIT_NOFILE, &big), 0);
+        long d = SYS(SYS_dup2, 1, 1048575);
+        printf("dup2 to 1,048,575: %s\n", d == 1048575 ? "ok" : d == -ENOMEM ? "ENOMEM" : "another answer");
+        check("and the descriptors below still work", SYS(SYS_dup2, 1, 1000), 1000);
+    }
+    return failed;
+}
+
 /* ---- env -------------------------------------------------------------------------------------- */
 
 static int env(void) {
@@ -235,6 +452,13 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "values")) r = values();
     else if (!strcmp(c, "maps")) r = maps();
     else if (!strcmp(c, "farjumps")) r = farjumps();
+    else if (!strcmp(c, "zeropage")) r = zeropage();
+    else if (!strcmp(c, "tables")) r = tables();
+    else if (!strcmp(c, "overcommit")) r = overcommit();
+    else if (!strcmp(c, "placement")) r = placement();
+    else if (!strcmp(c, "ss")) r = ss();
+    else if (!strcmp(c, "limits")) r = limits(argc > 2 ? atol(argv[2]) : 100, argc > 3 && !strcmp(argv[3], "fds"));
+    else if (!strcmp(c, "rows")) r = rows();
     else if (!strcmp(c, "env")) r = env();
     else if (!strcmp(c, "exit42")) return 42;
     else {

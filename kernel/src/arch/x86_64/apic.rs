@@ -80,23 +80,45 @@ pub fn init_ap() {
     enable();
 }
 
+/// How long the timer is measured against the TSC. Each end of the window reads the timer's
+/// count between two TSC reads, so the error is the time one register read takes — a few
+/// microseconds under QEMU's TCG, where an MMIO access leaves the translated code — over the
+/// window: under 0.1 % with 10 ms (Linux measures over 100 ms of PIT ticks). Under icount the
+/// TSC and the timer both run on the virtual clock, one tick per instruction, so 20 µs is exact
+/// and costs 20,000 instructions rather than ten million.
+const WINDOW_US: u64 = 10_000;
+const WINDOW_US_ICOUNT: u64 = 20;
+
+/// Reads the timer's current count together with the TSC at the moment of the read (the middle
+/// of the TSC reads around it).
+fn count_at() -> (u32, u64) {
+    let before = super::tsc::read();
+    let count = read(REG_CURRENT_COUNT);
+    let after = super::tsc::read();
+    (count, before + (after - before) / 2)
+}
+
 /// Enables the boot CPU's local APIC and measures its timer against the TSC (`tsc_per_ms` TSC
-/// ticks are one millisecond). Returns timer ticks per millisecond.
-pub fn init(phys_offset: u64, tsc_per_ms: u64) -> u64 {
+/// ticks are one millisecond; `icount`: the TSC counts instructions). Returns timer ticks per
+/// millisecond.
+pub fn init(phys_offset: u64, tsc_per_ms: u64, icount: bool) -> u64 {
     // SAFETY: reading IA32_APIC_BASE has no side effects.
     let phys = unsafe { Msr::new(IA32_APIC_BASE).read() } & 0xf_ffff_f000;
     BASE.store(phys_offset + phys, Ordering::Relaxed);
     enable();
-    // Count down from the top for 20 µs of TSC time: enough for a 0.1 % estimate of a GHz
-    // counter, and cheap (20,000 instructions under icount).
-    const WINDOWS_PER_MS: u64 = 50;
-    let window = (tsc_per_ms / WINDOWS_PER_MS).max(1);
+    // Count down from the top (masked: no interrupt) and read the count at both ends of the window,
+    // each read stamped with the TSC: the first read is the origin, so the time the write of the
+    // initial count takes is not counted.
+    let window_us = if icount { WINDOW_US_ICOUNT } else { WINDOW_US };
+    let window = (tsc_per_ms * window_us / 1000).max(1);
     write(REG_INITIAL_COUNT, u32::MAX);
-    let start = super::tsc::read();
-    while super::tsc::read() - start < window {}
-    let elapsed = u32::MAX - read(REG_CURRENT_COUNT);
+    let (c0, t0) = count_at();
+    while super::tsc::read() - t0 < window {}
+    let (c1, t1) = count_at();
     write(REG_INITIAL_COUNT, 0);
-    let per_ms = (elapsed as u64 * WINDOWS_PER_MS).max(1);
+    let ticks = c0.wrapping_sub(c1) as u128;
+    // ticks per ms = ticks / (TSC elapsed / TSC per ms)
+    let per_ms = (ticks * tsc_per_ms as u128 / (t1 - t0).max(1) as u128).max(1) as u64;
     TICKS_PER_NS_Q32.store(((per_ms as u128) << 32).div_ceil(1_000_000) as u64, Ordering::Relaxed);
     per_ms
 }

@@ -58,9 +58,43 @@ pub fn privileged(code: &[u8]) -> &'static str {
     }
 }
 
+/// Whether `code` starts with an instruction that reaches memory through RSP by itself: push,
+/// pop, call, ret, enter, leave, pushf, popf, iret (SDM vol. 2: their memory operand is the
+/// stack, in the SS segment). With a non-canonical RSP the CPU raises #SS for them, not #GP.
+pub fn uses_stack(code: &[u8]) -> bool {
+    let op = code.iter().position(|&b| !is_prefix(b)).map_or(&[][..], |i| &code[i..]);
+    let reg = |m: &u8| (m >> 3) & 7;
+    match op {
+        [0x50..=0x5f | 0x68 | 0x6a | 0x9c | 0x9d | 0xc2 | 0xc3 | 0xc8 | 0xc9 | 0xca | 0xcb | 0xcf | 0xe8, ..] => true,
+        [0x8f, m, ..] => reg(m) == 0,
+        [0xff, m, ..] => matches!(reg(m), 2 | 3 | 6),
+        [0x0f, 0xa0 | 0xa1 | 0xa8 | 0xa9, ..] => true,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::privileged;
+    use super::{privileged, uses_stack};
+
+    #[test]
+    fn knows_the_instructions_that_use_the_stack_by_themselves() {
+        for code in [
+            &[0x50][..],
+            &[0x41, 0x57],
+            &[0x6a, 1],
+            &[0x9c],
+            &[0xc3],
+            &[0xe8, 0, 0, 0, 0],
+            &[0xff, 0xd0],
+            &[0xff, 0x30],
+        ] {
+            assert!(uses_stack(code), "{code:x?}");
+        }
+        for code in [&[0x48, 0x89, 0x04, 0x24][..], &[0xff, 0xc0], &[0x8f, 0x08], &[0x90], &[]] {
+            assert!(!uses_stack(code), "{code:x?}");
+        }
+    }
 
     #[test]
     fn names_the_privileged_instructions() {
