@@ -92,10 +92,10 @@ struct Cache {
 static CACHES: [Mutex<Cache>; MAX_CPUS] = [const { Mutex::new(Cache { n: 0, frames: [0; CACHE] }) }; MAX_CPUS];
 
 /// Allocates one 4 KiB frame (contents undefined): from this CPU's cache, refilled from the
-/// global list when empty. Like [`free`], only once this CPU's per-CPU block is set up (kmain
-/// and an AP's entry do that before anything takes a frame).
+/// global list when empty. The boot CPU may call it before its per-CPU block is set up (the
+/// zero page is taken then); an AP sets its block up before it takes a frame.
 pub fn alloc() -> Option<PhysFrame> {
-    let mut c = CACHES[percpu::id() as usize].lock();
+    let mut c = CACHES[percpu::id_early() as usize].lock();
     if c.n == 0 {
         let mut f = FRAMES.lock();
         while c.n < BATCH {
@@ -153,7 +153,7 @@ pub fn alloc_low() -> Option<PhysFrame> {
 /// `frame` must have come from [`alloc`], must not be freed twice, and nothing may use it
 /// (through any mapping) afterwards.
 pub unsafe fn free(frame: PhysFrame) {
-    let mut c = CACHES[percpu::id() as usize].lock();
+    let mut c = CACHES[percpu::id_early() as usize].lock();
     if c.n == CACHE {
         let mut f = FRAMES.lock();
         for _ in 0..BATCH {
