@@ -1107,12 +1107,12 @@ fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
 
 /// One run of `tests/real/c/fuzz.c` (musl) in QEMU: `mode` (safe or wild), `seed`, `calls`, and
 /// from call `trace` on each call printed before it is made.
-fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, timeout: u64) -> RunResult {
+fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, timeout: u64, smp: u32) -> RunResult {
     let (seed, calls) = (seed.to_string(), calls.to_string());
     let trace = trace.map(|t| t.to_string());
     let mut args = vec![mode, seed.as_str(), calls.as_str()];
     args.extend(trace.as_deref());
-    qemu::run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), ..real(prog, &args, &[]) })
+    qemu::run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), smp, ..real(prog, &args, &[]) })
 }
 
 /// Fuzzes with each of `seeds`: a safe run must make all its calls and exit 0; a wild run must
@@ -1121,10 +1121,15 @@ fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, 
 /// the seed and the last calls: the seed is replayed with each call printed from the last
 /// progress line on.
 fn fuzz(mode: &str, seeds: std::ops::RangeInclusive<u64>, calls: u64, timeout: u64) {
+    fuzz_on(mode, seeds, calls, timeout, 1)
+}
+
+/// [`fuzz`] on `smp` CPUs (the fuzzer's threads then run on several at once).
+fn fuzz_on(mode: &str, seeds: std::ops::RangeInclusive<u64>, calls: u64, timeout: u64, smp: u32) {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
     let prog = c_program(&cc, "fuzz");
     for seed in seeds {
-        let r = fuzz_run(&prog, mode, seed, calls, None, timeout);
+        let r = fuzz_run(&prog, mode, seed, calls, None, timeout, smp);
         let out = stdout(&r);
         let done = out.contains(&format!("fuzz: seed {seed} done: {calls} calls"));
         let ok = match r.outcome {
@@ -1136,7 +1141,7 @@ fn fuzz(mode: &str, seeds: std::ops::RangeInclusive<u64>, calls: u64, timeout: u
             continue;
         }
         let from = out.lines().rev().find_map(|l| l.rsplit_once(" at call ").and_then(|(_, n)| n.parse().ok()));
-        let replay = fuzz_run(&prog, mode, seed, calls, Some(from.unwrap_or(0)), timeout);
+        let replay = fuzz_run(&prog, mode, seed, calls, Some(from.unwrap_or(0)), timeout, smp);
         let replayed = stdout(&replay);
         let last: Vec<&str> = replayed.lines().filter(|l| l.starts_with("fuzz: call ")).collect();
         panic!(
@@ -1158,6 +1163,12 @@ fn fuzz_safe_seeds_never_take_the_kernel_down() {
 #[test]
 fn fuzz_wild_seeds_never_take_the_kernel_down() {
     fuzz("wild", 1..=3, 10_000, 120);
+}
+
+#[test]
+fn fuzz_on_two_cpus_never_takes_the_kernel_down() {
+    fuzz_on("safe", 4..=4, 20_000, 120, 2);
+    fuzz_on("wild", 4..=4, 10_000, 120, 2);
 }
 
 /// The long mode (README, "The syscall fuzzer"): 10 seeds × 200,000 calls, safe then wild.

@@ -184,6 +184,7 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
 
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
+    super::claim_exit();
     crate::logger::enter_fault();
     let core = match f.si_signo {
         s if signal::dumps_core(s) => " (core dumped)",
@@ -207,7 +208,7 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
         let region = super::region_name(f.si_addr());
         log::error!("{} addr={:#x} pc={pc:#x}{file} ({region}){core}", signal::describe(f.si_signo), f.si_addr());
     }
-    exit_group(128 + f.si_signo)
+    super::exit_group_claimed(128 + f.si_signo)
 }
 
 /// The longest x86 instruction.

@@ -85,8 +85,27 @@ pub fn file_address(pc: u64) -> alloc::string::String {
     }
 }
 
+/// Set by the first thread that ends the process (Linux's SIGNAL_GROUP_EXIT).
+static EXITING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Claims the end of the process for this CPU. The first caller goes on; a later one — another
+/// thread ending the process on another CPU at the same moment (exit_group, a fatal signal) —
+/// stops its CPU here, as Linux's zap_other_threads kills the rest of the group: one report,
+/// one exit status.
+pub fn claim_exit() {
+    if EXITING.swap(true, core::sync::atomic::Ordering::AcqRel) {
+        crate::arch::halt_forever()
+    }
+}
+
 /// Ends the process (every thread) with `code`, logging its run time.
 pub fn exit_group(code: i32) -> ! {
+    claim_exit();
+    exit_group_claimed(code)
+}
+
+/// [`exit_group`] for a caller that has already [`claim_exit`]ed.
+pub fn exit_group_claimed(code: i32) -> ! {
     let ran = PROCESS.lock().as_ref().map_or(0, |p| tsc::read() - p.start_tsc);
     log::info!("exit_group({code}) after {} in the process", Span(ran));
     crate::control::exit(code)

@@ -738,7 +738,7 @@ pub fn schedule() -> Wake {
         };
         s.slice_end[me as usize] = now + TIME_SLICE_NS;
         arm(&mut s, runnable, earliest, now);
-        let push = if runnable >= 2 { balance(&mut s, me, next) } else { Kick(None) };
+        let push = if runnable >= 2 { balance(&mut s, me, next, cur_tid) } else { Kick(None) };
         // The outgoing thread's user state that lives in the CPU: FPU/SSE, FS and GS bases. A
         // runnable one this CPU may no longer run is placed on one it may.
         let (from, moved) = match cur {
@@ -828,17 +828,28 @@ fn steal(s: &mut Sched, me: u32) -> Option<usize> {
     Some(i)
 }
 
-/// This CPU has more runnable threads than it can run: one that waits goes to an idle CPU it
-/// may run on, if there is one (Linux's load balancing, at the moment it matters).
-fn balance(s: &mut Sched, me: u32, next: usize) -> Kick {
+/// This CPU has more runnable threads than it can run: one that will wait goes to an idle CPU
+/// it may run on, if there is one (Linux's load balancing, at the moment it matters) — a queued
+/// one, or else the one this CPU is switching away from (`cur_tid`; the idle CPU can take it
+/// only once the switch is done and the lock released).
+fn balance(s: &mut Sched, me: u32, next: usize, cur_tid: u32) -> Kick {
     let idle = percpu::idle_cpus() & online_mask() & !bit(me);
     if idle == 0 {
         return Kick(None);
     }
-    let found = (0..s.threads.len()).find(|&i| {
+    let waits = |t: &Thread| {
+        t.cpu == me && t.state == State::Runnable && t.affinity & idle != 0 && (!t.on_cpu || t.tid == cur_tid)
+    };
+    let mut found = None;
+    for i in (0..s.threads.len()).filter(|&i| i != next) {
         let t = s.at(i);
-        i != next && t.cpu == me && t.state == State::Runnable && !t.on_cpu && t.affinity & idle != 0
-    });
+        if waits(t) {
+            found = Some(i);
+            if t.tid != cur_tid {
+                break; // a queued one first
+            }
+        }
+    }
     let Some(i) = found else { return Kick(None) };
     let t = s.at(i);
     let target = (t.affinity & idle).trailing_zeros();
