@@ -91,6 +91,21 @@ pub fn m0() -> *mut M {
     &raw mut M0
 }
 
+/// The P the running M holds, as a pointer.
+#[inline]
+pub(crate) fn curp_ptr() -> *mut P {
+    debug_assert_on_m0();
+    // SAFETY: m0 is live for the whole process; its `p` is written only by procresize, before
+    // any goroutine runs.
+    unsafe { (*m0()).p }
+}
+
+/// allp: every P (GOMAXPROCS of them).
+pub(crate) fn allp() -> &'static [*mut P] {
+    // SAFETY: ALLP is written only by procresize during schedinit, before any reader.
+    unsafe { *(&raw const ALLP) }
+}
+
 /// The P m0 holds.
 #[inline]
 pub(crate) fn curp() -> &'static mut P {
@@ -201,6 +216,7 @@ pub fn procresize(n: i32) {
             goidcacheend: 0,
             sudogcache: null_mut(),
             sudogcache_len: 0,
+            timers: crate::time::Timers::new(),
         }));
         allp[id as usize] = p;
     }
@@ -303,24 +319,37 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
     gp
 }
 
-/// findRunnable: every 61st tick the global queue first (fairness), then runnext, the local
-/// queue, the global queue.
+/// findRunnable: the P's due timers first (checkTimers), then every 61st tick the global queue
+/// (fairness), runnext, the local queue, the global queue. With nothing to run but a timer
+/// pending, the M sleeps until the timer is due (netpoll_sleep) and looks again; null only when
+/// nothing can ever run.
 fn find_runnable() -> *mut G {
-    let p = curp();
-    if p.schedtick.is_multiple_of(61) && sched().runqsize > 0 {
+    loop {
+        let p = curp();
+        let (now, poll_until) = crate::time::check_timers(p, 0);
+        if p.schedtick.is_multiple_of(61) && sched().runqsize > 0 {
+            let gp = globrunqget();
+            if !gp.is_null() {
+                return gp;
+            }
+        }
+        let next = core::mem::replace(&mut p.runnext, null_mut());
+        if !next.is_null() {
+            return next;
+        }
+        if let Some(gp) = p.runq.get() {
+            return gp;
+        }
         let gp = globrunqget();
         if !gp.is_null() {
             return gp;
         }
+        if poll_until == 0 {
+            return null_mut();
+        }
+        // Nothing to run until the next timer: block until then (Go blocks in netpoll(delay)).
+        crate::time::netpoll_sleep(poll_until, now);
     }
-    let next = core::mem::replace(&mut p.runnext, null_mut());
-    if !next.is_null() {
-        return next;
-    }
-    if let Some(gp) = p.runq.get() {
-        return gp;
-    }
-    globrunqget()
 }
 
 /// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
@@ -357,9 +386,10 @@ fn schedule() -> ! {
 /// findRunnable, or checkdead when nothing can run; counts the scheduling round.
 #[inline(always)]
 fn pick() -> *mut G {
-    let gp = find_runnable();
-    if gp.is_null() {
+    let mut gp = find_runnable();
+    while gp.is_null() {
         checkdead();
+        gp = find_runnable();
     }
     curp().schedtick = curp().schedtick.wrapping_add(1);
     gp
@@ -552,7 +582,13 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
 pub(crate) fn release_sudog(sg: *mut Sudog) {
     // SAFETY: the caller gives sg back: it is on no wait queue and nobody else refers to it.
     unsafe {
-        if !(*sg).elem.is_null() || !(*sg).next.is_null() || !(*sg).prev.is_null() || !(*sg).waitlink.is_null() {
+        if !(*sg).elem.is_null()
+            || (*sg).is_select
+            || !(*sg).next.is_null()
+            || !(*sg).prev.is_null()
+            || !(*sg).waitlink.is_null()
+            || !(*sg).c.is_null()
+        {
             throw("releaseSudog: sudog still linked");
         }
     }
@@ -586,9 +622,12 @@ pub fn gosched() {
     mcall(Pending::Yield);
 }
 
-/// Nothing can run and nothing can wake anyone (no timers, no netpoller): deadlock (Go's
-/// checkdead, called when the last M goes idle).
-fn checkdead() -> ! {
+/// Nothing can run: unless a timer is pending on some P (it will ready someone), that is a
+/// deadlock (Go's checkdead, called when the last M goes idle).
+fn checkdead() {
+    if crate::time::any_timers() {
+        return;
+    }
     throw("all goroutines are asleep - deadlock!")
 }
 

@@ -177,13 +177,19 @@ fn semrelease_slow(addr: &AtomicU32, handoff: bool, root: &SemaRoot) {
     }
 }
 
-/// A random u32 for treap priorities (Go's fastrand: wyrand). One state for every M, stepped
-/// atomically, so that two Ms never draw the same sequence.
-fn fastrand() -> u32 {
+/// A random u32 for treap priorities and select's poll order (Go's fastrand: wyrand). One state
+/// for every M, stepped atomically, so that two Ms never draw the same sequence.
+pub(crate) fn fastrand() -> u32 {
     static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
     let x = STATE.fetch_add(0xa076_1d64_78bd_642f, Relaxed).wrapping_add(0xa076_1d64_78bd_642f);
     let m = (x as u128) * ((x ^ 0xe703_7ed1_a0b4_28db) as u128);
     ((m >> 64) as u64 ^ m as u64) as u32
+}
+
+/// A random number in [0, n) (Go's fastrandn: Lemire's multiply-shift, no division).
+#[inline]
+pub(crate) fn fastrandn(n: u32) -> u32 {
+    ((fastrand() as u64 * n as u64) >> 32) as u32
 }
 
 #[cfg(test)]

@@ -281,3 +281,88 @@ fn a_contended_runtime_mutex_sleeps_in_futex_wait_and_is_woken() {
     let wakes = r.log.lines().filter(|l| l.contains("FUTEX_WAKE_PRIVATE, 1)")).count();
     assert!(waits > 0 && wakes > waits / 2, "{waits} waits, {wakes} wakes\n{}", r.log);
 }
+
+/// Runs `program mode` in QEMU and natively; both must exit with `code` and print `want` on
+/// stdout, byte for byte.
+fn both_print(program: Program, mode: &str, code: u8, want: &str) -> Both {
+    let both = run_both(RunOptions { quiet: true, ..with(program, &[mode], &[]) });
+    for (how, r) in both.each() {
+        assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}{}", stdout(r), r.log);
+        assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+    }
+    both.assert_same_stdout();
+    both
+}
+
+#[test]
+fn channels_carry_every_message_in_order_both_ways() {
+    both_print(
+        program::CHANS,
+        "pingpong",
+        0,
+        "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
+    );
+    both_print(
+        program::CHANS,
+        "pipeline",
+        0,
+        "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n",
+    );
+}
+
+#[test]
+fn a_closed_channel_drains_then_gives_zero_and_wakes_every_waiter() {
+    both_print(
+        program::CHANS,
+        "close",
+        0,
+        "chans: len 3 cap 4\nchans: after close: [Some(1), Some(2), Some(3), None, None] len 0\n\
+         chans: closing with 3 goroutines waiting on it\nchans: receiver: zero value, ok false\n\
+         chans: receiver: zero value, ok false\nchans: select: closed case, ok false\n\
+         chans: nil channel len 0 cap 0\n",
+    );
+}
+
+#[test]
+fn select_is_fair_takes_default_skips_nil_and_times_out() {
+    both_print(
+        program::CHANS,
+        "select",
+        0,
+        "chans: 100000 selects over 3 ready cases: each chosen within 5% of a third: true\n\
+         chans: nothing ready: default\nchans: parked select woke on b with Some(42)\n\
+         chans: select sent 99, the receiver got 99\nchans: closed case: None\nchans: only default\n",
+    );
+    both_print(
+        program::CHANS,
+        "timeout",
+        0,
+        "chans: select with a 20 ms timeout: timeout after at least 20 ms: true\n\
+         chans: a value after 5 ms beats a 10 s timeout: Some(5)\n",
+    );
+}
+
+#[test]
+fn channel_misuse_panics_with_gos_texts() {
+    // Go 1.19 prints `panic: <text>`, a blank line and the goroutine header, and exits 2; a
+    // receive from the nil channel with nothing else to run is the deadlock error.
+    for (mode, said, text) in [
+        (
+            "sendclosed",
+            "chans: send on a closed channel\n",
+            "panic: send on closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        (
+            "closeclosed",
+            "chans: close a closed channel\n",
+            "panic: close of closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        ("closenil", "chans: close the nil channel\n", "panic: close of nil channel\n\ngoroutine 1 [running]:\n"),
+        ("nilrecv", "chans: receive from the nil channel\n", "fatal error: all goroutines are asleep - deadlock!\n"),
+    ] {
+        let both = both_print(program::CHANS, mode, 2, said);
+        for (how, r) in both.each() {
+            assert!(r.log.contains(text), "{mode} {how}: no {text:?}\n{}", r.log);
+        }
+    }
+}
