@@ -235,19 +235,36 @@ impl Hchan {
         self.qcount.load(Relaxed) == 0
     }
 
-    /// Copies one element from `src` to `dst`.
+    /// Copies one element from `src` to `dst` (Go's `typedmemmove`; word-sized elements without
+    /// a call to memcpy).
     #[inline(always)]
-    fn memmove(&self, dst: *mut u8, src: *const u8) {
+    pub(crate) fn memmove(&self, dst: *mut u8, src: *const u8) {
         // SAFETY: both point at element-sized slots (a buffer slot, a sudog's elem, the caller's
         // value), distinct since a goroutine never sends to itself.
-        unsafe { copy_nonoverlapping(src, dst, self.elemsize) }
+        unsafe {
+            match self.elemsize {
+                0 => {}
+                8 => (dst as *mut u64).write_unaligned((src as *const u64).read_unaligned()),
+                4 => (dst as *mut u32).write_unaligned((src as *const u32).read_unaligned()),
+                16 => (dst as *mut u128).write_unaligned((src as *const u128).read_unaligned()),
+                n => copy_nonoverlapping(src, dst, n),
+            }
+        }
     }
 
     /// Zeroes one element at `p` (Go's `typedmemclr`).
     #[inline(always)]
-    fn memclr(&self, p: *mut u8) {
+    pub(crate) fn memclr(&self, p: *mut u8) {
         // SAFETY: `p` is an element-sized slot (see memmove).
-        unsafe { write_bytes(p, 0, self.elemsize) }
+        unsafe {
+            match self.elemsize {
+                0 => {}
+                8 => (p as *mut u64).write_unaligned(0),
+                4 => (p as *mut u32).write_unaligned(0),
+                16 => (p as *mut u128).write_unaligned(0),
+                n => write_bytes(p, 0, n),
+            }
+        }
     }
 }
 
@@ -289,8 +306,42 @@ pub(crate) fn makechan(elemsize: usize, elemalign: usize, size: usize) -> *mut H
 
 /// chansend: sends the element at `ep`. With `block` false, returns false instead of blocking.
 /// A nil channel blocks forever; a closed one panics.
+///
+/// The common case of a buffered channel — open, no receiver parked, room in the buffer — is
+/// done here without a call; every other case continues in [`chansend_locked`] with the lock
+/// held (the order of Go's checks is the same either way), or, for the nil channel, in
+/// [`chansend_slow`].
 #[track_caller]
 pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
+    // SAFETY: a non-nil channel pointer comes from makechan and is kept alive by its handles.
+    if let Some(ch) = unsafe { c.as_ref() } {
+        // A non-blocking send on an open, full channel fails without the lock (see chansend_slow).
+        if !block && ch.closed.load(Relaxed) == 0 && ch.full() {
+            return false;
+        }
+        lock(&ch.lock);
+        // SAFETY: the lock is held.
+        let q = unsafe { ch.queues() };
+        let n = ch.qcount.load(Relaxed);
+        if ch.closed.load(Relaxed) == 0 && q.recvq.is_empty() && n < ch.dataqsiz {
+            ch.memmove(ch.chanbuf(q.sendx), ep);
+            q.sendx += 1;
+            if q.sendx == ch.dataqsiz {
+                q.sendx = 0;
+            }
+            ch.qcount.store(n + 1, Relaxed);
+            unlock(&ch.lock);
+            return true;
+        }
+        return chansend_locked(ch, ep, block);
+    }
+    chansend_slow(c, ep, block)
+}
+
+/// chansend for every case but a buffered send into room: from the start.
+#[inline(never)]
+#[track_caller]
+fn chansend_slow(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
     if c.is_null() {
         if !block {
             return false;
@@ -307,6 +358,13 @@ pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
         return false;
     }
     lock(&c.lock);
+    chansend_locked(c, ep, block)
+}
+
+/// chansend with the channel's lock held: from Go's closed check on.
+#[inline(never)]
+#[track_caller]
+fn chansend_locked(c: &Hchan, ep: *const u8, block: bool) -> bool {
     if c.closed.load(Relaxed) != 0 {
         unlock(&c.lock);
         panic!("send on closed channel");
@@ -447,7 +505,41 @@ pub(crate) fn closechan(c: *mut Hchan) {
 /// chanrecv: receives into `ep` (or drops the element if `ep` is null). Returns (selected,
 /// received): with `block` false and nothing ready, (false, false); a closed, drained channel
 /// zeroes `*ep` and gives (true, false). A nil channel blocks forever.
+///
+/// The common case of a buffered channel — open, no sender parked, data in the buffer — is done
+/// here without a call; every other case continues in [`chanrecv_locked`] with the lock held, or,
+/// for the nil channel and a non-blocking receive that finds nothing, in [`chanrecv_slow`].
 pub(crate) fn chanrecv(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) {
+    // SAFETY: see chansend.
+    if let Some(ch) = unsafe { c.as_ref() }
+        && (block || !ch.empty())
+    {
+        lock(&ch.lock);
+        // SAFETY: the lock is held.
+        let q = unsafe { ch.queues() };
+        let n = ch.qcount.load(Relaxed);
+        if ch.closed.load(Relaxed) == 0 && q.sendq.is_empty() && n > 0 {
+            let qp = ch.chanbuf(q.recvx);
+            if !ep.is_null() {
+                ch.memmove(ep, qp);
+            }
+            ch.memclr(qp);
+            q.recvx += 1;
+            if q.recvx == ch.dataqsiz {
+                q.recvx = 0;
+            }
+            ch.qcount.store(n - 1, Relaxed);
+            unlock(&ch.lock);
+            return (true, true);
+        }
+        return chanrecv_locked(ch, ep, block);
+    }
+    chanrecv_slow(c, ep, block)
+}
+
+/// chanrecv for every case but a buffered receive of data: from the start.
+#[inline(never)]
+fn chanrecv_slow(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) {
     if c.is_null() {
         if !block {
             return (false, false);
@@ -473,6 +565,12 @@ pub(crate) fn chanrecv(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) 
         }
     }
     lock(&c.lock);
+    chanrecv_locked(c, ep, block)
+}
+
+/// chanrecv with the channel's lock held: from Go's closed check on.
+#[inline(never)]
+fn chanrecv_locked(c: &Hchan, ep: *mut u8, block: bool) -> (bool, bool) {
     // SAFETY: the lock is held.
     let q = unsafe { c.queues() };
     if c.closed.load(Relaxed) != 0 {

@@ -573,7 +573,17 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
     unsafe {
         p.sudogcache = (*sg).next;
         p.sudogcache_len -= 1;
-        sg.write(Sudog::new());
+        // release_sudog checked that every link and elem is clear; what the last user left in
+        // the other fields is reset here (Go clears only `next`, and its users set the rest).
+        if !(*sg).elem.is_null() {
+            throw("acquireSudog: found s.elem != nil in cache");
+        }
+        (*sg).next = null_mut();
+        (*sg).g = null_mut();
+        (*sg).ticket = 0;
+        (*sg).success = false;
+        (*sg).parent = null_mut();
+        (*sg).waittail = null_mut();
     }
     sg
 }

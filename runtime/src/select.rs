@@ -187,8 +187,7 @@ pub(crate) fn selectgo(
                 // Read at the end of a closed channel.
                 selunlock(scases, lockorder);
                 if !cas.elem.is_null() {
-                    // SAFETY: elem is an element-sized slot of the selecting goroutine.
-                    unsafe { core::ptr::write_bytes(cas.elem, 0, c.elemsize) };
+                    c.memclr(cas.elem);
                 }
                 return (casi as isize, false);
             }
@@ -207,10 +206,7 @@ pub(crate) fn selectgo(
             if c.qcount.load(Relaxed) < c.dataqsiz {
                 // Can send to the buffer.
                 let sendx = q.sendx;
-                // SAFETY: the slot is in the buffer, elem the sender's value, c locked.
-                unsafe {
-                    core::ptr::copy_nonoverlapping(cas.elem, chanbuf(c, sendx), c.elemsize);
-                }
+                c.memmove(chanbuf(c, sendx), cas.elem);
                 q.sendx = if sendx + 1 == c.dataqsiz { 0 } else { sendx + 1 };
                 c.qcount.store(c.qcount.load(Relaxed) + 1, Relaxed);
                 selunlock(scases, lockorder);
@@ -325,9 +321,9 @@ fn bufrecv(scases: &[Scase], lockorder: &[u16], casi: usize) -> (isize, bool) {
         let q = c.queues();
         let qp = chanbuf(c, q.recvx);
         if !cas.elem.is_null() {
-            core::ptr::copy_nonoverlapping(qp, cas.elem, c.elemsize);
+            c.memmove(cas.elem, qp);
         }
-        core::ptr::write_bytes(qp, 0, c.elemsize);
+        c.memclr(qp);
         q.recvx += 1;
         if q.recvx == c.dataqsiz {
             q.recvx = 0;

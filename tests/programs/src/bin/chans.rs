@@ -308,6 +308,10 @@ fn bench() {
     }
     let roundtrip = (rdtsc() - t0) / ROUNDS;
     ping.close();
+    if args::argv(2) == Some(b"roundtrip") {
+        println!("chans: chan_roundtrip={roundtrip}");
+        return;
+    }
 
     let b = Chan::<u64>::new(128);
     let t0 = rdtsc();
