@@ -100,6 +100,18 @@ pub(crate) fn curp_ptr() -> *mut P {
     unsafe { (*m0()).p }
 }
 
+/// sched.npidle and sched.nmspinning, for sync.Mutex's spin decision.
+pub(crate) fn idle_counts() -> (u32, u32) {
+    // SAFETY: both are atomics of the static SCHED; no reference to the rest is formed.
+    unsafe { ((*(&raw const SCHED)).npidle.load(Relaxed), (*(&raw const SCHED)).nmspinning.load(Relaxed)) }
+}
+
+/// runqempty(the running M's P): nothing in runnext or the local queue.
+pub(crate) fn runq_empty() -> bool {
+    let p = curp();
+    p.runnext.is_null() && p.runq.is_empty()
+}
+
 /// allp: every P (GOMAXPROCS of them).
 pub(crate) fn allp() -> &'static [*mut P] {
     // SAFETY: ALLP is written only by procresize during schedinit, before any reader.

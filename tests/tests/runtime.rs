@@ -366,3 +366,76 @@ fn channel_misuse_panics_with_gos_texts() {
         }
     }
 }
+
+#[test]
+fn sync_mutex_rwmutex_once_and_cond_behave_as_gos() {
+    both_print(
+        program::SYNCS,
+        "mutex",
+        0,
+        "syncs: 8 goroutines x 10000 increments under a Mutex: 80000 (expected 80000)\n\
+         syncs: goroutines queued on the Mutex: true\nsyncs: Mutex left unlocked with no waiters: true\n",
+    );
+    both_print(
+        program::SYNCS,
+        "starve",
+        0,
+        "syncs: the waiter saw the Mutex turn to starvation mode: true\n\
+         syncs: the waiter got the Mutex before the holder's 5 rounds ended: true\n\
+         syncs: Mutex back to normal and unlocked: true\n",
+    );
+    both_print(
+        program::SYNCS,
+        "rwmutex",
+        0,
+        "syncs: RWMutex: 4000 reads, 2000 writes (expected 4000 and 2000)\nsyncs: readers inside together: true\n\
+         syncs: writers alone: true\nsyncs: try_lock on a free RWMutex: true, try_rlock while write-locked: false\n",
+    );
+    both_print(
+        program::SYNCS,
+        "once",
+        0,
+        "syncs: Once: the action ran 1 time(s); 10 of 10 callers returned after it\n",
+    );
+    both_print(
+        program::SYNCS,
+        "cond",
+        0,
+        "syncs: 5 consumers waiting on the Cond\nsyncs: Signal woke one: 4 still waiting\n\
+         syncs: Broadcast woke the rest: sum taken 15 (expected 15)\n",
+    );
+    let both = both_print(program::SYNCS, "unlock", 2, "syncs: unlock of an unlocked Mutex\n");
+    for (how, r) in both.each() {
+        // Go 1.19: `fatal error: sync: unlock of unlocked mutex`, exit 2.
+        assert!(r.log.contains("fatal error: sync: unlock of unlocked mutex\n"), "{how}\n{}", r.log);
+    }
+}
+
+#[test]
+fn sleeps_timers_and_tickers_wake_on_time_both_ways() {
+    let both = both_print(program::TIMERS, "sleep", 0, "timers: sleep(10 ms) slept at least 10 ms: true\n");
+    // Natively, on a real clock, within 2 ms of the 10 ms asked for.
+    let us: u64 = both
+        .native
+        .log
+        .lines()
+        .find_map(|l| l.strip_prefix("timers: slept ")?.strip_suffix(" us")?.parse().ok())
+        .unwrap_or_else(|| panic!("no measured sleep\n{}", both.native.log));
+    assert!((10_000..=12_000).contains(&us), "native sleep(10 ms) took {us} us");
+    both_print(program::TIMERS, "order", 0, "timers: sleepers of 30, 10, 20 ms woke in the order [10, 20, 30]\n");
+    both_print(program::TIMERS, "sleepers", 0, "timers: 10000 concurrent sleepers woke: 10000\n");
+    both_print(
+        program::TIMERS,
+        "timer",
+        0,
+        "timers: Stop before expiry: true\ntimers: nothing sent after Stop: true\n\
+         timers: Reset of a stopped timer reports it was active: false\ntimers: the reset timer fired; Stop now: false\n\
+         timers: AfterFunc ran 1 time(s); Stop after it ran: false\n\
+         timers: a Ticker ticked 3 times; no tick after Stop: true\ntimers: Tick(0) is nil: true\n",
+    );
+    // checkdead waits while a timer is pending, and fires once none is.
+    let both = both_print(program::TIMERS, "deadlock", 2, "timers: slept; now blocking on a channel nobody sends on\n");
+    for (how, r) in both.each() {
+        assert!(r.log.contains("fatal error: all goroutines are asleep - deadlock!\n"), "{how}\n{}", r.log);
+    }
+}
