@@ -252,6 +252,43 @@ impl Hchan {
         }
     }
 
+    /// memmove for the elements the fast paths take without a call (sizes 0, 4, 8 and 16): false,
+    /// copying nothing, for any other size.
+    #[inline(always)]
+    fn memmove_small(&self, dst: *mut u8, src: *const u8) -> bool {
+        let n = self.elemsize;
+        // Tested in turn, most common first (a match would become a jump table).
+        // SAFETY: as in memmove.
+        unsafe {
+            if n == 8 {
+                (dst as *mut u64).write_unaligned((src as *const u64).read_unaligned());
+            } else if n == 4 {
+                (dst as *mut u32).write_unaligned((src as *const u32).read_unaligned());
+            } else if n == 16 {
+                (dst as *mut u128).write_unaligned((src as *const u128).read_unaligned());
+            } else if n != 0 {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// memclr for the sizes memmove_small takes, without a call.
+    #[inline(always)]
+    fn memclr_small(&self, p: *mut u8) {
+        let n = self.elemsize;
+        // SAFETY: as in memclr.
+        unsafe {
+            if n == 8 {
+                (p as *mut u64).write_unaligned(0);
+            } else if n == 4 {
+                (p as *mut u32).write_unaligned(0);
+            } else if n == 16 {
+                (p as *mut u128).write_unaligned(0);
+            }
+        }
+    }
+
     /// Zeroes one element at `p` (Go's `typedmemclr`).
     #[inline(always)]
     pub(crate) fn memclr(&self, p: *mut u8) {
@@ -320,11 +357,17 @@ pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
             return false;
         }
         lock(&ch.lock);
+        if ch.dataqsiz == 0 {
+            return chansend_locked(ch, ep, block);
+        }
         // SAFETY: the lock is held.
         let q = unsafe { ch.queues() };
         let n = ch.qcount.load(Relaxed);
-        if ch.closed.load(Relaxed) == 0 && q.recvq.is_empty() && n < ch.dataqsiz {
-            ch.memmove(ch.chanbuf(q.sendx), ep);
+        if ch.closed.load(Relaxed) == 0
+            && q.recvq.is_empty()
+            && n < ch.dataqsiz
+            && ch.memmove_small(ch.chanbuf(q.sendx), ep)
+        {
             q.sendx += 1;
             if q.sendx == ch.dataqsiz {
                 q.sendx = 0;
@@ -344,7 +387,9 @@ pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
 fn chansend_slow(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
     if c.is_null() {
         if !block {
-            return false;
+            // (opaque, so that callers do not learn that this path always fails and keep the
+            // call out of tail position)
+            return core::hint::black_box(false);
         }
         gopark(None, null_mut(), WaitReason::ChanSendNilChan);
         throw("unreachable");
@@ -429,6 +474,7 @@ fn chansend_locked(c: &Hchan, ep: *const u8, block: bool) -> bool {
 
 /// send: hands `ep`'s element to the receiver parked on `sg` (already dequeued), releases the
 /// channel's lock(s) with `unlockf`, and readies the receiver (Go's `send`).
+#[inline(always)]
 pub(crate) fn send(c: &Hchan, sg: *mut Sudog, ep: *const u8, unlockf: impl FnOnce()) {
     // SAFETY: sg was dequeued under the lock still held; its G stays parked until goready.
     let gp = unsafe {
@@ -515,15 +561,15 @@ pub(crate) fn chanrecv(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) 
         && (block || !ch.empty())
     {
         lock(&ch.lock);
+        if ch.dataqsiz == 0 {
+            return chanrecv_locked(ch, ep, block);
+        }
         // SAFETY: the lock is held.
         let q = unsafe { ch.queues() };
         let n = ch.qcount.load(Relaxed);
-        if ch.closed.load(Relaxed) == 0 && q.sendq.is_empty() && n > 0 {
-            let qp = ch.chanbuf(q.recvx);
-            if !ep.is_null() {
-                ch.memmove(ep, qp);
-            }
-            ch.memclr(qp);
+        let qp = ch.chanbuf(q.recvx);
+        if ch.closed.load(Relaxed) == 0 && q.sendq.is_empty() && n > 0 && !ep.is_null() && ch.memmove_small(ep, qp) {
+            ch.memclr_small(qp);
             q.recvx += 1;
             if q.recvx == ch.dataqsiz {
                 q.recvx = 0;
@@ -640,6 +686,7 @@ fn chanrecv_locked(c: &Hchan, ep: *mut u8, block: bool) -> (bool, bool) {
 
 /// recv: completes a receive with the sender parked on `sg` (already dequeued), then releases
 /// the lock(s) with `unlockf` and readies the sender (Go's `recv`).
+#[inline(always)]
 pub(crate) fn recv(c: &Hchan, sg: *mut Sudog, ep: *mut u8, unlockf: impl FnOnce()) {
     // SAFETY: the lock is held by the caller (released by unlockf below); sg was dequeued under it
     // and its G stays parked until goready.

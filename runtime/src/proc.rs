@@ -335,24 +335,50 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
 /// (fairness), runnext, the local queue, the global queue. With nothing to run but a timer
 /// pending, the M sleeps until the timer is due (netpoll_sleep) and looks again; null only when
 /// nothing can ever run.
+#[inline(always)]
 fn find_runnable() -> *mut G {
+    // The common case, without a call: no timer pending, so Go's order comes down to the run
+    // queues.
+    let p = curp();
+    if p.timers.next() == 0 {
+        let gp = runqs_get(p);
+        if !gp.is_null() {
+            return gp;
+        }
+    }
+    find_runnable_slow()
+}
+
+/// findRunnable's run-queue steps: every 61st tick the global queue first (fairness), then
+/// runnext, the local queue, the global queue.
+#[inline(always)]
+fn runqs_get(p: &mut P) -> *mut G {
+    if sched().runqsize > 0 && p.schedtick.is_multiple_of(61) {
+        let gp = globrunqget();
+        if !gp.is_null() {
+            return gp;
+        }
+    }
+    let next = core::mem::replace(&mut p.runnext, null_mut());
+    if !next.is_null() {
+        return next;
+    }
+    if let Some(gp) = p.runq.get() {
+        return gp;
+    }
+    if sched().runqsize > 0 {
+        return globrunqget();
+    }
+    null_mut()
+}
+
+/// find_runnable in full.
+#[inline(never)]
+fn find_runnable_slow() -> *mut G {
     loop {
         let p = curp();
         let (now, poll_until) = crate::time::check_timers(p, 0);
-        if p.schedtick.is_multiple_of(61) && sched().runqsize > 0 {
-            let gp = globrunqget();
-            if !gp.is_null() {
-                return gp;
-            }
-        }
-        let next = core::mem::replace(&mut p.runnext, null_mut());
-        if !next.is_null() {
-            return next;
-        }
-        if let Some(gp) = p.runq.get() {
-            return gp;
-        }
-        let gp = globrunqget();
+        let gp = runqs_get(p);
         if !gp.is_null() {
             return gp;
         }
@@ -458,12 +484,19 @@ fn park_m(gp: *mut G) -> bool {
 
 /// casgstatus: moves gp from `old` to `new`, throwing if it was not in `old` (Go's casgstatus,
 /// without the scan bit, which rt0 never sets).
+#[inline(always)]
 fn casgstatus(gp: *mut G, old: u32, new: u32) {
     // SAFETY: every G is a live allocation (Gs are never freed) and the status is an atomic.
     let status = unsafe { &(*gp).atomicstatus };
     if let Err(was) = status.compare_exchange(old, new, SeqCst, SeqCst) {
-        throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"));
+        bad_casgstatus(old, new, was);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_casgstatus(old: u32, new: u32, was: u32) -> ! {
+    throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"))
 }
 
 /// execute: mark gp running on m0 and switch to it (gogo). Returns when gp switches back.
@@ -538,14 +571,21 @@ pub fn goparkunlock(lock: &crate::lock_futex::Mutex, reason: WaitReason) {
 }
 
 /// goready: a waiting goroutine becomes runnable, next in line (ready() puts it in runnext).
+#[inline]
 pub(crate) fn goready(gp: *mut G) {
+    // Mark runnable: Go loads the status, throws unless it is waiting, then CASes; one CAS from
+    // waiting does both.
     // SAFETY: gp is a live G (Gs are never freed); its status is an atomic.
-    let status = unsafe { (*gp).atomicstatus.load(SeqCst) };
-    if status != G_WAITING {
-        throw(format_args!("bad g->status in ready (status {status})"));
+    if let Err(status) = unsafe { (*gp).atomicstatus.compare_exchange(G_WAITING, G_RUNNABLE, SeqCst, SeqCst) } {
+        bad_ready(status);
     }
-    casgstatus(gp, G_WAITING, G_RUNNABLE);
     runqput(gp, true);
+}
+
+#[cold]
+#[inline(never)]
+fn bad_ready(status: u32) -> ! {
+    throw(format_args!("bad g->status in ready (status {status})"))
 }
 
 /// goyield: like Gosched, but the goroutine goes to the back of this P's local queue, not the
@@ -560,9 +600,21 @@ pub fn goyield() {
 const SUDOG_CACHE_MAX: u32 = 128;
 
 /// acquireSudog: a zeroed sudog from this P's cache, refilled from the central one, or new.
+#[inline]
 pub(crate) fn acquire_sudog() -> *mut Sudog {
     let p = curp();
     if p.sudogcache_len == 0 {
+        return acquire_sudog_slow(p);
+    }
+    take_sudog(p)
+}
+
+/// acquireSudog with this P's cache empty: refill half of it from the central cache, or
+/// allocate.
+#[cold]
+#[inline(never)]
+fn acquire_sudog_slow(p: &mut P) -> *mut Sudog {
+    {
         let s = sched();
         crate::lock_futex::lock(&s.sudoglock);
         while p.sudogcache_len < SUDOG_CACHE_MAX / 2 && !s.sudogcache.is_null() {
@@ -580,6 +632,12 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
             return Box::into_raw(Box::new(Sudog::new()));
         }
     }
+    take_sudog(p)
+}
+
+/// Pops a sudog from this P's (non-empty) cache.
+#[inline(always)]
+fn take_sudog(p: &mut P) -> *mut Sudog {
     let sg = p.sudogcache;
     // SAFETY: sg is a free sudog on this P's list, which only this P's M touches.
     unsafe {
@@ -601,6 +659,7 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
 }
 
 /// releaseSudog: back to this P's cache; past 128, half goes to the central cache.
+#[inline]
 pub(crate) fn release_sudog(sg: *mut Sudog) {
     // SAFETY: the caller gives sg back: it is on no wait queue and nobody else refers to it.
     unsafe {
@@ -616,6 +675,19 @@ pub(crate) fn release_sudog(sg: *mut Sudog) {
     }
     let p = curp();
     if p.sudogcache_len == SUDOG_CACHE_MAX {
+        spill_sudogs(p);
+    }
+    // SAFETY: sg is ours (see above) and this P's list is this M's.
+    unsafe { (*sg).next = p.sudogcache };
+    p.sudogcache = sg;
+    p.sudogcache_len += 1;
+}
+
+/// releaseSudog with this P's cache full: half of it goes to the central cache.
+#[cold]
+#[inline(never)]
+fn spill_sudogs(p: &mut P) {
+    {
         let s = sched();
         crate::lock_futex::lock(&s.sudoglock);
         while p.sudogcache_len > SUDOG_CACHE_MAX / 2 {
@@ -630,10 +702,6 @@ pub(crate) fn release_sudog(sg: *mut Sudog) {
         }
         crate::lock_futex::unlock(&s.sudoglock);
     }
-    // SAFETY: sg is ours (see above) and this P's list is this M's.
-    unsafe { (*sg).next = p.sudogcache };
-    p.sudogcache = sg;
-    p.sudogcache_len += 1;
 }
 
 /// Gosched: yield the processor; the goroutine goes to the global queue.

@@ -309,6 +309,7 @@ fn bench() {
     let roundtrip = (rdtsc() - t0) / ROUNDS;
     ping.close();
     if args::argv(2) == Some(b"roundtrip") {
+        // Only the round trip (for profiling one figure at a time).
         println!("chans: chan_roundtrip={roundtrip}");
         return;
     }
@@ -320,6 +321,10 @@ fn bench() {
         core::hint::black_box(core::hint::black_box(&b).recv());
     }
     let buffered = (rdtsc() - t0) / ROUNDS;
+    if args::argv(2) == Some(b"buffered") {
+        println!("chans: chan_buffered={buffered}");
+        return;
+    }
 
     // A 2-case select receiving from whichever of two buffered channels is ready (one is, the
     // other is empty), and the buffered send that makes it ready again; the send's own cost
