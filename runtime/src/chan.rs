@@ -31,7 +31,7 @@
 //!
 //! rt0's stacks never move, so Go's `parkingOnChan`/`activeStackChans` (for stack shrinking)
 //! are absent.
-use crate::lock_futex::{Mutex, lock, unlock};
+use crate::lock_futex::{Mutex, lock, try_lock, unlock, unlock_ret};
 use crate::panic::throw;
 use crate::proc::{acquire_sudog, gopark, goparkunlock, goready, release_sudog};
 use crate::runtime2::{Sudog, WaitReason};
@@ -252,22 +252,31 @@ impl Hchan {
         }
     }
 
-    /// memmove for the elements the fast paths take without a call (sizes 0, 4, 8 and 16): false,
-    /// copying nothing, for any other size.
+    /// memmove for the elements the fast paths take without a call (up to 16 bytes): two
+    /// overlapping words of the largest size that fits, as small memcpys do; false, copying
+    /// nothing, for larger elements.
     #[inline(always)]
     fn memmove_small(&self, dst: *mut u8, src: *const u8) -> bool {
         let n = self.elemsize;
-        // Tested in turn, most common first (a match would become a jump table).
-        // SAFETY: as in memmove.
+        // SAFETY: as in memmove; every access is within the n bytes of both slots.
         unsafe {
-            if n == 8 {
-                (dst as *mut u64).write_unaligned((src as *const u64).read_unaligned());
-            } else if n == 4 {
-                (dst as *mut u32).write_unaligned((src as *const u32).read_unaligned());
-            } else if n == 16 {
-                (dst as *mut u128).write_unaligned((src as *const u128).read_unaligned());
-            } else if n != 0 {
-                return false;
+            if n >= 8 {
+                if n > 16 {
+                    return false;
+                }
+                let (a, b) = ((src as *const u64).read_unaligned(), (src.add(n - 8) as *const u64).read_unaligned());
+                (dst as *mut u64).write_unaligned(a);
+                (dst.add(n - 8) as *mut u64).write_unaligned(b);
+            } else if n >= 4 {
+                let (a, b) = ((src as *const u32).read_unaligned(), (src.add(n - 4) as *const u32).read_unaligned());
+                (dst as *mut u32).write_unaligned(a);
+                (dst.add(n - 4) as *mut u32).write_unaligned(b);
+            } else if n > 0 {
+                // 1 to 3 bytes: the first, the middle and the last (some the same).
+                let (a, m, b) = (*src, *src.add(n / 2), *src.add(n - 1));
+                *dst = a;
+                *dst.add(n / 2) = m;
+                *dst.add(n - 1) = b;
             }
         }
         true
@@ -277,14 +286,18 @@ impl Hchan {
     #[inline(always)]
     fn memclr_small(&self, p: *mut u8) {
         let n = self.elemsize;
-        // SAFETY: as in memclr.
+        // SAFETY: as in memclr; every access is within the n bytes of the slot (n <= 16 here).
         unsafe {
-            if n == 8 {
+            if n >= 8 {
                 (p as *mut u64).write_unaligned(0);
-            } else if n == 4 {
+                (p.add(n - 8) as *mut u64).write_unaligned(0);
+            } else if n >= 4 {
                 (p as *mut u32).write_unaligned(0);
-            } else if n == 16 {
-                (p as *mut u128).write_unaligned(0);
+                (p.add(n - 4) as *mut u32).write_unaligned(0);
+            } else if n > 0 {
+                *p = 0;
+                *p.add(n / 2) = 0;
+                *p.add(n - 1) = 0;
             }
         }
     }
@@ -344,21 +357,21 @@ pub(crate) fn makechan(elemsize: usize, elemalign: usize, size: usize) -> *mut H
 /// chansend: sends the element at `ep`. With `block` false, returns false instead of blocking.
 /// A nil channel blocks forever; a closed one panics.
 ///
-/// The common case of a buffered channel — open, no receiver parked, room in the buffer — is
-/// done here without a call; every other case continues in [`chansend_locked`] with the lock
-/// held (the order of Go's checks is the same either way), or, for the nil channel, in
-/// [`chansend_slow`].
+/// The common case of a buffered channel — lock free to take, open, no receiver parked, room in
+/// the buffer, an element of 0, 4, 8 or 16 bytes — is done here without a call (the unlock's
+/// wake-up, when needed, is a tail call); otherwise a buffered channel whose lock was taken
+/// continues in [`chansend_locked`], an unbuffered one in [`chansend_unbuffered`], and the rest —
+/// the nil channel, a held lock — in [`chansend_slow`] from the start. Go's checks come in the
+/// same order either way.
 #[track_caller]
 pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
     // SAFETY: a non-nil channel pointer comes from makechan and is kept alive by its handles.
     if let Some(ch) = unsafe { c.as_ref() } {
-        // A non-blocking send on an open, full channel fails without the lock (see chansend_slow).
-        if !block && ch.closed.load(Relaxed) == 0 && ch.full() {
-            return false;
-        }
-        lock(&ch.lock);
         if ch.dataqsiz == 0 {
-            return chansend_locked(ch, ep, block);
+            return chansend_unbuffered(ch, ep, block);
+        }
+        if !try_lock(&ch.lock) {
+            return chansend_slow(c, ep, block);
         }
         // SAFETY: the lock is held.
         let q = unsafe { ch.queues() };
@@ -373,12 +386,23 @@ pub(crate) fn chansend(c: *mut Hchan, ep: *const u8, block: bool) -> bool {
                 q.sendx = 0;
             }
             ch.qcount.store(n + 1, Relaxed);
-            unlock(&ch.lock);
-            return true;
+            return unlock_ret(&ch.lock, true);
         }
         return chansend_locked(ch, ep, block);
     }
     chansend_slow(c, ep, block)
+}
+
+/// chansend on an unbuffered channel: Go's path from the lock on (its lock-free check is for
+/// non-blocking sends only).
+#[inline(never)]
+#[track_caller]
+fn chansend_unbuffered(ch: &Hchan, ep: *const u8, block: bool) -> bool {
+    if !block && ch.closed.load(Relaxed) == 0 && ch.full() {
+        return false;
+    }
+    lock(&ch.lock);
+    chansend_locked(ch, ep, block)
 }
 
 /// chansend for every case but a buffered send into room: from the start.
@@ -552,17 +576,21 @@ pub(crate) fn closechan(c: *mut Hchan) {
 /// received): with `block` false and nothing ready, (false, false); a closed, drained channel
 /// zeroes `*ep` and gives (true, false). A nil channel blocks forever.
 ///
-/// The common case of a buffered channel — open, no sender parked, data in the buffer — is done
-/// here without a call; every other case continues in [`chanrecv_locked`] with the lock held, or,
-/// for the nil channel and a non-blocking receive that finds nothing, in [`chanrecv_slow`].
+/// The common case of a buffered channel — lock free to take, open, no sender parked, data in
+/// the buffer, a small element (see chansend) — is done here without a call; otherwise a buffered
+/// channel whose lock was taken continues in [`chanrecv_locked`], a blocking receive on an
+/// unbuffered one in [`chanrecv_unbuffered`], and everything else in [`chanrecv_slow`] from the
+/// start (including Go's lock-free check of a non-blocking receive).
 pub(crate) fn chanrecv(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) {
     // SAFETY: see chansend.
     if let Some(ch) = unsafe { c.as_ref() }
-        && (block || !ch.empty())
+        && (ch.dataqsiz != 0 || block)
     {
-        lock(&ch.lock);
         if ch.dataqsiz == 0 {
-            return chanrecv_locked(ch, ep, block);
+            return chanrecv_unbuffered(ch, ep);
+        }
+        if !try_lock(&ch.lock) {
+            return chanrecv_slow(c, ep, block);
         }
         // SAFETY: the lock is held.
         let q = unsafe { ch.queues() };
@@ -575,12 +603,18 @@ pub(crate) fn chanrecv(c: *mut Hchan, ep: *mut u8, block: bool) -> (bool, bool) 
                 q.recvx = 0;
             }
             ch.qcount.store(n - 1, Relaxed);
-            unlock(&ch.lock);
-            return (true, true);
+            return unlock_ret(&ch.lock, (true, true));
         }
         return chanrecv_locked(ch, ep, block);
     }
     chanrecv_slow(c, ep, block)
+}
+
+/// A blocking chanrecv on an unbuffered channel: Go's path from the lock on.
+#[inline(never)]
+fn chanrecv_unbuffered(ch: &Hchan, ep: *mut u8) -> (bool, bool) {
+    lock(&ch.lock);
+    chanrecv_locked(ch, ep, true)
 }
 
 /// chanrecv for every case but a buffered receive of data: from the start.

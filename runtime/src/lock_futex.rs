@@ -164,6 +164,47 @@ pub fn unlock(l: &Mutex) {
     // reaches zero; rt0 has no preemption requests yet.
 }
 
+/// lock(l) when that needs no waiting: takes the key only if it is unlocked (lock2's first step
+/// as a CAS) and counts it. False, with nothing changed, if the key is held.
+#[inline(always)]
+pub fn try_lock(l: &Mutex) -> bool {
+    if l.key.compare_exchange(MUTEX_UNLOCKED, MUTEX_LOCKED, Acquire, Relaxed).is_err() {
+        return false;
+    }
+    let mp = curm_locks();
+    let n = mp.load(Relaxed);
+    if n < 0 {
+        throw("runtime·lock: lock count");
+    }
+    mp.store(n + 1, Relaxed);
+    true
+}
+
+/// unlock(l), then return `r`: for fast paths that end right after an unlock, so that the
+/// wake-up of a sleeper, when one is needed, is their last call (a tail call) and the fast path
+/// itself makes none. The count drops just before the key is released.
+#[inline(always)]
+pub fn unlock_ret<R>(l: &Mutex, r: R) -> R {
+    let mp = curm_locks();
+    let n = mp.load(Relaxed) - 1;
+    if n < 0 {
+        throw("runtime·unlock: lock count");
+    }
+    mp.store(n, Relaxed);
+    let v = l.key.swap(MUTEX_UNLOCKED, Release);
+    if v != MUTEX_LOCKED {
+        return unlock_slow_ret(&l.key, v, r);
+    }
+    r
+}
+
+#[cold]
+#[inline(never)]
+fn unlock_slow_ret<R>(key: &AtomicU32, v: u32, r: R) -> R {
+    Mutex::unlock_slow(key, v);
+    r
+}
+
 /// The calling M's lock count.
 #[inline(always)]
 fn curm_locks() -> &'static AtomicI32 {

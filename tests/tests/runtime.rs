@@ -302,6 +302,7 @@ fn channels_carry_every_message_in_order_both_ways() {
         0,
         "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
     );
+    both_print(program::CHANS, "sizes", 0, "chans: elements of 0 to 40 bytes arrive intact: true\n");
     both_print(
         program::CHANS,
         "pipeline",
