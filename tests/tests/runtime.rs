@@ -295,6 +295,24 @@ fn both_print(program: Program, mode: &str, code: u8, want: &str) -> Both {
 }
 
 #[test]
+fn channels_carry_every_message_with_gomaxprocs_4() {
+    // Four Ps (only m0 runs goroutines yet, see README): the same messages and checksums.
+    for (mode, want) in [
+        (
+            "pingpong",
+            "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
+        ),
+        ("pipeline", "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n"),
+    ] {
+        let both = run_both(RunOptions { quiet: true, smp: 4, ..with(program::CHANS, &[mode], &["GOMAXPROCS=4"]) });
+        for (how, r) in both.each() {
+            assert_eq!(r.outcome, Outcome::Exited(0), "{mode} {how}\n{}", r.log);
+            assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+        }
+    }
+}
+
+#[test]
 fn channels_carry_every_message_in_order_both_ways() {
     both_print(
         program::CHANS,
