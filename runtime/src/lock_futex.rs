@@ -15,9 +15,17 @@
 //! or a reschedule. While it holds any, an M's `locks` count is above zero (`lock` and `unlock`
 //! keep it), which is what keeps the scheduler and, later, preemption off such an M.
 //!
-//! Lock order: the runtime's locks so far (each sema root's, `sched.sudoglock`) are leaves —
-//! none is taken while another is held — and no signal handler takes any of them (a handler
-//! interrupting its own M's critical section would deadlock on it).
+//! Lock order (a lock may be taken while holding only locks listed before it):
+//!
+//! 1. channel locks (`hchan.lock`), several at once only in a select, which takes them in
+//!    increasing address order (select.rs `sellock`);
+//! 2. `sched.sudoglock` (acquire_sudog/release_sudog refilling or spilling a P's cache, which a
+//!    channel operation may do with its channel's lock held);
+//!
+//! and, as leaves taken with no other runtime lock held: each sema root's lock, each notify
+//! list's lock (sync.Cond), each P's timers lock (a timer's function runs with it released). No
+//! signal handler takes any of them (a handler interrupting its own M's critical section would
+//! deadlock on it). goready is called with channel locks released, as in Go.
 //!
 //! A [`Note`] is a one-time event: one thread sleeps (`notesleep`, on g0, or `notetsleep` with a
 //! timeout), another wakes it (`notewakeup`, at most once until `noteclear`). The key is 0 until

@@ -259,9 +259,8 @@ pub struct Schedt {
     pub gfree: *mut G,
     pub gfree_count: i32,
     pub nmidle: i32,
-    /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order: the
-    /// runtime's locks (this one, each sema root's) are leaves — none is taken while another is
-    /// held — and no signal handler takes any of them.
+    /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order (see
+    /// lock_futex): taken after channel locks, never before one; no signal handler takes it.
     pub sudoglock: crate::lock_futex::Mutex,
     pub sudogcache: *mut Sudog,
     pub npidle: AtomicU32,

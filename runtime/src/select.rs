@@ -125,40 +125,7 @@ pub(crate) fn selectgo(
     let lockorder = &mut lockorder[..norder];
     let key = |o: u16| scases[o as usize].c as usize;
 
-    // Sort the cases by channel address to get the locking order: a heap sort, for n log n time
-    // and a constant stack footprint. Starting from the poll order permutes cases on one channel.
-    for i in 0..norder {
-        let mut j = i;
-        let c = scases[pollorder[i] as usize].c as usize;
-        while j > 0 && key(lockorder[(j - 1) / 2]) < c {
-            let k = (j - 1) / 2;
-            lockorder[j] = lockorder[k];
-            j = k;
-        }
-        lockorder[j] = pollorder[i];
-    }
-    for i in (0..norder).rev() {
-        let o = lockorder[i];
-        let c = key(o);
-        lockorder[i] = lockorder[0];
-        let mut j = 0;
-        loop {
-            let mut k = j * 2 + 1;
-            if k >= i {
-                break;
-            }
-            if k + 1 < i && key(lockorder[k]) < key(lockorder[k + 1]) {
-                k += 1;
-            }
-            if c < key(lockorder[k]) {
-                lockorder[j] = lockorder[k];
-                j = k;
-                continue;
-            }
-            break;
-        }
-        lockorder[j] = o;
-    }
+    sort_lockorder(pollorder, lockorder, key);
     let lockorder: &[u16] = lockorder;
 
     // Lock all the channels involved in the select.
@@ -309,6 +276,47 @@ pub(crate) fn selectgo(
         }
         selunlock(scases, lockorder);
         (casi, case_success)
+    }
+}
+
+/// Sorts the cases by channel address to get the locking order (`key` gives a case's channel
+/// address): a heap sort, for n log n time and a constant stack footprint, starting from the poll
+/// order so that cases on one channel are permuted too (Go's selectgo).
+#[inline(always)]
+pub(crate) fn sort_lockorder(pollorder: &[u16], lockorder: &mut [u16], key: impl Fn(u16) -> usize) {
+    let norder = pollorder.len();
+    for (i, &po) in pollorder.iter().enumerate() {
+        let mut j = i;
+        // Start with the pollorder to permute cases on the same channel.
+        let c = key(po);
+        while j > 0 && key(lockorder[(j - 1) / 2]) < c {
+            let k = (j - 1) / 2;
+            lockorder[j] = lockorder[k];
+            j = k;
+        }
+        lockorder[j] = po;
+    }
+    for i in (0..norder).rev() {
+        let o = lockorder[i];
+        let c = key(o);
+        lockorder[i] = lockorder[0];
+        let mut j = 0;
+        loop {
+            let mut k = j * 2 + 1;
+            if k >= i {
+                break;
+            }
+            if k + 1 < i && key(lockorder[k]) < key(lockorder[k + 1]) {
+                k += 1;
+            }
+            if c < key(lockorder[k]) {
+                lockorder[j] = lockorder[k];
+                j = k;
+                continue;
+            }
+            break;
+        }
+        lockorder[j] = o;
     }
 }
 
@@ -567,3 +575,6 @@ macro_rules! select {
         $crate::select!(@parse [] [] $($tokens)*)
     };
 }
+
+#[cfg(test)]
+mod tests;

@@ -318,11 +318,18 @@ fn less(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0
 }
 
-/// A random u32 for treap priorities and select's poll order (Go's fastrand: wyrand). One state
-/// for every M, stepped atomically, so that two Ms never draw the same sequence.
+/// fastrand's state: one for every M, stepped atomically, so that two Ms never draw the same
+/// sequence; seeded at start-up from AT_RANDOM (Go seeds each M's from its startup random data).
+static FASTRAND: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
+
+/// Seeds fastrand (rt0_go's args step, from the kernel's AT_RANDOM bytes).
+pub fn fastrand_seed(seed: u64) {
+    FASTRAND.store(seed, Relaxed);
+}
+
+/// A random u32 for treap priorities and select's poll order (Go's fastrand: wyrand).
 pub(crate) fn fastrand() -> u32 {
-    static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
-    let x = STATE.fetch_add(0xa076_1d64_78bd_642f, Relaxed).wrapping_add(0xa076_1d64_78bd_642f);
+    let x = FASTRAND.fetch_add(0xa076_1d64_78bd_642f, Relaxed).wrapping_add(0xa076_1d64_78bd_642f);
     let m = (x as u128) * ((x ^ 0xe703_7ed1_a0b4_28db) as u128);
     ((m >> 64) as u64 ^ m as u64) as u32
 }
