@@ -1169,6 +1169,7 @@ fn go_channel_and_sync_misuse_texts_match_rt0s() {
     let prog = go_program(&go, "chanpanic");
     for (ours, mode, lines) in [
         (program::CHANS, "sendclosed", 3),
+        (program::CHANS, "selectclosed", 3),
         (program::CHANS, "closeclosed", 3),
         (program::CHANS, "closenil", 3),
         (program::CHANS, "nilrecv", 2),

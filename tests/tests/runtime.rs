@@ -372,6 +372,11 @@ fn channel_misuse_panics_with_gos_texts() {
             "panic: send on closed channel\n\ngoroutine 1 [running]:\n",
         ),
         (
+            "selectclosed",
+            "chans: select a send on a closed channel\n",
+            "panic: send on closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        (
             "closeclosed",
             "chans: close a closed channel\n",
             "panic: close of closed channel\n\ngoroutine 1 [running]:\n",

@@ -13,7 +13,7 @@
 //! - `timeout`: a select with `time::after` times out; a value that arrives first beats it.
 //! - `sizes`: elements of 0 to 40 bytes arrive intact through buffered and unbuffered channels
 //!   (the fast paths copy up to 16 bytes inline, larger ones through memmove).
-//! - `sendclosed`, `closeclosed`, `closenil`: Go's panics, exit 2.
+//! - `sendclosed`, `selectclosed`, `closeclosed`, `closenil`: Go's panics, exit 2.
 //! - `nilrecv`: a receive on the nil channel blocks forever: Go's deadlock error, exit 2.
 //! - `bench`: instructions per unbuffered round trip, buffered send+receive and 2-case select
 //!   (under `rt0 --icount` the TSC counts instructions).
@@ -43,6 +43,15 @@ fn main() {
             c.close();
             println!("chans: send on a closed channel");
             c.send(1);
+        }
+        b"selectclosed" => {
+            let (c, other) = (Chan::<i32>::new(0), Chan::<i32>::new(0));
+            c.close();
+            println!("chans: select a send on a closed channel");
+            select! {
+                send(c, 1) => println!("chans: not reached"),
+                recv(other) -> _v => println!("chans: not reached"),
+            }
         }
         b"closeclosed" => {
             let c = Chan::<i32>::new(0);

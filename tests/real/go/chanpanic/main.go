@@ -16,6 +16,16 @@ func main() {
 		close(c)
 		fmt.Println("chans: send on a closed channel")
 		c <- 1
+	case "selectclosed":
+		c, other := make(chan int32), make(chan int32)
+		close(c)
+		fmt.Println("chans: select a send on a closed channel")
+		select {
+		case c <- 1:
+			fmt.Println("chans: not reached")
+		case <-other:
+			fmt.Println("chans: not reached")
+		}
 	case "closeclosed":
 		c := make(chan int32)
 		close(c)
