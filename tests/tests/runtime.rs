@@ -295,19 +295,33 @@ fn both_print(program: Program, mode: &str, code: u8, want: &str) -> Both {
 }
 
 #[test]
-fn channels_carry_every_message_with_gomaxprocs_4() {
-    // Four Ps (only m0 runs goroutines yet, see README): the same messages and checksums.
-    for (mode, want) in [
-        (
-            "pingpong",
-            "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
-        ),
-        ("pipeline", "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n"),
-    ] {
-        let both = run_both(RunOptions { quiet: true, smp: 4, ..with(program::CHANS, &[mode], &["GOMAXPROCS=4"]) });
-        for (how, r) in both.each() {
-            assert_eq!(r.outcome, Outcome::Exited(0), "{mode} {how}\n{}", r.log);
-            assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+fn channels_and_mutexes_give_exact_totals_with_gomaxprocs_1_and_4() {
+    // One P, and four Ps on four CPUs (only m0 runs goroutines yet, see README): the same
+    // messages, checksums and Mutex total.
+    for (procs, smp) in [("GOMAXPROCS=1", 1), ("GOMAXPROCS=4", 4)] {
+        for (prog, mode, want) in [
+            (
+                program::CHANS,
+                "pingpong",
+                "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
+            ),
+            (
+                program::CHANS,
+                "pipeline",
+                "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n",
+            ),
+            (
+                program::SYNCS,
+                "mutex",
+                "syncs: 8 goroutines x 10000 increments under a Mutex: 80000 (expected 80000)\n\
+                 syncs: goroutines queued on the Mutex: true\nsyncs: Mutex left unlocked with no waiters: true\n",
+            ),
+        ] {
+            let both = run_both(RunOptions { quiet: true, smp, ..with(prog, &[mode], &[procs]) });
+            for (how, r) in both.each() {
+                assert_eq!(r.outcome, Outcome::Exited(0), "{procs} {mode} {how}\n{}", r.log);
+                assert_eq!(stdout(r), want, "{procs} {mode} {how}\n{}", r.log);
+            }
         }
     }
 }
