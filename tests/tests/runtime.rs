@@ -477,3 +477,22 @@ fn sleeps_timers_and_tickers_wake_on_time_both_ways() {
         assert!(r.log.contains("fatal error: all goroutines are asleep - deadlock!\n"), "{how}\n{}", r.log);
     }
 }
+
+#[test]
+fn an_idle_m_sleeps_in_a_futex_wait_until_the_next_timer() {
+    // The kernel's strace of `timers sleep`: with nothing to run, m0 (pid 1) waits once in
+    // FUTEX_WAIT_PRIVATE with the timer's deadline as its timeout instead of spinning on the
+    // clock.
+    let r = boot_with(RunOptions { strace: true, quiet: true, ..with(program::TIMERS, &["sleep"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    let m0 = |l: &&str| l.starts_with("[pid     1] ") || !l.starts_with("[pid");
+    let waits: Vec<&str> = r
+        .log
+        .lines()
+        .filter(m0)
+        .filter(|l| l.contains("FUTEX_WAIT_PRIVATE, 0, {tv_sec=0, tv_nsec=") && l.contains("ETIMEDOUT"))
+        .collect();
+    let clocks = r.log.lines().filter(m0).filter(|l| l.contains("clock_gettime(")).count();
+    assert!(!waits.is_empty() && waits.len() <= 3, "{} timed waits\n{}", waits.len(), r.log);
+    assert!(clocks < 20, "m0 read the clock {clocks} times: spinning?\n{}", r.log);
+}
