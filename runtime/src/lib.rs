@@ -23,6 +23,10 @@
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
 //! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
 //! - [`sema`] — the semaphore table: semacquire/semrelease with handoff (Go's `sema.go`).
+//! - [`chan`] — channels: `Chan<T>`, send, receive, close, len/cap (Go's `chan.go`).
+//! - [`select`](mod@select) — `selectgo` and the [`select!`] macro (Go's `select.go`).
+//! - [`time`] — per-P timer heaps, `sleep`, `Timer`, `after`, `after_func`, `Ticker` (Go's
+//!   `runtime/time.go`, `time/sleep.go`, `time/tick.go`).
 //! - [`sync`] — WaitGroup on the semaphores (Go's `sync/waitgroup.go`).
 //! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
 //! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
@@ -64,6 +68,7 @@ extern crate alloc;
 
 pub mod args;
 pub mod asm_amd64;
+pub mod chan;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
@@ -79,6 +84,7 @@ pub mod rt0;
 pub mod runq;
 pub mod runtime1;
 pub mod runtime2;
+pub mod select;
 pub mod sema;
 pub mod signal;
 pub mod stack;
@@ -86,6 +92,7 @@ pub mod string;
 pub mod sync;
 pub mod sys_linux_amd64;
 pub mod sysmon;
+pub mod time;
 pub mod tls;
 pub mod trace;
 

@@ -15,9 +15,17 @@
 //! or a reschedule. While it holds any, an M's `locks` count is above zero (`lock` and `unlock`
 //! keep it), which is what keeps the scheduler and, later, preemption off such an M.
 //!
-//! Lock order: the runtime's locks so far (each sema root's, `sched.sudoglock`) are leaves —
-//! none is taken while another is held — and no signal handler takes any of them (a handler
-//! interrupting its own M's critical section would deadlock on it).
+//! Lock order (a lock may be taken while holding only locks listed before it):
+//!
+//! 1. channel locks (`hchan.lock`), several at once only in a select, which takes them in
+//!    increasing address order (select.rs `sellock`);
+//! 2. `sched.sudoglock` (acquire_sudog/release_sudog refilling or spilling a P's cache, which a
+//!    channel operation may do with its channel's lock held);
+//!
+//! and, as leaves taken with no other runtime lock held: each sema root's lock, each notify
+//! list's lock (sync.Cond), each P's timers lock (a timer's function runs with it released). No
+//! signal handler takes any of them (a handler interrupting its own M's critical section would
+//! deadlock on it). goready is called with channel locks released, as in Go.
 //!
 //! A [`Note`] is a one-time event: one thread sleeps (`notesleep`, on g0, or `notetsleep` with a
 //! timeout), another wakes it (`notewakeup`, at most once until `noteclear`). The key is 0 until
@@ -162,6 +170,47 @@ pub fn unlock(l: &Mutex) {
     }
     // Go also turns a pending preemption request into a stack-guard trip here, once the count
     // reaches zero; rt0 has no preemption requests yet.
+}
+
+/// lock(l) when that needs no waiting: takes the key only if it is unlocked (lock2's first step
+/// as a CAS) and counts it. False, with nothing changed, if the key is held.
+#[inline(always)]
+pub fn try_lock(l: &Mutex) -> bool {
+    if l.key.compare_exchange(MUTEX_UNLOCKED, MUTEX_LOCKED, Acquire, Relaxed).is_err() {
+        return false;
+    }
+    let mp = curm_locks();
+    let n = mp.load(Relaxed);
+    if n < 0 {
+        throw("runtime·lock: lock count");
+    }
+    mp.store(n + 1, Relaxed);
+    true
+}
+
+/// unlock(l), then return `r`: for fast paths that end right after an unlock, so that the
+/// wake-up of a sleeper, when one is needed, is their last call (a tail call) and the fast path
+/// itself makes none. The count drops just before the key is released.
+#[inline(always)]
+pub fn unlock_ret<R>(l: &Mutex, r: R) -> R {
+    let mp = curm_locks();
+    let n = mp.load(Relaxed) - 1;
+    if n < 0 {
+        throw("runtime·unlock: lock count");
+    }
+    mp.store(n, Relaxed);
+    let v = l.key.swap(MUTEX_UNLOCKED, Release);
+    if v != MUTEX_LOCKED {
+        return unlock_slow_ret(&l.key, v, r);
+    }
+    r
+}
+
+#[cold]
+#[inline(never)]
+fn unlock_slow_ret<R>(key: &AtomicU32, v: u32, r: R) -> R {
+    Mutex::unlock_slow(key, v);
+    r
 }
 
 /// The calling M's lock count.

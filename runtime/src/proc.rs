@@ -91,6 +91,33 @@ pub fn m0() -> *mut M {
     &raw mut M0
 }
 
+/// The P the running M holds, as a pointer.
+#[inline]
+pub(crate) fn curp_ptr() -> *mut P {
+    debug_assert_on_m0();
+    // SAFETY: m0 is live for the whole process; its `p` is written only by procresize, before
+    // any goroutine runs.
+    unsafe { (*m0()).p }
+}
+
+/// sched.npidle and sched.nmspinning, for sync.Mutex's spin decision.
+pub(crate) fn idle_counts() -> (u32, u32) {
+    // SAFETY: both are atomics of the static SCHED; no reference to the rest is formed.
+    unsafe { ((*(&raw const SCHED)).npidle.load(Relaxed), (*(&raw const SCHED)).nmspinning.load(Relaxed)) }
+}
+
+/// runqempty(the running M's P): nothing in runnext or the local queue.
+pub(crate) fn runq_empty() -> bool {
+    let p = curp();
+    p.runnext.is_null() && p.runq.is_empty()
+}
+
+/// allp: every P (GOMAXPROCS of them).
+pub(crate) fn allp() -> &'static [*mut P] {
+    // SAFETY: ALLP is written only by procresize during schedinit, before any reader.
+    unsafe { *(&raw const ALLP) }
+}
+
 /// The P m0 holds.
 #[inline]
 pub(crate) fn curp() -> &'static mut P {
@@ -201,6 +228,7 @@ pub fn procresize(n: i32) {
             goidcacheend: 0,
             sudogcache: null_mut(),
             sudogcache_len: 0,
+            timers: crate::time::Timers::new(),
         }));
         allp[id as usize] = p;
     }
@@ -303,11 +331,29 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
     gp
 }
 
-/// findRunnable: every 61st tick the global queue first (fairness), then runnext, the local
-/// queue, the global queue.
+/// findRunnable: the P's due timers first (checkTimers), then every 61st tick the global queue
+/// (fairness), runnext, the local queue, the global queue. With nothing to run but a timer
+/// pending, the M sleeps until the timer is due (netpoll_sleep) and looks again; null only when
+/// nothing can ever run.
+#[inline(always)]
 fn find_runnable() -> *mut G {
+    // The common case, without a call: no timer pending, so Go's order comes down to the run
+    // queues.
     let p = curp();
-    if p.schedtick.is_multiple_of(61) && sched().runqsize > 0 {
+    if p.timers.next() == 0 {
+        let gp = runqs_get(p);
+        if !gp.is_null() {
+            return gp;
+        }
+    }
+    find_runnable_slow()
+}
+
+/// findRunnable's run-queue steps: every 61st tick the global queue first (fairness), then
+/// runnext, the local queue, the global queue.
+#[inline(always)]
+fn runqs_get(p: &mut P) -> *mut G {
+    if sched().runqsize > 0 && p.schedtick.is_multiple_of(61) {
         let gp = globrunqget();
         if !gp.is_null() {
             return gp;
@@ -320,7 +366,28 @@ fn find_runnable() -> *mut G {
     if let Some(gp) = p.runq.get() {
         return gp;
     }
-    globrunqget()
+    if sched().runqsize > 0 {
+        return globrunqget();
+    }
+    null_mut()
+}
+
+/// find_runnable in full.
+#[inline(never)]
+fn find_runnable_slow() -> *mut G {
+    loop {
+        let p = curp();
+        let (now, poll_until) = crate::time::check_timers(p, 0);
+        let gp = runqs_get(p);
+        if !gp.is_null() {
+            return gp;
+        }
+        if poll_until == 0 {
+            return null_mut();
+        }
+        // Nothing to run until the next timer: block until then (Go blocks in netpoll(delay)).
+        crate::time::netpoll_sleep(poll_until, now);
+    }
 }
 
 /// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
@@ -357,9 +424,10 @@ fn schedule() -> ! {
 /// findRunnable, or checkdead when nothing can run; counts the scheduling round.
 #[inline(always)]
 fn pick() -> *mut G {
-    let gp = find_runnable();
-    if gp.is_null() {
+    let mut gp = find_runnable();
+    while gp.is_null() {
         checkdead();
+        gp = find_runnable();
     }
     curp().schedtick = curp().schedtick.wrapping_add(1);
     gp
@@ -416,12 +484,19 @@ fn park_m(gp: *mut G) -> bool {
 
 /// casgstatus: moves gp from `old` to `new`, throwing if it was not in `old` (Go's casgstatus,
 /// without the scan bit, which rt0 never sets).
+#[inline(always)]
 fn casgstatus(gp: *mut G, old: u32, new: u32) {
     // SAFETY: every G is a live allocation (Gs are never freed) and the status is an atomic.
     let status = unsafe { &(*gp).atomicstatus };
     if let Err(was) = status.compare_exchange(old, new, SeqCst, SeqCst) {
-        throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"));
+        bad_casgstatus(old, new, was);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_casgstatus(old: u32, new: u32, was: u32) -> ! {
+    throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"))
 }
 
 /// execute: mark gp running on m0 and switch to it (gogo). Returns when gp switches back.
@@ -496,14 +571,21 @@ pub fn goparkunlock(lock: &crate::lock_futex::Mutex, reason: WaitReason) {
 }
 
 /// goready: a waiting goroutine becomes runnable, next in line (ready() puts it in runnext).
+#[inline]
 pub(crate) fn goready(gp: *mut G) {
+    // Mark runnable: Go loads the status, throws unless it is waiting, then CASes; one CAS from
+    // waiting does both.
     // SAFETY: gp is a live G (Gs are never freed); its status is an atomic.
-    let status = unsafe { (*gp).atomicstatus.load(SeqCst) };
-    if status != G_WAITING {
-        throw(format_args!("bad g->status in ready (status {status})"));
+    if let Err(status) = unsafe { (*gp).atomicstatus.compare_exchange(G_WAITING, G_RUNNABLE, SeqCst, SeqCst) } {
+        bad_ready(status);
     }
-    casgstatus(gp, G_WAITING, G_RUNNABLE);
     runqput(gp, true);
+}
+
+#[cold]
+#[inline(never)]
+fn bad_ready(status: u32) -> ! {
+    throw(format_args!("bad g->status in ready (status {status})"))
 }
 
 /// goyield: like Gosched, but the goroutine goes to the back of this P's local queue, not the
@@ -518,9 +600,21 @@ pub fn goyield() {
 const SUDOG_CACHE_MAX: u32 = 128;
 
 /// acquireSudog: a zeroed sudog from this P's cache, refilled from the central one, or new.
+#[inline]
 pub(crate) fn acquire_sudog() -> *mut Sudog {
     let p = curp();
     if p.sudogcache_len == 0 {
+        return acquire_sudog_slow(p);
+    }
+    take_sudog(p)
+}
+
+/// acquireSudog with this P's cache empty: refill half of it from the central cache, or
+/// allocate.
+#[cold]
+#[inline(never)]
+fn acquire_sudog_slow(p: &mut P) -> *mut Sudog {
+    {
         let s = sched();
         crate::lock_futex::lock(&s.sudoglock);
         while p.sudogcache_len < SUDOG_CACHE_MAX / 2 && !s.sudogcache.is_null() {
@@ -538,26 +632,62 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
             return Box::into_raw(Box::new(Sudog::new()));
         }
     }
+    take_sudog(p)
+}
+
+/// Pops a sudog from this P's (non-empty) cache.
+#[inline(always)]
+fn take_sudog(p: &mut P) -> *mut Sudog {
     let sg = p.sudogcache;
     // SAFETY: sg is a free sudog on this P's list, which only this P's M touches.
     unsafe {
         p.sudogcache = (*sg).next;
         p.sudogcache_len -= 1;
-        sg.write(Sudog::new());
+        // release_sudog checked that every link and elem is clear; what the last user left in
+        // the other fields is reset here (Go clears only `next`, and its users set the rest).
+        if !(*sg).elem.is_null() {
+            throw("acquireSudog: found s.elem != nil in cache");
+        }
+        (*sg).next = null_mut();
+        (*sg).g = null_mut();
+        (*sg).ticket = 0;
+        (*sg).success = false;
+        (*sg).parent = null_mut();
+        (*sg).waittail = null_mut();
     }
     sg
 }
 
 /// releaseSudog: back to this P's cache; past 128, half goes to the central cache.
+#[inline]
 pub(crate) fn release_sudog(sg: *mut Sudog) {
     // SAFETY: the caller gives sg back: it is on no wait queue and nobody else refers to it.
     unsafe {
-        if !(*sg).elem.is_null() || !(*sg).next.is_null() || !(*sg).prev.is_null() || !(*sg).waitlink.is_null() {
+        if !(*sg).elem.is_null()
+            || (*sg).is_select
+            || !(*sg).next.is_null()
+            || !(*sg).prev.is_null()
+            || !(*sg).waitlink.is_null()
+            || !(*sg).c.is_null()
+        {
             throw("releaseSudog: sudog still linked");
         }
     }
     let p = curp();
     if p.sudogcache_len == SUDOG_CACHE_MAX {
+        spill_sudogs(p);
+    }
+    // SAFETY: sg is ours (see above) and this P's list is this M's.
+    unsafe { (*sg).next = p.sudogcache };
+    p.sudogcache = sg;
+    p.sudogcache_len += 1;
+}
+
+/// releaseSudog with this P's cache full: half of it goes to the central cache.
+#[cold]
+#[inline(never)]
+fn spill_sudogs(p: &mut P) {
+    {
         let s = sched();
         crate::lock_futex::lock(&s.sudoglock);
         while p.sudogcache_len > SUDOG_CACHE_MAX / 2 {
@@ -572,10 +702,6 @@ pub(crate) fn release_sudog(sg: *mut Sudog) {
         }
         crate::lock_futex::unlock(&s.sudoglock);
     }
-    // SAFETY: sg is ours (see above) and this P's list is this M's.
-    unsafe { (*sg).next = p.sudogcache };
-    p.sudogcache = sg;
-    p.sudogcache_len += 1;
 }
 
 /// Gosched: yield the processor; the goroutine goes to the global queue.
@@ -586,9 +712,12 @@ pub fn gosched() {
     mcall(Pending::Yield);
 }
 
-/// Nothing can run and nothing can wake anyone (no timers, no netpoller): deadlock (Go's
-/// checkdead, called when the last M goes idle).
-fn checkdead() -> ! {
+/// Nothing can run: unless a timer is pending on some P (it will ready someone), that is a
+/// deadlock (Go's checkdead, called when the last M goes idle).
+fn checkdead() {
+    if crate::time::any_timers() {
+        return;
+    }
     throw("all goroutines are asleep - deadlock!")
 }
 

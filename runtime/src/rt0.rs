@@ -145,6 +145,7 @@ extern "C" fn rt0_go(argc: isize, argv: *const *const u8, sp_before: usize, sp_a
     runtime1::check();
     // SAFETY: argc/argv come straight from the initial stack, which stays mapped and unchanged.
     unsafe { args::args(argc, argv) };
+    fastrandinit();
     log_args();
     crate::os_linux::osinit();
     proc::schedinit();
@@ -203,6 +204,19 @@ fn tls_selftest() {
     step!(1, "tls self-test: 0x123 stored at -8(FS) read back from m0.tls[0]");
 }
 
+/// Seeds fastrand from the 16 bytes AT_RANDOM points at (Go's startupRandomData, which seeds
+/// each M's fastrand).
+fn fastrandinit() {
+    let random = args::getauxval(AT_RANDOM).unwrap_or(0);
+    if random != 0 {
+        // AT_RANDOM points at 16 random bytes the kernel put on the initial stack, which stays
+        // mapped for the whole run.
+        // SAFETY: the address comes from the kernel's auxv; 8 of those 16 bytes are read, unaligned.
+        let seed = unsafe { (random as *const u64).read_unaligned() };
+        crate::sema::fastrand_seed(seed);
+    }
+}
+
 /// The L2 line for Go's `args`: what sysargs takes from the auxv.
 fn log_args() {
     let pagesz = args::getauxval(AT_PAGESZ).unwrap_or(0);
@@ -210,7 +224,7 @@ fn log_args() {
     let random = args::getauxval(AT_RANDOM).unwrap_or(0);
     step!(
         2,
-        "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (Go seeds fastrand from it; rt0 has no fastrand) AT_SECURE={secure}; no strings copied",
+        "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (fastrand seeded from it, as Go's) AT_SECURE={secure}; no strings copied",
         args::argc()
     );
 }

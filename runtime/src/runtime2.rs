@@ -149,6 +149,18 @@ pub struct G {
     /// Entry function and its argument for a new goroutine.
     pub startfn: usize,
     pub startarg: usize,
+    /// The sudogs this G waits with (one for a channel operation, one per case in a select),
+    /// linked through `waitlink` in lock order. Written by the G itself before it parks and
+    /// after it runs again; the sudogs' other fields belong to the channels' locks meanwhile.
+    pub waiting: *mut Sudog,
+    /// Passed by whoever readies the G: the sudog that completed a channel operation (Go's
+    /// `param`). Written under the channel's lock before goready, read by the G after it runs.
+    pub param: *mut Sudog,
+    /// A select's wake-up race (Go's `selectDone`): the first to CAS it from 0 to 1 owns this
+    /// G's select; later finders skip the G's other sudogs.
+    pub select_done: AtomicU32,
+    /// The timer time::sleep reuses (Go's `g.timer`), allocated on the G's first sleep.
+    pub timer: *mut crate::time::RawTimer,
 }
 
 impl G {
@@ -164,6 +176,10 @@ impl G {
             schedlink: null_mut(),
             startfn: 0,
             startarg: 0,
+            waiting: null_mut(),
+            param: null_mut(),
+            select_done: AtomicU32::new(0),
+            timer: null_mut(),
         }
     }
 }
@@ -225,6 +241,9 @@ pub struct P {
     /// Free sudogs of this P (acquire_sudog/release_sudog), linked through `next`.
     pub sudogcache: *mut Sudog,
     pub sudogcache_len: u32,
+    /// This P's timers (time.rs): a 4-ary heap under its lock, and the earliest `when` (0: none),
+    /// readable without the lock so that schedule can skip the timers cheaply.
+    pub timers: crate::time::Timers,
 }
 
 /// The global scheduler state (Go's `schedt`).
@@ -240,9 +259,8 @@ pub struct Schedt {
     pub gfree: *mut G,
     pub gfree_count: i32,
     pub nmidle: i32,
-    /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order: the
-    /// runtime's locks (this one, each sema root's) are leaves — none is taken while another is
-    /// held — and no signal handler takes any of them.
+    /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order (see
+    /// lock_futex): taken after channel locks, never before one; no signal handler takes it.
     pub sudoglock: crate::lock_futex::Mutex,
     pub sudogcache: *mut Sudog,
     pub npidle: AtomicU32,
@@ -267,7 +285,10 @@ pub struct Sudog {
     /// The treap priority (sema), or 1 when semrelease handed the semaphore straight to this waiter.
     pub ticket: u32,
     pub is_select: bool,
+    /// Whether the channel operation completed (false: woken because the channel closed).
     pub success: bool,
+    /// The channel this sudog waits on (Go's `sudog.c`).
+    pub c: *mut crate::chan::Hchan,
     /// semaRoot binary tree.
     pub parent: *mut Sudog,
     /// Further waiters for the same address (sema), oldest first; the tail is kept in the head.
@@ -287,6 +308,7 @@ impl Sudog {
             ticket: 0,
             is_select: false,
             success: false,
+            c: null_mut(),
             parent: null_mut(),
             waitlink: null_mut(),
             waittail: null_mut(),

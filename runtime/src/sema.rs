@@ -177,13 +177,167 @@ fn semrelease_slow(addr: &AtomicU32, handoff: bool, root: &SemaRoot) {
     }
 }
 
-/// A random u32 for treap priorities (Go's fastrand: wyrand). One state for every M, stepped
-/// atomically, so that two Ms never draw the same sequence.
-fn fastrand() -> u32 {
-    static STATE: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
-    let x = STATE.fetch_add(0xa076_1d64_78bd_642f, Relaxed).wrapping_add(0xa076_1d64_78bd_642f);
+/// A ticket-based notify list for sync.Cond (Go's `notifyList`): `wait` is the next ticket to
+/// hand out, `notify` the next one to notify; waiters park on sudogs in a list under `lock`,
+/// each with its ticket. Tickets are compared with wraparound (`less`).
+pub struct NotifyList {
+    wait: AtomicU32,
+    notify: AtomicU32,
+    lock: Mutex,
+    head: UnsafeCell<*mut crate::runtime2::Sudog>,
+    tail: UnsafeCell<*mut crate::runtime2::Sudog>,
+}
+
+// head and tail are touched only with `lock` held;
+// SAFETY: the rest are atomics and a mutex.
+unsafe impl Sync for NotifyList {}
+
+impl NotifyList {
+    pub const fn new() -> NotifyList {
+        NotifyList {
+            wait: AtomicU32::new(0),
+            notify: AtomicU32::new(0),
+            lock: Mutex::new(),
+            head: UnsafeCell::new(core::ptr::null_mut()),
+            tail: UnsafeCell::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// notifyListAdd: a ticket for a goroutine about to wait. Taken before the caller unlocks
+    /// its Locker, so a notification after that unlock is not lost.
+    pub fn add(&self) -> u32 {
+        self.wait.fetch_add(1, SeqCst)
+    }
+
+    /// notifyListWait: parks until ticket `t` is notified (at once if it already was).
+    pub fn wait(&self, t: u32) {
+        lock(&self.lock);
+        // Return right away if this ticket has already been notified.
+        if less(t, self.notify.load(SeqCst)) {
+            unlock(&self.lock);
+            return;
+        }
+        // Enqueue itself.
+        let s = acquire_sudog();
+        // SAFETY: the lock is held, which guards the list; s is ours until a notifier takes it.
+        unsafe {
+            (*s).g = getg();
+            (*s).ticket = t;
+            let tail = *self.tail.get();
+            if tail.is_null() {
+                *self.head.get() = s;
+            } else {
+                (*tail).next = s;
+            }
+            *self.tail.get() = s;
+        }
+        goparkunlock(&self.lock, WaitReason::SyncCondWait);
+        release_sudog(s);
+    }
+
+    /// notifyListNotifyAll: wakes every waiter.
+    pub fn notify_all(&self) {
+        // Fast path: if there are no new waiters since the last notification, no need to lock.
+        if self.wait.load(SeqCst) == self.notify.load(SeqCst) {
+            return;
+        }
+        // Pull the list out into a local variable; waiters will be readied outside the lock.
+        lock(&self.lock);
+        // SAFETY: the lock is held.
+        let mut s = unsafe {
+            let s = *self.head.get();
+            *self.head.get() = core::ptr::null_mut();
+            *self.tail.get() = core::ptr::null_mut();
+            s
+        };
+        // Update the next ticket to be notified. We can set it to the current value of wait
+        // because any previous waiters are already in the list or will notice that they have
+        // already been notified when trying to add themselves to the list.
+        self.notify.store(self.wait.load(SeqCst), SeqCst);
+        unlock(&self.lock);
+        // Go through the local list and ready all waiters.
+        while !s.is_null() {
+            // SAFETY: the detached list is ours; each sudog's G stays parked until readied.
+            let (next, gp) = unsafe {
+                let next = (*s).next;
+                (*s).next = core::ptr::null_mut();
+                (next, (*s).g)
+            };
+            goready(gp);
+            s = next;
+        }
+    }
+
+    /// notifyListNotifyOne: wakes the waiter with the oldest ticket not yet notified.
+    pub fn notify_one(&self) {
+        // Fast path: if there are no new waiters since the last notification, no need to lock.
+        if self.wait.load(SeqCst) == self.notify.load(SeqCst) {
+            return;
+        }
+        lock(&self.lock);
+        // Re-check under the lock if we need to do anything.
+        let t = self.notify.load(SeqCst);
+        if t == self.wait.load(SeqCst) {
+            unlock(&self.lock);
+            return;
+        }
+        // Update the next notify ticket number.
+        self.notify.store(t.wrapping_add(1), SeqCst);
+        // Try to find the G that needs to be notified. If it hasn't made it to the list yet it
+        // won't park at all, since it will see its ticket already notified.
+        // SAFETY: the lock is held, which guards the list and its sudogs.
+        unsafe {
+            let mut p: *mut crate::runtime2::Sudog = core::ptr::null_mut();
+            let mut s = *self.head.get();
+            while !s.is_null() {
+                if (*s).ticket == t {
+                    let n = (*s).next;
+                    if !p.is_null() {
+                        (*p).next = n;
+                    } else {
+                        *self.head.get() = n;
+                    }
+                    if n.is_null() {
+                        *self.tail.get() = p;
+                    }
+                    unlock(&self.lock);
+                    (*s).next = core::ptr::null_mut();
+                    goready((*s).g);
+                    return;
+                }
+                p = s;
+                s = (*s).next;
+            }
+        }
+        unlock(&self.lock);
+    }
+}
+
+/// Ticket order with wraparound (Go's `less`).
+fn less(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// fastrand's state: one for every M, stepped atomically, so that two Ms never draw the same
+/// sequence; seeded at start-up from AT_RANDOM (Go seeds each M's from its startup random data).
+static FASTRAND: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
+
+/// Seeds fastrand (rt0_go's args step, from the kernel's AT_RANDOM bytes).
+pub fn fastrand_seed(seed: u64) {
+    FASTRAND.store(seed, Relaxed);
+}
+
+/// A random u32 for treap priorities and select's poll order (Go's fastrand: wyrand).
+pub(crate) fn fastrand() -> u32 {
+    let x = FASTRAND.fetch_add(0xa076_1d64_78bd_642f, Relaxed).wrapping_add(0xa076_1d64_78bd_642f);
     let m = (x as u128) * ((x ^ 0xe703_7ed1_a0b4_28db) as u128);
     ((m >> 64) as u64 ^ m as u64) as u32
+}
+
+/// A random number in [0, n) (Go's fastrandn: Lemire's multiply-shift, no division).
+#[inline]
+pub(crate) fn fastrandn(n: u32) -> u32 {
+    ((fastrand() as u64 * n as u64) >> 32) as u32
 }
 
 #[cfg(test)]

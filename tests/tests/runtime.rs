@@ -281,3 +281,218 @@ fn a_contended_runtime_mutex_sleeps_in_futex_wait_and_is_woken() {
     let wakes = r.log.lines().filter(|l| l.contains("FUTEX_WAKE_PRIVATE, 1)")).count();
     assert!(waits > 0 && wakes > waits / 2, "{waits} waits, {wakes} wakes\n{}", r.log);
 }
+
+/// Runs `program mode` in QEMU and natively; both must exit with `code` and print `want` on
+/// stdout, byte for byte.
+fn both_print(program: Program, mode: &str, code: u8, want: &str) -> Both {
+    let both = run_both(RunOptions { quiet: true, ..with(program, &[mode], &[]) });
+    for (how, r) in both.each() {
+        assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}{}", stdout(r), r.log);
+        assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
+    }
+    both.assert_same_stdout();
+    both
+}
+
+#[test]
+fn channels_and_mutexes_give_exact_totals_with_gomaxprocs_1_and_4() {
+    // One P, and four Ps on four CPUs (only m0 runs goroutines yet, see README): the same
+    // messages, checksums and Mutex total.
+    for (procs, smp) in [("GOMAXPROCS=1", 1), ("GOMAXPROCS=4", 4)] {
+        for (prog, mode, want) in [
+            (
+                program::CHANS,
+                "pingpong",
+                "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
+            ),
+            (
+                program::CHANS,
+                "pipeline",
+                "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n",
+            ),
+            (
+                program::SYNCS,
+                "mutex",
+                "syncs: 8 goroutines x 10000 increments under a Mutex: 80000 (expected 80000)\n\
+                 syncs: goroutines queued on the Mutex: true\nsyncs: Mutex left unlocked with no waiters: true\n",
+            ),
+        ] {
+            let both = run_both(RunOptions { quiet: true, smp, ..with(prog, &[mode], &[procs]) });
+            for (how, r) in both.each() {
+                assert_eq!(r.outcome, Outcome::Exited(0), "{procs} {mode} {how}\n{}", r.log);
+                assert_eq!(stdout(r), want, "{procs} {mode} {how}\n{}", r.log);
+            }
+        }
+    }
+}
+
+#[test]
+fn channels_carry_every_message_in_order_both_ways() {
+    both_print(
+        program::CHANS,
+        "pingpong",
+        0,
+        "chans: pingpong 1000000 round trips: main got 1000001000000, partner got 500000500000 (expected 1000001000000 and 500000500000)\n",
+    );
+    both_print(program::CHANS, "sizes", 0, "chans: elements of 0 to 40 bytes arrive intact: true\n");
+    both_print(
+        program::CHANS,
+        "pipeline",
+        0,
+        "chans: pipeline of 3 stages: 1000000 values, checksum 499897499683 (expected 499897499683)\n",
+    );
+}
+
+#[test]
+fn a_closed_channel_drains_then_gives_zero_and_wakes_every_waiter() {
+    both_print(
+        program::CHANS,
+        "close",
+        0,
+        "chans: len 3 cap 4\nchans: after close: [Some(1), Some(2), Some(3), None, None] len 0\n\
+         chans: closing with 3 goroutines waiting on it\nchans: receiver: zero value, ok false\n\
+         chans: receiver: zero value, ok false\nchans: select: closed case, ok false\n\
+         chans: nil channel len 0 cap 0\n",
+    );
+}
+
+#[test]
+fn select_is_fair_takes_default_skips_nil_and_times_out() {
+    both_print(
+        program::CHANS,
+        "select",
+        0,
+        "chans: 100000 selects over 3 ready cases: each chosen within 5% of a third: true\n\
+         chans: nothing ready: default\nchans: parked select woke on b with Some(42)\n\
+         chans: select sent 99, the receiver got 99\nchans: closed case: None\nchans: only default\n",
+    );
+    both_print(
+        program::CHANS,
+        "timeout",
+        0,
+        "chans: select with a 20 ms timeout: timeout after at least 20 ms: true\n\
+         chans: a value after 5 ms beats a 10 s timeout: Some(5)\n",
+    );
+}
+
+#[test]
+fn channel_misuse_panics_with_gos_texts() {
+    // Go 1.19 prints `panic: <text>`, a blank line and the goroutine header, and exits 2; a
+    // receive from the nil channel with nothing else to run is the deadlock error.
+    for (mode, said, text) in [
+        (
+            "sendclosed",
+            "chans: send on a closed channel\n",
+            "panic: send on closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        (
+            "selectclosed",
+            "chans: select a send on a closed channel\n",
+            "panic: send on closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        (
+            "closeclosed",
+            "chans: close a closed channel\n",
+            "panic: close of closed channel\n\ngoroutine 1 [running]:\n",
+        ),
+        ("closenil", "chans: close the nil channel\n", "panic: close of nil channel\n\ngoroutine 1 [running]:\n"),
+        ("nilrecv", "chans: receive from the nil channel\n", "fatal error: all goroutines are asleep - deadlock!\n"),
+    ] {
+        let both = both_print(program::CHANS, mode, 2, said);
+        for (how, r) in both.each() {
+            assert!(r.log.contains(text), "{mode} {how}: no {text:?}\n{}", r.log);
+        }
+    }
+}
+
+#[test]
+fn sync_mutex_rwmutex_once_and_cond_behave_as_gos() {
+    both_print(
+        program::SYNCS,
+        "mutex",
+        0,
+        "syncs: 8 goroutines x 10000 increments under a Mutex: 80000 (expected 80000)\n\
+         syncs: goroutines queued on the Mutex: true\nsyncs: Mutex left unlocked with no waiters: true\n",
+    );
+    both_print(
+        program::SYNCS,
+        "starve",
+        0,
+        "syncs: the waiter saw the Mutex turn to starvation mode: true\n\
+         syncs: the waiter got the Mutex before the holder's 5 rounds ended: true\n\
+         syncs: Mutex back to normal and unlocked: true\n",
+    );
+    both_print(
+        program::SYNCS,
+        "rwmutex",
+        0,
+        "syncs: RWMutex: 4000 reads, 2000 writes (expected 4000 and 2000)\nsyncs: readers inside together: true\n\
+         syncs: writers alone: true\nsyncs: try_lock on a free RWMutex: true, try_rlock while write-locked: false\n",
+    );
+    both_print(
+        program::SYNCS,
+        "once",
+        0,
+        "syncs: Once: the action ran 1 time(s); 10 of 10 callers returned after it\n",
+    );
+    both_print(
+        program::SYNCS,
+        "cond",
+        0,
+        "syncs: 5 consumers waiting on the Cond\nsyncs: Signal woke one: 4 still waiting\n\
+         syncs: Broadcast woke the rest: sum taken 15 (expected 15)\n",
+    );
+    let both = both_print(program::SYNCS, "unlock", 2, "syncs: unlock of an unlocked Mutex\n");
+    for (how, r) in both.each() {
+        // Go 1.19: `fatal error: sync: unlock of unlocked mutex`, exit 2.
+        assert!(r.log.contains("fatal error: sync: unlock of unlocked mutex\n"), "{how}\n{}", r.log);
+    }
+}
+
+#[test]
+fn sleeps_timers_and_tickers_wake_on_time_both_ways() {
+    let both = both_print(program::TIMERS, "sleep", 0, "timers: sleep(10 ms) slept at least 10 ms: true\n");
+    // Natively, on a real clock, within 2 ms of the 10 ms asked for.
+    let us: u64 = both
+        .native
+        .log
+        .lines()
+        .find_map(|l| l.strip_prefix("timers: slept ")?.strip_suffix(" us")?.parse().ok())
+        .unwrap_or_else(|| panic!("no measured sleep\n{}", both.native.log));
+    assert!((10_000..=12_000).contains(&us), "native sleep(10 ms) took {us} us");
+    both_print(program::TIMERS, "order", 0, "timers: sleepers of 30, 10, 20 ms woke in the order [10, 20, 30]\n");
+    both_print(program::TIMERS, "sleepers", 0, "timers: 10000 concurrent sleepers woke: 10000\n");
+    both_print(
+        program::TIMERS,
+        "timer",
+        0,
+        "timers: Stop before expiry: true\ntimers: nothing sent after Stop: true\n\
+         timers: Reset of a stopped timer reports it was active: false\ntimers: the reset timer fired; Stop now: false\n\
+         timers: AfterFunc ran 1 time(s); Stop after it ran: false\n\
+         timers: a Ticker ticked 3 times; no tick after Stop: true\ntimers: Tick(0) is nil: true\n",
+    );
+    // checkdead waits while a timer is pending, and fires once none is.
+    let both = both_print(program::TIMERS, "deadlock", 2, "timers: slept; now blocking on a channel nobody sends on\n");
+    for (how, r) in both.each() {
+        assert!(r.log.contains("fatal error: all goroutines are asleep - deadlock!\n"), "{how}\n{}", r.log);
+    }
+}
+
+#[test]
+fn an_idle_m_sleeps_in_a_futex_wait_until_the_next_timer() {
+    // The kernel's strace of `timers sleep`: with nothing to run, m0 (pid 1) waits once in
+    // FUTEX_WAIT_PRIVATE with the timer's deadline as its timeout instead of spinning on the
+    // clock.
+    let r = boot_with(RunOptions { strace: true, quiet: true, ..with(program::TIMERS, &["sleep"], &[]) });
+    assert_outcome(&r, Outcome::Exited(0));
+    let m0 = |l: &&str| l.starts_with("[pid     1] ") || !l.starts_with("[pid");
+    let waits: Vec<&str> = r
+        .log
+        .lines()
+        .filter(m0)
+        .filter(|l| l.contains("FUTEX_WAIT_PRIVATE, 0, {tv_sec=0, tv_nsec=") && l.contains("ETIMEDOUT"))
+        .collect();
+    let clocks = r.log.lines().filter(m0).filter(|l| l.contains("clock_gettime(")).count();
+    assert!(!waits.is_empty() && waits.len() <= 3, "{} timed waits\n{}", waits.len(), r.log);
+    assert!(clocks < 20, "m0 read the clock {clocks} times: spinning?\n{}", r.log);
+}

@@ -96,19 +96,27 @@ fn main() {
     }
     scaling();
 
-    // The runtime's locks and parking: instructions per operation, from `parking bench`.
-    let r = run(&RunOptions {
-        icount: true,
-        quiet: true,
-        program: Some(program::PARKING.path()),
-        args: vec!["bench".into()],
-        ..Default::default()
-    });
-    let out = String::from_utf8_lossy(&r.stdout).into_owned();
-    let line = out.lines().find(|l| l.starts_with("parking: ")).unwrap_or_default();
-    for field in line.split_whitespace().skip(1) {
-        let (k, v) = field.split_once('=').unwrap_or((field, "?"));
-        bench(k, v, "insns/op");
+    // The runtime's locks and parking (`parking bench`), channels and select (`chans bench`),
+    // sync.Mutex (`syncs bench`) and timers (`timers bench`): instructions per operation.
+    for (prog, prefix) in [
+        (program::PARKING, "parking: "),
+        (program::CHANS, "chans: "),
+        (program::SYNCS, "syncs: "),
+        (program::TIMERS, "timers: "),
+    ] {
+        let r = run(&RunOptions {
+            icount: true,
+            quiet: true,
+            program: Some(prog.path()),
+            args: vec!["bench".into()],
+            ..Default::default()
+        });
+        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+        let line = out.lines().find(|l| l.starts_with(prefix)).unwrap_or_default();
+        for field in line.split_whitespace().skip(1) {
+            let (k, v) = field.split_once('=').unwrap_or((field, "?"));
+            bench(k, v, "insns/op");
+        }
     }
 
     runtime_table(&plugin, &work);
