@@ -1158,3 +1158,220 @@ fn hostile_a_fault_without_progress_is_sigsegv_not_a_hang() {
     let native = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "hostile"), &["farjumps"], &[]) });
     assert_outcome(&native, Outcome::Exited(0));
 }
+
+// ---- the read-only file tree -----------------------------------------------------------
+
+/// Lays out the tree `tests/real/c/files.c` and `tests/real/go/files` expect, in a fresh
+/// directory of its own (removed when the guard drops): served with `--dir` on rt0 and
+/// bind-mounted read-only over itself natively, so both runs meet a read-only tree at the same
+/// absolute path. Every mode and time is set, so both sides see the same inodes.
+fn file_tree() -> tempfile::TempDir {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::Builder::new().prefix("tree-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a tree");
+    let d = dir.path();
+    let deep: Vec<u8> = (0..5000).map(|i| b'a' + (i % 26) as u8).collect();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("hello.txt"), b"hello, tree\n").unwrap();
+    std::fs::write(d.join("sub/deep.txt"), deep).unwrap();
+    std::fs::write(d.join("sub/empty"), b"").unwrap();
+    std::fs::write(d.join("tool"), b"#!/bin/sh\n").unwrap();
+    std::fs::write(d.join("secret"), b"s").unwrap();
+    symlink("hello.txt", d.join("link")).unwrap();
+    symlink(d.join("sub"), d.join("abs")).unwrap();
+    symlink("loop", d.join("loop")).unwrap();
+    symlink("nowhere", d.join("dangling")).unwrap();
+    for (name, mode) in [
+        (".", 0o755),
+        ("sub", 0o755),
+        ("hello.txt", 0o644),
+        ("sub/deep.txt", 0o644),
+        ("sub/empty", 0o444),
+        ("tool", 0o755),
+        ("secret", 0o600),
+    ] {
+        std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    dir
+}
+
+/// Options that run `prog` over the tree `d` (mounted at its own path) with `args`.
+fn over_tree(prog: &Path, d: &Path, args: &[&str]) -> RunOptions {
+    RunOptions {
+        dirs: vec![qemu::tree::Mount { host: d.to_path_buf(), guest: d.to_path_buf() }],
+        ..real(prog, args, &[])
+    }
+}
+
+/// What `tests/real/c/files.c` prints over [`file_tree`] (the same under musl and glibc).
+const C_FILES: &str = "\
+open hello.txt: 0
+read 5: 5 \"hello\"
+read rest: 7 \", tree\"
+read at end: 0
+lseek end: 12
+lseek set 7: 7
+lseek cur -2: 5
+lseek negative: -1 EINVAL
+lseek past end: 100
+lseek data 3: 3
+lseek hole 3: 12
+lseek data past end: -1 ENXIO
+lseek bad whence: -1 EINVAL
+pread 4 at 7: 4 \"tree\"
+pread negative: -1 EINVAL
+position after pread: 12
+readv 3+4: 7 \"hel|lo, \"
+write to a read-only descriptor: -1 EBADF
+fstat hello.txt: file mode 644 size 12 nlink 1
+fstat blksize 4096
+read after close: -1 EBADF
+stat sub/deep.txt: file mode 644 size 5000 nlink 1
+stat sub/empty: file mode 444 size 0 nlink 1
+stat link: file mode 644 size 12 nlink 1
+lstat link: link mode 777 size 9 nlink 1
+stat abs: dir mode 755
+stat dir: dir mode 755
+stat dir/.: dir mode 755
+stat sub/../hello.txt: file mode 644 size 12 nlink 1
+stat missing: -1 ENOENT
+stat hello.txt/x: -1 ENOTDIR
+stat hello.txt/: -1 ENOTDIR
+stat loop: -1 ELOOP
+lstat loop: link mode 777 size 4 nlink 1
+stat dangling: -1 ENOENT
+stat outside: -1 ENOENT
+readlink link: 9 \"hello.txt\"
+readlink link, 3 bytes: 3 \"hel\"
+readlink hello.txt: -1 EINVAL
+readlink missing: -1 ENOENT
+deep.txt: 5000 bytes, sum 547428
+mmap: [0]=a [4999]=h [5000]=0
+after a write to the private copy: map Z file a
+mmap at 4096: o
+mmap shared writable: -1 EACCES
+mmap unaligned offset: -1 EINVAL
+readdir: .(d) ..(d) abs(l) dangling(l) hello.txt(f) link(l) loop(l) secret(f) sub(d) tool(f)
+readdir: .(d) ..(d) deep.txt(f) empty(f)
+opendir /hello.txt: ENOTDIR
+read a directory: -1 EISDIR
+getdents64 into 10 bytes: -1 EINVAL
+getdents64 of a file: -1 ENOTDIR
+access hello.txt R_OK: 0
+access hello.txt W_OK: -1 EROFS
+access hello.txt X_OK: -1 EACCES
+access tool X_OK: 0
+access secret R_OK: 0
+access dir X_OK: 0
+access dir W_OK: -1 EROFS
+access missing F_OK: -1 ENOENT
+faccessat bad mode: -1 EINVAL
+open O_WRONLY: -1 EROFS
+open O_RDWR: -1 EROFS
+open O_TRUNC: -1 EROFS
+open O_CREAT new: -1 EROFS
+open O_CREAT in a missing dir: -1 ENOENT
+open O_CREAT|O_EXCL existing: -1 EEXIST
+open O_CREAT existing, read-only: 0
+open dir O_RDWR: -1 EISDIR
+open dir O_CREAT: -1 EISDIR
+open O_DIRECTORY file: -1 ENOTDIR
+open O_NOFOLLOW link: -1 ELOOP
+open loop: -1 ELOOP
+open missing: -1 ENOENT
+open hello.txt/x: -1 ENOTDIR
+open empty name: -1 ENOENT
+mkdir new: -1 EROFS
+mkdir existing: -1 EEXIST
+mkdir in a missing dir: -1 ENOENT
+unlink hello.txt: -1 EROFS
+unlink missing: -1 EROFS
+unlink dir: -1 EROFS
+rmdir sub: -1 EROFS
+rmdir file: -1 EROFS
+rename: -1 EROFS
+chmod: -1 EROFS
+truncate: -1 EROFS
+symlink: -1 EROFS
+chdir sub: 0
+getcwd is the dir's sub: 1
+getcwd into 2 bytes: -1 ERANGE
+relative read: \"abc\"
+stat ../link: file mode 644 size 12 nlink 1
+chdir a file: -1 ENOTDIR
+chdir missing: -1 ENOENT
+openat sub/deep.txt: 0
+fstatat link nofollow: link mode 777 size 9 nlink 1
+fstatat empty path: dir mode 755
+openat relative to a file: -1 ENOTDIR
+fchdir a file: -1 ENOTDIR
+fchdir dir: 0
+getcwd is the dir: 1
+openat bad dirfd: -1 EBADF
+chdir ..: 0
+stat back down: 0
+";
+
+fn c_files(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let outside = format!("{d}-outside");
+    expect(over_tree(&c_program(&cc, "files"), tree.path(), &[d, &outside]), C_FILES, 0);
+}
+
+#[test]
+fn musl_reads_the_read_only_tree_as_linux_serves_a_read_only_mount() {
+    c_files(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_reads_the_read_only_tree_as_linux_serves_a_read_only_mount() {
+    c_files(glibc_gcc(), "gcc");
+}
+
+/// What `tests/real/go/files` prints over [`file_tree`] from its sub/ directory.
+const GO_FILES: &str = "\
+getwd is sub: true <nil>
+ReadFile: \"hello, tree\\n\" <nil>
+ReadFile relative: 5000 abc fgh <nil>
+ReadFile missing: open D/missing.txt: no such file or directory true
+ReadDir: abs dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: dangling dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: hello.txt dir=false type=---------- mode=-rw-r--r--
+ReadDir: link dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: loop dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: secret dir=false type=---------- mode=-rw-------
+ReadDir: sub dir=true type=d--------- mode=drwxr-xr-x
+ReadDir: tool dir=false type=---------- mode=-rwxr-xr-x
+ReadDir err: <nil>
+Stat hello.txt: hello.txt -rw-r--r-- 12 false
+Stat sub: sub drwxr-xr-x -1 true
+Stat link: link -rw-r--r-- 12 false
+Stat sub/empty: empty -r--r--r-- 0 false
+Stat nope: stat D/nope: no such file or directory
+Stat hello.txt/x: stat D/hello.txt/x: not a directory
+Stat loop: stat D/loop: too many levels of symbolic links
+Lstat link: Lrwxrwxrwx <nil>
+Readlink: hello.txt <nil>
+Walk: .(d---------) abs(L---------) dangling(L---------) hello.txt(----------) link(L---------) loop(L---------) secret(----------) sub(d---------) sub/deep.txt(----------) sub/empty(----------) tool(----------) <nil>
+WalkDir dirs: [. sub] <nil>
+Open/Seek/ReadAt: abcd 100 4900 2 ab
+WriteFile: open D/new.txt: read-only file system
+Mkdir: mkdir D/newdir: read-only file system
+Remove: remove D/hello.txt: read-only file system
+OpenFile RDWR: open D/hello.txt: read-only file system
+Chdir ..: <nil>
+getwd is the tree: true
+Glob: 1 <nil>
+outside: stat /definitely/not/here: no such file or directory
+";
+
+#[test]
+fn go_os_readfile_readdir_stat_walk_and_errors_on_the_read_only_tree() {
+    let Some(go) = go() else { return skipped("go") };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let opts =
+        RunOptions { cwd: Some(tree.path().join("sub")), ..over_tree(&go_program(&go, "files"), tree.path(), &[d]) };
+    expect(opts, GO_FILES, 0);
+}

@@ -2,7 +2,8 @@
 //! per-process table of descriptors, each naming an open file description ([`OpenFile`]: the
 //! object plus its status flags, shared by dup'ed descriptors) and carrying its own close-on-exec
 //! flag. Objects implement [`File`] — read, write, poll, ioctl — and block on wait queues
-//! ([`wait`]): consoles, pipes, eventfds, epoll instances and /dev/null.
+//! ([`wait`]): consoles, pipes, eventfds, epoll instances, /dev/null and the files and
+//! directories of the read-only tree ([`tree`], [`rofs`]).
 //!
 //! Lock order: an object's own lock → the process lock (user copies) → the pollers' lock →
 //! the scheduler. The last reference to an object is never dropped with the process lock held
@@ -14,10 +15,12 @@ pub mod eventfd;
 pub mod framing;
 pub mod null;
 pub mod pipe;
+pub mod rofs;
+pub mod tree;
 pub mod wait;
 
 use crate::process::uaccess::{Errno, UserSlice};
-use abi::errno::{EBADF, EINVAL, EMFILE, ENOTTY, ESPIPE};
+use abi::errno::{EBADF, EINVAL, EMFILE, ENOTDIR, ENOTTY, ESPIPE};
 use abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -61,9 +64,32 @@ pub trait File: Send + Sync {
         Err(ENOTTY)
     }
 
-    /// lseek: ESPIPE for pipes and consoles; anonymous inodes (eventfd, epoll) answer 0.
-    fn seek(&self) -> Result<u64, Errno> {
+    /// lseek to `offset` from `whence`: ESPIPE for pipes and consoles; anonymous inodes
+    /// (eventfd, epoll) answer 0.
+    fn seek(&self, _offset: i64, _whence: usize) -> Result<u64, Errno> {
         Err(ESPIPE)
+    }
+
+    /// pread64/preadv at `offset`, the file position untouched: ESPIPE for what has no position.
+    fn pread(&self, _segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
+        Err(ESPIPE)
+    }
+
+    /// getdents64: ENOTDIR for everything but a directory.
+    fn getdents64(&self, _dst: UserSlice) -> Result<u64, Errno> {
+        Err(ENOTDIR)
+    }
+
+    /// The node of the read-only tree the object is, if it is one (a directory descriptor for
+    /// openat and fchdir).
+    fn node(&self) -> Option<usize> {
+        None
+    }
+
+    /// The bytes a MAP_PRIVATE mapping of the object copies, if it can be mapped (ENODEV
+    /// otherwise, as Linux answers for a file without mmap).
+    fn mmap_data(&self) -> Option<&'static [u8]> {
+        None
     }
 
     /// fstat's answer: an anonymous inode (mode 0600, no file type) unless the object says more.

@@ -43,7 +43,11 @@ impl File for Null {
         0
     }
 
-    fn seek(&self) -> Result<u64, Errno> {
+    fn seek(&self, _offset: i64, _whence: usize) -> Result<u64, Errno> {
+        Ok(0)
+    }
+
+    fn pread(&self, _segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
         Ok(0)
     }
 

@@ -1,11 +1,12 @@
 //! mmap, munmap, mremap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mremap.c, mm/mprotect.c,
-//! mm/madvise.c) over private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
+//! mm/madvise.c) over private anonymous memory; a file of the read-only tree maps as a private
+//! copy of its bytes (a shared mapping of it reads the same: the file never changes). rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
 //! anything past it (ENOMEM).
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
-use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM};
+use abi::errno::{EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EPERM};
 use abi::mman::*;
 
 fn prot_ok(prot: u64) -> Result<u32, isize> {
@@ -28,15 +29,29 @@ fn user_range(addr: u64, len: u64) -> Result<(u64, u64), isize> {
     Ok((addr, end))
 }
 
-pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
+pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> SysResult {
     let prot = prot_ok(prot)?;
     let flags = flags as usize;
-    if flags & MAP_ANONYMOUS == 0 {
-        return Err(EBADF); // rt0 has no files to map
-    }
-    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || !offset.is_multiple_of(PAGE) || len == 0 {
+    if !offset.is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
+    let file = if flags & MAP_ANONYMOUS == 0 { Some(process::file(fd)?) } else { None };
+    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || len == 0 {
+        return Err(EINVAL);
+    }
+    // A file's bytes from `offset` (what the mapping copies): ENODEV for an object that cannot
+    // be mapped, EACCES for a description not open for reading or a shared writable mapping
+    // (every mappable file is read-only).
+    let data = match &file {
+        None => None,
+        Some(f) => {
+            let bytes = f.file.mmap_data().ok_or(ENODEV)?;
+            if !f.readable() || flags & MAP_SHARED != 0 && prot & PROT_WRITE as u32 != 0 {
+                return Err(EACCES);
+            }
+            Some(bytes.get(usize::try_from(offset).unwrap_or(usize::MAX)..).unwrap_or(&[]))
+        }
+    };
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
     process::with(|p| {
         let a = &mut p.aspace;
@@ -66,7 +81,21 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
                 a.find_free(MMAP_BASE, len).or_else(|| a.find_free(MMAP_MIN_ADDR, len)).ok_or(ENOMEM)?
             }
         };
-        a.map(start, start + len, prot, "anon");
+        match data {
+            None => a.map(start, start + len, prot, "anon"),
+            Some(bytes) => {
+                // Mapped readable, filled through the kernel's view, then given its protection.
+                a.map(start, start + len, PROT_READ as u32, "file");
+                let n = bytes.len().min(len as usize);
+                if a.load(start, &bytes[..n]).is_err() {
+                    let _ = a.unmap(start, start + len);
+                    return Err(ENOMEM);
+                }
+                if prot != PROT_READ as u32 {
+                    a.protect(start, start + len, prot).map_err(|()| ENOMEM)?;
+                }
+            }
+        }
         Ok(start)
     })
 }
