@@ -4,6 +4,7 @@
 //! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
 //! kernel's control-channel line into an [`Outcome`].
 pub mod framing;
+pub mod gostd;
 mod install;
 mod native;
 mod outcome;

@@ -16,7 +16,8 @@
 //! - Go's `encoding/json` tests: TestHTTPDecoding starts an httptest server → `socket` (41) →
 //!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
 //!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
-//!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
+//!   (`strconv` and `regexp`, which read testdata/ from their source folder, run in
+//!   `tests/gostd.rs` over the read-only tree.)
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
 use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult};
