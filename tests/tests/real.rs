@@ -1376,3 +1376,80 @@ fn go_os_readfile_readdir_stat_walk_and_errors_on_the_read_only_tree() {
         RunOptions { cwd: Some(tree.path().join("sub")), ..over_tree(&go_program(&go, "files"), tree.path(), &[d]) };
     expect(opts, GO_FILES, 0);
 }
+
+/// What `tests/real/c/tmp.c` prints (the same under musl and glibc, on rt0's /tmp and the host's).
+const C_TMP: &str = "\
+the new directory: dir mode 700
+create a.txt: 0
+write: 13
+pwrite at 7: 5
+position: 13
+pread: 13 \"hello, there\"
+pwrite past the end: 1
+after a write past the end: file mode 644 size 21
+the gap reads as zeros: 1 1
+ftruncate 5: 0
+truncated: file mode 644 size 5
+ftruncate -1: -1 EINVAL
+lseek end: 5
+mmap: hello
+create a.txt again, O_EXCL: -1 EEXIST
+append: 2
+read back: 7 \"hello++\"
+ftruncate a read-only descriptor: -1 EINVAL
+write a read-only descriptor: -1 EBADF
+O_TRUNC: file mode 644 size 0
+truncate 3: 0
+truncated by name: file mode 644 size 3
+made under umask 077: file mode 600 size 0
+chmod 0640: 0
+after chmod: file mode 640 size 0
+mkdir d: 0
+d: dir mode 755
+mkdir d again: -1 EEXIST
+mkdir in a missing dir: -1 ENOENT
+rmdir d (not empty): -1 ENOTEMPTY
+unlink d: -1 EISDIR
+rmdir a.txt: -1 ENOTDIR
+rename d into itself: -1 EINVAL
+rename a.txt over d: -1 EISDIR
+rename d over a.txt: -1 ENOTDIR
+rename a.txt to b.txt: 0
+rename private over b.txt: 0
+rename a missing name: -1 ENOENT
+list: . .. b.txt d
+symlink: 0
+symlink again: -1 EEXIST
+readlink: 5 \"b.txt\"
+lstat ln: link mode 777 size 5
+open O_NOFOLLOW ln: -1 ELOOP
+utimensat: 0
+mtime: 1234567890.123456789
+unlink gone: 0
+stat gone: -1 ENOENT
+read after unlink: \"still here\"
+fstat after unlink: nlink 0
+writev: 5
+v: file mode 644 size 5
+rename into the read-only tree: -1 EXDEV
+list: . .. b.txt d ln v
+list: . ..
+rmdir the directory: 0
+";
+
+fn c_tmp(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    expect(over_tree(&c_program(&cc, "tmp"), tree.path(), &[d]), C_TMP, 0);
+}
+
+#[test]
+fn musl_writes_renames_and_removes_in_tmp_as_linux() {
+    c_tmp(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_writes_renames_and_removes_in_tmp_as_linux() {
+    c_tmp(glibc_gcc(), "gcc");
+}

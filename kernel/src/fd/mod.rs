@@ -16,6 +16,7 @@ pub mod framing;
 pub mod null;
 pub mod pipe;
 pub mod rofs;
+pub mod tmpfs;
 pub mod tree;
 pub mod wait;
 
@@ -86,10 +87,20 @@ pub trait File: Send + Sync {
         None
     }
 
-    /// The bytes a MAP_PRIVATE mapping of the object copies, if it can be mapped (ENODEV
-    /// otherwise, as Linux answers for a file without mmap).
-    fn mmap_data(&self) -> Option<&'static [u8]> {
-        None
+    /// pwrite64/pwritev at `offset`: ESPIPE for what has no position.
+    fn pwrite(&self, _segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
+        Err(ESPIPE)
+    }
+
+    /// ftruncate: EINVAL for what is not a regular file (Linux's answer for pipes and sockets).
+    fn truncate(&self, _len: u64) -> Result<u64, Errno> {
+        Err(EINVAL)
+    }
+
+    /// Calls `f` with the bytes a mapping of the object copies and says true, if it can be
+    /// mapped (false: ENODEV, as Linux answers for a file without mmap).
+    fn map_bytes(&self, _f: &mut dyn FnMut(&[u8])) -> bool {
+        false
     }
 
     /// fstat's answer: an anonymous inode (mode 0600, no file type) unless the object says more.

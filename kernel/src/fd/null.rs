@@ -51,6 +51,10 @@ impl File for Null {
         Ok(0)
     }
 
+    fn pwrite(&self, segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
+        Ok(segs.iter().map(UserSlice::len).sum())
+    }
+
     fn stat(&self) -> abi::stat::Stat {
         stat()
     }

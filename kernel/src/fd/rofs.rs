@@ -21,7 +21,7 @@ use abi::stat::{Stat, Statx, StatxTimestamp};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use spin::{Mutex, Once};
+use spin::{Mutex, Once, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Where the archive is mapped: 1 TiB into the kernel's own mappings (the self-tests use the
 /// start of that area).
@@ -31,14 +31,20 @@ pub const TREE_DEV: u64 = abi::stat::makedev(0, 0x20);
 /// Frames [`load`] leaves free for the program whatever the archive's size.
 const FRAMES_KEPT: u64 = 8192;
 
-static TREE: Once<Tree<'static>> = Once::new();
+static TREE: Once<RwLock<Tree<'static>>> = Once::new();
 /// The process's working directory, a directory node (CLONE_FS shares it between threads, and
 /// rt0 has one process).
 static CWD: AtomicUsize = AtomicUsize::new(ROOT);
 
-/// The tree; an empty root before [`load`].
-pub fn tree() -> &'static Tree<'static> {
-    TREE.call_once(Tree::empty)
+/// The tree, for reading; an empty root before [`load`]. Lock order: a description's position
+/// lock → the tree lock → the process lock.
+pub fn tree() -> RwLockReadGuard<'static, Tree<'static>> {
+    TREE.call_once(|| RwLock::new(Tree::empty())).read()
+}
+
+/// The tree, for a change (only under /tmp).
+pub fn tree_mut() -> RwLockWriteGuard<'static, Tree<'static>> {
+    TREE.call_once(|| RwLock::new(Tree::empty())).write()
 }
 
 pub fn cwd() -> usize {
@@ -54,7 +60,7 @@ pub fn set_cwd(node: usize) {
 /// runs, and its paths are ENOENT.
 pub fn load() {
     let Some((selector, size)) = crate::arch::fw_cfg::find(abi::rt0::FW_CFG_TREE) else {
-        tree();
+        super::tmpfs::mount();
         return;
     };
     let start = crate::arch::tsc::read();
@@ -62,17 +68,19 @@ pub fn load() {
         Ok(a) => a,
         Err(why) => {
             log::warn!("tree: {size} bytes not loaded ({why}): the tree is empty");
-            tree();
+            super::tmpfs::mount();
             return;
         }
     };
     let (parsed, entries) = Tree::parse(archive);
     let nodes = parsed.nodes.len();
-    TREE.call_once(|| parsed);
+    TREE.call_once(|| RwLock::new(parsed));
+    super::tmpfs::mount();
     let mut name = [0u8; 4096];
     if let Some(len) = crate::arch::fw_cfg::read_file(abi::rt0::FW_CFG_CWD, &mut name) {
         let name = &name[..len.min(name.len())];
-        match tree().walk(ROOT, name, true) {
+        let found = tree().walk(ROOT, name, true);
+        match found {
             Ok(n) if tree().nodes[n].is_dir() => set_cwd(n),
             _ => log::warn!(
                 "tree: working directory {:?} is not a directory of the tree: /",
@@ -135,17 +143,21 @@ pub fn stat_of(n: usize) -> Stat {
     let node = &t.nodes[n];
     let size = node.size();
     let time = node.mtime as i64;
+    let nsec = i64::from(node.mtime_nsec);
     Stat {
-        st_dev: TREE_DEV,
+        st_dev: if node.writable { super::tmpfs::TMPFS_DEV } else { TREE_DEV },
         st_ino: FIRST_INO + n as u64,
-        st_nlink: node.nlink(t),
+        st_nlink: node.nlink(&t),
         st_mode: node.mode,
         st_size: size as i64,
         st_blksize: 4096,
         st_blocks: (size.div_ceil(4096) * 8) as i64,
         st_atime: time,
+        st_atime_nsec: nsec,
         st_mtime: time,
+        st_mtime_nsec: nsec,
         st_ctime: time,
+        st_ctime_nsec: nsec,
         ..Default::default()
     }
 }
@@ -179,9 +191,12 @@ pub fn statx_of(st: &Stat) -> Statx {
 /// A new open description of node `n` (a regular file or a directory) with status flags
 /// `flags`.
 pub fn open(n: usize, flags: usize) -> Arc<OpenFile> {
-    let file: Arc<dyn File> = match tree().nodes[n].kind {
-        Kind::Dir(_) => Arc::new(Directory { node: n, pos: Mutex::new(0) }),
-        _ => Arc::new(RegularFile { node: n, pos: Mutex::new(0) }),
+    let is_dir = tree().nodes[n].is_dir();
+    let file: Arc<dyn File> = if is_dir {
+        Arc::new(Directory { node: n, pos: Mutex::new(0) })
+    } else {
+        super::tmpfs::opened(n);
+        Arc::new(RegularFile { node: n, pos: Mutex::new(0), append: flags & abi::fcntl::O_APPEND != 0 })
     };
     OpenFile::new(file, flags)
 }
@@ -212,25 +227,46 @@ pub struct RegularFile {
     node: usize,
     /// The description's file position.
     pos: Mutex<u64>,
+    /// O_APPEND as the file was opened: every write goes to the end.
+    append: bool,
 }
 
 impl RegularFile {
-    fn data(&self) -> &'static [u8] {
-        match tree().nodes[self.node].kind {
-            Kind::File(d) => d,
-            _ => &[],
-        }
-    }
-
     /// Copies the file's bytes from `at` into `segs`: the count, a short one at a fault after
     /// some bytes, EFAULT at a fault before any.
     fn copy_at(&self, segs: &[UserSlice], at: u64) -> Result<u64, Errno> {
-        let data = self.data();
+        let t = tree();
+        let data = match &t.nodes[self.node].kind {
+            Kind::File(d) => d.bytes(),
+            _ => &[],
+        };
         let from = &data[(at.min(data.len() as u64)) as usize..];
         let mut it = UserIter::new(segs);
         let want = (it.remaining() as usize).min(from.len());
         let n = it.copy_to_user(&from[..want]);
         if n == 0 && want > 0 { Err(EFAULT) } else { Ok(n as u64) }
+    }
+
+    fn size(&self) -> u64 {
+        tree().nodes[self.node].size()
+    }
+
+    /// Writes `segs` at `at` (the end with O_APPEND when `at` is None): the bytes are copied
+    /// from the user first, then spliced in under the tree lock. Returns (count, new position).
+    fn write_at(&self, segs: &[UserSlice], at: Option<u64>) -> Result<(u64, u64), Errno> {
+        let mut it = UserIter::new(segs);
+        let mut buf = alloc::vec![0u8; it.remaining().min(super::tmpfs::MAX_FILE) as usize];
+        let n = it.copy_from_user(&mut buf);
+        if n == 0 && !buf.is_empty() {
+            return Err(EFAULT);
+        }
+        super::tmpfs::write(self.node, at, &buf[..n])
+    }
+}
+
+impl Drop for RegularFile {
+    fn drop(&mut self) {
+        super::tmpfs::closed(self.node);
     }
 }
 
@@ -250,6 +286,26 @@ impl File for RegularFile {
         self.copy_at(segs, offset)
     }
 
+    fn write(&self, src: UserSlice, nonblock: bool) -> Result<u64, Errno> {
+        self.writev(&[src], nonblock)
+    }
+
+    fn writev(&self, segs: &[UserSlice], _nonblock: bool) -> Result<u64, Errno> {
+        let mut pos = self.pos.lock();
+        let (n, end) = self.write_at(segs, if self.append { None } else { Some(*pos) })?;
+        *pos = end;
+        Ok(n)
+    }
+
+    fn pwrite(&self, segs: &[UserSlice], offset: u64) -> Result<u64, Errno> {
+        // Linux: pwrite on an O_APPEND file appends, whatever the offset.
+        self.write_at(segs, if self.append { None } else { Some(offset) }).map(|(n, _)| n)
+    }
+
+    fn truncate(&self, len: u64) -> Result<u64, Errno> {
+        super::tmpfs::truncate(self.node, len).map(|()| 0)
+    }
+
     fn poll(&self) -> u32 {
         EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM
     }
@@ -260,7 +316,7 @@ impl File for RegularFile {
 
     fn seek(&self, offset: i64, whence: usize) -> Result<u64, Errno> {
         let mut pos = self.pos.lock();
-        *pos = new_offset(*pos, self.data().len() as u64, offset, whence)?;
+        *pos = new_offset(*pos, self.size(), offset, whence)?;
         Ok(*pos)
     }
 
@@ -272,8 +328,13 @@ impl File for RegularFile {
         Some(self.node)
     }
 
-    fn mmap_data(&self) -> Option<&'static [u8]> {
-        Some(self.data())
+    fn map_bytes(&self, f: &mut dyn FnMut(&[u8])) -> bool {
+        let t = tree();
+        match &t.nodes[self.node].kind {
+            Kind::File(d) => f(d.bytes()),
+            _ => f(&[]),
+        }
+        true
     }
 }
 
@@ -285,16 +346,18 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Entry `i`: (inode, d_type, name).
-    fn entry(&self, i: u64) -> Option<(u64, u8, &'static [u8])> {
-        let t = tree();
-        let node = &t.nodes[self.node];
+    /// Entry `i`: (inode, d_type, name); none past the end or once the directory is removed.
+    fn entry(t: &Tree, dir: usize, i: u64) -> Option<(u64, u8, Vec<u8>)> {
+        let node = &t.nodes[dir];
         let Kind::Dir(entries) = &node.kind else { return None };
+        if node.unlinked {
+            return None;
+        }
         let of = |n: usize| (FIRST_INO + n as u64, dt_of_mode(t.nodes[n].mode));
         match i {
-            0 => Some((of(self.node).0, of(self.node).1, b".")),
-            1 => Some((of(node.parent).0, of(node.parent).1, b"..")),
-            _ => entries.get(usize::try_from(i - 2).ok()?).map(|&(name, n)| (of(n).0, of(n).1, name)),
+            0 => Some((of(dir).0, of(dir).1, b".".to_vec())),
+            1 => Some((of(node.parent).0, of(node.parent).1, b"..".to_vec())),
+            _ => entries.get(usize::try_from(i - 2).ok()?).map(|(name, n)| (of(*n).0, of(*n).1, name.bytes().to_vec())),
         }
     }
 }
@@ -328,8 +391,9 @@ impl File for Directory {
     /// getdents64: as many whole records as fit; EINVAL when not even the next one does.
     fn getdents64(&self, dst: UserSlice) -> Result<u64, Errno> {
         let mut pos = self.pos.lock();
+        let t = tree();
         let mut buf = Vec::new();
-        while let Some((ino, dtype, name)) = self.entry(*pos) {
+        while let Some((ino, dtype, name)) = Self::entry(&t, self.node, *pos) {
             let reclen = dirent64_reclen(name.len());
             if buf.len() + reclen > dst.len() as usize {
                 break;
@@ -339,13 +403,14 @@ impl File for Directory {
             buf.extend_from_slice(&(next as i64).to_ne_bytes());
             buf.extend_from_slice(&(reclen as u16).to_ne_bytes());
             buf.push(dtype);
-            buf.extend_from_slice(name);
+            buf.extend_from_slice(&name);
             buf.resize(buf.len() + reclen - DIRENT64_HEADER - name.len(), 0);
             *pos = next;
         }
-        if buf.is_empty() && self.entry(*pos).is_some() {
+        if buf.is_empty() && Self::entry(&t, self.node, *pos).is_some() {
             return Err(EINVAL);
         }
+        drop(t);
         let mut it = UserIter::new(core::slice::from_ref(&dst));
         if it.copy_to_user(&buf) < buf.len() {
             return Err(EFAULT);

@@ -30,31 +30,75 @@ pub const ROOT: usize = 0;
 
 pub type Errno = isize;
 
+/// Bytes of a file or link: in the archive, or owned (made in a writable directory).
+#[derive(Debug)]
+pub enum Data<'a> {
+    Archive(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Data<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Data::Archive(b) => b,
+            Data::Owned(v) => v,
+        }
+    }
+}
+
+/// A name in a directory: from the archive or made later.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Name<'a> {
+    Archive(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Name<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Name::Archive(b) => b,
+            Name::Owned(v) => v,
+        }
+    }
+}
+
 /// What a node is.
 #[derive(Debug)]
 pub enum Kind<'a> {
     /// A directory: its entries, sorted by name.
-    Dir(Vec<(&'a [u8], usize)>),
+    Dir(Vec<(Name<'a>, usize)>),
     /// A regular file's bytes.
-    File(&'a [u8]),
+    File(Data<'a>),
     /// A symbolic link's target.
-    Symlink(&'a [u8]),
+    Symlink(Data<'a>),
 }
 
 /// One inode of the tree.
 #[derive(Debug)]
 pub struct Node<'a> {
     /// The name in its parent ("" for the root).
-    pub name: &'a [u8],
+    pub name: Name<'a>,
     pub parent: usize,
     /// File type and permission bits, as st_mode.
     pub mode: u32,
-    /// Modification time, seconds since the epoch.
+    /// Modification time, seconds since the epoch, and nanoseconds.
     pub mtime: u64,
+    pub mtime_nsec: u32,
+    /// In a writable directory (the tmpfs at /tmp): it may change, and so may its entries.
+    pub writable: bool,
+    /// Unlinked: no name reaches it any more (its open descriptors still do).
+    pub unlinked: bool,
+    /// Open descriptions of it (a writable file's bytes are freed when the last one closes
+    /// after its unlink).
+    pub opens: u32,
     pub kind: Kind<'a>,
 }
 
-impl Node<'_> {
+impl<'a> Node<'a> {
+    pub fn new(name: Name<'a>, parent: usize, mode: u32, mtime: u64, kind: Kind<'a>) -> Node<'a> {
+        Node { name, parent, mode, mtime, mtime_nsec: 0, writable: false, unlinked: false, opens: 0, kind }
+    }
+
     pub fn is_dir(&self) -> bool {
         matches!(self.kind, Kind::Dir(_))
     }
@@ -63,7 +107,7 @@ impl Node<'_> {
     /// directory's size is the filesystem's own business; this is tmpfs's rule of thumb).
     pub fn size(&self) -> u64 {
         match &self.kind {
-            Kind::File(d) | Kind::Symlink(d) => d.len() as u64,
+            Kind::File(d) | Kind::Symlink(d) => d.bytes().len() as u64,
             Kind::Dir(e) => (e.len() as u64 + 2) * 32,
         }
     }
@@ -72,6 +116,7 @@ impl Node<'_> {
     pub fn nlink(&self, tree: &Tree) -> u64 {
         match &self.kind {
             Kind::Dir(e) => 2 + e.iter().filter(|(_, n)| tree.nodes[*n].is_dir()).count() as u64,
+            _ if self.unlinked => 0,
             _ => 1,
         }
     }
@@ -86,15 +131,7 @@ pub struct Tree<'a> {
 impl<'a> Tree<'a> {
     /// A tree with nothing but the root directory (mode 0755).
     pub fn empty() -> Tree<'a> {
-        Tree {
-            nodes: alloc::vec![Node {
-                name: b"",
-                parent: ROOT,
-                mode: S_IFDIR | 0o755,
-                mtime: 0,
-                kind: Kind::Dir(Vec::new())
-            }],
-        }
+        Tree { nodes: alloc::vec![Node::new(Name::Archive(b""), ROOT, S_IFDIR | 0o755, 0, Kind::Dir(Vec::new()))] }
     }
 
     /// Indexes a cpio newc archive. Entries other than directories, regular files and symbolic
@@ -108,8 +145,8 @@ impl<'a> Tree<'a> {
             let mode = e.mode().bits();
             let kind = match mode & S_IFMT {
                 S_IFDIR => Kind::Dir(Vec::new()),
-                S_IFREG => Kind::File(e.file()),
-                S_IFLNK => Kind::Symlink(e.file()),
+                S_IFREG => Kind::File(Data::Archive(e.file())),
+                S_IFLNK => Kind::Symlink(Data::Archive(e.file())),
                 _ => continue,
             };
             let name = e.name().as_bytes();
@@ -127,7 +164,7 @@ impl<'a> Tree<'a> {
             if base == b"." || base == b".." {
                 continue;
             }
-            tree.insert(parent, base, mode, e.mtime(), kind);
+            tree.insert(parent, Name::Archive(base), mode, e.mtime(), kind);
         }
         (tree, count)
     }
@@ -139,16 +176,16 @@ impl<'a> Tree<'a> {
         for c in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
             at = match self.child(at, c) {
                 Some(n) if self.nodes[n].is_dir() => n,
-                _ => self.insert(at, c, S_IFDIR | 0o755, 0, Kind::Dir(Vec::new())),
+                _ => self.insert(at, Name::Archive(c), S_IFDIR | 0o755, 0, Kind::Dir(Vec::new())),
             };
         }
         at
     }
 
     /// Adds (or replaces) `name` in directory `dir`; a directory replacing a directory keeps
-    /// its entries.
-    fn insert(&mut self, dir: usize, name: &'a [u8], mode: u32, mtime: u64, kind: Kind<'a>) -> usize {
-        if let Some(n) = self.child(dir, name) {
+    /// its entries. A node made in a writable directory is writable.
+    pub fn insert(&mut self, dir: usize, name: Name<'a>, mode: u32, mtime: u64, kind: Kind<'a>) -> usize {
+        if let Some(n) = self.child(dir, name.bytes()) {
             let old = &mut self.nodes[n];
             old.mode = mode;
             old.mtime = mtime;
@@ -158,17 +195,31 @@ impl<'a> Tree<'a> {
             return n;
         }
         let n = self.nodes.len();
-        self.nodes.push(Node { name, parent: dir, mode, mtime, kind });
-        let Kind::Dir(entries) = &mut self.nodes[dir].kind else { unreachable!("a parent is a directory") };
-        let at = entries.partition_point(|(e, _)| *e < name);
-        entries.insert(at, (name, n));
+        let mut node = Node::new(name.clone(), dir, mode, mtime, kind);
+        node.writable = self.nodes[dir].writable;
+        self.nodes.push(node);
+        self.link(dir, name, n);
         n
+    }
+
+    /// Puts `n` in directory `dir` as `name` (which must be free).
+    pub fn link(&mut self, dir: usize, name: Name<'a>, n: usize) {
+        let Kind::Dir(entries) = &mut self.nodes[dir].kind else { unreachable!("a parent is a directory") };
+        let at = entries.partition_point(|(e, _)| e.bytes() < name.bytes());
+        entries.insert(at, (name, n));
+    }
+
+    /// Takes `name` out of directory `dir`; the node it named.
+    pub fn unlink(&mut self, dir: usize, name: &[u8]) -> Option<usize> {
+        let Kind::Dir(entries) = &mut self.nodes[dir].kind else { return None };
+        let i = entries.binary_search_by(|(e, _)| e.bytes().cmp(name)).ok()?;
+        Some(entries.remove(i).1)
     }
 
     /// The entry `name` of directory `dir`.
     pub fn child(&self, dir: usize, name: &[u8]) -> Option<usize> {
         let Kind::Dir(entries) = &self.nodes[dir].kind else { return None };
-        entries.binary_search_by(|(e, _)| (*e).cmp(name)).ok().map(|i| entries[i].1)
+        entries.binary_search_by(|(e, _)| e.bytes().cmp(name)).ok().map(|i| entries[i].1)
     }
 
     /// Resolves `path` from directory `start` (the root for an absolute path), following a
@@ -204,7 +255,7 @@ impl<'a> Tree<'a> {
                     if *links > MAXSYMLINKS {
                         return Err(ELOOP);
                     }
-                    self.walk_from(at, target, true, links)?
+                    self.walk_from(at, target.bytes(), true, links)?
                 }
                 _ => next,
             };
@@ -219,7 +270,7 @@ impl<'a> Tree<'a> {
     pub fn path_of(&self, mut n: usize) -> Vec<u8> {
         let mut parts = Vec::new();
         while n != ROOT {
-            parts.push(self.nodes[n].name);
+            parts.push(self.nodes[n].name.bytes());
             n = self.nodes[n].parent;
         }
         let mut out = Vec::new();
@@ -289,9 +340,9 @@ mod tests {
         assert_eq!(t.nodes[b].mode, S_IFDIR | 0o755);
         assert_eq!(t.nodes[a].nlink(&t), 3);
         let g = t.walk(ROOT, b"a/b/g", true).unwrap();
-        assert!(matches!(t.nodes[g].kind, Kind::File(b"deep")));
+        assert!(matches!(&t.nodes[g].kind, Kind::File(d) if d.bytes() == b"deep"));
         let Kind::Dir(e) = &t.nodes[a].kind else { panic!() };
-        let names: Vec<&[u8]> = e.iter().map(|(n, _)| *n).collect();
+        let names: Vec<&[u8]> = e.iter().map(|(n, _)| n.bytes()).collect();
         assert_eq!(names, [&b"abs"[..], b"b", b"dangling", b"f.txt", b"link", b"loop"]);
     }
 
@@ -336,5 +387,19 @@ mod tests {
         let (t, n) = Tree::parse(b"garbage that is no cpio header at all, not even close");
         assert_eq!((t.nodes.len(), n), (1, 0));
         assert!(t.nodes[ROOT].is_dir());
+    }
+
+    #[test]
+    fn names_made_and_removed_keep_the_directory_sorted() {
+        let ar = sample();
+        let (mut t, _) = Tree::parse(&ar);
+        let a = t.walk(ROOT, b"/a", true).unwrap();
+        let n = t.insert(a, Name::Owned(b"c.new".to_vec()), S_IFREG | 0o600, 1, Kind::File(Data::Owned(b"x".to_vec())));
+        assert_eq!(t.walk(ROOT, b"/a/c.new", true), Ok(n));
+        let Kind::Dir(e) = &t.nodes[a].kind else { panic!() };
+        assert!(e.windows(2).all(|w| w[0].0.bytes() < w[1].0.bytes()));
+        assert_eq!(t.unlink(a, b"c.new"), Some(n));
+        assert_eq!(t.walk(ROOT, b"/a/c.new", true), Err(ENOENT));
+        assert_eq!(t.unlink(a, b"c.new"), None);
     }
 }

@@ -42,16 +42,22 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
     // A file's bytes from `offset` (what the mapping copies): ENODEV for an object that cannot
     // be mapped, EACCES for a description not open for reading or a shared writable mapping
     // (every mappable file is read-only).
-    let data = match &file {
-        None => None,
-        Some(f) => {
-            let bytes = f.file.mmap_data().ok_or(ENODEV)?;
-            if !f.readable() || flags & MAP_SHARED != 0 && prot & PROT_WRITE as u32 != 0 {
-                return Err(EACCES);
-            }
-            Some(bytes.get(usize::try_from(offset).unwrap_or(usize::MAX)..).unwrap_or(&[]))
+    let mut data: Option<alloc::vec::Vec<u8>> = None;
+    if let Some(f) = &file {
+        let mut copy = alloc::vec::Vec::new();
+        let from = usize::try_from(offset).unwrap_or(usize::MAX);
+        let want = usize::try_from(len).unwrap_or(usize::MAX);
+        if !f
+            .file
+            .map_bytes(&mut |b| copy.extend_from_slice(b.get(from..).map_or(&[][..], |b| &b[..want.min(b.len())])))
+        {
+            return Err(ENODEV);
         }
-    };
+        if !f.readable() || flags & MAP_SHARED != 0 && prot & PROT_WRITE as u32 != 0 {
+            return Err(EACCES);
+        }
+        data = Some(copy);
+    }
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
     process::with(|p| {
         let a = &mut p.aspace;
@@ -86,8 +92,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
             Some(bytes) => {
                 // Mapped readable, filled through the kernel's view, then given its protection.
                 a.map(start, start + len, PROT_READ as u32, "file");
-                let n = bytes.len().min(len as usize);
-                if a.load(start, &bytes[..n]).is_err() {
+                if a.load(start, &bytes).is_err() {
                     let _ = a.unmap(start, start + len);
                     return Err(ENOMEM);
                 }

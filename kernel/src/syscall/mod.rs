@@ -9,6 +9,7 @@ mod fs;
 mod ids;
 mod io;
 mod memory;
+mod namei;
 mod path;
 mod poll;
 mod process;
@@ -16,7 +17,7 @@ mod signal;
 pub mod strace;
 pub mod table;
 mod thread;
-mod time;
+pub mod time;
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;

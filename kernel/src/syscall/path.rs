@@ -19,14 +19,14 @@ use alloc::vec::Vec;
 const PATH_MAX: usize = 4096;
 
 /// What a name resolves to.
-enum Found {
+pub(super) enum Found {
     DevNull,
     Node(usize),
 }
 
 /// Reads the NUL-terminated name at `path` (Linux's getname): EFAULT if it is not readable up to
 /// its NUL, ENAMETOOLONG if that is PATH_MAX bytes away or more.
-fn user_path(path: u64) -> Result<Vec<u8>, isize> {
+pub(super) fn user_path(path: u64) -> Result<Vec<u8>, isize> {
     let mut name = Vec::new();
     let mut chunk = [0u8; 256];
     loop {
@@ -50,7 +50,7 @@ fn user_path(path: u64) -> Result<Vec<u8>, isize> {
 
 /// The directory a relative name starts from: the working directory for AT_FDCWD, else the
 /// directory `dirfd` names (EBADF if it is not open, ENOTDIR if it is no directory).
-fn start_dir(dirfd: u64) -> Result<usize, isize> {
+pub(super) fn start_dir(dirfd: u64) -> Result<usize, isize> {
     if dirfd as i32 == AT_FDCWD as i32 {
         return Ok(rofs::cwd());
     }
@@ -62,7 +62,7 @@ fn start_dir(dirfd: u64) -> Result<usize, isize> {
 }
 
 /// Resolves `name` relative to `dirfd`, following a final symbolic link when `follow`.
-fn resolve_name(dirfd: u64, name: &[u8], follow: bool) -> Result<Found, isize> {
+pub(super) fn resolve_name(dirfd: u64, name: &[u8], follow: bool) -> Result<Found, isize> {
     if name.is_empty() {
         return Err(ENOENT);
     }
@@ -77,7 +77,7 @@ fn resolve_name(dirfd: u64, name: &[u8], follow: bool) -> Result<Found, isize> {
 }
 
 /// Reads the name at `path` and resolves it.
-fn resolve(dirfd: u64, path: u64, follow: bool) -> Result<Found, isize> {
+pub(super) fn resolve(dirfd: u64, path: u64, follow: bool) -> Result<Found, isize> {
     let name = user_path(path)?;
     resolve_name(dirfd, &name, follow)
 }
@@ -162,10 +162,10 @@ pub fn faccessat2(dirfd: u64, path: u64, mode: u64, flags: u64) -> SysResult {
         return Err(EINVAL);
     }
     let st = stat_at(dirfd, path, flags)?;
-    if st.st_dev != rofs::TREE_DEV {
+    if st.st_dev != rofs::TREE_DEV && st.st_dev != crate::fd::tmpfs::TMPFS_DEV {
         return Ok(0);
     }
-    if mode & W_OK != 0 {
+    if mode & W_OK != 0 && st.st_dev == rofs::TREE_DEV {
         return Err(EROFS);
     }
     if mode & X_OK != 0 && st.st_mode & S_IFMT == S_IFREG && st.st_mode & 0o111 == 0 {
@@ -182,7 +182,8 @@ pub fn readlinkat(dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {
     }
     match resolve(dirfd, path, false)? {
         Found::Node(n) => match rofs::tree().nodes[n].kind {
-            Kind::Symlink(target) => {
+            Kind::Symlink(ref target) => {
+                let target = target.bytes();
                 let len = target.len().min(size as usize);
                 UserSlice::new(buf, len as u64)?.write(&target[..len])?;
                 Ok(len as u64)
@@ -195,7 +196,7 @@ pub fn readlinkat(dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {
 
 /// The last component of a name as Linux's filename_parentat types it.
 #[derive(PartialEq, Eq)]
-enum Last {
+pub(super) enum Last {
     Normal,
     Dot,
     DotDot,
@@ -203,62 +204,63 @@ enum Last {
 }
 
 /// Linux's filename_parentat: resolves the directory that holds `name`'s last component
-/// (ENOENT for an empty name, the walk's errors, ENOTDIR if it is no directory) and says what the
-/// last component is.
-fn parent_of(dirfd: u64, name: &[u8]) -> Result<Last, isize> {
+/// (ENOENT for an empty name, the walk's errors, ENOTDIR if it is no directory); returns it, what
+/// the last component is, and the component.
+pub(super) fn parent_of(dirfd: u64, name: &[u8]) -> Result<(usize, Last, Vec<u8>), isize> {
     if name.is_empty() {
         return Err(ENOENT);
     }
-    let trimmed = {
-        let mut t = name;
-        while t.len() > 1 && t.ends_with(b"/") {
-            t = &t[..t.len() - 1];
-        }
-        t
-    };
+    let mut trimmed = name;
+    while trimmed.len() > 1 && trimmed.ends_with(b"/") {
+        trimmed = &trimmed[..trimmed.len() - 1];
+    }
     let (dir, last): (&[u8], &[u8]) = match trimmed.iter().rposition(|&c| c == b'/') {
-        _ if trimmed == b"/" => return Ok(Last::Root),
+        _ if trimmed == b"/" => (b"/", b""),
         Some(i) => (if i == 0 { b"/" } else { &trimmed[..i] }, &trimmed[i + 1..]),
         None => (b".", trimmed),
     };
     if last.len() > crate::fd::tree::NAME_MAX {
         return Err(ENAMETOOLONG);
     }
-    match resolve_name(dirfd, dir, true)? {
-        Found::Node(n) if rofs::tree().nodes[n].is_dir() => {}
+    let dir = match resolve_name(dirfd, dir, true)? {
+        Found::Node(n) if rofs::tree().nodes[n].is_dir() => n,
         _ => return Err(ENOTDIR),
-    }
-    Ok(match last {
+    };
+    let kind = match last {
+        b"" => Last::Root,
         b"." => Last::Dot,
         b".." => Last::DotDot,
         _ => Last::Normal,
-    })
+    };
+    Ok((dir, kind, last.to_vec()))
 }
 
-/// For a name that does not exist, what O_CREAT, mkdir or symlink answer: the error of its
-/// directory's walk, else EROFS (the name would be made on the read-only mount).
-fn create_error(dirfd: u64, name: &[u8]) -> isize {
-    match parent_of(dirfd, name) {
-        Ok(_) => EROFS,
-        Err(e) => e,
-    }
-}
-
-/// openat: the tree's regular files and directories open for reading (EROFS for write access
-/// or O_TRUNC, EISDIR for a directory so opened); O_CREAT of a missing name is EROFS when its
-/// directory exists; O_CREAT|O_EXCL of an existing name EEXIST; O_DIRECTORY of a non-directory
-/// ENOTDIR; O_NOFOLLOW on a final symbolic link ELOOP. /dev/null opens with any access mode.
-pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> SysResult {
+/// openat: the read-only tree's regular files and directories open for reading (EROFS for write
+/// access or O_TRUNC, EISDIR for a directory so opened); O_CREAT of a missing name makes a file in
+/// /tmp and is EROFS elsewhere (ENOENT when its directory is missing, EISDIR for a name ending in
+/// '/'); O_CREAT|O_EXCL of an existing name EEXIST; O_DIRECTORY of a non-directory ENOTDIR;
+/// O_NOFOLLOW on a final symbolic link ELOOP. A file of /tmp opens for writing too, O_TRUNC
+/// empties it. /dev/null opens with any access mode.
+pub fn openat(dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
     let flags = flags as usize;
     let name = user_path(path)?;
     let excl = flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL;
+    let mut created = false;
     let found = match resolve_name(dirfd, &name, flags & O_NOFOLLOW == 0 && !excl) {
         Err(ENOENT) if flags & O_CREAT != 0 && !name.is_empty() => {
-            return Err(if name.ends_with(b"/") { EISDIR } else { create_error(dirfd, &name) });
+            if name.ends_with(b"/") {
+                return Err(EISDIR);
+            }
+            let (dir, last, base) = parent_of(dirfd, &name)?;
+            if last != Last::Normal {
+                return Err(EISDIR);
+            }
+            created = true;
+            Found::Node(crate::fd::tmpfs::create(dir, &base, mode as u32, S_IFREG, b"")?)
         }
         r => r?,
     };
-    if excl {
+    if excl && !created {
         return Err(EEXIST);
     }
     let keep = O_ACCMODE | O_NONBLOCK | O_APPEND;
@@ -270,14 +272,26 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> SysResult {
             null::open(flags & keep)
         }
         Found::Node(n) => {
-            let node = &rofs::tree().nodes[n];
+            let (is_dir, is_link, writable) = {
+                let t = rofs::tree();
+                let node = &t.nodes[n];
+                (node.is_dir(), matches!(node.kind, Kind::Symlink(_)), node.writable)
+            };
             let writes = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
-            match node.kind {
-                Kind::Dir(_) if flags & O_CREAT != 0 || writes => return Err(EISDIR),
-                Kind::Symlink(_) => return Err(ELOOP),
-                Kind::File(_) if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
-                Kind::File(_) if writes => return Err(EROFS),
-                _ => {}
+            if is_dir && (flags & O_CREAT != 0 || writes) {
+                return Err(EISDIR);
+            }
+            if is_link {
+                return Err(ELOOP);
+            }
+            if !is_dir && flags & O_DIRECTORY != 0 {
+                return Err(ENOTDIR);
+            }
+            if !is_dir && writes && !writable {
+                return Err(EROFS);
+            }
+            if !is_dir && !created && flags & O_TRUNC != 0 {
+                crate::fd::tmpfs::truncate(n, 0)?;
             }
             rofs::open(n, flags & keep)
         }
@@ -287,73 +301,6 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, _mode: u64) -> SysResult {
 
 pub fn open(path: u64, flags: u64, mode: u64) -> SysResult {
     openat(AT_FDCWD as u64, path, flags, mode)
-}
-
-/// mkdirat, mkdir, symlink, and link's new name (Linux's filename_create): the directory's
-/// walk errors, EEXIST for a name that exists (whatever it is), else EROFS.
-pub fn mkdirat(dirfd: u64, path: u64, _mode: u64) -> SysResult {
-    let name = user_path(path)?;
-    parent_of(dirfd, &name)?;
-    match resolve_name(dirfd, &name, false) {
-        Ok(_) => Err(EEXIST),
-        Err(_) => Err(EROFS),
-    }
-}
-
-/// link, linkat: the old name must resolve, then the new one is made as by mkdirat.
-pub fn linkat(olddirfd: u64, oldpath: u64, newdirfd: u64, newpath: u64) -> SysResult {
-    resolve(olddirfd, oldpath, false)?;
-    mkdirat(newdirfd, newpath, 0)
-}
-
-/// unlinkat, unlink, rmdir (Linux's do_unlinkat, do_rmdir): the directory that holds the name
-/// must resolve; rmdir of "." is EINVAL, of ".." ENOTEMPTY, of "/" EBUSY; unlink of any of them
-/// EISDIR; then the mount is read-only: EROFS, before the name itself is looked up.
-pub fn unlinkat(dirfd: u64, path: u64, flags: u64) -> SysResult {
-    let flags = flags as usize;
-    if flags & !AT_REMOVEDIR != 0 {
-        return Err(EINVAL);
-    }
-    let name = user_path(path)?;
-    let last = parent_of(dirfd, &name)?;
-    Err(match (last, flags & AT_REMOVEDIR != 0) {
-        (Last::Normal, _) => EROFS,
-        (_, false) => EISDIR,
-        (Last::Dot, true) => EINVAL,
-        (Last::DotDot, true) => ENOTEMPTY,
-        (Last::Root, true) => EBUSY,
-    })
-}
-
-/// rename, renameat, renameat2: both directories must resolve, then EROFS (Linux asks for write
-/// access to the mount before it looks at either name).
-pub fn renameat(olddirfd: u64, oldpath: u64, newdirfd: u64, newpath: u64) -> SysResult {
-    let (old, new) = (user_path(oldpath)?, user_path(newpath)?);
-    parent_of(olddirfd, &old)?;
-    parent_of(newdirfd, &new)?;
-    Err(EROFS)
-}
-
-/// chmod, fchmodat, utimensat with a name: the name must resolve, then EROFS (/dev/null lives on
-/// a writable /dev).
-pub fn change(dirfd: u64, path: u64) -> SysResult {
-    match resolve(dirfd, path, true)? {
-        Found::DevNull => Ok(0),
-        Found::Node(_) => Err(EROFS),
-    }
-}
-
-/// truncate: the name must resolve; a directory is EISDIR, anything but a regular file EINVAL,
-/// a file of the tree EROFS.
-pub fn truncate(path: u64) -> SysResult {
-    match resolve(AT_FDCWD as u64, path, true)? {
-        Found::DevNull => Err(EINVAL),
-        Found::Node(n) => Err(match rofs::tree().nodes[n].kind {
-            Kind::Dir(_) => EISDIR,
-            Kind::File(_) => EROFS,
-            Kind::Symlink(_) => EINVAL,
-        }),
-    }
 }
 
 /// getcwd: the working directory's absolute name. Linux's result is the name's length with its

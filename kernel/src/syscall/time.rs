@@ -30,6 +30,11 @@ fn now(clock: u64) -> Result<u64, isize> {
     }
 }
 
+/// CLOCK_REALTIME in nanoseconds since the epoch (file times).
+pub fn realtime_ns() -> u64 {
+    now(CLOCK_REALTIME as u64).unwrap_or(0)
+}
+
 fn read_timespec(addr: u64) -> Result<u64, isize> {
     UserPtr::<Timespec>::new(addr).read()?.to_ns().ok_or(EINVAL)
 }
