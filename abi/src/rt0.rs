@@ -17,6 +17,9 @@ pub const FW_CFG_TREE: &str = "opt/rt0/tree";
 /// fw_cfg file with the process's first working directory, an absolute path in the tree
 /// (`--cwd`; the root when absent).
 pub const FW_CFG_CWD: &str = "opt/rt0/cwd";
+/// fw_cfg file with `--trace-startup`'s stops: `ADDR LAYER NAME` lines (hex file address,
+/// boot layer 1-5, symbol).
+pub const FW_CFG_TRACE: &str = "opt/rt0/trace";
 /// The largest tree archive: the runner refuses a bigger one (exit 125) and the kernel ignores
 /// one it is handed. The archive is held in guest memory, so it must also fit there: the runner
 /// refuses an archive over half of the guest's RAM.

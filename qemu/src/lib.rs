@@ -11,12 +11,15 @@ mod outcome;
 pub mod program;
 mod signals;
 mod stream;
+pub mod trace;
 pub mod tree;
 
 pub use outcome::*;
 pub use signals::{die_of, terminated_by};
 
-use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, FW_CFG_CWD, FW_CFG_TREE, KERNEL_BASE};
+use abi::rt0::{
+    CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, FW_CFG_CWD, FW_CFG_TRACE, FW_CFG_TREE, KERNEL_BASE,
+};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -88,6 +91,8 @@ pub struct RunOptions {
     pub dirs: Vec<tree::Mount>,
     /// `--cwd`: the program's working directory (in the tree; natively, on the host).
     pub cwd: Option<PathBuf>,
+    /// `--trace-startup`: stop at each start-up function's first execution (see `trace`).
+    pub trace_startup: bool,
 }
 
 /// Once the program's stdout contains `after`, do `action`.
@@ -130,6 +135,7 @@ impl Default for RunOptions {
             cue: None,
             dirs: Vec::new(),
             cwd: None,
+            trace_startup: false,
         }
     }
 }
@@ -299,6 +305,13 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         let max = abi::rt0::MAX_TREE_BYTES.min(u64::from(opts.memory_mib) << 19);
         tree::pack(&opts.dirs, &archive, max).map_err(|why| (Outcome::Refused(why), String::new(), Vec::new()))?;
         cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_TREE},file={}", qemu_path(&archive)));
+    }
+    if let (true, Some(program)) = (opts.trace_startup, &opts.program) {
+        let refused = |why: String| (Outcome::Refused(why), String::new(), Vec::new());
+        let elf = std::fs::read(program).map_err(|e| refused(format!("{}: {e}", program.display())))?;
+        let file = work.path().join("trace");
+        std::fs::write(&file, trace::encode(&trace::stops(&elf).map_err(refused)?)).map_err(|e| fail(e.to_string()))?;
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_TRACE},file={}", qemu_path(&file)));
     }
     if let Some(cwd) = &opts.cwd {
         let file = work.path().join("cwd");

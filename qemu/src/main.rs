@@ -60,6 +60,10 @@ struct Cli {
     /// The program's working directory: a directory of the tree (natively, of the host).
     #[arg(long, value_name = "GUEST")]
     cwd: Option<std::path::PathBuf>,
+    /// Stop the program at each start-up function's first execution (from its symbol table),
+    /// log each stop with its layer, and print a per-layer table at the end (not with --native).
+    #[arg(long)]
+    trace_startup: bool,
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
@@ -126,6 +130,7 @@ fn main() {
         cue: None,
         dirs,
         cwd: cli.cwd,
+        trace_startup: cli.trace_startup,
     };
     if opts.gdb {
         eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
@@ -134,6 +139,9 @@ fn main() {
     if let Some(signo) = qemu::terminated_by() {
         eprintln!("rt0: signal {signo}: QEMU killed");
         qemu::die_of(signo);
+    }
+    if opts.trace_startup && !opts.native {
+        eprint!("{}", qemu::trace::table(&result.log));
     }
     if let Some(msg) = result.outcome.message() {
         eprintln!("{msg}");

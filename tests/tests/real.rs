@@ -1453,3 +1453,83 @@ fn musl_writes_renames_and_removes_in_tmp_as_linux() {
 fn glibc_writes_renames_and_removes_in_tmp_as_linux() {
     c_tmp(glibc_gcc(), "gcc");
 }
+
+// ---- --trace-startup ------------------------------------------------------------------
+
+/// `tests/real/go/features` built with its symbol table (the stops need it).
+fn go_program_with_symbols(go: &Path, name: &str) -> PathBuf {
+    let src = source(&format!("go/{name}/main.go"));
+    build(&cache().join(format!("go-{name}-symbols")), &[src.as_path()], |out| {
+        let mut c = go_command(go);
+        c.args(["build", "-trimpath", "-o"]).arg(out).arg(&src);
+        c
+    })
+}
+
+#[test]
+fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program_with_symbols(&go, "features");
+    let opts = real(&prog, &["one", "two", "three"], &[]);
+    let traced = qemu::run(&RunOptions { trace_startup: true, icount: true, ..opts.clone() });
+    // The program cannot tell: the same output and exit code as an untraced run.
+    assert_outcome(&traced, Outcome::Exited(3));
+    assert_eq!(stdout(&traced), GO_FEATURES);
+    // Each stop once, in its layer, in Go's start-up order.
+    let lines = traced.kernel_lines();
+    let mut last = 0;
+    let mut stops = Vec::new();
+    for (layer, name) in [
+        (1, "runtime.rt0_go"),
+        (2, "runtime.osinit"),
+        (3, "runtime.schedinit"),
+        (3, "runtime.procresize"),
+        (4, "runtime.newproc"),
+        (4, "runtime.main"),
+        (4, "runtime.gcenable"),
+        (4, "fmt.init"),
+        (5, "main.main"),
+    ] {
+        let at = format!("trace: {name} at ");
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].1.starts_with(&at)).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{name}: stopped {} times
+{}",
+            found.len(),
+            traced.log
+        );
+        let i = found[0];
+        assert!(
+            i > last || last == 0,
+            "{name} out of order
+{}",
+            traced.log
+        );
+        assert_eq!(lines[i].0, layer, "{name} in L{} instead of L{layer}", lines[i].0);
+        last = i;
+        stops.push(lines[i].1);
+    }
+    // settls's arch_prctl(ARCH_SET_FS) is made in rt0_go, before args and osinit: TLS through FS,
+    // in L1 (the stop after it, runtime.check, reports it).
+    let first_call = lines
+        .iter()
+        .find(|(_, t)| t.starts_with("trace: ") && t.contains(" syscalls (") && !t.contains(" 0 syscalls ()"))
+        .unwrap();
+    assert_eq!(first_call.0, 1, "{first_call:?}");
+    assert!(first_call.1.contains("1 syscalls (arch_prctl)"), "{first_call:?}");
+    assert!(stops[1].contains("0 syscalls ()"), "osinit is reached without a syscall after L1's: {}", stops[1]);
+    let table = qemu::trace::table(&traced.log);
+    for layer in ["L1 ", "L2 ", "L3 ", "L4 ", "L5 "] {
+        assert!(table.lines().any(|l| l.starts_with(layer)), "{layer} missing:\n{table}");
+    }
+    assert!(table.contains("the stops themselves cost"), "{table}");
+}
+
+#[test]
+fn trace_startup_refuses_a_program_without_symbols() {
+    let Some(go) = go() else { return skipped("go") };
+    let r = qemu::run(&RunOptions { trace_startup: true, ..real(&go_program(&go, "features"), &[], &[]) });
+    assert_outcome(&r, Outcome::Refused("the program has no start-up symbols to trace (stripped?)".into()));
+}

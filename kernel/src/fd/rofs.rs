@@ -251,16 +251,31 @@ impl RegularFile {
         tree().nodes[self.node].size()
     }
 
-    /// Writes `segs` at `at` (the end with O_APPEND when `at` is None): the bytes are copied
-    /// from the user first, then spliced in under the tree lock. Returns (count, new position).
-    fn write_at(&self, segs: &[UserSlice], at: Option<u64>) -> Result<(u64, u64), Errno> {
+    /// Writes `segs` at `at` (the end with O_APPEND when `at` is None), a chunk at a time: each
+    /// is copied from the user, then spliced in under the tree lock. Returns (count, position
+    /// after); a fault or a full mount after some bytes ends the write short, as Linux's does.
+    fn write_at(&self, segs: &[UserSlice], mut at: Option<u64>) -> Result<(u64, u64), Errno> {
+        const CHUNK: usize = 64 << 10;
         let mut it = UserIter::new(segs);
-        let mut buf = alloc::vec![0u8; it.remaining().min(super::tmpfs::MAX_FILE) as usize];
-        let n = it.copy_from_user(&mut buf);
-        if n == 0 && !buf.is_empty() {
-            return Err(EFAULT);
+        let mut buf = alloc::vec![0u8; (it.remaining() as usize).min(CHUNK)];
+        let (mut total, mut end) = (0u64, at.unwrap_or(0));
+        loop {
+            let want = (it.remaining() as usize).min(CHUNK);
+            let n = it.copy_from_user(&mut buf[..want]);
+            let r = if n == 0 && want > 0 { Err(EFAULT) } else { super::tmpfs::write(self.node, at, &buf[..n]) };
+            match r {
+                Ok((written, after)) => {
+                    total += written;
+                    end = after;
+                    at = at.map(|_| after);
+                    if written < want as u64 || it.remaining() == 0 {
+                        return Ok((total, end));
+                    }
+                }
+                Err(e) if total == 0 => return Err(e),
+                Err(_) => return Ok((total, end)),
+            }
         }
-        super::tmpfs::write(self.node, at, &buf[..n])
     }
 }
 

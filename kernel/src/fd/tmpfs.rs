@@ -104,7 +104,7 @@ pub fn write(n: usize, at: Option<u64>, bytes: &[u8]) -> Result<(u64, u64), Errn
         return if bytes.is_empty() { Ok((0, at)) } else { Err(ENOSPC) };
     }
     let grow = end.saturating_sub(data.len() as u64) as usize;
-    data.try_reserve(grow).map_err(|_| ENOSPC)?;
+    reserve(data, end as usize)?;
     if data.len() < end as usize {
         USED.fetch_add(grow as u64, Ordering::Relaxed);
         data.resize(end as usize, 0);
@@ -113,6 +113,16 @@ pub fn write(n: usize, at: Option<u64>, bytes: &[u8]) -> Result<(u64, u64), Errn
     data[at as usize..end as usize].copy_from_slice(&bytes[..count]);
     touch(node);
     Ok((count as u64, end))
+}
+
+/// Makes room for `len` bytes in `data`: capacity grows by at most 1 MiB past what is needed
+/// (appends stay amortized, the heap's slack stays bounded); ENOSPC if the heap has no room.
+fn reserve(data: &mut Vec<u8>, len: usize) -> Result<(), Errno> {
+    if len <= data.capacity() {
+        return Ok(());
+    }
+    let cap = len.max(data.len() * 2).min(len + (1 << 20)).next_multiple_of(4096);
+    data.try_reserve_exact(cap - data.len()).map_err(|_| ENOSPC)
 }
 
 /// Sets file `n`'s length (zeros past the old end).
@@ -131,7 +141,7 @@ pub fn truncate(n: usize, len: u64) -> Result<(), Errno> {
         if len - old > MAX_BYTES - USED.load(Ordering::Relaxed).min(MAX_BYTES) {
             return Err(ENOSPC);
         }
-        data.try_reserve((len - old) as usize).map_err(|_| ENOSPC)?;
+        reserve(data, len as usize)?;
         USED.fetch_add(len - old, Ordering::Relaxed);
     } else {
         USED.fetch_sub(old - len, Ordering::Relaxed);

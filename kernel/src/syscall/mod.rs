@@ -37,6 +37,9 @@ pub type Handler = fn(&mut TrapFrame) -> SysResult;
 #[inline]
 pub fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax as usize;
+    if crate::process::trace::enabled() {
+        crate::process::trace::syscall(nr);
+    }
     let result = if strace::enabled() {
         strace::traced(nr, frame)
     } else {
