@@ -1,6 +1,6 @@
 //! Go std conformance, the fast subset (`cargo run --bin gostd` runs the whole list): packages
-//! whose tests read their own testdata/ through the read-only tree, each run on rt0 over its
-//! source directory and natively, and both must pass.
+//! whose tests read their own testdata/ through the read-only tree or write in /tmp, each run on
+//! rt0 over its source directory and natively, and both must pass.
 use qemu::gostd::{self, Config, Verdict};
 use std::path::Path;
 use std::time::Duration;
@@ -30,4 +30,9 @@ fn go_std_strconv_reads_its_testdata_and_passes_both_ways() {
 #[test]
 fn go_std_regexp_and_path_pass_both_ways() {
     conforms(&["regexp", "path"]);
+}
+
+#[test]
+fn go_std_io_fs_and_text_template_write_in_tmp_and_pass_both_ways() {
+    conforms(&["io/fs", "text/template"]);
 }
