@@ -24,6 +24,9 @@ pub const FW_CFG_TRACE: &str = "opt/rt0/trace";
 /// one it is handed. The archive is held in guest memory, so it must also fit there: the runner
 /// refuses an archive over half of the guest's RAM.
 pub const MAX_TREE_BYTES: u64 = 1 << 30;
+/// The most entries a tree archive may hold: the kernel indexes each in its heap (about 150
+/// bytes apiece), so the runner refuses more (exit 125) and the kernel reads no further.
+pub const MAX_TREE_ENTRIES: usize = 32_768;
 
 /// I/O port of the control channel (an `isa-debugcon`; 0x402 is avoided since SeaBIOS writes
 /// its own debug output there).

@@ -12,7 +12,8 @@
 //!
 //! Limits: names must be UTF-8 (the format's reader wants text); a file must be under 4 GiB
 //! (newc's 32-bit size); the archive at most `abi::rt0::MAX_TREE_BYTES` (1 GiB) and half the
-//! guest's memory — the runner refuses more before booting (exit 125).
+//! guest's memory, and `abi::rt0::MAX_TREE_ENTRIES` (32,768) entries — the runner refuses more
+//! before booting (exit 125).
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
@@ -62,6 +63,13 @@ pub fn pack(mounts: &[Mount], out: &Path, max: u64) -> Result<u64, String> {
     for m in mounts {
         let name = archive_name(&m.guest)?;
         add(&mut w, &m.host, &name, &mut ino)?;
+    }
+    let entries = (ino - 1) as usize;
+    if entries > abi::rt0::MAX_TREE_ENTRIES {
+        return Err(format!(
+            "the tree has {entries} entries, over the {} the kernel indexes",
+            abi::rt0::MAX_TREE_ENTRIES
+        ));
     }
     let w = cpio::newc::trailer(w).map_err(|e| e.to_string())?;
     let written = w.written;

@@ -136,11 +136,12 @@ impl<'a> Tree<'a> {
 
     /// Indexes a cpio newc archive. Entries other than directories, regular files and symbolic
     /// links (devices, FIFOs, sockets) are skipped; an entry whose name is "." sets the root's
-    /// attributes. Returns the tree and the number of entries read.
+    /// attributes. At most `abi::rt0::MAX_TREE_ENTRIES` entries are read. Returns the tree and
+    /// the number of entries read.
     pub fn parse(archive: &'a [u8]) -> (Tree<'a>, usize) {
         let mut tree = Tree::empty();
         let mut count = 0;
-        for e in cpio_reader::iter_files(archive) {
+        for e in cpio_reader::iter_files(archive).take(abi::rt0::MAX_TREE_ENTRIES) {
             count += 1;
             let mode = e.mode().bits();
             let kind = match mode & S_IFMT {
