@@ -1533,3 +1533,26 @@ fn trace_startup_refuses_a_program_without_symbols() {
     let r = qemu::run(&RunOptions { trace_startup: true, ..real(&go_program(&go, "features"), &[], &[]) });
     assert_outcome(&r, Outcome::Refused("the program has no start-up symbols to trace (stripped?)".into()));
 }
+
+/// rt0's /tmp is a tmpfs of 64 MiB (`fd/tmpfs.rs`): filled, it answers ENOSPC as a full tmpfs
+/// does, and an unlinked file's pages come back at its last close. (The host's /tmp has another
+/// size: this runs in QEMU only.)
+#[test]
+fn musl_a_full_tmp_is_enospc_until_pages_come_back() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "tmp"), &["full"], &[]));
+    assert_outcome(&r, Outcome::Exited(0));
+    assert_eq!(
+        stdout(&r),
+        "\
+filled: 67108864 bytes, then ENOSPC
+a new file's first byte: -1 ENOSPC
+ftruncate to free 1 MiB: 0
+1 MiB into the freed room: 1048576
+1 MiB more: -1 ENOSPC
+unlink the full file: 0
+1 MiB while it is still open: -1 ENOSPC
+after its last close, 1 MiB: 1048576
+"
+    );
+}

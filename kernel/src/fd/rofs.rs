@@ -236,15 +236,17 @@ impl RegularFile {
     /// some bytes, EFAULT at a fault before any.
     fn copy_at(&self, segs: &[UserSlice], at: u64) -> Result<u64, Errno> {
         let t = tree();
-        let data = match &t.nodes[self.node].kind {
-            Kind::File(d) => d.bytes(),
-            _ => &[],
-        };
-        let from = &data[(at.min(data.len() as u64)) as usize..];
+        let Kind::File(data) = &t.nodes[self.node].kind else { return Ok(0) };
         let mut it = UserIter::new(segs);
-        let want = (it.remaining() as usize).min(from.len());
-        let n = it.copy_to_user(&from[..want]);
-        if n == 0 && want > 0 { Err(EFAULT) } else { Ok(n as u64) }
+        let (mut done, mut fault) = (0usize, false);
+        data.read(usize::try_from(at).unwrap_or(usize::MAX), &mut |piece| {
+            let want = (it.remaining() as usize).min(piece.len());
+            let n = it.copy_to_user(&piece[..want]);
+            done += n;
+            fault = n < want;
+            !fault && it.remaining() > 0
+        });
+        if done == 0 && fault { Err(EFAULT) } else { Ok(done as u64) }
     }
 
     fn size(&self) -> u64 {
@@ -345,9 +347,11 @@ impl File for RegularFile {
 
     fn map_bytes(&self, f: &mut dyn FnMut(&[u8])) -> bool {
         let t = tree();
-        match &t.nodes[self.node].kind {
-            Kind::File(d) => f(d.bytes()),
-            _ => f(&[]),
+        if let Kind::File(d) = &t.nodes[self.node].kind {
+            d.read(0, &mut |piece| {
+                f(piece);
+                true
+            });
         }
         true
     }

@@ -5,10 +5,12 @@
 //! beside the new names), on a device of its own ([`TMPFS_DEV`]: a rename between it and the
 //! read-only tree is EXDEV, as between two mounts).
 //!
-//! Size: file bytes live in the kernel heap, so the mount is small — [`MAX_BYTES`] in all, as a
-//! tmpfs mounted with `size=8m`; a write past it is ENOSPC (short when some bytes fit), a file
-//! over [`MAX_FILE`] EFBIG. Hard links are not supported (EPERM). An unlinked file's bytes stay
-//! until its last descriptor closes.
+//! Size: a file's bytes live in whole pages from the frame allocator ([`Pages`], reached
+//! through the direct map), [`MAX_BYTES`] of pages in all, as a tmpfs mounted with `size=64m`,
+//! and never the last [`FRAMES_KEPT`] free frames (the program's own memory comes first): a
+//! write past either is ENOSPC (short when some bytes fit), a file over [`MAX_FILE`] EFBIG.
+//! Hard links are not supported (EPERM). An unlinked file's pages stay until its last
+//! descriptor closes.
 use super::rofs::{tree, tree_mut};
 use super::tree::{Data, Kind, Name};
 use abi::errno::{EBADF, EFBIG, ENOSPC, EROFS};
@@ -20,15 +22,121 @@ pub type Errno = isize;
 
 /// The mount's device number (after the read-only tree's 0:32).
 pub const TMPFS_DEV: u64 = abi::stat::makedev(0, 0x21);
-/// Bytes all files may hold together.
-pub const MAX_BYTES: u64 = 8 << 20;
-/// The largest file.
-pub const MAX_FILE: u64 = MAX_BYTES;
+/// Bytes of pages all files may hold together.
+pub const MAX_BYTES: u64 = 64 << 20;
+/// The largest file (Linux's MAX_LFS_FILESIZE): EFBIG past it. A file is not sparse: a write
+/// far past its end takes the pages of the gap, so the mount fills first.
+pub const MAX_FILE: u64 = i64::MAX as u64;
+/// Free frames a write never takes: they are the program's.
+pub const FRAMES_KEPT: u64 = 8192;
+const PAGE: usize = 4096;
 
-/// Bytes held by files now.
+/// Bytes of pages held by files now.
 static USED: AtomicU64 = AtomicU64::new(0);
 /// The process's umask (umask(2)); 022 as init starts.
 static UMASK: AtomicU32 = AtomicU32::new(0o022);
+
+/// A file's bytes in whole frames, reached through the direct map; the frames go back to the
+/// allocator when it drops.
+#[derive(Debug, Default)]
+pub struct Pages {
+    frames: Vec<x86_64::structures::paging::PhysFrame>,
+    len: usize,
+}
+
+impl Pages {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn page(&self, i: usize) -> *mut u8 {
+        (crate::config::PHYS_MAP_BASE + self.frames[i].start_address().as_u64()) as *mut u8
+    }
+
+    /// Hands `f` the bytes from `at` on, a page's worth at a time, until it returns false.
+    pub fn read(&self, at: usize, f: &mut dyn FnMut(&[u8]) -> bool) {
+        let mut at = at;
+        while at < self.len {
+            let (i, off) = (at / PAGE, at % PAGE);
+            let n = (PAGE - off).min(self.len - at);
+            // SAFETY: frame `i` is this file's, mapped through the direct map, and only changed
+            // under the tree's write lock, which the caller's read lock excludes.
+            let piece = unsafe { core::slice::from_raw_parts(self.page(i).add(off), n) };
+            if !f(piece) {
+                return;
+            }
+            at += n;
+        }
+    }
+
+    /// Makes room for `len` bytes: new frames zeroed; ENOSPC when the mount or the machine has
+    /// no more.
+    fn grow_to(&mut self, len: usize) -> Result<(), Errno> {
+        while self.frames.len() * PAGE < len {
+            let used = USED.load(Ordering::Relaxed);
+            if used + PAGE as u64 > MAX_BYTES || crate::mm::frame::free_count() <= FRAMES_KEPT {
+                return Err(ENOSPC);
+            }
+            let frame = crate::mm::frame::alloc().ok_or(ENOSPC)?;
+            self.frames.try_reserve(1).map_err(|_| ENOSPC)?;
+            self.frames.push(frame);
+            USED.fetch_add(PAGE as u64, Ordering::Relaxed);
+            // SAFETY: a fresh frame, ours, zeroed through the direct map before any read.
+            unsafe { core::ptr::write_bytes(self.page(self.frames.len() - 1), 0, PAGE) };
+        }
+        Ok(())
+    }
+
+    /// Writes `bytes` at `at`, growing the file (zeros in any gap); as many bytes as fit.
+    fn write(&mut self, at: usize, bytes: &[u8]) -> usize {
+        let want = at + bytes.len();
+        let _ = self.grow_to(want);
+        let end = want.min(self.frames.len() * PAGE);
+        let mut pos = at;
+        while pos < end {
+            let (i, off) = (pos / PAGE, pos % PAGE);
+            let n = (PAGE - off).min(end - pos);
+            // SAFETY: frame `i` is this file's; the caller holds the tree's write lock.
+            unsafe { core::ptr::copy_nonoverlapping(bytes[pos - at..].as_ptr(), self.page(i).add(off), n) };
+            pos += n;
+        }
+        if end > self.len {
+            self.len = end;
+        }
+        end.saturating_sub(at)
+    }
+
+    /// Sets the length: pages past it are freed and the tail of the last one zeroed (so a later
+    /// growth reads zeros).
+    fn set_len(&mut self, len: usize) -> Result<(), Errno> {
+        if len > self.len {
+            self.grow_to(len)?;
+        } else {
+            let keep = len.div_ceil(PAGE);
+            for f in self.frames.drain(keep..) {
+                USED.fetch_sub(PAGE as u64, Ordering::Relaxed);
+                // SAFETY: the frame was this file's and nothing refers to it any more.
+                unsafe { crate::mm::frame::free(f) };
+            }
+            if !len.is_multiple_of(PAGE) {
+                // SAFETY: the last frame is this file's; the caller holds the write lock.
+                unsafe { core::ptr::write_bytes(self.page(keep - 1).add(len % PAGE), 0, PAGE - len % PAGE) };
+            }
+        }
+        self.len = len;
+        Ok(())
+    }
+}
+
+impl Drop for Pages {
+    fn drop(&mut self) {
+        let _ = self.set_len(0);
+    }
+}
 
 /// Makes /tmp writable (mode 1777), making it if the tree has none. What `--dir` put under it
 /// stays read-only: new names can be made beside it (as an overlay's upper layer would).
@@ -68,7 +176,7 @@ pub fn create(dir: usize, name: &[u8], mode: u32, kind: u32, target: &[u8]) -> R
     let (kind, mode) = match kind {
         S_IFDIR => (Kind::Dir(Vec::new()), S_IFDIR | masked(mode)),
         S_IFLNK => (Kind::Symlink(Data::Owned(target.to_vec())), S_IFLNK | 0o777),
-        _ => (Kind::File(Data::Owned(Vec::new())), S_IFREG | masked(mode)),
+        _ => (Kind::File(Data::Pages(Pages::default())), S_IFREG | masked(mode)),
     };
     let (secs, nsec) = now();
     let n = t.insert(dir, Name::Owned(name.to_vec()), mode, secs, kind);
@@ -83,46 +191,30 @@ fn touch(node: &mut super::tree::Node) {
     node.mtime_nsec = nsec;
 }
 
-/// Writes `bytes` into file `n` at `at` (its end when None); returns (count, position after).
+/// Writes `bytes` into file `n` at `at` (its end when None); returns (count, position after):
+/// short when the mount fills, ENOSPC when nothing fits.
 pub fn write(n: usize, at: Option<u64>, bytes: &[u8]) -> Result<(u64, u64), Errno> {
     let mut t = tree_mut();
     let node = &mut t.nodes[n];
     let writable = node.writable;
-    let Kind::File(Data::Owned(data)) = &mut node.kind else { return Err(EBADF) };
+    let Kind::File(Data::Pages(data)) = &mut node.kind else { return Err(EBADF) };
     if !writable {
         return Err(EBADF);
     }
     let at = at.unwrap_or(data.len() as u64);
-    if at >= MAX_FILE && !bytes.is_empty() {
+    if bytes.is_empty() {
+        return Ok((0, at));
+    }
+    if at >= MAX_FILE {
         return Err(EFBIG);
     }
-    let end = (at + bytes.len() as u64).min(MAX_FILE);
-    let grow = end.saturating_sub(data.len() as u64);
-    let room = MAX_BYTES - USED.load(Ordering::Relaxed).min(MAX_BYTES);
-    let end = if grow > room { data.len() as u64 + room } else { end };
-    if end <= at {
-        return if bytes.is_empty() { Ok((0, at)) } else { Err(ENOSPC) };
+    let fit = bytes.len().min((MAX_FILE - at) as usize);
+    let count = data.write(at as usize, &bytes[..fit]);
+    if count == 0 {
+        return Err(ENOSPC);
     }
-    let grow = end.saturating_sub(data.len() as u64) as usize;
-    reserve(data, end as usize)?;
-    if data.len() < end as usize {
-        USED.fetch_add(grow as u64, Ordering::Relaxed);
-        data.resize(end as usize, 0);
-    }
-    let count = (end - at) as usize;
-    data[at as usize..end as usize].copy_from_slice(&bytes[..count]);
     touch(node);
-    Ok((count as u64, end))
-}
-
-/// Makes room for `len` bytes in `data`: capacity grows by at most 1 MiB past what is needed
-/// (appends stay amortized, the heap's slack stays bounded); ENOSPC if the heap has no room.
-fn reserve(data: &mut Vec<u8>, len: usize) -> Result<(), Errno> {
-    if len <= data.capacity() {
-        return Ok(());
-    }
-    let cap = len.max(data.len() * 2).min(len + (1 << 20)).next_multiple_of(4096);
-    data.try_reserve_exact(cap - data.len()).map_err(|_| ENOSPC)
+    Ok((count as u64, at + count as u64))
 }
 
 /// Sets file `n`'s length (zeros past the old end).
@@ -132,21 +224,11 @@ pub fn truncate(n: usize, len: u64) -> Result<(), Errno> {
     if !node.writable {
         return Err(EROFS);
     }
-    let Kind::File(Data::Owned(data)) = &mut node.kind else { return Err(EROFS) };
+    let Kind::File(Data::Pages(data)) = &mut node.kind else { return Err(EROFS) };
     if len > MAX_FILE {
         return Err(EFBIG);
     }
-    let old = data.len() as u64;
-    if len > old {
-        if len - old > MAX_BYTES - USED.load(Ordering::Relaxed).min(MAX_BYTES) {
-            return Err(ENOSPC);
-        }
-        reserve(data, len as usize)?;
-        USED.fetch_add(len - old, Ordering::Relaxed);
-    } else {
-        USED.fetch_sub(old - len, Ordering::Relaxed);
-    }
-    data.resize(len as usize, 0);
+    data.set_len(len as usize)?;
     touch(node);
     Ok(())
 }
@@ -165,9 +247,8 @@ pub fn remove(dir: usize, name: &[u8]) {
 }
 
 fn free(node: &mut super::tree::Node) {
-    if let Kind::File(Data::Owned(data)) = &mut node.kind {
-        USED.fetch_sub(data.len() as u64, Ordering::Relaxed);
-        *data = Vec::new();
+    if let Kind::File(Data::Pages(data)) = &mut node.kind {
+        let _ = data.set_len(0);
     }
 }
 

@@ -30,18 +30,44 @@ pub const ROOT: usize = 0;
 
 pub type Errno = isize;
 
-/// Bytes of a file or link: in the archive, or owned (made in a writable directory).
+/// Bytes of a file or link: in the archive, owned (a link made in /tmp), or in whole pages (a
+/// file made in /tmp).
 #[derive(Debug)]
 pub enum Data<'a> {
     Archive(&'a [u8]),
     Owned(Vec<u8>),
+    Pages(super::tmpfs::Pages),
 }
 
 impl Data<'_> {
+    /// The bytes of archive and owned data (a link's target); pages have none in one piece.
     pub fn bytes(&self) -> &[u8] {
         match self {
             Data::Archive(b) => b,
             Data::Owned(v) => v,
+            Data::Pages(_) => &[],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Data::Pages(p) => p.len(),
+            d => d.bytes().len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Hands `f` the bytes from `at` on, a piece at a time, until it returns false.
+    pub fn read(&self, at: usize, f: &mut dyn FnMut(&[u8]) -> bool) {
+        match self {
+            Data::Pages(p) => p.read(at, f),
+            d => {
+                let b = d.bytes();
+                f(&b[at.min(b.len())..]);
+            }
         }
     }
 }
@@ -107,7 +133,7 @@ impl<'a> Node<'a> {
     /// directory's size is the filesystem's own business; this is tmpfs's rule of thumb).
     pub fn size(&self) -> u64 {
         match &self.kind {
-            Kind::File(d) | Kind::Symlink(d) => d.bytes().len() as u64,
+            Kind::File(d) | Kind::Symlink(d) => d.len() as u64,
             Kind::Dir(e) => (e.len() as u64 + 2) * 32,
         }
     }

@@ -44,13 +44,19 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
     // (every mappable file is read-only).
     let mut data: Option<alloc::vec::Vec<u8>> = None;
     if let Some(f) = &file {
+        // The bytes from `offset`, at most `len` of them, gathered piece by piece.
         let mut copy = alloc::vec::Vec::new();
-        let from = usize::try_from(offset).unwrap_or(usize::MAX);
-        let want = usize::try_from(len).unwrap_or(usize::MAX);
-        if !f
-            .file
-            .map_bytes(&mut |b| copy.extend_from_slice(b.get(from..).map_or(&[][..], |b| &b[..want.min(b.len())])))
-        {
+        let (from, want) = (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(len).unwrap_or(usize::MAX));
+        let mut at = 0usize;
+        let mapped = f.file.map_bytes(&mut |piece| {
+            let start = from.saturating_sub(at).min(piece.len());
+            let end = from.saturating_add(want).saturating_sub(at).min(piece.len());
+            if start < end {
+                copy.extend_from_slice(&piece[start..end]);
+            }
+            at += piece.len();
+        });
+        if !mapped {
             return Err(ENODEV);
         }
         if !f.readable() || flags & MAP_SHARED != 0 && prot & PROT_WRITE as u32 != 0 {

@@ -28,6 +28,7 @@ static const char *ename(int e) {
     case ENOTEMPTY: return "ENOTEMPTY";
     case EXDEV: return "EXDEV";
     case ELOOP: return "ELOOP";
+    case ENOSPC: return "ENOSPC";
     default: return "other";
     }
 }
@@ -70,7 +71,33 @@ static void list(const char *dir) {
     printf("\n");
 }
 
+/* `tmp full`: fills /tmp 1 MiB at a time and says where it stopped (rt0's /tmp holds 8 MiB). */
+static int fill(void) {
+    static char mib[1 << 20];
+    memset(mib, 'x', sizeof mib);
+    int fd = open("/tmp/rt0-fill", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    long total = 0;
+    ssize_t n;
+    while ((n = write(fd, mib, sizeof mib)) > 0)
+        total += n;
+    printf("filled: %ld bytes, then %s\n", total, ename(errno));
+    said("a new file's first byte", write(open("/tmp/rt0-more", O_WRONLY | O_CREAT, 0600), "y", 1));
+    said("ftruncate to free 1 MiB", ftruncate(fd, total - (1 << 20)));
+    lseek(fd, 0, SEEK_END);
+    said("1 MiB into the freed room", write(fd, mib, sizeof mib));
+    said("1 MiB more", write(fd, mib, sizeof mib));
+    said("unlink the full file", unlink("/tmp/rt0-fill"));
+    said("1 MiB while it is still open", write(open("/tmp/rt0-again", O_WRONLY | O_CREAT, 0600), mib, sizeof mib));
+    close(fd);
+    unlink("/tmp/rt0-more");
+    said("after its last close, 1 MiB", write(open("/tmp/rt0-again", O_WRONLY | O_APPEND), mib, sizeof mib));
+    unlink("/tmp/rt0-again");
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "full") == 0)
+        return fill();
     if (argc < 2)
         return 2;
     char dir[] = "/tmp/rt0-tmp-XXXXXX";
