@@ -42,6 +42,20 @@ pub const STDERR_FILENO: usize = 2;
 pub const SEEK_SET: usize = 0;
 pub const SEEK_CUR: usize = 1;
 pub const SEEK_END: usize = 2;
+/// The next data at or after the offset (a file without holes: the offset itself, ENXIO at or past its end).
+pub const SEEK_DATA: usize = 3;
+/// The next hole at or after the offset (a file without holes: its end).
+pub const SEEK_HOLE: usize = 4;
+
+/// access/faccessat modes.
+pub const F_OK: usize = 0;
+pub const X_OK: usize = 1;
+pub const W_OK: usize = 2;
+pub const R_OK: usize = 4;
+/// faccessat2's flags.
+pub const AT_EACCESS: usize = 0x200;
+/// unlinkat's flag.
+pub const AT_REMOVEDIR: usize = 0x200;
 
 /// Writes of at most this many bytes to a pipe are atomic (`include/uapi/linux/limits.h`).
 pub const PIPE_BUF: usize = 4096;

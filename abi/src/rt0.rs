@@ -12,6 +12,21 @@ pub const AT_RT0_KERNEL_TSC: usize = 0x5254_3002;
 pub const FW_CFG_CMDLINE: &str = "opt/rt0/cmdline";
 /// fw_cfg file with argv and env: u32 argc, u32 envc, then NUL-terminated strings.
 pub const FW_CFG_ARGS: &str = "opt/rt0/args";
+/// fw_cfg file with the read-only file tree: a cpio "newc" archive (`--dir`).
+pub const FW_CFG_TREE: &str = "opt/rt0/tree";
+/// fw_cfg file with the process's first working directory, an absolute path in the tree
+/// (`--cwd`; the root when absent).
+pub const FW_CFG_CWD: &str = "opt/rt0/cwd";
+/// fw_cfg file with `--trace-startup`'s stops: `ADDR LAYER NAME` lines (hex file address,
+/// boot layer 1-5, symbol).
+pub const FW_CFG_TRACE: &str = "opt/rt0/trace";
+/// The largest tree archive: the runner refuses a bigger one (exit 125) and the kernel ignores
+/// one it is handed. The archive is held in guest memory, so it must also fit there: the runner
+/// refuses an archive over half of the guest's RAM.
+pub const MAX_TREE_BYTES: u64 = 1 << 30;
+/// The most entries a tree archive may hold: the kernel indexes each in its heap (about 150
+/// bytes apiece), so the runner refuses more (exit 125) and the kernel reads no further.
+pub const MAX_TREE_ENTRIES: usize = 32_768;
 
 /// I/O port of the control channel (an `isa-debugcon`; 0x402 is avoided since SeaBIOS writes
 /// its own debug output there).

@@ -68,6 +68,14 @@ impl log::Log for Logger {
     fn flush(&self) {}
 }
 
+/// Writes one line in the log's format with the layer tag `layer` (a `--trace-startup` stop
+/// belongs to the program's boot layer, not the kernel's).
+pub fn line_in_layer(layer: u8, args: fmt::Arguments) {
+    emit(|out| {
+        let _ = writeln!(out, "[{} L{layer}] {}", Stamp(tsc::read()), args);
+    });
+}
+
 /// Writes one whole line to COM1 without the log's timestamp and layer prefix: the strace
 /// output, which must read like strace's.
 pub fn raw_line(args: fmt::Arguments) {

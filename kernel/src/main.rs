@@ -80,6 +80,9 @@ mod boot {
         match (cmdline.get("test"), handoff.ramdisk) {
             (Some(name), _) => selftest::run(name),
             (None, Some((addr, len))) => {
+                // The read-only file tree from fw_cfg, mapped before the process's address space
+                // copies the kernel half.
+                fd::rofs::load();
                 // SAFETY: the bootloader maps the ramdisk at `addr` for `len` bytes for good; it is only read.
                 let elf = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
                 process::exec(elf, handoff.phys_offset, handoff.boot_stack_top, &features)

@@ -4,17 +4,22 @@
 //! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
 //! kernel's control-channel line into an [`Outcome`].
 pub mod framing;
+pub mod gostd;
 mod install;
 mod native;
 mod outcome;
 pub mod program;
 mod signals;
 mod stream;
+pub mod trace;
+pub mod tree;
 
 pub use outcome::*;
 pub use signals::{die_of, terminated_by};
 
-use abi::rt0::{CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, KERNEL_BASE};
+use abi::rt0::{
+    CONTROL_PORT, DEBUG_EXIT_PORT, FW_CFG_ARGS, FW_CFG_CMDLINE, FW_CFG_CWD, FW_CFG_TRACE, FW_CFG_TREE, KERNEL_BASE,
+};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -81,6 +86,13 @@ pub struct RunOptions {
     /// Something to do once the program has printed a given text: the tests' way to press
     /// Ctrl-C, or to type a line, at a chosen point of the run.
     pub cue: Option<Cue>,
+    /// `--dir`: host paths packed into the read-only tree the kernel serves (natively the
+    /// program sees the host's own files, so a comparison mounts each at its own path).
+    pub dirs: Vec<tree::Mount>,
+    /// `--cwd`: the program's working directory (in the tree; natively, on the host).
+    pub cwd: Option<PathBuf>,
+    /// `--trace-startup`: stop at each start-up function's first execution (see `trace`).
+    pub trace_startup: bool,
 }
 
 /// Once the program's stdout contains `after`, do `action`.
@@ -121,6 +133,9 @@ impl Default for RunOptions {
             stdin: None,
             echo: false,
             cue: None,
+            dirs: Vec::new(),
+            cwd: None,
+            trace_startup: false,
         }
     }
 }
@@ -284,6 +299,24 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         let args = work.path().join("args");
         std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
         cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_ARGS},file={}", qemu_path(&args)));
+    }
+    if !opts.dirs.is_empty() {
+        let archive = work.path().join("tree.cpio");
+        let max = abi::rt0::MAX_TREE_BYTES.min(u64::from(opts.memory_mib) << 19);
+        tree::pack(&opts.dirs, &archive, max).map_err(|why| (Outcome::Refused(why), String::new(), Vec::new()))?;
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_TREE},file={}", qemu_path(&archive)));
+    }
+    if let (true, Some(program)) = (opts.trace_startup, &opts.program) {
+        let refused = |why: String| (Outcome::Refused(why), String::new(), Vec::new());
+        let elf = std::fs::read(program).map_err(|e| refused(format!("{}: {e}", program.display())))?;
+        let file = work.path().join("trace");
+        std::fs::write(&file, trace::encode(&trace::stops(&elf).map_err(refused)?)).map_err(|e| fail(e.to_string()))?;
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_TRACE},file={}", qemu_path(&file)));
+    }
+    if let Some(cwd) = &opts.cwd {
+        let file = work.path().join("cwd");
+        std::fs::write(&file, cwd.as_os_str().as_encoded_bytes()).map_err(|e| fail(e.to_string()))?;
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_CWD},file={}", qemu_path(&file)));
     }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);

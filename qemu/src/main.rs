@@ -53,6 +53,17 @@ struct Cli {
     /// Pass an argument through to qemu-system-x86_64 (repeatable), e.g. --qemu-arg=-d --qemu-arg=int.
     #[arg(long = "qemu-arg", value_name = "ARG", allow_hyphen_values = true)]
     qemu_args: Vec<String>,
+    /// Serve a host directory or file read-only to the program, as GUEST (default: its own
+    /// absolute path); repeatable. Natively the program sees the host's files.
+    #[arg(long = "dir", value_name = "HOST[:GUEST]")]
+    dirs: Vec<String>,
+    /// The program's working directory: a directory of the tree (natively, of the host).
+    #[arg(long, value_name = "GUEST")]
+    cwd: Option<std::path::PathBuf>,
+    /// Stop the program at each start-up function's first execution (from its symbol table),
+    /// log each stop with its layer, and print a per-layer table at the end (not with --native).
+    #[arg(long)]
+    trace_startup: bool,
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
@@ -87,6 +98,16 @@ fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
+    let mut dirs = Vec::new();
+    for spec in &cli.dirs {
+        match qemu::tree::Mount::parse(spec) {
+            Ok(m) => dirs.push(m),
+            Err(why) => {
+                eprintln!("rt0: {why}");
+                std::process::exit(EXIT_USAGE);
+            }
+        }
+    }
     let opts = RunOptions {
         program: Some(program),
         argv0: None,
@@ -107,6 +128,9 @@ fn main() {
         qemu_args: cli.qemu_args,
         echo: true,
         cue: None,
+        dirs,
+        cwd: cli.cwd,
+        trace_startup: cli.trace_startup,
     };
     if opts.gdb {
         eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
@@ -115,6 +139,9 @@ fn main() {
     if let Some(signo) = qemu::terminated_by() {
         eprintln!("rt0: signal {signo}: QEMU killed");
         qemu::die_of(signo);
+    }
+    if opts.trace_startup && !opts.native {
+        eprint!("{}", qemu::trace::table(&result.log));
     }
     if let Some(msg) = result.outcome.message() {
         eprintln!("{msg}");

@@ -53,6 +53,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     let cpu = opts.native_one_cpu.then(first_allowed_cpu).flatten();
     // std's Command would sort and dedupe the environment and search PATH; the hooks below run
     // in the child after its stdio is set up, and the last one replaces it with the program.
+    let mounts = Mounts::new(opts).map_err(refused)?;
     let mut cmd = Command::new(program);
     cmd.stdin(stream::stdin_mode(opts)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let runner = std::process::id();
@@ -63,6 +64,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
     unsafe {
         cmd.pre_exec(move || {
             let (argv, envp): (&CArray, &CArray) = (&c_argv, &c_envp); // the arrays, not their fields
+            mounts.enter()?;
             if let Some(cpu) = cpu {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
                 libc::CPU_SET(cpu as usize, &mut set);
@@ -118,6 +120,66 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         },
     };
     Ok((outcome, err, out))
+}
+
+/// `--dir` and `--cwd` natively: the program runs in a mount namespace of its own where each
+/// HOST is bind-mounted read-only over GUEST (which must exist on the host; a comparison mounts
+/// each directory at its own path), so it meets the same read-only tree as in QEMU (EROFS for
+/// writes) while the host's other files stay as they are. Needs root (CAP_SYS_ADMIN), as CI runs;
+/// without, the run fails with the mount's error. Then the working directory is `--cwd`.
+struct Mounts {
+    binds: Vec<(CString, CString)>,
+    cwd: Option<CString>,
+}
+
+impl Mounts {
+    fn new(opts: &crate::RunOptions) -> Result<Mounts, String> {
+        let c = |p: &std::path::Path| {
+            CString::new(p.as_os_str().as_bytes()).map_err(|_| format!("{}: a NUL byte", p.display()))
+        };
+        let mut binds = Vec::new();
+        for m in &opts.dirs {
+            if !m.guest.exists() {
+                return Err(format!("--native --dir: {} does not exist on the host to mount over", m.guest.display()));
+            }
+            binds.push((c(&m.host)?, c(&m.guest)?));
+        }
+        Ok(Mounts { binds, cwd: opts.cwd.as_deref().map(c).transpose()? })
+    }
+
+    /// In the child, before execve: unshare, mount, chdir (all async-signal-safe system calls).
+    fn enter(&self) -> std::io::Result<()> {
+        let check = |r: libc::c_int| if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
+        if !self.binds.is_empty() {
+            // SAFETY: plain system calls on NUL-terminated strings made before the fork.
+            unsafe {
+                check(libc::unshare(libc::CLONE_NEWNS))?;
+                check(libc::mount(
+                    c"none".as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                for (host, guest) in &self.binds {
+                    check(libc::mount(
+                        host.as_ptr(),
+                        guest.as_ptr(),
+                        std::ptr::null(),
+                        libc::MS_BIND | libc::MS_REC,
+                        std::ptr::null(),
+                    ))?;
+                    let ro = libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY;
+                    check(libc::mount(std::ptr::null(), guest.as_ptr(), std::ptr::null(), ro, std::ptr::null()))?;
+                }
+            }
+        }
+        if let Some(cwd) = &self.cwd {
+            // SAFETY: as above.
+            check(unsafe { libc::chdir(cwd.as_ptr()) })?;
+        }
+        Ok(())
+    }
 }
 
 /// The first CPU this process may run on (`Cpus_allowed_list` in /proc/self/status, e.g. `0-1`

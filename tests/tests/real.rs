@@ -16,7 +16,8 @@
 //! - Go's `encoding/json` tests: TestHTTPDecoding starts an httptest server → `socket` (41) →
 //!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
 //!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
-//!   `strconv` and `regexp` read testdata/ files from their source folder (they need a filesystem).
+//!   (`strconv` and `regexp`, which read testdata/ from their source folder, run in
+//!   `tests/gostd.rs` over the read-only tree.)
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
 use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
@@ -1455,4 +1456,401 @@ fn go_channel_and_sync_misuse_texts_match_rt0s() {
             assert_eq!(got, want, "{mode} {how}: report differs from Go's");
         }
     }
+}
+
+// ---- the read-only file tree -----------------------------------------------------------
+
+/// Lays out the tree `tests/real/c/files.c` and `tests/real/go/files` expect, in a fresh
+/// directory of its own (removed when the guard drops): served with `--dir` on rt0 and
+/// bind-mounted read-only over itself natively, so both runs meet a read-only tree at the same
+/// absolute path. Every mode and time is set, so both sides see the same inodes.
+fn file_tree() -> tempfile::TempDir {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = tempfile::Builder::new().prefix("tree-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a tree");
+    let d = dir.path();
+    let deep: Vec<u8> = (0..5000).map(|i| b'a' + (i % 26) as u8).collect();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("hello.txt"), b"hello, tree\n").unwrap();
+    std::fs::write(d.join("sub/deep.txt"), deep).unwrap();
+    std::fs::write(d.join("sub/empty"), b"").unwrap();
+    std::fs::write(d.join("tool"), b"#!/bin/sh\n").unwrap();
+    std::fs::write(d.join("secret"), b"s").unwrap();
+    symlink("hello.txt", d.join("link")).unwrap();
+    symlink(d.join("sub"), d.join("abs")).unwrap();
+    symlink("loop", d.join("loop")).unwrap();
+    symlink("nowhere", d.join("dangling")).unwrap();
+    for (name, mode) in [
+        (".", 0o755),
+        ("sub", 0o755),
+        ("hello.txt", 0o644),
+        ("sub/deep.txt", 0o644),
+        ("sub/empty", 0o444),
+        ("tool", 0o755),
+        ("secret", 0o600),
+    ] {
+        std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    dir
+}
+
+/// Options that run `prog` over the tree `d` (mounted at its own path) with `args`.
+fn over_tree(prog: &Path, d: &Path, args: &[&str]) -> RunOptions {
+    RunOptions {
+        dirs: vec![qemu::tree::Mount { host: d.to_path_buf(), guest: d.to_path_buf() }],
+        ..real(prog, args, &[])
+    }
+}
+
+/// What `tests/real/c/files.c` prints over [`file_tree`] (the same under musl and glibc).
+const C_FILES: &str = "\
+open hello.txt: 0
+read 5: 5 \"hello\"
+read rest: 7 \", tree\"
+read at end: 0
+lseek end: 12
+lseek set 7: 7
+lseek cur -2: 5
+lseek negative: -1 EINVAL
+lseek past end: 100
+lseek data 3: 3
+lseek hole 3: 12
+lseek data past end: -1 ENXIO
+lseek bad whence: -1 EINVAL
+pread 4 at 7: 4 \"tree\"
+pread negative: -1 EINVAL
+position after pread: 12
+readv 3+4: 7 \"hel|lo, \"
+write to a read-only descriptor: -1 EBADF
+fstat hello.txt: file mode 644 size 12 nlink 1
+fstat blksize 4096
+read after close: -1 EBADF
+stat sub/deep.txt: file mode 644 size 5000 nlink 1
+stat sub/empty: file mode 444 size 0 nlink 1
+stat link: file mode 644 size 12 nlink 1
+lstat link: link mode 777 size 9 nlink 1
+stat abs: dir mode 755
+stat dir: dir mode 755
+stat dir/.: dir mode 755
+stat sub/../hello.txt: file mode 644 size 12 nlink 1
+stat missing: -1 ENOENT
+stat hello.txt/x: -1 ENOTDIR
+stat hello.txt/: -1 ENOTDIR
+stat loop: -1 ELOOP
+lstat loop: link mode 777 size 4 nlink 1
+stat dangling: -1 ENOENT
+stat outside: -1 ENOENT
+readlink link: 9 \"hello.txt\"
+readlink link, 3 bytes: 3 \"hel\"
+readlink hello.txt: -1 EINVAL
+readlink missing: -1 ENOENT
+deep.txt: 5000 bytes, sum 547428
+mmap: [0]=a [4999]=h [5000]=0
+after a write to the private copy: map Z file a
+mmap at 4096: o
+mmap shared writable: -1 EACCES
+mmap unaligned offset: -1 EINVAL
+readdir: .(d) ..(d) abs(l) dangling(l) hello.txt(f) link(l) loop(l) secret(f) sub(d) tool(f)
+readdir: .(d) ..(d) deep.txt(f) empty(f)
+opendir /hello.txt: ENOTDIR
+read a directory: -1 EISDIR
+getdents64 into 10 bytes: -1 EINVAL
+getdents64 of a file: -1 ENOTDIR
+access hello.txt R_OK: 0
+access hello.txt W_OK: -1 EROFS
+access hello.txt X_OK: -1 EACCES
+access tool X_OK: 0
+access secret R_OK: 0
+access dir X_OK: 0
+access dir W_OK: -1 EROFS
+access missing F_OK: -1 ENOENT
+faccessat bad mode: -1 EINVAL
+open O_WRONLY: -1 EROFS
+open O_RDWR: -1 EROFS
+open O_TRUNC: -1 EROFS
+open O_CREAT new: -1 EROFS
+open O_CREAT in a missing dir: -1 ENOENT
+open O_CREAT|O_EXCL existing: -1 EEXIST
+open O_CREAT existing, read-only: 0
+open dir O_RDWR: -1 EISDIR
+open dir O_CREAT: -1 EISDIR
+open O_DIRECTORY file: -1 ENOTDIR
+open O_NOFOLLOW link: -1 ELOOP
+open loop: -1 ELOOP
+open missing: -1 ENOENT
+open hello.txt/x: -1 ENOTDIR
+open empty name: -1 ENOENT
+mkdir new: -1 EROFS
+mkdir existing: -1 EEXIST
+mkdir in a missing dir: -1 ENOENT
+unlink hello.txt: -1 EROFS
+unlink missing: -1 EROFS
+unlink dir: -1 EROFS
+rmdir sub: -1 EROFS
+rmdir file: -1 EROFS
+rename: -1 EROFS
+chmod: -1 EROFS
+truncate: -1 EROFS
+symlink: -1 EROFS
+chdir sub: 0
+getcwd is the dir's sub: 1
+getcwd into 2 bytes: -1 ERANGE
+relative read: \"abc\"
+stat ../link: file mode 644 size 12 nlink 1
+chdir a file: -1 ENOTDIR
+chdir missing: -1 ENOENT
+openat sub/deep.txt: 0
+fstatat link nofollow: link mode 777 size 9 nlink 1
+fstatat empty path: dir mode 755
+openat relative to a file: -1 ENOTDIR
+fchdir a file: -1 ENOTDIR
+fchdir dir: 0
+getcwd is the dir: 1
+openat bad dirfd: -1 EBADF
+chdir ..: 0
+stat back down: 0
+";
+
+fn c_files(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let outside = format!("{d}-outside");
+    expect(over_tree(&c_program(&cc, "files"), tree.path(), &[d, &outside]), C_FILES, 0);
+}
+
+#[test]
+fn musl_reads_the_read_only_tree_as_linux_serves_a_read_only_mount() {
+    c_files(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_reads_the_read_only_tree_as_linux_serves_a_read_only_mount() {
+    c_files(glibc_gcc(), "gcc");
+}
+
+/// What `tests/real/go/files` prints over [`file_tree`] from its sub/ directory.
+const GO_FILES: &str = "\
+getwd is sub: true <nil>
+ReadFile: \"hello, tree\\n\" <nil>
+ReadFile relative: 5000 abc fgh <nil>
+ReadFile missing: open D/missing.txt: no such file or directory true
+ReadDir: abs dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: dangling dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: hello.txt dir=false type=---------- mode=-rw-r--r--
+ReadDir: link dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: loop dir=false type=L--------- mode=Lrwxrwxrwx
+ReadDir: secret dir=false type=---------- mode=-rw-------
+ReadDir: sub dir=true type=d--------- mode=drwxr-xr-x
+ReadDir: tool dir=false type=---------- mode=-rwxr-xr-x
+ReadDir err: <nil>
+Stat hello.txt: hello.txt -rw-r--r-- 12 false
+Stat sub: sub drwxr-xr-x -1 true
+Stat link: link -rw-r--r-- 12 false
+Stat sub/empty: empty -r--r--r-- 0 false
+Stat nope: stat D/nope: no such file or directory
+Stat hello.txt/x: stat D/hello.txt/x: not a directory
+Stat loop: stat D/loop: too many levels of symbolic links
+Lstat link: Lrwxrwxrwx <nil>
+Readlink: hello.txt <nil>
+Walk: .(d---------) abs(L---------) dangling(L---------) hello.txt(----------) link(L---------) loop(L---------) secret(----------) sub(d---------) sub/deep.txt(----------) sub/empty(----------) tool(----------) <nil>
+WalkDir dirs: [. sub] <nil>
+Open/Seek/ReadAt: abcd 100 4900 2 ab
+WriteFile: open D/new.txt: read-only file system
+Mkdir: mkdir D/newdir: read-only file system
+Remove: remove D/hello.txt: read-only file system
+OpenFile RDWR: open D/hello.txt: read-only file system
+Chdir ..: <nil>
+getwd is the tree: true
+Glob: 1 <nil>
+outside: stat /definitely/not/here: no such file or directory
+";
+
+#[test]
+fn go_os_readfile_readdir_stat_walk_and_errors_on_the_read_only_tree() {
+    let Some(go) = go() else { return skipped("go") };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let opts =
+        RunOptions { cwd: Some(tree.path().join("sub")), ..over_tree(&go_program(&go, "files"), tree.path(), &[d]) };
+    expect(opts, GO_FILES, 0);
+}
+
+/// What `tests/real/c/tmp.c` prints (the same under musl and glibc, on rt0's /tmp and the host's).
+const C_TMP: &str = "\
+the new directory: dir mode 700
+create a.txt: 0
+write: 13
+pwrite at 7: 5
+position: 13
+pread: 13 \"hello, there\"
+pwrite past the end: 1
+after a write past the end: file mode 644 size 21
+the gap reads as zeros: 1 1
+ftruncate 5: 0
+truncated: file mode 644 size 5
+ftruncate -1: -1 EINVAL
+lseek end: 5
+mmap: hello
+create a.txt again, O_EXCL: -1 EEXIST
+append: 2
+read back: 7 \"hello++\"
+ftruncate a read-only descriptor: -1 EINVAL
+write a read-only descriptor: -1 EBADF
+O_TRUNC: file mode 644 size 0
+truncate 3: 0
+truncated by name: file mode 644 size 3
+made under umask 077: file mode 600 size 0
+chmod 0640: 0
+after chmod: file mode 640 size 0
+mkdir d: 0
+d: dir mode 755
+mkdir d again: -1 EEXIST
+mkdir in a missing dir: -1 ENOENT
+rmdir d (not empty): -1 ENOTEMPTY
+unlink d: -1 EISDIR
+rmdir a.txt: -1 ENOTDIR
+rename d into itself: -1 EINVAL
+rename a.txt over d: -1 EISDIR
+rename d over a.txt: -1 ENOTDIR
+rename a.txt to b.txt: 0
+rename private over b.txt: 0
+rename a missing name: -1 ENOENT
+list: . .. b.txt d
+symlink: 0
+symlink again: -1 EEXIST
+readlink: 5 \"b.txt\"
+lstat ln: link mode 777 size 5
+open O_NOFOLLOW ln: -1 ELOOP
+utimensat: 0
+mtime: 1234567890.123456789
+unlink gone: 0
+stat gone: -1 ENOENT
+read after unlink: \"still here\"
+fstat after unlink: nlink 0
+writev: 5
+v: file mode 644 size 5
+rename into the read-only tree: -1 EXDEV
+list: . .. b.txt d ln v
+list: . ..
+rmdir the directory: 0
+";
+
+fn c_tmp(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    expect(over_tree(&c_program(&cc, "tmp"), tree.path(), &[d]), C_TMP, 0);
+}
+
+#[test]
+fn musl_writes_renames_and_removes_in_tmp_as_linux() {
+    c_tmp(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_writes_renames_and_removes_in_tmp_as_linux() {
+    c_tmp(glibc_gcc(), "gcc");
+}
+
+// ---- --trace-startup ------------------------------------------------------------------
+
+/// `tests/real/go/features` built with its symbol table (the stops need it).
+fn go_program_with_symbols(go: &Path, name: &str) -> PathBuf {
+    let src = source(&format!("go/{name}/main.go"));
+    build(&cache().join(format!("go-{name}-symbols")), &[src.as_path()], |out| {
+        let mut c = go_command(go);
+        c.args(["build", "-trimpath", "-o"]).arg(out).arg(&src);
+        c
+    })
+}
+
+#[test]
+fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program_with_symbols(&go, "features");
+    let opts = real(&prog, &["one", "two", "three"], &[]);
+    let traced = qemu::run(&RunOptions { trace_startup: true, icount: true, ..opts.clone() });
+    // The program cannot tell: the same output and exit code as an untraced run.
+    assert_outcome(&traced, Outcome::Exited(3));
+    assert_eq!(stdout(&traced), GO_FEATURES);
+    // Each stop once, in its layer, in Go's start-up order.
+    let lines = traced.kernel_lines();
+    let mut last = 0;
+    let mut stops = Vec::new();
+    for (layer, name) in [
+        (1, "runtime.rt0_go"),
+        (2, "runtime.osinit"),
+        (3, "runtime.schedinit"),
+        (3, "runtime.procresize"),
+        (4, "runtime.newproc"),
+        (4, "runtime.main"),
+        (4, "runtime.gcenable"),
+        (4, "fmt.init"),
+        (5, "main.main"),
+    ] {
+        let at = format!("trace: {name} at ");
+        let found: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].1.starts_with(&at)).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "{name}: stopped {} times
+{}",
+            found.len(),
+            traced.log
+        );
+        let i = found[0];
+        assert!(
+            i > last || last == 0,
+            "{name} out of order
+{}",
+            traced.log
+        );
+        assert_eq!(lines[i].0, layer, "{name} in L{} instead of L{layer}", lines[i].0);
+        last = i;
+        stops.push(lines[i].1);
+    }
+    // settls's arch_prctl(ARCH_SET_FS) is made in rt0_go, before args and osinit: TLS through FS,
+    // in L1 (the stop after it, runtime.check, reports it).
+    let first_call = lines
+        .iter()
+        .find(|(_, t)| t.starts_with("trace: ") && t.contains(" syscalls (") && !t.contains(" 0 syscalls ()"))
+        .unwrap();
+    assert_eq!(first_call.0, 1, "{first_call:?}");
+    assert!(first_call.1.contains("1 syscalls (arch_prctl)"), "{first_call:?}");
+    assert!(stops[1].contains("0 syscalls ()"), "osinit is reached without a syscall after L1's: {}", stops[1]);
+    let table = qemu::trace::table(&traced.log);
+    for layer in ["L1 ", "L2 ", "L3 ", "L4 ", "L5 "] {
+        assert!(table.lines().any(|l| l.starts_with(layer)), "{layer} missing:\n{table}");
+    }
+    assert!(table.contains("the stops themselves cost"), "{table}");
+}
+
+#[test]
+fn trace_startup_refuses_a_program_without_symbols() {
+    let Some(go) = go() else { return skipped("go") };
+    let r = qemu::run(&RunOptions { trace_startup: true, ..real(&go_program(&go, "features"), &[], &[]) });
+    assert_outcome(&r, Outcome::Refused("the program has no start-up symbols to trace (stripped?)".into()));
+}
+
+/// rt0's /tmp is a tmpfs of 64 MiB (`fd/tmpfs.rs`): filled, it answers ENOSPC as a full tmpfs
+/// does, and an unlinked file's pages come back at its last close. (The host's /tmp has another
+/// size: this runs in QEMU only.)
+#[test]
+fn musl_a_full_tmp_is_enospc_until_pages_come_back() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let r = qemu::run(&real(&c_program(&cc, "tmp"), &["full"], &[]));
+    assert_outcome(&r, Outcome::Exited(0));
+    assert_eq!(
+        stdout(&r),
+        "\
+filled: 67108864 bytes, then ENOSPC
+a new file's first byte: -1 ENOSPC
+ftruncate to free 1 MiB: 0
+1 MiB into the freed room: 1048576
+1 MiB more: -1 ENOSPC
+unlink the full file: 0
+1 MiB while it is still open: -1 ENOSPC
+after its last close, 1 MiB: 1048576
+"
+    );
 }

@@ -110,7 +110,7 @@ impl File for EventFd {
         self.state.lock().events
     }
 
-    fn seek(&self) -> Result<u64, Errno> {
+    fn seek(&self, _offset: i64, _whence: usize) -> Result<u64, Errno> {
         Ok(0)
     }
 }

@@ -2,10 +2,11 @@
 //! per-process table of descriptors, each naming an open file description ([`OpenFile`]: the
 //! object plus its status flags, shared by dup'ed descriptors) and carrying its own close-on-exec
 //! flag. Objects implement [`File`] — read, write, poll, ioctl — and block on wait queues
-//! ([`wait`]): consoles, pipes, eventfds, epoll instances and /dev/null.
+//! ([`wait`]): consoles, pipes, eventfds, epoll instances, /dev/null and the files and
+//! directories of the read-only tree ([`tree`], [`rofs`]).
 //!
-//! Lock order: an object's own lock → the process lock (user copies) → the pollers' lock →
-//! the scheduler. The last reference to an object is never dropped with the process lock held
+//! Lock order: an object's own lock (a file's position) → the tree lock (`rofs::tree`) → the
+//! process lock (user copies) → the pollers' lock → the scheduler. The last reference to an object is never dropped with the process lock held
 //! (close takes the descriptor out, releases the lock, then drops it), because dropping a pipe
 //! end takes the pipe's lock.
 pub mod console;
@@ -14,10 +15,13 @@ pub mod eventfd;
 pub mod framing;
 pub mod null;
 pub mod pipe;
+pub mod rofs;
+pub mod tmpfs;
+pub mod tree;
 pub mod wait;
 
 use crate::process::uaccess::{Errno, UserSlice};
-use abi::errno::{EBADF, EINVAL, EMFILE, ENOMEM, ENOTTY, ESPIPE};
+use abi::errno::{EBADF, EINVAL, EMFILE, ENOMEM, ENOTDIR, ENOTTY, ESPIPE};
 use abi::fcntl::{O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -61,9 +65,42 @@ pub trait File: Send + Sync {
         Err(ENOTTY)
     }
 
-    /// lseek: ESPIPE for pipes and consoles; anonymous inodes (eventfd, epoll) answer 0.
-    fn seek(&self) -> Result<u64, Errno> {
+    /// lseek to `offset` from `whence`: ESPIPE for pipes and consoles; anonymous inodes
+    /// (eventfd, epoll) answer 0.
+    fn seek(&self, _offset: i64, _whence: usize) -> Result<u64, Errno> {
         Err(ESPIPE)
+    }
+
+    /// pread64/preadv at `offset`, the file position untouched: ESPIPE for what has no position.
+    fn pread(&self, _segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
+        Err(ESPIPE)
+    }
+
+    /// getdents64: ENOTDIR for everything but a directory.
+    fn getdents64(&self, _dst: UserSlice) -> Result<u64, Errno> {
+        Err(ENOTDIR)
+    }
+
+    /// The node of the read-only tree the object is, if it is one (a directory descriptor for
+    /// openat and fchdir).
+    fn node(&self) -> Option<usize> {
+        None
+    }
+
+    /// pwrite64/pwritev at `offset`: ESPIPE for what has no position.
+    fn pwrite(&self, _segs: &[UserSlice], _offset: u64) -> Result<u64, Errno> {
+        Err(ESPIPE)
+    }
+
+    /// ftruncate: EINVAL for what is not a regular file (Linux's answer for pipes and sockets).
+    fn truncate(&self, _len: u64) -> Result<u64, Errno> {
+        Err(EINVAL)
+    }
+
+    /// Calls `f` with the bytes a mapping of the object copies and says true, if it can be
+    /// mapped (false: ENODEV, as Linux answers for a file without mmap).
+    fn map_bytes(&self, _f: &mut dyn FnMut(&[u8])) -> bool {
+        false
     }
 
     /// fstat's answer: an anonymous inode (mode 0600, no file type) unless the object says more.

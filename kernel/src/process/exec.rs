@@ -57,6 +57,8 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     check_limits(&args.argv, &args.envp).unwrap_or_else(|why| crate::control::bad_program(why));
     let mut aspace = AddressSpace::new(phys_offset).unwrap_or_else(|| crate::control::bad_program("out of memory"));
     elf::load(&image, elf_bytes, &mut aspace).unwrap_or_else(|why| crate::control::bad_program(&why));
+    // `--trace-startup`: an int3 over each function the runner named.
+    super::trace::plant(&mut aspace, image.bias);
     let bottom = stack_bottom(&image).unwrap_or_else(|| crate::control::bad_program("a segment lies over the stack"));
     aspace.map(bottom, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
 

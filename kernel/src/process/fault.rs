@@ -24,7 +24,12 @@ pub fn user_exception(frame: &mut TrapFrame) {
         };
         let result = with(|p| p.aspace.fault(addr, access));
         match result {
-            Ok(true) => return sched::with_current(|t| t.idle_fault = None),
+            Ok(true) => {
+                if super::trace::enabled() {
+                    super::trace::fault();
+                }
+                return sched::with_current(|t| t.idle_fault = None);
+            }
             Ok(false) => {
                 // A page present and allowed that faults again at the same instruction and address
                 // with nothing changed in between (QEMU's TCG, for one, does the stack accesses
@@ -46,6 +51,13 @@ pub fn user_exception(frame: &mut TrapFrame) {
                 exit_group(128 + SIGKILL)
             }
         }
+    } else if frame.vector == 3
+        && super::trace::enabled()
+        && let Some(pc) = super::trace::breakpoint(frame.rip, with(|p| p.start_tsc))
+    {
+        // A `--trace-startup` stop: logged, its byte restored; the function runs from its start.
+        frame.rip = pc;
+        return;
     } else {
         if frame.vector == GENERAL_PROTECTION
             && frame.error_code == 0

@@ -19,6 +19,7 @@ pub mod sigframe;
 pub mod signal;
 pub mod stack;
 pub mod thread;
+pub mod trace;
 pub mod uaccess;
 
 use crate::arch::tsc;

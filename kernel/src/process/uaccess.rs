@@ -30,7 +30,7 @@ pod!(u8, u16, u32, u64, i32, i64, usize);
 pod!(abi::time::Timespec, abi::time::Timeval, abi::uio::Iovec, abi::resource::Rlimit, abi::utsname::Utsname);
 pod!(abi::signal::KernelSigaction, abi::signal::StackT, abi::signal::Siginfo, abi::signal::RtSigframe);
 pod!(abi::signal::Ucontext, abi::signal::Sigcontext);
-pod!(abi::epoll::EpollEvent, abi::poll::Pollfd, abi::stat::Stat, abi::resource::Sysinfo);
+pod!(abi::epoll::EpollEvent, abi::poll::Pollfd, abi::stat::Stat, abi::stat::Statx, abi::resource::Sysinfo);
 pod!(abi::futex::RobustListHead);
 // SAFETY: arrays of plain data are plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}

@@ -120,10 +120,15 @@ pub fn eventfd2(initval: u64, flags: u64) -> SysResult {
     process::with(|p| p.fds.install(file, flags & EFD_CLOEXEC != 0, 0))
 }
 
-/// lseek: no object rt0 has is seekable — pipes and consoles answer ESPIPE whatever the
-/// arguments, anonymous inodes (eventfd, epoll) 0, as Linux's no_llseek and noop_llseek do.
-pub fn lseek(fd: u64, _offset: u64, _whence: u64) -> SysResult {
-    process::file(fd)?.file.seek()
+/// lseek: the object's answer (a file or directory of the tree moves its position; pipes and
+/// consoles are ESPIPE, anonymous inodes 0, as Linux's no_llseek and noop_llseek); a whence past
+/// SEEK_HOLE is EINVAL first.
+pub fn lseek(fd: u64, offset: u64, whence: u64) -> SysResult {
+    let f = process::file(fd)?;
+    if whence > SEEK_HOLE as u64 {
+        return Err(EINVAL);
+    }
+    f.file.seek(offset as i64, whence as usize)
 }
 
 pub fn ioctl(fd: u64, cmd: u64, arg: u64) -> SysResult {

@@ -1,5 +1,6 @@
 //! mmap, munmap, mremap, mprotect, madvise, brk (Linux mm/mmap.c, mm/mremap.c, mm/mprotect.c,
-//! mm/madvise.c) over private anonymous memory. rt0 enforces W^X: a mapping may be writable or executable, never
+//! mm/madvise.c) over private anonymous memory; a file of the read-only tree maps as a private
+//! copy of its bytes (a shared mapping of it reads the same: the file never changes). rt0 enforces W^X: a mapping may be writable or executable, never
 //! both (EACCES), where Linux would allow it. `USER_END` is Linux's TASK_SIZE_MAX: mmap refuses
 //! anything past it (ENOMEM).
 //!
@@ -14,7 +15,7 @@
 use super::SysResult;
 use crate::mm::vma::{PAGE, USER_END, page_up};
 use crate::process::{self, MMAP_BASE, elf::MMAP_MIN_ADDR};
-use abi::errno::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENOMEM, EPERM};
+use abi::errno::{EACCES, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM, EPERM};
 use abi::mman::*;
 
 fn prot_ok(prot: u64) -> Result<u32, isize> {
@@ -52,14 +53,40 @@ fn unmapped_area(a: &crate::mm::aspace::AddressSpace, len: u64) -> Result<u64, i
     a.find_free(MMAP_BASE, len).or_else(|| a.find_free_below(MMAP_MIN_ADDR, MMAP_BASE, len)).ok_or(ENOMEM)
 }
 
-pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -> SysResult {
+pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) -> SysResult {
     let prot = prot_ok(prot)?;
     let flags = flags as usize;
-    if flags & MAP_ANONYMOUS == 0 {
-        return Err(EBADF); // rt0 has no files to map
-    }
-    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || !offset.is_multiple_of(PAGE) || len == 0 {
+    if !offset.is_multiple_of(PAGE) {
         return Err(EINVAL);
+    }
+    let file = if flags & MAP_ANONYMOUS == 0 { Some(process::file(fd)?) } else { None };
+    if (flags & (MAP_SHARED | MAP_PRIVATE)).count_ones() != 1 || len == 0 {
+        return Err(EINVAL);
+    }
+    // A file's bytes from `offset` (what the mapping copies): ENODEV for an object that cannot
+    // be mapped, EACCES for a description not open for reading or a shared writable mapping
+    // (every mappable file is read-only).
+    let mut data: Option<alloc::vec::Vec<u8>> = None;
+    if let Some(f) = &file {
+        // The bytes from `offset`, at most `len` of them, gathered piece by piece.
+        let mut copy = alloc::vec::Vec::new();
+        let (from, want) = (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(len).unwrap_or(usize::MAX));
+        let mut at = 0usize;
+        let mapped = f.file.map_bytes(&mut |piece| {
+            let start = from.saturating_sub(at).min(piece.len());
+            let end = from.saturating_add(want).saturating_sub(at).min(piece.len());
+            if start < end {
+                copy.extend_from_slice(&piece[start..end]);
+            }
+            at += piece.len();
+        });
+        if !mapped {
+            return Err(ENODEV);
+        }
+        if !f.readable() || flags & MAP_SHARED != 0 && prot & PROT_WRITE as u32 != 0 {
+            return Err(EACCES);
+        }
+        data = Some(copy);
     }
     let len = page_up(len).filter(|&l| l <= USER_END).ok_or(ENOMEM)?;
     if flags & MAP_NORESERVE == 0 && (flags & MAP_SHARED != 0 || prot & PROT_WRITE as u32 != 0) {
@@ -89,7 +116,20 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, _fd: u64, offset: u64) -
             let fits = hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END);
             if fits && a.is_free(hint, hint + len) { hint } else { unmapped_area(a, len)? }
         };
-        a.map(start, start + len, prot, "anon");
+        match data {
+            None => a.map(start, start + len, prot, "anon"),
+            Some(bytes) => {
+                // Mapped readable, filled through the kernel's view, then given its protection.
+                a.map(start, start + len, PROT_READ as u32, "file");
+                if a.load(start, &bytes).is_err() {
+                    let _ = a.unmap(start, start + len);
+                    return Err(ENOMEM);
+                }
+                if prot != PROT_READ as u32 {
+                    a.protect(start, start + len, prot).map_err(|()| ENOMEM)?;
+                }
+            }
+        }
         Ok(start)
     })
 }

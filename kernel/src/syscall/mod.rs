@@ -9,6 +9,7 @@ mod fs;
 mod ids;
 mod io;
 mod memory;
+mod namei;
 mod path;
 mod poll;
 mod process;
@@ -16,7 +17,7 @@ mod signal;
 pub mod strace;
 pub mod table;
 mod thread;
-mod time;
+pub mod time;
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;
@@ -36,6 +37,9 @@ pub type Handler = fn(&mut TrapFrame) -> SysResult;
 #[inline]
 pub fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax as usize;
+    if crate::process::trace::enabled() {
+        crate::process::trace::syscall(nr);
+    }
     let result = if strace::enabled() {
         strace::traced(nr, frame)
     } else {

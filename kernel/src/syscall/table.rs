@@ -2,8 +2,8 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, fs, ids, io, memory, path, poll, process, signal, thread, time};
-use abi::fcntl::AT_FDCWD;
+use super::{Handler, fs, ids, io, memory, namei, path, poll, process, signal, thread, time};
+use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
 use abi::nr::*;
 
 /// One syscall.
@@ -37,7 +37,7 @@ table! {
     SYS_CLOSE(Fd) -> Int = |f| fs::close(f.rdi);
     SYS_STAT(Path, Ptr) -> Int = |f| path::stat(f.rdi, f.rsi);
     SYS_FSTAT(Fd, Ptr) -> Int = |f| path::fstat(f.rdi, f.rsi);
-    SYS_LSTAT(Path, Ptr) -> Int = |f| path::stat(f.rdi, f.rsi);
+    SYS_LSTAT(Path, Ptr) -> Int = |f| path::lstat(f.rdi, f.rsi);
     SYS_POLL(Ptr, UInt, Int) -> Int = |f| poll::poll(f.rdi, f.rsi, f.rdx);
     SYS_LSEEK(Fd, Int, Int) -> Int = |f| fs::lseek(f.rdi, f.rsi, f.rdx);
     SYS_MMAP(Ptr, UInt, Prot, MapFlags, Fd, Hex) -> Hex = |f| memory::mmap(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
@@ -51,9 +51,11 @@ table! {
         |f| signal::rt_sigprocmask(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_RT_SIGRETURN() -> Int = |f| signal::rt_sigreturn(f);
     SYS_IOCTL(Fd, Hex, Hex) -> Int = |f| fs::ioctl(f.rdi, f.rsi, f.rdx);
+    SYS_PREAD64(Fd, OutBuf(2), UInt, Int) -> Int = |f| path::pread64(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_PWRITE64(Fd, InBuf(2), UInt, Int) -> Int = |f| namei::pwrite64(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_READV(Fd, Iovec(2), UInt) -> Int = |f| io::readv(f.rdi, f.rsi, f.rdx);
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
-    SYS_ACCESS(Path, Int) -> Int = |f| path::at(AT_FDCWD as u64, f.rdi);
+    SYS_ACCESS(Path, Int) -> Int = |f| path::faccessat(AT_FDCWD as u64, f.rdi, f.rsi);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
@@ -67,8 +69,23 @@ table! {
     SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
     SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
     SYS_FCNTL(Fd, FcntlCmd, Hex) -> Int = |f| fs::fcntl(f.rdi, f.rsi, f.rdx);
+    SYS_FSYNC(Fd) -> Int = |f| namei::fsync(f.rdi);
+    SYS_FDATASYNC(Fd) -> Int = |f| namei::fsync(f.rdi);
+    SYS_TRUNCATE(Path, Int) -> Int = |f| namei::truncate(f.rdi, f.rsi);
+    SYS_FTRUNCATE(Fd, Int) -> Int = |f| namei::ftruncate(f.rdi, f.rsi);
     SYS_GETCWD(OutBuf(1), UInt) -> Int = |f| path::getcwd(f.rdi, f.rsi);
+    SYS_CHDIR(Path) -> Int = |f| path::chdir(f.rdi);
+    SYS_FCHDIR(Fd) -> Int = |f| path::fchdir(f.rdi);
+    SYS_RENAME(Path, Path) -> Int = |f| namei::renameat(AT_FDCWD as u64, f.rdi, AT_FDCWD as u64, f.rsi);
+    SYS_MKDIR(Path, Hex) -> Int = |f| namei::mkdirat(AT_FDCWD as u64, f.rdi, f.rsi);
+    SYS_RMDIR(Path) -> Int = |f| namei::unlinkat(AT_FDCWD as u64, f.rdi, AT_REMOVEDIR as u64);
+    SYS_LINK(Path, Path) -> Int = |f| namei::linkat(AT_FDCWD as u64, f.rdi, AT_FDCWD as u64, f.rsi);
+    SYS_UNLINK(Path) -> Int = |f| namei::unlinkat(AT_FDCWD as u64, f.rdi, 0);
+    SYS_SYMLINK(Path, Path) -> Int = |f| namei::symlinkat(f.rdi, AT_FDCWD as u64, f.rsi);
     SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::readlinkat(AT_FDCWD as u64, f.rdi, f.rsi, f.rdx);
+    SYS_CHMOD(Path, Hex) -> Int = |f| namei::fchmodat(AT_FDCWD as u64, f.rdi, f.rsi);
+    SYS_FCHMOD(Fd, Hex) -> Int = |f| namei::fchmod(f.rdi, f.rsi);
+    SYS_UMASK(Hex) -> Hex = |f| namei::umask(f.rdi);
     SYS_GETTIMEOFDAY(Ptr, Ptr) -> Int = |f| time::gettimeofday(f.rdi, f.rsi);
     SYS_GETRLIMIT(Resource, RlimitOut) -> Int = |f| process::getrlimit(f.rdi, f.rsi);
     SYS_SYSINFO(Ptr) -> Int = |f| process::sysinfo(f.rdi);
@@ -101,6 +118,7 @@ table! {
     SYS_EPOLL_CREATE(Int) -> Int = |f| poll::epoll_create(f.rdi);
     SYS_SCHED_SETAFFINITY(Int, UInt, Ptr) -> Int = |f| process::sched_setaffinity(f.rdi, f.rsi, f.rdx);
     SYS_SCHED_GETAFFINITY(Int, UInt, CpuMask(1)) -> Int = |f| process::sched_getaffinity(f.rdi, f.rsi, f.rdx);
+    SYS_GETDENTS64(Fd, Ptr, UInt) -> Int = |f| path::getdents64(f.rdi, f.rsi, f.rdx);
     SYS_SET_TID_ADDRESS(Ptr) -> Int = |f| thread::set_tid_address(f.rdi);
     SYS_RESTART_SYSCALL() -> Int = |_| signal::restart_syscall();
     SYS_CLOCK_GETTIME(Clock, TimespecOut) -> Int = |f| time::clock_gettime(f.rdi, f.rsi);
@@ -112,11 +130,18 @@ table! {
     SYS_EPOLL_WAIT(Fd, Ptr, Int, Int) -> Int = |f| poll::epoll_wait(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_CTL(Fd, EpollOp, Fd, Ptr) -> Int = |f| poll::epoll_ctl(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_OPENAT(DirFd, Path, OFlags, Hex) -> Int = |f| path::openat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_MKDIRAT(DirFd, Path, Hex) -> Int = |f| namei::mkdirat(f.rdi, f.rsi, f.rdx);
     SYS_NEWFSTATAT(DirFd, Path, Ptr, Hex) -> Int = |f| path::newfstatat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_UNLINKAT(DirFd, Path, Hex) -> Int = |f| namei::unlinkat(f.rdi, f.rsi, f.rdx);
+    SYS_RENAMEAT(DirFd, Path, DirFd, Path) -> Int = |f| namei::renameat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_LINKAT(DirFd, Path, DirFd, Path, Hex) -> Int = |f| namei::linkat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_SYMLINKAT(Path, DirFd, Path) -> Int = |f| namei::symlinkat(f.rdi, f.rsi, f.rdx);
     SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::readlinkat(f.rdi, f.rsi, f.rdx, f.r10);
-    SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::at(f.rdi, f.rsi);
+    SYS_FCHMODAT(DirFd, Path, Hex) -> Int = |f| namei::fchmodat(f.rdi, f.rsi, f.rdx);
+    SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::faccessat(f.rdi, f.rsi, f.rdx);
     SYS_GETCPU(Ptr, Ptr, Ptr) -> Int = |f| process::getcpu(f.rdi, f.rsi);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_UTIMENSAT(DirFd, Path, Ptr, Hex) -> Int = |f| namei::utimensat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
         |f| poll::epoll_pwait(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
@@ -128,8 +153,13 @@ table! {
     SYS_PIPE2(FdPair, OFlags) -> Int = |f| fs::pipe2(f.rdi, f.rsi);
     SYS_RT_TGSIGQUEUEINFO(Int, Int, Signal, Ptr) -> Int =
         |f| signal::rt_tgsigqueueinfo(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_PREADV(Fd, Ptr, UInt, Int) -> Int = |f| path::preadv(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_PWRITEV(Fd, Ptr, UInt, Int) -> Int = |f| namei::pwritev(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_PRLIMIT64(Int, Resource, RlimitIn, RlimitOut) -> Int = |f| process::prlimit64(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_RENAMEAT2(DirFd, Path, DirFd, Path, Hex) -> Int = |f| namei::renameat2(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_GETRANDOM(OutBuf(1), UInt, GrndFlags) -> Int = |f| process::getrandom(f.rdi, f.rsi, f.rdx);
+    SYS_STATX(DirFd, Path, Hex, Hex, Ptr) -> Int = |f| path::statx(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_FACCESSAT2(DirFd, Path, Int, Hex) -> Int = |f| path::faccessat2(f.rdi, f.rsi, f.rdx, f.r10);
 }
 
 /// One past the highest syscall number the table can hold.

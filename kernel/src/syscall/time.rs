@@ -36,6 +36,11 @@ pub fn realtime_to_monotonic(t: u64) -> u64 {
     monotonic_ns().saturating_add(t.saturating_sub(real))
 }
 
+/// CLOCK_REALTIME in nanoseconds since the epoch (file times).
+pub fn realtime_ns() -> u64 {
+    now(CLOCK_REALTIME as u64).unwrap_or(0)
+}
+
 fn read_timespec(addr: u64) -> Result<u64, isize> {
     UserPtr::<Timespec>::new(addr).read()?.to_ns().ok_or(EINVAL)
 }

@@ -1,0 +1,150 @@
+//! `--trace-startup`'s stops (Linux's uprobes, much reduced): the runner names functions of the
+//! program (address, boot layer, name) in the fw_cfg file `opt/rt0/trace`, one
+//! `ADDR LAYER NAME` line each; after exec the kernel writes an int3 over the first byte of each
+//! in the process's own copy of its text. The first execution traps (#BP from ring 3, through
+//! `fault::user_exception`): the kernel puts the byte back for good, moves the pc back onto it,
+//! logs the stop and resumes, so each function runs unchanged from then on and the program
+//! cannot tell (it never sees the trap; only a program that reads its own text before the
+//! function first runs would).
+//!
+//! Each stop is logged as `[t L<layer>] trace: <name> at <addr>: <n> since the ELF entry,
+//! <k> syscalls (<names>), <f> page faults, trap cost <c>` — n the TSC since the program's entry
+//! (instructions under `--icount`) less what the stops themselves cost, k and f counted since the
+//! previous stop, c the stops' own cost so far (measured from the handler's entry to its return,
+//! so the exception's entry and exit, a few hundred instructions each, are not in it).
+use crate::arch::tsc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::Mutex;
+
+/// Most stops a run may ask for.
+pub const MAX_POINTS: usize = 4096;
+const INT3: u8 = 0xcc;
+
+struct Point {
+    addr: u64,
+    layer: u8,
+    name: String,
+    orig: u8,
+    hit: bool,
+}
+
+#[derive(Default)]
+struct State {
+    points: Vec<Point>,
+    /// Syscall numbers since the previous stop.
+    syscalls: Vec<u16>,
+}
+
+static ON: AtomicBool = AtomicBool::new(false);
+static STATE: Mutex<State> = Mutex::new(State { points: Vec::new(), syscalls: Vec::new() });
+static FAULTS: AtomicU64 = AtomicU64::new(0);
+/// TSC ticks spent in the stops.
+static COST: AtomicU64 = AtomicU64::new(0);
+
+/// Whether stops are planted (the syscall and fault paths record only then).
+#[inline]
+pub fn enabled() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+/// Parses `ADDR LAYER NAME` lines (hex address, decimal layer); malformed lines are skipped.
+fn parse(text: &[u8]) -> Vec<(u64, u8, String)> {
+    let mut out = Vec::new();
+    for line in text.split(|&b| b == b'\n') {
+        let Ok(line) = core::str::from_utf8(line) else { continue };
+        let mut f = line.splitn(3, ' ');
+        let (Some(a), Some(l), Some(n)) = (f.next(), f.next(), f.next()) else { continue };
+        let (Ok(addr), Ok(layer)) = (u64::from_str_radix(a.trim_start_matches("0x"), 16), l.parse::<u8>()) else {
+            continue;
+        };
+        if out.len() < MAX_POINTS {
+            out.push((addr, layer, String::from(n)));
+        }
+    }
+    out
+}
+
+/// Reads the runner's list and plants an int3 at each address (file addresses, moved by the
+/// static-pie `bias`) in `aspace`, which is the new process's. Addresses the program does not
+/// map executable are skipped.
+pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
+    let Some((_, size)) = crate::arch::fw_cfg::find(abi::rt0::FW_CFG_TRACE) else { return };
+    let mut text = alloc::vec![0u8; size.min(MAX_POINTS * 300)];
+    crate::arch::fw_cfg::read_file(abi::rt0::FW_CFG_TRACE, &mut text);
+    let mut st = STATE.lock();
+    for (addr, layer, name) in parse(&text) {
+        let addr = addr + bias;
+        let mut orig = [0u8];
+        let exec = aspace.find(addr).is_some_and(|v| v.prot & abi::mman::PROT_EXEC as u32 != 0);
+        if !exec || st.points.iter().any(|p| p.addr == addr) || aspace.copy_in(addr, &mut orig).is_err() {
+            continue;
+        }
+        if aspace.load(addr, &[INT3]).is_ok() {
+            st.points.push(Point { addr, layer, name, orig: orig[0], hit: false });
+        }
+    }
+    log::info!("trace: {} stops planted", st.points.len());
+    ON.store(!st.points.is_empty(), Ordering::Relaxed);
+}
+
+/// A syscall `nr` was made.
+pub fn syscall(nr: usize) {
+    STATE.lock().syscalls.push(nr as u16);
+}
+
+/// A page fault was served.
+pub fn fault() {
+    FAULTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A #BP from ring 3 with the pc at `rip`: if it is one of the stops, logs it, restores the
+/// byte, and returns the pc to resume at (the stop's address); None for any other int3.
+pub fn breakpoint(rip: u64, start_tsc: u64) -> Option<u64> {
+    let t0 = tsc::read();
+    let addr = rip.checked_sub(1)?;
+    let mut st = STATE.lock();
+    let i = st.points.iter().position(|p| p.addr == addr && !p.hit)?;
+    let orig = st.points[i].orig;
+    crate::process::with(|p| p.aspace.load(addr, &[orig])).ok()?;
+    st.points[i].hit = true;
+    let calls = core::mem::take(&mut st.syscalls);
+    let mut names = String::new();
+    for (k, nr) in calls.iter().enumerate() {
+        if k > 0 {
+            names.push(' ');
+        }
+        names.push_str(abi::nr::name(*nr as usize).unwrap_or("?"));
+    }
+    let cost = COST.load(Ordering::Relaxed);
+    let since = t0.saturating_sub(start_tsc).saturating_sub(cost);
+    let p = &st.points[i];
+    crate::logger::line_in_layer(
+        p.layer,
+        format_args!(
+            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({names}), {} page faults, trap cost {cost}",
+            p.name,
+            p.addr,
+            calls.len(),
+            FAULTS.swap(0, Ordering::Relaxed)
+        ),
+    );
+    drop(st);
+    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
+    Some(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_parses_and_skips_what_is_malformed() {
+        let p = parse(b"401000 1 _rt0_amd64_linux\n0x401234 3 runtime.schedinit\nzz 1 x\n401000\n\n42 9 a b c");
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0], (0x401000, 1, String::from("_rt0_amd64_linux")));
+        assert_eq!(p[1], (0x401234, 3, String::from("runtime.schedinit")));
+        assert_eq!(p[2], (0x42, 9, String::from("a b c")));
+    }
+}

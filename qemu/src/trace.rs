@@ -1,0 +1,233 @@
+//! `--trace-startup`: the runner reads the program's symbol table (the `object` crate; Rust names
+//! demangled with `rustc-demangle`), picks its start-up functions — Go's (`runtime.rt0_go`,
+//! `runtime.schedinit`, every package's `init`, `main.main`, …) or rt0's runtime's (the same
+//! steps under their Rust names) — each with the boot layer GO-STARTUP.md puts it in, and hands
+//! the list to the kernel as the fw_cfg file `opt/rt0/trace`. The kernel stops the program at
+//! each one's first execution and logs it (`process/trace.rs`); [`table`] folds those lines
+//! into a per-layer table. A stripped program (Go's `-ldflags=-s`) has no symbols: nothing to
+//! trace, and the runner says so.
+use object::{Object, ObjectSymbol, SymbolKind};
+
+/// One stop: a function's file address, its layer, its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub addr: u64,
+    pub layer: u8,
+    pub name: String,
+}
+
+/// The layer of a start-up function, by name (Go's or rt0's), if it is one.
+pub fn layer_of(name: &str) -> Option<u8> {
+    // Go's assembly functions carry their ABI in the symbol table (`runtime.rt0_go.abi0`).
+    let name = name.strip_suffix(".abi0").unwrap_or(name);
+    let exact: &[(&str, u8)] = &[
+        ("_rt0_amd64_linux", 1),
+        ("_rt0_amd64", 1),
+        ("runtime.rt0_go", 1),
+        ("runtime.check", 1),
+        ("runtime::rt0::rt0_go", 1),
+        ("runtime::runtime1::check", 1),
+        ("runtime.args", 2),
+        ("runtime.osinit", 2),
+        ("runtime::args::args", 2),
+        ("runtime::os_linux::osinit", 2),
+        ("runtime.schedinit", 3),
+        ("runtime.mallocinit", 3),
+        ("runtime.mcommoninit", 3),
+        ("runtime.goargs", 3),
+        ("runtime.goenvs", 3),
+        ("runtime.gcinit", 3),
+        ("runtime.procresize", 3),
+        ("runtime::proc::schedinit", 3),
+        ("runtime::malloc::mallocinit", 3),
+        ("runtime::proc::mcommoninit", 3),
+        ("runtime::proc::procresize", 3),
+        ("runtime.newproc", 4),
+        ("runtime.mstart", 4),
+        ("runtime.schedule", 4),
+        ("runtime.main", 4),
+        ("runtime.newm", 4),
+        ("runtime.sysmon", 4),
+        ("runtime.gcenable", 4),
+        ("runtime.doInit", 4),
+        ("runtime::proc::newproc", 4),
+        ("runtime::proc::mstart", 4),
+        ("runtime::proc::schedule", 4),
+        ("runtime::proc::main", 4),
+        ("runtime::sysmon::mstart", 4),
+        ("main.main", 5),
+        ("runtime.exit", 5),
+        ("os.Exit", 5),
+        ("runtime::exit::exit", 5),
+    ];
+    if let Some((_, l)) = exact.iter().find(|(n, _)| *n == name) {
+        return Some(*l);
+    }
+    // Go's package inits: `pkg.init` and `pkg.init.N`, run from runtime.main through doInit.
+    let init = name.rsplit_once(".init").is_some_and(|(pkg, rest)| {
+        let package = pkg.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+        package
+            && !pkg.is_empty()
+            && (rest.is_empty() || rest.starts_with('.') && rest[1..].chars().all(|c| c.is_ascii_digit()))
+    });
+    if init && !name.contains("::") {
+        return Some(4);
+    }
+    // An rt0 program's own main: `<crate>::main`, outside the runtime.
+    if let Some((krate, "main")) = name.split_once("::")
+        && krate != "runtime"
+        && !krate.contains('<')
+    {
+        return Some(5);
+    }
+    None
+}
+
+/// The stops of the ELF `bytes`: its text symbols that are start-up functions, by address.
+pub fn stops(bytes: &[u8]) -> Result<Vec<Stop>, String> {
+    let file = object::File::parse(bytes).map_err(|e| format!("reading the ELF: {e}"))?;
+    let mut out: Vec<Stop> = Vec::new();
+    for sym in file.symbols() {
+        // Go marks some assembly functions' symbols without a type (STT_NOTYPE); the kernel
+        // skips an address that is not executable.
+        if !matches!(sym.kind(), SymbolKind::Text | SymbolKind::Unknown) || sym.address() == 0 {
+            continue;
+        }
+        let Ok(raw) = sym.name() else { continue };
+        let name = format!("{:#}", rustc_demangle::demangle(raw));
+        // An `.abi0` symbol is Go's assembly function, or a wrapper beside the function itself:
+        // it stands in only where there is no plain symbol of the name.
+        if let Some(plain) = name.strip_suffix(".abi0")
+            && file.symbols().any(|s| s.name() == Ok(plain))
+        {
+            continue;
+        }
+        let name = name.strip_suffix(".abi0").map_or_else(|| name.clone(), str::to_string);
+        if let Some(layer) = layer_of(&name)
+            && !out.iter().any(|s| s.addr == sym.address())
+        {
+            out.push(Stop { addr: sym.address(), layer, name });
+        }
+    }
+    if out.is_empty() {
+        return Err("the program has no start-up symbols to trace (stripped?)".into());
+    }
+    out.sort_by_key(|s| s.addr);
+    Ok(out)
+}
+
+/// The fw_cfg file: `ADDR LAYER NAME` lines.
+pub fn encode(stops: &[Stop]) -> String {
+    stops.iter().map(|s| format!("{:x} {} {}\n", s.addr, s.layer, s.name)).collect()
+}
+
+/// One stop as the kernel logged it.
+#[derive(Debug, PartialEq, Eq)]
+struct Hit {
+    layer: u8,
+    name: String,
+    since: u64,
+    syscalls: u64,
+    faults: u64,
+    cost: u64,
+}
+
+fn parse_hit(line: &str) -> Option<Hit> {
+    let (head, rest) = line.split_once("] trace: ")?;
+    let layer = head.rsplit_once(" L")?.1.parse().ok()?;
+    let (name, rest) = rest.split_once(" at ")?;
+    let num = |after: &str| -> Option<u64> {
+        let (_, tail) = rest.split_once(after)?;
+        tail.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    let since = rest.split_once(": ")?.1.split(' ').next()?.parse().ok()?;
+    let syscalls = rest.split_once(" since the ELF entry, ")?.1.split(' ').next()?.parse().ok()?;
+    let faults = rest.split_once("), ")?.1.split(' ').next()?.parse().ok()?;
+    Some(Hit { layer, name: name.to_string(), since, syscalls, faults, cost: num("trap cost ")? })
+}
+
+/// The per-layer table of a traced run's log: layer, functions stopped at, the count (TSC ticks;
+/// instructions under `--icount`) from the layer's first stop to the next layer's, the syscalls
+/// and page faults in that stretch, and its share of the whole; then the stops' own cost.
+pub fn table(log: &str) -> String {
+    let hits: Vec<Hit> = log.lines().filter_map(parse_hit).collect();
+    if hits.is_empty() {
+        return "trace: no stops were hit\n".into();
+    }
+    // Each stop reports what happened since the previous one: that belongs to the previous
+    // stop's layer (what came before the first stop, to the first's).
+    let mut rows: Vec<(u8, Vec<&str>, u64, u64, u64)> = Vec::new();
+    for (i, h) in hits.iter().enumerate() {
+        let owner = if i == 0 { h.layer } else { hits[i - 1].layer };
+        if let Some(r) = rows.iter_mut().find(|r| r.0 == owner) {
+            r.3 += h.syscalls;
+            r.4 += h.faults;
+        } else {
+            rows.push((owner, Vec::new(), 0, h.syscalls, h.faults));
+        }
+        if !rows.iter().any(|r| r.0 == h.layer) {
+            rows.push((h.layer, Vec::new(), 0, 0, 0));
+        }
+        let r = rows.iter_mut().find(|r| r.0 == h.layer).expect("added above");
+        r.1.push(&h.name);
+        let next = hits.get(i + 1).map_or(h.since, |n| n.since);
+        r.2 += next.saturating_sub(h.since);
+    }
+    rows.sort_by_key(|r| r.0);
+    let total: u64 = rows.iter().map(|r| r.2).sum::<u64>().max(1);
+    let mut out = String::from("layer  functions  count (TSC; instructions with --icount)  syscalls  faults  share\n");
+    for (layer, names, count, calls, faults) in &rows {
+        out += &format!(
+            "L{layer}     {:>9}  {count:>40}  {calls:>8}  {faults:>6}  {:>4.1}%\n",
+            names.len(),
+            *count as f64 * 100.0 / total as f64
+        );
+    }
+    let last = hits.last().expect("not empty");
+    out += &format!(
+        "{} stops from the first to the last: {total}; the stops themselves cost {} (not counted above)\n",
+        hits.len(),
+        last.cost
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_functions_get_their_layers() {
+        assert_eq!(layer_of("runtime.rt0_go"), Some(1));
+        assert_eq!(layer_of("runtime.schedinit"), Some(3));
+        assert_eq!(layer_of("fmt.init"), Some(4));
+        assert_eq!(layer_of("os.init.0"), Some(4));
+        assert_eq!(layer_of("internal/poll.init.1"), Some(4));
+        assert_eq!(layer_of("main.main"), Some(5));
+        assert_eq!(layer_of("demo::main"), Some(5));
+        assert_eq!(layer_of("runtime::proc::main"), Some(4));
+        assert_eq!(layer_of("runtime.initsig"), None);
+        assert_eq!(layer_of("fmt.initx"), None);
+        assert_eq!(layer_of("runtime.(*mheap).init"), None);
+        assert_eq!(layer_of("runtime.rt0_go.abi0"), Some(1));
+        assert_eq!(layer_of("runtime::proc::main::{{closure}}"), None);
+    }
+
+    #[test]
+    fn the_table_counts_each_stretch_for_the_layer_it_starts_in() {
+        let log = "\
+[        100i L1] trace: runtime.rt0_go at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0
+[        300i L2] trace: runtime.osinit at 0x402000: 300 since the ELF entry, 1 syscalls (arch_prctl), 2 page faults, trap cost 50
+[        700i L3] trace: runtime.schedinit at 0x403000: 700 since the ELF entry, 2 syscalls (sched_getaffinity mmap), 0 page faults, trap cost 90
+[       1000i L5] trace: main.main at 0x404000: 1000 since the ELF entry, 3 syscalls (a b c), 4 page faults, trap cost 120
+";
+        let t = table(log);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[1].starts_with("L1") && lines[1].contains(" 200 ") && lines[1].ends_with("22.2%"), "{t}");
+        // L1's stretch holds osinit's report: 1 syscall, 2 faults (and the first stop's 1 fault).
+        assert!(lines[1].contains("       1       3"), "{t}");
+        assert!(lines[3].starts_with("L3") && lines[3].contains(" 300 "), "{t}");
+        assert!(lines[4].starts_with("L5"), "{t}");
+        assert!(t.contains("4 stops from the first to the last: 900; the stops themselves cost 120"), "{t}");
+    }
+}

@@ -1,0 +1,38 @@
+//! Go std conformance, the fast subset (`cargo run --bin gostd` runs the whole list): packages
+//! whose tests read their own testdata/ through the read-only tree or write in /tmp, each run on
+//! rt0 over its source directory and natively, and both must pass.
+use qemu::gostd::{self, Config, Verdict};
+use std::path::Path;
+use std::time::Duration;
+
+fn conforms(pkgs: &[&str]) {
+    if !Path::new(gostd::GO).is_file() {
+        eprintln!("skipped: go missing");
+        return;
+    }
+    let cfg = Config {
+        cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("gostd"),
+        smp: 1,
+        timeout: Duration::from_secs(300),
+    };
+    for pkg in pkgs {
+        let (v, runs) = gostd::check(&cfg, pkg);
+        let log = runs.map(|(q, _)| format!("{}\n{}", String::from_utf8_lossy(&q.stdout), q.log)).unwrap_or_default();
+        assert_eq!(v, Verdict::PassBoth, "{pkg}: {v}\n--- rt0 ---\n{log}");
+    }
+}
+
+#[test]
+fn go_std_strconv_reads_its_testdata_and_passes_both_ways() {
+    conforms(&["strconv"]);
+}
+
+#[test]
+fn go_std_regexp_and_path_pass_both_ways() {
+    conforms(&["regexp", "path"]);
+}
+
+#[test]
+fn go_std_io_fs_and_text_template_write_in_tmp_and_pass_both_ways() {
+    conforms(&["io/fs", "text/template"]);
+}
