@@ -32,6 +32,22 @@ use std::time::{Duration, Instant};
 pub const QEMU_FLAGS: &[&str] =
     &["-cpu", CPU_MODEL, "-display", "none", "-monitor", "none", "-serial", "stdio", "-no-reboot", "-net", "none"];
 
+/// Refuses QEMU arguments that leave the machine without a VGA device, which bootloader 0.11's
+/// BIOS stages need: stage 2 sets a VBE framebuffer mode, and with no VGA device (`-vga none`,
+/// `-nodefaults`) it waits for one forever, printing nothing — a run that could only end at
+/// the timeout. The error says why and what to do instead.
+pub fn check_qemu_args(args: &[String]) -> Result<(), String> {
+    let no_vga = args.windows(2).any(|w| w[0] == "-vga" && w[1] == "none")
+        || args.iter().any(|a| a == "-vga=none" || a == "-nodefaults");
+    if no_vga {
+        return Err("QEMU without a VGA device (`-vga none` or `-nodefaults`): the bootloader's BIOS stage sets a \
+                    VBE framebuffer mode and would wait forever without one; rt0 runs with `-display none` already, \
+                    so no window opens — drop that argument"
+            .to_string());
+    }
+    Ok(())
+}
+
 /// The guest CPU: QEMU's baseline `qemu64` with an Intel vendor string plus SMEP, SMAP, RDRAND
 /// and FSGSBASE (all of which TCG implements; RDSEED it does not). The vendor matters for boot
 /// time: with an AMD vendor (qemu64's default) QEMU reserves the HyperTransport hole below 1 TiB

@@ -98,6 +98,10 @@ fn main() {
             std::process::exit(EXIT_USAGE);
         }
     };
+    if let Err(why) = qemu::check_qemu_args(&cli.qemu_args) {
+        eprintln!("rt0: {why}");
+        std::process::exit(EXIT_USAGE);
+    }
     let mut dirs = Vec::new();
     for spec in &cli.dirs {
         match qemu::tree::Mount::parse(spec) {

@@ -101,3 +101,12 @@ fn the_work_directory_is_removed_after_an_exit_and_after_a_timeout() {
         assert!(left.is_empty(), "{args:?} left {left:?}");
     }
 }
+
+#[test]
+fn a_machine_without_vga_is_refused_with_the_reason_not_left_to_hang() {
+    for args in [&["--qemu-arg=-vga", "--qemu-arg=none"][..], &["--qemu-arg=-nodefaults"][..]] {
+        let o = rt0(args);
+        assert_eq!(o.status.code(), Some(qemu::EXIT_USAGE), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("without a VGA device"), "{}", stderr(&o));
+    }
+}
