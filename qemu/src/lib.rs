@@ -11,6 +11,7 @@ mod outcome;
 pub mod program;
 mod signals;
 mod stream;
+pub mod timeline;
 pub mod trace;
 pub mod tree;
 

@@ -64,6 +64,13 @@ struct Cli {
     /// log each stop with its layer, and print a per-layer table at the end (not with --native).
     #[arg(long)]
     trace_startup: bool,
+    /// Write the run as a timeline to FILE (SVG): firmware and bootloader, kernel init, exec,
+    /// each runtime layer L1-L5 with its steps, main, exit — seconds, or instructions with --icount.
+    #[arg(long, value_name = "FILE.svg")]
+    timeline: Option<std::path::PathBuf>,
+    /// Print a per-phase table (cost and share of the run) at the end.
+    #[arg(long)]
+    summary: bool,
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
@@ -146,6 +153,21 @@ fn main() {
     }
     if opts.trace_startup && !opts.native {
         eprint!("{}", qemu::trace::table(&result.log));
+    }
+    if (cli.summary || cli.timeline.is_some()) && !opts.native {
+        match qemu::timeline::Timeline::from_log(&result.log) {
+            Some(t) => {
+                if cli.summary {
+                    eprint!("{}", qemu::timeline::summary(&t));
+                }
+                if let Some(path) = &cli.timeline
+                    && let Err(e) = std::fs::write(path, qemu::timeline::svg(&t))
+                {
+                    eprintln!("rt0: writing {}: {e}", path.display());
+                }
+            }
+            None => eprintln!("rt0: no timeline: the run logged no kernel line (--quiet hides them)"),
+        }
     }
     if let Some(msg) = result.outcome.message() {
         eprintln!("{msg}");

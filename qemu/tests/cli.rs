@@ -110,3 +110,52 @@ fn a_machine_without_vga_is_refused_with_the_reason_not_left_to_hang() {
         assert!(stderr(&o).contains("without a VGA device"), "{}", stderr(&o));
     }
 }
+
+/// `--timeline` draws every phase of the run from its log, each bar as wide as its cost on the
+/// panel's scale; `--summary` prints the same phases as a table. The SVG is read back with the
+/// `svg` crate's parser.
+#[test]
+fn timeline_and_summary_show_every_phase_in_proportion() {
+    use svg::node::element::tag;
+    use svg::parser::Event;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("run.svg");
+    let o = rt0(&["--icount", "--summary", "--timeline", path.to_str().unwrap(), "--program", "demo"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let phases = ["firmware + bootloader", "kernel init", "exec", "L1", "L2", "L3", "L4", "L5 main", "exit"];
+    for p in phases {
+        assert!(err.lines().any(|l| l.trim_start().starts_with(p) && l.ends_with('%')), "summary lacks {p}\n{err}");
+    }
+    let text = std::fs::read_to_string(&path).expect("the timeline was written");
+    let (mut panel, mut scale, mut phase, mut cost) = (String::new(), 0.0f64, String::new(), 0.0f64);
+    let mut seen = Vec::new();
+    for event in svg::read(&text).expect("a parsable SVG") {
+        let Event::Tag(name, kind, attrs) = event else { continue };
+        let num = |k: &str| attrs.get(k).and_then(|v| v.to_string().parse::<f64>().ok()).unwrap_or(f64::NAN);
+        match (name, kind) {
+            (tag::Group, tag::Type::Start) if attrs.contains_key("data-panel") => {
+                panel = attrs["data-panel"].to_string();
+                scale = num("data-scale");
+            }
+            (tag::Group, tag::Type::Start) if attrs.contains_key("data-phase") => {
+                phase = attrs["data-phase"].to_string();
+                cost = num("data-cost");
+            }
+            (tag::Rectangle, _) if attrs.get("class").is_some_and(|c| c.to_string() == "phase") => {
+                let width = num("width");
+                assert!(cost >= 0.0 && scale > 0.0, "{panel} {phase}: cost {cost} scale {scale}");
+                assert!(
+                    (width - (cost * scale).max(0.5)).abs() < 0.01,
+                    "{panel} {phase}: width {width} for cost {cost}"
+                );
+                if panel == "run" {
+                    seen.push(phase.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, phases, "the whole-run panel's bars");
+    assert!(text.contains("data-panel=\"startup\""), "no start-up panel");
+}
