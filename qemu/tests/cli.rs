@@ -142,7 +142,7 @@ fn timeline_and_summary_show_every_phase_in_proportion() {
                 phase = attrs["data-phase"].to_string();
                 cost = num("data-cost");
             }
-            (tag::Rectangle, _) if attrs.get("class").is_some_and(|c| c.to_string() == "phase") => {
+            (tag::Rectangle, _) if attrs.get("class").is_some_and(|c| *c == "phase") => {
                 let width = num("width");
                 assert!(cost >= 0.0 && scale > 0.0, "{panel} {phase}: cost {cost} scale {scale}");
                 assert!(
