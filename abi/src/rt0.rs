@@ -12,6 +12,12 @@ pub const AT_RT0_KERNEL_TSC: usize = 0x5254_3002;
 pub const FW_CFG_CMDLINE: &str = "opt/rt0/cmdline";
 /// fw_cfg file with argv and env: u32 argc, u32 envc, then NUL-terminated strings.
 pub const FW_CFG_ARGS: &str = "opt/rt0/args";
+/// fw_cfg file with the program's ELF: the kernel reads it by DMA (the BIOS disk read that
+/// carried it in the image's ramdisk ran at about 1.1 MB/s under TCG).
+pub const FW_CFG_PROGRAM: &str = "opt/rt0/program";
+/// The largest program file the kernel takes through fw_cfg (it is held in guest memory while
+/// it is loaded).
+pub const MAX_PROGRAM_BYTES: u64 = 1 << 30;
 /// fw_cfg file with the read-only file tree: a cpio "newc" archive (`--dir`).
 pub const FW_CFG_TREE: &str = "opt/rt0/tree";
 /// fw_cfg file with the process's first working directory, an absolute path in the tree

@@ -76,22 +76,22 @@ mod boot {
             syscall::strace::enable();
         }
         log::info!("kernel: init done, {} from kernel entry", time::Span(arch::tsc::read() - entry_tsc));
-        // A kernel self-test from the command line, else the program from the ramdisk.
-        match (cmdline.get("test"), handoff.ramdisk) {
-            (Some(name), _) => selftest::run(name),
-            (None, Some((addr, len))) => {
-                // The read-only file tree from fw_cfg, mapped before the process's address space
-                // copies the kernel half.
-                fd::rofs::load();
-                // SAFETY: the bootloader maps the ramdisk at `addr` for `len` bytes for good; it is only read.
-                let elf = unsafe { core::slice::from_raw_parts(addr as *const u8, len as usize) };
-                process::exec(elf, handoff.phys_offset, handoff.boot_stack_top, &features)
-            }
-            (None, None) => {
-                log::info!("kernel: no program in the ramdisk, nothing to run");
+        // A kernel self-test from the command line, else the program: from fw_cfg (the runner's
+        // way) or the image's ramdisk.
+        if let Some(name) = cmdline.get("test") {
+            selftest::run(name)
+        }
+        let elf = match process::image::program(handoff.ramdisk) {
+            Some(elf) => elf,
+            None => {
+                log::info!("kernel: no program (fw_cfg or ramdisk), nothing to run");
                 control::exit(0)
             }
-        }
+        };
+        // The read-only file tree from fw_cfg, mapped before the process's address space copies
+        // the kernel half.
+        fd::rofs::load();
+        process::exec(elf, handoff.phys_offset, handoff.boot_stack_top, &features)
     }
 }
 

@@ -28,8 +28,6 @@ use spin::{Mutex, Once, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub const TREE_BASE: u64 = crate::config::KERNEL_VMAP_BASE + (1 << 40);
 /// The tree's device number, st_dev (an anonymous block device's major 0, as tmpfs has).
 pub const TREE_DEV: u64 = abi::stat::makedev(0, 0x20);
-/// Frames [`load`] leaves free for the program whatever the archive's size.
-const FRAMES_KEPT: u64 = 8192;
 
 static TREE: Once<RwLock<Tree<'static>>> = Once::new();
 /// The process's working directory, a directory node (CLONE_FS shares it between threads, and
@@ -97,44 +95,8 @@ pub fn load() {
 
 /// The archive in fresh frames, mapped read-only and non-executable at [`TREE_BASE`].
 fn read_archive(selector: u16, size: usize) -> Result<&'static [u8], &'static str> {
-    use x86_64::structures::paging::PageTableFlags as F;
-    if size as u64 > abi::rt0::MAX_TREE_BYTES {
-        return Err("over MAX_TREE_BYTES");
-    }
-    let pages = size.div_ceil(4096) as u64;
-    if pages + FRAMES_KEPT > crate::mm::frame::free_count() {
-        return Err("not enough free memory: give the guest more with --memory");
-    }
-    let mut frames = Vec::with_capacity(pages as usize);
-    for _ in 0..pages {
-        frames.push(crate::mm::frame::alloc().ok_or("out of frames")?);
-    }
-    // Physically contiguous runs of frames, each one DMA request.
-    let mut pieces: Vec<(u64, u32)> = Vec::new();
-    let mut left = size as u64;
-    for f in &frames {
-        let at = f.start_address().as_u64();
-        let n = left.min(4096) as u32;
-        left -= u64::from(n);
-        match pieces.last_mut() {
-            Some((p, l)) if *p + u64::from(*l) == at && *l <= u32::MAX - n => *l += n,
-            _ => pieces.push((at, n)),
-        }
-    }
-    if !crate::arch::fw_cfg::has_dma() {
-        return Err("fw_cfg has no DMA interface");
-    }
-    let phys = |va: u64| crate::mm::paging::translate(x86_64::VirtAddr::new(va)).map_or(0, |p| p.as_u64());
-    // SAFETY: the frames were just allocated and are owned here; nothing else maps them yet.
-    if !unsafe { crate::arch::fw_cfg::dma_read(selector, pieces.into_iter(), phys) } {
-        return Err("the DMA transfer failed");
-    }
-    // SAFETY: TREE_BASE's area is used by nothing else (load runs once, before any process),
-    // and the frames are ours; they are mapped read-only, never to be written or freed.
-    unsafe { crate::mm::paging::map_fresh(x86_64::VirtAddr::new(TREE_BASE), &frames, F::PRESENT | F::NO_EXECUTE) }
-        .map_err(|_| "no frame for a page table")?;
-    // SAFETY: `size` bytes are mapped at TREE_BASE from here on, for good, and never written.
-    Ok(unsafe { core::slice::from_raw_parts(TREE_BASE as *const u8, size) })
+    // SAFETY: TREE_BASE's area is used by nothing else, and `load` runs once, before any process.
+    unsafe { crate::mm::fwfile::load(selector, size, TREE_BASE, abi::rt0::MAX_TREE_BYTES) }
 }
 
 /// The inode of node `n` as fstat reports it.

@@ -2,6 +2,7 @@
 //! physical-memory map (Linux's direct map: `virt = PHYS_MAP_BASE + phys`).
 pub mod aspace;
 pub mod frame;
+pub mod fwfile;
 pub mod heap;
 pub mod paging;
 pub mod tlb;

@@ -12,6 +12,7 @@ pub mod elf;
 pub mod exec;
 pub mod fault;
 pub mod futex;
+pub mod image;
 pub mod restart;
 pub mod rlimit;
 pub mod sched;
