@@ -78,7 +78,12 @@ pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
         let addr = addr + bias;
         let mut orig = [0u8];
         let exec = aspace.find(addr).is_some_and(|v| v.prot & abi::mman::PROT_EXEC as u32 != 0);
-        if !exec || st.points.iter().any(|p| p.addr == addr) || aspace.copy_in(addr, &mut orig).is_err() {
+        // (An int3 already there is the program's own: it is left alone.)
+        if !exec
+            || st.points.iter().any(|p| p.addr == addr)
+            || aspace.copy_in(addr, &mut orig).is_err()
+            || orig[0] == INT3
+        {
             continue;
         }
         if aspace.load(addr, &[INT3]).is_ok() {
@@ -105,7 +110,12 @@ pub fn breakpoint(rip: u64, start_tsc: u64) -> Option<u64> {
     let t0 = tsc::read();
     let addr = rip.checked_sub(1)?;
     let mut st = STATE.lock();
-    let i = st.points.iter().position(|p| p.addr == addr && !p.hit)?;
+    let i = st.points.iter().position(|p| p.addr == addr)?;
+    if st.points[i].hit {
+        // Another thread reached the int3 before the first one's stop put the byte back: it
+        // only has to run the function from its start.
+        return Some(addr);
+    }
     let orig = st.points[i].orig;
     crate::process::with(|p| p.aspace.load(addr, &[orig])).ok()?;
     st.points[i].hit = true;
