@@ -101,7 +101,7 @@ fn go_command(go: &Path) -> Command {
     c
 }
 
-/// Builds `tests/real/go/<name>/main.go` (stripped: the ramdisk is read sector by sector).
+/// Builds `tests/real/go/<name>/main.go` (stripped: a smaller file to hand the kernel).
 fn go_program(go: &Path, name: &str) -> PathBuf {
     let src = source(&format!("go/{name}/main.go"));
     build(&cache().join(format!("go-{name}")), &[src.as_path()], |out| {
