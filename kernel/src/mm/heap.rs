@@ -98,7 +98,7 @@ pub fn may_take(bytes: usize) -> bool {
 
 /// Bytes in use and bytes free (blocks on the class lists count as free).
 pub fn usage() -> (usize, usize) {
-    let local: usize = LOCAL.iter().map(|l| l.lock().bytes).sum();
+    let local: usize = LOCAL[..crate::smp::online_cpus() as usize].iter().map(|l| l.lock().bytes).sum();
     let h = HEAP.0.lock();
     let cached = h.cached + local;
     (h.heap.used() - cached, h.heap.free() + cached)
