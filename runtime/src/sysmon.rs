@@ -2,7 +2,9 @@
 //! started by runtime.main, with no P. It sleeps 20 µs at a time, doubling up to 10 ms once it
 //! has been idle for 50 rounds, and with GODEBUG=schedtrace=X prints Go's SCHED line every X ms.
 //! Go's sysmon also retakes Ps from long syscalls and preempts goroutines that run over 10 ms;
-//! rt0 has neither syscall handoff nor asynchronous preemption, so those parts are absent.
+//! rt0 has no asynchronous preemption yet, and a goroutine entering a blocking system call hands
+//! its P off at once (procm, Go's entersyscallblock) instead of waiting for sysmon to retake it,
+//! so both parts are absent.
 use crate::panic::throw;
 use crate::proc::{self, GOMAXPROCS, SCHED};
 use crate::runtime2::{G, M};
@@ -29,6 +31,15 @@ pub fn start() {
         (*mp).tls[0] = g0 as usize;
         (*g0).stack.hi
     };
+    // sysmon is a system M: it never runs goroutines, so checkdead leaves it out (Go's
+    // sched.nmsys).
+    let s = proc::sched_raw();
+    // SAFETY: SCHED is a static; nmsys is guarded by sched.lock, held around the increment.
+    unsafe {
+        crate::lock_futex::lock(&(*s).lock);
+        (*s).nmsys += 1;
+        crate::lock_futex::unlock(&(*s).lock);
+    }
     // mp is set up (g0, gsignal, tls[0]) and its g0 stack is its own.
     // SAFETY: from here on only the new thread touches mp and its stacks.
     let tid = unsafe { os_linux::newosproc(mp, hi, mstart) };
