@@ -46,7 +46,7 @@ pub static mut SCHED: Schedt = Schedt {
     injected: core::sync::atomic::AtomicPtr::new(null_mut()),
     gfree: null_mut(),
     gfree_count: 0,
-    nmidle: 0,
+    nmidle: core::sync::atomic::AtomicI32::new(0),
     sudoglock: crate::lock_futex::Mutex::new(),
     sudogcache: null_mut(),
     npidle: core::sync::atomic::AtomicU32::new(0),
@@ -777,7 +777,7 @@ pub fn gosched() {
 /// can ever run again: deadlock.
 pub(crate) fn checkdead(s: *mut Schedt) {
     // SAFETY: the caller holds sched.lock, which guards these counts.
-    let run = unsafe { (*s).mnext as i32 - (*s).nmidle - (*s).nmsys };
+    let run = unsafe { (*s).mnext as i32 - (*s).nmidle.load(Relaxed) - (*s).nmsys };
     if run > 0 {
         return;
     }

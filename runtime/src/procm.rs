@@ -108,7 +108,7 @@ unsafe fn mput(s: *mut Schedt, mp: *mut M) {
     unsafe {
         (*mp).schedlink = (*s).midle;
         (*s).midle = mp;
-        (*s).nmidle += 1;
+        (*s).nmidle.fetch_add(1, Relaxed);
     }
     checkdead(s);
 }
@@ -124,7 +124,7 @@ unsafe fn mget(s: *mut Schedt) -> *mut M {
         if !mp.is_null() {
             (*s).midle = (*mp).schedlink;
             (*mp).schedlink = null_mut();
-            (*s).nmidle -= 1;
+            (*s).nmidle.fetch_sub(1, Relaxed);
         }
         mp
     }

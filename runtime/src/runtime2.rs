@@ -292,7 +292,8 @@ pub struct Schedt {
     /// Global free-g list.
     pub gfree: *mut G,
     pub gfree_count: i32,
-    pub nmidle: i32,
+    /// Idle Ms (on `midle`): changed under `lock`, read racily by schedtrace.
+    pub nmidle: AtomicI32,
     /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order (see
     /// lock_futex): taken after channel locks, never before one; no signal handler takes it.
     pub sudoglock: crate::lock_futex::Mutex,
