@@ -28,6 +28,7 @@ use crate::tls::{getg, setg};
 use crate::{malloc, os, runtime1, step, sysmon, trace};
 use alloc::boxed::Box;
 use core::ptr::null_mut;
+use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 pub static mut M0: M = M::new();
@@ -258,7 +259,10 @@ pub fn procresize(n: i32) {
     for id in old.len() as i32..n {
         let p = Box::into_raw(Box::new(P {
             id,
-            status: P_IDLE,
+            status: AtomicU32::new(P_IDLE),
+            syscalltick: AtomicU32::new(0),
+            sysmon_syscalltick: 0,
+            sysmon_syscallwhen: 0,
             m: null_mut(),
             mcache: if id == 0 { malloc::mcache0() } else { malloc::allocmcache() },
             schedtick: 0,
@@ -282,7 +286,7 @@ pub fn procresize(n: i32) {
     // SAFETY: P0 was just created and no M holds it; m0 is this thread's M.
     unsafe {
         let p0 = allp[0];
-        (*p0).status = P_RUNNING;
+        (*p0).status.store(P_RUNNING, SeqCst);
         (*p0).m = m0();
         (*m0()).p = p0;
         (*m0()).tls[crate::tls::TLS_P] = p0 as usize;

@@ -13,10 +13,15 @@
 //! One deliberate limit, until the allocator is safe for several Ms (issue 10, item 2): one P
 //! runs goroutines at a time. The P a program starts with (P0) is the only one handed between
 //! Ms; the others (GOMAXPROCS > 1) stay idle and are never put on the idle list. So at any moment
-//! one M runs Go code — the one holding P0, or, while P0 is being handed over, the M handing it
-//! (which is why newm may allocate on that path) — and Ms without a P touch only sched.lock's
-//! lists and their notes. Go's `entersyscall` lets sysmon retake the P after 20 µs; rt0 hands it
-//! over at once (Go's `entersyscallblock`), since sysmon does not retake yet.
+//! at most one thread runs Go code and allocates: the M holding P0, or whoever has P0 in hand
+//! while handing it over (the M entering a system call, or sysmon after retaking it), which is
+//! why newm may allocate on those paths. Ms without a P otherwise touch only sched.lock's lists,
+//! the injected list and their notes.
+//!
+//! `entersyscall` (Go's, used by [`crate::syscall`]) leaves the P in `_Psyscall`: a call that
+//! returns soon takes it back with one CAS, and sysmon retakes it (retake → handoffp) once it
+//! sees the same call still running a tick later. `entersyscallblock` hands it over at once,
+//! for calls known to block.
 //!
 //! Lock order: sched.lock is taken with no other runtime lock held (checkdead, under it, only
 //! reads the Ps' timers through atomics).
@@ -28,7 +33,7 @@ use crate::tls::getg;
 use crate::{malloc, os_linux, stack};
 use alloc::boxed::Box;
 use core::ptr::null_mut;
-use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 
 /// acquirep: the calling M takes `pp` (idle, owned by the caller) and runs with it.
 pub(crate) fn acquirep(pp: *mut P) {
@@ -36,13 +41,13 @@ pub(crate) fn acquirep(pp: *mut P) {
     // SAFETY: pp was handed to this M (pidleget under sched.lock, or startm's nextp) and no
     // other M holds it; mp is this thread's M.
     unsafe {
-        if !(*mp).p.is_null() || !(*pp).m.is_null() || (*pp).status != P_IDLE {
+        if !(*mp).p.is_null() || !(*pp).m.is_null() || (*pp).status.load(Acquire) != P_IDLE {
             throw("acquirep: invalid p state");
         }
         (*mp).p = pp;
         (*mp).tls[crate::tls::TLS_P] = pp as usize;
         (*pp).m = mp;
-        (*pp).status = P_RUNNING;
+        (*pp).status.store(P_RUNNING, Relaxed);
         malloc::set_current_mcache((*pp).mcache);
     }
 }
@@ -54,13 +59,13 @@ pub(crate) fn releasep() -> *mut P {
     // SAFETY: this thread's M and the P it holds, which only this M touches.
     unsafe {
         let pp = (*mp).p;
-        if pp.is_null() || (*pp).m != mp || (*pp).status != P_RUNNING {
+        if pp.is_null() || (*pp).m != mp || (*pp).status.load(Relaxed) != P_RUNNING {
             throw("releasep: invalid p state");
         }
         (*mp).p = null_mut();
         (*mp).tls[crate::tls::TLS_P] = 0;
         (*pp).m = null_mut();
-        (*pp).status = P_IDLE;
+        (*pp).status.store(P_IDLE, Release);
         pp
     }
 }
@@ -231,7 +236,7 @@ extern "C" fn mstart_m(mp: usize) {
 
 /// handoffp: `pp` (released by an M about to block) goes to an M if it has work — runnable
 /// goroutines locally or globally, or a timer — and to the idle list otherwise.
-fn handoffp(pp: *mut P) {
+pub(crate) fn handoffp(pp: *mut P) {
     let s = sched_raw();
     // SAFETY: pp is the caller's (just released); SCHED's runqsize is an atomic.
     let work = unsafe {
@@ -274,13 +279,82 @@ pub fn entersyscallblock() {
     handoffp(pp);
 }
 
-/// exitsyscall: back from the system call. The goroutine runs on at once if its old P is idle;
-/// otherwise it waits on the global run queue and this M stops (exitsyscall0 on g0).
+/// retake (sysmon, no P): a P in `_Psyscall` for the same system call over a whole sysmon tick
+/// (at least 20 µs) is taken from its M and handed off (Go's retake, for the syscall case;
+/// preemption of long-running goroutines is not done yet). Returns how many Ps were retaken.
+pub(crate) fn retake(now: i64) -> u32 {
+    let mut n = 0;
+    for &pp in crate::proc::allp() {
+        if pp.is_null() {
+            continue;
+        }
+        // SAFETY: Ps are never freed; sysmon alone touches the sysmon_* fields; the status and
+        // syscalltick are atomics.
+        unsafe {
+            if (*pp).status.load(Acquire) != P_SYSCALL {
+                continue;
+            }
+            let t = (*pp).syscalltick.load(Relaxed);
+            if (*pp).sysmon_syscalltick != t {
+                // A new system call since the last look: give it a tick.
+                (*pp).sysmon_syscalltick = t;
+                (*pp).sysmon_syscallwhen = now;
+                continue;
+            }
+            if (*pp).status.compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed).is_ok() {
+                // The P is sysmon's now (its M, back from the call, will not get it).
+                n += 1;
+                handoffp(pp);
+            }
+        }
+    }
+    n
+}
+
+/// entersyscall: the running goroutine enters a system call that may block. It becomes
+/// `_Gsyscall` and its P `_Psyscall`: the P stays this M's to take back cheaply when the call
+/// returns soon, and sysmon retakes it (retake → handoffp) if the call lasts over a sysmon tick.
+pub fn entersyscall() {
+    let gp = getg();
+    let mp = getm();
+    // SAFETY: gp is the running goroutine on mp, this thread's M.
+    unsafe {
+        if gp == (*mp).g0 {
+            throw("entersyscall on g0");
+        }
+        if (*mp).locks.load(Relaxed) != 0 {
+            throw("entersyscall holding locks");
+        }
+    }
+    casgstatus(gp, G_RUNNING, G_SYSCALL);
+    // SAFETY: this thread's M and the P it holds; after the Release store of P_SYSCALL the P is
+    // sysmon's to retake, with everything this M wrote to it before.
+    unsafe {
+        let pp = (*mp).p;
+        (*pp).syscalltick.fetch_add(1, Relaxed);
+        (*mp).oldp = pp;
+        (*mp).p = null_mut();
+        (*mp).tls[crate::tls::TLS_P] = 0;
+        (*pp).m = null_mut();
+        (*pp).status.store(P_SYSCALL, Release);
+    }
+}
+
+/// exitsyscall: back from the system call. The goroutine runs on at once if its old P is still
+/// in `_Psyscall` (not retaken) or idle; otherwise it is handed to the M holding the P and this
+/// M stops (exitsyscall0 on g0).
 pub fn exitsyscall() {
     let gp = getg();
     let mp = getm();
     // SAFETY: this thread's M; only it touches `oldp`.
     let oldp = unsafe { core::mem::replace(&mut (*mp).oldp, null_mut()) };
+    // Fast path (Go's exitsyscallfast): the P was not retaken.
+    // SAFETY: Ps are never freed; the status is an atomic, and winning the CAS makes oldp ours.
+    if !oldp.is_null() && unsafe { (*oldp).status.compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed) }.is_ok() {
+        acquirep(oldp);
+        casgstatus(gp, G_SYSCALL, G_RUNNING);
+        return;
+    }
     let s = sched_raw();
     // SAFETY: SCHED is a static; its lock is a mutex.
     let l = unsafe { &(*s).lock };

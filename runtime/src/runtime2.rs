@@ -247,7 +247,15 @@ impl M {
 
 pub struct P {
     pub id: i32,
-    pub status: u32,
+    /// P_IDLE, P_RUNNING, P_SYSCALL, …: written by the owner; sysmon CASes P_SYSCALL to
+    /// P_IDLE to retake the P (Release/Acquire, so the P's queues pass with it).
+    pub status: AtomicU32,
+    /// Bumped by every entersyscall (read by sysmon to tell one system call from the next).
+    pub syscalltick: AtomicU32,
+    /// sysmon's own view of this P (Go's `p.sysmontick`): the syscalltick it last saw and when.
+    /// Only sysmon touches these.
+    pub sysmon_syscalltick: u32,
+    pub sysmon_syscallwhen: i64,
     pub m: *mut M,
     pub mcache: *mut crate::malloc::MCache,
     pub schedtick: u32,

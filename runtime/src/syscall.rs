@@ -1,9 +1,10 @@
 //! System calls that may block, for goroutines (Go's syscall package, syscall_linux.go
-//! `Syscall`/`Syscall6` around `runtime.entersyscall`/`exitsyscall`, and `RawSyscall`): the
-//! goroutine's P goes to another M before the call, so the other goroutines keep running while
-//! it blocks (a `read` of an empty pipe or the console, a `nanosleep`, a `wait4`), and it takes
-//! a P back after (see procm). The raw forms do neither, for calls that never block.
-use crate::procm::{entersyscallblock, exitsyscall};
+//! `Syscall`/`Syscall6` around `runtime.entersyscall`/`exitsyscall`, and `RawSyscall`): while the
+//! call runs, its P can be retaken by sysmon and handed to another M, so the other goroutines
+//! keep running while it blocks (a `read` of an empty pipe or the console, a `nanosleep`, a
+//! `wait4`); a call that returns within a sysmon tick just takes its P back (see procm). The raw
+//! forms do neither, for calls that never block.
+use crate::procm::{entersyscall, exitsyscall};
 use crate::sys_linux_amd64 as sys;
 
 /// Syscall: a system call that may block the thread, made without holding up other goroutines.
@@ -13,7 +14,7 @@ use crate::sys_linux_amd64 as sys;
 /// As for the system call itself: every pointer argument must be valid for what the call does
 /// with it, for as long as it lasts.
 pub unsafe fn syscall6(nr: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize, a6: usize) -> isize {
-    entersyscallblock();
+    entersyscall();
     // SAFETY: forwarded from the caller.
     let r = unsafe { sys::syscall6(nr, a1, a2, a3, a4, a5, a6) };
     exitsyscall();

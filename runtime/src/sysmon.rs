@@ -1,10 +1,9 @@
 //! sysmon, the runtime's monitor thread (Go's proc.go newm/newosproc/sysmon): an M of its own,
 //! started by runtime.main, with no P. It sleeps 20 µs at a time, doubling up to 10 ms once it
 //! has been idle for 50 rounds, and with GODEBUG=schedtrace=X prints Go's SCHED line every X ms.
-//! Go's sysmon also retakes Ps from long syscalls and preempts goroutines that run over 10 ms;
-//! rt0 has no asynchronous preemption yet, and a goroutine entering a blocking system call hands
-//! its P off at once (procm, Go's entersyscallblock) instead of waiting for sysmon to retake it,
-//! so both parts are absent.
+//! Like Go's, each round retakes Ps whose goroutine has been in the same system call for a whole
+//! tick (procm `retake`) and hands them to other Ms. Go's sysmon also preempts goroutines that
+//! run over 10 ms; rt0 has no asynchronous preemption yet, so that part is absent.
 use crate::panic::throw;
 use crate::proc::{self, GOMAXPROCS, SCHED};
 use crate::runtime2::{G, M};
@@ -71,9 +70,15 @@ fn sysmon() -> ! {
         };
         delay = delay.min(10_000);
         usleep(delay);
-        idle += 1; // nothing to retake or preempt on rt0, so every round is idle
-        let period = SCHEDTRACE_MS.load(Relaxed);
         let now = nanotime();
+        // Retake Ps blocked in system calls (preemption of long-running goroutines is not done
+        // yet); a round that retook one is not idle, so sysmon keeps looking every 20 µs.
+        if crate::procm::retake(now as i64) != 0 {
+            idle = 0;
+        } else {
+            idle += 1;
+        }
+        let period = SCHEDTRACE_MS.load(Relaxed);
         if period > 0 && now - lasttrace >= period as u64 * 1_000_000 {
             lasttrace = now;
             schedtrace((now - start) / 1_000_000);

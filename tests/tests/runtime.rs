@@ -471,15 +471,14 @@ fn sleeps_timers_and_tickers_wake_on_time_both_ways() {
         best = best.min(measured(&r));
     }
     assert!((10_000..=12_000).contains(&best), "native sleep(10 ms) took {best} us at best");
-    let both = both_print(
+    // (The wake order itself is on stderr only: a host loaded enough to stall a thread for
+    // 100 ms makes timers due together; the heap's order is unit-tested in runtime/src/time.)
+    both_print(
         program::TIMERS,
         "order",
         0,
         "timers: sleepers of 300, 100, 200 ms each woke after at least its own duration: true\n",
     );
-    // Natively the three timers are found due in separate checks (100 ms apart), so the wake
-    // order is the durations' (under QEMU a descheduled vCPU can make them due together).
-    assert!(both.native.log.contains("timers: woke in the order [100, 200, 300]"), "{}", both.native.log);
     both_print(program::TIMERS, "sleepers", 0, "timers: 10000 concurrent sleepers woke: 10000\n");
     both_print(
         program::TIMERS,
@@ -518,8 +517,9 @@ fn an_idle_m_sleeps_in_a_futex_wait_until_the_next_timer() {
 
 #[test]
 fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
-    // The blocked goroutine's P goes to another M (entersyscallblock/handoffp); when the call
-    // returns it takes a P back, or is handed to the M holding it (exitsyscall).
+    // The blocked goroutine's P is retaken by sysmon and goes to another M (entersyscall, retake,
+    // handoffp); when the call returns it takes a P back, or is handed to the M holding it
+    // (exitsyscall).
     both_print(
         program::BLOCKING,
         "pipe",
