@@ -43,6 +43,7 @@ pub static mut SCHED: Schedt = Schedt {
     runqsize: core::sync::atomic::AtomicI32::new(0),
     midle: null_mut(),
     nmsys: 0,
+    nmidlelocked: 0,
     pidle: null_mut(),
     injected: core::sync::atomic::AtomicPtr::new(null_mut()),
     gfree: null_mut(),
@@ -781,7 +782,7 @@ pub fn gosched() {
 /// can ever run again: deadlock.
 pub(crate) fn checkdead(s: *mut Schedt) {
     // SAFETY: the caller holds sched.lock, which guards these counts.
-    let run = unsafe { (*s).mnext as i32 - (*s).nmidle.load(Relaxed) - (*s).nmsys };
+    let run = unsafe { (*s).mnext as i32 - (*s).nmidle.load(Relaxed) - (*s).nmidlelocked - (*s).nmsys };
     if run > 0 {
         return;
     }

@@ -279,6 +279,20 @@ pub fn entersyscallblock() {
     handoffp(pp);
 }
 
+/// Go's incidlelocked: adjusts `nmidlelocked` under sched.lock (checkdead when it goes up).
+fn incidlelocked(v: i32) {
+    let s = sched_raw();
+    // SAFETY: SCHED is a static; its lock is a mutex, held around the change.
+    let l = unsafe { &(*s).lock };
+    lock(l);
+    // SAFETY: sched.lock is held.
+    unsafe { (*s).nmidlelocked += v };
+    if v > 0 {
+        checkdead(s);
+    }
+    unlock(l);
+}
+
 /// retake (sysmon, no P): a P in `_Psyscall` for the same system call over a whole sysmon tick
 /// (at least 20 µs) is taken from its M and handed off (Go's retake, for the syscall case;
 /// preemption of long-running goroutines is not done yet). Returns how many Ps were retaken.
@@ -302,9 +316,14 @@ pub(crate) fn retake(now: i64) -> u32 {
                 continue;
             }
             if (*pp).status.compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed).is_ok() {
-                // The P is sysmon's now (its M, back from the call, will not get it).
+                // The P is sysmon's now (its M, back from the call, will not get it). Until it
+                // is handed on, that M may come back, find no P and stop: count one M fewer as
+                // idle meanwhile, so that checkdead does not take it for the last (Go's
+                // incidlelocked around handoffp).
                 n += 1;
+                incidlelocked(-1);
                 handoffp(pp);
+                incidlelocked(1);
             }
         }
     }

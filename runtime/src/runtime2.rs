@@ -292,6 +292,10 @@ pub struct Schedt {
     pub midle: *mut M,
     /// System Ms that never run goroutines (sysmon), left out of checkdead's count.
     pub nmsys: i32,
+    /// Go's `nmidlelocked`, used here only as sysmon's -1 while it hands a retaken P off, so that
+    /// the M it was retaken from, coming back from its call and stopping meanwhile, is not taken
+    /// for the last one (under `lock`).
+    pub nmidlelocked: i32,
     /// Idle Ps available to an M (linked through `link`), under `lock`.
     pub pidle: *mut P,
     /// Gs made runnable by Ms that hold no P (back from a system call), newest first through
