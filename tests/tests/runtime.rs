@@ -534,6 +534,14 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
         "blocking: main slept 5 x 10 ms while a goroutine was in nanosleep(2 s); the sleeper still out: true\n\
          blocking: the sleeper came back: true\n",
     );
+    // Many short calls: Ps retaken and taken back, Ms stopped and woken, Gs injected, over and
+    // over; every message arrives.
+    both_print(
+        program::BLOCKING,
+        "churn",
+        0,
+        "blocking: 50 goroutines x 200 nanosleep calls: 10000 messages, sum 49995000 (expected 49995000)\n",
+    );
     // The kernel's strace: a second thread (clone) ran the others while the first blocked.
     let r = boot_with(RunOptions { strace: true, quiet: true, ..with(program::BLOCKING, &["pipe"], &[]) });
     assert_outcome(&r, Outcome::Exited(0));

@@ -4,6 +4,9 @@
 //! - `pipe`: a goroutine blocks in read(2) on an empty pipe; meanwhile main runs 100 goroutines,
 //!   a channel ping-pong and a timer sleep to the end, then writes to the pipe; the reader wakes,
 //!   takes a P back and hands main what it read.
+//! - `churn`: 50 goroutines each make 200 short nanosleep(2) calls (50 µs) and send after each;
+//!   main counts all 10,000 messages: Ps retaken and handed back, Ms stopped and woken, Gs
+//!   injected, over and over.
 //! - `nanosleep`: a goroutine sleeps 2 s in nanosleep(2) (its thread asleep); main gets
 //!   through five 10 ms timer sleeps meanwhile, then waits for the sleeper to come back.
 #![no_std]
@@ -26,6 +29,7 @@ fn main() {
     match args::argv(1).unwrap_or(b"") {
         b"pipe" => pipe(),
         b"nanosleep" => nanosleep(),
+        b"churn" => churn(),
         other => {
             runtime::eprintln!("blocking: unknown mode {:?}", core::str::from_utf8(other));
             os::exit(2)
@@ -119,4 +123,28 @@ fn nanosleep() {
         !BACK.load(SeqCst)
     );
     println!("blocking: the sleeper came back: {}", done.recv().unwrap());
+}
+
+fn churn() {
+    const G: u32 = 50;
+    const CALLS: u32 = 200;
+    let msgs = Chan::<u32>::new(16);
+    for g in 0..G {
+        let msgs = msgs.clone();
+        go(move || {
+            for i in 0..CALLS {
+                syscall::nanosleep(Duration::from_micros(50));
+                msgs.send(g * CALLS + i);
+            }
+        });
+    }
+    let mut sum = 0u64;
+    for _ in 0..G * CALLS {
+        sum += msgs.recv().unwrap() as u64;
+    }
+    let n = (G * CALLS) as u64;
+    println!(
+        "blocking: {G} goroutines x {CALLS} nanosleep calls: {n} messages, sum {sum} (expected {})",
+        n * (n - 1) / 2
+    );
 }
