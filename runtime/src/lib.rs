@@ -19,6 +19,10 @@
 //!   and the run queues (Go's `runtime2.go`, `proc.go`).
 //! - [`stack`] — goroutine stacks with guard pages (Go's `stack.go`).
 //! - [`mem`], [`malloc`] — address-space states and the size-class allocator (Go's `mem_linux.go`, `malloc.go`).
+//! - [`procm`] — Ms: newm, startm, stopm, handoffp, the idle lists, entersyscallblock/exitsyscall
+//!   (Go's `proc.go`, its M half).
+//! - [`syscall`](mod@syscall) — blocking system calls that hand the P to another M (Go's
+//!   `syscall.Syscall`).
 //! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
 //! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
@@ -80,6 +84,7 @@ pub mod os_linux;
 pub mod panic;
 pub mod print;
 pub mod proc;
+pub mod procm;
 pub mod rt0;
 pub mod runq;
 pub mod runtime1;
@@ -91,6 +96,7 @@ pub mod stack;
 pub mod string;
 pub mod sync;
 pub mod sys_linux_amd64;
+pub mod syscall;
 pub mod sysmon;
 pub mod time;
 pub mod tls;

@@ -22,8 +22,9 @@
 //! 2. `sched.sudoglock` (acquire_sudog/release_sudog refilling or spilling a P's cache, which a
 //!    channel operation may do with its channel's lock held);
 //!
-//! and, as leaves taken with no other runtime lock held: each sema root's lock, each notify
-//! list's lock (sync.Cond), each P's timers lock (a timer's function runs with it released). No
+//! and, as leaves taken with no other runtime lock held: `sched.lock` (the idle M and P lists),
+//! each sema root's lock, each notify list's lock (sync.Cond), each P's timers lock (a timer's
+//! function runs with it released). No
 //! signal handler takes any of them (a handler interrupting its own M's critical section would
 //! deadlock on it). goready is called with channel locks released, as in Go.
 //!
@@ -216,10 +217,10 @@ fn unlock_slow_ret<R>(key: &AtomicU32, v: u32, r: R) -> R {
 /// The calling M's lock count.
 #[inline(always)]
 fn curm_locks() -> &'static AtomicI32 {
-    // the runtime's locks are taken only after settls, so the g register points at a live G whose
-    // `m` is this thread's M;
+    // the runtime's locks are taken only after settls and after the M's tls[1] holds the M
+    // (rt0_go for m0, mcommoninit for the others), so getm_tls is this thread's M;
     // SAFETY: Ms are never freed, and `locks` is an atomic, so a shared reference to it is sound from any thread.
-    unsafe { &(*(*getg()).m).locks }
+    unsafe { &(*crate::tls::getm_tls()).locks }
 }
 
 /// A one-time event (Go's `note`): 0 until woken, then 1.

@@ -11,11 +11,14 @@
 //!
 //! The model is Go's G/M/P: goroutines (G) run on OS threads (M) that hold a processor (P);
 //! each P has a 256-slot run queue plus `runnext`; a global queue takes overflow and yields.
-//! rt0 differs in one respect, on purpose: only m0 ever runs goroutines — Ps beyond P0 exist
-//! (GOMAXPROCS is honoured and reported) but stay idle; no spinning Ms are started for them. So
-//! the scheduler's state (SCHED, the Ps, PENDING) is touched by m0's thread alone, which
-//! [`sched`] and [`curp`] check with a debug assertion; sysmon runs on its own M without a P, as
-//! in Go, and only reads a few counters racily for schedtrace.
+//! rt0 differs in one respect, on purpose: one P runs goroutines at a time — Ps beyond P0 exist
+//! (GOMAXPROCS is honoured and reported) but stay idle, and no spinning Ms are started for them,
+//! until the allocator is safe for several Ms. P0 does move between Ms: a goroutine that blocks
+//! in a system call hands it to another M (procm). So the P-side state (the Ps, the global run
+//! queue, the free lists) is touched only by the M holding P0, which [`sched`] and [`curp`] check
+//! with a debug assertion; Ms without a P touch only what sched.lock guards (the idle lists) and
+//! the lock-free `injected` list; sysmon runs on its own M without a P, as in Go, and only reads
+//! a few counters racily for schedtrace. Each M finds itself and its P in its TLS block (tls).
 use crate::asm_amd64::{new_context, switch};
 use crate::panic::throw;
 use crate::runq::{globrunqget, globrunqput, runqput};
@@ -25,6 +28,7 @@ use crate::tls::{getg, setg};
 use crate::{malloc, os, runtime1, step, sysmon, trace};
 use alloc::boxed::Box;
 use core::ptr::null_mut;
+use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 pub static mut M0: M = M::new();
@@ -33,12 +37,18 @@ pub static mut SCHED: Schedt = Schedt {
     goidgen: core::sync::atomic::AtomicU64::new(0),
     mnext: 0,
     maxmcount: 0,
+    lock: crate::lock_futex::Mutex::new(),
     runq_head: null_mut(),
     runq_tail: null_mut(),
-    runqsize: 0,
+    runqsize: core::sync::atomic::AtomicI32::new(0),
+    midle: null_mut(),
+    nmsys: 0,
+    nmidlelocked: 0,
+    pidle: null_mut(),
+    injected: core::sync::atomic::AtomicPtr::new(null_mut()),
     gfree: null_mut(),
     gfree_count: 0,
-    nmidle: 0,
+    nmidle: core::sync::atomic::AtomicI32::new(0),
     sudoglock: crate::lock_futex::Mutex::new(),
     sudogcache: null_mut(),
     npidle: core::sync::atomic::AtomicU32::new(0),
@@ -53,11 +63,11 @@ pub static NCPU: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::
 pub static MAIN_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 /// Every G ever created (Go's allgs), for the deadlock check and tracebacks.
 pub static mut ALLGLEN: usize = 0;
-/// What a goroutine asks g0 to do with it after switching away (Go's mcall functions).
-static mut PENDING: Pending = Pending::None;
-
+/// What a goroutine asks g0 to do with it after switching away (Go's mcall functions), kept in
+/// its M's `pending`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Pending {
+#[repr(u8)]
+pub(crate) enum Pending {
     None,
     /// park_m: already marked waiting.
     Park,
@@ -67,24 +77,55 @@ enum Pending {
     Goyield,
     /// goexit0: dead, to the free list.
     Exit,
+    /// exitsyscall0: back from a system call with no P to run on: to the global queue, and this
+    /// M stops.
+    ExitSyscall,
 }
 
+impl Pending {
+    fn from_u8(v: u8) -> Pending {
+        match v {
+            1 => Pending::Park,
+            2 => Pending::Yield,
+            3 => Pending::Goyield,
+            4 => Pending::Exit,
+            5 => Pending::ExitSyscall,
+            _ => Pending::None,
+        }
+    }
+}
+
+/// The scheduler's state, for the M that holds the P (see the module docs: one P runs at a
+/// time). The fields shared with Ms that hold no P — the global run queue, the idle lists —
+/// are touched only under `sched.lock`.
 #[inline]
 pub(crate) fn sched() -> &'static mut Schedt {
-    debug_assert_on_m0();
-    // SAFETY: the scheduler runs on m0's thread alone (checked above in debug builds: no other
-    // M holds a P, module docs); sysmon reads counters through raw pointers and never forms a
-    // reference. Callers do not keep the reference across a switch.
+    debug_assert_holds_p();
+    // SAFETY: only the M holding the one running P calls this (checked above in debug builds);
+    // other Ms reach the shared fields through `sched_raw` under sched.lock, and sysmon reads
+    // counters through raw pointers. Callers do not keep the reference across a switch.
     unsafe { &mut *(&raw mut SCHED) }
 }
 
-/// Checks, in debug builds, that the calling thread is m0 — the one M that holds a P and so
-/// may touch the scheduler's state. Before settls has linked g0 and m0 nothing schedules.
+/// The scheduler's state through a raw pointer, for code that holds sched.lock but maybe no P.
 #[inline(always)]
-fn debug_assert_on_m0() {
+pub(crate) fn sched_raw() -> *mut Schedt {
+    &raw mut SCHED
+}
+
+/// Checks, in debug builds, that the calling thread's M holds a P — only such an M may touch
+/// the scheduler's P-side state. Before settls has linked g0 and m0 nothing schedules.
+#[inline(always)]
+fn debug_assert_holds_p() {
     // The scheduler is only reached after settls ran on this thread.
-    // SAFETY: the g register of every runtime thread points at a live G once settls ran.
-    debug_assert!(unsafe { (*getg()).m } == m0(), "scheduler state touched off m0");
+    // SAFETY: the g register of every runtime thread points at a live G, linked to its M.
+    debug_assert!(unsafe { !(*(*getg()).m).p.is_null() }, "scheduler state touched by an M without a P");
+}
+
+/// The calling thread's M (from its TLS block, see tls).
+#[inline(always)]
+pub(crate) fn getm() -> *mut M {
+    crate::tls::getm_tls()
 }
 
 pub fn m0() -> *mut M {
@@ -94,10 +135,8 @@ pub fn m0() -> *mut M {
 /// The P the running M holds, as a pointer.
 #[inline]
 pub(crate) fn curp_ptr() -> *mut P {
-    debug_assert_on_m0();
-    // SAFETY: m0 is live for the whole process; its `p` is written only by procresize, before
-    // any goroutine runs.
-    unsafe { (*m0()).p }
+    debug_assert_holds_p();
+    crate::tls::getp_tls()
 }
 
 /// sched.npidle and sched.nmspinning, for sync.Mutex's spin decision.
@@ -121,10 +160,10 @@ pub(crate) fn allp() -> &'static [*mut P] {
 /// The P m0 holds.
 #[inline]
 pub(crate) fn curp() -> &'static mut P {
-    debug_assert_on_m0();
-    // SAFETY: m0 holds P0 from procresize until exit, and a P is touched only by the M that
-    // holds it (checked above in debug builds).
-    unsafe { &mut *(*m0()).p }
+    debug_assert_holds_p();
+    // SAFETY: a P is touched only by the M that holds it (checked above in debug builds), and
+    // only this thread changes its M's P (tls[2] with `p`).
+    unsafe { &mut *crate::tls::getp_tls() }
 }
 
 /// schedinit (proc.go), in Go's order: the M limit, GODEBUG, stackinit, mallocinit,
@@ -176,22 +215,27 @@ pub fn schedinit() {
     step!(3, "procresize: gomaxprocs={procs}; P0 takes mcache0 and is acquired by m0 (_Prunning), {} idle", procs - 1);
 }
 
-/// mcommoninit(m0): id 0, gsignal with a 32 KiB stack, linked into allm.
+/// mcommoninit: the next M id (under sched.lock), a gsignal with a 32 KiB stack, linked into
+/// allm.
 pub(crate) fn mcommoninit(mp: *mut M) {
-    let s = sched();
-    // SAFETY: `mp` is a live M being initialised by this thread.
+    let s = sched_raw();
+    // SAFETY: SCHED is a static; its lock is a mutex.
+    crate::lock_futex::lock(unsafe { &(*s).lock });
+    // SAFETY: `mp` is a live M being initialised by this thread; sched.lock guards mnext, allm.
     unsafe {
-        (*mp).id = s.mnext;
-        s.mnext += 1;
-        if s.mnext > s.maxmcount as i64 {
+        (*mp).tls[crate::tls::TLS_M] = mp as usize;
+        (*mp).id = (*s).mnext;
+        (*s).mnext += 1;
+        if (*s).mnext > (*s).maxmcount as i64 {
             throw("thread limit");
         }
+        (*mp).alllink = ALLM;
+        ALLM = mp;
+        crate::lock_futex::unlock(&(*s).lock);
         let gs = Box::into_raw(Box::new(G::new()));
         (*gs).stack = stack::heapstack(stack::GSIGNAL_STACK).unwrap_or_else(|| throw("out of memory for gsignal"));
         (*gs).m = mp;
         (*mp).gsignal = gs;
-        (*mp).alllink = ALLM;
-        ALLM = mp;
     }
 }
 
@@ -200,7 +244,7 @@ pub static mut ALLM: *mut M = null_mut();
 /// procresize(n): allp grows to n Ps; P0 takes mcache0 and is acquired by m0 (`_Prunning`),
 /// the rest get an empty mcache and go idle.
 pub fn procresize(n: i32) {
-    debug_assert_on_m0();
+    debug_assert_holds_p();
     // ALLP is written only here, on m0 (checked above in debug builds).
     // SAFETY: sysmon, the one other thread that reads ALLP, is started later, by runtime.main.
     let old: &[*mut P] = unsafe { *(&raw const ALLP) };
@@ -216,7 +260,10 @@ pub fn procresize(n: i32) {
     for id in old.len() as i32..n {
         let p = Box::into_raw(Box::new(P {
             id,
-            status: P_IDLE,
+            status: AtomicU32::new(P_IDLE),
+            syscalltick: AtomicU32::new(0),
+            sysmon_syscalltick: 0,
+            sysmon_syscallwhen: 0,
             m: null_mut(),
             mcache: if id == 0 { malloc::mcache0() } else { malloc::allocmcache() },
             schedtick: 0,
@@ -229,6 +276,7 @@ pub fn procresize(n: i32) {
             sudogcache: null_mut(),
             sudogcache_len: 0,
             timers: crate::time::Timers::new(),
+            link: null_mut(),
         }));
         allp[id as usize] = p;
     }
@@ -239,9 +287,10 @@ pub fn procresize(n: i32) {
     // SAFETY: P0 was just created and no M holds it; m0 is this thread's M.
     unsafe {
         let p0 = allp[0];
-        (*p0).status = P_RUNNING;
+        (*p0).status.store(P_RUNNING, SeqCst);
         (*p0).m = m0();
         (*m0()).p = p0;
+        (*m0()).tls[crate::tls::TLS_P] = p0 as usize;
         malloc::set_current_mcache((*p0).mcache);
     }
     sched().npidle.store((n - 1) as u32, SeqCst);
@@ -353,7 +402,7 @@ fn find_runnable() -> *mut G {
 /// runnext, the local queue, the global queue.
 #[inline(always)]
 fn runqs_get(p: &mut P) -> *mut G {
-    if sched().runqsize > 0 && p.schedtick.is_multiple_of(61) {
+    if sched().runqsize.load(Relaxed) > 0 && p.schedtick.is_multiple_of(61) {
         let gp = globrunqget();
         if !gp.is_null() {
             return gp;
@@ -366,10 +415,10 @@ fn runqs_get(p: &mut P) -> *mut G {
     if let Some(gp) = p.runq.get() {
         return gp;
     }
-    if sched().runqsize > 0 {
-        return globrunqget();
+    if !sched().injected.load(Relaxed).is_null() {
+        crate::runq::take_injected();
     }
-    null_mut()
+    globrunqget()
 }
 
 /// find_runnable in full.
@@ -393,7 +442,7 @@ fn find_runnable_slow() -> *mut G {
 /// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
 /// scheduler loop on g0. Never returns.
 pub fn mstart() -> ! {
-    debug_assert_on_m0();
+    debug_assert_holds_p();
     // rt0_go calls mstart last, on m0's own thread (checked above in debug builds).
     // SAFETY: minit runs for m0 on m0's thread, and mcommoninit gave m0 its gsignal.
     unsafe { crate::os_linux::minit(m0()) };
@@ -407,26 +456,33 @@ pub fn mstart() -> ! {
     schedule()
 }
 
-/// schedule: find a runnable G and run it; handle what it asked for when it comes back.
+/// schedule on m0: the first round is logged (where goroutine 1 came from), then the loop.
 fn schedule() -> ! {
-    // The first round, logged: where goroutine 1 came from.
     let next = curp().runnext;
     let gp = pick();
     let from = if gp == next { "P0.runnext" } else { "a run queue" };
     // SAFETY: gp is a live G, runnable and not yet running.
     step!(4, "schedule: findRunnable took goroutine {} from {from}; execute → gogo", unsafe { (*gp).goid });
     run(gp);
+    schedule_loop()
+}
+
+/// schedule: find a runnable G and run it; handle what it asked for when it comes back. The M
+/// holds a P here: it starts with one (mstart), and run() gets another (stopm) when the P went
+/// elsewhere while its goroutine was in a system call.
+pub(crate) fn schedule_loop() -> ! {
     loop {
         run(pick());
     }
 }
 
-/// findRunnable, or checkdead when nothing can run; counts the scheduling round.
+/// findRunnable; when nothing can run, this M gives up its P and stops (stopm, where checkdead
+/// runs when it is the last M), and looks again once woken with a P. Counts the round.
 #[inline(always)]
 fn pick() -> *mut G {
     let mut gp = find_runnable();
     while gp.is_null() {
-        checkdead();
+        crate::procm::stop_idle();
         gp = find_runnable();
     }
     curp().schedtick = curp().schedtick.wrapping_add(1);
@@ -437,12 +493,14 @@ fn pick() -> *mut G {
 /// on g0).
 #[inline(always)]
 fn run(gp: *mut G) {
+    let mp = getm();
     loop {
         execute(gp);
-        // PENDING is written by mcall on a goroutine and read here on g0, both on m0's thread
-        // (schedule runs there alone, see execute).
+        // `pending` is written by mcall on the goroutine and read here on g0, both on this
+        // M's thread.
         // SAFETY: the write and this read happen one after the other across the switch, never at once.
-        match unsafe { core::mem::replace(&mut *(&raw mut PENDING), Pending::None) } {
+        let op = unsafe { core::mem::replace(&mut (*mp).pending, Pending::None as u8) };
+        match Pending::from_u8(op) {
             Pending::Exit => gfput(gp),
             Pending::Yield => globrunqput(gp),
             Pending::Goyield => runqput(gp, false),
@@ -451,13 +509,19 @@ fn run(gp: *mut G) {
                     continue; // the unlock callback said no: run gp again at once
                 }
             }
+            Pending::ExitSyscall => {
+                crate::procm::exitsyscall0(gp);
+                if crate::tls::getp_tls().is_null() {
+                    crate::procm::stopm(); // gp went to the M holding the P; wait for a P
+                }
+            }
             Pending::None => {}
         }
         break;
     }
     // schedule: an M may not look for work while it holds runtime locks.
-    // SAFETY: m0 is this thread's M (schedule runs on m0); `locks` is an atomic.
-    if unsafe { (*m0()).locks.load(Relaxed) } != 0 {
+    // SAFETY: mp is this thread's M; `locks` is an atomic.
+    if unsafe { (*mp).locks.load(Relaxed) } != 0 {
         throw("schedule: holding locks");
     }
 }
@@ -466,7 +530,7 @@ fn run(gp: *mut G) {
 /// runs (so that whoever may ready gp can see it only now, when it is safe to run it elsewhere).
 /// False if the callback refused: gp is runnable again and runs at once.
 fn park_m(gp: *mut G) -> bool {
-    let mp = m0();
+    let mp = getm();
     // gp has just switched to g0 and nothing else can have it yet:
     // SAFETY: it is in no queue, and whoever may find it waits for the unlock below. mp is this thread's M.
     unsafe {
@@ -485,7 +549,7 @@ fn park_m(gp: *mut G) -> bool {
 /// casgstatus: moves gp from `old` to `new`, throwing if it was not in `old` (Go's casgstatus,
 /// without the scan bit, which rt0 never sets).
 #[inline(always)]
-fn casgstatus(gp: *mut G, old: u32, new: u32) {
+pub(crate) fn casgstatus(gp: *mut G, old: u32, new: u32) {
     // SAFETY: every G is a live allocation (Gs are never freed) and the status is an atomic.
     let status = unsafe { &(*gp).atomicstatus };
     if let Err(was) = status.compare_exchange(old, new, SeqCst, SeqCst) {
@@ -499,32 +563,34 @@ fn bad_casgstatus(old: u32, new: u32, was: u32) -> ! {
     throw(format_args!("casgstatus: bad incoming values (from {old} to {new}, status {was})"))
 }
 
-/// execute: mark gp running on m0 and switch to it (gogo). Returns when gp switches back.
+/// execute: mark gp running on this M and switch to it (gogo). Returns when gp switches back.
 fn execute(gp: *mut G) {
-    debug_assert_on_m0();
+    debug_assert_holds_p();
+    let mp = getm();
     // SAFETY: gp is a runnable G that nobody else runs (it came off this P's queues); execute is
-    // reached only from schedule on m0's g0 (checked above in debug builds), so M0 and G0 are
-    // this thread's.
+    // reached only from schedule on this M's g0, so mp and its g0 are this thread's.
     unsafe {
+        let g0 = (*mp).g0;
         (*gp).atomicstatus.store(G_RUNNING, SeqCst);
-        (*gp).m = m0();
-        (*m0()).curg = gp;
+        (*gp).m = mp;
+        (*mp).curg = gp;
         setg(gp);
-        switch(&raw mut G0.sched.sp, (*gp).sched.sp);
-        setg(&raw mut G0);
-        (*m0()).curg = null_mut();
+        switch(&raw mut (*g0).sched.sp, (*gp).sched.sp);
+        setg(g0);
+        (*mp).curg = null_mut();
     }
 }
 
-/// Switches from the running goroutine back to g0, leaving `op` for the scheduler (mcall).
-fn mcall(op: Pending) {
+/// Switches from the running goroutine back to its M's g0, leaving `op` for the scheduler
+/// (mcall). The goroutine may resume later on another M.
+pub(crate) fn mcall(op: Pending) {
     let gp = getg();
-    debug_assert_on_m0();
-    // SAFETY: called on a goroutine's stack on m0 (checked above in debug builds), the thread
-    // whose g0 context execute saved; PENDING is read back by schedule on that thread only.
+    // SAFETY: called on a goroutine's stack; its M's g0 context was saved by execute on this
+    // thread, and `pending` is read back there, on this thread.
     unsafe {
-        *(&raw mut PENDING) = op;
-        switch(&raw mut (*gp).sched.sp, G0.sched.sp);
+        let mp = getm();
+        (*mp).pending = op as u8;
+        switch(&raw mut (*gp).sched.sp, (*(*mp).g0).sched.sp);
     }
 }
 
@@ -551,7 +617,7 @@ pub fn gopark(unlockf: Option<UnlockFn>, lock: *mut u8, reason: WaitReason) {
         if status != G_RUNNING {
             throw("gopark: bad g status");
         }
-        let mp = (*gp).m;
+        let mp = getm();
         (*mp).waitlock = lock;
         (*mp).waitunlockf = unlockf;
         (*gp).waitreason = reason;
@@ -643,15 +709,14 @@ fn take_sudog(p: &mut P) -> *mut Sudog {
     unsafe {
         p.sudogcache = (*sg).next;
         p.sudogcache_len -= 1;
-        // release_sudog checked that every link and elem is clear; what the last user left in
-        // the other fields is reset here (Go clears only `next`, and its users set the rest).
+        // release_sudog checked that every link and elem is clear. Go clears only `next` here;
+        // every user sets `g`, and `ticket`/`success` before they are read (sema's queue sets the
+        // ticket, a channel's waker sets success before goready). The treap's other links are
+        // cleared too, since sema reads them while inserting.
         if !(*sg).elem.is_null() {
             throw("acquireSudog: found s.elem != nil in cache");
         }
         (*sg).next = null_mut();
-        (*sg).g = null_mut();
-        (*sg).ticket = 0;
-        (*sg).success = false;
         (*sg).parent = null_mut();
         (*sg).waittail = null_mut();
     }
@@ -712,9 +777,18 @@ pub fn gosched() {
     mcall(Pending::Yield);
 }
 
-/// Nothing can run: unless a timer is pending on some P (it will ready someone), that is a
-/// deadlock (Go's checkdead, called when the last M goes idle).
-fn checkdead() {
+/// checkdead, with sched.lock held when an M goes idle: if no M runs goroutines or is in a
+/// system call (every M but the system ones is idle) and no timer is pending on any P, nothing
+/// can ever run again: deadlock.
+pub(crate) fn checkdead(s: *mut Schedt) {
+    // SAFETY: the caller holds sched.lock, which guards these counts.
+    let run = unsafe { (*s).mnext as i32 - (*s).nmidle.load(Relaxed) - (*s).nmidlelocked - (*s).nmsys };
+    if run > 0 {
+        return;
+    }
+    if run < 0 {
+        throw(format_args!("checkdead: inconsistent counts: {run} running Ms"));
+    }
     if crate::time::any_timers() {
         return;
     }

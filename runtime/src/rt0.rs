@@ -140,6 +140,8 @@ extern "C" fn rt0_go(argc: isize, argv: *const *const u8, sp_before: usize, sp_a
     unsafe {
         (*(&raw mut M0)).g0 = &raw mut G0;
         (*(&raw mut G0)).m = &raw mut M0;
+        // 0(FS): the M itself, for getm (see tls).
+        (*(&raw mut M0)).tls[crate::tls::TLS_M] = &raw mut M0 as usize;
     }
     step!(1, "m0.g0 = &g0, g0.m = &m0 (zeroed statics in .bss), getg() = {:#x}", getg() as usize);
     runtime1::check();

@@ -1,11 +1,14 @@
 //! The run queues: a P's local 256-slot ring and the global queue, as in Go's proc.go
 //! (`runqput`, `runqget`, `runqputslow`, `globrunqput`, `globrunqget`). The ring has a single
 //! producer, the P's owner, which here is also the only consumer (no M runs the idle Ps, so
-//! nothing steals). When the ring is full, `put` hands back half of it plus the new item, which
+//! nothing steals; one P runs at a time, see procm), and so is the global queue; an M that holds
+//! no P (a goroutine back from a system call) hands Gs over through the lock-free `injected`
+//! list instead, which the P's M moves to the global queue. When the ring is full, `put` hands back half of it plus the new item, which
 //! [`runqput`] moves to the global queue (Go's `runqputslow`).
-use crate::proc::{ALLP, SCHED, curp, sched};
+use crate::proc::{ALLP, SCHED, curp, sched, sched_raw};
 use crate::runtime2::{G, P};
 use core::ptr::null_mut;
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 pub const RUNQ_SIZE: usize = 256;
 
@@ -82,6 +85,7 @@ pub(crate) fn runqput(gp: *mut G, next: bool) {
     }
 }
 
+/// globrunqput: gp to the tail of the global queue (the M holding the P; see the module docs).
 #[inline]
 pub(crate) fn globrunqput(gp: *mut G) {
     let s = sched();
@@ -94,9 +98,10 @@ pub(crate) fn globrunqput(gp: *mut G) {
         unsafe { (*s.runq_tail).schedlink = gp };
     }
     s.runq_tail = gp;
-    s.runqsize += 1;
+    s.runqsize.store(s.runqsize.load(Relaxed) + 1, Relaxed);
 }
 
+/// globrunqget: the head of the global queue, or null.
 #[inline]
 pub(crate) fn globrunqget() -> *mut G {
     let s = sched();
@@ -107,9 +112,50 @@ pub(crate) fn globrunqget() -> *mut G {
         if s.runq_head.is_null() {
             s.runq_tail = null_mut();
         }
-        s.runqsize -= 1;
+        s.runqsize.store(s.runqsize.load(Relaxed) - 1, Relaxed);
     }
     gp
+}
+
+/// injectglist for one G, from an M that holds no P (a goroutine back from a system call):
+/// pushes gp on `sched.injected`, a lock-free list that only the M holding the P takes from
+/// (all at once, [`take_injected`]).
+pub(crate) fn inject(gp: *mut G) {
+    // SAFETY: SCHED is a static; `injected` is an atomic.
+    let list = unsafe { &(*sched_raw()).injected };
+    let mut head = list.load(Relaxed);
+    loop {
+        // SAFETY: gp is runnable and on no list; only this M touches it until the push lands.
+        unsafe { (*gp).schedlink = head };
+        match list.compare_exchange_weak(head, gp, SeqCst, Relaxed) {
+            Ok(_) => return,
+            Err(now) => head = now,
+        }
+    }
+}
+
+/// Moves every injected G to the global queue, oldest first (the M holding the P).
+#[cold]
+#[inline(never)]
+pub(crate) fn take_injected() {
+    let s = sched();
+    let mut gp = s.injected.swap(null_mut(), SeqCst);
+    // The list is newest first: reverse it.
+    let mut fifo: *mut G = null_mut();
+    while !gp.is_null() {
+        // SAFETY: the swap made this list ours; its Gs are runnable and on no other list.
+        let next = unsafe { (*gp).schedlink };
+        // SAFETY: as above.
+        unsafe { (*gp).schedlink = fifo };
+        fifo = gp;
+        gp = next;
+    }
+    while !fifo.is_null() {
+        // SAFETY: as above.
+        let next = unsafe { (*fifo).schedlink };
+        globrunqput(fifo);
+        fifo = next;
+    }
 }
 
 /// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
@@ -118,8 +164,9 @@ pub fn queue_lengths(i: usize) -> (usize, i32) {
     // SAFETY: allp is complete before sysmon starts and never changes after procresize.
     unsafe {
         let allp: &[*mut P] = *(&raw const ALLP);
-        let Some(&p) = allp.get(i) else { return (0, SCHED.runqsize) };
-        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, SCHED.runqsize)
+        let global = (*(&raw const SCHED)).runqsize.load(Relaxed);
+        let Some(&p) = allp.get(i) else { return (0, global) };
+        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.is_null()) as usize }, global)
     }
 }
 

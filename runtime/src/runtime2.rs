@@ -16,7 +16,8 @@ use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
 //   g.m and g.m.p are valid. Only the goroutine itself moves on, through mcall to g0 (park_m,
 //   gosched_m, goyield_m, goexit0).
 // - `G_SYSCALL`: in a system call, not running user code, not on a run queue. The stack is the
-//   goroutine's; g.m is valid. (Unused yet: rt0 has no syscall handoff.)
+//   goroutine's; g.m is valid. The goroutine's M gave its P away (procm: entersyscallblock)
+//   and takes one back in exitsyscall.
 // - `G_WAITING`: blocked in the runtime; not on a run queue, but recorded somewhere (a sudog in a
 //   sema treap, later a channel's queue) so that it can be readied. The stack is not owned,
 //   except that an operation may touch what the G recorded there under that object's lock.
@@ -202,6 +203,19 @@ pub struct M {
     /// gopark's unlock callback and its argument, run by park_m on g0 once the G is parked.
     pub waitunlockf: Option<UnlockFn>,
     pub waitlock: *mut u8,
+    /// What the running goroutine asked g0 to do with it (mcall's function, `proc::Pending`):
+    /// written by the goroutine just before it switches to g0, read there, on this M's thread.
+    pub pending: u8,
+    /// The P to acquire when this M starts or wakes (Go's `nextp`): written by whoever starts or
+    /// wakes it (startm, under sched.lock before notewakeup), read by the M itself after.
+    pub nextp: *mut P,
+    /// The P this M released to block in a system call (Go's `oldp`), tried first on return.
+    /// Only this M touches it.
+    pub oldp: *mut P,
+    /// Where this M sleeps while idle (stopm), woken by startm (Go's `park`).
+    pub park: crate::lock_futex::Note,
+    /// Next M on the idle list (`sched.midle`, under sched.lock).
+    pub schedlink: *mut M,
 }
 
 /// gopark's unlock callback: `f(gp, lock)` runs on g0 after gp is parked; returning false
@@ -222,13 +236,26 @@ impl M {
             locks: AtomicI32::new(0),
             waitunlockf: None,
             waitlock: null_mut(),
+            pending: 0,
+            nextp: null_mut(),
+            oldp: null_mut(),
+            park: crate::lock_futex::Note::new(),
+            schedlink: null_mut(),
         }
     }
 }
 
 pub struct P {
     pub id: i32,
-    pub status: u32,
+    /// P_IDLE, P_RUNNING, P_SYSCALL, …: written by the owner; sysmon CASes P_SYSCALL to
+    /// P_IDLE to retake the P (Release/Acquire, so the P's queues pass with it).
+    pub status: AtomicU32,
+    /// Bumped by every entersyscall (read by sysmon to tell one system call from the next).
+    pub syscalltick: AtomicU32,
+    /// sysmon's own view of this P (Go's `p.sysmontick`): the syscalltick it last saw and when.
+    /// Only sysmon touches these.
+    pub sysmon_syscalltick: u32,
+    pub sysmon_syscallwhen: i64,
     pub m: *mut M,
     pub mcache: *mut crate::malloc::MCache,
     pub schedtick: u32,
@@ -244,6 +271,8 @@ pub struct P {
     /// This P's timers (time.rs): a 4-ary heap under its lock, and the earliest `when` (0: none),
     /// readable without the lock so that schedule can skip the timers cheaply.
     pub timers: crate::time::Timers,
+    /// Next P on the idle list (`sched.pidle`, under sched.lock).
+    pub link: *mut P,
 }
 
 /// The global scheduler state (Go's `schedt`).
@@ -251,14 +280,32 @@ pub struct Schedt {
     pub goidgen: AtomicU64,
     pub mnext: i64,
     pub maxmcount: i32,
-    /// Global run queue (a linked list through `schedlink`).
+    /// Guards the idle M and P lists and their counts, `mnext` and allm (Go's `sched.lock`).
+    /// Lock order: taken with no other runtime lock held.
+    pub lock: crate::lock_futex::Mutex,
+    /// Global run queue (a linked list through `schedlink`): owned by the M holding the P (one P
+    /// runs at a time, see procm); `runqsize` is also read racily by sysmon's schedtrace.
     pub runq_head: *mut G,
     pub runq_tail: *mut G,
-    pub runqsize: i32,
+    pub runqsize: AtomicI32,
+    /// Idle Ms waiting for work (stopm), linked through `schedlink`, under `lock`.
+    pub midle: *mut M,
+    /// System Ms that never run goroutines (sysmon), left out of checkdead's count.
+    pub nmsys: i32,
+    /// Go's `nmidlelocked`, used here only as sysmon's -1 while it hands a retaken P off, so that
+    /// the M it was retaken from, coming back from its call and stopping meanwhile, is not taken
+    /// for the last one (under `lock`).
+    pub nmidlelocked: i32,
+    /// Idle Ps available to an M (linked through `link`), under `lock`.
+    pub pidle: *mut P,
+    /// Gs made runnable by Ms that hold no P (back from a system call), newest first through
+    /// `schedlink`: pushed with a CAS, taken all at once by the M holding the P.
+    pub injected: core::sync::atomic::AtomicPtr<G>,
     /// Global free-g list.
     pub gfree: *mut G,
     pub gfree_count: i32,
-    pub nmidle: i32,
+    /// Idle Ms (on `midle`): changed under `lock`, read racily by schedtrace.
+    pub nmidle: AtomicI32,
     /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order (see
     /// lock_futex): taken after channel locks, never before one; no signal handler takes it.
     pub sudoglock: crate::lock_futex::Mutex,

@@ -1,8 +1,9 @@
 //! sysmon, the runtime's monitor thread (Go's proc.go newm/newosproc/sysmon): an M of its own,
 //! started by runtime.main, with no P. It sleeps 20 µs at a time, doubling up to 10 ms once it
 //! has been idle for 50 rounds, and with GODEBUG=schedtrace=X prints Go's SCHED line every X ms.
-//! Go's sysmon also retakes Ps from long syscalls and preempts goroutines that run over 10 ms;
-//! rt0 has neither syscall handoff nor asynchronous preemption, so those parts are absent.
+//! Like Go's, each round retakes Ps whose goroutine has been in the same system call for a whole
+//! tick (procm `retake`) and hands them to other Ms. Go's sysmon also preempts goroutines that
+//! run over 10 ms; rt0 has no asynchronous preemption yet, so that part is absent.
 use crate::panic::throw;
 use crate::proc::{self, GOMAXPROCS, SCHED};
 use crate::runtime2::{G, M};
@@ -29,6 +30,15 @@ pub fn start() {
         (*mp).tls[0] = g0 as usize;
         (*g0).stack.hi
     };
+    // sysmon is a system M: it never runs goroutines, so checkdead leaves it out (Go's
+    // sched.nmsys).
+    let s = proc::sched_raw();
+    // SAFETY: SCHED is a static; nmsys is guarded by sched.lock, held around the increment.
+    unsafe {
+        crate::lock_futex::lock(&(*s).lock);
+        (*s).nmsys += 1;
+        crate::lock_futex::unlock(&(*s).lock);
+    }
     // mp is set up (g0, gsignal, tls[0]) and its g0 stack is its own.
     // SAFETY: from here on only the new thread touches mp and its stacks.
     let tid = unsafe { os_linux::newosproc(mp, hi, mstart) };
@@ -60,9 +70,15 @@ fn sysmon() -> ! {
         };
         delay = delay.min(10_000);
         usleep(delay);
-        idle += 1; // nothing to retake or preempt on rt0, so every round is idle
-        let period = SCHEDTRACE_MS.load(Relaxed);
         let now = nanotime();
+        // Retake Ps blocked in system calls (preemption of long-running goroutines is not done
+        // yet); a round that retook one is not idle, so sysmon keeps looking every 20 µs.
+        if crate::procm::retake(now as i64) != 0 {
+            idle = 0;
+        } else {
+            idle += 1;
+        }
+        let period = SCHEDTRACE_MS.load(Relaxed);
         if period > 0 && now - lasttrace >= period as u64 * 1_000_000 {
             lasttrace = now;
             schedtrace((now - start) / 1_000_000);
@@ -74,13 +90,16 @@ fn sysmon() -> ! {
 fn schedtrace(ms: u64) {
     let n = GOMAXPROCS.load(Relaxed).max(0) as usize;
     // SAFETY: racy reads of counters, as Go's schedtrace does without the lock.
-    let (threads, idleprocs) = unsafe { ((*(&raw const SCHED)).mnext, (*(&raw const SCHED)).npidle.load(Relaxed)) };
+    let (threads, idleprocs, idlethreads) = unsafe {
+        let s = &raw const SCHED;
+        ((*s).mnext, (*s).npidle.load(Relaxed), (*s).nmidle.load(Relaxed))
+    };
     let mut w = crate::print::Writer::new(crate::print::STDERR);
     use core::fmt::Write;
     let global = crate::runq::queue_lengths(0).1;
     let _ = write!(
         w,
-        "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads=0 needspinning=0 idlethreads=0 runqueue={global} ["
+        "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads=0 needspinning=0 idlethreads={idlethreads} runqueue={global} ["
     );
     for i in 0..n {
         let _ = write!(w, "{}{}", if i > 0 { " " } else { "" }, crate::runq::queue_lengths(i).0);

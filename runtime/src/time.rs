@@ -28,7 +28,7 @@
 //! Lock order: a P's timers lock is a leaf — a timer's function (goready, a non-blocking channel
 //! send, `go`) runs with it released. Only goroutines and g0 take it, never a signal handler.
 use crate::chan::Chan;
-use crate::lock_futex::{Mutex, Note, lock, unlock};
+use crate::lock_futex::{Mutex, lock, unlock};
 use crate::panic::throw;
 use crate::proc::{curp_ptr, goready};
 use crate::runtime2::{G, P, WaitReason};
@@ -40,7 +40,7 @@ use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::ptr::null_mut;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
-use core::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32};
 use core::time::Duration;
 
 /// The latest `when` (Go's `maxWhen`).
@@ -380,32 +380,53 @@ pub(crate) fn any_timers() -> bool {
     })
 }
 
-/// The M sleeping in findRunnable until a timer is due, woken early by wake_netpoller.
-static POLL_NOTE: Note = Note::new();
+/// The futex word the M sleeping in findRunnable waits on: 0 while it sleeps, 1 once woken.
+static POLL_WORD: AtomicU32 = AtomicU32::new(0);
 /// When the sleeping M will wake on its own (0: no M sleeps).
 static POLL_UNTIL: AtomicI64 = AtomicI64::new(0);
 
-/// findRunnable's blocking wait with nothing to run: sleep until `until` (a nanotime) or until a
-/// timer added by another M wakes us (Go's `netpoll(delay)` for a program without descriptors).
+/// findRunnable's blocking wait with nothing to run: sleep until `until` (a nanotime) or until
+/// woken early — by a timer added earlier by another M (wake_netpoller), or by a goroutine put on
+/// the global queue by an M coming back from a system call (netpoll_break). Go's
+/// `netpoll(delay)` for a program without descriptors.
 pub(crate) fn netpoll_sleep(until: i64, now: i64) {
-    POLL_NOTE.clear();
+    POLL_WORD.store(0, SeqCst);
     POLL_UNTIL.store(until, SeqCst);
-    POLL_NOTE.tsleep(until - now);
-    // A waker that already took POLL_UNTIL has woken (or will wake) the note; either way the
-    // note is cleared before its next sleep.
+    // A goroutine injected before POLL_UNTIL was published found no sleeper to wake: look first.
+    // (Its injector pushes, then reads POLL_UNTIL; both SeqCst, so one of us sees the other.)
+    // SAFETY: SCHED is a static; `injected` is an atomic.
+    if unsafe { (*crate::proc::sched_raw()).injected.load(SeqCst) }.is_null() {
+        let mut ns = until - now;
+        while ns > 0 && POLL_WORD.load(SeqCst) == 0 {
+            crate::os_linux::futexsleep(&POLL_WORD, 0, ns);
+            ns = until - nanotime() as i64;
+        }
+    }
     POLL_UNTIL.store(0, SeqCst);
+}
+
+/// Wakes the sleeping M, if any, when `wake(until)` says so for its deadline.
+#[inline]
+fn poll_wake(wake: impl Fn(i64) -> bool) {
+    let until = POLL_UNTIL.load(SeqCst);
+    if until == 0 || !wake(until) {
+        return;
+    }
+    if POLL_UNTIL.compare_exchange(until, 0, SeqCst, SeqCst).is_ok() {
+        POLL_WORD.store(1, SeqCst);
+        crate::os_linux::futexwakeup(&POLL_WORD, 1);
+    }
 }
 
 /// wakeNetPoller: a timer at `when` was added; wake the sleeping M if it would sleep past it.
 #[inline]
 pub(crate) fn wake_netpoller(when: i64) {
-    let until = POLL_UNTIL.load(SeqCst);
-    if until == 0 || when >= until {
-        return;
-    }
-    if POLL_UNTIL.compare_exchange(until, 0, SeqCst, SeqCst).is_ok() {
-        POLL_NOTE.wakeup();
-    }
+    poll_wake(|until| when < until);
+}
+
+/// netpollBreak: wake the sleeping M, if any (a goroutine became runnable on the global queue).
+pub(crate) fn netpoll_break() {
+    poll_wake(|_| true);
 }
 
 /// goroutineReady: the function of time::sleep's timer.

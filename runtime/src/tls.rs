@@ -19,6 +19,31 @@ pub fn getg() -> *mut G {
     g
 }
 
+/// TLS words after the g slot: `tls[1]` (0(FS)) holds the M itself and `tls[2]` (8(FS)) the P
+/// it holds (null without one), so that the scheduler finds both with one load (Go reaches them
+/// through g.m and g.m.p). Written by mcommoninit, acquirep, releasep and procresize.
+pub const TLS_M: usize = 1;
+pub const TLS_P: usize = 2;
+
+/// The current M: the word at 0(FS).
+#[inline(always)]
+pub fn getm_tls() -> *mut M {
+    let m: *mut M;
+    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread, and mcommoninit stored
+    // the M's own address there before any caller runs; the load has no effects.
+    unsafe { core::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) m, options(nostack, readonly, preserves_flags)) };
+    m
+}
+
+/// The current M's P: the word at 8(FS) (null if it holds none).
+#[inline(always)]
+pub fn getp_tls() -> *mut crate::runtime2::P {
+    let p: *mut crate::runtime2::P;
+    // SAFETY: as for getm_tls: tls[2] is this thread's M's own word, kept by acquirep/releasep.
+    unsafe { core::arch::asm!("mov {}, qword ptr fs:[8]", out(reg) p, options(nostack, readonly, preserves_flags)) };
+    p
+}
+
 /// Sets the current g.
 #[inline(always)]
 pub fn setg(g: *mut G) {
