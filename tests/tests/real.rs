@@ -1299,6 +1299,23 @@ fn hostile_futex_getrandom_mprotect_and_madvise_get_linux_answers_at_the_edges()
     );
 }
 
+/// A 64 MiB console write lets the other thread run (on rt0's one CPU the kernel yields each
+/// time slice) and a signal cuts it short with the count written, as Linux's tty_write; on rt0
+/// the UART takes a minute and more for 64 MiB, so the signal 50 ms in must cut it.
+#[test]
+fn hostile_a_long_console_write_yields_and_a_signal_cuts_it_short() {
+    let Some(both) = hostile(&["longwrite"], 0, &["and the other thread ran meanwhile: ok", "all ok"], &[]) else {
+        return;
+    };
+    let wrote: u64 = both
+        .qemu
+        .log
+        .lines()
+        .find_map(|l| l.strip_prefix("longwrite: wrote ")?.strip_suffix(" bytes")?.parse().ok())
+        .expect("the count on stderr");
+    assert!(wrote > 0 && wrote < 64 << 20, "wrote {wrote}");
+}
+
 #[test]
 fn hostile_300_threads_alive_at_once_run_both_ways() {
     hostile(&["limits", "300"], 0, &["threads: 300 alive at once", "all ok"], &["exit: status 0"]);

@@ -21,6 +21,9 @@
  *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
  *   placement   a huge mapping without a hint lands high, and brk still grows
  *   ss          a push through a non-canonical RSP (#SS): SIGBUS
+ *   longwrite   write(2, 64 MiB of 'x') while a second thread spins and, 50 ms in, sends SIGUSR1
+ *               (caught, no SA_RESTART): the spinner runs during the write, which returns
+ *               whole or cut short by the signal (its count goes to stderr)
  *   limits N    up to N threads alive at once (each asleep in a futex wait), then wakes them;
  *               with `fds`, dup2 to descriptor 1,048,575 under a raised RLIMIT_NOFILE
  *   rows        futex on kernel, non-canonical and unmapped words (EFAULT, or 0 for a private
@@ -387,6 +390,50 @@ static int rows(void) {
     return failed;
 }
 
+/* ---- long writes ------------------------------------------------------------------------------- */
+
+#include <pthread.h>
+
+static volatile long spins;
+static volatile int writing_done;
+static long writer_tid;
+
+static void *spinner(void *p) {
+    (void)p;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int sent = 0;
+    while (!writing_done) {
+        spins++;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (!sent && (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec > 50000000L) {
+            syscall(SYS_tgkill, getpid(), writer_tid, SIGUSR1);
+            sent = 1;
+        }
+    }
+    return 0;
+}
+
+static int longwrite(void) {
+    const long len = 64L << 20;
+    char *buf = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(buf, 'x', len);
+    catch(SIGUSR1, 0);
+    writer_tid = syscall(SYS_gettid);
+    pthread_t t;
+    pthread_create(&t, 0, spinner, 0);
+    while (spins == 0) sched_yield();
+    long before = spins;
+    long r = SYS(SYS_write, 2, buf, len);
+    long after = spins;
+    writing_done = 1;
+    pthread_join(t, 0);
+    fprintf(stderr, "\nlongwrite: wrote %ld bytes\n", r);
+    check("write(2, 64 MiB) returns, whole or cut short by the signal", r > 0 && r <= len, 1);
+    check("  and the other thread ran meanwhile", after > before, 1);
+    return failed;
+}
+
 /* ---- limits ------------------------------------------------------------------------------------ */
 
 #include <sys/resource.h>
@@ -457,6 +504,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "overcommit")) r = overcommit();
     else if (!strcmp(c, "placement")) r = placement();
     else if (!strcmp(c, "ss")) r = ss();
+    else if (!strcmp(c, "longwrite")) r = longwrite();
     else if (!strcmp(c, "limits")) r = limits(argc > 2 ? atol(argv[2]) : 100, argc > 3 && !strcmp(argv[3], "fds"));
     else if (!strcmp(c, "rows")) r = rows();
     else if (!strcmp(c, "env")) r = env();
