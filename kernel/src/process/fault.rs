@@ -243,6 +243,8 @@ pub fn sigreturn(frame: &mut TrapFrame) {
     frame.clear_syscall();
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
         Ok(mask) => sched::sigreturn_mask(mask),
-        Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
+        // Linux's badframe: signal_fault → force_sig(SIGSEGV), which a SIGSEGV handler (on an
+        // alternate stack, when RSP is bad) may catch; blocked or ignored, it kills.
+        Err(()) => deliver(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
     }
 }

@@ -7,6 +7,9 @@
  *               (`low`) or in read-only text (`ro`), SIGILL from ud2 while RSP is 512 (`ill`):
  *               Linux forces SIGSEGV
  *   badhandler  a handler at a non-canonical address: SIGSEGV
+ *   badframe    a handler returns with its frame's FPU-state pointer (or, with `rsp`, its RSP)
+ *               made garbage: the SIGSEGV rt_sigreturn forces is caught by a handler on an
+ *               alternate stack, which jumps back (siglongjmp)
  *   altwrap     an alternate stack whose ss_sp + ss_size wraps, then a caught fault: SIGSEGV
  *   values      clone(CLONE_SETTLS) and arch_prctl with non-canonical and kernel-half bases
  *               (EPERM), sigaltstack({0, 0, 0}) (0, as it equals the initial state)
@@ -146,6 +149,47 @@ static int altwrap(void) {
     say("a fault caught on that stack");
     *(volatile int *)8 = 1;
     return 1;
+}
+
+#include <setjmp.h>
+#include <ucontext.h>
+
+static sigjmp_buf back;
+static int bad_rsp;
+
+static void on_segv(int sig) {
+    (void)sig;
+    siglongjmp(back, 1);
+}
+
+static void spoil(int sig, siginfo_t *si, void *p) {
+    (void)sig, (void)si;
+    ucontext_t *uc = p;
+    if (bad_rsp) uc->uc_mcontext.gregs[REG_RSP] = 8;
+    else uc->uc_mcontext.fpregs = (void *)8;
+}
+
+static int badframe(const char *how) {
+    static char alt[64 * 1024];
+    bad_rsp = !strcmp(how, "rsp");
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    sigaltstack(&ss, 0);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_segv;
+    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, 0);
+    struct sigaction su = {0};
+    su.sa_sigaction = spoil;
+    su.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &su, 0);
+    if (sigsetjmp(back, 1) == 0) {
+        raise(SIGUSR1);
+        say("returned from the spoiled frame: FAILED");
+        return 1;
+    }
+    say(bad_rsp ? "the fault after a return to RSP 8, caught on the alternate stack: ok"
+                : "rt_sigreturn's SIGSEGV for a garbage FPU-state pointer, caught on the alternate stack: ok");
+    return failed;
 }
 
 /* ---- values the kernel must not load ------------------------------------------------------- */
@@ -494,6 +538,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "nt")) r = nt();
     else if (!strcmp(c, "sigreturn")) r = sigreturn_at(argc > 2 ? argv[2] : "low");
     else if (!strcmp(c, "badhandler")) r = badhandler();
+    else if (!strcmp(c, "badframe")) r = badframe(argc > 2 ? argv[2] : "fpu");
     else if (!strcmp(c, "tinystack")) r = tinystack(argc > 2 ? argv[2] : "low");
     else if (!strcmp(c, "altwrap")) r = altwrap();
     else if (!strcmp(c, "values")) r = values();
