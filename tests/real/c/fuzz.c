@@ -23,7 +23,10 @@
  *   munmap, mprotect, pkey_mprotect, madvise, mremap, mmap with MAP_FIXED (safe mode) and a brk
  *   below the current break when their range meets the fuzzer's own image, stack, heap or
  *   watchdog stack; process_madvise;
- *   close, dup2, dup3 and close_range on the report descriptor (100).
+ *   close, dup2, dup3 and close_range on the report descriptor (100);
+ *   sigaltstack with a new stack read from the fuzzer's own scratch or read-only page (random
+ *   bytes there can make a stack that covers the fuzzer's own, and then, as on Linux, it can
+ *   never set its own alternate stack again; the other pointers, bad ones, are fuzzed).
  * Arguments shaped, not skipped: a signal sent by kill, tkill, tgkill, rt_(tg)sigqueueinfo or
  * pidfd_send_signal that would kill the fuzzer (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
  * SIGFPE, SIGTRAP; every other signal is ignored or caught) becomes 0; the signal mask argument
@@ -271,6 +274,11 @@ static int fuzz_one(long nr, uint64_t *a, long *ret) {
         break;
     case SYS_close: case SYS_dup2: case SYS_dup3:
         if ((nr == SYS_close ? a[0] : a[1]) == REPORT) return 1;
+        break;
+    case SYS_sigaltstack:
+        if ((a[0] >= (uint64_t)scratch && a[0] < (uint64_t)scratch + SCRATCH) ||
+            (a[0] >= (uint64_t)ro && a[0] < (uint64_t)ro + PAGE))
+            return 1;
         break;
     case SYS_close_range:
         if (a[0] <= REPORT && REPORT <= a[1]) return 1;
