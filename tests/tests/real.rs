@@ -1331,8 +1331,9 @@ fn hostile_300_threads_alive_at_once_run_both_ways() {
 
 /// A thread bomb stops at threads-max with EAGAIN (476 threads with 256 MiB: their kernel
 /// stacks in an eighth of RAM, as Linux sizes threads-max), and a descriptor table grown to a
-/// million entries would take the kernel heap's reserve: ENOMEM. On rt0 only: natively the
-/// bomb would meet the host's limits, and the host has the memory for the table.
+/// million entries, or open files and pipes without end, would take the kernel heap's reserve:
+/// ENOMEM. On rt0 only: natively the bomb would meet the host's limits, and the host has the
+/// memory for a million descriptors.
 #[test]
 fn a_thread_bomb_meets_threads_max_and_a_huge_descriptor_table_enomem() {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
@@ -1349,6 +1350,8 @@ fn a_thread_bomb_meets_threads_max_and_a_huge_descriptor_table_enomem() {
     let out = stdout(&r);
     assert!(out.contains(&format!("threads: clone ended in EAGAIN after {}", max - 1)), "{out}");
     assert!(out.contains("dup2 to 1,048,575: ENOMEM") && out.ends_with("all ok\n"), "{out}");
+    // Open files, then pipes, until the kernel heap's reserve: ENOMEM, and the kernel goes on.
+    assert!(out.contains("eventfds until ENOMEM") && out.contains("pipes until ENOMEM"), "{out}");
 }
 
 /// `-e A=1 -e B=2 -e A=3`: one rule both ways — the environment exactly as given, duplicates

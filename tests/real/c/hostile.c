@@ -519,6 +519,18 @@ static int limits(long n, int fds) {
         long d = SYS(SYS_dup2, 1, 1048575);
         printf("dup2 to 1,048,575: %s\n", d == 1048575 ? "ok" : d == -ENOMEM ? "ENOMEM" : "another answer");
         check("and the descriptors below still work", SYS(SYS_dup2, 1, 1000), 1000);
+        /* Open files until the kernel says no; then pipes in half of the room made. */
+        long n = 0, e;
+        while ((e = SYS(SYS_eventfd2, 0, 0)) >= 0) n++;
+        printf("eventfds until %s\n", e == -ENOMEM ? "ENOMEM" : e == -EMFILE ? "EMFILE" : "another error");
+        check("  and more than 30,000 of them", n > 30000, 1);
+        for (long fd = 3; fd < 3 + n + 8; fd += 2)
+            if (fd != 1000) close(fd);
+        int p[2];
+        long pipes = 0;
+        while ((e = SYS(SYS_pipe2, p, 0)) == 0) pipes++;
+        printf("pipes until %s\n", e == -ENOMEM ? "ENOMEM" : e == -EMFILE ? "EMFILE" : "another error");
+        check("  after more than 1,000 of them", pipes > 1000, 1);
     }
     return failed;
 }
