@@ -1225,6 +1225,7 @@ fn hostile_a_wrapping_altstack_or_a_non_canonical_handler_is_sigsegv() {
 fn hostile_a_bad_sigreturn_frame_is_a_sigsegv_a_handler_catches() {
     hostile(&["badframe"], 0, &["garbage FPU-state pointer, caught on the alternate stack: ok"], &["exit: status 0"]);
     hostile(&["badframe", "rsp"], 0, &["return to RSP 8, caught on the alternate stack: ok"], &["exit: status 0"]);
+    hostile(&["badframe", "mxcsr"], 0, &["reserved MXCSR bit, caught on the alternate stack: ok"], &["exit: status 0"]);
 }
 
 #[test]

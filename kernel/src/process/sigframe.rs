@@ -149,6 +149,9 @@ pub fn restore(aspace: &mut AddressSpace, frame: &mut TrapFrame) -> Result<Sigse
     }
     if g.fpstate != 0 {
         let mut fx = FxArea(UserPtr::<[u8; FXSAVE_SIZE]>::new(g.fpstate).read_in(aspace).map_err(drop)?);
+        if !fpu::mxcsr_valid(&fx) {
+            return Err(()); // Linux's __fpu_restore_sig: "Reject invalid MXCSR values"
+        }
         fpu::restore(&mut fx);
     }
     [frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15] =

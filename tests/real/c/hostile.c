@@ -7,9 +7,9 @@
  *               (`low`) or in read-only text (`ro`), SIGILL from ud2 while RSP is 512 (`ill`):
  *               Linux forces SIGSEGV
  *   badhandler  a handler at a non-canonical address: SIGSEGV
- *   badframe    a handler returns with its frame's FPU-state pointer (or, with `rsp`, its RSP)
- *               made garbage: the SIGSEGV rt_sigreturn forces is caught by a handler on an
- *               alternate stack, which jumps back (siglongjmp)
+ *   badframe    a handler returns with its frame's FPU-state pointer (with `rsp`, its RSP; with
+ *               `mxcsr`, a reserved MXCSR bit) made garbage: the SIGSEGV that follows is caught
+ *               by a handler on an alternate stack, which jumps back (siglongjmp)
  *   altwrap     an alternate stack whose ss_sp + ss_size wraps, then a caught fault: SIGSEGV
  *   values      clone(CLONE_SETTLS) and arch_prctl with non-canonical and kernel-half bases
  *               (EPERM), sigaltstack({0, 0, 0}) (0, as it equals the initial state)
@@ -155,7 +155,7 @@ static int altwrap(void) {
 #include <ucontext.h>
 
 static sigjmp_buf back;
-static int bad_rsp;
+static int bad_rsp, bad_mxcsr;
 
 static void on_segv(int sig) {
     (void)sig;
@@ -166,12 +166,14 @@ static void spoil(int sig, siginfo_t *si, void *p) {
     (void)sig, (void)si;
     ucontext_t *uc = p;
     if (bad_rsp) uc->uc_mcontext.gregs[REG_RSP] = 8;
+    else if (bad_mxcsr) uc->uc_mcontext.fpregs->mxcsr = 0xffffffff;
     else uc->uc_mcontext.fpregs = (void *)8;
 }
 
 static int badframe(const char *how) {
     static char alt[64 * 1024];
     bad_rsp = !strcmp(how, "rsp");
+    bad_mxcsr = !strcmp(how, "mxcsr");
     stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
     sigaltstack(&ss, 0);
     struct sigaction sa = {0};
@@ -187,8 +189,9 @@ static int badframe(const char *how) {
         say("returned from the spoiled frame: FAILED");
         return 1;
     }
-    say(bad_rsp ? "the fault after a return to RSP 8, caught on the alternate stack: ok"
-                : "rt_sigreturn's SIGSEGV for a garbage FPU-state pointer, caught on the alternate stack: ok");
+    say(bad_rsp     ? "the fault after a return to RSP 8, caught on the alternate stack: ok"
+        : bad_mxcsr ? "rt_sigreturn's SIGSEGV for a reserved MXCSR bit, caught on the alternate stack: ok"
+                    : "rt_sigreturn's SIGSEGV for a garbage FPU-state pointer, caught on the alternate stack: ok");
     return failed;
 }
 
