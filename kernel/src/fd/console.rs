@@ -20,6 +20,7 @@ use crate::arch::serial;
 use crate::process::sched;
 use crate::process::signal::{Sender, discards};
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
+use crate::time::monotonic_ns;
 use abi::epoll::{EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM};
 use abi::fcntl::{O_RDONLY, O_WRONLY};
 use abi::ioctl::FIONREAD;
@@ -27,6 +28,10 @@ use abi::signal::SI_KERNEL;
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use spin::Mutex;
+
+/// Bytes a console write sends between two looks at signals and the time slice (Linux's
+/// `tty_write` chunk).
+const WRITE_CHUNK: u64 = 2048;
 
 /// The input buffer's size (Linux's N_TTY_BUF_SIZE).
 const INPUT_MAX: usize = 4096;
@@ -158,8 +163,30 @@ impl File for Stdin {
 }
 
 impl File for Output {
+    /// Linux's `tty_write`: the bytes go out chunk by chunk; a signal pending between chunks ends
+    /// the write with what went out (partial count), and a long write lets the other threads
+    /// run each time slice (`cond_resched`): the UART sends under a megabyte a second under
+    /// QEMU's TCG, and the kernel runs a system call with interrupts off.
     fn write(&self, src: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
-        src.read_chunks(self.0)
+        let mut done = 0;
+        let mut since = monotonic_ns();
+        while done < src.len() {
+            let n = (src.len() - done).min(WRITE_CHUNK);
+            let sent = match UserSlice::new(src.addr() + done, n).and_then(|part| part.read_chunks(self.0)) {
+                Ok(sent) => sent,
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            };
+            done += sent;
+            if sent < n || done == src.len() || crate::process::signal::pending_unblocked() {
+                break;
+            }
+            if monotonic_ns() - since >= sched::TIME_SLICE_NS {
+                sched::schedule();
+                since = monotonic_ns();
+            }
+        }
+        Ok(done)
     }
 
     fn poll(&self) -> u32 {

@@ -11,12 +11,15 @@ use super::{File, OpenFile};
 use crate::process::thread::Wake;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use abi::epoll::*;
-use abi::errno::{EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT};
+use abi::errno::{EEXIST, EFAULT, EINTR, EINVAL, ELOOP, ENOENT, ENOMEM};
 use abi::fcntl::O_RDWR;
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use spin::Mutex;
+
+/// Heap bytes one watch may take (its item and its share of the tree).
+const WATCH_HEAP_BYTES: usize = 256;
 
 struct Item {
     file: Weak<OpenFile>,
@@ -98,6 +101,10 @@ impl Epoll {
             (EPOLL_CTL_ADD, true) => Err(EEXIST),
             (EPOLL_CTL_ADD, false) => {
                 let e = checked(event)?;
+                // Each watch lives on the kernel heap: ENOMEM at its reserve.
+                if !crate::mm::heap::may_take(WATCH_HEAP_BYTES) {
+                    return Err(ENOMEM);
+                }
                 items.insert(
                     k,
                     Item {

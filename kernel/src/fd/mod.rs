@@ -183,6 +183,10 @@ pub struct Fd {
     pub cloexec: bool,
 }
 
+/// Heap bytes an open file may take beyond its descriptor: what [`FdTable::install`] keeps
+/// out of the kernel heap's reserve.
+const FILE_HEAP_BYTES: usize = 1024;
+
 /// The process's descriptor table.
 pub struct FdTable {
     slots: Vec<Option<Fd>>,
@@ -242,6 +246,11 @@ impl FdTable {
         }
         let start = min.max(self.next);
         let free = (start..self.limit).find(|&i| self.slots.get(i).is_none_or(Option::is_none)).ok_or(EMFILE)?;
+        // A new descriptor's file (its object, buffers' bookkeeping, wait queues) lives on the
+        // kernel heap: ENOMEM once that would take the heap's reserve.
+        if !crate::mm::heap::may_take(FILE_HEAP_BYTES) {
+            return Err(ENOMEM);
+        }
         self.room_for(free)?;
         if start == self.next {
             self.next = free + 1;

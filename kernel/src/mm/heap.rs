@@ -92,8 +92,10 @@ pub unsafe fn init(start: u64, size: usize) {
 pub const RESERVE: usize = 2 << 20;
 
 /// Whether a program's request may take `bytes` more of the heap and leave [`RESERVE`] free.
+/// Only the general heap counts: a block on a size-class list serves its class alone, so memory
+/// freed into one class (a program's closed descriptors) cannot be promised to another.
 pub fn may_take(bytes: usize) -> bool {
-    usage().1 >= bytes.saturating_add(RESERVE)
+    HEAP.0.lock().heap.free() >= bytes.saturating_add(RESERVE)
 }
 
 /// Bytes in use and bytes free (blocks on the class lists count as free).

@@ -22,6 +22,19 @@ pub fn user_exception(frame: &mut TrapFrame) {
         } else {
             Access::Read
         };
+        // A ring-3 page fault with a supervisor error code: no CPU gives one (a ring-3
+        // instruction's accesses are user accesses), but QEMU's TCG does for the stack accesses of
+        // a ring-3 iret, far ret or far call (which SMAP then refuses; a 32-bit far call even
+        // pushes at RSP cut to 32 bits). The kernel does the instruction instead.
+        if frame.error_code & PF_USER == 0
+            && let Some(done) = super::farcall::emulate(frame)
+        {
+            sched::with_current(|t| t.idle_fault = None);
+            match done {
+                Ok(()) => return,
+                Err(info) => return deliver(frame, info),
+            }
+        }
         let result = with(|p| p.aspace.fault(addr, access));
         match result {
             Ok(true) => {
@@ -32,8 +45,8 @@ pub fn user_exception(frame: &mut TrapFrame) {
             }
             Ok(false) => {
                 // A page present and allowed that faults again at the same instruction and address
-                // with nothing changed in between (QEMU's TCG, for one, does the stack accesses
-                // of a ring-3 iretq, lret or far call with kernel privilege, which SMAP refuses).
+                // with nothing changed in between: a fault no handling can cure (the far
+                // transfers TCG faults this way are done above), so no loop.
                 let this = Some((frame.rip, addr));
                 if sched::with_current(|t| core::mem::replace(&mut t.idle_fault, this)) != this {
                     return; // a stale TLB entry, flushed: the retry will get on
@@ -226,6 +239,8 @@ fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
 /// The longest x86 instruction.
 const MAX_INSN: usize = 15;
 const GENERAL_PROTECTION: u64 = x86_64::structures::idt::ExceptionVector::GeneralProtection as u64;
+/// The page-fault error code's bit for an access made at CPL 3.
+const PF_USER: u64 = 1 << 2;
 const STACK_SEGMENT: u64 = x86_64::structures::idt::ExceptionVector::Stack as u64;
 
 /// Whether bits 63..47 of `a` are all equal (a canonical 48-bit address).
@@ -235,7 +250,7 @@ fn is_canonical(a: u64) -> bool {
 
 /// The instruction bytes at `pc` that the program may read, up to MAX_INSN (fewer at the end of
 /// its mapping).
-fn code_at(pc: u64) -> alloc::vec::Vec<u8> {
+pub(super) fn code_at(pc: u64) -> alloc::vec::Vec<u8> {
     let mut code = alloc::vec::Vec::with_capacity(MAX_INSN);
     with(|p| {
         let mut b = [0u8];
@@ -256,6 +271,8 @@ pub fn sigreturn(frame: &mut TrapFrame) {
     frame.clear_syscall();
     match with(|p| sigframe::restore(&mut p.aspace, frame)) {
         Ok(mask) => sched::sigreturn_mask(mask),
-        Err(()) => kill(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
+        // Linux's badframe: signal_fault → force_sig(SIGSEGV), which a SIGSEGV handler (on an
+        // alternate stack, when RSP is bad) may catch; blocked or ignored, it kills.
+        Err(()) => deliver(frame, Siginfo::fault(SIGSEGV, SI_KERNEL, 0)),
     }
 }

@@ -10,6 +10,7 @@
 pub mod args;
 pub mod elf;
 pub mod exec;
+pub mod farcall;
 pub mod fault;
 pub mod futex;
 pub mod image;

@@ -80,7 +80,9 @@ pub fn setup(
     // Linux's __on_sig_stack: whether `sp` is on the stack, SS_AUTODISARM or not.
     let within = |sp: u64| sp > alt.ss_sp && sp - alt.ss_sp <= alt.ss_size;
     let nested = alt.holds(frame.rsp);
-    let mut top = frame.rsp.checked_sub(RED_ZONE).ok_or(())?;
+    // Linux's get_sigframe steps over the red zone in unsigned arithmetic: an RSP below it wraps,
+    // and only then is the alternate stack judged (a bad RSP does not keep a handler from it).
+    let mut top = frame.rsp.wrapping_sub(RED_ZONE);
     let entering = action.sa_flags & SA_ONSTACK != 0 && alt.mode_at(top) & !SS_FLAG_BITS == 0;
     if entering {
         top = alt.ss_sp.checked_add(alt.ss_size).ok_or(())?;
@@ -147,6 +149,9 @@ pub fn restore(aspace: &mut AddressSpace, frame: &mut TrapFrame) -> Result<Sigse
     }
     if g.fpstate != 0 {
         let mut fx = FxArea(UserPtr::<[u8; FXSAVE_SIZE]>::new(g.fpstate).read_in(aspace).map_err(drop)?);
+        if !fpu::mxcsr_valid(&fx) {
+            return Err(()); // Linux's __fpu_restore_sig: "Reject invalid MXCSR values"
+        }
         fpu::restore(&mut fx);
     }
     [frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15] =

@@ -120,10 +120,6 @@ pub fn sched_yield() -> SysResult {
     Ok(0)
 }
 
-/// futex(uaddr, op, val, timeout, uaddr2, val3). FUTEX_WAIT's timeout is relative; the BITSET
-/// form's is an absolute CLOCK_MONOTONIC time (FUTEX_CLOCK_REALTIME is approximated by it).
-/// The requeue and wake-op forms take a second count in the timeout argument's place (`val2`)
-/// and a second word `uaddr2`.
 /// Linux's get_futex_key: the word must lie below TASK_SIZE_MAX (access_ok), and a shared
 /// futex's page must be mapped and readable (a private futex is keyed by its address alone, so
 /// a wake on an unmapped word is 0 woken). EFAULT otherwise.
@@ -137,6 +133,10 @@ fn futex_key(uaddr: u64, private: bool) -> Result<(), isize> {
     Ok(())
 }
 
+/// futex(uaddr, op, val, timeout, uaddr2, val3). FUTEX_WAIT's timeout is relative; the BITSET
+/// form's is an absolute CLOCK_MONOTONIC time, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME
+/// (which any other operation refuses with ENOSYS, as Linux). The requeue and wake-op forms
+/// take a second count in the timeout argument's place (`val2`) and a second word `uaddr2`.
 pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64) -> SysResult {
     let cmd = op as usize & FUTEX_CMD_MASK;
     let (private, realtime) = (op as usize & FUTEX_PRIVATE_FLAG != 0, op as usize & FUTEX_CLOCK_REALTIME != 0);

@@ -5,10 +5,11 @@
  *   fuzz MODE SEED COUNT [TRACE]
  *
  * MODE `safe` makes COUNT calls and exits 0. MODE `wild` also drives clone (random flags; the
- * child exits at once), rt_sigreturn (from a signal handler that mutates its ucontext, now and
- * then fatally), futex with random operations and words, and MAP_FIXED; it ends by mapping over
- * its own text, so it dies of SIGSEGV (or earlier, of what a mutated frame did): the kernel
- * must stay up either way. From call TRACE on, each call is printed before it is made (to find
+ * child exits at once), rt_sigreturn (from a signal handler that mutates its ucontext, one time
+ * in twenty with garbage RIP, RSP, RFLAGS, CS/SS or FPU-state pointer: the fault that follows,
+ * or the SIGSEGV the kernel forces, is caught on an alternate stack and the fuzzing goes on),
+ * futex with random operations and words, and MAP_FIXED; it ends by mapping over its own text,
+ * so it dies of SIGSEGV: the kernel must stay up either way. From call TRACE on, each call is printed before it is made (to find
  * the call that took the kernel down: a seed replays the same stream).
  *
  * Arguments mix 0, small values, -1, pointers into the fuzzer's scratch memory (and at its very
@@ -22,7 +23,10 @@
  *   munmap, mprotect, pkey_mprotect, madvise, mremap, mmap with MAP_FIXED (safe mode) and a brk
  *   below the current break when their range meets the fuzzer's own image, stack, heap or
  *   watchdog stack; process_madvise;
- *   close, dup2, dup3 and close_range on the report descriptor (100).
+ *   close, dup2, dup3 and close_range on the report descriptor (100);
+ *   sigaltstack with a new stack read from the fuzzer's own scratch or read-only page (random
+ *   bytes there can make a stack that covers the fuzzer's own, and then, as on Linux, it can
+ *   never set its own alternate stack again; the other pointers, bad ones, are fuzzed).
  * Arguments shaped, not skipped: a signal sent by kill, tkill, tgkill, rt_(tg)sigqueueinfo or
  * pidfd_send_signal that would kill the fuzzer (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL,
  * SIGFPE, SIGTRAP; every other signal is ignored or caught) becomes 0; the signal mask argument
@@ -39,6 +43,7 @@
  * send signals, change limits and write through random pointers of the host's user. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -141,12 +146,30 @@ static void on_usr1(int s) { (void)s; interrupts++; }
 
 static void on_usr2(int s, siginfo_t *si, void *p);
 
+/* Wild mode: where a fault after a deliberately bad rt_sigreturn lands (on the alternate
+ * stack) to resume fuzzing; any other fault stays fatal. */
+static sigjmp_buf after_deadly;
+static volatile int in_deadly;
+static long deadly_faults;
+static char alt_stack[64 * 1024] __attribute__((aligned(16)));
+
+static void on_fault(int s) {
+    if (in_deadly) {
+        in_deadly = 0;
+        deadly_faults++;
+        siglongjmp(after_deadly, 1);
+    }
+    signal(s, SIG_DFL);
+    raise(s);
+}
+
+static int fault_signal(int s) { return s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP; }
+
 /* The fuzzer's own signal set-up: SIGUSR1 caught (the watchdog), SIGUSR2 caught (wild
  * rt_sigreturn), the faults left fatal, every other catchable signal ignored; nothing blocked. */
 static void own_signals(void) {
     for (int s = 1; s < 65; s++) {
-        if (s == SIGKILL || s == SIGSTOP || s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP)
-            continue;
+        if (s == SIGKILL || s == SIGSTOP) continue;
         struct sigaction sa = {0};
         sa.sa_handler = SIG_IGN;
         if (s == SIGUSR1) sa.sa_handler = on_usr1;
@@ -154,10 +177,14 @@ static void own_signals(void) {
             sa.sa_sigaction = on_usr2;
             sa.sa_flags = SA_SIGINFO;
         }
+        if (fault_signal(s)) {
+            sa.sa_handler = wild ? on_fault : SIG_DFL;
+            sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+        }
         sigaction(s, &sa, 0);
     }
-    for (int s = 1; s < 65; s++)
-        if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP) signal(s, SIG_DFL);
+    stack_t alt = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
+    sigaltstack(&alt, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, 0);
@@ -192,12 +219,15 @@ static long wild_clone(uint64_t flags, void *stack, uint64_t ptid, uint64_t ctid
     return ret;
 }
 
-static int deadly; /* this rt_sigreturn may kill the fuzzer */
+static volatile int mutate; /* SIGUSR2 is the fuzzer's own: mutate the frame (not a fuzzed kill) */
+static volatile int deadly; /* and the mutation may be fatal */
 
 static void on_usr2(int s, siginfo_t *si, void *p) {
     (void)s, (void)si;
     ucontext_t *uc = p;
     greg_t *g = uc->uc_mcontext.gregs;
+    if (!mutate) return;
+    mutate = 0;
     const uint64_t tame_flags = 0x8d5; /* CF PF AF ZF SF OF: nothing that changes how code runs */
     switch (rnd() % (deadly ? 9 : 5)) {
     case 0: uc->uc_flags = rnd(); break;
@@ -207,7 +237,7 @@ static void on_usr2(int s, siginfo_t *si, void *p) {
     case 4: memset(&uc->uc_sigmask, 0xff, sizeof uc->uc_sigmask); break; /* the fuzzer unblocks after */
     case 5: g[REG_CSGSFS] = rnd(); break;
     case 6: uc->uc_mcontext.fpregs = (void *)arg(); break;
-    case 7: g[REG_EFL] = rnd(); break;
+    case 7: g[REG_EFL] = rnd() & ~0x400UL; break; /* DF would corrupt the fuzzer's memory silently */
     default: g[rnd() % 2 ? REG_RIP : REG_RSP] = arg(); break;
     }
 }
@@ -245,6 +275,11 @@ static int fuzz_one(long nr, uint64_t *a, long *ret) {
     case SYS_close: case SYS_dup2: case SYS_dup3:
         if ((nr == SYS_close ? a[0] : a[1]) == REPORT) return 1;
         break;
+    case SYS_sigaltstack:
+        if ((a[0] >= (uint64_t)scratch && a[0] < (uint64_t)scratch + SCRATCH) ||
+            (a[0] >= (uint64_t)ro && a[0] < (uint64_t)ro + PAGE))
+            return 1;
+        break;
     case SYS_close_range:
         if (a[0] <= REPORT && REPORT <= a[1]) return 1;
         break;
@@ -263,11 +298,19 @@ static int fuzz_one(long nr, uint64_t *a, long *ret) {
         *ret = wild_clone(a[0], stack, a[2], a[3], a[4]);
     } else if (wild && nr == SYS_rt_sigreturn) {
         deadly = rnd() % 20 == 0;
-        *ret = sys6(SYS_tgkill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), main_tid, SIGUSR2, 0, 0, 0);
+        if (sigsetjmp(after_deadly, 1) == 0) {
+            in_deadly = deadly;
+            mutate = 1;
+            *ret = sys6(SYS_tgkill, sys6(SYS_getpid, 0, 0, 0, 0, 0, 0), main_tid, SIGUSR2, 0, 0, 0);
+        } else {
+            *ret = -1;
+        }
+        in_deadly = deadly = mutate = 0;
     } else {
         *ret = sys6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     }
-    if (nr == SYS_rt_sigaction || nr == SYS_rt_sigreturn || nr == SYS_rt_sigprocmask) own_signals();
+    if (nr == SYS_rt_sigaction || nr == SYS_rt_sigreturn || nr == SYS_rt_sigprocmask || nr == SYS_sigaltstack)
+        own_signals();
     return 0;
 }
 
@@ -325,11 +368,14 @@ int main(int argc, char **argv) {
         }
         if (ret < 0 && ret > -4096) errors++;
     }
-    report("fuzz: seed %llu done: %ld calls, %ld skipped, %ld failed with an errno, %ld watchdog interrupts\n",
-           (unsigned long long)seed, calls, skipped, errors, interrupts);
+    report("fuzz: seed %llu done: %ld calls, %ld skipped, %ld failed with an errno, %ld watchdog interrupts, %ld "
+           "faults caught after a bad rt_sigreturn\n",
+           (unsigned long long)seed, calls, skipped, errors, interrupts, deadly_faults);
     if (wild) {
         /* The last act: an anonymous mapping over the fuzzer's own text. The next instruction
          * fetch faults (the page is not executable): SIGSEGV, as on Linux. */
+        wild = 0;
+        own_signals(); /* the faults fatal again: the end is one SIGSEGV */
         report("fuzz: mapping over its own text\n");
         uint64_t text = (uint64_t)&main & ~(PAGE - 1);
         sys6(SYS_mmap, text, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -7,6 +7,9 @@
  *               (`low`) or in read-only text (`ro`), SIGILL from ud2 while RSP is 512 (`ill`):
  *               Linux forces SIGSEGV
  *   badhandler  a handler at a non-canonical address: SIGSEGV
+ *   badframe    a handler returns with its frame's FPU-state pointer (with `rsp`, its RSP; with
+ *               `mxcsr`, a reserved MXCSR bit) made garbage: the SIGSEGV that follows is caught
+ *               by a handler on an alternate stack, which jumps back (siglongjmp)
  *   altwrap     an alternate stack whose ss_sp + ss_size wraps, then a caught fault: SIGSEGV
  *   values      clone(CLONE_SETTLS) and arch_prctl with non-canonical and kernel-half bases
  *               (EPERM), sigaltstack({0, 0, 0}) (0, as it equals the initial state)
@@ -21,6 +24,9 @@
  *               writable, brk), granted with MAP_NORESERVE, read-only or PROT_NONE
  *   placement   a huge mapping without a hint lands high, and brk still grows
  *   ss          a push through a non-canonical RSP (#SS): SIGBUS
+ *   longwrite   write(2, 64 MiB of 'x') while a second thread spins and, 50 ms in, sends SIGUSR1
+ *               (caught, no SA_RESTART): the spinner runs during the write, which returns
+ *               whole or cut short by the signal (its count goes to stderr)
  *   limits N    up to N threads alive at once (each asleep in a futex wait), then wakes them;
  *               with `fds`, dup2 to descriptor 1,048,575 under a raised RLIMIT_NOFILE
  *   rows        futex on kernel, non-canonical and unmapped words (EFAULT, or 0 for a private
@@ -143,6 +149,50 @@ static int altwrap(void) {
     say("a fault caught on that stack");
     *(volatile int *)8 = 1;
     return 1;
+}
+
+#include <setjmp.h>
+#include <ucontext.h>
+
+static sigjmp_buf back;
+static int bad_rsp, bad_mxcsr;
+
+static void on_segv(int sig) {
+    (void)sig;
+    siglongjmp(back, 1);
+}
+
+static void spoil(int sig, siginfo_t *si, void *p) {
+    (void)sig, (void)si;
+    ucontext_t *uc = p;
+    if (bad_rsp) uc->uc_mcontext.gregs[REG_RSP] = 8;
+    else if (bad_mxcsr) uc->uc_mcontext.fpregs->mxcsr = 0xffffffff;
+    else uc->uc_mcontext.fpregs = (void *)8;
+}
+
+static int badframe(const char *how) {
+    static char alt[64 * 1024];
+    bad_rsp = !strcmp(how, "rsp");
+    bad_mxcsr = !strcmp(how, "mxcsr");
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt};
+    sigaltstack(&ss, 0);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_segv;
+    sa.sa_flags = SA_ONSTACK | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, 0);
+    struct sigaction su = {0};
+    su.sa_sigaction = spoil;
+    su.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &su, 0);
+    if (sigsetjmp(back, 1) == 0) {
+        raise(SIGUSR1);
+        say("returned from the spoiled frame: FAILED");
+        return 1;
+    }
+    say(bad_rsp     ? "the fault after a return to RSP 8, caught on the alternate stack: ok"
+        : bad_mxcsr ? "rt_sigreturn's SIGSEGV for a reserved MXCSR bit, caught on the alternate stack: ok"
+                    : "rt_sigreturn's SIGSEGV for a garbage FPU-state pointer, caught on the alternate stack: ok");
+    return failed;
 }
 
 /* ---- values the kernel must not load ------------------------------------------------------- */
@@ -387,6 +437,50 @@ static int rows(void) {
     return failed;
 }
 
+/* ---- long writes ------------------------------------------------------------------------------- */
+
+#include <pthread.h>
+
+static volatile long spins;
+static volatile int writing_done;
+static long writer_tid;
+
+static void *spinner(void *p) {
+    (void)p;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int sent = 0;
+    while (!writing_done) {
+        spins++;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (!sent && (t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec > 50000000L) {
+            syscall(SYS_tgkill, getpid(), writer_tid, SIGUSR1);
+            sent = 1;
+        }
+    }
+    return 0;
+}
+
+static int longwrite(void) {
+    const long len = 64L << 20;
+    char *buf = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(buf, 'x', len);
+    catch(SIGUSR1, 0);
+    writer_tid = syscall(SYS_gettid);
+    pthread_t t;
+    pthread_create(&t, 0, spinner, 0);
+    while (spins == 0) sched_yield();
+    long before = spins;
+    long r = SYS(SYS_write, 2, buf, len);
+    long after = spins;
+    writing_done = 1;
+    pthread_join(t, 0);
+    fprintf(stderr, "\nlongwrite: wrote %ld bytes\n", r);
+    check("write(2, 64 MiB) returns, whole or cut short by the signal", r > 0 && r <= len, 1);
+    check("  and the other thread ran meanwhile", after > before, 1);
+    return failed;
+}
+
 /* ---- limits ------------------------------------------------------------------------------------ */
 
 #include <sys/resource.h>
@@ -428,6 +522,18 @@ static int limits(long n, int fds) {
         long d = SYS(SYS_dup2, 1, 1048575);
         printf("dup2 to 1,048,575: %s\n", d == 1048575 ? "ok" : d == -ENOMEM ? "ENOMEM" : "another answer");
         check("and the descriptors below still work", SYS(SYS_dup2, 1, 1000), 1000);
+        /* Open files until the kernel says no; then pipes in half of the room made. */
+        long n = 0, e;
+        while ((e = SYS(SYS_eventfd2, 0, 0)) >= 0) n++;
+        printf("eventfds until %s\n", e == -ENOMEM ? "ENOMEM" : e == -EMFILE ? "EMFILE" : "another error");
+        check("  and more than 30,000 of them", n > 30000, 1);
+        for (long fd = 3; fd < 3 + n + 8; fd += 2)
+            if (fd != 1000) close(fd);
+        int p[2];
+        long pipes = 0;
+        while ((e = SYS(SYS_pipe2, p, 0)) == 0) pipes++;
+        printf("pipes until %s\n", e == -ENOMEM ? "ENOMEM" : e == -EMFILE ? "EMFILE" : "another error");
+        check("  after more than 1,000 of them", pipes > 1000, 1);
     }
     return failed;
 }
@@ -447,6 +553,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "nt")) r = nt();
     else if (!strcmp(c, "sigreturn")) r = sigreturn_at(argc > 2 ? argv[2] : "low");
     else if (!strcmp(c, "badhandler")) r = badhandler();
+    else if (!strcmp(c, "badframe")) r = badframe(argc > 2 ? argv[2] : "fpu");
     else if (!strcmp(c, "tinystack")) r = tinystack(argc > 2 ? argv[2] : "low");
     else if (!strcmp(c, "altwrap")) r = altwrap();
     else if (!strcmp(c, "values")) r = values();
@@ -457,6 +564,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(c, "overcommit")) r = overcommit();
     else if (!strcmp(c, "placement")) r = placement();
     else if (!strcmp(c, "ss")) r = ss();
+    else if (!strcmp(c, "longwrite")) r = longwrite();
     else if (!strcmp(c, "limits")) r = limits(argc > 2 ? atol(argv[2]) : 100, argc > 3 && !strcmp(argv[3], "fds"));
     else if (!strcmp(c, "rows")) r = rows();
     else if (!strcmp(c, "env")) r = env();

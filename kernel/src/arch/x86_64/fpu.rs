@@ -45,6 +45,13 @@ pub unsafe fn save_to(dst: *mut u8) {
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) dst, options(nostack)) };
 }
 
+/// Whether `area`'s MXCSR sets only bits this CPU has (a reserved bit makes FXRSTOR fault; Linux
+/// refuses such a signal frame).
+pub fn mxcsr_valid(area: &FxArea) -> bool {
+    let m = u32::from_le_bytes(area.0[MXCSR_OFFSET..MXCSR_OFFSET + 4].try_into().unwrap());
+    m & !MXCSR_VALID == 0
+}
+
 /// Loads `area` as the x87/SSE state, after clearing MXCSR bits that would make it fault.
 pub fn restore(area: &mut FxArea) {
     let m = u32::from_le_bytes(area.0[MXCSR_OFFSET..MXCSR_OFFSET + 4].try_into().unwrap()) & MXCSR_VALID;
