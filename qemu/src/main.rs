@@ -71,6 +71,10 @@ struct Cli {
     /// Print a per-phase table (cost and share of the run) at the end.
     #[arg(long)]
     summary: bool,
+    /// Trace the start-up of the program (--program, default the demo) and of the static ELF
+    /// GO_ELF, both under --icount, and print the two per-layer tables side by side.
+    #[arg(long, value_name = "GO_ELF")]
+    compare: Option<std::path::PathBuf>,
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
@@ -143,6 +147,9 @@ fn main() {
         cwd: cli.cwd,
         trace_startup: cli.trace_startup,
     };
+    if let Some(other) = &cli.compare {
+        compare(opts, other);
+    }
     if opts.gdb {
         eprintln!("rt0: waiting for gdb on :{}; attach with:\n  {}", qemu::GDB_PORT, qemu::gdb_command());
     }
@@ -173,4 +180,30 @@ fn main() {
         eprintln!("{msg}");
     }
     std::process::exit(result.outcome.exit_code());
+}
+
+/// `--compare`: the program of `opts` and `other`, each traced under icount, and their layers
+/// side by side. Exits 0 when both ran to an exit of their own.
+fn compare(opts: RunOptions, other: &std::path::Path) -> ! {
+    let traced = |program: std::path::PathBuf| RunOptions {
+        program: Some(program),
+        trace_startup: true,
+        icount: true,
+        quiet: false,
+        echo: false,
+        native: false,
+        ..opts.clone()
+    };
+    let ours = opts.program.clone().expect("a program");
+    let a = qemu::run(&traced(ours.clone()));
+    let b = qemu::run(&RunOptions { args: Vec::new(), ..traced(other.to_path_buf()) });
+    for (what, r) in [(&ours, &a), (&other.to_path_buf(), &b)] {
+        if let Some(msg) = r.outcome.message() {
+            eprintln!("rt0: {}: {msg}", what.display());
+        }
+    }
+    let (an, bn) = (ours.display().to_string(), other.display().to_string());
+    print!("{}", qemu::trace::compare((&an, &a.log), (&bn, &b.log)));
+    let ran = |r: &qemu::RunResult| matches!(r.outcome, qemu::Outcome::Exited(_));
+    std::process::exit(if ran(&a) && ran(&b) { 0 } else { 1 })
 }

@@ -146,50 +146,115 @@ fn parse_hit(line: &str) -> Option<Hit> {
     Some(Hit { layer, name: name.to_string(), since, syscalls, faults, cost: num("trap cost ")? })
 }
 
+/// One layer of a traced run: the functions stopped at in it, the count (TSC ticks;
+/// instructions under `--icount`) from its first stop to the next layer's, and the syscalls
+/// and page faults in that stretch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub layer: u8,
+    pub names: Vec<String>,
+    pub count: u64,
+    pub syscalls: u64,
+    pub faults: u64,
+}
+
+/// The layers of a traced run's log, and the stops' own cost; None if no stop was hit.
+pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
+    let hits: Vec<Hit> = log.lines().filter_map(parse_hit).collect();
+    let last = hits.last()?;
+    // Each stop reports what happened since the previous one: that belongs to the previous
+    // stop's layer (what came before the first stop, to the first's).
+    let mut rows: Vec<Row> = Vec::new();
+    let row = |rows: &mut Vec<Row>, layer: u8| -> usize {
+        match rows.iter().position(|r| r.layer == layer) {
+            Some(i) => i,
+            None => {
+                rows.push(Row { layer, names: Vec::new(), count: 0, syscalls: 0, faults: 0 });
+                rows.len() - 1
+            }
+        }
+    };
+    for (i, h) in hits.iter().enumerate() {
+        let owner = if i == 0 { h.layer } else { hits[i - 1].layer };
+        let o = row(&mut rows, owner);
+        rows[o].syscalls += h.syscalls;
+        rows[o].faults += h.faults;
+        let r = row(&mut rows, h.layer);
+        rows[r].names.push(h.name.clone());
+        let next = hits.get(i + 1).map_or(h.since, |n| n.since);
+        rows[r].count += next.saturating_sub(h.since);
+    }
+    rows.sort_by_key(|r| r.layer);
+    Some((rows, last.cost))
+}
+
 /// The per-layer table of a traced run's log: layer, functions stopped at, the count (TSC ticks;
 /// instructions under `--icount`) from the layer's first stop to the next layer's, the syscalls
 /// and page faults in that stretch, and its share of the whole; then the stops' own cost.
 pub fn table(log: &str) -> String {
-    let hits: Vec<Hit> = log.lines().filter_map(parse_hit).collect();
-    if hits.is_empty() {
+    let Some((rows, cost)) = rows(log) else {
         return "trace: no stops were hit\n".into();
-    }
-    // Each stop reports what happened since the previous one: that belongs to the previous
-    // stop's layer (what came before the first stop, to the first's).
-    let mut rows: Vec<(u8, Vec<&str>, u64, u64, u64)> = Vec::new();
-    for (i, h) in hits.iter().enumerate() {
-        let owner = if i == 0 { h.layer } else { hits[i - 1].layer };
-        if let Some(r) = rows.iter_mut().find(|r| r.0 == owner) {
-            r.3 += h.syscalls;
-            r.4 += h.faults;
-        } else {
-            rows.push((owner, Vec::new(), 0, h.syscalls, h.faults));
-        }
-        if !rows.iter().any(|r| r.0 == h.layer) {
-            rows.push((h.layer, Vec::new(), 0, 0, 0));
-        }
-        let r = rows.iter_mut().find(|r| r.0 == h.layer).expect("added above");
-        r.1.push(&h.name);
-        let next = hits.get(i + 1).map_or(h.since, |n| n.since);
-        r.2 += next.saturating_sub(h.since);
-    }
-    rows.sort_by_key(|r| r.0);
-    let total: u64 = rows.iter().map(|r| r.2).sum::<u64>().max(1);
+    };
+    let total: u64 = rows.iter().map(|r| r.count).sum::<u64>().max(1);
     let mut out = String::from("layer  functions  count (TSC; instructions with --icount)  syscalls  faults  share\n");
-    for (layer, names, count, calls, faults) in &rows {
+    for r in &rows {
         out += &format!(
-            "L{layer}     {:>9}  {count:>40}  {calls:>8}  {faults:>6}  {:>4.1}%\n",
-            names.len(),
-            *count as f64 * 100.0 / total as f64
+            "L{}     {:>9}  {:>40}  {:>8}  {:>6}  {:>4.1}%\n",
+            r.layer,
+            r.names.len(),
+            r.count,
+            r.syscalls,
+            r.faults,
+            r.count as f64 * 100.0 / total as f64
         );
     }
-    let last = hits.last().expect("not empty");
+    let stops: usize = rows.iter().map(|r| r.names.len()).sum();
     out += &format!(
-        "{} stops from the first to the last: {total}; the stops themselves cost {} (not counted above)\n",
-        hits.len(),
-        last.cost
+        "{stops} stops from the first to the last: {total}; the stops themselves cost {cost} (not counted above)\n"
     );
     out
+}
+
+/// Two traced runs side by side by layer (`--compare`): for each layer, each run's count,
+/// syscalls and faults, and the functions it stopped at (the first few by name).
+pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
+    let (ra, rb) = (rows(a.1).map(|r| r.0).unwrap_or_default(), rows(b.1).map(|r| r.0).unwrap_or_default());
+    let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).cloned();
+    let mut out = format!(
+        "layer  {:>14} {:>8} {:>6}  {:>14} {:>8} {:>6}   (count: instructions under --icount)\n",
+        format!("{} count", short(a.0)),
+        "syscalls",
+        "faults",
+        format!("{} count", short(b.0)),
+        "syscalls",
+        "faults"
+    );
+    let mut layers: Vec<u8> = ra.iter().chain(rb.iter()).map(|r| r.layer).collect();
+    layers.sort_unstable();
+    layers.dedup();
+    let cell = |r: &Option<Row>| match r {
+        Some(r) => format!("{:>14} {:>8} {:>6}", r.count, r.syscalls, r.faults),
+        None => format!("{:>14} {:>8} {:>6}", "-", "-", "-"),
+    };
+    let mut what = String::new();
+    for l in layers {
+        let (x, y) = (find(&ra, l), find(&rb, l));
+        out += &format!("L{l}     {}  {}\n", cell(&x), cell(&y));
+        for (who, r) in [(a.0, &x), (b.0, &y)] {
+            if let Some(r) = r {
+                let names: Vec<&str> = r.names.iter().map(String::as_str).take(6).collect();
+                let more = r.names.len().saturating_sub(names.len());
+                let more = if more > 0 { format!(" … and {more} more") } else { String::new() };
+                what += &format!("  L{l} {}: {}{more}\n", short(who), names.join(", "));
+            }
+        }
+    }
+    out + "what each layer stopped at:\n" + &what
+}
+
+/// A program's file name, for a column head.
+fn short(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 #[cfg(test)]
@@ -211,6 +276,24 @@ mod tests {
         assert_eq!(layer_of("runtime.(*mheap).init"), None);
         assert_eq!(layer_of("runtime.rt0_go.abi0"), Some(1));
         assert_eq!(layer_of("runtime::proc::main::{{closure}}"), None);
+    }
+
+    #[test]
+    fn compare_puts_two_runs_side_by_side_by_layer() {
+        let a = "[        100i L1] trace: rt0_go at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0
+[        400i L5] trace: demo::main at 0x404000: 400 since the ELF entry, 2 syscalls (a b), 0 page faults, trap cost 40
+";
+        let b = "[        100i L1] trace: runtime.rt0_go at 0x401000: 100 since the ELF entry, 0 syscalls (), 0 page faults, trap cost 0
+[        900i L3] trace: runtime.schedinit at 0x403000: 900 since the ELF entry, 5 syscalls (a b c d e), 3 page faults, trap cost 50
+[       1900i L5] trace: main.main at 0x404000: 1900 since the ELF entry, 1 syscalls (f), 0 page faults, trap cost 90
+";
+        let t = compare(("/x/demo", a), ("/y/hello", b));
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("demo count") && lines[0].contains("hello count"), "{t}");
+        // L1: rt0 300 (to its L5 stop) with the 2 syscalls reported there; Go 800 with 5.
+        assert!(lines[1].starts_with("L1") && lines[1].contains(" 300 ") && lines[1].contains(" 800 "), "{t}");
+        assert!(lines[2].starts_with("L3") && lines[2].contains(" - "), "{t}");
+        assert!(t.contains("L3 hello: runtime.schedinit"), "{t}");
     }
 
     #[test]

@@ -1877,3 +1877,27 @@ after its last close, 1 MiB: 1048576
 "
     );
 }
+
+/// `--compare`'s table (`qemu::trace::compare`): rt0's demo and a Go 1.19 program, each traced
+/// under icount, side by side by layer — every layer L1–L5 of each has its count, and each side
+/// names its own start-up functions (rt0's Rust `runtime::proc::schedinit`, Go's
+/// `runtime.schedinit`).
+#[test]
+fn compare_puts_rt0s_start_up_beside_gos_layer_by_layer() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program_with_symbols(&go, "features");
+    let traced = |opts: RunOptions| qemu::run(&RunOptions { trace_startup: true, icount: true, ..opts });
+    let ours = traced(with(program::DEMO, &[] as &[&str], &[]));
+    let theirs = traced(real(&prog, &["one", "two", "three"], &[]));
+    assert_outcome(&ours, Outcome::Exited(0));
+    assert_outcome(&theirs, Outcome::Exited(3));
+    let t = qemu::trace::compare(("demo", &ours.log), ("features", &theirs.log));
+    for layer in 1..=4 {
+        let line =
+            t.lines().find(|l| l.starts_with(&format!("L{layer} "))).unwrap_or_else(|| panic!("no L{layer}\n{t}"));
+        assert!(!line.contains(" - "), "a side lacks L{layer}\n{t}");
+    }
+    assert!(t.contains("L3 demo: runtime::proc::schedinit"), "{t}");
+    assert!(t.contains("L3 features: runtime.schedinit"), "{t}");
+    assert!(t.contains("L5 features: main.main"), "{t}");
+}
