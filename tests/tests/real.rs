@@ -612,6 +612,34 @@ fn c_smp(cc: Option<Cc>, tool: &str) {
     }
 }
 
+/// Four threads on four CPUs writing lines to stdout and stderr at once (`lines.c`): every
+/// line arrives whole, on rt0 (stdout: COM2; stderr: COM1, shared with the kernel's log) as on
+/// Linux, and stdout holds the same lines both ways (in whatever order the threads ran).
+#[test]
+fn lines_written_at_once_on_four_cpus_arrive_whole() {
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let both = run_both(RunOptions { smp: 4, quiet: true, ..real(&c_program(&cc, "lines"), &[], &[]) });
+    both.assert_outcome(Outcome::Exited(0));
+    let whole = |l: &str| {
+        l.len() == 999 && l.starts_with("lines: thread ") && {
+            let fill = l.as_bytes()[998];
+            (b'a'..=b'd').contains(&fill) && l.trim_end_matches(fill as char).len() <= 40
+        }
+    };
+    let mut outs = Vec::new();
+    for (how, r) in both.each() {
+        let mut out: Vec<String> = stdout(r).lines().map(String::from).collect();
+        assert_eq!(out.len(), 2000, "{how}: stdout lines");
+        assert!(out.iter().all(|l| whole(l) && l.contains(" fd 1 ")), "{how}: a cut stdout line");
+        out.sort();
+        outs.push(out);
+        let err: Vec<&str> = r.log.lines().filter(|l| l.contains("lines: ")).collect();
+        assert_eq!(err.len(), 2000, "{how}: stderr lines\n{}", r.log);
+        assert!(err.iter().all(|l| whole(l) && l.contains(" fd 2 ")), "{how}: a cut stderr line\n{}", r.log);
+    }
+    assert_eq!(outs[0], outs[1], "stdout holds other lines on rt0 than natively");
+}
+
 #[test]
 fn musl_threads_on_four_cpus_pinning_shootdown_and_signals() {
     c_smp(musl_gcc(), "musl-gcc");

@@ -170,9 +170,23 @@ impl File for Output {
     fn write(&self, src: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
         let mut done = 0;
         let mut since = monotonic_ns();
+        // Each chunk goes to the port in one piece, under one hold of its lock, so a line
+        // written with one write() is never cut by another CPU's output (Linux holds the tty's
+        // atomic_write_lock for the whole call; a chunk is the most the kernel holds a spin lock
+        // for here). A chunk that cannot be read whole goes out up to the fault.
+        let mut buf = [0u8; WRITE_CHUNK as usize];
         while done < src.len() {
             let n = (src.len() - done).min(WRITE_CHUNK);
-            let sent = match UserSlice::new(src.addr() + done, n).and_then(|part| part.read_chunks(self.0)) {
+            let part = UserSlice::new(src.addr() + done, n);
+            let whole = part.as_ref().ok().and_then(|p| p.read_prefix(&mut buf[..n as usize]).ok());
+            let sent = match whole {
+                Some(k) => {
+                    (self.0)(&buf[..k]);
+                    Ok(k as u64)
+                }
+                None => part.and_then(|part| part.read_chunks(self.0)),
+            };
+            let sent = match sent {
                 Ok(sent) => sent,
                 Err(e) if done == 0 => return Err(e),
                 Err(_) => break,
