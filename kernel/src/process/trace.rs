@@ -92,6 +92,9 @@ pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
     }
     log::info!("trace: {} stops planted", st.points.len());
     ON.store(!st.points.is_empty(), Ordering::Relaxed);
+    if !st.points.is_empty() {
+        crate::syscall::hook();
+    }
 }
 
 /// A syscall `nr` was made.

@@ -21,7 +21,7 @@ pub mod time;
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A syscall's result: the value, or a positive errno.
 pub type SysResult = Result<u64, isize>;
@@ -32,16 +32,30 @@ pub type Args = [u64; 6];
 /// rt_sigreturn replaces them).
 pub type Handler = fn(&mut TrapFrame) -> SysResult;
 
+/// Set once `--strace` or `--trace-startup` is on: every system call then goes through them.
+static HOOKED: AtomicBool = AtomicBool::new(false);
+
+/// Says that a syscall hook (strace, the start-up trace) is on.
+pub fn hook() {
+    HOOKED.store(true, Ordering::Relaxed);
+}
+
 /// Serves the syscall in `frame`: looks the number up, runs its handler (printing it first when
 /// strace is on) and puts the result in rax.
 #[inline]
 pub fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax as usize;
-    if crate::process::trace::enabled() {
-        crate::process::trace::syscall(nr);
-    }
-    let result = if strace::enabled() {
-        strace::traced(nr, frame)
+    // One test for both hooks on the common path (neither is on).
+    let result = if HOOKED.load(Ordering::Relaxed) {
+        if crate::process::trace::enabled() {
+            crate::process::trace::syscall(nr);
+        }
+        if strace::enabled() {
+            strace::traced(nr, frame)
+        } else {
+            let handler = table::HANDLERS.get(nr).copied().unwrap_or(sys_ni_syscall as Handler);
+            handler(frame)
+        }
     } else {
         let handler = match table::HANDLERS.get(nr) {
             Some(h) => *h,

@@ -23,6 +23,7 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 /// Turns tracing on (the kernel command-line word `strace`).
 pub fn enable() {
     ENABLED.store(true, Ordering::Relaxed);
+    super::hook();
 }
 
 #[inline(always)]
