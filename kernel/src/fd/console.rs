@@ -174,15 +174,18 @@ impl File for Output {
         // written with one write() is never cut by another CPU's output (Linux holds the tty's
         // atomic_write_lock for the whole call; a chunk is the most the kernel holds a spin lock
         // for here). A chunk that cannot be read whole goes out up to the fault.
-        let mut buf = [0u8; WRITE_CHUNK as usize];
+        // Not cleared: only what the copy wrote is read.
+        let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); WRITE_CHUNK as usize];
         while done < src.len() {
             let n = (src.len() - done).min(WRITE_CHUNK);
             let part = UserSlice::new(src.addr() + done, n);
-            let whole = part.as_ref().ok().and_then(|p| p.read_prefix(&mut buf[..n as usize]).ok());
-            let sent = match whole {
-                Some(k) => {
-                    (self.0)(&buf[..k]);
-                    Ok(k as u64)
+            let whole = part.is_ok().then(|| {
+                crate::process::with(|p| p.aspace.copy_in_uninit(src.addr() + done, &mut buf, n as usize).ok())
+            });
+            let sent = match whole.flatten() {
+                Some(bytes) => {
+                    (self.0)(bytes);
+                    Ok(bytes.len() as u64)
                 }
                 None => part.and_then(|part| part.read_chunks(self.0)),
             };

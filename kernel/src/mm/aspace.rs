@@ -454,6 +454,26 @@ impl AddressSpace {
         })
     }
 
+    /// [`Self::copy_in`] into memory that need not be initialized: on Ok, `buf`'s first `len`
+    /// bytes are written (a kernel buffer that would otherwise be cleared first).
+    pub fn copy_in_uninit<'a>(
+        &mut self,
+        addr: u64,
+        buf: &'a mut [core::mem::MaybeUninit<u8>],
+        len: usize,
+    ) -> Result<&'a [u8], Fault> {
+        let len = len.min(buf.len());
+        let dst = buf.as_mut_ptr() as *mut u8;
+        self.chunks(addr, len, Access::Read, false, &mut |src, off, n| {
+            // `src` is the direct-map address of `n` bytes of one user page, and `off + n` is at
+            // most `len`, within `buf`.
+            // SAFETY: so the copy reads and writes only memory it may.
+            unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
+        })?;
+        // SAFETY: the chunks above wrote each of the first `len` bytes.
+        Ok(unsafe { core::slice::from_raw_parts(dst, len) })
+    }
+
     /// Copies `data` to user address `addr`; the pages must be writable by the program.
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
         self.chunks(addr, data.len(), Access::Write, true, &mut |dst, off, n| {
