@@ -161,8 +161,9 @@ pub(crate) fn allp() -> &'static [*mut P] {
 #[inline]
 pub(crate) fn curp() -> &'static mut P {
     debug_assert_holds_p();
-    // SAFETY: a P is touched only by the M that holds it (checked above in debug builds), and
+    // A P is touched only by the M that holds it (checked above in debug builds), and
     // only this thread changes its M's P (tls[2] with `p`).
+    // SAFETY: so the block below is sound.
     unsafe { &mut *crate::tls::getp_tls() }
 }
 

@@ -38,8 +38,9 @@ use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
 /// acquirep: the calling M takes `pp` (idle, owned by the caller) and runs with it.
 pub(crate) fn acquirep(pp: *mut P) {
     let mp = getm();
-    // SAFETY: pp was handed to this M (pidleget under sched.lock, or startm's nextp) and no
+    // Pp was handed to this M (pidleget under sched.lock, or startm's nextp) and no
     // other M holds it; mp is this thread's M.
+    // SAFETY: so the block below is sound.
     unsafe {
         if !(*mp).p.is_null() || !(*pp).m.is_null() || (*pp).status.load(Acquire) != P_IDLE {
             throw("acquirep: invalid p state");
@@ -302,8 +303,9 @@ pub(crate) fn retake(now: i64) -> u32 {
         if pp.is_null() {
             continue;
         }
-        // SAFETY: Ps are never freed; sysmon alone touches the sysmon_* fields; the status and
+        // Ps are never freed; sysmon alone touches the sysmon_* fields; the status and
         // syscalltick are atomics.
+        // SAFETY: so the block below is sound.
         unsafe {
             if (*pp).status.load(Acquire) != P_SYSCALL {
                 continue;
@@ -346,8 +348,9 @@ pub fn entersyscall() {
         }
     }
     casgstatus(gp, G_RUNNING, G_SYSCALL);
-    // SAFETY: this thread's M and the P it holds; after the Release store of P_SYSCALL the P is
+    // This thread's M and the P it holds; after the Release store of P_SYSCALL the P is
     // sysmon's to retake, with everything this M wrote to it before.
+    // SAFETY: so the block below is sound.
     unsafe {
         let pp = (*mp).p;
         (*pp).syscalltick.fetch_add(1, Relaxed);
@@ -400,8 +403,9 @@ pub(crate) fn exitsyscall0(gp: *mut G) {
     // SAFETY: SCHED is a static; its lock is a mutex.
     let l = unsafe { &(*s).lock };
     lock(l);
-    // SAFETY: sched.lock is held, which guards the idle list; `injected` is pushed under it here
+    // Sched.lock is held, which guards the idle list; `injected` is pushed under it here
     // so that stop_idle, which checks it under the same lock, cannot miss gp.
+    // SAFETY: so the block below is sound.
     let pp = unsafe {
         let pp = (*s).pidle;
         if !pp.is_null() {

@@ -189,8 +189,9 @@ pub(crate) fn selectgo(
 
     // Pass 2: enqueue on all channels.
     let gp = getg();
-    // SAFETY: gp is the running goroutine; its waiting list and the channels' queues are
+    // Gp is the running goroutine; its waiting list and the channels' queues are
     // guarded by the locks held.
+    // SAFETY: so the block below is sound.
     unsafe {
         if !(*gp).waiting.is_null() {
             throw("gp.waiting != nil");

@@ -29,8 +29,9 @@ pub const TLS_P: usize = 2;
 #[inline(always)]
 pub fn getm_tls() -> *mut M {
     let m: *mut M;
-    // SAFETY: FS points at an M's tls[1] once `settls` ran on this thread, and mcommoninit stored
+    // FS points at an M's tls[1] once `settls` ran on this thread, and mcommoninit stored
     // the M's own address there before any caller runs; the load has no effects.
+    // SAFETY: so the block below is sound.
     unsafe { core::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) m, options(nostack, readonly, preserves_flags)) };
     m
 }

@@ -63,8 +63,9 @@ impl Pages {
         while at < self.len {
             let (i, off) = (at / PAGE, at % PAGE);
             let n = (PAGE - off).min(self.len - at);
-            // SAFETY: frame `i` is this file's, mapped through the direct map, and only changed
-            // under the tree's write lock, which the caller's read lock excludes.
+            // Frame `i` is this file's, mapped through the direct map, and only changed under the
+            // tree's write lock, which the caller's read lock excludes.
+            // SAFETY: so these `n` bytes are readable and not written meanwhile.
             let piece = unsafe { core::slice::from_raw_parts(self.page(i).add(off), n) };
             if !f(piece) {
                 return;

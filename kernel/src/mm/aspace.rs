@@ -68,8 +68,9 @@ static ZERO_FRAME: AtomicU64 = AtomicU64::new(0);
 /// Allocates and clears the shared zero frame; once, at boot, before any address space exists.
 pub fn init(phys_offset: u64) -> Option<()> {
     let f = frame::alloc()?;
-    // SAFETY: the frame was just allocated; it is written through the direct map, and never
-    // again: every mapping of it is read-only.
+    // The frame was just allocated; it is written through the direct map, and never again:
+    // every mapping of it is read-only.
+    // SAFETY: so nothing else reads or writes it while it is cleared.
     unsafe { core::ptr::write_bytes((phys_offset + f.start_address().as_u64()) as *mut u8, 0, PAGE as usize) };
     ZERO_FRAME.store(f.start_address().as_u64(), Ordering::Relaxed);
     Some(())
@@ -298,8 +299,9 @@ impl AddressSpace {
             e.set_unused();
             flush(va);
             if !zero {
-                // SAFETY: the only mapping of the frame was just removed and invalidated; `tlb`
-                // frees it once no CPU can reach it.
+                // The only mapping of the frame was just removed and invalidated; `tlb` frees it
+                // once no CPU can reach it.
+                // SAFETY: so nothing uses the frame once it is free.
                 unsafe { super::tlb::free_frame(f) };
             }
         });

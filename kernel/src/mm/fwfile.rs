@@ -48,8 +48,9 @@ pub unsafe fn load(selector: u16, size: usize, base: u64, max: u64) -> Result<&'
     if !unsafe { crate::arch::fw_cfg::dma_read(selector, pieces.into_iter(), phys) } {
         return Err("the DMA transfer failed");
     }
-    // SAFETY: the caller's range is ours alone, and the frames are ours; they are mapped
+    // The caller's range is ours alone, and the frames are ours; they are mapped
     // read-only, never to be written or freed.
+    // SAFETY: so the block below is sound.
     unsafe { super::paging::map_fresh(VirtAddr::new(base), &frames, F::PRESENT | F::NO_EXECUTE) }
         .map_err(|_| "no frame for a page table")?;
     // SAFETY: `size` bytes are mapped at `base` from here on, for good, and never written.

@@ -69,8 +69,9 @@ pub fn enter_mm() {
     if root == 0 {
         return;
     }
-    // SAFETY: the PML4 is the live process's, whose upper half is the kernel's own (shared by
+    // The PML4 is the live process's, whose upper half is the kernel's own (shared by
     // every address space), so the kernel keeps running after the switch.
+    // SAFETY: so the block below is sound.
     unsafe {
         x86_64::registers::control::Cr3::write(
             PhysFrame::containing_address(PhysAddr::new(root)),

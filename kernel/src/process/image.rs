@@ -12,8 +12,9 @@ pub const PROGRAM_BASE: u64 = crate::config::KERNEL_VMAP_BASE + (2 << 40);
 pub fn program(ramdisk: Option<(u64, u64)>) -> Option<&'static [u8]> {
     if let Some((selector, size)) = fw_cfg::find(abi::rt0::FW_CFG_PROGRAM) {
         let start = crate::arch::tsc::read();
-        // SAFETY: PROGRAM_BASE's area is used by nothing else, and this runs once, before any
+        // PROGRAM_BASE's area is used by nothing else, and this runs once, before any
         // process exists.
+        // SAFETY: so the block below is sound.
         match unsafe { crate::mm::fwfile::load(selector, size, PROGRAM_BASE, abi::rt0::MAX_PROGRAM_BYTES) } {
             Ok(elf) => {
                 let took = crate::time::Span(crate::arch::tsc::read() - start);

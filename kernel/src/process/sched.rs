@@ -698,9 +698,10 @@ pub fn schedule() -> Wake {
                 core::mem::forget(s);
                 kick.send();
                 send_all(strays);
-                // SAFETY: the idle context's stack pointer was saved by `switch` or prepared by
+                // The idle context's stack pointer was saved by `switch` or prepared by
                 // `prepare_kernel_stack`; `from` points into a live thread (not reaped while
                 // the lock, released on the far side, is held).
+                // SAFETY: so the block below is sound.
                 unsafe { switch(from, IDLE_KSP[me as usize].load(Ordering::Relaxed)) };
                 return finish_switch();
             }

@@ -120,15 +120,17 @@ pub unsafe fn dma_read(selector: u16, pieces: impl Iterator<Item = (u64, u32)>, 
         let at = me(request as u64);
         core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
         let (mut high, mut low) = (Port::<u32>::new(DMA_PORT_HIGH), Port::<u32>::new(DMA_PORT_LOW));
-        // SAFETY: the request lives on this stack until the device has cleared its control word
-        // below, and it names memory the caller owns; writing the low half starts the copy.
+        // The request lives on this stack until the device has cleared its control word below,
+        // and it names memory the caller owns; writing the low half starts the copy.
+        // SAFETY: so the device writes only memory it was given, while it is alive.
         unsafe {
             high.write(((at >> 32) as u32).to_be());
             low.write((at as u32).to_be());
         }
         loop {
-            // SAFETY: `request` points at `access`, alive in this frame; the device writes the
-            // control word behind the compiler's back, hence the volatile read.
+            // `request` points at `access`, alive in this frame; the device writes the control
+            // word behind the compiler's back, hence the volatile read.
+            // SAFETY: so the read is of live, aligned memory.
             let c = u32::from_be(unsafe { core::ptr::addr_of!((*request).control).read_volatile() });
             if c & DMA_CTL_ERROR != 0 {
                 return false;
