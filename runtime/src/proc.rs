@@ -292,6 +292,7 @@ pub fn procresize(n: i32) {
         (*p0).m = m0();
         (*m0()).p = p0;
         (*m0()).tls[crate::tls::TLS_P] = p0 as usize;
+        (*m0()).tls[crate::tls::TLS_MCACHE] = (*p0).mcache as usize;
         malloc::set_current_mcache((*p0).mcache);
     }
     sched().npidle.store((n - 1) as u32, SeqCst);

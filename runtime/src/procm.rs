@@ -47,6 +47,7 @@ pub(crate) fn acquirep(pp: *mut P) {
         }
         (*mp).p = pp;
         (*mp).tls[crate::tls::TLS_P] = pp as usize;
+        (*mp).tls[crate::tls::TLS_MCACHE] = (*pp).mcache as usize;
         (*pp).m = mp;
         (*pp).status.store(P_RUNNING, Relaxed);
         malloc::set_current_mcache((*pp).mcache);
@@ -65,6 +66,7 @@ pub(crate) fn releasep() -> *mut P {
         }
         (*mp).p = null_mut();
         (*mp).tls[crate::tls::TLS_P] = 0;
+        (*mp).tls[crate::tls::TLS_MCACHE] = 0;
         (*pp).m = null_mut();
         (*pp).status.store(P_IDLE, Release);
         pp
@@ -357,6 +359,7 @@ pub fn entersyscall() {
         (*mp).oldp = pp;
         (*mp).p = null_mut();
         (*mp).tls[crate::tls::TLS_P] = 0;
+        (*mp).tls[crate::tls::TLS_MCACHE] = 0;
         (*pp).m = null_mut();
         (*pp).status.store(P_SYSCALL, Release);
     }

@@ -24,6 +24,9 @@ pub fn getg() -> *mut G {
 /// through g.m and g.m.p). Written by mcommoninit, acquirep, releasep and procresize.
 pub const TLS_M: usize = 1;
 pub const TLS_P: usize = 2;
+/// `tls[3]` (16(FS)): the mcache of the P the M holds (null without one), which the allocator reads once
+/// several Ps run at once (malloc's `current_mcache`, Go's `getMCache`). Kept with `TLS_P`.
+pub const TLS_MCACHE: usize = 3;
 
 /// The current M: the word at 0(FS).
 #[inline(always)]
@@ -43,6 +46,15 @@ pub fn getp_tls() -> *mut crate::runtime2::P {
     // SAFETY: as for getm_tls: tls[2] is this thread's M's own word, kept by acquirep/releasep.
     unsafe { core::arch::asm!("mov {}, qword ptr fs:[8]", out(reg) p, options(nostack, readonly, preserves_flags)) };
     p
+}
+
+/// The mcache of the current M's P: the word at 16(FS) (null if it holds none).
+#[inline(always)]
+pub fn getmcache_tls() -> *mut crate::malloc::MCache {
+    let c: *mut crate::malloc::MCache;
+    // SAFETY: as for getm_tls: tls[3] is this thread's M's own word, kept by acquirep/releasep.
+    unsafe { core::arch::asm!("mov {}, qword ptr fs:[16]", out(reg) c, options(nostack, readonly, preserves_flags)) };
+    c
 }
 
 /// Sets the current g.

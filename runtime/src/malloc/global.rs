@@ -2,18 +2,17 @@
 //! `GlobalAlloc` implementation and `read_memstats`.
 //!
 //! Mirrors Go's `runtime/malloc.go` (`mallocinit`, `mcache0`, `persistentalloc`, `mallocgc`'s `getMCache`) and
-//! `runtime.ReadMemStats` of `runtime/mstats.go`. Single-threaded use is assumed (see the `malloc` module docs):
-//! the statics here are plain pointers, read and written without synchronisation beyond relaxed atomics.
+//! `runtime.ReadMemStats` of `runtime/mstats.go`. Which mcache a thread allocates through: see [`current_mcache`].
 
 use super::mcache::MCache;
-use super::mheap::{MHeap, SysMem};
+use super::mheap::{MHeap, SysMem, lock_heap, unlock_heap};
 use super::mstats::MemStats;
 use super::persistent::ChunkSource;
 use super::{ARENA_BASE_HINT, ARENA_INDEX_LEN, throw};
 use crate::mem;
 use core::alloc::{GlobalAlloc, Layout};
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicPtr, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering::Relaxed};
 
 /// The OS services of the runtime's heap: `crate::mem` over Linux system calls.
 const LINUX_SYS_MEM: SysMem = SysMem { reserve: mem::sys_reserve_at, map: mem::sys_map, unused: mem::sys_unused };
@@ -29,8 +28,13 @@ static mut MHEAP: MHeap = MHeap::new(LINUX_SYS_MEM, PERSISTENT_SOURCE, ARENA_BAS
 /// The bootstrap mcache (Go's `mcache0`), made by `mallocinit`, later P0's.
 static MCACHE0: AtomicPtr<MCache> = AtomicPtr::new(null_mut());
 
-/// The mcache of the P the (single) running thread holds; what [`RuntimeAllocator`] allocates through.
+/// While one thread runs Go code at a time, the mcache of the P it holds: what [`RuntimeAllocator`] allocates
+/// through. Null once several Ps run at once ([`enter_parallel`]); each thread then finds its P's mcache in its
+/// TLS block.
 static CURRENT: AtomicPtr<MCache> = AtomicPtr::new(null_mut());
+
+/// Set by [`enter_parallel`]: allocation goes through each thread's own P.
+static PARALLEL: AtomicBool = AtomicBool::new(false);
 
 /// The runtime's heap.
 pub fn mheap() -> *mut MHeap {
@@ -44,8 +48,7 @@ pub fn mallocinit() {
     if !MCACHE0.load(Relaxed).is_null() {
         return;
     }
-    // SAFETY: only the thread holding a P reaches the heap (malloc module docs), and mallocinit runs on it.
-    let c = unsafe { (*mheap()).alloc_mcache() };
+    let c = with_heap(|h| h.alloc_mcache());
     if c.is_null() {
         throw("mallocinit: no memory for mcache0");
     }
@@ -64,48 +67,77 @@ pub fn mcache0() -> *mut MCache {
 /// A new, empty mcache for another P, in persistent memory (Go's `allocmcache`). Its spans are filled lazily.
 pub fn allocmcache() -> *mut MCache {
     mallocinit();
-    // SAFETY: only the thread holding a P reaches the heap (malloc module docs); procresize calls this there.
-    let c = unsafe { (*mheap()).alloc_mcache() };
+    let c = with_heap(|h| h.alloc_mcache());
     if c.is_null() {
         throw("allocmcache: out of memory");
     }
     c
 }
 
-/// Makes `c` the mcache [`RuntimeAllocator`] uses (when a thread acquires a P, it installs that P's mcache).
-pub fn set_current_mcache(c: *mut MCache) {
-    CURRENT.store(c, Relaxed);
+/// Runs `f` on the heap with its lock held.
+fn with_heap<R>(f: impl FnOnce(&mut MHeap) -> R) -> R {
+    lock_heap(mheap());
+    // SAFETY: the heap lock is held, so this is the only reference to the heap.
+    let r = f(unsafe { &mut *mheap() });
+    unlock_heap(mheap());
+    r
 }
 
-/// The mcache allocations go through now; runs [`mallocinit`] on first use.
+/// Makes `c` the mcache [`RuntimeAllocator`] uses while one thread runs Go code at a time (acquirep installs
+/// its P's; the scheduler keeps the TLS copy for the parallel case).
+pub fn set_current_mcache(c: *mut MCache) {
+    if !PARALLEL.load(Relaxed) {
+        CURRENT.store(c, Relaxed);
+    }
+}
+
+/// From now on several threads hold Ps and allocate at once: each allocates through the mcache of its own P,
+/// which the scheduler keeps in the thread's TLS block ([`crate::tls::TLS_MCACHE`]); the shared `CURRENT`
+/// is retired. Called by the scheduler before a second P starts running (the first wakep).
+pub fn enter_parallel() {
+    PARALLEL.store(true, Relaxed);
+    CURRENT.store(null_mut(), Relaxed);
+}
+
+/// The mcache allocations go through now (Go's `getMCache`): the one P's while one thread runs Go code at a
+/// time — a single load, and the only way in for bare programs, which have no TLS — else the calling thread's
+/// P's, from its TLS block. Runs [`mallocinit`] on first use.
 #[inline]
 pub fn current_mcache() -> *mut MCache {
     let c = CURRENT.load(Relaxed);
     if !c.is_null() {
         return c;
     }
-    first_mcache()
+    other_mcache()
 }
 
-/// `current_mcache` before `mallocinit`: kept out of line so the allocation paths stay small.
-#[cold]
+/// `current_mcache` with several Ps running, or before `mallocinit`: kept out of line so the allocation paths
+/// stay small.
 #[inline(never)]
-fn first_mcache() -> *mut MCache {
+fn other_mcache() -> *mut MCache {
+    if PARALLEL.load(Relaxed) {
+        #[cfg(not(test))]
+        {
+            let c = crate::tls::getmcache_tls();
+            if c.is_null() {
+                throw("malloc on an M without a P");
+            }
+            return c;
+        }
+    }
     mallocinit();
     CURRENT.load(Relaxed)
 }
 
 /// The heap's statistics (Go's `runtime.ReadMemStats`, heap fields).
 pub fn read_memstats() -> MemStats {
-    // SAFETY: only the thread holding a P reaches the heap (malloc module docs); memstats only reads.
-    unsafe { (*mheap()).memstats() }
+    with_heap(|h| h.memstats())
 }
 
 /// `size` zeroed bytes aligned to `align` (≤ 4096) that are never freed, for runtime metadata (Go's
 /// `persistentalloc`); null when out of memory.
 pub fn persistentalloc(size: usize, align: usize) -> *mut u8 {
-    // SAFETY: only the thread holding a P reaches the heap (malloc module docs).
-    unsafe { (*mheap()).persistent.alloc(size, align) }
+    with_heap(|h| h.persistent.alloc(size, align))
 }
 
 /// Rust's global allocator in rt0 programs: every `Box`, `Vec`, `String` goes through the current P's mcache.
@@ -114,8 +146,9 @@ pub struct RuntimeAllocator;
 
 // SAFETY: `alloc` returns null or a block of at least `layout.size()` bytes aligned to `layout.align()` that no
 // other live allocation overlaps (MCache::alloc); `dealloc` and `realloc` take back only such blocks, as the
-// GlobalAlloc contract requires of their callers. The `Sync` the contract implies holds because only the thread
-// that holds a P allocates (malloc module docs).
+// GlobalAlloc contract requires of their callers. The `Sync` the contract implies holds because each thread
+// allocates through the mcache of the P it holds, which no other thread uses, and everything shared is behind the
+// heap lock (malloc module docs).
 unsafe impl GlobalAlloc for RuntimeAllocator {
     /// # Safety
     /// As for [`GlobalAlloc::alloc`]: `layout` has a nonzero size.

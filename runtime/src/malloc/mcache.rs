@@ -12,15 +12,17 @@
 //! (`sizeclasses::ALIGNED_CLASS`); alignments above 8 KiB get a large span whose start is aligned by trimming
 //! the page run it is cut from (`MHeap::alloc_large`).
 //!
-//! An mcache belongs to one P and only the thread holding that P may use it (single-threaded; the heap behind
-//! it has no lock yet either).
+//! An mcache belongs to one P and only the thread holding that P uses it. The fast paths take no lock: a span an
+//! mcache caches is its P's alone (`MSpan::owner`), except for its remote list, where other Ps' frees of its
+//! objects wait under the heap lock; every other heap operation takes the heap lock.
 
-use super::mheap::MHeap;
+use super::mheap::{MHeap, lock_heap, span_of, unlock_heap};
 use super::mspan::{FreeObject, MSPAN_CACHED, MSPAN_IN_USE, MSPAN_LARGE, MSpan};
 use super::mstats::CacheStats;
 use super::sizeclasses::{MAX_SMALL_SIZE, NUM_SIZE_CLASSES, class_for, size_to_class};
 use super::{ARENA_INDEX_LEN, HEAP_ARENA_BYTES, MIN_ALIGN, PAGE_BYTES, PAGE_SHIFT, throw};
 use core::ptr::null_mut;
+use core::sync::atomic::Ordering::Relaxed;
 
 /// The span every empty mcache slot points at (Go's `emptymspan`): its free list is null, so the fast path
 /// falls through to `refill`. Never written.
@@ -82,8 +84,7 @@ impl MCache {
                 if !obj.is_null() {
                     (*s).freelist = (*obj).next;
                     (*s).alloc_count = (*s).alloc_count.wrapping_add(1);
-                    let n = self.stats.nmalloc.get_unchecked_mut(class);
-                    *n = n.wrapping_add(1);
+                    self.stats.nmalloc.get_unchecked(class).add(1);
                     return obj as *mut u8;
                 }
             }
@@ -100,18 +101,18 @@ impl MCache {
     /// an object's start in a span no mcache holds; other misuse, such as a double free, is not.
     #[inline(always)]
     pub unsafe fn free(&mut self, ptr: *mut u8, _size: usize, _align: usize) {
-        // SAFETY: the heap outlives its mcaches; span_of only reads its tables.
-        let s = unsafe { (*self.heap).span_of(ptr as usize) };
-        // SAFETY: a non-null table entry is a live span struct; if it is cached, `ptr` (the caller's object) is
-        // one of its objects and dead now, so its first word can hold the link.
+        let s = span_of(self.heap, ptr as usize);
+        // SAFETY: a non-null table entry is a live span struct. If this mcache caches it (only this thread
+        // stores this mcache's address in `owner`, so reading it back proves it), its free list is this
+        // thread's alone, and `ptr` (the caller's object) is one of its objects and dead now, so its first word
+        // can hold the link.
         unsafe {
-            if !s.is_null() && (*s).state == MSPAN_CACHED {
+            if !s.is_null() && (*s).owner.load(Relaxed) == self as *mut MCache as usize {
                 let o = ptr as *mut FreeObject;
                 (*o).next = (*s).freelist;
                 (*s).freelist = o;
                 (*s).alloc_count = (*s).alloc_count.wrapping_sub(1);
-                let n = self.stats.nfree.get_unchecked_mut((*s).class as usize);
-                *n = n.wrapping_add(1);
+                self.stats.nfree.get_unchecked((*s).class as usize).add(1);
                 return;
             }
             self.free_slow(s, ptr);
@@ -137,23 +138,34 @@ impl MCache {
             let obj = (*s).freelist;
             (*s).freelist = (*obj).next;
             (*s).alloc_count += 1;
-            self.stats.nmalloc[class] += 1;
+            self.stats.nmalloc[class].add(1);
             obj as *mut u8
         }
     }
 
-    /// Swaps the (full) span cached for `class` for one with free objects (Go's `mcache.refill`). False if the
-    /// heap is out of memory.
+    /// Gives the (full) span cached for `class` free objects again (Go's `mcache.refill`): the objects other
+    /// Ps freed into it meanwhile if there are any, else it is swapped for a span with free objects from the
+    /// mcentral. False if the heap is out of memory.
     fn refill(&mut self, class: usize) -> bool {
-        // SAFETY: the heap outlives its mcaches and nobody else uses it while this P runs.
+        lock_heap(self.heap);
+        // SAFETY: the heap outlives its mcaches, and its lock is held: this is the only reference to it.
         let heap = unsafe { &mut *self.heap };
         let old = self.alloc[class];
-        self.alloc[class] = empty_span();
         if old != empty_span() {
+            // SAFETY: `old` is cached by this mcache; its remote list is guarded by the heap lock.
+            unsafe {
+                if !(*old).remote.is_null() {
+                    (*old).take_remote();
+                    unlock_heap(self.heap);
+                    return true;
+                }
+            }
+            self.alloc[class] = empty_span();
             // SAFETY: `old` was cached by this mcache and is no longer.
             unsafe { heap.uncache_span(old) };
         }
-        let s = heap.cache_span(class);
+        let s = heap.cache_span(class, self as *mut MCache as usize);
+        unlock_heap(self.heap);
         if s.is_null() {
             return false;
         }
@@ -167,18 +179,21 @@ impl MCache {
             return null_mut(); // more than the heap's whole address window
         }
         let npages = size.div_ceil(PAGE_BYTES).max(1);
-        // SAFETY: the heap outlives its mcaches and nobody else uses it while this P runs.
+        lock_heap(self.heap);
+        // SAFETY: the heap outlives its mcaches, and its lock is held.
         let s = unsafe { (*self.heap).alloc_large(npages, (align >> PAGE_SHIFT).max(1)) };
+        unlock_heap(self.heap);
         if s.is_null() {
             return null_mut();
         }
-        self.stats.large_nmalloc += 1;
-        self.stats.large_alloc += (npages as u64) << PAGE_SHIFT;
+        self.stats.large_nmalloc.add(1);
+        self.stats.large_alloc.add((npages as u64) << PAGE_SHIFT);
         // SAFETY: `s` is the live span just allocated.
         unsafe { (*s).start as *mut u8 }
     }
 
-    /// The slow half of `free`: objects of spans no mcache holds, large objects, and bad pointers.
+    /// The slow half of `free`: objects of spans this mcache does not cache — another P's (the object joins
+    /// that span's remote list), the mcentral's, large objects — and bad pointers. Under the heap lock.
     ///
     /// # Safety
     /// As for [`MCache::free`]; `s` is `span_of(ptr)`.
@@ -192,26 +207,43 @@ impl MCache {
             throw("free of a pointer outside the heap");
         }
         let p = ptr as usize;
-        // SAFETY: the heap outlives its mcaches; `s` is a live span struct (a table entry); for an in-use span,
-        // `p` is checked to be one of its objects before it is freed.
-        unsafe {
+        lock_heap(self.heap);
+        // SAFETY: the heap outlives its mcaches and its lock is held; `s` is a live span struct (a table entry)
+        // whose state only changes under that lock; for a small span, `p` is checked to be one of its objects
+        // before it is freed.
+        let bad = unsafe {
             let heap = &mut *self.heap;
+            let off = p.wrapping_sub((*s).start);
+            let small_object = off < (*s).nelems as usize * (*s).elemsize && off.is_multiple_of((*s).elemsize);
             match (*s).state {
+                MSPAN_CACHED | MSPAN_IN_USE if !small_object => Some("free of a pointer that is not an object's start"),
+                MSPAN_CACHED => {
+                    // Another P caches this span: its free list is that P's, so the object waits on the
+                    // span's remote list, which the owner takes back under this lock.
+                    let o = ptr as *mut FreeObject;
+                    (*o).next = (*s).remote;
+                    (*s).remote = o;
+                    (*s).remote_count += 1;
+                    self.stats.nfree[(*s).class as usize].add(1);
+                    None
+                }
                 MSPAN_IN_USE => {
-                    let off = p.wrapping_sub((*s).start);
-                    if off >= (*s).nelems as usize * (*s).elemsize || !off.is_multiple_of((*s).elemsize) {
-                        throw("free of a pointer that is not an object's start");
-                    }
-                    self.stats.nfree[(*s).class as usize] += 1;
+                    self.stats.nfree[(*s).class as usize].add(1);
                     heap.free_uncached(s, ptr);
+                    None
                 }
                 MSPAN_LARGE if p == (*s).start => {
-                    self.stats.large_nfree += 1;
-                    self.stats.large_free += ((*s).npages as u64) << PAGE_SHIFT;
+                    self.stats.large_nfree.add(1);
+                    self.stats.large_free.add(((*s).npages as u64) << PAGE_SHIFT);
                     heap.free_span(s);
+                    None
                 }
-                _ => throw("free of a pointer that is not allocated"),
+                _ => Some("free of a pointer that is not allocated"),
             }
+        };
+        unlock_heap(self.heap);
+        if let Some(msg) = bad {
+            throw(msg);
         }
     }
 
@@ -219,18 +251,19 @@ impl MCache {
     /// true when a fresh allocation of `new_size` would get the same size class, or as many pages for a large
     /// object. `GlobalAlloc::realloc` uses it to skip the copy.
     pub fn fits_in_place(&self, ptr: *mut u8, align: usize, new_size: usize) -> bool {
-        // SAFETY: the heap outlives its mcaches; span_of only reads its tables.
-        let s = unsafe { (*self.heap).span_of(ptr as usize) };
+        let s = span_of(self.heap, ptr as usize);
         if s.is_null() {
             return false;
         }
         let class = class_for(new_size, align);
-        // SAFETY: a non-null table entry is a live span struct.
+        // SAFETY: a non-null table entry is a live span struct. The caller's live object keeps its span's class
+        // (nonzero for small objects, 0 for a large one) and page count unchanged, whatever P caches it; its
+        // state may change under the heap lock meanwhile, so it is not read.
         unsafe {
-            match (*s).state {
-                MSPAN_CACHED | MSPAN_IN_USE => class != 0 && class == (*s).class as usize,
-                MSPAN_LARGE => class == 0 && new_size.div_ceil(PAGE_BYTES).max(1) == (*s).npages,
-                _ => false,
+            if (*s).class != 0 {
+                class == (*s).class as usize
+            } else {
+                class == 0 && new_size.div_ceil(PAGE_BYTES).max(1) == (*s).npages
             }
         }
     }
@@ -238,6 +271,7 @@ impl MCache {
     /// Gives every cached span back to its mcentral (Go's `mcache.releaseAll`, run when a P is destroyed or
     /// before the heap is inspected); the cache stays usable and refills on demand.
     pub fn release_all(&mut self) {
+        lock_heap(self.heap);
         for class in 1..NUM_SIZE_CLASSES {
             let s = self.alloc[class];
             if s != empty_span() {
@@ -246,6 +280,7 @@ impl MCache {
                 unsafe { (*self.heap).uncache_span(s) };
             }
         }
+        unlock_heap(self.heap);
     }
 
     /// The heap this cache allocates from.

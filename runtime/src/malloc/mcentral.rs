@@ -10,6 +10,7 @@
 
 use super::mheap::MHeap;
 use super::mspan::{FreeObject, MSPAN_CACHED, MSPAN_IN_USE, MSpan, SpanList};
+use core::sync::atomic::Ordering::Relaxed;
 
 /// The spans of one size class not cached by any mcache (Go's `mcentral`).
 pub struct MCentral {
@@ -24,9 +25,10 @@ impl MCentral {
 }
 
 impl MHeap {
-    /// A span of class `class` with free objects, for an mcache to cache: a partial one if there is one, else a
-    /// fresh one from the heap (Go's `mcentral.cacheSpan` and `mcentral.grow`). Null if out of memory.
-    pub fn cache_span(&mut self, class: usize) -> *mut MSpan {
+    /// A span of class `class` with free objects, for the mcache at `owner` to cache: a partial one if there is
+    /// one, else a fresh one from the heap (Go's `mcentral.cacheSpan` and `mcentral.grow`). Null if out of
+    /// memory. The heap lock is held.
+    pub fn cache_span(&mut self, class: usize, owner: usize) -> *mut MSpan {
         let mut s = self.central[class].partial.pop();
         if s.is_null() {
             s = self.alloc_small_span(class);
@@ -35,24 +37,29 @@ impl MHeap {
             }
         }
         // SAFETY: `s` is a live small span now on no list.
-        unsafe { (*s).state = MSPAN_CACHED };
+        unsafe {
+            (*s).state = MSPAN_CACHED;
+            (*s).owner.store(owner, Relaxed);
+        }
         s
     }
 
-    /// Takes back a span an mcache no longer caches (Go's `mcentral.uncacheSpan`): to the heap if every object
-    /// is free, else onto the full or partial list.
+    /// Takes back a span an mcache no longer caches (Go's `mcentral.uncacheSpan`): the objects other Ps freed
+    /// meanwhile join its free list; then to the heap if every object is free, else onto the full or partial
+    /// list. The heap lock is held.
     ///
     /// # Safety
     /// `s` must be a span this heap handed to an mcache with [`MHeap::cache_span`], now dropped by it.
     pub unsafe fn uncache_span(&mut self, s: *mut MSpan) {
-        // SAFETY: `s` is a live cached span on no list (caller).
+        // SAFETY: `s` is a live cached span on no list (caller); its remote list is guarded by the heap lock.
         unsafe {
+            (*s).take_remote();
+            (*s).owner.store(0, Relaxed);
+            (*s).state = MSPAN_IN_USE;
             if (*s).alloc_count == 0 {
-                (*s).state = MSPAN_IN_USE;
                 self.free_span(s);
                 return;
             }
-            (*s).state = MSPAN_IN_USE;
             let c = &mut self.central[(*s).class as usize];
             if (*s).freelist.is_null() { c.full.push(s) } else { c.partial.push(s) }
         }

@@ -78,6 +78,48 @@ pub struct MHeap {
     /// Every mcache made from this heap, linked through `MCache::next`: `read_memstats` sums their counters.
     pub caches: *mut MCache,
     pub stats: HeapStats,
+    /// The heap lock (Go's `mheap_.lock`, which also stands here for each mcentral's lock): every field above is
+    /// read and written with it held, except `arenas` and the arenas' span tables, which `span_of` reads without
+    /// it (an entry for a live object's page is written before the object is handed out and stays until it is
+    /// freed), and each span's `owner`, read by `MCache::free`. A leaf: nothing takes another lock under it.
+    pub lock: crate::lock_futex::Mutex,
+}
+
+/// The span that owns the page holding `addr` in `heap` (Go's `spanOf`), or null: [`MHeap::span_of`] without
+/// forming a reference to the heap, for the lock-free paths of another thread's alloc and free. Reads only the
+/// arena index and the arena's span table; the entry of a live object's page does not change while it lives.
+#[inline(always)]
+pub fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
+    // SAFETY: the heap outlives its callers; the arena index and the tables are read through raw places, and
+    // non-null arena entries point at live HeapArena metadata; both indices are in range.
+    unsafe {
+        let ai = addr.wrapping_sub((*heap).arena_base) >> LOG_HEAP_ARENA_BYTES;
+        if ai >= ARENA_INDEX_LEN {
+            return null_mut();
+        }
+        let ha = (*heap).arenas[ai];
+        if ha.is_null() {
+            return null_mut();
+        }
+        (*ha).spans[(addr >> PAGE_SHIFT) & (PAGES_PER_ARENA - 1)]
+    }
+}
+
+/// Takes the heap lock of `heap`. The plain futex lock (Go's `lock2`, no M bookkeeping): the allocator also
+/// serves bare programs, which have no M and no TLS, and host tests; it is never held across a park or a
+/// reschedule, only across the slow paths of allocation and free.
+#[inline]
+pub fn lock_heap(heap: *mut MHeap) {
+    // SAFETY: the heap outlives every caller; the lock is an atomic word reached through a raw pointer, so no
+    // reference to the rest of the heap is formed here.
+    unsafe { (*(&raw const (*heap).lock)).lock2() }
+}
+
+/// Releases the heap lock of `heap`.
+#[inline]
+pub fn unlock_heap(heap: *mut MHeap) {
+    // SAFETY: as for lock_heap.
+    unsafe { (*(&raw const (*heap).lock)).unlock2() }
 }
 
 impl MHeap {
@@ -101,6 +143,7 @@ impl MHeap {
             sys,
             caches: null_mut(),
             stats: HeapStats { sys: 0, inuse: 0, released: 0 },
+            lock: crate::lock_futex::Mutex::new(),
         }
     }
 

@@ -7,6 +7,7 @@
 //! `gclinkptr`, as Go's allocator did before 1.7): allocation pops its head, free pushes, and neither divides.
 
 use core::ptr::null_mut;
+use core::sync::atomic::AtomicUsize;
 
 /// A span struct on the heap's pool of unused structs (Go's `mSpanDead`).
 pub const MSPAN_DEAD: u8 = 0;
@@ -50,6 +51,15 @@ pub struct MSpan {
     /// For a free run: how many of its pages may still hold physical memory (an upper bound); the rest were
     /// given back with `MADV_DONTNEED` or never touched. See `pages`.
     pub dirty: usize,
+    /// The mcache that caches this span (its address), 0 when none does. Set and cleared under the heap lock by
+    /// `cache_span`/`uncache_span`, on the owner's own thread, and read without the lock by `MCache::free`: only
+    /// the owner ever stores its own address here, so a thread reading its own address knows the span is its.
+    pub owner: AtomicUsize,
+    /// Objects of this cached span freed by another P (under the heap lock), waiting for the owner to take
+    /// them back into `freelist` — when its free list runs dry (`refill`) or when it uncaches the span. Go has no
+    /// such list: its sweeper frees objects while the span is uncached; rt0's explicit frees come from any P.
+    pub remote: *mut FreeObject,
+    pub remote_count: u32,
 }
 
 impl MSpan {
@@ -67,7 +77,25 @@ impl MSpan {
         npages: 0,
         elemsize: 0,
         dirty: 0,
+        owner: AtomicUsize::new(0),
+        remote: null_mut(),
+        remote_count: 0,
     };
+
+    /// Moves the objects other Ps freed into this cached span ([`MSpan::remote`]) onto its free list. The heap
+    /// lock is held, and the caller owns the span's free list (its mcache's P, or the heap for an uncached span).
+    pub fn take_remote(&mut self) {
+        let mut o = core::mem::replace(&mut self.remote, null_mut());
+        while !o.is_null() {
+            // SAFETY: the remote list links free objects of this span, each pushed once by a remote free.
+            let next = unsafe { (*o).next };
+            // SAFETY: as above; the object joins the free list the caller owns.
+            unsafe { (*o).next = self.freelist };
+            self.freelist = o;
+            o = next;
+        }
+        self.alloc_count -= core::mem::replace(&mut self.remote_count, 0);
+    }
 
     /// First byte past the span.
     pub fn limit(&self) -> usize {

@@ -7,29 +7,50 @@
 
 use super::mheap::MHeap;
 use super::sizeclasses::{CLASS_TO_SIZE, NUM_SIZE_CLASSES};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// A counter one thread bumps (the thread holding the mcache's P) and any thread may read: a relaxed load and
+/// store, which compile to the plain add of a `u64` while letting `read_memstats` sum other Ps' counters without
+/// a data race (Go's `heapStatsDelta` is read the same way, under its own consistency protocol).
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub const ZERO: Counter = Counter(AtomicU64::new(0));
+
+    /// Adds `n`. Only the owner of the mcache calls this.
+    #[inline(always)]
+    pub fn add(&self, n: u64) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
+    }
+
+    /// The current count.
+    #[inline(always)]
+    pub fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
 
 /// One mcache's cumulative counters. An object freed through another mcache than the one that allocated it is
 /// counted there, so only the sum over all mcaches is meaningful.
-#[derive(Clone, Copy)]
 pub struct CacheStats {
     /// Small objects allocated / freed, per size class (Go's `smallAllocCount`, `smallFreeCount`).
-    pub nmalloc: [u64; NUM_SIZE_CLASSES],
-    pub nfree: [u64; NUM_SIZE_CLASSES],
+    pub nmalloc: [Counter; NUM_SIZE_CLASSES],
+    pub nfree: [Counter; NUM_SIZE_CLASSES],
     /// Large objects allocated / freed (Go's `largeAllocCount`, `largeFreeCount`) and their bytes.
-    pub large_nmalloc: u64,
-    pub large_nfree: u64,
-    pub large_alloc: u64,
-    pub large_free: u64,
+    pub large_nmalloc: Counter,
+    pub large_nfree: Counter,
+    pub large_alloc: Counter,
+    pub large_free: Counter,
 }
 
 impl CacheStats {
     pub const ZERO: CacheStats = CacheStats {
-        nmalloc: [0; NUM_SIZE_CLASSES],
-        nfree: [0; NUM_SIZE_CLASSES],
-        large_nmalloc: 0,
-        large_nfree: 0,
-        large_alloc: 0,
-        large_free: 0,
+        nmalloc: [Counter::ZERO; NUM_SIZE_CLASSES],
+        nfree: [Counter::ZERO; NUM_SIZE_CLASSES],
+        large_nmalloc: Counter::ZERO,
+        large_nfree: Counter::ZERO,
+        large_alloc: Counter::ZERO,
+        large_free: Counter::ZERO,
     };
 }
 
@@ -58,8 +79,8 @@ pub struct MemStats {
 }
 
 impl MHeap {
-    /// The heap's statistics, summed over all its mcaches (Go's `ReadMemStats`; Go stops the world for it, rt0
-    /// is single-threaded).
+    /// The heap's statistics, summed over all its mcaches (Go's `ReadMemStats`; Go stops the world for it; rt0
+    /// reads each P's counters as they are, under the heap lock, which guards the heap's own).
     pub fn memstats(&self) -> MemStats {
         let (mut mallocs, mut frees, mut total_alloc, mut total_free) = (0u64, 0u64, 0u64, 0u64);
         let mut c = self.caches;
@@ -68,15 +89,16 @@ impl MHeap {
             let st = unsafe { &(*c).stats };
             for class in 1..NUM_SIZE_CLASSES {
                 let size = CLASS_TO_SIZE[class] as u64;
-                mallocs = mallocs.wrapping_add(st.nmalloc[class]);
-                frees = frees.wrapping_add(st.nfree[class]);
-                total_alloc = total_alloc.wrapping_add(st.nmalloc[class].wrapping_mul(size));
-                total_free = total_free.wrapping_add(st.nfree[class].wrapping_mul(size));
+                let (n, f) = (st.nmalloc[class].get(), st.nfree[class].get());
+                mallocs = mallocs.wrapping_add(n);
+                frees = frees.wrapping_add(f);
+                total_alloc = total_alloc.wrapping_add(n.wrapping_mul(size));
+                total_free = total_free.wrapping_add(f.wrapping_mul(size));
             }
-            mallocs = mallocs.wrapping_add(st.large_nmalloc);
-            frees = frees.wrapping_add(st.large_nfree);
-            total_alloc = total_alloc.wrapping_add(st.large_alloc);
-            total_free = total_free.wrapping_add(st.large_free);
+            mallocs = mallocs.wrapping_add(st.large_nmalloc.get());
+            frees = frees.wrapping_add(st.large_nfree.get());
+            total_alloc = total_alloc.wrapping_add(st.large_alloc.get());
+            total_free = total_free.wrapping_add(st.large_free.get());
             // SAFETY: as above.
             c = unsafe { (*c).next };
         }

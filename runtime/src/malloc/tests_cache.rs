@@ -180,3 +180,76 @@ fn the_runtime_heap_over_real_mmap() {
     assert_eq!(after.mallocs - before.mallocs, 2);
     assert!(after.heap_sys >= (super::HEAP_GROW_PAGES * PAGE_BYTES) as u64);
 }
+
+#[test]
+fn a_free_from_another_p_waits_on_the_span_and_returns_to_its_owner() {
+    let mut f = FakeHeap::new();
+    let (a, b) = (f.mcache() as *mut MCache, f.mcache() as *mut MCache);
+    // SAFETY: both mcaches live as long as the fake heap; the test uses one at a time.
+    let (a, b) = unsafe { (&mut *a, &mut *b) };
+    let class = size_to_class(48);
+    let n = CLASS_TO_NOBJ[class] as usize;
+    let objs: Vec<*mut u8> = (0..n).map(|_| a.alloc(48, 8)).collect();
+    let span = f.heap.span_of(objs[0] as usize);
+    // SAFETY: `span` is the live span `a` caches.
+    unsafe { assert_eq!(((*span).state, (*span).alloc_count as usize), (MSPAN_CACHED, n)) };
+    for &p in &objs[..10] {
+        free(b, p, 48, 8);
+    }
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!((*span).remote_count, 10, "b's frees wait on the span's remote list");
+        assert!((*span).freelist.is_null(), "a's free list is a's alone");
+    }
+    assert_eq!(f.heap.memstats().heap_objects, (n - 10) as u64);
+    // The span is full for `a`: its next allocations take the remote objects back, not a new span.
+    let again: Vec<*mut u8> = (0..10).map(|_| a.alloc(48, 8)).collect();
+    assert!(again.iter().all(|&p| f.heap.span_of(p as usize) == span));
+    // SAFETY: as above.
+    unsafe { assert_eq!(((*span).remote_count, (*span).alloc_count as usize), (0, n)) };
+    for &p in objs[10..].iter().chain(&again) {
+        free(b, p, 48, 8);
+    }
+    a.release_all();
+    b.release_all();
+    let st = f.heap.memstats();
+    assert_eq!((st.heap_objects, st.heap_inuse), (0, 0), "the remote frees were counted and the span went back");
+}
+
+/// Two threads, each with its own mcache, allocate, hand objects to each other and free what they get: every
+/// object keeps its contents and the books balance (the remote lists and the heap lock at work).
+#[test]
+fn two_threads_free_each_others_objects() {
+    struct Shared(*mut MCache);
+    // SAFETY: each mcache is used by one thread only.
+    unsafe impl Send for Shared {}
+    let mut f = FakeHeap::new();
+    let caches = [Shared(f.mcache()), Shared(f.mcache())];
+    let (tx0, rx0) = std::sync::mpsc::sync_channel::<(usize, usize, u64)>(64);
+    let (tx1, rx1) = std::sync::mpsc::sync_channel::<(usize, usize, u64)>(64);
+    let ends = [(tx0, rx1), (tx1, rx0)];
+    std::thread::scope(|s| {
+        for (i, (c, (tx, rx))) in caches.into_iter().zip(ends).enumerate() {
+            s.spawn(move || {
+                let c = c;
+                // SAFETY: this thread is the mcache's only user.
+                let c = unsafe { &mut *c.0 };
+                let mut rng = Rng(0x9e37_79b9 + i as u64);
+                for id in 0..20_000u64 {
+                    let size = 1 + rng.below(600) as usize;
+                    let p = c.alloc(size, 8);
+                    assert!(!p.is_null());
+                    fill(p, size, id);
+                    tx.send((p as usize, size, id)).unwrap();
+                    let (q, qsize, qid) = rx.recv().unwrap();
+                    assert!(check(q as *mut u8, qsize, qid), "object {qid} was overwritten");
+                    free(c, q as *mut u8, qsize, 8);
+                }
+                drop(tx);
+                c.release_all();
+            });
+        }
+    });
+    let st = f.heap.memstats();
+    assert_eq!((st.mallocs, st.frees, st.heap_objects), (40_000, 40_000, 0));
+}
