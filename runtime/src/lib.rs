@@ -106,7 +106,7 @@ pub mod trace;
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext.
-pub fn go<F: FnOnce() + 'static>(f: F) {
+pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     extern "C" fn run(arg: usize) {
         // SAFETY: `arg` is the Box<Box<dyn FnOnce()>> leaked by `go` below, taken back once.
         let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut alloc::boxed::Box<dyn FnOnce()>) };
@@ -114,6 +114,13 @@ pub fn go<F: FnOnce() + 'static>(f: F) {
     }
     let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
     proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
+}
+
+/// The id of the M (thread) running the calling goroutine (Go's `getg().m.id`, which Go keeps
+/// internal; rt0's tests use it to see goroutines spread over Ms).
+pub fn mid() -> i64 {
+    // SAFETY: getm reads this thread's M from its TLS block; `id` never changes after mcommoninit.
+    unsafe { (*proc::getm()).id }
 }
 
 /// runtime.Gosched: yields the processor to other runnable goroutines.

@@ -11,17 +11,22 @@
 //!
 //! The model is Go's G/M/P: goroutines (G) run on OS threads (M) that hold a processor (P);
 //! each P has a 256-slot run queue plus `runnext`; a global queue takes overflow and yields.
-//! rt0 differs in one respect, on purpose: one P runs goroutines at a time — Ps beyond P0 exist
-//! (GOMAXPROCS is honoured and reported) but stay idle, and no spinning Ms are started for them,
-//! until the allocator is safe for several Ms. P0 does move between Ms: a goroutine that blocks
-//! in a system call hands it to another M (procm). So the P-side state (the Ps, the global run
-//! queue, the free lists) is touched only by the M holding P0, which [`sched`] and [`curp`] check
-//! with a debug assertion; Ms without a P touch only what sched.lock guards (the idle lists) and
-//! the lock-free `injected` list; sysmon runs on its own M without a P, as in Go, and only reads
-//! a few counters racily for schedtrace. Each M finds itself and its P in its TLS block (tls).
+//! GOMAXPROCS Ps run goroutines in parallel, as in Go: readying a goroutine or starting one
+//! wakes an idle P with a spinning M (wakep) when no M is already looking for work; an M out of
+//! work looks in Go's order (its timers, the global queue every 61st tick, runnext, its queue,
+//! the global queue, then — spinning — steals half of another P's queue, runnext and timers on
+//! the last of four rounds), and only then gives its P back and stops, after a last look at
+//! every queue so that no wake-up is lost (findRunnable's "delicate dance"). One M at a time
+//! sleeps until the earliest timer of any P, without a P (Go's netpoll(delay)).
+//!
+//! Ownership: a P's fields are its holder's, except the run queue's head and runnext, which
+//! thieves CAS (runq.rs), and its timers, under their lock (time.rs); what Ps share — the global
+//! run queue, the free-G list, the idle lists — is under sched.lock (the [`sched`] accessor is
+//! for the counters and the goid generator, which are atomics). sysmon runs on its own M without
+//! a P, as in Go. Each M finds itself, its P and its P's mcache in its TLS block (tls).
 use crate::asm_amd64::{new_context, switch};
 use crate::panic::throw;
-use crate::runq::{globrunqget, globrunqput, runqput};
+use crate::runq::{globrunqget, globrunqput, runqget, runqput};
 use crate::runtime2::*;
 use crate::stack::{self, GOROUTINE_STACK};
 use crate::tls::{getg, setg};
@@ -45,9 +50,8 @@ pub static mut SCHED: Schedt = Schedt {
     nmsys: 0,
     nmidlelocked: 0,
     pidle: null_mut(),
-    injected: core::sync::atomic::AtomicPtr::new(null_mut()),
     gfree: null_mut(),
-    gfree_count: 0,
+    gfree_count: core::sync::atomic::AtomicI32::new(0),
     nmidle: core::sync::atomic::AtomicI32::new(0),
     sudoglock: crate::lock_futex::Mutex::new(),
     sudogcache: null_mut(),
@@ -61,8 +65,8 @@ pub static mut ALLP: &[*mut P] = &[];
 pub static GOMAXPROCS: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
 pub static NCPU: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(1);
 pub static MAIN_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
-/// Every G ever created (Go's allgs), for the deadlock check and tracebacks.
-pub static mut ALLGLEN: usize = 0;
+/// How many Gs were ever created (Go's allglen).
+pub static ALLGLEN: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 /// What a goroutine asks g0 to do with it after switching away (Go's mcall functions), kept in
 /// its M's `pending`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -95,16 +99,13 @@ impl Pending {
     }
 }
 
-/// The scheduler's state, for the M that holds the P (see the module docs: one P runs at a
-/// time). The fields shared with Ms that hold no P — the global run queue, the idle lists —
-/// are touched only under `sched.lock`.
+/// The scheduler's state, shared: its atomics (counts, the goid generator, `runqsize`) are read
+/// and changed through this; the rest only under sched.lock, through [`sched_raw`].
 #[inline]
-pub(crate) fn sched() -> &'static mut Schedt {
-    debug_assert_holds_p();
-    // SAFETY: only the M holding the one running P calls this (checked above in debug builds);
-    // other Ms reach the shared fields through `sched_raw` under sched.lock, and sysmon reads
-    // counters through raw pointers. Callers do not keep the reference across a switch.
-    unsafe { &mut *(&raw mut SCHED) }
+pub(crate) fn sched() -> &'static Schedt {
+    // SAFETY: a shared reference: the fields used through it are atomics (or the lock itself);
+    // the plain fields are written only through the raw pointer under sched.lock.
+    unsafe { &*(&raw const SCHED) }
 }
 
 /// The scheduler's state through a raw pointer, for code that holds sched.lock but maybe no P.
@@ -147,8 +148,7 @@ pub(crate) fn idle_counts() -> (u32, u32) {
 
 /// runqempty(the running M's P): nothing in runnext or the local queue.
 pub(crate) fn runq_empty() -> bool {
-    let p = curp();
-    p.runnext.is_null() && p.runq.is_empty()
+    crate::runq::runqempty(curp())
 }
 
 /// allp: every P (GOMAXPROCS of them).
@@ -170,7 +170,8 @@ pub(crate) fn curp() -> &'static mut P {
 /// schedinit (proc.go), in Go's order: the M limit, GODEBUG, stackinit, mallocinit,
 /// mcommoninit(m0), goargs/goenvs, gcinit (GOGC), GOMAXPROCS and procresize.
 pub fn schedinit() {
-    sched().maxmcount = 10_000;
+    // SAFETY: schedinit runs on m0 before any other thread exists.
+    unsafe { (*sched_raw()).maxmcount = 10_000 };
     step!(
         3,
         "schedinit: sched.maxmcount=10000; lock init: sched.sudoglock and the {} sema roots are static unlocked futex words",
@@ -268,7 +269,7 @@ pub fn procresize(n: i32) {
             m: null_mut(),
             mcache: if id == 0 { malloc::mcache0() } else { malloc::allocmcache() },
             schedtick: 0,
-            runnext: null_mut(),
+            runnext: core::sync::atomic::AtomicPtr::new(null_mut()),
             runq: crate::runq::RunQueue::new(),
             gfree: null_mut(),
             gfree_count: 0,
@@ -295,24 +296,37 @@ pub fn procresize(n: i32) {
         (*m0()).tls[crate::tls::TLS_MCACHE] = (*p0).mcache as usize;
         malloc::set_current_mcache((*p0).mcache);
     }
-    sched().npidle.store((n - 1) as u32, SeqCst);
+    // The others go idle (pidleput), for wakep to hand to spinning Ms. With more than one P,
+    // threads allocate through their own P's mcache from now on.
+    let s = crate::runq::lock_sched();
+    for &pp in allp[1..n as usize].iter().rev() {
+        // SAFETY: sched.lock is held; pp is a new P nobody holds.
+        unsafe { crate::procm::pidleput(s, pp) };
+    }
+    crate::runq::unlock_sched(s);
+    if n > 1 {
+        malloc::enter_parallel();
+    }
 }
 
 /// A G with a stack, from the P's free list, the global free list, or new (Go's gfget/malg).
 fn gfget() -> *mut G {
     let p = curp();
-    if p.gfree.is_null() && !sched().gfree.is_null() {
+    if p.gfree.is_null() && !sched_gfree_empty() {
         // Refill from the global list, up to a batch (gfget).
-        while p.gfree_count < GFREE_BATCH && !sched().gfree.is_null() {
-            let gp = sched().gfree;
-            // SAFETY: gp is a dead G on the global list.
-            sched().gfree = unsafe { (*gp).schedlink };
-            sched().gfree_count -= 1;
-            // SAFETY: as above.
-            unsafe { (*gp).schedlink = p.gfree };
-            p.gfree = gp;
-            p.gfree_count += 1;
+        let s = crate::runq::lock_sched();
+        // SAFETY: sched.lock is held, which guards the global list; its Gs are dead.
+        unsafe {
+            while p.gfree_count < GFREE_BATCH && !(*s).gfree.is_null() {
+                let gp = (*s).gfree;
+                (*s).gfree = (*gp).schedlink;
+                (*s).gfree_count.fetch_sub(1, Relaxed);
+                (*gp).schedlink = p.gfree;
+                p.gfree = gp;
+                p.gfree_count += 1;
+            }
         }
+        crate::runq::unlock_sched(s);
     }
     let gp = p.gfree;
     if !gp.is_null() {
@@ -327,9 +341,16 @@ fn gfget() -> *mut G {
         (*gp).stack =
             stack::stackalloc(GOROUTINE_STACK).unwrap_or_else(|| throw("out of memory allocating a goroutine stack"));
         (*gp).stackguard0 = (*gp).stack.lo;
-        ALLGLEN += 1;
     }
+    ALLGLEN.fetch_add(1, Relaxed);
     gp
+}
+
+/// Whether the global free-G list is empty, without the lock (its count is an atomic kept
+/// under the lock; the lock decides).
+#[inline]
+fn sched_gfree_empty() -> bool {
+    sched().gfree_count.load(Relaxed) == 0
 }
 
 /// Puts a dead G on the P's free list, spilling half to the global list past 64 (gfput).
@@ -340,17 +361,19 @@ fn gfput(gp: *mut G) {
     p.gfree = gp;
     p.gfree_count += 1;
     if p.gfree_count >= GFREE_MAX {
+        let s = crate::runq::lock_sched();
         while p.gfree_count > GFREE_BATCH {
             let g = p.gfree;
-            // SAFETY: g is on this P's list.
+            // SAFETY: g is on this P's list; sched.lock guards the global one.
             unsafe {
                 p.gfree = (*g).schedlink;
-                (*g).schedlink = sched().gfree;
+                (*g).schedlink = (*s).gfree;
+                (*s).gfree = g;
+                (*s).gfree_count.fetch_add(1, Relaxed);
             }
-            sched().gfree = g;
             p.gfree_count -= 1;
-            sched().gfree_count += 1;
         }
+        crate::runq::unlock_sched(s);
     }
 }
 
@@ -366,7 +389,8 @@ fn newgoid() -> u64 {
     id
 }
 
-/// newproc: a new runnable G running `f(arg)`, placed in the P's runnext.
+/// newproc: a new runnable G running `f(arg)`, placed in the P's runnext; once runtime.main has
+/// started, an idle P is woken to run the G's displaced neighbours (wakep).
 pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
     let gp = gfget();
     // SAFETY: gp is ours until it is queued.
@@ -379,13 +403,15 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
         (*gp).atomicstatus.store(G_RUNNABLE, SeqCst);
     }
     runqput(gp, true);
+    if MAIN_STARTED.load(Relaxed) {
+        crate::procm::wakep();
+    }
     gp
 }
 
 /// findRunnable: the P's due timers first (checkTimers), then every 61st tick the global queue
-/// (fairness), runnext, the local queue, the global queue. With nothing to run but a timer
-/// pending, the M sleeps until the timer is due (netpoll_sleep) and looks again; null only when
-/// nothing can ever run.
+/// (fairness), runnext, the local queue, the global queue; then stealing, and stopping (see
+/// [`find_runnable_slow`]). Returns a G to run, on whatever P the M holds by then.
 #[inline(always)]
 fn find_runnable() -> *mut G {
     // The common case, without a call: no timer pending, so Go's order comes down to the run
@@ -405,40 +431,213 @@ fn find_runnable() -> *mut G {
 #[inline(always)]
 fn runqs_get(p: &mut P) -> *mut G {
     if sched().runqsize.load(Relaxed) > 0 && p.schedtick.is_multiple_of(61) {
-        let gp = globrunqget();
+        let s = crate::runq::lock_sched();
+        // SAFETY: sched.lock is held.
+        let gp = unsafe { globrunqget(s, 1) };
+        crate::runq::unlock_sched(s);
         if !gp.is_null() {
             return gp;
         }
     }
-    let next = core::mem::replace(&mut p.runnext, null_mut());
-    if !next.is_null() {
-        return next;
-    }
-    if let Some(gp) = p.runq.get() {
+    let gp = runqget(p);
+    if !gp.is_null() {
         return gp;
     }
-    if !sched().injected.load(Relaxed).is_null() {
-        crate::runq::take_injected();
+    if sched().runqsize.load(Relaxed) > 0 {
+        let s = crate::runq::lock_sched();
+        // SAFETY: sched.lock is held.
+        let gp = unsafe { globrunqget(s, 0) };
+        crate::runq::unlock_sched(s);
+        return gp;
     }
-    globrunqget()
+    null_mut()
 }
 
-/// find_runnable in full.
+/// How many rounds a spinning M tries to steal (Go's stealTries).
+const STEAL_TRIES: u32 = 4;
+
+/// findRunnable's slow half: [`find_runnable_steal`], then (Go's schedule) a spinning M that
+/// found work stops spinning and, if it was the last, wakes another to keep looking
+/// (resetspinning). An M is spinning only in here: the fast path never sees one.
 #[inline(never)]
-fn find_runnable_slow() -> *mut G {
-    loop {
+pub(crate) fn find_runnable_slow() -> *mut G {
+    let gp = find_runnable_steal();
+    let mp = getm();
+    // SAFETY: mp is this thread's M; `spinning` is its own.
+    if unsafe { (*mp).spinning } {
+        resetspinning(mp);
+    }
+    gp
+}
+
+/// findRunnable in full (Go 1.19's order): timers and the run queues; then, if this M is
+/// spinning or few are, steal from the other Ps (stealWork); then give the P back, look at every
+/// queue once more after the M stops spinning, and sleep — until the earliest timer as the one
+/// poller (Go's netpoll(delay)), or on the M's note (stopm) — and start over.
+#[inline(always)]
+fn find_runnable_steal() -> *mut G {
+    let mp = getm();
+    'top: loop {
         let p = curp();
-        let (now, poll_until) = crate::time::check_timers(p, 0);
+        let (mut now, mut poll_until) = crate::time::check_timers(p, 0);
         let gp = runqs_get(p);
         if !gp.is_null() {
             return gp;
         }
-        if poll_until == 0 {
-            return null_mut();
+        // Spinning Ms: steal work from other Ps. Limit the number of spinning Ms to half the
+        // number of busy Ps, so that they do not burn the CPUs when GOMAXPROCS is large.
+        let procs = GOMAXPROCS.load(Relaxed) as u32;
+        // SAFETY: mp is this thread's M; `spinning` is its own.
+        let spinning = unsafe { (*mp).spinning };
+        if procs > 1 && (spinning || 2 * sched().nmspinning.load(Relaxed) < procs - sched().npidle.load(Relaxed)) {
+            if !spinning {
+                // SAFETY: as above.
+                unsafe { (*mp).spinning = true };
+                sched().nmspinning.fetch_add(1, SeqCst);
+            }
+            let (gp, new_work, tnow, w) = steal_work(p, now);
+            if !gp.is_null() {
+                return gp;
+            }
+            if new_work {
+                continue 'top; // a timer ran, or there may be work to steal
+            }
+            now = tnow;
+            if w != 0 && (poll_until == 0 || w < poll_until) {
+                poll_until = w;
+            }
         }
-        // Nothing to run until the next timer: block until then (Go blocks in netpoll(delay)).
-        crate::time::netpoll_sleep(poll_until, now);
+        // Return the P and block. The global queue is checked once more under sched.lock, which
+        // an M putting a G there holds too.
+        let s = crate::runq::lock_sched();
+        // SAFETY: sched.lock is held.
+        let gp = unsafe { globrunqget(s, 0) };
+        if !gp.is_null() {
+            crate::runq::unlock_sched(s);
+            return gp;
+        }
+        let pp = crate::procm::releasep();
+        // SAFETY: sched.lock is held; pp was just released by this M.
+        unsafe { crate::procm::pidleput(s, pp) };
+        crate::runq::unlock_sched(s);
+        // Delicate dance: a goroutine readied on another P while this M was spinning saw it
+        // spinning and woke nobody (wakep). So, no longer spinning, look at every queue again:
+        // either this sees the G, or the readier sees nmspinning 0 and wakes an M.
+        // SAFETY: as above.
+        let was_spinning = unsafe { core::mem::replace(&mut (*mp).spinning, false) };
+        if was_spinning {
+            if sched().nmspinning.fetch_sub(1, SeqCst) == 0 {
+                throw("findrunnable: negative nmspinning");
+            }
+            if allp().iter().any(|&p2| !p2.is_null() && !crate::runq::runqempty(unsafe_p(p2))) {
+                let s = crate::runq::lock_sched();
+                // SAFETY: sched.lock is held.
+                let pp = unsafe { crate::procm::pidleget(s) };
+                crate::runq::unlock_sched(s);
+                if !pp.is_null() {
+                    crate::procm::acquirep(pp);
+                    // SAFETY: as above.
+                    unsafe { (*mp).spinning = true };
+                    sched().nmspinning.fetch_add(1, SeqCst);
+                    continue 'top;
+                }
+            }
+            // Timers added meanwhile (checkTimersNoP).
+            let w = crate::time::earliest_timer();
+            if w != 0 && (poll_until == 0 || w < poll_until) {
+                poll_until = w;
+            }
+        }
+        if poll_until != 0 && crate::time::become_poller() {
+            // This M is the one that sleeps until the earliest timer, without a P.
+            crate::time::netpoll_sleep(poll_until, now);
+            let s = crate::runq::lock_sched();
+            // SAFETY: sched.lock is held.
+            let pp = unsafe { crate::procm::pidleget(s) };
+            crate::runq::unlock_sched(s);
+            if !pp.is_null() {
+                crate::procm::acquirep(pp);
+                if was_spinning {
+                    // SAFETY: as above.
+                    unsafe { (*mp).spinning = true };
+                    sched().nmspinning.fetch_add(1, SeqCst);
+                }
+                continue 'top;
+            }
+        } else if poll_until != 0 {
+            // Another M polls: make sure it wakes for this deadline.
+            crate::time::wake_netpoller(poll_until);
+        }
+        crate::procm::stopm();
     }
+}
+
+/// A P of allp as a shared reference, for reading its queue's atomics.
+#[inline(always)]
+fn unsafe_p(p: *mut P) -> &'static P {
+    // SAFETY: Ps are never freed; only atomics (the queue's head, tail and slots, runnext) are
+    // read through this reference.
+    unsafe { &*p }
+}
+
+/// stealWork: four rounds over the other Ps in a random order, taking half of a queue; on the
+/// last round also runnext and due timers (running them here). Returns a G, whether new work may
+/// have appeared (a timer ran), the time, and the earliest timer seen.
+fn steal_work(p: &mut P, mut now: i64) -> (*mut G, bool, i64, i64) {
+    let all = allp();
+    let n = all.len() as u32;
+    let mut poll_until = 0i64;
+    let mut ran_timer = false;
+    for i in 0..STEAL_TRIES {
+        let last = i == STEAL_TRIES - 1;
+        // Go's randomOrder: a random start and a stride coprime with n visit every P once.
+        let r = crate::sema::fastrand();
+        let stride = coprime_stride(n, r >> 16);
+        let mut pos = r % n;
+        for _ in 0..n {
+            let p2 = all[pos as usize];
+            pos = (pos + stride) % n;
+            if core::ptr::eq(p2, p) || p2.is_null() {
+                continue;
+            }
+            if last && unsafe_p(p2).timers.next() != 0 {
+                let (tnow, w) = crate::time::check_timers(p2, now);
+                now = tnow;
+                if w != 0 && (poll_until == 0 || w < poll_until) {
+                    poll_until = w;
+                }
+                // A timer that ran may have readied a goroutine here.
+                let gp = runqget(p);
+                if !gp.is_null() {
+                    return (gp, false, now, poll_until);
+                }
+                ran_timer = true;
+            }
+            // Idle Ps have empty queues (Go's idlepMask skip).
+            if unsafe_p(p2).status.load(Relaxed) != P_IDLE {
+                let gp = crate::runq::runqsteal(p, unsafe_p(p2), last);
+                if !gp.is_null() {
+                    return (gp, false, now, poll_until);
+                }
+            }
+        }
+    }
+    (null_mut(), ran_timer, now, poll_until)
+}
+
+/// A stride in 1..=n coprime with n, chosen by `r` (Go's randomOrder coprimes).
+fn coprime_stride(n: u32, r: u32) -> u32 {
+    fn gcd(mut a: u32, mut b: u32) -> u32 {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    }
+    let mut c = r % n + 1;
+    while gcd(c, n) != 1 {
+        c = c % n + 1;
+    }
+    c
 }
 
 /// mstart on m0 (mstart → mstart1): minit (signal stack, thread id), initsig, then the
@@ -460,7 +659,7 @@ pub fn mstart() -> ! {
 
 /// schedule on m0: the first round is logged (where goroutine 1 came from), then the loop.
 fn schedule() -> ! {
-    let next = curp().runnext;
+    let next = curp().runnext.load(Relaxed);
     let gp = pick();
     let from = if gp == next { "P0.runnext" } else { "a run queue" };
     // SAFETY: gp is a live G, runnable and not yet running.
@@ -470,31 +669,50 @@ fn schedule() -> ! {
 }
 
 /// schedule: find a runnable G and run it; handle what it asked for when it comes back. The M
-/// holds a P here: it starts with one (mstart), and run() gets another (stopm) when the P went
-/// elsewhere while its goroutine was in a system call.
+/// holds a P here: it starts with one (mstart), and findRunnable or exitsyscall get another
+/// (stopm) when it gave its P up.
 pub(crate) fn schedule_loop() -> ! {
     loop {
         run(pick());
     }
 }
 
-/// findRunnable; when nothing can run, this M gives up its P and stops (stopm, where checkdead
-/// runs when it is the last M), and looks again once woken with a P. Counts the round.
+/// findRunnable; counts the round.
 #[inline(always)]
 fn pick() -> *mut G {
-    let mut gp = find_runnable();
-    while gp.is_null() {
-        crate::procm::stop_idle();
-        gp = find_runnable();
-    }
-    curp().schedtick = curp().schedtick.wrapping_add(1);
+    let gp = find_runnable();
+    let p = curp();
+    p.schedtick = p.schedtick.wrapping_add(1);
     gp
+}
+
+/// schedule on a new M (mstart_m): its P is fresh from the idle list, so the first look goes
+/// straight to findRunnable's slow half, where a spinning M (wakep's) steals.
+pub(crate) fn schedule_new_m() -> ! {
+    let gp = find_runnable_slow();
+    let p = curp();
+    p.schedtick = p.schedtick.wrapping_add(1);
+    run(gp);
+    schedule_loop()
+}
+
+/// resetspinning: this M found work: no longer spinning; if it was the last spinning M, wake
+/// another P to look for more (the work it found may have company).
+#[cold]
+#[inline(never)]
+fn resetspinning(mp: *mut M) {
+    // SAFETY: mp is this thread's M.
+    unsafe { (*mp).spinning = false };
+    if sched().nmspinning.fetch_sub(1, SeqCst) == 0 {
+        throw("resetspinning: negative nmspinning");
+    }
+    crate::procm::wakep();
 }
 
 /// Runs gp until it switches back to g0, then does what it asked (Go runs these through mcall
 /// on g0).
 #[inline(always)]
-fn run(gp: *mut G) {
+fn run(mut gp: *mut G) {
     let mp = getm();
     loop {
         execute(gp);
@@ -504,7 +722,12 @@ fn run(gp: *mut G) {
         let op = unsafe { core::mem::replace(&mut (*mp).pending, Pending::None as u8) };
         match Pending::from_u8(op) {
             Pending::Exit => gfput(gp),
-            Pending::Yield => globrunqput(gp),
+            Pending::Yield => {
+                let s = crate::runq::lock_sched();
+                // SAFETY: sched.lock is held; gp is runnable and on no list.
+                unsafe { globrunqput(s, gp) };
+                crate::runq::unlock_sched(s);
+            }
             Pending::Goyield => runqput(gp, false),
             Pending::Park => {
                 if !park_m(gp) {
@@ -514,7 +737,14 @@ fn run(gp: *mut G) {
             Pending::ExitSyscall => {
                 crate::procm::exitsyscall0(gp);
                 if crate::tls::getp_tls().is_null() {
-                    crate::procm::stopm(); // gp went to the M holding the P; wait for a P
+                    crate::procm::stopm(); // gp went to the global queue; wait for a P
+                    // SAFETY: mp is this thread's M; `spinning` is its own.
+                    if unsafe { (*mp).spinning } {
+                        // Woken by wakep to look for work: look (an M spins only in the slow half).
+                        gp = find_runnable_slow();
+                        curp().schedtick = curp().schedtick.wrapping_add(1);
+                        continue;
+                    }
                 }
             }
             Pending::None => {}
@@ -648,6 +878,7 @@ pub(crate) fn goready(gp: *mut G) {
         bad_ready(status);
     }
     runqput(gp, true);
+    crate::procm::wakep();
 }
 
 #[cold]
@@ -683,19 +914,21 @@ pub(crate) fn acquire_sudog() -> *mut Sudog {
 #[inline(never)]
 fn acquire_sudog_slow(p: &mut P) -> *mut Sudog {
     {
-        let s = sched();
-        crate::lock_futex::lock(&s.sudoglock);
-        while p.sudogcache_len < SUDOG_CACHE_MAX / 2 && !s.sudogcache.is_null() {
-            let sg = s.sudogcache;
-            // SAFETY: sg is a free sudog on the central list, which sudoglock guards.
-            unsafe {
-                s.sudogcache = (*sg).next;
+        let s = sched_raw();
+        // SAFETY: SCHED is a static; sudoglock is a mutex.
+        let l = unsafe { &(*s).sudoglock };
+        crate::lock_futex::lock(l);
+        // SAFETY: sudoglock is held, which guards the central list; its sudogs are free.
+        unsafe {
+            while p.sudogcache_len < SUDOG_CACHE_MAX / 2 && !(*s).sudogcache.is_null() {
+                let sg = (*s).sudogcache;
+                (*s).sudogcache = (*sg).next;
                 (*sg).next = p.sudogcache;
+                p.sudogcache = sg;
+                p.sudogcache_len += 1;
             }
-            p.sudogcache = sg;
-            p.sudogcache_len += 1;
         }
-        crate::lock_futex::unlock(&s.sudoglock);
+        crate::lock_futex::unlock(l);
         if p.sudogcache_len == 0 {
             return Box::into_raw(Box::new(Sudog::new()));
         }
@@ -755,19 +988,21 @@ pub(crate) fn release_sudog(sg: *mut Sudog) {
 #[inline(never)]
 fn spill_sudogs(p: &mut P) {
     {
-        let s = sched();
-        crate::lock_futex::lock(&s.sudoglock);
-        while p.sudogcache_len > SUDOG_CACHE_MAX / 2 {
-            let x = p.sudogcache;
-            // SAFETY: x is on this P's list; the central list is guarded by sudoglock.
-            unsafe {
+        let s = sched_raw();
+        // SAFETY: SCHED is a static; sudoglock is a mutex.
+        let l = unsafe { &(*s).sudoglock };
+        crate::lock_futex::lock(l);
+        // SAFETY: x is on this P's list; the central list is guarded by sudoglock, held.
+        unsafe {
+            while p.sudogcache_len > SUDOG_CACHE_MAX / 2 {
+                let x = p.sudogcache;
                 p.sudogcache = (*x).next;
-                (*x).next = s.sudogcache;
+                (*x).next = (*s).sudogcache;
+                (*s).sudogcache = x;
+                p.sudogcache_len -= 1;
             }
-            s.sudogcache = x;
-            p.sudogcache_len -= 1;
         }
-        crate::lock_futex::unlock(&s.sudoglock);
+        crate::lock_futex::unlock(l);
     }
 }
 

@@ -1,22 +1,18 @@
 //! Ms coming and going: the M half of Go 1.19's proc.go — `acquirep`/`releasep`, the idle P and
-//! M lists (`pidleput`/`pidleget`, `mput`/`mget`), `newm`/`mstart` of a new M, `startm`,
-//! `handoffp`, `stopm`, and the system-call handoff `entersyscallblock`/`exitsyscall`/
+//! M lists (`pidleput`/`pidleget`, `mput`/`mget`), `newm`/`mstart` of a new M, `wakep`,
+//! `startm`, `handoffp`, `stopm`, and the system-call handoff `entersyscallblock`/`exitsyscall`/
 //! `exitsyscall0`.
 //!
-//! What it gives: a goroutine that blocks in a system call (through [`crate::syscall`]) hands
-//! its P to another M first — an idle one woken from its note, or a new thread — so the other
-//! goroutines keep running; when the call returns, the goroutine takes its P back if it is idle,
-//! or else goes to the global run queue and its M stops (sleeps on its note until startm needs
-//! it). An M with nothing to run gives its P to the idle list and stops too; the last M to stop,
-//! with no M left in a system call and no timer pending, is Go's deadlock (checkdead).
+//! What it gives: an idle P is handed to a spinning M (an idle one woken from its note, or a new
+//! thread) when there may be work for it (wakep); a goroutine that blocks in a system call
+//! (through [`crate::syscall`]) hands its P to another M, so the other goroutines keep running;
+//! when the call returns, the goroutine takes its P back if it is still free, or another idle
+//! P, or else goes to the global run queue and its M stops (sleeps on its note until startm needs
+//! it). The last M to stop, with no M left in a system call or waiting for a timer, is Go's
+//! deadlock (checkdead).
 //!
-//! One deliberate limit, until the allocator is safe for several Ms (issue 10, item 2): one P
-//! runs goroutines at a time. The P a program starts with (P0) is the only one handed between
-//! Ms; the others (GOMAXPROCS > 1) stay idle and are never put on the idle list. So at any moment
-//! at most one thread runs Go code and allocates: the M holding P0, or whoever has P0 in hand
-//! while handing it over (the M entering a system call, or sysmon after retaking it), which is
-//! why newm may allocate on those paths. Ms without a P otherwise touch only sched.lock's lists,
-//! the injected list and their notes.
+//! An M without a P allocates nothing, except newm, which borrows the P it is handing to the new
+//! M (Go's allocm does the same).
 //!
 //! `entersyscall` (Go's, used by [`crate::syscall`]) leaves the P in `_Psyscall`: a call that
 //! returns soon takes it back with one CAS, and sysmon retakes it (retake → handoffp) once it
@@ -27,7 +23,7 @@
 //! reads the Ps' timers through atomics).
 use crate::lock_futex::{lock, notesleep, unlock};
 use crate::panic::throw;
-use crate::proc::{Pending, casgstatus, checkdead, getm, mcall, mcommoninit, sched_raw, schedule_loop};
+use crate::proc::{Pending, casgstatus, checkdead, getm, mcall, mcommoninit, sched_raw};
 use crate::runtime2::*;
 use crate::tls::getg;
 use crate::{malloc, os_linux, stack};
@@ -77,12 +73,29 @@ pub(crate) fn releasep() -> *mut P {
 ///
 /// # Safety
 /// sched.lock is held and `pp` is idle and owned by the caller.
-unsafe fn pidleput(s: *mut Schedt, pp: *mut P) {
+pub(crate) unsafe fn pidleput(s: *mut Schedt, pp: *mut P) {
     // SAFETY: the caller's lock guards the list; pp is the caller's.
     unsafe {
         (*pp).link = (*s).pidle;
         (*s).pidle = pp;
         (*s).npidle.fetch_add(1, SeqCst);
+    }
+}
+
+/// pidleget: an idle P, now the caller's, or null.
+///
+/// # Safety
+/// sched.lock is held.
+pub(crate) unsafe fn pidleget(s: *mut Schedt) -> *mut P {
+    // SAFETY: the caller's lock guards the list.
+    unsafe {
+        let pp = (*s).pidle;
+        if !pp.is_null() {
+            (*s).pidle = (*pp).link;
+            (*pp).link = null_mut();
+            (*s).npidle.fetch_sub(1, SeqCst);
+        }
+        pp
     }
 }
 
@@ -139,7 +152,7 @@ unsafe fn mget(s: *mut Schedt) -> *mut M {
 }
 
 /// stopm: the calling M (holding no P) sleeps on its note until startm gives it a P, then
-/// acquires that P.
+/// acquires that P (and is spinning if startm said so).
 pub(crate) fn stopm() {
     let mp = getm();
     let s = sched_raw();
@@ -161,68 +174,96 @@ pub(crate) fn stopm() {
     }
 }
 
-/// Nothing to run and no timer pending on this M's P: the P goes to the idle list (where a
-/// goroutine coming back from a system call finds it) and the M stops.
-pub(crate) fn stop_idle() {
-    let pp = releasep();
+/// wakep: one more P may have work (a goroutine was readied or started): if a P is idle and no
+/// M is already spinning, start a spinning M on it (Go's wakep).
+#[inline]
+pub(crate) fn wakep() {
     let s = sched_raw();
-    // SAFETY: SCHED is a static; its lock is a mutex.
-    let l = unsafe { &(*s).lock };
-    lock(l);
-    // A goroutine injected before this lock was taken is work after all (exitsyscall0 injects
-    // under the same lock, and takes the P instead if it finds it idle).
-    // SAFETY: SCHED is a static; `injected` is an atomic.
-    if unsafe { !(*s).injected.load(SeqCst).is_null() } {
-        unlock(l);
-        acquirep(pp);
-        return;
+    // SAFETY: SCHED is a static; npidle and nmspinning are atomics.
+    unsafe {
+        if (*s).npidle.load(SeqCst) == 0 {
+            return;
+        }
+        // Be conservative about spinning threads: one at a time.
+        if (*s).nmspinning.load(SeqCst) != 0 || (*s).nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_err() {
+            return;
+        }
     }
-    // SAFETY: sched.lock is held; pp was just released by this M.
-    unsafe { pidleput(s, pp) };
-    unlock(l);
-    stopm();
+    startm(null_mut(), true);
 }
 
-/// startm: runs `pp` on an idle M, or on a new one.
-fn startm(pp: *mut P) {
+/// startm: runs `pp` — or, if null, an idle P (none: nothing to do) — on an idle M or a new one.
+/// `spinning`: the caller counted the M in nmspinning, and it starts out looking for work.
+pub(crate) fn startm(mut pp: *mut P, spinning: bool) {
     let s = sched_raw();
     // SAFETY: SCHED is a static; its lock is a mutex.
     let l = unsafe { &(*s).lock };
     lock(l);
+    if pp.is_null() {
+        // SAFETY: sched.lock is held.
+        pp = unsafe { pidleget(s) };
+        if pp.is_null() {
+            unlock(l);
+            if spinning {
+                // The caller incremented nmspinning, but there are no idle Ps.
+                // SAFETY: SCHED is a static; nmspinning is an atomic.
+                if unsafe { (*s).nmspinning.fetch_sub(1, SeqCst) } == 0 {
+                    throw("startm: negative nmspinning");
+                }
+            }
+            return;
+        }
+    }
     // SAFETY: sched.lock is held.
     let nmp = unsafe { mget(s) };
     unlock(l);
     if nmp.is_null() {
-        newm(pp);
+        newm(pp, spinning);
         return;
     }
     // nmp sleeps in stopm (it was on the idle list) and reads nextp only after the wake-up.
     // SAFETY: mget took it off the list, so this is the only waker.
     unsafe {
+        (*nmp).spinning = spinning;
         (*nmp).nextp = pp;
         (*nmp).park.wakeup();
     }
 }
 
-/// newm: a new M (thread) with its own g0 and gsignal that starts by acquiring `pp`.
-fn newm(pp: *mut P) {
-    // The P is in this M's hands until the new thread takes it, so no other M runs Go code —
-    // and allocates — meanwhile.
-    let mp = Box::into_raw(Box::new(M::new()));
+/// newm: a new M (thread) with its own g0 and gsignal that starts by acquiring `pp`. The
+/// allocations use the calling thread's P, or borrow `pp`'s mcache when it holds none (sysmon,
+/// or an M that just gave its P up): `pp` is in this thread's hands until the new one takes it.
+fn newm(pp: *mut P, spinning: bool) {
+    let mp = getm();
+    // SAFETY: this thread's M; tls[3] is its own word. `pp` is owned by the caller, so its mcache
+    // is used by no other thread meanwhile.
+    let borrowed = unsafe {
+        let borrowed = (*mp).tls[crate::tls::TLS_MCACHE] == 0;
+        if borrowed {
+            (*mp).tls[crate::tls::TLS_MCACHE] = (*pp).mcache as usize;
+        }
+        borrowed
+    };
+    let nmp = Box::into_raw(Box::new(M::new()));
     let g0 = Box::into_raw(Box::new(G::new()));
-    // SAFETY: mp and g0 are fresh and known to no other thread until newosproc.
+    // SAFETY: nmp and g0 are fresh and known to no other thread until newosproc.
     let hi = unsafe {
         (*g0).stack = stack::stackalloc(stack::G0_STACK).unwrap_or_else(|| throw("out of memory for an M's g0"));
-        (*g0).m = mp;
-        (*mp).g0 = g0;
-        mcommoninit(mp);
-        (*mp).tls[0] = g0 as usize;
-        (*mp).nextp = pp;
+        (*g0).m = nmp;
+        (*nmp).g0 = g0;
+        mcommoninit(nmp);
+        (*nmp).tls[0] = g0 as usize;
+        (*nmp).nextp = pp;
+        (*nmp).spinning = spinning;
         (*g0).stack.hi
     };
-    // mp is set up (g0, gsignal, tls[0], nextp).
-    // SAFETY: from here on only the new thread touches mp and its stacks.
-    unsafe { os_linux::newosproc(mp, hi, mstart_m) };
+    if borrowed {
+        // SAFETY: as above.
+        unsafe { (*mp).tls[crate::tls::TLS_MCACHE] = 0 };
+    }
+    // nmp is set up (g0, gsignal, tls[0], nextp).
+    // SAFETY: from here on only the new thread touches nmp and its stacks.
+    unsafe { os_linux::newosproc(nmp, hi, mstart_m) };
 }
 
 /// mstart on a new M: minit, then acquire `nextp` and schedule.
@@ -234,31 +275,55 @@ extern "C" fn mstart_m(mp: usize) {
         let pp = core::mem::replace(&mut (*mp).nextp, null_mut());
         acquirep(pp);
     }
-    schedule_loop()
+    crate::proc::schedule_new_m()
 }
 
-/// handoffp: `pp` (released by an M about to block) goes to an M if it has work — runnable
-/// goroutines locally or globally, or a timer — and to the idle list otherwise.
+/// handoffp (Go 1.19's): `pp` (released by an M about to block, or retaken by sysmon) goes to an
+/// M if it has work — runnable goroutines locally or globally — or if no M is spinning or idle
+/// to notice new work, or if it is the last P and nobody waits for timers; otherwise to the idle
+/// list, with the poller woken for its timers.
 pub(crate) fn handoffp(pp: *mut P) {
     let s = sched_raw();
-    // SAFETY: pp is the caller's (just released); SCHED's runqsize is an atomic.
-    let work = unsafe {
-        !(*pp).runnext.is_null()
-            || !(*pp).runq.is_empty()
-            || (*s).runqsize.load(Relaxed) > 0
-            || !(*s).injected.load(SeqCst).is_null()
-            || (*pp).timers.next() != 0
-    };
-    if work {
-        startm(pp);
-        return;
+    // SAFETY: pp is the caller's (just released); SCHED's counters are atomics.
+    unsafe {
+        if !crate::runq::runqempty(&*pp) || (*s).runqsize.load(Relaxed) > 0 {
+            startm(pp, false);
+            return;
+        }
+        // No local work: if there are no spinning or idle Ps, this P's M may be needed to notice
+        // new work.
+        if (*s).nmspinning.load(SeqCst) + (*s).npidle.load(SeqCst) == 0
+            && (*s).nmspinning.compare_exchange(0, 1, SeqCst, Relaxed).is_ok()
+        {
+            startm(pp, true);
+            return;
+        }
     }
     // SAFETY: SCHED is a static; its lock is a mutex.
     let l = unsafe { &(*s).lock };
     lock(l);
+    // SAFETY: sched.lock is held.
+    if unsafe { (*s).runqsize.load(Relaxed) } != 0 {
+        unlock(l);
+        startm(pp, false);
+        return;
+    }
+    // The last running P, and nobody sleeping until a timer: an M must go and do that.
+    // SAFETY: as above.
+    let last = unsafe { (*s).npidle.load(SeqCst) } as i32 == crate::proc::GOMAXPROCS.load(Relaxed) - 1;
+    if last && !crate::time::poller_waiting() {
+        unlock(l);
+        startm(pp, false);
+        return;
+    }
+    // SAFETY: pp is the caller's; its timer0when is an atomic.
+    let when = unsafe { (*pp).timers.next() };
     // SAFETY: sched.lock is held; pp is the caller's.
     unsafe { pidleput(s, pp) };
     unlock(l);
+    if when != 0 {
+        crate::time::wake_netpoller(when);
+    }
 }
 
 /// entersyscallblock: the running goroutine is about to block in a system call: it becomes
@@ -366,8 +431,8 @@ pub fn entersyscall() {
 }
 
 /// exitsyscall: back from the system call. The goroutine runs on at once if its old P is still
-/// in `_Psyscall` (not retaken) or idle; otherwise it is handed to the M holding the P and this
-/// M stops (exitsyscall0 on g0).
+/// in `_Psyscall` (not retaken) or idle, or another P is idle (exitsyscallfast); otherwise it
+/// goes to the global run queue and this M stops (exitsyscall0 on g0).
 pub fn exitsyscall() {
     let gp = getg();
     let mp = getm();
@@ -381,24 +446,27 @@ pub fn exitsyscall() {
         return;
     }
     let s = sched_raw();
-    // SAFETY: SCHED is a static; its lock is a mutex.
-    let l = unsafe { &(*s).lock };
-    lock(l);
-    // SAFETY: sched.lock is held.
-    let got = !oldp.is_null() && unsafe { pidletake(s, oldp) };
-    unlock(l);
-    if got {
-        acquirep(oldp);
-        casgstatus(gp, G_SYSCALL, G_RUNNING);
-        return;
+    // SAFETY: SCHED is a static; npidle is an atomic.
+    if unsafe { (*s).npidle.load(SeqCst) } != 0 {
+        // SAFETY: SCHED is a static; its lock is a mutex.
+        let l = unsafe { &(*s).lock };
+        lock(l);
+        // The old P if it is idle, else any idle P (exitsyscallfast_pidle).
+        // SAFETY: sched.lock is held.
+        let pp = unsafe { if !oldp.is_null() && pidletake(s, oldp) { oldp } else { pidleget(s) } };
+        unlock(l);
+        if !pp.is_null() {
+            acquirep(pp);
+            casgstatus(gp, G_SYSCALL, G_RUNNING);
+            return;
+        }
     }
     mcall(Pending::ExitSyscall);
 }
 
 /// exitsyscall0, on g0: `gp` is back from its system call and its M has no P. Under
-/// sched.lock: take an idle P if there is one (the M that held it stopped meanwhile) and run gp
-/// next on it; otherwise inject gp for the M that holds the P (which moves it to the global run
-/// queue), wake that M if it sleeps until a timer, and let this M stop (its scheduling loop finds
+/// sched.lock: take an idle P if there is one and run gp next on it; otherwise put gp on the
+/// global run queue, for the Ps that are running, and let this M stop (its scheduling loop finds
 /// it has no P).
 pub(crate) fn exitsyscall0(gp: *mut G) {
     casgstatus(gp, G_SYSCALL, G_RUNNABLE);
@@ -406,21 +474,16 @@ pub(crate) fn exitsyscall0(gp: *mut G) {
     // SAFETY: SCHED is a static; its lock is a mutex.
     let l = unsafe { &(*s).lock };
     lock(l);
-    // Sched.lock is held, which guards the idle list; `injected` is pushed under it here
-    // so that stop_idle, which checks it under the same lock, cannot miss gp.
-    // SAFETY: so the block below is sound.
+    // SAFETY: sched.lock is held, which guards the idle list and the global queue.
     let pp = unsafe {
-        let pp = (*s).pidle;
-        if !pp.is_null() {
-            pidletake(s, pp);
-        } else {
-            crate::runq::inject(gp);
+        let pp = pidleget(s);
+        if pp.is_null() {
+            crate::runq::globrunqput(s, gp);
         }
         pp
     };
     unlock(l);
     if pp.is_null() {
-        crate::time::netpoll_break();
         return;
     }
     acquirep(pp);

@@ -3,7 +3,7 @@
 //! they mean the same thing; fields for the GC, profiling, cgo and the netpoller are absent).
 use crate::runq::RunQueue;
 use core::ptr::null_mut;
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64};
 
 // G status (runtime2.go). Beyond what a G is doing, the status acts as a lock on the
 // goroutine's stack: it says who owns the stack and who may move the G on.
@@ -216,6 +216,10 @@ pub struct M {
     pub park: crate::lock_futex::Note,
     /// Next M on the idle list (`sched.midle`, under sched.lock).
     pub schedlink: *mut M,
+    /// This M is out of work and looking for some (Go's `m.spinning`), counted in
+    /// `sched.nmspinning`. Only the M's own thread touches it, except that startm sets it (with
+    /// `nextp`) for an M it wakes.
+    pub spinning: bool,
 }
 
 /// gopark's unlock callback: `f(gp, lock)` runs on g0 after gp is parked; returning false
@@ -241,6 +245,7 @@ impl M {
             oldp: null_mut(),
             park: crate::lock_futex::Note::new(),
             schedlink: null_mut(),
+            spinning: false,
         }
     }
 }
@@ -259,8 +264,10 @@ pub struct P {
     pub m: *mut M,
     pub mcache: *mut crate::malloc::MCache,
     pub schedtick: u32,
-    pub runnext: *mut G,
-    pub runq: RunQueue<*mut G>,
+    /// The G to run next (Go's `runnext`): swapped by the owner, CASed to null by a thief.
+    pub runnext: AtomicPtr<G>,
+    /// The local run queue: the owner puts, the owner and thieves take (runq.rs).
+    pub runq: RunQueue,
     pub gfree: *mut G,
     pub gfree_count: i32,
     pub goidcache: u64,
@@ -280,11 +287,12 @@ pub struct Schedt {
     pub goidgen: AtomicU64,
     pub mnext: i64,
     pub maxmcount: i32,
-    /// Guards the idle M and P lists and their counts, `mnext` and allm (Go's `sched.lock`).
+    /// Guards the global run queue, the free-G list, the idle M and P lists and their counts, `mnext`
+    /// and allm (Go's `sched.lock`).
     /// Lock order: taken with no other runtime lock held.
     pub lock: crate::lock_futex::Mutex,
-    /// Global run queue (a linked list through `schedlink`): owned by the M holding the P (one P
-    /// runs at a time, see procm); `runqsize` is also read racily by sysmon's schedtrace.
+    /// Global run queue (a linked list through `schedlink`), under `lock`; `runqsize` is also read
+    /// without it, to skip an empty queue and for schedtrace.
     pub runq_head: *mut G,
     pub runq_tail: *mut G,
     pub runqsize: AtomicI32,
@@ -298,12 +306,10 @@ pub struct Schedt {
     pub nmidlelocked: i32,
     /// Idle Ps available to an M (linked through `link`), under `lock`.
     pub pidle: *mut P,
-    /// Gs made runnable by Ms that hold no P (back from a system call), newest first through
-    /// `schedlink`: pushed with a CAS, taken all at once by the M holding the P.
-    pub injected: core::sync::atomic::AtomicPtr<G>,
-    /// Global free-g list.
+    /// Global free-g list, under `lock` (Go keeps it under sched.gFree.lock).
     pub gfree: *mut G,
-    pub gfree_count: i32,
+    /// Its length: changed under `lock`, read without it to skip an empty list.
+    pub gfree_count: AtomicI32,
     /// Idle Ms (on `midle`): changed under `lock`, read racily by schedtrace.
     pub nmidle: AtomicI32,
     /// The central free sudogs, under `sudoglock`, linked through `next`. Lock order (see

@@ -19,10 +19,11 @@
 //! rt0 takes the lock of the P whose heap holds the timer, which is sound for any number of Ms
 //! and keeps stop+start within a few hundred instructions.
 //!
-//! When findRunnable finds nothing to run but a timer is pending, the M sleeps until the earliest
-//! `when` in a futex wait with a deadline ([`netpoll_sleep`], the part of Go's `netpoll(delay)`
-//! that a program without file descriptors needs), and a timer added earlier than that deadline
-//! by another M wakes it ([`wake_netpoller`], Go's `wakeNetPoller`). checkdead does not fire while
+//! When findRunnable finds nothing to run but a timer is pending on any P, one M — having given
+//! its P up — sleeps until the earliest `when` in a futex wait with a deadline ([`netpoll_sleep`],
+//! the part of Go's `netpoll(delay)` that a program without file descriptors needs); a timer
+//! added earlier than that deadline by another M wakes it, and one added while no M sleeps wakes
+//! an idle P ([`wake_netpoller`], Go's `wakeNetPoller`). checkdead does not fire while
 //! any P has a timer.
 //!
 //! Lock order: a P's timers lock is a leaf — a timer's function (goready, a non-blocking channel
@@ -380,53 +381,75 @@ pub(crate) fn any_timers() -> bool {
     })
 }
 
-/// The futex word the M sleeping in findRunnable waits on: 0 while it sleeps, 1 once woken.
+/// The earliest `when` over every P's timers, 0 if none (Go's checkTimersNoP, for an M that
+/// has given its P up).
+pub(crate) fn earliest_timer() -> i64 {
+    crate::proc::allp()
+        .iter()
+        .filter(|p| !p.is_null())
+        // SAFETY: Ps are never freed; timer0when is an atomic.
+        .map(|&p| unsafe { (*p).timers.next() })
+        .filter(|&w| w != 0)
+        .min()
+        .unwrap_or(0)
+}
+
+/// Set while an M sleeps, or is about to, until the earliest timer (Go's `sched.lastpoll == 0`):
+/// at most one does.
+static POLLING: AtomicBool = AtomicBool::new(false);
+/// The futex word the polling M waits on: 0 while it sleeps, 1 once woken.
 static POLL_WORD: AtomicU32 = AtomicU32::new(0);
-/// When the sleeping M will wake on its own (0: no M sleeps).
+/// When the polling M will wake on its own (0: not yet known, or no M sleeps).
 static POLL_UNTIL: AtomicI64 = AtomicI64::new(0);
 
-/// findRunnable's blocking wait with nothing to run: sleep until `until` (a nanotime) or until
-/// woken early — by a timer added earlier by another M (wake_netpoller), or by a goroutine put on
-/// the global queue by an M coming back from a system call (netpoll_break). Go's
-/// `netpoll(delay)` for a program without descriptors.
+/// Makes the calling M the one that sleeps until the earliest timer; false if another M is.
+pub(crate) fn become_poller() -> bool {
+    !POLLING.swap(true, SeqCst)
+}
+
+/// Whether an M sleeps (or is about to) until the earliest timer.
+pub(crate) fn poller_waiting() -> bool {
+    POLLING.load(SeqCst)
+}
+
+/// findRunnable's blocking wait, by the M that [`become_poller`] chose, holding no P: sleep
+/// until `until` (a nanotime) or until woken early by a timer added for an earlier time
+/// ([`wake_netpoller`]). Go's `netpoll(delay)` for a program without descriptors.
 pub(crate) fn netpoll_sleep(until: i64, now: i64) {
     POLL_WORD.store(0, SeqCst);
     POLL_UNTIL.store(until, SeqCst);
-    // A goroutine injected before POLL_UNTIL was published found no sleeper to wake: look first.
-    // (Its injector pushes, then reads POLL_UNTIL; both SeqCst, so one of us sees the other.)
-    // SAFETY: SCHED is a static; `injected` is an atomic.
-    if unsafe { (*crate::proc::sched_raw()).injected.load(SeqCst) }.is_null() {
-        let mut ns = until - now;
-        while ns > 0 && POLL_WORD.load(SeqCst) == 0 {
-            crate::os_linux::futexsleep(&POLL_WORD, 0, ns);
-            ns = until - nanotime() as i64;
-        }
+    // A timer added before POLL_UNTIL was published found no deadline to compare with: look at
+    // the timers again (its adder stores timer0when, then reads POLL_UNTIL; both SeqCst, so one
+    // of us sees the other).
+    let until = match earliest_timer() {
+        0 => until,
+        w => w.min(until),
+    };
+    let mut ns = until - now;
+    while ns > 0 && POLL_WORD.load(SeqCst) == 0 {
+        crate::os_linux::futexsleep(&POLL_WORD, 0, ns);
+        ns = until - nanotime() as i64;
     }
     POLL_UNTIL.store(0, SeqCst);
+    POLLING.store(false, SeqCst);
 }
 
-/// Wakes the sleeping M, if any, when `wake(until)` says so for its deadline.
+/// wakeNetPoller: a timer at `when` was added. If an M sleeps past it, wake it; if none sleeps,
+/// wake an idle P (wakep) so that one comes to look after the timer.
 #[inline]
-fn poll_wake(wake: impl Fn(i64) -> bool) {
+pub(crate) fn wake_netpoller(when: i64) {
+    if !POLLING.load(SeqCst) {
+        crate::procm::wakep();
+        return;
+    }
     let until = POLL_UNTIL.load(SeqCst);
-    if until == 0 || !wake(until) {
+    if until == 0 || when >= until {
         return;
     }
     if POLL_UNTIL.compare_exchange(until, 0, SeqCst, SeqCst).is_ok() {
         POLL_WORD.store(1, SeqCst);
         crate::os_linux::futexwakeup(&POLL_WORD, 1);
     }
-}
-
-/// wakeNetPoller: a timer at `when` was added; wake the sleeping M if it would sleep past it.
-#[inline]
-pub(crate) fn wake_netpoller(when: i64) {
-    poll_wake(|until| when < until);
-}
-
-/// netpollBreak: wake the sleeping M, if any (a goroutine became runnable on the global queue).
-pub(crate) fn netpoll_break() {
-    poll_wake(|_| true);
 }
 
 /// goroutineReady: the function of time::sleep's timer.

@@ -124,7 +124,9 @@ fn l5_behaviours_match_go_both_ways() {
         ("deadlock", 2, "fatal error: all goroutines are asleep - deadlock!", ""),
     ];
     for &(mode, code, want, unwanted) in cases {
-        let both = run_both(RunOptions { quiet: true, ..with(program::GOFEATURES, &[mode], &[]) });
+        // One P: Go's order there (the newest goroutine, in runnext, runs first) is part of what
+        // is checked; several Ps run them in any order (tests/tests/smp.rs).
+        let both = run_both(RunOptions { quiet: true, ..with(program::GOFEATURES, &[mode], &["GOMAXPROCS=1"]) });
         for (how, r) in both.each() {
             let text = format!("{}{}", stdout(r), r.log);
             assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{text}");

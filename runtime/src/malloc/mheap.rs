@@ -89,7 +89,7 @@ pub struct MHeap {
 /// forming a reference to the heap, for the lock-free paths of another thread's alloc and free. Reads only the
 /// arena index and the arena's span table; the entry of a live object's page does not change while it lives.
 #[inline(always)]
-pub fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
+pub(super) fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
     // SAFETY: the heap outlives its callers; the arena index and the tables are read through raw places, and
     // non-null arena entries point at live HeapArena metadata; both indices are in range.
     unsafe {
@@ -109,7 +109,7 @@ pub fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
 /// serves bare programs, which have no M and no TLS, and host tests; it is never held across a park or a
 /// reschedule, only across the slow paths of allocation and free.
 #[inline]
-pub fn lock_heap(heap: *mut MHeap) {
+pub(super) fn lock_heap(heap: *mut MHeap) {
     // SAFETY: the heap outlives every caller; the lock is an atomic word reached through a raw pointer, so no
     // reference to the rest of the heap is formed here.
     unsafe { (*(&raw const (*heap).lock)).lock2() }
@@ -117,7 +117,7 @@ pub fn lock_heap(heap: *mut MHeap) {
 
 /// Releases the heap lock of `heap`.
 #[inline]
-pub fn unlock_heap(heap: *mut MHeap) {
+pub(super) fn unlock_heap(heap: *mut MHeap) {
     // SAFETY: as for lock_heap.
     unsafe { (*(&raw const (*heap).lock)).unlock2() }
 }

@@ -21,11 +21,15 @@
 //! - Runtime metadata (span structs, arena tables, mcaches) comes from a bump allocator that never frees, fed
 //!   by brk(2) (`persistent`); the OS calls are in `crate::mem` (Go's `mem_linux.go`); statistics in `mstats`.
 //!
-//! **Threads.** The heap has no lock: only the thread that holds a P allocates or frees, through that P's
-//! mcache. In an rt0 program that is m0's thread alone — Go code (goroutines, and g0 of m0) runs only there, as
-//! no M is ever started for the other Ps — and before schedinit there is only that thread. sysmon, the other
-//! runtime thread, allocates nothing once newosproc has started it (its loop uses the stack only), and a
-//! program's own threads from `clone_thread` must not allocate (that function's safety contract).
+//! **Threads.** Each thread that holds a P allocates and frees through that P's mcache, with no lock on the fast
+//! paths: a span an mcache caches is its P's alone (`MSpan::owner`). A free of an object whose span another P
+//! caches goes on that span's remote list under the heap lock, and the owner takes such objects back when its
+//! free list runs dry or when it uncaches the span. Everything else — mcentrals, the page heap, persistent
+//! memory, the statistics' sums — is under the heap lock (`MHeap::lock`), a leaf lock. While one P exists the
+//! current mcache is one shared pointer (and bare programs, which have no TLS, only ever use that); with more,
+//! each thread finds its P's mcache in its TLS block. sysmon allocates nothing; an M without a P allocates only
+//! in newm, borrowing the P it hands on; a program's own threads from `clone_thread` must not allocate (that
+//! function's safety contract).
 //!
 //! The runtime's heap is `MHEAP`; [`mallocinit`] sets it up with [`mcache0`], the bootstrap mcache. Rust code
 //! reaches it through [`RuntimeAllocator`], the `#[global_allocator]` of rt0 programs, which allocates through
@@ -50,8 +54,8 @@ mod tests_cache;
 mod tests_heap;
 
 pub use global::{
-    RuntimeAllocator, allocmcache, current_mcache, mallocinit, mcache0, mheap, persistentalloc, read_memstats,
-    set_current_mcache,
+    RuntimeAllocator, allocmcache, current_mcache, enter_parallel, mallocinit, mcache0, mheap, persistentalloc,
+    read_memstats, set_current_mcache,
 };
 pub use mcache::MCache;
 pub use mstats::MemStats;

@@ -65,6 +65,8 @@ pub struct MSpan {
 impl MSpan {
     /// A span covering nothing: the state of a fresh struct, and the placeholder every empty mcache slot points
     /// at (Go's `emptymspan`), whose null free list sends allocation to the refill path.
+    // A template: every use is a fresh value (a new span struct, counter or cache), never shared.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const ZERO: MSpan = MSpan {
         freelist: null_mut(),
         alloc_count: 0,

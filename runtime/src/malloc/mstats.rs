@@ -15,6 +15,8 @@ use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 pub struct Counter(AtomicU64);
 
 impl Counter {
+    // A template: every use is a fresh value (a new span struct, counter or cache), never shared.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const ZERO: Counter = Counter(AtomicU64::new(0));
 
     /// Adds `n`. Only the owner of the mcache calls this.
@@ -44,6 +46,8 @@ pub struct CacheStats {
 }
 
 impl CacheStats {
+    // A template: every use is a fresh value (a new span struct, counter or cache), never shared.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const ZERO: CacheStats = CacheStats {
         nmalloc: [Counter::ZERO; NUM_SIZE_CLASSES],
         nfree: [Counter::ZERO; NUM_SIZE_CLASSES],

@@ -9,7 +9,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use runtime::sync::WaitGroup;
+use runtime::sync::{Mutex, WaitGroup};
 use runtime::{args, defer, go, gosched, os, println};
 
 runtime::main!(main);
@@ -17,9 +17,17 @@ runtime::main!(main);
 static WG: WaitGroup = WaitGroup::new();
 
 struct Log(RefCell<Vec<u32>>);
-// SAFETY: goroutines run one at a time on m0 (rt0's scheduler), never in parallel.
+// SAFETY: the RefCell is borrowed only with LOG_MU held (log_push), or after every goroutine that
+// pushed has finished (WG.wait), so by one thread at a time.
 unsafe impl Sync for Log {}
 static LOG: Log = Log(RefCell::new(Vec::new()));
+static LOG_MU: Mutex = Mutex::new();
+
+fn log_push(v: u32) {
+    LOG_MU.lock();
+    LOG.0.borrow_mut().push(v);
+    LOG_MU.unlock();
+}
 
 fn main() {
     match args::argv(1).unwrap_or(b"goroutines") {
@@ -94,9 +102,9 @@ fn goroutines() {
     WG.add(N as i64);
     for i in 0..N {
         go(move || {
-            LOG.0.borrow_mut().push(i);
+            log_push(i);
             gosched();
-            LOG.0.borrow_mut().push(1000 + i);
+            log_push(1000 + i);
             WG.done();
         });
     }

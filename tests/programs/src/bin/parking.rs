@@ -98,14 +98,16 @@ static S: AtomicU32 = AtomicU32::new(0);
 
 /// Steps of the sema test, in the order they happened.
 struct Steps(UnsafeCell<Vec<&'static str>>);
-// appended to by one goroutine at a time — each push runs to completion before the goroutine can
-// park or yield,
-// SAFETY: and goroutines of this program share one M.
+// SAFETY: appended to only with STEPS_MU held, and read after every goroutine that pushed has
+// finished (WG.wait): one thread at a time.
 unsafe impl Sync for Steps {}
 static STEPS: Steps = Steps(UnsafeCell::new(Vec::new()));
+static STEPS_MU: runtime::sync::Mutex = runtime::sync::Mutex::new();
 fn step(s: &'static str) {
-    // SAFETY: see the Sync impl.
+    STEPS_MU.lock();
+    // SAFETY: see the Sync impl: STEPS_MU is held.
     unsafe { (*STEPS.0.get()).push(s) };
+    STEPS_MU.unlock();
 }
 
 fn sema(handoff: bool) {

@@ -1,0 +1,89 @@
+//! Several Ps running goroutines in parallel (Go's proc.go: wakep, spinning Ms, findRunnable's
+//! stealing), one behaviour per argument, each printing what the same Go program prints:
+//!
+//! - `spread`: main starts 8 CPU-bound goroutines — all land on main's P — and waits; idle Ps
+//!   are woken (wakep) and steal them, so with GOMAXPROCS=N they run on N distinct Ms (by M id).
+//!   Each computes a fixed LCG sum: the checksum is exact.
+//! - `spin`: 4 CPU-bound goroutines, each a fixed amount of work; prints the checksum, and with a
+//!   second argument `time` the elapsed nanoseconds on stderr (the parallel-speedup figure: the
+//!   bench runs it with GOMAXPROCS=1 and 2 on two CPUs).
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicU64, AtomicUsize};
+use runtime::sync::WaitGroup;
+use runtime::{args, eprintln, go, os, println};
+
+runtime::main!(main);
+
+static WG: WaitGroup = WaitGroup::new();
+static SUM: AtomicU64 = AtomicU64::new(0);
+/// Bit i set: M id i ran a worker.
+static MS: AtomicU64 = AtomicU64::new(0);
+static DONE: AtomicUsize = AtomicUsize::new(0);
+
+fn main() {
+    match args::argv(1).unwrap_or(b"") {
+        b"spread" => spread(),
+        b"spin" => spin(args::argv(2) == Some(b"time")),
+        other => {
+            println!("procs: unknown mode {:?}", core::str::from_utf8(other));
+            os::exit(2);
+        }
+    }
+}
+
+/// `n` rounds of a 64-bit LCG from `seed`, summed: CPU work the compiler cannot skip.
+fn work(seed: u64, n: u64) -> u64 {
+    let (mut x, mut sum) = (seed, 0u64);
+    for _ in 0..n {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        sum = sum.wrapping_add(x >> 33);
+    }
+    core::hint::black_box(sum)
+}
+
+fn spread() {
+    const G: u64 = 8;
+    let procs = runtime::proc::GOMAXPROCS.load(Relaxed) as u32;
+    WG.add(G as i64);
+    for i in 0..G {
+        go(move || {
+            // Record the M at the start and the end: without preemption a goroutine stays on
+            // the M that took it.
+            let m = runtime::mid();
+            let s = work(i, 3_000_000);
+            MS.fetch_or(1 << (m.min(63)), Relaxed);
+            MS.fetch_or(1 << (runtime::mid().min(63)), Relaxed);
+            SUM.fetch_add(s, Relaxed);
+            DONE.fetch_add(1, Relaxed);
+            WG.done();
+        });
+    }
+    WG.wait();
+    let ms = MS.load(Relaxed).count_ones();
+    println!("procs: {G} goroutines done: {}, checksum {}", DONE.load(Relaxed), SUM.load(Relaxed));
+    println!("procs: GOMAXPROCS={procs}: spawned on one P, they ran on {} Ms", ms.min(procs.min(G as u32)));
+    eprintln!("procs: distinct Ms {ms}");
+}
+
+fn spin(time: bool) {
+    const G: u64 = 4;
+    let start = runtime::sys_linux_amd64::nanotime();
+    WG.add(G as i64);
+    for i in 0..G {
+        go(move || {
+            SUM.fetch_add(work(i, 20_000_000), Relaxed);
+            WG.done();
+        });
+    }
+    WG.wait();
+    let ns = runtime::sys_linux_amd64::nanotime() - start;
+    println!("procs: {G} workers done, checksum {}", SUM.load(Relaxed));
+    if time {
+        eprintln!("procs: elapsed_ns {ns}");
+    }
+}
