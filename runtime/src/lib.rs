@@ -82,6 +82,7 @@ pub mod mem;
 pub mod os;
 pub mod os_linux;
 pub mod panic;
+pub mod preempt;
 pub mod print;
 pub mod proc;
 pub mod procm;

@@ -180,6 +180,7 @@ pub fn schedinit() {
     let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
     sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
     crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
+    crate::preempt::ASYNC_PREEMPT_OFF.store(dbg.asyncpreemptoff != 0, Relaxed);
     step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
     step!(
         3,
@@ -266,9 +267,11 @@ pub fn procresize(n: i32) {
             syscalltick: AtomicU32::new(0),
             sysmon_syscalltick: 0,
             sysmon_syscallwhen: 0,
-            m: null_mut(),
+            sysmon_schedtick: 0,
+            sysmon_schedwhen: 0,
+            m: core::sync::atomic::AtomicPtr::new(null_mut()),
             mcache: if id == 0 { malloc::mcache0() } else { malloc::allocmcache() },
-            schedtick: 0,
+            schedtick: AtomicU32::new(0),
             runnext: core::sync::atomic::AtomicPtr::new(null_mut()),
             runq: crate::runq::RunQueue::new(),
             gfree: null_mut(),
@@ -290,7 +293,7 @@ pub fn procresize(n: i32) {
     unsafe {
         let p0 = allp[0];
         (*p0).status.store(P_RUNNING, SeqCst);
-        (*p0).m = m0();
+        (*p0).m.store(m0(), Relaxed);
         (*m0()).p = p0;
         (*m0()).tls[crate::tls::TLS_P] = p0 as usize;
         (*m0()).tls[crate::tls::TLS_MCACHE] = (*p0).mcache as usize;
@@ -430,7 +433,7 @@ fn find_runnable() -> *mut G {
 /// runnext, the local queue, the global queue.
 #[inline(always)]
 fn runqs_get(p: &mut P) -> *mut G {
-    if sched().runqsize.load(Relaxed) > 0 && p.schedtick.is_multiple_of(61) {
+    if sched().runqsize.load(Relaxed) > 0 && p.schedtick.load(Relaxed).is_multiple_of(61) {
         let s = crate::runq::lock_sched();
         // SAFETY: sched.lock is held.
         let gp = unsafe { globrunqget(s, 1) };
@@ -682,7 +685,7 @@ pub(crate) fn schedule_loop() -> ! {
 fn pick() -> *mut G {
     let gp = find_runnable();
     let p = curp();
-    p.schedtick = p.schedtick.wrapping_add(1);
+    p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
     gp
 }
 
@@ -691,7 +694,7 @@ fn pick() -> *mut G {
 pub(crate) fn schedule_new_m() -> ! {
     let gp = find_runnable_slow();
     let p = curp();
-    p.schedtick = p.schedtick.wrapping_add(1);
+    p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
     run(gp);
     schedule_loop()
 }
@@ -742,7 +745,8 @@ fn run(mut gp: *mut G) {
                     if unsafe { (*mp).spinning } {
                         // Woken by wakep to look for work: look (an M spins only in the slow half).
                         gp = find_runnable_slow();
-                        curp().schedtick = curp().schedtick.wrapping_add(1);
+                        let p = curp();
+                        p.schedtick.store(p.schedtick.load(Relaxed).wrapping_add(1), Relaxed);
                         continue;
                     }
                 }

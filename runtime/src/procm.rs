@@ -38,13 +38,13 @@ pub(crate) fn acquirep(pp: *mut P) {
     // other M holds it; mp is this thread's M.
     // SAFETY: so the block below is sound.
     unsafe {
-        if !(*mp).p.is_null() || !(*pp).m.is_null() || (*pp).status.load(Acquire) != P_IDLE {
+        if !(*mp).p.is_null() || !(*pp).m.load(Relaxed).is_null() || (*pp).status.load(Acquire) != P_IDLE {
             throw("acquirep: invalid p state");
         }
         (*mp).p = pp;
         (*mp).tls[crate::tls::TLS_P] = pp as usize;
         (*mp).tls[crate::tls::TLS_MCACHE] = (*pp).mcache as usize;
-        (*pp).m = mp;
+        (*pp).m.store(mp, Relaxed);
         (*pp).status.store(P_RUNNING, Relaxed);
         malloc::set_current_mcache((*pp).mcache);
     }
@@ -57,13 +57,13 @@ pub(crate) fn releasep() -> *mut P {
     // SAFETY: this thread's M and the P it holds, which only this M touches.
     unsafe {
         let pp = (*mp).p;
-        if pp.is_null() || (*pp).m != mp || (*pp).status.load(Relaxed) != P_RUNNING {
+        if pp.is_null() || (*pp).m.load(Relaxed) != mp || (*pp).status.load(Relaxed) != P_RUNNING {
             throw("releasep: invalid p state");
         }
         (*mp).p = null_mut();
         (*mp).tls[crate::tls::TLS_P] = 0;
         (*mp).tls[crate::tls::TLS_MCACHE] = 0;
-        (*pp).m = null_mut();
+        (*pp).m.store(null_mut(), Relaxed);
         (*pp).status.store(P_IDLE, Release);
         pp
     }
@@ -361,20 +361,32 @@ fn incidlelocked(v: i32) {
     unlock(l);
 }
 
-/// retake (sysmon, no P): a P in `_Psyscall` for the same system call over a whole sysmon tick
-/// (at least 20 µs) is taken from its M and handed off (Go's retake, for the syscall case;
-/// preemption of long-running goroutines is not done yet). Returns how many Ps were retaken.
+/// retake (sysmon, no P), Go's: a P whose goroutine has run for over 10 ms without a schedule
+/// round is asked to preempt it (preemptone); a P in `_Psyscall` for the same system call over a
+/// whole sysmon tick (at least 20 µs) is taken from its M and handed off. Returns how many Ps
+/// were retaken (preemption requests do not count, as in Go).
 pub(crate) fn retake(now: i64) -> u32 {
     let mut n = 0;
     for &pp in crate::proc::allp() {
         if pp.is_null() {
             continue;
         }
-        // Ps are never freed; sysmon alone touches the sysmon_* fields; the status and
-        // syscalltick are atomics.
+        // Ps are never freed; sysmon alone touches the sysmon_* fields; the status, schedtick
+        // and syscalltick are atomics.
         // SAFETY: so the block below is sound.
         unsafe {
-            if (*pp).status.load(Acquire) != P_SYSCALL {
+            let status = (*pp).status.load(Acquire);
+            if status == P_RUNNING {
+                let t = (*pp).schedtick.load(Relaxed);
+                if (*pp).sysmon_schedtick != t {
+                    (*pp).sysmon_schedtick = t;
+                    (*pp).sysmon_schedwhen = now;
+                } else if (*pp).sysmon_schedwhen + crate::preempt::FORCE_PREEMPT_NS <= now {
+                    crate::preempt::preemptone(pp);
+                }
+                continue;
+            }
+            if status != P_SYSCALL {
                 continue;
             }
             let t = (*pp).syscalltick.load(Relaxed);
@@ -425,7 +437,7 @@ pub fn entersyscall() {
         (*mp).p = null_mut();
         (*mp).tls[crate::tls::TLS_P] = 0;
         (*mp).tls[crate::tls::TLS_MCACHE] = 0;
-        (*pp).m = null_mut();
+        (*pp).m.store(null_mut(), Relaxed);
         (*pp).status.store(P_SYSCALL, Release);
     }
 }

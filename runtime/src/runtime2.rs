@@ -220,6 +220,9 @@ pub struct M {
     /// `sched.nmspinning`. Only the M's own thread touches it, except that startm sets it (with
     /// `nextp`) for an M it wakes.
     pub spinning: bool,
+    /// A preemption signal was sent to this M and not yet handled (Go's `m.signalPending`):
+    /// set by sysmon, cleared by the M's signal handler.
+    pub signal_pending: core::sync::atomic::AtomicBool,
 }
 
 /// gopark's unlock callback: `f(gp, lock)` runs on g0 after gp is parked; returning false
@@ -246,6 +249,7 @@ impl M {
             park: crate::lock_futex::Note::new(),
             schedlink: null_mut(),
             spinning: false,
+            signal_pending: core::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -261,9 +265,17 @@ pub struct P {
     /// Only sysmon touches these.
     pub sysmon_syscalltick: u32,
     pub sysmon_syscallwhen: i64,
-    pub m: *mut M,
+    /// sysmon's view of the scheduling ticks (Go's `sysmontick.schedtick`/`schedwhen`): the
+    /// schedtick it last saw and when; only sysmon touches these.
+    pub sysmon_schedtick: u32,
+    pub sysmon_schedwhen: i64,
+    /// The M holding this P (null when none): written by the M that acquires or releases it,
+    /// read by sysmon to signal that M (preemptone).
+    pub m: AtomicPtr<M>,
     pub mcache: *mut crate::malloc::MCache,
-    pub schedtick: u32,
+    /// Bumped by every schedule round on this P; read by sysmon to see a goroutine running
+    /// for long (retake → preemptone).
+    pub schedtick: AtomicU32,
     /// The G to run next (Go's `runnext`): swapped by the owner, CASed to null by a thief.
     pub runnext: AtomicPtr<G>,
     /// The local run queue: the owner puts, the owner and thieves take (runq.rs).

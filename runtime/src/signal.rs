@@ -30,6 +30,7 @@ pub fn initsig() {
         // SAFETY: it runs on the M's gsignal stack (SA_ONSTACK), installed by minit before initsig.
         unsafe { crate::sys_linux_amd64::rt_sigaction(sig, &act) };
     }
+    crate::preempt::initsig();
 }
 
 /// The handler: report like Go and exit 2. Runs on the gsignal stack; allocates nothing.

@@ -550,3 +550,36 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
     let clones = r.log.lines().filter(|l| l.contains("clone(") && l.contains("CLONE_SETTLS")).count();
     assert!(clones >= 2, "sysmon and one M for the handed-off P: {clones} clones\n{}", r.log);
 }
+
+#[test]
+fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
+    // tests/real/go/preempt in rt0's runtime: with one P, a goroutine spins on a flag while main
+    // sleeps 50 ms; sysmon's SIGURG and the injected yield let main run again — in QEMU and
+    // natively, the same line the Go 1.19 program prints (tests/tests/real.rs runs that one).
+    let both = run_both(RunOptions { quiet: true, ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1"]) });
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    assert_eq!(stdout(&both.qemu), "preempted the tight loop\n");
+    // Four CPU-bound goroutines on one P are preempted over and over, registers and all: their
+    // checksum is exact.
+    let r = qemu::run(&RunOptions { quiet: true, strace: true, ..with(program::PROCS, &["spin"], &["GOMAXPROCS=1"]) });
+    assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.log);
+    assert_eq!(stdout(&r), "procs: 4 workers done, checksum 85898751516152595\n");
+    let signals = r.log.lines().filter(|l| l.contains("tgkill(") && l.contains("SIGURG")).count();
+    assert!(signals >= 4, "sysmon sent {signals} preemption signals:\n{}", r.log);
+}
+
+#[test]
+fn asyncpreemptoff_leaves_a_spinning_goroutine_its_p() {
+    // GODEBUG=asyncpreemptoff=1, as in Go: nothing stops the loop, so main never runs again.
+    for native in [false, true] {
+        let r = qemu::run(&RunOptions {
+            quiet: true,
+            native,
+            timeout: Some(std::time::Duration::from_secs(5)),
+            ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"])
+        });
+        assert_eq!(r.outcome, Outcome::Timeout, "native {native}\n{}", r.log);
+        assert_eq!(stdout(&r), "");
+    }
+}

@@ -7,15 +7,20 @@
 //! - `spin`: 4 CPU-bound goroutines, each a fixed amount of work; prints the checksum, and with a
 //!   second argument `time` the elapsed nanoseconds on stderr (the parallel-speedup figure: the
 //!   bench runs it with GOMAXPROCS=1 and 2 on two CPUs).
+//! - `preempt`: tests/real/go/preempt in rt0's runtime: with one P, a goroutine spins on a flag
+//!   without ever yielding while main sleeps 50 ms, then sets the flag and waits for it; only
+//!   asynchronous preemption lets main run again (prints `preempted the tight loop`). With
+//!   GODEBUG=asyncpreemptoff=1 it hangs, as the Go program does.
 #![no_std]
 #![no_main]
 
 extern crate alloc;
 
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicU64, AtomicUsize};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
+use runtime::chan::Chan;
 use runtime::sync::WaitGroup;
-use runtime::{args, eprintln, go, os, println};
+use runtime::{args, eprintln, go, os, println, time};
 
 runtime::main!(main);
 
@@ -29,6 +34,7 @@ fn main() {
     match args::argv(1).unwrap_or(b"") {
         b"spread" => spread(),
         b"spin" => spin(args::argv(2) == Some(b"time")),
+        b"preempt" => preempt(),
         other => {
             println!("procs: unknown mode {:?}", core::str::from_utf8(other));
             os::exit(2);
@@ -86,4 +92,19 @@ fn spin(time: bool) {
     if time {
         eprintln!("procs: elapsed_ns {ns}");
     }
+}
+
+static STOP: AtomicU32 = AtomicU32::new(0);
+
+fn preempt() {
+    let done: Chan<bool> = Chan::new(0);
+    let d = done.clone();
+    go(move || {
+        while STOP.load(Relaxed) == 0 {}
+        d.send(true);
+    });
+    time::sleep(core::time::Duration::from_millis(50));
+    STOP.store(1, Relaxed);
+    done.recv();
+    println!("preempted the tight loop");
 }
