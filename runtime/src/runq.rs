@@ -297,7 +297,8 @@ unsafe fn pop(s: *mut Schedt) -> *mut G {
     }
 }
 
-/// Local run-queue length of P `i` and global queue length, for schedtrace (racy reads).
+/// Local run-queue length of P `i` (tail − head, without runnext, as Go's schedtrace prints it)
+/// and the global queue's length, for schedtrace (racy reads).
 pub fn queue_lengths(i: usize) -> (usize, i32) {
     // The lengths are read racily by sysmon, which only prints them.
     // SAFETY: allp is complete before sysmon starts and never changes after procresize.
@@ -305,7 +306,7 @@ pub fn queue_lengths(i: usize) -> (usize, i32) {
         let allp: &[*mut P] = *(&raw const ALLP);
         let global = (*(&raw const SCHED)).runqsize.load(Relaxed);
         let Some(&p) = allp.get(i) else { return (0, global) };
-        (if p.is_null() { 0 } else { (*p).runq.len() + (!(*p).runnext.load(Relaxed).is_null()) as usize }, global)
+        (if p.is_null() { 0 } else { (*p).runq.len() }, global)
     }
 }
 

@@ -90,16 +90,16 @@ fn sysmon() -> ! {
 fn schedtrace(ms: u64) {
     let n = GOMAXPROCS.load(Relaxed).max(0) as usize;
     // SAFETY: racy reads of counters, as Go's schedtrace does without the lock.
-    let (threads, idleprocs, idlethreads) = unsafe {
+    let (threads, idleprocs, spinning, idlethreads) = unsafe {
         let s = &raw const SCHED;
-        ((*s).mnext, (*s).npidle.load(Relaxed), (*s).nmidle.load(Relaxed))
+        ((*s).mnext, (*s).npidle.load(Relaxed), (*s).nmspinning.load(Relaxed), (*s).nmidle.load(Relaxed))
     };
     let mut w = crate::print::Writer::new(crate::print::STDERR);
     use core::fmt::Write;
     let global = crate::runq::queue_lengths(0).1;
     let _ = write!(
         w,
-        "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads=0 needspinning=0 idlethreads={idlethreads} runqueue={global} ["
+        "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads={spinning} idlethreads={idlethreads} runqueue={global} ["
     );
     for i in 0..n {
         let _ = write!(w, "{}{}", if i > 0 { " " } else { "" }, crate::runq::queue_lengths(i).0);

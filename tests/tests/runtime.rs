@@ -178,13 +178,21 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
     assert_outcome(&r, Outcome::Exited(0));
     let sched: Vec<&str> = r.log.lines().filter(|l| l.starts_with("SCHED ")).collect();
     assert!(sched.len() >= 2, "{}", r.log);
-    assert!(
-        sched[0].contains(
-            "ms: gomaxprocs=4 idleprocs=3 threads=2 spinningthreads=0 needspinning=0 idlethreads=0 runqueue="
-        ) && sched[0].ends_with(']'),
-        "{}",
-        sched[0]
-    );
+    // Go 1.19's line: `SCHED <t>ms: gomaxprocs=4 idleprocs=<n> threads=<n> spinningthreads=<n>
+    // idlethreads=<n> runqueue=<n> [<len> <len> <len> <len>]`, the counts read as they are.
+    for line in &sched {
+        let (head, queues) = line.split_once(" [").unwrap_or_else(|| panic!("{line}"));
+        let keys: Vec<&str> = head.split(' ').skip(2).map(|kv| kv.split_once('=').expect(line).0).collect();
+        assert_eq!(
+            keys,
+            ["gomaxprocs", "idleprocs", "threads", "spinningthreads", "idlethreads", "runqueue"],
+            "{line}"
+        );
+        assert!(head.split(' ').skip(2).all(|kv| kv.split_once('=').unwrap().1.parse::<u32>().is_ok()), "{line}");
+        assert!(head.contains(" gomaxprocs=4 "), "{line}");
+        let lens = queues.strip_suffix(']').expect(line).split(' ');
+        assert_eq!(lens.map(|n| n.parse::<u32>().expect(line)).count(), 4, "{line}");
+    }
     assert_in_order(&r, &["GODEBUG: inittrace=0 schedtrace=5", "procresize: gomaxprocs=4"]);
     for (value, want) in
         [("abc", "gomaxprocs=1;"), ("0", "gomaxprocs=1;"), ("-1", "gomaxprocs=1;"), ("2", "gomaxprocs=2;")]

@@ -109,3 +109,26 @@ fn cpu_bound_goroutines_finish_on_two_ps_with_the_same_checksum() {
         }
     }
 }
+
+#[test]
+fn thirty_thousand_goroutines_alive_at_once_then_the_stack_limit() {
+    // Each goroutine has a fixed 64 KiB stack with a PROT_NONE guard page: two mappings, so
+    // vm.max_map_count (65,530, rt0's and Linux's) bounds the goroutines alive at once near
+    // 32,000. 30,000 park on one channel and all wake when it closes (two CPUs, two Ps); at
+    // 40,000 the guard page's mprotect fails with ENOMEM and both runs end in the same fatal
+    // error.
+    let many =
+        |n: &str| RunOptions { smp: 2, memory_mib: 1024, quiet: true, ..with(program::PROCS, &["many", n], &[]) };
+    let both = run_both(many("30000"));
+    both.assert_outcome(Outcome::Exited(0));
+    both.assert_same_stdout();
+    assert_eq!(
+        stdout(&both.qemu),
+        "procs: 30000 goroutines alive at once\nprocs: all woke, checksum 449985000 (expected 449985000)\n"
+    );
+    let both = run_both(many("40000"));
+    both.assert_outcome(Outcome::Exited(2));
+    for (how, r) in both.each() {
+        assert!(r.log.contains("fatal error: out of memory allocating a goroutine stack\n"), "{how}\n{}", r.log);
+    }
+}

@@ -95,6 +95,7 @@ fn main() {
         bench(k, v, "instructions");
     }
     scaling();
+    go_scaling();
 
     // The runtime's locks and parking (`parking bench`), channels and select (`chans bench`),
     // sync.Mutex (`syncs bench`) and timers (`timers bench`): instructions per operation.
@@ -118,6 +119,18 @@ fn main() {
             bench(k, v, "insns/op");
         }
     }
+
+    // Spawn: `go` + Gosched + the goroutine's run and exit (`gofeatures bench`).
+    let r = run(&RunOptions {
+        icount: true,
+        quiet: true,
+        program: Some(program::GOFEATURES.path()),
+        args: vec!["bench".into()],
+        ..Default::default()
+    });
+    let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    let spawn = out.split_whitespace().find_map(|f| f.strip_prefix("insns=")).unwrap_or("?");
+    bench("spawn", spawn, "insns/op");
 
     runtime_table(&plugin, &work);
 
@@ -159,6 +172,34 @@ fn scaling() {
     bench("spin_2threads_smp1", format!("{one:.3}"), "s");
     bench("spin_2threads_smp2", format!("{two:.3}"), "s");
     bench("scaling_2cpu_ratio", format!("{:.2}", two / one), "x");
+}
+
+/// Four CPU-bound goroutines (`procs spin time`) on `--smp 2` with GOMAXPROCS=2 against
+/// GOMAXPROCS=1: the guest's own monotonic time for the work, runs alternating, medians;
+/// `go_scaling_gomaxprocs2_ratio` is the two-P time over the one-P time (target ≤ 0.65).
+fn go_scaling() {
+    let spin = |procs: u32| -> f64 {
+        let r = run(&RunOptions {
+            quiet: true,
+            smp: 2,
+            program: Some(program::PROCS.path()),
+            args: vec!["spin".into(), "time".into()],
+            env: vec![format!("GOMAXPROCS={procs}").into()],
+            ..Default::default()
+        });
+        let ns =
+            r.log.lines().find_map(|l| l.strip_prefix("procs: elapsed_ns ")).and_then(|v| v.trim().parse::<f64>().ok());
+        ns.unwrap_or(f64::NAN) / 1e9
+    };
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        one.push(spin(1));
+        two.push(spin(2));
+    }
+    let (one, two) = (median(&mut one), median(&mut two));
+    bench("go_spin_gomaxprocs1", format!("{one:.3}"), "s");
+    bench("go_spin_gomaxprocs2", format!("{two:.3}"), "s");
+    bench("go_scaling_gomaxprocs2_ratio", format!("{:.2}", two / one), "x");
 }
 
 /// `rt0 --icount --smp 4`: the most instructions an AP's bring-up took, from its first

@@ -11,6 +11,8 @@
 //!   without ever yielding while main sleeps 50 ms, then sets the flag and waits for it; only
 //!   asynchronous preemption lets main run again (prints `preempted the tight loop`). With
 //!   GODEBUG=asyncpreemptoff=1 it hangs, as the Go program does.
+//! - `many N`: N goroutines alive at once, each parked on one channel until main closes it; all
+//!   N wake, and each adds its number to a checksum.
 #![no_std]
 #![no_main]
 
@@ -35,6 +37,7 @@ fn main() {
         b"spread" => spread(),
         b"spin" => spin(args::argv(2) == Some(b"time")),
         b"preempt" => preempt(),
+        b"many" => many(args::argv(2).and_then(|n| core::str::from_utf8(n).ok()?.parse().ok()).unwrap_or(1000)),
         other => {
             println!("procs: unknown mode {:?}", core::str::from_utf8(other));
             os::exit(2);
@@ -100,11 +103,37 @@ fn preempt() {
     let done: Chan<bool> = Chan::new(0);
     let d = done.clone();
     go(move || {
-        while STOP.load(Relaxed) == 0 {}
+        while STOP.load(Relaxed) == 0 {
+            core::hint::spin_loop();
+        }
         d.send(true);
     });
     time::sleep(core::time::Duration::from_millis(50));
     STOP.store(1, Relaxed);
     done.recv();
     println!("preempted the tight loop");
+}
+
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+fn many(n: u64) {
+    let gate: Chan<()> = Chan::new(0);
+    WG.add(n as i64);
+    for i in 0..n {
+        let g = gate.clone();
+        go(move || {
+            ALIVE.fetch_add(1, Relaxed);
+            g.recv(); // parked until the gate closes
+            SUM.fetch_add(i, Relaxed);
+            WG.done();
+        });
+    }
+    // Every goroutine has started and parked once all have been counted in.
+    while ALIVE.load(Relaxed) < n as usize {
+        runtime::gosched();
+    }
+    println!("procs: {n} goroutines alive at once");
+    gate.close();
+    WG.wait();
+    println!("procs: all woke, checksum {} (expected {})", SUM.load(Relaxed), n * (n - 1) / 2);
 }
