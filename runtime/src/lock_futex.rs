@@ -22,9 +22,11 @@
 //! 2. `sched.sudoglock` (acquire_sudog/release_sudog refilling or spilling a P's cache, which a
 //!    channel operation may do with its channel's lock held);
 //!
-//! and, as leaves taken with no other runtime lock held: `sched.lock` (the idle M and P lists),
-//! each sema root's lock, each notify list's lock (sync.Cond), each P's timers lock (a timer's
-//! function runs with it released). No
+//! and, as leaves taken with no other runtime lock held: `sched.lock` (the global run queue, the
+//! free-G list, the idle M and P lists), each sema root's lock, each notify list's lock
+//! (sync.Cond), each P's timers lock (a timer's function runs with it released). Last of all,
+//! the allocator's heap lock (`malloc`, a plain `lock2` without the M's count): any of the above
+//! may be held while allocating, and nothing is taken under it. No
 //! signal handler takes any of them (a handler interrupting its own M's critical section would
 //! deadlock on it). goready is called with channel locks released, as in Go.
 //!

@@ -20,7 +20,7 @@
 //! for calls known to block.
 //!
 //! Lock order: sched.lock is taken with no other runtime lock held (checkdead, under it, only
-//! reads the Ps' timers through atomics).
+//! reads the Ps' timers through atomics); see lock_futex for the whole order.
 use crate::lock_futex::{lock, notesleep, unlock};
 use crate::panic::throw;
 use crate::proc::{Pending, casgstatus, checkdead, getm, mcall, mcommoninit, sched_raw};

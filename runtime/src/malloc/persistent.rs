@@ -86,7 +86,7 @@ static BRK_END: AtomicUsize = AtomicUsize::new(0);
 /// [`mem::sys_alloc`] (mmap) if the kernel refuses.
 ///
 /// # Safety
-/// No other code in the process may manage the break (see [`mem::sys_brk_grow`]). Single-threaded, like the rest
+/// No other code in the process may manage the break (see [`mem::sys_brk_grow`]). Called under the heap lock, like the rest
 /// of the allocator.
 pub unsafe fn brk_chunk(len: usize) -> usize {
     let mut cur = BRK_END.load(Relaxed);
