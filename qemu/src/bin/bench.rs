@@ -163,15 +163,7 @@ fn scaling() {
         let ns = out.split_whitespace().find_map(|f| f.strip_prefix("spin_ns=")).and_then(|v| v.parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
-    let (mut one, mut two) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS {
-        one.push(spin(1));
-        two.push(spin(2));
-    }
-    let (one, two) = (median(&mut one), median(&mut two));
-    bench("spin_2threads_smp1", format!("{one:.3}"), "s");
-    bench("spin_2threads_smp2", format!("{two:.3}"), "s");
-    bench("scaling_2cpu_ratio", format!("{:.2}", two / one), "x");
+    side_by_side(["spin_2threads_smp1", "spin_2threads_smp2", "scaling_2cpu_ratio"], || spin(1), || spin(2));
 }
 
 /// Four CPU-bound goroutines (`procs spin time`) on `--smp 2` with GOMAXPROCS=2 against
@@ -191,15 +183,25 @@ fn go_scaling() {
             r.log.lines().find_map(|l| l.strip_prefix("procs: elapsed_ns ")).and_then(|v| v.trim().parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
-    let (mut one, mut two) = (Vec::new(), Vec::new());
+    side_by_side(
+        ["go_spin_gomaxprocs1", "go_spin_gomaxprocs2", "go_scaling_gomaxprocs2_ratio"],
+        || spin(1),
+        || spin(2),
+    );
+}
+
+/// Runs `one` and `two` alternately RUNS times and prints their medians (seconds) and the ratio
+/// two / one under `names`.
+fn side_by_side(names: [&str; 3], one: impl Fn() -> f64, two: impl Fn() -> f64) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        one.push(spin(1));
-        two.push(spin(2));
+        a.push(one());
+        b.push(two());
     }
-    let (one, two) = (median(&mut one), median(&mut two));
-    bench("go_spin_gomaxprocs1", format!("{one:.3}"), "s");
-    bench("go_spin_gomaxprocs2", format!("{two:.3}"), "s");
-    bench("go_scaling_gomaxprocs2_ratio", format!("{:.2}", two / one), "x");
+    let (a, b) = (median(&mut a), median(&mut b));
+    bench(names[0], format!("{a:.3}"), "s");
+    bench(names[1], format!("{b:.3}"), "s");
+    bench(names[2], format!("{:.2}", b / a), "x");
 }
 
 /// `rt0 --icount --smp 4`: the most instructions an AP's bring-up took, from its first
