@@ -108,22 +108,23 @@ pub fn current_mcache() -> *mut MCache {
     if !c.is_null() {
         return c;
     }
+    #[cfg(not(test))]
+    if PARALLEL.load(Relaxed) {
+        let c = crate::tls::getmcache_tls();
+        if !c.is_null() {
+            return c;
+        }
+    }
     other_mcache()
 }
 
-/// `current_mcache` with several Ps running, or before `mallocinit`: kept out of line so the allocation paths
-/// stay small.
+/// `current_mcache` before `mallocinit`, or on a thread without a P once several Ps run (a bug:
+/// only Ms holding a P allocate): out of line so the allocation paths stay small.
+#[cold]
 #[inline(never)]
 fn other_mcache() -> *mut MCache {
     if PARALLEL.load(Relaxed) {
-        #[cfg(not(test))]
-        {
-            let c = crate::tls::getmcache_tls();
-            if c.is_null() {
-                throw("malloc on an M without a P");
-            }
-            return c;
-        }
+        throw("malloc on an M without a P");
     }
     mallocinit();
     CURRENT.load(Relaxed)

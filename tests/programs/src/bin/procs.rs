@@ -11,6 +11,9 @@
 //!   without ever yielding while main sleeps 50 ms, then sets the flag and waits for it; only
 //!   asynchronous preemption lets main run again (prints `preempted the tight loop`). With
 //!   GODEBUG=asyncpreemptoff=1 it hangs, as the Go program does.
+//! - `alloc`: instructions per 16-byte `Box` allocation + free (under `rt0 --icount`, where
+//!   rdtsc counts instructions): the mcache fast path, through the one shared pointer with one P
+//!   and through the thread's TLS block with several.
 //! - `many N`: N goroutines alive at once, each parked on one channel until main closes it; all
 //!   N wake, and each adds its number to a checksum.
 #![no_std]
@@ -37,6 +40,7 @@ fn main() {
         b"spread" => spread(),
         b"spin" => spin(args::argv(2) == Some(b"time")),
         b"preempt" => preempt(),
+        b"alloc" => alloc_bench(),
         b"many" => many(args::argv(2).and_then(|n| core::str::from_utf8(n).ok()?.parse().ok()).unwrap_or(1000)),
         other => {
             println!("procs: unknown mode {:?}", core::str::from_utf8(other));
@@ -136,4 +140,21 @@ fn many(n: u64) {
     gate.close();
     WG.wait();
     println!("procs: all woke, checksum {} (expected {})", SUM.load(Relaxed), n * (n - 1) / 2);
+}
+
+fn alloc_bench() {
+    fn rdtsc() -> u64 {
+        // SAFETY: rdtsc is allowed in ring 3.
+        unsafe { core::arch::x86_64::_rdtsc() }
+    }
+    const ROUNDS: u64 = 10_000;
+    for i in 0..1000u64 {
+        drop(core::hint::black_box(alloc::boxed::Box::new([i, i])));
+    }
+    let t0 = rdtsc();
+    for i in 0..ROUNDS {
+        drop(core::hint::black_box(alloc::boxed::Box::new([i, i])));
+    }
+    let per = (rdtsc() - t0) / ROUNDS;
+    println!("procs: GOMAXPROCS={} alloc_free={per}", runtime::proc::GOMAXPROCS.load(Relaxed));
 }
