@@ -49,8 +49,9 @@ pub(crate) fn preemptone(pp: *mut P) {
     if ASYNC_PREEMPT_OFF.load(Relaxed) {
         return;
     }
-    // SAFETY: Ps and Ms are never freed; `m` and `signal_pending` are atomics; `procid` is
+    // Ps and Ms are never freed; `m` and `signal_pending` are atomics; `procid` is
     // written once by minit before the M runs goroutines.
+    // SAFETY: so the block below is sound.
     unsafe {
         let mp = (*pp).m.load(Relaxed);
         if mp.is_null() || (*mp).signal_pending.swap(true, Relaxed) {
@@ -78,8 +79,9 @@ pub fn initsig() {
             sa_restorer: crate::sys_linux_amd64::rt0_sigreturn as *const () as u64,
             sa_mask: 0,
         };
-        // SAFETY: sigpreempt runs on the M's gsignal stack (SA_ONSTACK, installed by minit) and
+        // sigpreempt runs on the M's gsignal stack (SA_ONSTACK, installed by minit) and
         // only edits the frame the kernel passes it.
+        // SAFETY: so the block below is sound.
         unsafe { crate::sys_linux_amd64::rt_sigaction(SIGURG, &act) };
     }
 }
@@ -89,9 +91,10 @@ pub fn initsig() {
 #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
 extern "C" fn sigpreempt(_sig: i32, _info: *const abi::signal::Siginfo, ctx: *mut abi::signal::Ucontext) {
     let Some(mp) = this_m() else { return };
-    // SAFETY: mp is this thread's M (checked by this_m); the handler runs on its thread, so its
+    // mp is this thread's M (checked by this_m); the handler runs on its thread, so its
     // plain fields read here were last written by this thread; `locks` is an atomic. With
     // SA_SIGINFO the kernel passes a valid ucontext, live and ours to edit for the call.
+    // SAFETY: so the block below is sound.
     unsafe {
         (*mp).signal_pending.store(false, Relaxed);
         if ASYNC_PREEMPT_OFF.load(Relaxed) || (*mp).locks.load(Relaxed) != 0 {

@@ -103,8 +103,9 @@ impl Pending {
 /// and changed through this; the rest only under sched.lock, through [`sched_raw`].
 #[inline]
 pub(crate) fn sched() -> &'static Schedt {
-    // SAFETY: a shared reference: the fields used through it are atomics (or the lock itself);
+    // a shared reference: the fields used through it are atomics (or the lock itself);
     // the plain fields are written only through the raw pointer under sched.lock.
+    // SAFETY: so the block below is sound.
     unsafe { &*(&raw const SCHED) }
 }
 
@@ -578,8 +579,9 @@ fn find_runnable_steal() -> *mut G {
 /// A P of allp as a shared reference, for reading its queue's atomics.
 #[inline(always)]
 fn unsafe_p(p: *mut P) -> &'static P {
-    // SAFETY: Ps are never freed; only atomics (the queue's head, tail and slots, runnext) are
+    // Ps are never freed; only atomics (the queue's head, tail and slots, runnext) are
     // read through this reference.
+    // SAFETY: so the block below is sound.
     unsafe { &*p }
 }
 
@@ -803,8 +805,9 @@ fn bad_casgstatus(old: u32, new: u32, was: u32) -> ! {
 fn execute(gp: *mut G) {
     debug_assert_holds_p();
     let mp = getm();
-    // SAFETY: gp is a runnable G that nobody else runs (it came off this P's queues); execute is
+    // gp is a runnable G that nobody else runs (it came off this P's queues); execute is
     // reached only from schedule on this M's g0, so mp and its g0 are this thread's.
+    // SAFETY: so the block below is sound.
     unsafe {
         let g0 = (*mp).g0;
         (*gp).atomicstatus.store(G_RUNNING, SeqCst);
@@ -821,8 +824,9 @@ fn execute(gp: *mut G) {
 /// (mcall). The goroutine may resume later on another M.
 pub(crate) fn mcall(op: Pending) {
     let gp = getg();
-    // SAFETY: called on a goroutine's stack; its M's g0 context was saved by execute on this
+    // called on a goroutine's stack; its M's g0 context was saved by execute on this
     // thread, and `pending` is read back there, on this thread.
+    // SAFETY: so the block below is sound.
     unsafe {
         let mp = getm();
         (*mp).pending = op as u8;
@@ -846,8 +850,9 @@ pub extern "C" fn goexit1() -> ! {
 /// before it has stopped running. If it returns false, gp resumes at once (Go's gopark).
 pub fn gopark(unlockf: Option<UnlockFn>, lock: *mut u8, reason: WaitReason) {
     let gp = getg();
-    // SAFETY: gp is the running goroutine and gp.m its M, both live; only this thread writes
+    // gp is the running goroutine and gp.m its M, both live; only this thread writes
     // the M's wait fields, which park_m reads back on this thread's g0.
+    // SAFETY: so the block below is sound.
     unsafe {
         let status = (*gp).atomicstatus.load(Relaxed);
         if status != G_RUNNING {

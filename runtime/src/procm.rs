@@ -235,8 +235,9 @@ pub(crate) fn startm(mut pp: *mut P, spinning: bool) {
 /// or an M that just gave its P up): `pp` is in this thread's hands until the new one takes it.
 fn newm(pp: *mut P, spinning: bool) {
     let mp = getm();
-    // SAFETY: this thread's M; tls[3] is its own word. `pp` is owned by the caller, so its mcache
+    // this thread's M; tls[3] is its own word. `pp` is owned by the caller, so its mcache
     // is used by no other thread meanwhile.
+    // SAFETY: so the block below is sound.
     let borrowed = unsafe {
         let borrowed = (*mp).tls[crate::tls::TLS_MCACHE] == 0;
         if borrowed {

@@ -76,8 +76,9 @@ impl MCache {
     pub fn alloc(&mut self, size: usize, align: usize) -> *mut u8 {
         if size <= MAX_SMALL_SIZE && align <= MIN_ALIGN {
             let class = size_to_class(size);
-            // SAFETY: the size tables only hold classes < NUM_SIZE_CLASSES; every slot points at a live span or
+            // the size tables only hold classes < NUM_SIZE_CLASSES; every slot points at a live span or
             // EMPTY_MSPAN, and a span's free list links only its free objects.
+            // SAFETY: so the block below is sound.
             unsafe {
                 let s = *self.alloc.get_unchecked(class);
                 let obj = (*s).freelist;
@@ -102,10 +103,11 @@ impl MCache {
     #[inline(always)]
     pub unsafe fn free(&mut self, ptr: *mut u8, _size: usize, _align: usize) {
         let s = span_of(self.heap, ptr as usize);
-        // SAFETY: a non-null table entry is a live span struct. If this mcache caches it (only this thread
+        // a non-null table entry is a live span struct. If this mcache caches it (only this thread
         // stores this mcache's address in `owner`, so reading it back proves it), its free list is this
         // thread's alone, and `ptr` (the caller's object) is one of its objects and dead now, so its first word
         // can hold the link.
+        // SAFETY: so the block below is sound.
         unsafe {
             if !s.is_null() && (*s).owner.load(Relaxed) == self as *mut MCache as usize {
                 let o = ptr as *mut FreeObject;
@@ -208,9 +210,10 @@ impl MCache {
         }
         let p = ptr as usize;
         lock_heap(self.heap);
-        // SAFETY: the heap outlives its mcaches and its lock is held; `s` is a live span struct (a table entry)
+        // the heap outlives its mcaches and its lock is held; `s` is a live span struct (a table entry)
         // whose state only changes under that lock; for a small span, `p` is checked to be one of its objects
         // before it is freed.
+        // SAFETY: so the block below is sound.
         let bad = unsafe {
             let heap = &mut *self.heap;
             let off = p.wrapping_sub((*s).start);
@@ -256,9 +259,10 @@ impl MCache {
             return false;
         }
         let class = class_for(new_size, align);
-        // SAFETY: a non-null table entry is a live span struct. The caller's live object keeps its span's class
+        // a non-null table entry is a live span struct. The caller's live object keeps its span's class
         // (nonzero for small objects, 0 for a large one) and page count unchanged, whatever P caches it; its
         // state may change under the heap lock meanwhile, so it is not read.
+        // SAFETY: so the block below is sound.
         unsafe {
             if (*s).class != 0 {
                 class == (*s).class as usize

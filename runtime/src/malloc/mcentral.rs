@@ -70,8 +70,9 @@ impl MHeap {
     /// # Safety
     /// `s` must be an `MSPAN_IN_USE` span of this heap and `obj` one of its allocated objects.
     pub unsafe fn free_uncached(&mut self, s: *mut MSpan, obj: *mut u8) {
-        // SAFETY: `s` is live and on its mcentral's full list (no free object) or partial list; `obj` is one of
+        // `s` is live and on its mcentral's full list (no free object) or partial list; `obj` is one of
         // its objects, dead now, so its first word can hold the free-list link.
+        // SAFETY: so the block below is sound.
         unsafe {
             let c = &mut self.central[(*s).class as usize];
             let was_full = (*s).freelist.is_null();

@@ -90,8 +90,9 @@ pub struct MHeap {
 /// arena index and the arena's span table; the entry of a live object's page does not change while it lives.
 #[inline(always)]
 pub(super) fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
-    // SAFETY: the heap outlives its callers; the arena index and the tables are read through raw places, and
+    // the heap outlives its callers; the arena index and the tables are read through raw places, and
     // non-null arena entries point at live HeapArena metadata; both indices are in range.
+    // SAFETY: so the block below is sound.
     unsafe {
         let ai = addr.wrapping_sub((*heap).arena_base) >> LOG_HEAP_ARENA_BYTES;
         if ai >= ARENA_INDEX_LEN {
@@ -110,8 +111,9 @@ pub(super) fn span_of(heap: *const MHeap, addr: usize) -> *mut MSpan {
 /// reschedule, only across the slow paths of allocation and free.
 #[inline]
 pub(super) fn lock_heap(heap: *mut MHeap) {
-    // SAFETY: the heap outlives every caller; the lock is an atomic word reached through a raw pointer, so no
+    // the heap outlives every caller; the lock is an atomic word reached through a raw pointer, so no
     // reference to the rest of the heap is formed here.
+    // SAFETY: so the block below is sound.
     unsafe { (*(&raw const (*heap).lock)).lock2() }
 }
 

@@ -93,8 +93,9 @@ pub unsafe fn brk_chunk(len: usize) -> usize {
     if cur == 0 {
         cur = mem::sys_brk_current();
     }
-    // SAFETY: `cur` is the break (read above or recorded by the last grow); the caller guarantees nobody else
+    // `cur` is the break (read above or recorded by the last grow); the caller guarantees nobody else
     // moves it.
+    // SAFETY: so the block below is sound.
     match unsafe { mem::sys_brk_grow(cur, len) } {
         Some(p) => {
             BRK_END.store(cur + len, Relaxed);
