@@ -2,8 +2,9 @@
 //! stealing), one behaviour per argument, each printing what the same Go program prints:
 //!
 //! - `spread`: main starts 8 CPU-bound goroutines — all land on main's P — and waits; idle Ps
-//!   are woken (wakep) and steal them, so with GOMAXPROCS=N they run on N distinct Ms (by M id).
-//!   Each computes a fixed LCG sum: the checksum is exact.
+//!   are woken (wakep) and steal them, so with GOMAXPROCS=N they run on N distinct Ms at once (by
+//!   M id: each waits, without yielding, until N Ms have run one). Each computes a fixed LCG sum:
+//!   the checksum is exact.
 //! - `spin`: 4 CPU-bound goroutines, each a fixed amount of work; prints the checksum, and with a
 //!   second argument `time` the elapsed nanoseconds on stderr (the parallel-speedup figure: the
 //!   bench runs it with GOMAXPROCS=1 and 2 on two CPUs).
@@ -62,15 +63,24 @@ fn work(seed: u64, n: u64) -> u64 {
 fn spread() {
     const G: u64 = 8;
     let procs = runtime::proc::GOMAXPROCS.load(Relaxed) as u32;
+    let want = procs.min(G as u32);
     WG.add(G as i64);
     for i in 0..G {
         go(move || {
-            // Record the M at the start and the end: without preemption a goroutine stays on
-            // the M that took it.
-            let m = runtime::mid();
+            // Each goroutine notes its M and waits, without yielding, until the goroutines have
+            // been seen on as many Ms as there are Ps (or 10 s have passed, which only a broken
+            // scheduler takes): so they must run at once, stolen by the idle Ps' spinning Ms,
+            // however late a loaded host starts those threads.
+            let deadline = runtime::sys_linux_amd64::nanotime() + 10_000_000_000;
+            loop {
+                let bit = 1u64 << runtime::mid().min(63);
+                let seen = MS.fetch_or(bit, Relaxed) | bit;
+                if seen.count_ones() >= want || runtime::sys_linux_amd64::nanotime() >= deadline {
+                    break;
+                }
+                core::hint::spin_loop();
+            }
             let s = work(i, 3_000_000);
-            MS.fetch_or(1 << (m.min(63)), Relaxed);
-            MS.fetch_or(1 << (runtime::mid().min(63)), Relaxed);
             SUM.fetch_add(s, Relaxed);
             DONE.fetch_add(1, Relaxed);
             WG.done();
