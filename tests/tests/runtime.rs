@@ -190,8 +190,8 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
         );
         assert!(head.split(' ').skip(2).all(|kv| kv.split_once('=').unwrap().1.parse::<u32>().is_ok()), "{line}");
         assert!(head.contains(" gomaxprocs=4 "), "{line}");
-        let lens = queues.strip_suffix(']').expect(line).split(' ');
-        assert_eq!(lens.map(|n| n.parse::<u32>().expect(line)).count(), 4, "{line}");
+        let lens: Vec<u32> = queues.strip_suffix(']').expect(line).split(' ').map(|n| n.parse().expect(line)).collect();
+        assert_eq!(lens.len(), 4, "{line}");
     }
     assert_in_order(&r, &["GODEBUG: inittrace=0 schedtrace=5", "procresize: gomaxprocs=4"]);
     for (value, want) in
