@@ -23,6 +23,7 @@ pub mod stack;
 pub mod thread;
 pub mod trace;
 pub mod uaccess;
+pub mod vdso;
 
 use crate::arch::tsc;
 use crate::mm::aspace::AddressSpace;
