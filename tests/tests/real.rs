@@ -1132,6 +1132,103 @@ fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
     assert!(guest <= host * 1.02 && guest >= host - 1.5, "guest clock {guest} s, host wall time {host} s");
 }
 
+// ---- the vDSO -----------------------------------------------------------------------------
+
+/// What `tests/real/c/vdso.c` prints when every check holds (Linux's vDSO natively, rt0's in
+/// QEMU).
+const C_VDSO: &str = "\
+vDSO symbols found by name and version LINUX_2.6: ok
+plain clock_gettime is the same function: ok
+CLOCK_REALTIME: vDSO, system call and libc in order: ok
+CLOCK_MONOTONIC: vDSO, system call and libc in order: ok
+CLOCK_MONOTONIC_RAW: vDSO, system call and libc in order: ok
+CLOCK_REALTIME_COARSE: vDSO, system call and libc in order: ok
+CLOCK_MONOTONIC_COARSE: vDSO, system call and libc in order: ok
+CLOCK_BOOTTIME: vDSO, system call and libc in order: ok
+vDSO gettimeofday between two realtime system calls: ok
+vDSO gettimeofday's time zone is UTC: ok
+libc gettimeofday after them: ok
+time: system call, vDSO and libc agree: ok
+vDSO clock_gettime of clock 100 returns -EINVAL: ok
+vDSO clock_gettime of clock -1 returns -EINVAL: ok
+libc clock_gettime of clock 100: -1, EINVAL: ok
+vDSO clock_gettime of the process CPU clock (a system call): ok
+vDSO clock_getres agrees with the system call: ok
+vDSO getcpu names the CPU the thread is pinned to, node 0: ok
+200000 libc CLOCK_MONOTONIC reads never go back: ok
+CLOCK_MONOTONIC never goes back across 4 threads on every CPU: ok
+vdso clock_gettime with a bad pointer: SIGSEGV, si_addr in the timespec: yes
+";
+
+/// `tests/real/c/vdso.c`, static musl and glibc, on `--smp 4` and natively: the vDSO's symbols
+/// found by name and version, each served clock in order with the system call and libc, the
+/// fallbacks' EINVAL, getcpu on every CPU, CLOCK_MONOTONIC never back across CPUs, and a bad
+/// pointer a SIGSEGV at its address.
+#[test]
+fn c_programs_read_the_clock_through_the_vdso() {
+    let ccs: Vec<Cc> = [musl_gcc(), glibc_gcc()].into_iter().flatten().collect();
+    if ccs.is_empty() {
+        return skipped("musl-gcc and gcc");
+    }
+    for cc in &ccs {
+        expect(RunOptions { smp: 4, quiet: true, ..real(&c_program(cc, "vdso"), &[], &[]) }, C_VDSO, 0);
+    }
+}
+
+/// The strace lines (after rt0's `[pid N] ` prefix, if any) of the calls named `names`.
+fn traced<'a>(log: &'a str, names: &[&str]) -> Vec<&'a str> {
+    let call = |l: &'a str| l.strip_prefix("[pid").and_then(|r| r.split_once(']')).map_or(l, |(_, r)| r.trim_start());
+    log.lines().map(call).filter(|l| names.iter().any(|n| l.starts_with(&format!("{n}(")))).collect()
+}
+
+/// Under rt0's `--strace`, the clocks the vDSO serves make no system call: vdso.c's `reads`
+/// (1000 reads of each served clock, gettimeofday and time through musl and glibc) shows only
+/// the two clock_gettime calls the vDSO hands to the kernel (the process CPU clock, and clock 100
+/// with EINVAL), as the host's strace shows; Go 1.19's runtime (time.Now, time.Since, a sleep,
+/// syscall.Gettimeofday) shows none.
+#[test]
+fn vdso_served_clocks_make_no_system_call() {
+    let clock_calls = ["clock_gettime", "gettimeofday", "time"];
+    for cc in [musl_gcc(), glibc_gcc()].into_iter().flatten() {
+        let opts = RunOptions { strace: true, quiet: true, ..real(&c_program(&cc, "vdso"), &["reads"], &[]) };
+        let r = qemu::run(&opts);
+        assert_outcome(&r, Outcome::Exited(0));
+        assert_eq!(stdout(&r), "reads done, clock 100: -1 Invalid argument\n");
+        let calls = traced(&r.log, &clock_calls);
+        assert!(
+            calls.len() == 2
+                && calls[0].starts_with("clock_gettime(CLOCK_PROCESS_CPUTIME_ID,")
+                && calls[1].starts_with("clock_gettime(0x64,")
+                && calls[1].ends_with("= -1 EINVAL (Invalid argument)"),
+            "{}: {calls:#?}",
+            cc.libc
+        );
+    }
+    let Some(go) = go() else { return skipped("go") };
+    let opts = RunOptions { strace: true, quiet: true, smp: 2, ..real(&go_program(&go, "clock"), &["reads"], &[]) };
+    let r = qemu::run(&opts);
+    assert_outcome(&r, Outcome::Exited(0));
+    assert_eq!(stdout(&r), "reads done: true true true\n");
+    assert!(traced(&r.log, &["write"]).len() == 1, "no strace lines?\n{}", r.log);
+    assert_eq!(traced(&r.log, &clock_calls), Vec::<&str>::new());
+}
+
+/// `tests/real/go/clock`: Go 1.19's time.Now and monotonic readings (through the vDSO Go's
+/// runtime found) between raw clock_gettime system calls, syscall.Gettimeofday (the vDSO's
+/// gettimeofday) beside time.Now, and goroutines on 4 Ps (`--smp 4`) that never see the
+/// monotonic clock go back; natively the same.
+#[test]
+fn go_reads_the_clock_through_the_vdso() {
+    let Some(go) = go() else { return skipped("go") };
+    let want = "\
+time.Now between two CLOCK_REALTIME system calls: ok
+the monotonic reading keeps pace with CLOCK_MONOTONIC system calls: ok
+syscall.Gettimeofday between two time.Now: ok
+the monotonic clock never goes back across goroutines on every P: ok
+";
+    expect(RunOptions { smp: 4, quiet: true, ..real(&go_program(&go, "clock"), &[], &[]) }, want, 0);
+}
+
 // ---- the syscall fuzzer ------------------------------------------------------------------
 
 /// One run of `tests/real/c/fuzz.c` (musl) in QEMU: `mode` (safe or wild), `seed`, `calls`, and
