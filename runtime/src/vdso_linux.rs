@@ -204,12 +204,12 @@ unsafe fn parse_symbols(info: &Info, version: i32) {
         if !unsafe { name_is(info, sym.st_name, k.name) } {
             return false;
         }
-        // SAFETY: with a verdef, the versym array has an entry per symbol.
-        if !info.versym.is_null()
-            && version != 0
-            && unsafe { *info.versym.add(index as usize) } & 0x7fff != version as u16
-        {
-            return false;
+        if !info.versym.is_null() && version != 0 {
+            // SAFETY: with a verdef, the versym array has an entry per symbol.
+            let v = unsafe { *info.versym.add(index as usize) };
+            if v & 0x7fff != version as u16 {
+                return false;
+            }
         }
         k.ptr.store(info.load_offset.wrapping_add(sym.st_value as usize), Relaxed);
         true
@@ -281,10 +281,11 @@ mod tests {
     #[test]
     fn finds_the_hosts_vdso() {
         let ehdr = std::fs::read("/proc/self/auxv").ok().and_then(|b| {
-            b.chunks_exact(16)
-                .map(|c| {
-                    (u64::from_le_bytes(c[..8].try_into().unwrap()), u64::from_le_bytes(c[8..].try_into().unwrap()))
-                })
+            b.as_chunks::<16>()
+                .0
+                .iter()
+                .map(|kv| kv.split_at(8))
+                .map(|(k, v)| (u64::from_le_bytes(k.try_into().unwrap()), u64::from_le_bytes(v.try_into().unwrap())))
                 .find(|&(k, _)| k == abi::auxv::AT_SYSINFO_EHDR as u64)
                 .map(|(_, v)| v as usize)
         });
