@@ -1900,6 +1900,79 @@ fn glibc_writes_renames_and_removes_in_tmp_as_linux() {
     c_tmp(glibc_gcc(), "gcc");
 }
 
+/// What `tests/real/c/opath.c` prints over [`file_tree`] (the same under musl and glibc).
+const C_OPATH: &str = "\
+open hello.txt O_PATH|O_RDWR|O_TRUNC on the read-only tree: OK
+file read: EBADF
+file write: EBADF
+file pread: EBADF
+file lseek: EBADF
+file getdents64: EBADF
+file mmap: EBADF
+file ioctl FIONREAD: EBADF
+file fchmod: EBADF
+file ftruncate: EBADF
+file fsync: EBADF
+file epoll_ctl: EBADF
+file poll: revents POLLNVAL
+file fstat: OK
+file is a regular
+file fstatat AT_EMPTY_PATH: OK
+file fstatat says regular
+file F_GETFL has O_PATH: yes
+file dup: OK, F_GETFD of an O_CLOEXEC one: 1
+hello.txt still 12 bytes
+open sub O_PATH|O_RDWR: OK
+dir read: EBADF
+dir write: EBADF
+dir pread: EBADF
+dir lseek: EBADF
+dir getdents64: EBADF
+dir mmap: EBADF
+dir ioctl FIONREAD: EBADF
+dir fchmod: EBADF
+dir ftruncate: EBADF
+dir fsync: EBADF
+dir epoll_ctl: EBADF
+dir poll: revents POLLNVAL
+dir fstat: OK
+dir is a directory
+dir fstatat AT_EMPTY_PATH: OK
+dir fstatat says directory
+dir F_GETFL has O_PATH: yes
+dir dup: OK, F_GETFD of an O_CLOEXEC one: 1
+openat through the O_PATH directory: OK, read 3
+fchdir to the O_PATH directory: OK
+cwd ends with /sub: yes
+openat(file O_PATH, \"x\"): ENOTDIR
+open hello.txt O_PATH|O_DIRECTORY: ENOTDIR
+open missing O_PATH|O_CREAT: ENOENT
+open link O_PATH|O_NOFOLLOW: OK
+it is a symlink
+open link O_PATH: OK, a regular of 12 bytes
+open link O_RDONLY|O_NOFOLLOW: ELOOP
+open /dev/null O_PATH: OK
+/dev/null is a char device
+/dev/null O_PATH write: EBADF
+unlinked file through O_PATH: 5 bytes, 0 links
+";
+
+/// O_PATH descriptors, over the read-only tree and in /tmp, both ways: every I/O call EBADF
+/// (poll POLLNVAL), fstat, fstatat AT_EMPTY_PATH, fchdir, dup and the *at calls served, no
+/// access checked, O_NOFOLLOW opening a symbolic link itself, an unlinked file kept.
+#[test]
+fn o_path_descriptors_name_files_without_io_as_linux() {
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let ccs: Vec<Cc> = [musl_gcc(), glibc_gcc()].into_iter().flatten().collect();
+    if ccs.is_empty() {
+        return skipped("musl-gcc and gcc");
+    }
+    for cc in &ccs {
+        expect(over_tree(&c_program(cc, "opath"), tree.path(), &[d]), C_OPATH, 0);
+    }
+}
+
 // ---- --trace-startup ------------------------------------------------------------------
 
 /// `tests/real/go/features` built with its symbol table (the stops need it).
