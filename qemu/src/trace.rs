@@ -282,8 +282,8 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     layers.sort_unstable();
     layers.dedup();
     let cell = |r: &Option<Row>| match r {
-        Some(r) => format!("{:>14} {:>8} {:>6}", r.count, r.syscalls, r.faults),
-        None => format!("{:>14} {:>8} {:>6}", "-", "-", "-"),
+        Some(r) => format!("{:>14} {:>8} {:>6}{}", r.count, r.syscalls, r.faults, if r.noisy() { "*" } else { " " }),
+        None => format!("{:>14} {:>8} {:>6} ", "-", "-", "-"),
     };
     let mut what = String::new();
     for l in layers {
@@ -297,6 +297,10 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
                 what += &format!("  L{l} {}: {}{more}\n", short(who), names.join(", "));
             }
         }
+    }
+    if ra.iter().chain(rb.iter()).any(Row::noisy) {
+        out += "* other threads (sysmon, other Ms) made syscalls or took faults in the stretch: the first thread's are \
+                shown, and the count, which holds their work too, varies run to run\n";
     }
     out + "what each layer stopped at:\n" + &what
 }
