@@ -1973,6 +1973,51 @@ fn o_path_descriptors_name_files_without_io_as_linux() {
     }
 }
 
+/// What `tests/real/c/links.c` prints over [`file_tree`] (the same under musl and glibc).
+const C_LINKS: &str = "\
+link a b: OK
+a: file, 5 bytes, 2 links
+b: file, 5 bytes, 2 links
+a and b are one inode: yes
+read through a: 8 \"12345678\"
+link a b again: EEXIST
+link missing c: ENOENT
+link d dl (a directory): EPERM
+linkat with flag 1: EINVAL
+link from the read-only tree into /tmp: EXDEV
+linkat s sl (the link itself): OK
+sl: symlink, 1 bytes, 2 links
+linkat s sf AT_SYMLINK_FOLLOW: OK
+sf: file, 8 bytes, 3 links
+sf is a's inode: yes
+a: file, 8 bytes, 3 links
+rename b sf (one inode): OK
+b and sf still there: yes
+unlink a: OK
+unlink sf: OK
+b: file, 8 bytes, 1 links
+read through an open a: 8 \"12345678\"
+unlink b: OK
+b: ENOENT
+rmdir the directory: OK
+";
+
+/// Hard links in /tmp, both ways: one inode under two names (st_ino, st_nlink, data), Linux's
+/// errors (EEXIST, ENOENT, EPERM for a directory, EINVAL, EXDEV from the read-only tree),
+/// AT_SYMLINK_FOLLOW, rename between two names of one inode, the bytes kept to the last name.
+#[test]
+fn hard_links_in_tmp_as_linux() {
+    let tree = file_tree();
+    let d = tree.path().to_str().expect("a UTF-8 path");
+    let ccs: Vec<Cc> = [musl_gcc(), glibc_gcc()].into_iter().flatten().collect();
+    if ccs.is_empty() {
+        return skipped("musl-gcc and gcc");
+    }
+    for cc in &ccs {
+        expect(over_tree(&c_program(cc, "links"), tree.path(), &[d]), C_LINKS, 0);
+    }
+}
+
 // ---- --trace-startup ------------------------------------------------------------------
 
 /// `tests/real/go/features` built with its symbol table (the stops need it).
