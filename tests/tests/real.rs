@@ -2092,10 +2092,10 @@ fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() 
 }
 
 /// The Go hello's start-up table under `--icount --trace-startup` comes out the same in 5 runs:
-/// every layer stops at the same functions with the same syscalls and page faults of the first
-/// thread; a layer in whose stretch no other thread did anything has the same count to the
-/// instruction; one where Go's sysmon (or another M) made syscalls or took faults is labelled as
-/// sysmon noise in the table and stays within 2 % — and L1 to L3, before sysmon exists, are
+/// every layer stops at the same functions; a layer in whose stretch no other thread did
+/// anything has the same count, syscalls and faults, to the instruction; one where Go's sysmon
+/// (or another M) made syscalls or took faults is labelled as sysmon noise in the table and
+/// stays within 2 % (and a few faults or syscalls) — and L1 to L3, before sysmon exists, are
 /// never noisy.
 #[test]
 fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() {
@@ -2123,27 +2123,16 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
     for (i, t) in tables.iter().enumerate().skip(1) {
         assert_eq!(t.len(), first.len(), "run {i}:\n{}\nrun 0:\n{}", show(i), show(0));
         for (a, b) in first.iter().zip(t) {
-            let same = (a.layer, &a.names, a.syscalls, a.faults) == (b.layer, &b.names, b.syscalls, b.faults);
-            assert!(same, "L{} differs in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
+            assert_eq!((a.layer, &a.names), (b.layer, &b.names), "run {i}:\n{}\nrun 0:\n{}", show(i), show(0));
             if a.noisy() || b.noisy() {
+                // Another thread may touch a shared page first, or wake the first one: a few
+                // faults and syscalls move between threads; the count stays within 2 %.
                 let diff = a.count.abs_diff(b.count) as f64 / a.count.max(1) as f64;
-                assert!(
-                    diff < 0.02,
-                    "L{}'s count moved {:.2} % in run {i}:\n{}\nrun 0:\n{}",
-                    a.layer,
-                    diff * 100.0,
-                    show(i),
-                    show(0)
-                );
+                let near = a.syscalls.abs_diff(b.syscalls) <= 5 && a.faults.abs_diff(b.faults) <= 5;
+                assert!(diff < 0.02 && near, "L{} moved in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
             } else {
-                assert_eq!(
-                    a.count,
-                    b.count,
-                    "L{} (no other thread active) in run {i}:\n{}\nrun 0:\n{}",
-                    a.layer,
-                    show(i),
-                    show(0)
-                );
+                let same = (a.count, a.syscalls, a.faults) == (b.count, b.syscalls, b.faults);
+                assert!(same, "L{} (no other thread active) in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
             }
         }
     }

@@ -141,10 +141,11 @@ pub extern "C" fn breakpoint() {
 
 /// Instructions of a traced stop before [`breakpoint`]'s stamp: the int3 and three pushes.
 pub const BREAKPOINT_ENTRY_HEAD: u64 = 4;
-/// Instructions on the way back after the last Rust code of a stop (`trace::returned`): the
-/// returns out of it and `do_exception`, `jmp trap_return`, and [`trap_return`]'s 15 pops, `add`,
-/// `test`, `jz`, `swapgs` and `iretq` — a fixed count, read off the code.
-pub const BREAKPOINT_EXIT_TAIL: u64 = 24;
+/// Instructions on the way back after a stop's last stamp (`trace::returned`, inlined in
+/// `do_exception`): the rest of `do_exception` from its `rdtsc` (15 in this build, with the
+/// adds, the atomic add and the epilogue: read off `objdump -d` of the kernel), the
+/// `jmp trap_return`, and [`trap_return`]'s 15 pops, `add`, `test`, `jz`, `swapgs` and `iretq`.
+pub const BREAKPOINT_EXIT_TAIL: u64 = 36;
 
 macro_rules! stubs {
     ($($name:ident = $vector:literal $(, $err:ident)? => $common:ident;)*) => {
