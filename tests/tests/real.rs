@@ -2095,8 +2095,8 @@ fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() 
 /// every layer stops at the same functions; a layer in whose stretch no other thread did
 /// anything has the same count, syscalls and faults, to the instruction; one where Go's sysmon
 /// (or another M) made syscalls or took faults is labelled as sysmon noise in the table and
-/// stays within 2 % (and a few faults or syscalls) — and L1 to L3, before sysmon exists, are
-/// never noisy.
+/// stays within 2 % or 10,000 instructions (and a few faults or syscalls) — and L1 to L3,
+/// before sysmon exists, are never noisy.
 #[test]
 fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() {
     let Some(go) = go() else { return skipped("go") };
@@ -2126,10 +2126,11 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
             assert_eq!((a.layer, &a.names), (b.layer, &b.names), "run {i}:\n{}\nrun 0:\n{}", show(i), show(0));
             if a.noisy() || b.noisy() {
                 // Another thread may touch a shared page first, or wake the first one: a few
-                // faults and syscalls move between threads; the count stays within 2 %.
-                let diff = a.count.abs_diff(b.count) as f64 / a.count.max(1) as f64;
+                // faults and syscalls move between threads; the count stays within 2 %, or
+                // within 10,000 instructions (a sysmon wake-up or two) for a short stretch.
+                let near_count = a.count.abs_diff(b.count) <= (a.count / 50).max(10_000);
                 let near = a.syscalls.abs_diff(b.syscalls) <= 5 && a.faults.abs_diff(b.faults) <= 5;
-                assert!(diff < 0.02 && near, "L{} moved in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
+                assert!(near_count && near, "L{} moved in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
             } else {
                 let same = (a.count, a.syscalls, a.faults) == (b.count, b.syscalls, b.faults);
                 assert!(same, "L{} (no other thread active) in run {i}:\n{}\nrun 0:\n{}", a.layer, show(i), show(0));
