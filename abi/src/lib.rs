@@ -31,3 +31,4 @@ pub mod stat;
 pub mod time;
 pub mod uio;
 pub mod utsname;
+pub mod vdso;

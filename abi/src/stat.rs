@@ -12,6 +12,8 @@ pub const S_IFIFO: u32 = 0o010000;
 
 /// fstatat/newfstatat flags.
 pub const AT_SYMLINK_NOFOLLOW: usize = 0x100;
+/// linkat: follow a final symbolic link of the old name.
+pub const AT_SYMLINK_FOLLOW: usize = 0x400;
 pub const AT_NO_AUTOMOUNT: usize = 0x800;
 pub const AT_EMPTY_PATH: usize = 0x1000;
 

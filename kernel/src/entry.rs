@@ -23,9 +23,16 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
     if frame.vector == NMI && crate::smp::stopping() {
         crate::smp::stop_here();
     }
+    // #BP's entry stub stamps the TSC in its error-code slot (otherwise 0): `--trace-startup`
+    // measures a stop's whole cost from there. Taken out before anything reads the frame.
+    let bp_tsc = if frame.vector == 3 { core::mem::take(&mut frame.error_code) } else { 0 };
     if frame.came_from_user() {
-        fault::user_exception(frame);
-        return exit_to_user(frame);
+        let stop = fault::user_exception(frame, bp_tsc);
+        exit_to_user(frame);
+        if let Some(end) = stop {
+            crate::process::trace::returned(end);
+        }
+        return;
     }
     match frame.vector {
         // Traps: RIP already points past the instruction; report and resume.

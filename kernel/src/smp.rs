@@ -64,7 +64,7 @@ fn start(t: &Trampoline, apic_id: u32) {
     let Some(stack) = KernelStack::new() else {
         return log::warn!("smp: apic {apic_id} left out: no memory for its stack");
     };
-    let tables = gdt::alloc_ap();
+    let tables = gdt::alloc_ap(cpu);
     match t.start(apic_id, cpu, stack.top(), tables) {
         Ok(b) => {
             ONLINE.store(cpu + 1, Ordering::Release);

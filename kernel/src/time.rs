@@ -2,9 +2,15 @@
 //! kernel entry (the origin of the log's "from kernel entry" spans), whether the TSC counts
 //! instructions (QEMU icount), and [`Span`], an interval printed in its unit. Below process and
 //! syscall, above arch: the scheduler's deadlines, sleeps and futex timeouts all read it.
-use crate::arch::tsc;
+//!
+//! Ticks become nanoseconds through `abi::vdso::ticks_to_ns` with the multiplier fixed at
+//! calibration, and CLOCK_REALTIME is the monotonic clock plus an offset fixed at the first CMOS
+//! read: the same two numbers the vDSO reads from its vvar page, so the clock_gettime system
+//! call and the vDSO agree to the nanosecond.
+use crate::arch::{rtc, tsc};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use spin::Once;
 
 pub use abi::time::NSEC_PER_SEC;
 
@@ -12,6 +18,11 @@ pub use abi::time::NSEC_PER_SEC;
 static ENTRY_TSC: AtomicU64 = AtomicU64::new(0);
 /// The runner's `icount` flag: the TSC counts guest instructions.
 static ICOUNT: AtomicBool = AtomicBool::new(false);
+/// Nanoseconds per TSC tick << `abi::vdso::TSC_SHIFT`: one nanosecond per tick until calibrated
+/// (and for good under icount).
+static TSC_MULT: AtomicU64 = AtomicU64::new(abi::vdso::tsc_mult(0));
+/// CLOCK_REALTIME − CLOCK_MONOTONIC, from the CMOS clock's first reading.
+static REALTIME_OFFSET: Once<u64> = Once::new();
 
 /// Records the TSC at kernel entry; the first thing `kmain` does.
 pub fn mark_entry() -> u64 {
@@ -30,8 +41,24 @@ pub fn entry_tsc() -> u64 {
 pub fn init(icount: bool) {
     ICOUNT.store(icount, Ordering::Relaxed);
     if !icount {
-        tsc::calibrate();
+        TSC_MULT.store(abi::vdso::tsc_mult(tsc::calibrate()), Ordering::Relaxed);
     }
+}
+
+/// The multiplier [`ticks_to_ns`] uses (the vvar page's `mult`).
+pub fn tsc_mult() -> u64 {
+    TSC_MULT.load(Ordering::Relaxed)
+}
+
+/// CLOCK_REALTIME − CLOCK_MONOTONIC in nanoseconds: the CMOS clock is read the first time this
+/// is asked (exec asks, for the vvar page) and never again.
+pub fn realtime_offset() -> u64 {
+    *REALTIME_OFFSET.call_once(|| (rtc::unix_time() * NSEC_PER_SEC).wrapping_sub(monotonic_ns()))
+}
+
+/// CLOCK_REALTIME in nanoseconds since the epoch.
+pub fn realtime_ns() -> u64 {
+    monotonic_ns().wrapping_add(realtime_offset())
 }
 
 /// Whether the TSC counts instructions (the runner's `icount` flag).
@@ -40,12 +67,10 @@ pub fn icount() -> bool {
 }
 
 /// TSC ticks to nanoseconds. Under icount QEMU's virtual clock runs one nanosecond per
-/// instruction, so a count already is nanoseconds.
+/// instruction, so a count already is nanoseconds (the multiplier is exactly one).
+#[inline]
 pub fn ticks_to_ns(ticks: u64) -> u64 {
-    match tsc::ticks_per_sec() {
-        0 => ticks,
-        hz => (ticks as u128 * NSEC_PER_SEC as u128 / hz as u128) as u64,
-    }
+    abi::vdso::ticks_to_ns(ticks, tsc_mult())
 }
 
 /// Nanoseconds since reset: the clock of every kernel deadline.

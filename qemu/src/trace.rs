@@ -130,6 +130,9 @@ struct Hit {
     syscalls: u64,
     faults: u64,
     cost: u64,
+    /// Syscalls and page faults of the other threads (sysmon, other Ms) in the stretch.
+    other_syscalls: u64,
+    other_faults: u64,
 }
 
 fn parse_hit(line: &str) -> Option<Hit> {
@@ -143,7 +146,21 @@ fn parse_hit(line: &str) -> Option<Hit> {
     let since = rest.split_once(": ")?.1.split(' ').next()?.parse().ok()?;
     let syscalls = rest.split_once(" since the ELF entry, ")?.1.split(' ').next()?.parse().ok()?;
     let faults = rest.split_once("), ")?.1.split(' ').next()?.parse().ok()?;
-    Some(Hit { layer, name: name.to_string(), since, syscalls, faults, cost: num("trap cost ")? })
+    // The other threads' part (absent in logs from before it was added: none counted).
+    let (other_syscalls, other_faults) = match rest.split_once(", other threads ") {
+        Some((_, o)) => (o.split(' ').next()?.parse().ok()?, o.rsplit_once("), ")?.1.split(' ').next()?.parse().ok()?),
+        None => (0, 0),
+    };
+    Some(Hit {
+        layer,
+        name: name.to_string(),
+        since,
+        syscalls,
+        faults,
+        cost: num("trap cost ")?,
+        other_syscalls,
+        other_faults,
+    })
 }
 
 /// One layer of a traced run: the functions stopped at in it, the count (TSC ticks;
@@ -156,6 +173,17 @@ pub struct Row {
     pub count: u64,
     pub syscalls: u64,
     pub faults: u64,
+    /// Syscalls and page faults of threads other than the first (Go's sysmon, other Ms) in the
+    /// stretch: their work is in `count` too, and is what varies between runs.
+    pub other_syscalls: u64,
+    pub other_faults: u64,
+}
+
+impl Row {
+    /// Whether other threads were active in the stretch (its count then varies run to run).
+    pub fn noisy(&self) -> bool {
+        self.other_syscalls + self.other_faults > 0
+    }
 }
 
 /// The layers of a traced run's log, and the stops' own cost; None if no stop was hit.
@@ -169,7 +197,15 @@ pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
         match rows.iter().position(|r| r.layer == layer) {
             Some(i) => i,
             None => {
-                rows.push(Row { layer, names: Vec::new(), count: 0, syscalls: 0, faults: 0 });
+                rows.push(Row {
+                    layer,
+                    names: Vec::new(),
+                    count: 0,
+                    syscalls: 0,
+                    faults: 0,
+                    other_syscalls: 0,
+                    other_faults: 0,
+                });
                 rows.len() - 1
             }
         }
@@ -179,6 +215,8 @@ pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
         let o = row(&mut rows, owner);
         rows[o].syscalls += h.syscalls;
         rows[o].faults += h.faults;
+        rows[o].other_syscalls += h.other_syscalls;
+        rows[o].other_faults += h.other_faults;
         let r = row(&mut rows, h.layer);
         rows[r].names.push(h.name.clone());
         let next = hits.get(i + 1).map_or(h.since, |n| n.since);
@@ -189,17 +227,25 @@ pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
 }
 
 /// The per-layer table of a traced run's log: layer, functions stopped at, the count (TSC ticks;
-/// instructions under `--icount`) from the layer's first stop to the next layer's, the syscalls
-/// and page faults in that stretch, and its share of the whole; then the stops' own cost.
+/// instructions under `--icount`) from the layer's first stop to the next layer's, the first
+/// thread's syscalls and page faults in that stretch, its share of the whole, and the other
+/// threads' syscalls/faults there — labelled as the noise that makes that row's count differ
+/// between runs; then the stops' own cost.
 pub fn table(log: &str) -> String {
     let Some((rows, cost)) = rows(log) else {
         return "trace: no stops were hit\n".into();
     };
     let total: u64 = rows.iter().map(|r| r.count).sum::<u64>().max(1);
-    let mut out = String::from("layer  functions  count (TSC; instructions with --icount)  syscalls  faults  share\n");
+    let mut out = String::from(
+        "layer  functions  count (TSC; instructions with --icount)  syscalls  faults  share  other threads\n",
+    );
     for r in &rows {
+        let noise = match r.noisy() {
+            true => format!("{}/{} (sysmon noise)", r.other_syscalls, r.other_faults),
+            false => "-".into(),
+        };
         out += &format!(
-            "L{}     {:>9}  {:>40}  {:>8}  {:>6}  {:>4.1}%\n",
+            "L{}     {:>9}  {:>40}  {:>8}  {:>6}  {:>4.1}%  {noise}\n",
             r.layer,
             r.names.len(),
             r.count,
@@ -207,6 +253,9 @@ pub fn table(log: &str) -> String {
             r.faults,
             r.count as f64 * 100.0 / total as f64
         );
+    }
+    if rows.iter().any(Row::noisy) {
+        out += "other threads: their syscalls/faults in the stretch; their work is in its count, which varies run to run\n";
     }
     let stops: usize = rows.iter().map(|r| r.names.len()).sum();
     out += &format!(
@@ -233,8 +282,8 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     layers.sort_unstable();
     layers.dedup();
     let cell = |r: &Option<Row>| match r {
-        Some(r) => format!("{:>14} {:>8} {:>6}", r.count, r.syscalls, r.faults),
-        None => format!("{:>14} {:>8} {:>6}", "-", "-", "-"),
+        Some(r) => format!("{:>14} {:>8} {:>6}{}", r.count, r.syscalls, r.faults, if r.noisy() { "*" } else { " " }),
+        None => format!("{:>14} {:>8} {:>6} ", "-", "-", "-"),
     };
     let mut what = String::new();
     for l in layers {
@@ -248,6 +297,10 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
                 what += &format!("  L{l} {}: {}{more}\n", short(who), names.join(", "));
             }
         }
+    }
+    if ra.iter().chain(rb.iter()).any(Row::noisy) {
+        out += "* other threads (sysmon, other Ms) made syscalls or took faults in the stretch: the first thread's are \
+                shown, and the count, which holds their work too, varies run to run\n";
     }
     out + "what each layer stopped at:\n" + &what
 }
@@ -306,11 +359,29 @@ mod tests {
 ";
         let t = table(log);
         let lines: Vec<&str> = t.lines().collect();
-        assert!(lines[1].starts_with("L1") && lines[1].contains(" 200 ") && lines[1].ends_with("22.2%"), "{t}");
+        assert!(lines[1].starts_with("L1") && lines[1].contains(" 200 ") && lines[1].ends_with("22.2%  -"), "{t}");
         // L1's stretch holds osinit's report: 1 syscall, 2 faults (and the first stop's 1 fault).
         assert!(lines[1].contains("       1       3"), "{t}");
         assert!(lines[3].starts_with("L3") && lines[3].contains(" 300 "), "{t}");
         assert!(lines[4].starts_with("L5"), "{t}");
         assert!(t.contains("4 stops from the first to the last: 900; the stops themselves cost 120"), "{t}");
+        assert!(!t.contains("noise"), "{t}");
+    }
+
+    #[test]
+    fn other_threads_activity_labels_its_stretch_as_noise() {
+        let log = "\
+[        100i L3] trace: runtime.schedinit at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults
+[        300i L4] trace: runtime.main at 0x402000: 300 since the ELF entry, 1 syscalls (clone), 2 page faults, trap cost 50, other threads 0 syscalls (), 0 page faults
+[        700i L5] trace: main.main at 0x403000: 700 since the ELF entry, 2 syscalls (write mmap), 0 page faults, trap cost 90, other threads 3 syscalls (nanosleep nanosleep futex), 1 page faults
+";
+        let (rows, _) = rows(log).unwrap();
+        assert_eq!((rows[0].other_syscalls, rows[0].other_faults, rows[0].noisy()), (0, 0, false));
+        assert_eq!((rows[1].syscalls, rows[1].other_syscalls, rows[1].other_faults), (2, 3, 1));
+        let t = table(log);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[1].starts_with("L3") && lines[1].ends_with("  -"), "{t}");
+        assert!(lines[2].starts_with("L4") && lines[2].ends_with("3/1 (sysmon noise)"), "{t}");
+        assert!(t.contains("varies run to run"), "{t}");
     }
 }

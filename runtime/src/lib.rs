@@ -102,6 +102,7 @@ pub mod sysmon;
 pub mod time;
 pub mod tls;
 pub mod trace;
+pub mod vdso_linux;
 
 /// GODEBUG=inittrace=1 was given.
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);

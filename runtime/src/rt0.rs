@@ -23,7 +23,7 @@ use crate::runtime2::G;
 use crate::stack::G0_OS_STACK;
 use crate::tls::{arch_set_fs, getg, setg, settls, tls_base};
 use crate::{runtime1, step, trace};
-use abi::auxv::{AT_PAGESZ, AT_RANDOM, AT_SECURE};
+use abi::auxv::{AT_PAGESZ, AT_RANDOM, AT_SECURE, AT_SYSINFO_EHDR};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// Go's _StackGuard on linux/amd64: the guard band above g0's stack bottom.
@@ -148,6 +148,7 @@ extern "C" fn rt0_go(argc: isize, argv: *const *const u8, sp_before: usize, sp_a
     // SAFETY: argc/argv come straight from the initial stack, which stays mapped and unchanged.
     unsafe { args::args(argc, argv) };
     fastrandinit();
+    vdsoinit();
     log_args();
     crate::os_linux::osinit();
     proc::schedinit();
@@ -219,14 +220,25 @@ fn fastrandinit() {
     }
 }
 
+/// sysargs' AT_SYSINFO_EHDR case (Go's `vdsoauxv`): the vDSO's clock functions, if the kernel
+/// maps one.
+fn vdsoinit() {
+    let ehdr = args::getauxval(AT_SYSINFO_EHDR).unwrap_or(0);
+    // The kernel maps the image AT_SYSINFO_EHDR names readable for the life of the process.
+    // SAFETY: so it can be read at any time.
+    unsafe { crate::vdso_linux::vdsoauxv(ehdr) };
+}
+
 /// The L2 line for Go's `args`: what sysargs takes from the auxv.
 fn log_args() {
     let pagesz = args::getauxval(AT_PAGESZ).unwrap_or(0);
     let secure = args::getauxval(AT_SECURE).unwrap_or(0);
     let random = args::getauxval(AT_RANDOM).unwrap_or(0);
+    let vdso = args::getauxval(AT_SYSINFO_EHDR).unwrap_or(0);
+    let found = if crate::vdso_linux::CLOCK_GETTIME.load(Ordering::Relaxed) != 0 { "found" } else { "absent" };
     step!(
         2,
-        "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (fastrand seeded from it, as Go's) AT_SECURE={secure}; no strings copied",
+        "args: argc={}, auxv AT_PAGESZ={pagesz} AT_RANDOM at {random:#x} (fastrand seeded from it, as Go's) AT_SECURE={secure} AT_SYSINFO_EHDR={vdso:#x} (__vdso_clock_gettime {found}); no strings copied",
         args::argc()
     );
 }

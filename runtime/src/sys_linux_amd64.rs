@@ -170,12 +170,20 @@ pub fn usleep(us: u64) {
     unsafe { syscall2(SYS_NANOSLEEP, &ts as *const Timespec as usize, 0) };
 }
 
-/// Nanoseconds on CLOCK_MONOTONIC (Go's `nanotime1`; no vDSO here, a real system call).
+/// Nanoseconds on CLOCK_MONOTONIC (Go's `nanotime1`): through the vDSO's `__vdso_clock_gettime`
+/// when the kernel maps one, else the system call.
+#[inline]
 pub fn nanotime() -> u64 {
     let mut ts = Timespec::default();
-    // SAFETY: the kernel writes one timespec into the local.
-    unsafe { syscall2(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, &mut ts as *mut Timespec as usize) };
+    crate::vdso_linux::clock_gettime(CLOCK_MONOTONIC, &mut ts);
     ts.tv_sec as u64 * abi::time::NSEC_PER_SEC + ts.tv_nsec as u64
+}
+
+/// CLOCK_REALTIME as (seconds, nanoseconds) since the epoch (Go's `walltime`), the same way.
+pub fn walltime() -> (i64, i32) {
+    let mut ts = Timespec::default();
+    crate::vdso_linux::clock_gettime(abi::time::CLOCK_REALTIME, &mut ts);
+    (ts.tv_sec, ts.tv_nsec as i32)
 }
 
 /// `futex(addr, op, val, ts, addr2, val3)`: the result or `-errno` (Go's `futex`).

@@ -163,6 +163,11 @@ impl OpenFile {
         self.flags.store((old & !SETFL_MASK) | (new & SETFL_MASK), Ordering::Relaxed);
     }
 
+    /// Whether the description was opened with O_PATH: it names a file and does no I/O.
+    pub fn is_path(&self) -> bool {
+        self.flags() & abi::fcntl::O_PATH != 0
+    }
+
     pub fn nonblock(&self) -> bool {
         self.flags() & O_NONBLOCK != 0
     }

@@ -2,7 +2,8 @@
 //! fs/stat.c over a read-only mount): the one [`Tree`] of the boot, the process's working
 //! directory, and the two objects a descriptor of the tree names — a regular file (read,
 //! pread, readv, lseek) and a directory (getdents64, lseek). Symbolic links are never opened
-//! (O_NOFOLLOW on one is ELOOP, as Linux answers without O_PATH).
+//! (O_NOFOLLOW on one is ELOOP, as Linux answers without O_PATH; with O_PATH the link itself is
+//! opened, see [`open_path`]).
 //!
 //! Loading: the runner hands the archive over as the fw_cfg file `opt/rt0/tree`; [`load`] reads
 //! it by DMA into fresh frames, maps them read-only at [`TREE_BASE`] (before the process's
@@ -161,6 +162,44 @@ pub fn open(n: usize, flags: usize) -> Arc<OpenFile> {
         Arc::new(RegularFile { node: n, pos: Mutex::new(0), append: flags & abi::fcntl::O_APPEND != 0 })
     };
     OpenFile::new(file, flags)
+}
+
+/// An O_PATH description of node `n` (any kind, a symbolic link too), with status flags `flags`
+/// (O_PATH and those O_PATH keeps).
+pub fn open_path(n: usize, flags: usize) -> Arc<OpenFile> {
+    super::tmpfs::opened(n);
+    OpenFile::new(Arc::new(PathOnly { node: n }), flags)
+}
+
+/// What an O_PATH descriptor names (Linux's FMODE_PATH file, whose operations are `empty_fops`):
+/// the node, for fstat, fchdir and the *at calls; `process::file` refuses the descriptor for
+/// everything else (EBADF). It keeps an unlinked file of /tmp, as any open description does.
+struct PathOnly {
+    node: usize,
+}
+
+impl Drop for PathOnly {
+    fn drop(&mut self) {
+        super::tmpfs::closed(self.node);
+    }
+}
+
+impl File for PathOnly {
+    fn poll(&self) -> u32 {
+        0
+    }
+
+    fn events_seen(&self) -> u64 {
+        0
+    }
+
+    fn stat(&self) -> Stat {
+        stat_of(self.node)
+    }
+
+    fn node(&self) -> Option<usize> {
+        Some(self.node)
+    }
 }
 
 /// lseek's arithmetic (Linux's generic_file_llseek_size with no holes): the new offset, EINVAL

@@ -9,8 +9,8 @@
 //! through the direct map), [`MAX_BYTES`] of pages in all, as a tmpfs mounted with `size=64m`,
 //! and never the last [`FRAMES_KEPT`] free frames (the program's own memory comes first): a
 //! write past either is ENOSPC (short when some bytes fit), a file over [`MAX_FILE`] EFBIG.
-//! Hard links are not supported (EPERM). An unlinked file's pages stay until its last
-//! descriptor closes.
+//! A file or symbolic link may have several names (hard links, [`link`]); its bytes stay until
+//! its last name is removed and its last descriptor closes.
 use super::rofs::{tree, tree_mut};
 use super::tree::{Data, Kind, Name};
 use abi::errno::{EBADF, EFBIG, ENOSPC, EROFS};
@@ -234,16 +234,29 @@ pub fn truncate(n: usize, len: u64) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Takes `name` (node `n`) out of the writable directory `dir`; a file's bytes go once no
-/// descriptor has it open.
+/// Takes `name` (node `n`) out of the writable directory `dir`; once that was its last name, a
+/// file's bytes go when no descriptor has it open.
 pub fn remove(dir: usize, name: &[u8]) {
     let mut t = tree_mut();
     if let Some(n) = t.unlink(dir, name) {
-        t.nodes[n].unlinked = true;
-        if t.nodes[n].opens == 0 {
-            free(&mut t.nodes[n]);
+        let node = &mut t.nodes[n];
+        node.links = node.links.saturating_sub(1);
+        if node.links == 0 || node.is_dir() {
+            node.unlinked = true;
+            if node.opens == 0 {
+                free(node);
+            }
         }
     }
+    touch(&mut t.nodes[dir]);
+}
+
+/// Gives node `n` (a file or a symbolic link of /tmp) the further name `name` in the writable
+/// directory `dir`, which the caller checked is free: a hard link (Linux's shmem_link).
+pub fn link(n: usize, dir: usize, name: &[u8]) {
+    let mut t = tree_mut();
+    t.link(dir, Name::Owned(name.to_vec()), n);
+    t.nodes[n].links += 1;
     touch(&mut t.nodes[dir]);
 }
 

@@ -117,12 +117,15 @@ pub struct Node<'a> {
     /// Open descriptions of it (a writable file's bytes are freed when the last one closes
     /// after its unlink).
     pub opens: u32,
+    /// Names a file or symbolic link has (hard links, made in /tmp); a directory's count is its
+    /// entries' business (see [`Node::nlink`]).
+    pub links: u32,
     pub kind: Kind<'a>,
 }
 
 impl<'a> Node<'a> {
     pub fn new(name: Name<'a>, parent: usize, mode: u32, mtime: u64, kind: Kind<'a>) -> Node<'a> {
-        Node { name, parent, mode, mtime, mtime_nsec: 0, writable: false, unlinked: false, opens: 0, kind }
+        Node { name, parent, mode, mtime, mtime_nsec: 0, writable: false, unlinked: false, opens: 0, links: 1, kind }
     }
 
     pub fn is_dir(&self) -> bool {
@@ -143,7 +146,7 @@ impl<'a> Node<'a> {
         match &self.kind {
             Kind::Dir(e) => 2 + e.iter().filter(|(_, n)| tree.nodes[*n].is_dir()).count() as u64,
             _ if self.unlinked => 0,
-            _ => 1,
+            _ => self.links as u64,
         }
     }
 }

@@ -61,10 +61,14 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     super::trace::plant(&mut aspace, image.bias);
     let bottom = stack_bottom(&image).unwrap_or_else(|| crate::control::bad_program("a segment lies over the stack"));
     aspace.map(bottom, STACK_TOP, (PROT_READ | PROT_WRITE) as u32, "stack");
+    // The vDSO and its vvar page, top down below the mmap base (after the ELF, as Linux's
+    // load_elf_binary calls arch_setup_additional_pages).
+    let vdso = super::vdso::map(&mut aspace).unwrap_or_else(|| crate::control::bad_program("no room for the vDSO"));
 
     let (random, source) = random_bytes(features);
     let hwcap = core::arch::x86_64::__cpuid(1).edx as u64;
     let auxv = [
+        (AT_SYSINFO_EHDR, vdso),
         (AT_MINSIGSTKSZ, abi::signal::MINSIGSTKSZ as u64),
         (AT_HWCAP, hwcap),
         (AT_PAGESZ, PAGE),

@@ -11,8 +11,10 @@ use abi::signal::{
     Siginfo, UNBLOCKABLE, sigmask,
 };
 
-/// An exception taken in ring 3: demand paging, or a signal.
-pub fn user_exception(frame: &mut TrapFrame) {
+/// An exception taken in ring 3: demand paging, or a signal. `bp_tsc`: for a #BP, the TSC its
+/// entry stub read. Returns, for a `--trace-startup` stop, the TSC its handler ended at (for
+/// [`super::trace::returned`] once the way back to ring 3 is done).
+pub fn user_exception(frame: &mut TrapFrame, bp_tsc: u64) -> Option<u64> {
     let info = if frame.vector == 14 {
         let addr = x86_64::registers::control::Cr2::read_raw();
         let access = if frame.error_code & 0x10 != 0 {
@@ -31,8 +33,11 @@ pub fn user_exception(frame: &mut TrapFrame) {
         {
             sched::with_current(|t| t.idle_fault = None);
             match done {
-                Ok(()) => return,
-                Err(info) => return deliver(frame, info),
+                Ok(()) => return None,
+                Err(info) => {
+                    deliver(frame, info);
+                    return None;
+                }
             }
         }
         let result = with(|p| p.aspace.fault(addr, access));
@@ -41,7 +46,8 @@ pub fn user_exception(frame: &mut TrapFrame) {
                 if super::trace::enabled() {
                     super::trace::fault();
                 }
-                return sched::with_current(|t| t.idle_fault = None);
+                sched::with_current(|t| t.idle_fault = None);
+                return None;
             }
             Ok(false) => {
                 // A page present and allowed that faults again at the same instruction and address
@@ -49,7 +55,7 @@ pub fn user_exception(frame: &mut TrapFrame) {
                 // transfers TCG faults this way are done above), so no loop.
                 let this = Some((frame.rip, addr));
                 if sched::with_current(|t| core::mem::replace(&mut t.idle_fault, this)) != this {
-                    return; // a stale TLB entry, flushed: the retry will get on
+                    return None; // a stale TLB entry, flushed: the retry will get on
                 }
                 log::error!(
                     "fault: the same page fault again at pc={:#x} addr={addr:#x} with nothing to change: no progress, SIGSEGV",
@@ -66,11 +72,11 @@ pub fn user_exception(frame: &mut TrapFrame) {
         }
     } else if frame.vector == 3
         && super::trace::enabled()
-        && let Some(pc) = super::trace::breakpoint(frame.rip, with(|p| p.start_tsc))
+        && let Some((pc, end)) = super::trace::breakpoint(frame.rip, with(|p| p.start_tsc), bp_tsc)
     {
         // A `--trace-startup` stop: logged, its byte restored; the function runs from its start.
         frame.rip = pc;
-        return;
+        return Some(end);
     } else {
         if frame.vector == GENERAL_PROTECTION
             && frame.error_code == 0
@@ -84,7 +90,8 @@ pub fn user_exception(frame: &mut TrapFrame) {
         }
         signal::for_exception(frame)
     };
-    deliver(frame, info)
+    deliver(frame, info);
+    None
 }
 
 /// Delivers a synchronous signal: to the program's handler if it has one (and the signal is

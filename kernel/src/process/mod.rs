@@ -23,6 +23,7 @@ pub mod stack;
 pub mod thread;
 pub mod trace;
 pub mod uaccess;
+pub mod vdso;
 
 use crate::arch::tsc;
 use crate::mm::aspace::AddressSpace;
@@ -61,8 +62,16 @@ pub const PID: u32 = 1;
 static PROCESS: Mutex<Option<Process>> = Mutex::new(None);
 
 /// The description behind descriptor `fd` (EBADF), taken out of the process lock so the caller
-/// may block on it.
+/// may block on it. An O_PATH descriptor is EBADF here too, as Linux's `fdget`: it serves only
+/// the calls that take [`file_raw`].
 pub fn file(fd: u64) -> Result<alloc::sync::Arc<crate::fd::OpenFile>, uaccess::Errno> {
+    let f = with(|p| p.fds.get(fd))?;
+    if f.is_path() { Err(abi::errno::EBADF) } else { Ok(f) }
+}
+
+/// The description behind `fd`, O_PATH ones included (Linux's `fdget_raw`): for fstat, fchdir,
+/// and a directory descriptor of the *at calls.
+pub fn file_raw(fd: u64) -> Result<alloc::sync::Arc<crate::fd::OpenFile>, uaccess::Errno> {
     with(|p| p.fds.get(fd))
 }
 

@@ -8,11 +8,17 @@
 //! function first runs would).
 //!
 //! Each stop is logged as `[t L<layer>] trace: <name> at <addr>: <n> since the ELF entry,
-//! <k> syscalls (<names>), <f> page faults, trap cost <c>` — n the TSC since the program's entry
-//! (instructions under `--icount`) less what the stops themselves cost, k and f counted since the
-//! previous stop, c the stops' own cost so far (measured from the handler's entry to its return,
-//! so the exception's entry and exit, a few hundred instructions each, are not in it).
+//! <k> syscalls (<names>), <f> page faults, trap cost <c>, other threads <k2> syscalls (<names>),
+//! <f2> page faults` — n the TSC since the program's entry (instructions under `--icount`) at the
+//! int3, less what the stops before cost, k and f the first thread's since the previous stop, k2
+//! and f2 every other thread's (their work falls in the count too, and varies run to run), c the stops' own cost so far, whole: from the #BP entry stub's TSC
+//! stamp (plus the int3 and the stub's pushes before it) through the handler and the way back
+//! (`exit_to_user`) to the last Rust code before `iretq` (plus the fixed tail after it); see
+//! `arch::trap::breakpoint`. The cost also takes in what recording each syscall and page fault
+//! costs (the thread's id, a lock, a push), so that the counts between stops are the program's
+//! own.
 use crate::arch::tsc;
+use crate::arch::{BREAKPOINT_ENTRY_HEAD, BREAKPOINT_EXIT_TAIL};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -33,13 +39,18 @@ struct Point {
 #[derive(Default)]
 struct State {
     points: Vec<Point>,
-    /// Syscall numbers since the previous stop.
+    /// Syscall numbers of the first thread since the previous stop.
     syscalls: Vec<u16>,
+    /// Syscall numbers of every other thread (Go's sysmon, other Ms) since the previous stop:
+    /// the stretches they fall in are the ones that differ between runs.
+    others: Vec<u16>,
 }
 
 static ON: AtomicBool = AtomicBool::new(false);
-static STATE: Mutex<State> = Mutex::new(State { points: Vec::new(), syscalls: Vec::new() });
+static STATE: Mutex<State> = Mutex::new(State { points: Vec::new(), syscalls: Vec::new(), others: Vec::new() });
+/// Page faults of the first thread, and of the others, since the previous stop.
 static FAULTS: AtomicU64 = AtomicU64::new(0);
+static OTHER_FAULTS: AtomicU64 = AtomicU64::new(0);
 /// TSC ticks spent in the stops.
 static COST: AtomicU64 = AtomicU64::new(0);
 
@@ -97,32 +108,27 @@ pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
     }
 }
 
-/// A syscall `nr` was made.
+/// A syscall `nr` was made. What recording it costs counts with the stops' cost (it is
+/// tracing's, not the program's).
 pub fn syscall(nr: usize) {
-    STATE.lock().syscalls.push(nr as u16);
+    let t0 = tsc::read();
+    let first = super::sched::current_tid() == super::PID;
+    let mut st = STATE.lock();
+    if first { &mut st.syscalls } else { &mut st.others }.push(nr as u16);
+    drop(st);
+    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
 }
 
 /// A page fault was served.
 pub fn fault() {
-    FAULTS.fetch_add(1, Ordering::Relaxed);
+    let t0 = tsc::read();
+    let first = super::sched::current_tid() == super::PID;
+    if first { &FAULTS } else { &OTHER_FAULTS }.fetch_add(1, Ordering::Relaxed);
+    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
 }
 
-/// A #BP from ring 3 with the pc at `rip`: if it is one of the stops, logs it, restores the
-/// byte, and returns the pc to resume at (the stop's address); None for any other int3.
-pub fn breakpoint(rip: u64, start_tsc: u64) -> Option<u64> {
-    let t0 = tsc::read();
-    let addr = rip.checked_sub(1)?;
-    let mut st = STATE.lock();
-    let i = st.points.iter().position(|p| p.addr == addr)?;
-    if st.points[i].hit {
-        // Another thread reached the int3 before the first one's stop put the byte back: it
-        // only has to run the function from its start.
-        return Some(addr);
-    }
-    let orig = st.points[i].orig;
-    crate::process::with(|p| p.aspace.load(addr, &[orig])).ok()?;
-    st.points[i].hit = true;
-    let calls = core::mem::take(&mut st.syscalls);
+/// `calls` by name, space-separated.
+fn names(calls: &[u16]) -> String {
     let mut names = String::new();
     for (k, nr) in calls.iter().enumerate() {
         if k > 0 {
@@ -130,22 +136,57 @@ pub fn breakpoint(rip: u64, start_tsc: u64) -> Option<u64> {
         }
         names.push_str(abi::nr::name(*nr as usize).unwrap_or("?"));
     }
+    names
+}
+
+/// A #BP from ring 3 with the pc at `rip`, its entry stub's TSC stamp `entry`: if it is one of
+/// the stops, logs it, restores the byte, and returns the pc to resume at (the stop's address)
+/// and the TSC at the handler's end (for [`returned`]); None for any other int3.
+pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
+    let t0 = tsc::read();
+    let addr = rip.checked_sub(1)?;
+    let entry = entry.saturating_sub(BREAKPOINT_ENTRY_HEAD);
+    let mut st = STATE.lock();
+    let i = st.points.iter().position(|p| p.addr == addr)?;
+    if st.points[i].hit {
+        // Another thread reached the int3 before the first one's stop put the byte back: it
+        // only has to run the function from its start.
+        drop(st);
+        COST.fetch_add(t0 - entry, Ordering::Relaxed);
+        return Some((addr, tsc::read()));
+    }
+    let orig = st.points[i].orig;
+    crate::process::with(|p| p.aspace.load(addr, &[orig])).ok()?;
+    st.points[i].hit = true;
+    let calls = core::mem::take(&mut st.syscalls);
+    let others = core::mem::take(&mut st.others);
     let cost = COST.load(Ordering::Relaxed);
-    let since = t0.saturating_sub(start_tsc).saturating_sub(cost);
+    let since = entry.saturating_sub(start_tsc).saturating_sub(cost);
     let p = &st.points[i];
     crate::logger::line_in_layer(
         p.layer,
         format_args!(
-            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({names}), {} page faults, trap cost {cost}",
+            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults",
             p.name,
             p.addr,
             calls.len(),
-            FAULTS.swap(0, Ordering::Relaxed)
+            names(&calls),
+            FAULTS.swap(0, Ordering::Relaxed),
+            others.len(),
+            names(&others),
+            OTHER_FAULTS.swap(0, Ordering::Relaxed)
         ),
     );
     drop(st);
-    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
-    Some(addr)
+    let end = tsc::read();
+    COST.fetch_add(end - entry, Ordering::Relaxed);
+    Some((addr, end))
+}
+
+/// A stop's way back to ring 3 is done but for the fixed tail: its cost since the handler's
+/// `end` goes to the stops' cost.
+pub fn returned(end: u64) {
+    COST.fetch_add(tsc::read() - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
 }
 
 #[cfg(test)]

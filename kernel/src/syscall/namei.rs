@@ -10,7 +10,7 @@ use crate::fd::{rofs, tmpfs};
 use crate::process::{self, uaccess::UserPtr, uaccess::UserSlice};
 use abi::errno::*;
 use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
-use abi::stat::{AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, S_IFDIR, S_IFLNK};
+use abi::stat::{AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, S_IFDIR, S_IFLNK};
 use abi::time::Timespec;
 use alloc::vec::Vec;
 
@@ -54,18 +54,39 @@ pub fn symlinkat(target: u64, dirfd: u64, path: u64) -> SysResult {
     tmpfs::create(dir, &base, 0o777, S_IFLNK, &target).map(|_| 0)
 }
 
-/// link, linkat: the old name must resolve and the new one be free; /tmp has no hard links
-/// (EPERM), the rest is read-only (EROFS), and between the two it is EXDEV.
-pub fn linkat(olddirfd: u64, oldpath: u64, newdirfd: u64, newpath: u64) -> SysResult {
-    let old = match resolve(olddirfd, oldpath, false)? {
-        Found::Node(n) => n,
-        Found::DevNull => return Err(EXDEV),
+/// link, linkat (Linux's do_linkat): flags other than AT_SYMLINK_FOLLOW (follow a final
+/// symbolic link of the old name; by default the link itself gets the new name) and
+/// AT_EMPTY_PATH (the old descriptor's own file) are EINVAL; the old name must resolve and the
+/// new one be free (EEXIST); the read-only tree is EROFS, and between it and /tmp EXDEV; a
+/// directory cannot be linked (EPERM). In /tmp the file gets a second name (st_nlink 2, one
+/// inode).
+pub fn linkat(olddirfd: u64, oldpath: u64, newdirfd: u64, newpath: u64, flags: u64) -> SysResult {
+    let flags = flags as usize;
+    if flags & !(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH) != 0 {
+        return Err(EINVAL);
+    }
+    let oldname = user_path(oldpath)?;
+    let old = if oldname.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        // The process is root (CAP_DAC_READ_SEARCH): the descriptor's own file, O_PATH or not.
+        process::file_raw(olddirfd)?.file.node().ok_or(EXDEV)?
+    } else {
+        match resolve_name(olddirfd, &oldname, flags & AT_SYMLINK_FOLLOW != 0)? {
+            Found::Node(n) => n,
+            Found::DevNull => return Err(EXDEV),
+        }
     };
-    let (dir, _) = match create_at(newdirfd, &user_path(newpath)?) {
+    let (dir, base) = match create_at(newdirfd, &user_path(newpath)?) {
         Err(EROFS) if writable(old) => return Err(EXDEV),
         r => r?,
     };
-    Err(if writable(old) != writable(dir) { EXDEV } else { EPERM })
+    if writable(old) != writable(dir) {
+        return Err(EXDEV);
+    }
+    if rofs::tree().nodes[old].is_dir() {
+        return Err(EPERM);
+    }
+    tmpfs::link(old, dir, &base);
+    Ok(0)
 }
 
 /// unlinkat, unlink, rmdir (Linux's do_unlinkat, do_rmdir): the directory that holds the name

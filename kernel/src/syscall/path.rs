@@ -54,7 +54,7 @@ pub(super) fn start_dir(dirfd: u64) -> Result<usize, isize> {
     if dirfd as i32 == AT_FDCWD as i32 {
         return Ok(rofs::cwd());
     }
-    let f = process::file(dirfd)?;
+    let f = process::file_raw(dirfd)?;
     match f.file.node() {
         Some(n) if rofs::tree().nodes[n].is_dir() => Ok(n),
         _ => Err(ENOTDIR),
@@ -92,7 +92,7 @@ fn stat_of(found: Found) -> Stat {
 
 /// fstat: what the descriptor's object says of itself.
 pub fn fstat(fd: u64, buf: u64) -> SysResult {
-    let st = process::file(fd)?.file.stat();
+    let st = process::file_raw(fd)?.file.stat();
     UserPtr::<Stat>::new(buf).write(&st)?;
     Ok(0)
 }
@@ -105,7 +105,7 @@ fn stat_at(dirfd: u64, path: u64, flags: usize) -> Result<Stat, isize> {
         if dirfd as i32 == AT_FDCWD as i32 {
             return Ok(rofs::stat_of(rofs::cwd()));
         }
-        return Ok(process::file(dirfd)?.file.stat());
+        return Ok(process::file_raw(dirfd)?.file.stat());
     }
     Ok(stat_of(resolve_name(dirfd, &name, flags & AT_SYMLINK_NOFOLLOW == 0)?))
 }
@@ -240,9 +240,14 @@ pub(super) fn parent_of(dirfd: u64, name: &[u8]) -> Result<(usize, Last, Vec<u8>
 /// /tmp and is EROFS elsewhere (ENOENT when its directory is missing, EISDIR for a name ending in
 /// '/'); O_CREAT|O_EXCL of an existing name EEXIST; O_DIRECTORY of a non-directory ENOTDIR;
 /// O_NOFOLLOW on a final symbolic link ELOOP. A file of /tmp opens for writing too, O_TRUNC
-/// empties it. /dev/null opens with any access mode.
+/// empties it. /dev/null opens with any access mode. With O_PATH every flag but O_DIRECTORY,
+/// O_NOFOLLOW and O_CLOEXEC is dropped (Linux's build_open_how): no access is checked, and
+/// O_NOFOLLOW opens a final symbolic link itself.
 pub fn openat(dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
     let flags = flags as usize;
+    if flags & O_PATH != 0 {
+        return open_path(dirfd, path, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    }
     let name = user_path(path)?;
     let excl = flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL;
     let mut created = false;
@@ -299,6 +304,24 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
     process::with(|p| p.fds.install(file, flags & O_CLOEXEC != 0, 0))
 }
 
+/// openat with O_PATH: a descriptor that only names what `path` resolves to.
+fn open_path(dirfd: u64, path: u64, flags: usize) -> SysResult {
+    let name = user_path(path)?;
+    let found = resolve_name(dirfd, &name, flags & O_NOFOLLOW == 0)?;
+    let keep = O_PATH | O_DIRECTORY | O_NOFOLLOW;
+    let file = match found {
+        Found::DevNull if flags & O_DIRECTORY != 0 => return Err(ENOTDIR),
+        Found::DevNull => null::open(flags & keep),
+        Found::Node(n) => {
+            if flags & O_DIRECTORY != 0 && !rofs::tree().nodes[n].is_dir() {
+                return Err(ENOTDIR);
+            }
+            rofs::open_path(n, flags & keep)
+        }
+    };
+    process::with(|p| p.fds.install(file, flags & O_CLOEXEC != 0, 0))
+}
+
 pub fn open(path: u64, flags: u64, mode: u64) -> SysResult {
     openat(AT_FDCWD as u64, path, flags, mode)
 }
@@ -328,7 +351,7 @@ pub fn chdir(path: u64) -> SysResult {
 
 /// fchdir: the descriptor must name a directory (EBADF if it is not open, ENOTDIR otherwise).
 pub fn fchdir(fd: u64) -> SysResult {
-    match process::file(fd)?.file.node() {
+    match process::file_raw(fd)?.file.node() {
         Some(n) if rofs::tree().nodes[n].is_dir() => {
             rofs::set_cwd(n);
             Ok(0)

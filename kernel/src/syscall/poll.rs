@@ -10,7 +10,7 @@ use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use crate::process::{self, sched};
 use crate::time::monotonic_ns;
 use abi::epoll::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EpollEvent};
-use abi::errno::{EINTR, EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND};
+use abi::errno::{EBADF, EINTR, EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND};
 use abi::poll::{POLLERR, POLLHUP, POLLNVAL, Pollfd};
 use abi::signal::{SIGSET_SIZE, Sigset};
 use abi::time::Timespec;
@@ -35,6 +35,9 @@ pub fn epoll_ctl(epfd: u64, op: u64, fd: u64, event: u64) -> SysResult {
     // Linux reads the event (EFAULT) before looking at the descriptors, except for DEL.
     let ev = if op as usize == EPOLL_CTL_DEL { None } else { Some(UserPtr::<EpollEvent>::new(event).read()?) };
     let (ep, target) = process::with(|p| Ok::<_, Errno>((p.fds.get(epfd)?, p.fds.get(fd)?)))?;
+    if ep.is_path() || target.is_path() {
+        return Err(EBADF); // Linux's fdget refuses O_PATH descriptors
+    }
     let instance = ep.file.as_epoll().ok_or(EINVAL)?;
     if epfd == fd {
         return Err(EINVAL);

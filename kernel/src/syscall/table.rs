@@ -79,7 +79,7 @@ table! {
     SYS_RENAME(Path, Path) -> Int = |f| namei::renameat(AT_FDCWD as u64, f.rdi, AT_FDCWD as u64, f.rsi);
     SYS_MKDIR(Path, Hex) -> Int = |f| namei::mkdirat(AT_FDCWD as u64, f.rdi, f.rsi);
     SYS_RMDIR(Path) -> Int = |f| namei::unlinkat(AT_FDCWD as u64, f.rdi, AT_REMOVEDIR as u64);
-    SYS_LINK(Path, Path) -> Int = |f| namei::linkat(AT_FDCWD as u64, f.rdi, AT_FDCWD as u64, f.rsi);
+    SYS_LINK(Path, Path) -> Int = |f| namei::linkat(AT_FDCWD as u64, f.rdi, AT_FDCWD as u64, f.rsi, 0);
     SYS_UNLINK(Path) -> Int = |f| namei::unlinkat(AT_FDCWD as u64, f.rdi, 0);
     SYS_SYMLINK(Path, Path) -> Int = |f| namei::symlinkat(f.rdi, AT_FDCWD as u64, f.rsi);
     SYS_READLINK(Path, Ptr, UInt) -> Int = |f| path::readlinkat(AT_FDCWD as u64, f.rdi, f.rsi, f.rdx);
@@ -134,7 +134,7 @@ table! {
     SYS_NEWFSTATAT(DirFd, Path, Ptr, Hex) -> Int = |f| path::newfstatat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_UNLINKAT(DirFd, Path, Hex) -> Int = |f| namei::unlinkat(f.rdi, f.rsi, f.rdx);
     SYS_RENAMEAT(DirFd, Path, DirFd, Path) -> Int = |f| namei::renameat(f.rdi, f.rsi, f.rdx, f.r10);
-    SYS_LINKAT(DirFd, Path, DirFd, Path, Hex) -> Int = |f| namei::linkat(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_LINKAT(DirFd, Path, DirFd, Path, Hex) -> Int = |f| namei::linkat(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_SYMLINKAT(Path, DirFd, Path) -> Int = |f| namei::symlinkat(f.rdi, f.rsi, f.rdx);
     SYS_READLINKAT(DirFd, Path, Ptr, UInt) -> Int = |f| path::readlinkat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_FCHMODAT(DirFd, Path, Hex) -> Int = |f| namei::fchmodat(f.rdi, f.rsi, f.rdx);

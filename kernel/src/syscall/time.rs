@@ -1,27 +1,21 @@
 //! clock_gettime, nanosleep, clock_nanosleep (Linux kernel/time/posix-timers.c,
-//! posix-stubs.c). CLOCK_MONOTONIC counts from boot on the TSC; CLOCK_REALTIME adds the CMOS
-//! clock read at the first call. A sleeping thread blocks until its deadline; the scheduler
+//! posix-stubs.c). CLOCK_MONOTONIC counts from boot on the TSC; CLOCK_REALTIME adds the offset
+//! of the CMOS clock read once (crate::time, shared with the vDSO's vvar page). A sleeping thread blocks until its deadline; the scheduler
 //! arms the APIC timer for it and runs other threads or halts meanwhile.
 use super::SysResult;
-use crate::arch::{rtc, tsc};
+use crate::arch::tsc;
 use crate::process::restart::Restart;
 use crate::process::thread::Wake;
 use crate::process::{self, sched, uaccess::UserPtr};
+pub use crate::time::realtime_ns;
 use crate::time::{NSEC_PER_SEC, monotonic_ns, ticks_to_ns};
 use abi::errno::{EINVAL, ERESTART_RESTARTBLOCK, ERESTARTNOHAND};
 use abi::time::*;
-use spin::Once;
-
-/// (unix seconds, monotonic ns) at the moment the RTC was read.
-static REALTIME_BASE: Once<(u64, u64)> = Once::new();
 
 fn now(clock: u64) -> Result<u64, isize> {
     match clock as usize {
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(monotonic_ns()),
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => {
-            let (secs, at) = *REALTIME_BASE.call_once(|| (rtc::unix_time(), monotonic_ns()));
-            Ok(secs * NSEC_PER_SEC + (monotonic_ns() - at))
-        }
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(realtime_ns()),
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => {
             let start = process::with(|p| p.start_tsc);
             Ok(ticks_to_ns(tsc::read() - start))
@@ -34,11 +28,6 @@ fn now(clock: u64) -> Result<u64, isize> {
 pub fn realtime_to_monotonic(t: u64) -> u64 {
     let real = now(CLOCK_REALTIME as u64).unwrap_or(0);
     monotonic_ns().saturating_add(t.saturating_sub(real))
-}
-
-/// CLOCK_REALTIME in nanoseconds since the epoch (file times).
-pub fn realtime_ns() -> u64 {
-    now(CLOCK_REALTIME as u64).unwrap_or(0)
 }
 
 fn read_timespec(addr: u64) -> Result<u64, isize> {

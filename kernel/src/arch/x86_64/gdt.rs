@@ -67,7 +67,7 @@ static mut BOOT_IST: IstStacks = IstStacks([[0; IST_STACK_SIZE]; IST_COUNT]);
 /// # Safety
 /// `t` must be valid, not loaded on any CPU and not otherwise referenced; `ist` must be
 /// `IST_COUNT` stacks of `IST_STACK_SIZE` bytes that live as long as `t` and nothing else uses.
-unsafe fn prepare(t: *mut CpuTables, ist: u64) {
+unsafe fn prepare(t: *mut CpuTables, ist: u64, cpu: u32) {
     // SAFETY: the caller gives `t` to us alone for now.
     let t = unsafe { &mut *t };
     for slot in [DOUBLE_FAULT_IST, NMI_IST, MACHINE_CHECK_IST] {
@@ -83,7 +83,18 @@ unsafe fn prepare(t: *mut CpuTables, ist: u64) {
     // SAFETY: the TSS lives as long as the GDT (same allocation) and is never moved.
     let tss = unsafe { Descriptor::tss_segment_unchecked(&raw const t.tss) };
     assert_eq!(gdt.append(tss).0, TSS_SEL);
+    assert_eq!(gdt.append(Descriptor::UserSegment(cpunode(cpu))).0, abi::vdso::CPUNODE_SELECTOR);
     t.gdt = gdt;
+}
+
+/// The CPUNODE descriptor of `cpu` (Linux's `setup_getcpu`): a present, DPL-3, read-only
+/// expand-down data segment that nothing loads; its limit is the CPU number (node 0 above bit
+/// 12), which the vDSO's getcpu reads with `lsl`.
+fn cpunode(cpu: u32) -> u64 {
+    let limit = (cpu & abi::vdso::CPUNODE_CPU_MASK) as u64;
+    let access = 0x80 | 3 << 5 | 0x10 | 0x5; // present, DPL 3, code/data, type 5 (RO, expand-down, accessed)
+    let flags = 0x4; // D/B: 32-bit
+    (limit & 0xffff) | (access << 40) | ((limit >> 16) & 0xf) << 48 | flags << 52
 }
 
 /// Loads `t` on this CPU: `lgdt`, every segment register reloaded, `ltr`.
@@ -113,20 +124,20 @@ pub fn init() -> *mut TaskStateSegment {
     // runs once, on the boot CPU, before anything else points at its tables;
     // SAFETY: the IST stacks are the boot CPU's statics.
     unsafe {
-        prepare(t, (&raw const BOOT_IST) as u64);
+        prepare(t, (&raw const BOOT_IST) as u64, 0);
         load(t);
         &raw mut (*t).tss
     }
 }
 
-/// An application processor's tables and IST stacks, from the heap (before the AP starts);
-/// they live for good.
-pub fn alloc_ap() -> *mut CpuTables {
+/// The tables and IST stacks of application processor `cpu`, from the heap (before the AP
+/// starts); they live for good.
+pub fn alloc_ap(cpu: u32) -> *mut CpuTables {
     let t = Box::into_raw(Box::new(CpuTables::new()));
     // SAFETY: all-zero bytes are valid stacks; the allocation is leaked, so it lives for good.
     let ist = Box::into_raw(unsafe { Box::<IstStacks>::new_zeroed().assume_init() });
     // SAFETY: both were just allocated and are ours alone.
-    unsafe { prepare(t, ist as u64) };
+    unsafe { prepare(t, ist as u64, cpu) };
     t
 }
 

@@ -117,6 +117,36 @@ pub extern "C" fn syscall_entry() {
     );
 }
 
+/// #BP (vector 3, no error code): the TSC at entry goes in the error-code slot, so that
+/// `--trace-startup` can count a stop's cost from the exception's first instruction (the entry
+/// layer takes it out again before the frame is used). RAX and RDX are the interrupted code's:
+/// saved around `rdtsc`. [`BREAKPOINT_ENTRY_HEAD`] counts the instructions before the stamp.
+#[unsafe(naked)]
+pub extern "C" fn breakpoint() {
+    core::arch::naked_asm!(
+        "push 0",
+        "push rax",
+        "push rdx",
+        "rdtsc",
+        "shl rdx, 32",
+        "or rax, rdx",
+        "mov [rsp + 16], rax",
+        "pop rdx",
+        "pop rax",
+        "push 3",
+        "jmp {common}",
+        common = sym trap_common,
+    );
+}
+
+/// Instructions of a traced stop before [`breakpoint`]'s stamp: the int3 and three pushes.
+pub const BREAKPOINT_ENTRY_HEAD: u64 = 4;
+/// Instructions on the way back after a stop's last stamp (`trace::returned`, inlined in
+/// `do_exception`): the rest of `do_exception` from its `rdtsc` (15 in this build, with the
+/// adds, the atomic add and the epilogue: read off `objdump -d` of the kernel), the
+/// `jmp trap_return`, and [`trap_return`]'s 15 pops, `add`, `test`, `jz`, `swapgs` and `iretq`.
+pub const BREAKPOINT_EXIT_TAIL: u64 = 36;
+
 macro_rules! stubs {
     ($($name:ident = $vector:literal $(, $err:ident)? => $common:ident;)*) => {
         $(
@@ -144,7 +174,6 @@ stubs! {
     divide_error = 0 => trap_common;
     debug = 1 => trap_common;
     nmi = 2 => trap_common;
-    breakpoint = 3 => trap_common;
     overflow = 4 => trap_common;
     bound_range = 5 => trap_common;
     invalid_opcode = 6 => trap_common;
