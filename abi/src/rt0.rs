@@ -1,6 +1,9 @@
 //! rt0's own protocol between the runner, the kernel and the runtime: the auxv keys the kernel
 //! adds, the fw_cfg files the runner passes, the control channel and exit device, the kernel's
-//! fixed base, and the execve argument limits the runner checks before boot.
+//! fixed base, the execve argument limits the runner checks before boot, and the log's line prefix
+//! ([`log`]).
+
+pub mod log;
 
 /// auxv: the TSC rate in Hz (0 under icount, where rdtsc counts instructions). Outside Linux's
 /// key range ("RT\x30\x01").

@@ -11,7 +11,8 @@
 //! With `quiet` on the command line only errors (fault and panic reports) are printed.
 use crate::arch::{serial, tsc};
 use crate::cmdline::Cmdline;
-use crate::time::{self, Stamp};
+use crate::time;
+use abi::rt0::log::{PREFIX_MAX, prefix};
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
@@ -58,11 +59,7 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let layer = LAYER.load(Ordering::Relaxed);
-        // The stamp is read under the lock: lines from several CPUs come out in stamp order.
-        emit(|out| {
-            let _ = writeln!(out, "[{} L{layer}] {}", Stamp(tsc::read()), record.args());
-        });
+        line_in_layer(LAYER.load(Ordering::Relaxed), *record.args());
     }
 
     fn flush(&self) {}
@@ -71,8 +68,12 @@ impl log::Log for Logger {
 /// Writes one line in the log's format with the layer tag `layer` (a `--trace-startup` stop
 /// belongs to the program's boot layer, not the kernel's).
 pub fn line_in_layer(layer: u8, args: fmt::Arguments) {
+    // The stamp is read under the lock: lines from several CPUs come out in stamp order.
     emit(|out| {
-        let _ = writeln!(out, "[{} L{layer}] {}", Stamp(tsc::read()), args);
+        let mut buf = [0; PREFIX_MAX];
+        out.send(prefix(&mut buf, time::stamp(tsc::read()), layer));
+        let _ = out.write_fmt(args);
+        out.send(b"\n");
     });
 }
 

@@ -8,6 +8,7 @@
 //! read: the same two numbers the vDSO reads from its vvar page, so the clock_gettime system
 //! call and the vDSO agree to the nanosecond.
 use crate::arch::{rtc, tsc};
+use abi::rt0::log::Stamp;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Once;
@@ -98,14 +99,11 @@ impl fmt::Display for Span {
     }
 }
 
-/// The log's timestamp column: seconds since reset, or under icount the instruction count.
-pub struct Stamp(pub u64);
-
-impl fmt::Display for Stamp {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match micros(self.0) {
-            Some(us) => write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000),
-            None => write!(f, "{:>12}i", self.0),
-        }
+/// The log's timestamp column for the TSC value `ticks`: seconds since reset, or under icount
+/// the instruction count.
+pub fn stamp(ticks: u64) -> Stamp {
+    match micros(ticks) {
+        Some(us) => Stamp::Micros(us as u64),
+        None => Stamp::Instructions(ticks),
     }
 }

@@ -14,6 +14,7 @@ use crate::args::InitialStack;
 use crate::print::{STDERR, Writer};
 use crate::sys_linux_amd64::nanotime;
 use abi::rt0::AT_RT0_TSC_HZ;
+use abi::rt0::log::{PREFIX_MAX, Stamp, prefix};
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
@@ -51,21 +52,12 @@ pub fn tsc_counts_instructions() -> bool {
     TSC_HZ.load(Ordering::Relaxed) == 0
 }
 
-struct Stamp;
-
-impl fmt::Display for Stamp {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match TSC_HZ.load(Ordering::Relaxed) {
-            0 => write!(f, "{:>12}i", rdtsc()),
-            u64::MAX => {
-                let ns = nanotime();
-                write!(f, "{:>5}.{:06}s", ns / 1_000_000_000, ns % 1_000_000_000 / 1000)
-            }
-            hz => {
-                let us = rdtsc() as u128 * 1_000_000 / hz as u128;
-                write!(f, "{:>5}.{:06}s", us / 1_000_000, us % 1_000_000)
-            }
-        }
+/// The log's timestamp column now, in the kernel's clock.
+fn stamp() -> Stamp {
+    match TSC_HZ.load(Ordering::Relaxed) {
+        0 => Stamp::Instructions(rdtsc()),
+        u64::MAX => Stamp::Micros(nanotime() / 1000),
+        hz => Stamp::Micros((rdtsc() as u128 * 1_000_000 / hz as u128) as u64),
     }
 }
 
@@ -81,7 +73,10 @@ pub fn step(layer: u8, args: fmt::Arguments) {
 #[inline(never)]
 fn print_step(layer: u8, args: fmt::Arguments) {
     let mut w = Writer::new(STDERR);
-    let _ = writeln!(w, "[{} L{layer}] {args}", Stamp);
+    let mut buf = [0; PREFIX_MAX];
+    w.write_bytes(prefix(&mut buf, stamp(), layer));
+    let _ = w.write_fmt(args);
+    w.write_bytes(b"\n");
 }
 
 /// `step!(3, "schedinit: gomaxprocs={}", n)`.

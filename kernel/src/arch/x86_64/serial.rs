@@ -68,30 +68,9 @@ const LSR_THR_EMPTY: u8 = 1 << 5;
 /// without asking again (Linux's 8250 driver fills `tx_loadsz` the same way).
 const TX_FIFO: usize = 16;
 
-/// Sends `bytes` through the UART at `base`, a FIFO-full at a time: one status read per 16
-/// bytes instead of one per byte, and the 16 bytes by one `rep outsb`. The caller holds the
-/// port's lock (or owns the port).
+/// Sends `bytes` through the UART at `base`. The caller holds the port's lock (or owns the port).
 fn transmit(base: u16, bytes: &[u8]) {
-    let mut lsr: Port<u8> = Port::new(base + REG_LSR);
-    for chunk in bytes.chunks(TX_FIFO) {
-        // reading the line status register has no side effect on the data it reports;
-        // SAFETY: `base` is one of this module's UARTs, which its caller may drive.
-        while unsafe { lsr.read() } & LSR_THR_EMPTY == 0 {
-            core::hint::spin_loop();
-        }
-        // `rep outsb` reads `chunk.len()` bytes from `chunk` (valid, initialised) and writes them
-        // to the data port; the transmit FIFO was empty, so these at most 16 bytes fit in it.
-        // SAFETY: DF is clear in the kernel (every entry clears it), so RSI counts up.
-        unsafe {
-            core::arch::asm!(
-                "rep outsb",
-                in("dx") base,
-                inout("rsi") chunk.as_ptr() => _,
-                inout("rcx") chunk.len() => _,
-                options(nostack, preserves_flags, readonly)
-            )
-        };
-    }
+    Raw::new(base).send(bytes);
 }
 
 /// Writes the program's stdout bytes to COM2.
@@ -100,37 +79,57 @@ pub fn write_stdout(bytes: &[u8]) {
     transmit(COM2, bytes);
 }
 
-/// COM1 as a `fmt::Write` sink of raw bytes (no backspace or DEL translation), gathered 64
-/// bytes at a time and sent a FIFO-full at a time by [`transmit`]; what is left goes out when
-/// the writer's owner ([`with_com1`]) is done with it.
+/// A UART's transmitter as a `fmt::Write` sink of raw bytes (no backspace or DEL translation):
+/// each piece goes straight to the data port by `rep outsb`, with one line-status read per
+/// FIFO-full of bytes (Linux's 8250 driver fills `tx_loadsz` the same way) rather than per
+/// byte. Nothing is copied or buffered, so a line's pieces cost their bytes and a few
+/// instructions each. Its owner holds the port's lock ([`with_com1`]) or owns the port.
 pub struct Raw {
-    buf: [u8; 64],
-    len: usize,
+    base: u16,
+    /// Bytes the transmit FIFO takes before the line status must be read again: none until
+    /// the first read, since another writer may have filled it.
+    room: usize,
 }
 
 impl Raw {
-    const fn new() -> Raw {
-        Raw { buf: [0; 64], len: 0 }
+    const fn new(base: u16) -> Raw {
+        Raw { base, room: 0 }
     }
 
-    fn flush(&mut self) {
-        transmit(COM1, &self.buf[..self.len]);
-        self.len = 0;
+    /// Sends `bytes`, waiting for an empty transmit FIFO before each FIFO-full.
+    pub fn send(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.room == 0 {
+                let mut lsr: Port<u8> = Port::new(self.base + REG_LSR);
+                // reading the line status register has no side effect on the data it reports;
+                // SAFETY: `base` is one of this module's UARTs, which the owner of `self` may drive.
+                while unsafe { lsr.read() } & LSR_THR_EMPTY == 0 {
+                    core::hint::spin_loop();
+                }
+                self.room = TX_FIFO;
+            }
+            let (now, rest) = bytes.split_at(bytes.len().min(self.room));
+            // `rep outsb` reads `now.len()` bytes from `now` (valid, initialised) and writes them
+            // to the data port; the transmit FIFO has room for them (`room`).
+            // SAFETY: DF is clear in the kernel (every entry clears it), so RSI counts up.
+            unsafe {
+                core::arch::asm!(
+                    "rep outsb",
+                    in("dx") self.base,
+                    inout("rsi") now.as_ptr() => _,
+                    inout("rcx") now.len() => _,
+                    options(nostack, preserves_flags, readonly)
+                )
+            };
+            self.room -= now.len();
+            bytes = rest;
+        }
     }
 }
 
 impl fmt::Write for Raw {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let mut rest = s.as_bytes();
-        while !rest.is_empty() {
-            if self.len == self.buf.len() {
-                self.flush();
-            }
-            let n = rest.len().min(self.buf.len() - self.len);
-            self.buf[self.len..self.len + n].copy_from_slice(&rest[..n]);
-            self.len += n;
-            rest = &rest[n..];
-        }
+        self.send(s.as_bytes());
         Ok(())
     }
 }
@@ -139,19 +138,13 @@ impl fmt::Write for Raw {
 /// whole, never interleaved with another CPU's output.
 pub fn with_com1<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
     let _port = COM1_PORT.lock();
-    let mut out = Raw::new();
-    let r = f(&mut out);
-    out.flush();
-    r
+    f(&mut Raw::new(COM1))
 }
 
 /// The same without taking the lock: for the last words of a panic or fault handler, which may
 /// have interrupted the lock's holder (a torn line is acceptable when the machine is going down).
 pub fn with_com1_unlocked<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
-    let mut out = Raw::new();
-    let r = f(&mut out);
-    out.flush();
-    r
+    f(&mut Raw::new(COM1))
 }
 
 /// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
