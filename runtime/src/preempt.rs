@@ -22,8 +22,10 @@
 //! Runtime functions that are generic or `#[inline]` and get compiled into a program's own code
 //! only call into the runtime; the one exception, a program that calls an mcache directly, is a
 //! bare program (`bare_main!`), which never preempts (no sysmon). Code of `core` and `alloc`
-//! that the runtime calls runs outside the section: the runtime calls it only on data no other
-//! goroutine of the P can reach meanwhile (a new G before it is queued, a lock-held buffer).
+//! that the runtime calls runs outside the section, and so does the vDSO's clock: the runtime
+//! calls them only on data no other goroutine of the P can reach meanwhile (a new G before it is
+//! queued, a lock-held buffer) or with nothing half-changed (a clock read before a timer is
+//! touched).
 //!
 //! `GODEBUG=asyncpreemptoff=1` turns it off, as in Go; a goroutine that never yields then keeps
 //! its P (Go's cooperative preemption at function entry needs stack-bound checks that Rust code
