@@ -34,8 +34,12 @@
 //! - [`sync`] — WaitGroup on the semaphores (Go's `sync/waitgroup.go`).
 //! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
 //! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
-//! - [`panic`](mod@panic) — `throw` and the panic handler: `panic: <msg>`, a goroutine header, exit code 2
-//!   (Go's `panic.go`).
+//! - [`defer`](mod@defer) — `frame`, `defer`, `gopanic`, `recover`, `goexit`: deferred calls that
+//!   run on panics, on stack segments so that a recovery skips no frame (Go's `panic.go`).
+//! - [`panic`](mod@panic) — `throw`, `fatal`, fatalpanic and the panic handler: Go's reports and exit
+//!   code 2 (Go's `panic.go`).
+//! - [`traceback`] — goroutine headers, frame-pointer walks printed for the runner to symbolize,
+//!   allgs, GOTRACEBACK (Go's `traceback.go`).
 //! - [`trace`] — the L1–L5 step log (rt0's own).
 //!
 //! # Writing a program
@@ -73,6 +77,7 @@ extern crate alloc;
 pub mod args;
 pub mod asm_amd64;
 pub mod chan;
+pub mod defer;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
@@ -101,11 +106,14 @@ pub mod sysmon;
 pub mod time;
 pub mod tls;
 pub mod trace;
+pub mod traceback;
 
 /// GODEBUG=inittrace=1 was given.
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext.
+/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext. Never inlined,
+/// so that its return address is the `go` statement tracebacks name in `created by`.
+#[inline(never)]
 pub fn go<F: FnOnce() + 'static>(f: F) {
     extern "C" fn run(arg: usize) {
         // SAFETY: `arg` is the Box<Box<dyn FnOnce()>> leaked by `go` below, taken back once.
@@ -113,8 +121,13 @@ pub fn go<F: FnOnce() + 'static>(f: F) {
         f()
     }
     let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
-    proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
+    let fp = traceback::frame_pointer();
+    let gp = proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
+    // SAFETY: fp is this function's frame record (frame pointers are forced); gp is a live G.
+    unsafe { (*gp).gopc.store(*((fp + 8) as *const usize), core::sync::atomic::Ordering::Relaxed) };
 }
+
+pub use defer::{Frame, frame, goexit, panic_any, recover};
 
 /// runtime.Gosched: yields the processor to other runnable goroutines.
 pub fn gosched() {
@@ -122,7 +135,8 @@ pub fn gosched() {
 }
 
 /// A deferred call: runs when the guard goes out of scope (Go's `defer`, scoped to the block).
-/// Not run by `os::exit`, nor on a panic (see `panic`).
+/// Not run by `os::exit`, nor on a panic (a panic abandons the frames it passes, see `defer`;
+/// [`frame`]'s deferred calls are the ones a panic runs).
 pub struct Defer<F: FnOnce()>(Option<F>);
 
 impl<F: FnOnce()> Defer<F> {

@@ -328,6 +328,7 @@ fn gfget() -> *mut G {
         (*gp).stackguard0 = (*gp).stack.lo;
         ALLGLEN += 1;
     }
+    crate::traceback::allgadd(gp);
     gp
 }
 
@@ -793,7 +794,7 @@ pub(crate) fn checkdead(s: *mut Schedt) {
     if crate::time::any_timers() {
         return;
     }
-    throw("all goroutines are asleep - deadlock!")
+    crate::traceback::deadlock()
 }
 
 /// The id of the running goroutine (0 on g0).

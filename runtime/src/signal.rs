@@ -1,14 +1,21 @@
 //! Signals the runtime handles itself: faults become Go's reports — a goroutine that runs into
-//! its stack guard is `fatal error: stack overflow`; a nil dereference is Go's runtime-error
-//! panic. Each M's alternate signal stack (its gsignal) is set by `os_linux::minit`.
+//! its stack guard is `fatal error: stack overflow` (with `runtime stack:`); a fault below
+//! address 0x1000 is Go's nil-dereference runtime-error panic, any other `unexpected fault
+//! address` and `fatal error: fault`; each with the goroutines' frames (traceback.rs). Each M's alternate signal stack (its gsignal) is set by `os_linux::minit`.
 //!
 //! Mirrors Go's `runtime/signal_unix.go` (`initsig`, `sighandler`, `sigpanic`) and
 //! `signal_amd64.go` (reading the faulting PC and SP from the ucontext). Go installs handlers for
 //! all 64 signals (initsig); rt0 installs the synchronous ones, as no asynchronous signals reach
 //! its programs yet. siginfo and ucontext are read through abi's `Siginfo` and `Ucontext`.
+use crate::panic::ThrowType;
+use crate::print::{STDERR, Writer};
+use crate::runtime2::G;
+use crate::traceback::Level;
 use abi::signal::{
-    KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SIGBUS, SIGFPE, SIGILL, SIGSEGV, Siginfo, Ucontext,
+    BUS_ADRERR, KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGFPE, SIGILL,
+    SIGSEGV, Siginfo, Ucontext,
 };
+use core::fmt::Write;
 
 /// Go's maxstacksize report: "goroutine stack exceeds 1000000000-byte limit".
 const MAX_STACK_SIZE: u64 = 1_000_000_000;
@@ -37,19 +44,15 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
     // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo and ucontext, live for the call.
     let (info, ctx) = unsafe { (&*info, &*ctx) };
     let (code, addr) = (info.si_code, info.si_addr() as usize);
-    let (pc, sp) = (ctx.uc_mcontext.rip as usize, ctx.uc_mcontext.rsp as usize);
-    let gp = crate::tls::getg();
-    // SAFETY: the g register is this thread's current G (a goroutine, or g0): minit ran on this
-    // thread after settls, so FS is its M's.
+    let (pc, sp, fp) = (ctx.uc_mcontext.rip as usize, ctx.uc_mcontext.rsp as usize, ctx.uc_mcontext.rbp as usize);
+    let mp = crate::tls::getm_tls();
+    // SAFETY: minit ran on this thread after settls, so FS is its M's; curg is the goroutine the
+    // signal interrupted (null on g0), written only by this thread.
+    let gp = if mp.is_null() { core::ptr::null_mut() } else { unsafe { (*mp).curg } };
+    // SAFETY: as above; gsignal is this M's signal-stack G, set up by mcommoninit.
+    let sigstack = unsafe { if mp.is_null() || (*mp).gsignal.is_null() { None } else { Some((*(*mp).gsignal).stack) } };
+    // SAFETY: gp, when not null, is a live G.
     let stack = if gp.is_null() { None } else { Some(unsafe { (*gp).stack }) };
-    if sig == SIGSEGV
-        && let Some(s) = stack.filter(|s| crate::stack::in_guard(s, addr))
-    {
-        // Go's newstack: the two runtime: lines, then throw.
-        crate::eprintln!("runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit");
-        crate::eprintln!("runtime: sp={sp:#x} stack=[{:#x}, {:#x}] pc={pc:#x}", s.lo, s.hi);
-        crate::panic::throw("stack overflow");
-    }
     let name = match sig {
         SIGSEGV => "SIGSEGV: segmentation violation",
         SIGBUS => "SIGBUS: bus error",
@@ -57,18 +60,62 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
         _ => "SIGILL: illegal instruction",
     };
     let signal = format_args!("[signal {name} code={code:#x} addr={addr:#x} pc={pc:#x}]");
-    if sig != SIGSEGV && sig != SIGBUS && sig != SIGFPE {
-        crate::panic::fatalthrow(&"unexpected signal during runtime execution", Some(&signal));
-    }
-    // Go's sigpanic → panicmem / panicdivide: a runtime-error panic, which nothing recovers.
-    if sig == SIGFPE {
-        crate::eprintln!("panic: runtime error: integer divide by zero");
+    let mut w = Writer::new(STDERR);
+    if sig == SIGSEGV
+        && let Some(s) = stack.filter(|s| crate::stack::in_guard(s, addr))
+    {
+        // Go's newstack: the two runtime: lines, then throw on g0 — "runtime stack:", then the
+        // goroutine that overflowed, runtime frames shown.
+        let _ = writeln!(w, "runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit");
+        let _ = writeln!(w, "runtime: sp={sp:#x} stack=[{:#x}, {:#x}] pc={pc:#x}", s.lo, s.hi);
+        let _ = writeln!(w, "fatal error: stack overflow");
+        let _ = writeln!(w, "\nruntime stack:");
+        let here = crate::traceback::frame_pointer();
+        let handler = sighandler as *const () as usize;
+        crate::traceback::print_frames(&mut w, core::ptr::null_mut(), sigstack, handler, true, here, true);
+        goroutine_at(&mut w, gp, pc, fp, Level { level: 2, all: true });
+    } else if sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE {
+        // Go's sigpanic: a runtime-error panic for a fault below 0x1000 (nil dereference) or a
+        // division by zero (panicmem / panicdivide, which rt0 does not make recoverable yet),
+        // "unexpected fault address" and throw("fault") for any other address.
+        let maperr = code == 0 || code == SEGV_MAPERR || code == SEGV_ACCERR;
+        let nil = (sig == SIGSEGV && maperr || sig == SIGBUS && code == BUS_ADRERR) && addr < 0x1000;
+        if sig == SIGFPE {
+            let _ = writeln!(w, "panic: runtime error: integer divide by zero");
+            let _ = writeln!(w, "{signal}");
+            goroutine_at(&mut w, gp, pc, fp, Level::get());
+        } else if nil {
+            let _ = writeln!(w, "panic: runtime error: invalid memory address or nil pointer dereference");
+            let _ = writeln!(w, "{signal}");
+            goroutine_at(&mut w, gp, pc, fp, Level::get());
+        } else {
+            let _ = writeln!(w, "unexpected fault address {addr:#x}");
+            let _ = writeln!(w, "fatal error: fault");
+            let _ = writeln!(w, "{signal}");
+            goroutine_at(&mut w, gp, pc, fp, Level { level: 2, all: true });
+        }
     } else {
-        crate::eprintln!("panic: runtime error: invalid memory address or nil pointer dereference");
+        w.flush();
+        crate::panic::fatalthrow(&"unexpected signal during runtime execution", Some(&signal), ThrowType::Runtime);
     }
-    crate::eprintln!("{signal}");
-    crate::eprintln!();
-    crate::eprintln!("goroutine {} [running]:", crate::proc::goid().max(1));
-    crate::eprintln!("\tpc={pc:#x}");
+    w.flush();
     crate::exit::exit(crate::panic::PANIC_EXIT_CODE)
+}
+
+/// The interrupted goroutine's trace from the signal context (exact PC, then RBP's chain), and
+/// every other goroutine if `level.all` — dopanic_m for a fault.
+fn goroutine_at(w: &mut Writer, gp: *mut G, pc: usize, fp: usize, level: Level) {
+    if level.level == 0 {
+        return;
+    }
+    let sys = level.level >= 2;
+    if !gp.is_null() {
+        let _ = writeln!(w);
+        crate::traceback::print_header(w, gp);
+        crate::traceback::print_frames(w, gp, None, pc, true, fp, sys);
+        crate::traceback::print_created_by(w, gp, sys);
+    }
+    if level.all || gp.is_null() {
+        crate::traceback::print_others(w, gp, sys);
+    }
 }
