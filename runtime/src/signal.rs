@@ -67,7 +67,7 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
         // Go's newstack: the two runtime: lines, then throw on g0 — "runtime stack:", then the
         // goroutine that overflowed, runtime frames shown.
         let _ = writeln!(w, "runtime: goroutine stack exceeds {MAX_STACK_SIZE}-byte limit");
-        let _ = writeln!(w, "runtime: sp={sp:#x} stack=[{:#x}, {:#x}] pc={pc:#x}", s.lo, s.hi);
+        let _ = writeln!(w, "runtime: sp={sp:#x} stack=[{:#x}, {:#x}]", s.lo, s.hi);
         let _ = writeln!(w, "fatal error: stack overflow");
         let _ = writeln!(w, "\nruntime stack:");
         let here = crate::traceback::frame_pointer();

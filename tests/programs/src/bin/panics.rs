@@ -196,6 +196,6 @@ fn recurse(n: u64) -> u64 {
     if n == u64::MAX {
         return 0;
     }
-    let buf = black_box([n; 64]);
+    let buf = black_box([n; 8]);
     recurse(buf[3] + 1) + buf[5]
 }
