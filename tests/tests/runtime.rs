@@ -107,12 +107,7 @@ fn l5_behaviours_match_go_both_ways() {
         ),
         ("exit7", 7, "calling os.Exit(7)", "deferred"),
         ("main-returns", 0, "main returns with 3 goroutines still running", ""),
-        (
-            "panic",
-            2,
-            "panic: boom: 1\n\ngoroutine 2 [running]:\npanic({…})\n\ttests/programs/src/bin/gofeatures.rs:",
-            "",
-        ),
+        ("panic", 2, "panic: boom: 1\n\ngoroutine 2 [running]:\ngofeatures::main::{closure#1}(...)\n\t", ""),
         (
             "nil",
             2,
