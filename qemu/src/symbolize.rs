@@ -108,8 +108,11 @@ impl Symbolizer {
         let shown = |name: &str| marker.sys || !hidden(name);
         let mut out = String::new();
         if marker.created {
+            // The innermost caller that is not the runtime: `go` itself is inlined at the site.
             let (name, file, line) = frames
-                .first()
+                .iter()
+                .find(|f| !hidden(&f.0))
+                .or(frames.first())
                 .cloned()
                 .or_else(|| func.map(|f| (f.2.clone(), "?".into(), 0)))
                 .unwrap_or_else(|| ("?".into(), "?".into(), 0));

@@ -111,20 +111,23 @@ pub mod traceback;
 /// GODEBUG=inittrace=1 was given.
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext. Never inlined,
-/// so that its return address is the `go` statement tracebacks name in `created by`.
-#[inline(never)]
+/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext. Always inlined,
+/// so that the address it reads of itself lies in the caller, at the `go` statement that
+/// tracebacks name in `created by`.
+#[inline(always)]
 pub fn go<F: FnOnce() + 'static>(f: F) {
     extern "C" fn run(arg: usize) {
         // SAFETY: `arg` is the Box<Box<dyn FnOnce()>> leaked by `go` below, taken back once.
         let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut alloc::boxed::Box<dyn FnOnce()>) };
         f()
     }
+    let here: usize;
+    // SAFETY: reads RIP into a register, no memory access.
+    unsafe { core::arch::asm!("lea {}, [rip]", out(reg) here, options(nomem, nostack, preserves_flags)) };
     let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
-    let fp = traceback::frame_pointer();
     let gp = proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
-    // SAFETY: fp is this function's frame record (frame pointers are forced); gp is a live G.
-    unsafe { (*gp).gopc.store(*((fp + 8) as *const usize), core::sync::atomic::Ordering::Relaxed) };
+    // SAFETY: gp is a live G (Gs are never freed); gopc is an atomic.
+    unsafe { (*gp).gopc.store(here, core::sync::atomic::Ordering::Relaxed) };
 }
 
 pub use defer::{Frame, frame, goexit, panic_any, recover};

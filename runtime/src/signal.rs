@@ -13,22 +13,23 @@ use crate::runtime2::G;
 use crate::traceback::Level;
 use abi::signal::{
     BUS_ADRERR, KernelSigaction, SA_ONSTACK, SA_RESTORER, SA_SIGINFO, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGFPE, SIGILL,
-    SIGSEGV, Siginfo, Ucontext,
+    SIGQUIT, SIGSEGV, Siginfo, Ucontext,
 };
 use core::fmt::Write;
 
 /// Go's maxstacksize report: "goroutine stack exceeds 1000000000-byte limit".
 const MAX_STACK_SIZE: u64 = 1_000_000_000;
 
-/// The signals initsig takes over: the synchronous faults.
+/// The signals initsig takes over: the synchronous faults (and SIGQUIT, see [`sigquit`]).
 pub const FAULT_SIGNALS: [i32; 4] = [SIGSEGV, SIGBUS, SIGFPE, SIGILL];
 
 /// initsig: the fault handlers, on the alternate stack.
 pub fn initsig() {
     #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
-    for sig in FAULT_SIGNALS {
+    for sig in FAULT_SIGNALS.into_iter().chain([SIGQUIT]) {
+        let handler = if sig == SIGQUIT { sigquit as *const () } else { sighandler as *const () };
         let act = KernelSigaction {
-            sa_handler: sighandler as *const () as u64,
+            sa_handler: handler as u64,
             sa_flags: SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
             sa_restorer: crate::sys_linux_amd64::rt0_sigreturn as *const () as u64,
             sa_mask: 0,
@@ -118,4 +119,60 @@ fn goroutine_at(w: &mut Writer, gp: *mut G, pc: usize, fp: usize, level: Level) 
     if level.all || gp.is_null() {
         crate::traceback::print_others(w, gp, sys);
     }
+}
+
+/// SIGQUIT (Ctrl-\\ on the console): Go's sighandler for a `_SigThrow` signal — `SIGQUIT: quit`,
+/// the PC and M, the goroutine the signal interrupted (or this M's g0, `goroutine 0 [idle]`),
+/// every other goroutine, the registers (dumpregs), exit 2. As a runtime throw, runtime frames
+/// are shown whatever GOTRACEBACK says.
+extern "C" fn sigquit(_sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
+    // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo and ucontext, live for the call.
+    let (info, ctx) = unsafe { (&*info, &*ctx) };
+    let r = &ctx.uc_mcontext;
+    let mp = crate::tls::getm_tls();
+    // SAFETY: minit ran on this thread after settls: mp is its M, and curg/g0/id are written by
+    // this thread (or before it started).
+    let (curg, g0, id) = unsafe { ((*mp).curg, (*mp).g0, (*mp).id) };
+    let mut w = Writer::new(STDERR);
+    let _ = writeln!(w, "SIGQUIT: quit");
+    let _ = writeln!(w, "PC={:#x} m={id} sigcode={}", r.rip, info.si_code);
+    let _ = writeln!(w);
+    let gp = if curg.is_null() { g0 } else { curg };
+    if curg.is_null() {
+        let _ = writeln!(w, "goroutine 0 [idle]:");
+    } else {
+        crate::traceback::print_header(&mut w, gp);
+    }
+    crate::traceback::print_frames(&mut w, gp, None, r.rip as usize, true, r.rbp as usize, true);
+    crate::traceback::print_created_by(&mut w, gp, true);
+    crate::traceback::print_others(&mut w, gp, true);
+    let _ = writeln!(w);
+    let regs = [
+        ("rax", r.rax),
+        ("rbx", r.rbx),
+        ("rcx", r.rcx),
+        ("rdx", r.rdx),
+        ("rdi", r.rdi),
+        ("rsi", r.rsi),
+        ("rbp", r.rbp),
+        ("rsp", r.rsp),
+        ("r8", r.r8),
+        ("r9", r.r9),
+        ("r10", r.r10),
+        ("r11", r.r11),
+        ("r12", r.r12),
+        ("r13", r.r13),
+        ("r14", r.r14),
+        ("r15", r.r15),
+        ("rip", r.rip),
+        ("rflags", r.eflags),
+        ("cs", u64::from(r.cs)),
+        ("fs", u64::from(r.fs)),
+        ("gs", u64::from(r.gs)),
+    ];
+    for (name, v) in regs {
+        let _ = writeln!(w, "{name:<7}{v:#x}");
+    }
+    w.flush();
+    crate::exit::exit(crate::panic::PANIC_EXIT_CODE)
 }

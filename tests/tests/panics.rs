@@ -2,7 +2,8 @@
 //! real frames (runtime/src/traceback.rs, symbolized by qemu/src/symbolize.rs): the `panics`
 //! program in QEMU and natively, both ways the same. The same program written in Go 1.19 is
 //! compared in `tests/real.rs` (`go_panics_and_crash_reports_match_rt0s`).
-use qemu::{Outcome, RunOptions};
+use abi::signal::SIGQUIT;
+use qemu::{Cue, CueAction, Outcome, RunOptions};
 use tests::*;
 
 /// Runs `panics <mode>` both ways with `env`, quiet.
@@ -71,7 +72,10 @@ fn a_goroutines_panic_names_its_creator() {
     for (how, r) in both.each() {
         let rep = report(r, "panic: boom\n");
         assert!(rep.starts_with("panic: boom\n\ngoroutine 2 [running]:\npanics::deep(...)\n"), "{how}\n{rep}");
-        assert!(rep.contains("\ncreated by panics::main\n\t"), "{how}\n{rep}");
+        assert!(
+            rep.contains("\ncreated by panics::spawn_panicker\n\t"),
+            "{how}: the function with the go statement\n{rep}"
+        );
         assert!(!rep.contains("goroutine 1 ["), "{how}: GOTRACEBACK=single shows one goroutine\n{rep}");
     }
 }
@@ -144,5 +148,24 @@ fn faults_and_stack_overflow_show_the_faulting_frames() {
         assert!(rep.contains("\n\ngoroutine 1 [running]:\n"), "{how}\n{rep}");
         assert!(rep.matches("panics::recurse(...)").count() > 50, "{how}\n{rep}");
         assert!(rep.contains("\n...additional frames elided...\n"), "{how}: Go's 100-frame limit\n{rep}");
+    }
+}
+
+#[test]
+fn sigquit_dumps_every_goroutine_and_the_registers_then_exits_2() {
+    let cue = Cue { after: "quit: waiting\n".into(), action: CueAction::Signal(SIGQUIT) };
+    let both = run_both(RunOptions { quiet: true, cue: Some(cue), ..with(program::PANICS, &["quit"], &[]) });
+    both.assert_outcome(Outcome::Exited(2));
+    for (how, r) in both.each() {
+        let rep = report(r, "SIGQUIT: quit\nPC=0x");
+        for needle in [
+            "\n\ngoroutine 1 [sleep]:\n",
+            "[chan receive]:\n",
+            "\ncreated by panics::main\n",
+            "\nrip    0x",
+            "\nrflags 0x",
+        ] {
+            assert!(rep.contains(needle), "{how}: no {needle:?}\n{rep}");
+        }
     }
 }

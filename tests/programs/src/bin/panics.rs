@@ -18,6 +18,7 @@
 //! | `nil`         | a nil dereference                                                       | 2    |
 //! | `fault`       | a read of an unmapped non-nil address: `unexpected fault address`      | 2    |
 //! | `overflow`    | unbounded recursion: `fatal error: stack overflow`                      | 2    |
+//! | `quit`        | main sleeps, a goroutine waits on a channel: SIGQUIT dumps both         | 2    |
 #![no_std]
 #![no_main]
 
@@ -153,9 +154,19 @@ fn main() {
             println!("overflow: recursing");
             println!("{}", recurse(black_box(1)));
         }
+        b"quit" => {
+            let c: Chan<i32> = Chan::new(0);
+            let c2 = c.clone();
+            runtime::go(move || {
+                c2.recv();
+            });
+            println!("quit: waiting");
+            runtime::time::sleep(core::time::Duration::from_secs(60));
+            c.send(1);
+        }
         _ => {
             runtime::eprintln!(
-                "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow"
+                "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit"
             );
             runtime::os::exit(2);
         }

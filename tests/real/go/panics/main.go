@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -149,8 +150,14 @@ func main() {
 	case "overflow":
 		fmt.Println("overflow: recursing")
 		fmt.Println(recurse(1))
+	case "quit":
+		c := make(chan int32)
+		go func() { <-c }()
+		fmt.Println("quit: waiting")
+		time.Sleep(time.Minute)
+		c <- 1
 	default:
-		fmt.Fprintln(os.Stderr, "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow")
+		fmt.Fprintln(os.Stderr, "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit")
 		os.Exit(2)
 	}
 }
