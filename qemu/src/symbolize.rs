@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! rt0:pc=0x4071a3          →  panics::inner(...)
-//!                             	/…/tests/programs/src/bin/panics.rs:31 +0x53
+//!                             <TAB>/…/tests/programs/src/bin/panics.rs:31 +0x53
 //! rt0:created=0x40712c     →  created by panics::main
-//!                             	/…/tests/programs/src/bin/panics.rs:90 +0x1c
+//!                             <TAB>/…/tests/programs/src/bin/panics.rs:90 +0x1c
 //! ```
 //!
 //! A marker is a return address (the call is the byte before it, so the line is looked up at

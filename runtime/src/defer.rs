@@ -448,7 +448,7 @@ pub fn goexit() -> ! {
 
 /// Go's printpanics: the panics in progress, oldest first, each after a tab but the first,
 /// `[recovered]` on those a deferred call recovered before the next one began.
-pub fn print_panics(w: &mut crate::print::Writer, p: *mut Panic) {
+pub(crate) fn print_panics(w: &mut crate::print::Writer, p: *mut Panic) {
     use core::fmt::Write;
     if p.is_null() {
         return;

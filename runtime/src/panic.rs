@@ -3,13 +3,13 @@
 //!
 //! ```text
 //! panic: boom [recovered]
-//! 	panic: boom again
+//! <TAB>panic: boom again
 //!
 //! goroutine 7 [running]:
 //! panics::inner(...)
-//! 	/…/panics.rs:31 +0x4d
+//! <TAB>/…/panics.rs:31 +0x4d
 //! created by panics::main
-//! 	/…/panics.rs:90 +0x1f
+//! <TAB>/…/panics.rs:90 +0x1f
 //! ```
 //!
 //! on fd 2, exit status 2. A Rust `panic!` reaches [`crate::defer::gopanic`] through the panic

@@ -75,7 +75,7 @@ static ALLGS_TAIL: AtomicPtr<G> = AtomicPtr::new(null_mut());
 static ALLGLOCK: crate::lock_futex::Mutex = crate::lock_futex::Mutex::new();
 
 /// allgadd: records a newly allocated G (once; Gs are reused, never freed).
-pub fn allgadd(gp: *mut G) {
+pub(crate) fn allgadd(gp: *mut G) {
     crate::lock_futex::lock(&ALLGLOCK);
     let tail = ALLGS_TAIL.load(Acquire);
     if tail.is_null() {
@@ -90,7 +90,7 @@ pub fn allgadd(gp: *mut G) {
 
 /// Calls `f` on every G, oldest first (Go's forEachG, without the lock: dumps run while the
 /// process dies).
-pub fn for_each_g(mut f: impl FnMut(*mut G)) {
+pub(crate) fn for_each_g(mut f: impl FnMut(*mut G)) {
     let mut gp = ALLGS.load(Acquire);
     while !gp.is_null() {
         f(gp);
@@ -114,7 +114,7 @@ pub fn frame_pointer() -> usize {
 /// stacks (the current one, the ones its open frames switched away from) or inside `extra`.
 fn valid_fp(gp: *mut G, extra: Option<Stack>, fp: usize) -> bool {
     let inside = |s: Stack| fp >= s.lo && fp + 16 <= s.hi;
-    if fp == 0 || fp % 8 != 0 {
+    if fp == 0 || !fp.is_multiple_of(8) {
         return false;
     }
     if extra.is_some_and(inside) {
@@ -130,7 +130,7 @@ fn valid_fp(gp: *mut G, extra: Option<Stack>, fp: usize) -> bool {
 
 /// Prints `gp`'s frames: `pc` first (exact when it is where a fault happened), then the return
 /// addresses up the frame-pointer chain from `fp`.
-pub fn print_frames(
+pub(crate) fn print_frames(
     w: &mut Writer,
     gp: *mut G,
     extra: Option<Stack>,
@@ -163,7 +163,7 @@ pub fn print_frames(
 }
 
 /// The `created by` line of `gp`, if a `go` call made it.
-pub fn print_created_by(w: &mut Writer, gp: *mut G, sys: bool) {
+pub(crate) fn print_created_by(w: &mut Writer, gp: *mut G, sys: bool) {
     // SAFETY: gp is a live G; gopc is an atomic written by `go`.
     let pc = unsafe { (*gp).gopc.load(core::sync::atomic::Ordering::Relaxed) };
     if pc != 0 {
@@ -173,7 +173,7 @@ pub fn print_created_by(w: &mut Writer, gp: *mut G, sys: bool) {
 }
 
 /// Go's `goroutineheader`: `goroutine 7 [chan receive]:`.
-pub fn print_header(w: &mut Writer, gp: *mut G) {
+pub(crate) fn print_header(w: &mut Writer, gp: *mut G) {
     // SAFETY: gp is a live G; its status is an atomic and its waitreason a byte it wrote before parking.
     let (goid, status, reason) = unsafe { ((*gp).goid, (*gp).atomicstatus.load(Acquire), (*gp).waitreason) };
     let _ = writeln!(w, "goroutine {goid} [{}]:", status_text(status, reason));
@@ -195,7 +195,7 @@ pub fn status_text(status: u32, reason: WaitReason) -> &'static str {
 
 /// The frames of a goroutine that is not running: from the context its last switch saved
 /// (asm_amd64's `switch` pushed RBP at sp+40 and its return address sits at sp+48).
-pub fn print_parked(w: &mut Writer, gp: *mut G, sys: bool) {
+pub(crate) fn print_parked(w: &mut Writer, gp: *mut G, sys: bool) {
     // SAFETY: gp is a live G that is not running, so its saved context is what `switch` or
     // `new_context` wrote at sched.sp, inside its stack.
     unsafe {
@@ -217,7 +217,7 @@ pub fn print_parked(w: &mut Writer, gp: *mut G, sys: bool) {
 /// The trace of the running goroutine `gp`, from the caller of this function: its header and
 /// its frames (Go's `traceback(pc, sp, 0, gp)` in dopanic_m).
 #[inline(never)]
-pub fn print_current(w: &mut Writer, gp: *mut G, sys: bool) {
+pub(crate) fn print_current(w: &mut Writer, gp: *mut G, sys: bool) {
     let fp = frame_pointer();
     print_header(w, gp);
     // SAFETY: fp is this function's frame record, inside the running goroutine's stack.
@@ -228,7 +228,7 @@ pub fn print_current(w: &mut Writer, gp: *mut G, sys: bool) {
 }
 
 /// One other goroutine: a blank line, its header, its frames (Go's tracebackothers body).
-pub fn print_other(w: &mut Writer, gp: *mut G, sys: bool) {
+pub(crate) fn print_other(w: &mut Writer, gp: *mut G, sys: bool) {
     let _ = writeln!(w);
     print_header(w, gp);
     // SAFETY: gp is a live G; its status is an atomic.
@@ -242,7 +242,7 @@ pub fn print_other(w: &mut Writer, gp: *mut G, sys: bool) {
 }
 
 /// tracebackothers: every live goroutine but `me`, oldest first.
-pub fn print_others(w: &mut Writer, me: *mut G, sys: bool) {
+pub(crate) fn print_others(w: &mut Writer, me: *mut G, sys: bool) {
     for_each_g(|gp| {
         // SAFETY: gp is a live G; its status is an atomic.
         let status = unsafe { (*gp).atomicstatus.load(Acquire) };
