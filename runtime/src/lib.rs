@@ -23,7 +23,8 @@
 //!   (Go's `proc.go`, its M half).
 //! - [`syscall`](mod@syscall) — blocking system calls that hand the P to another M (Go's
 //!   `syscall.Syscall`).
-//! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
+//! - [`sysmon`] — the monitor thread (Go's `proc.go` sysmon).
+//! - [`schedtrace`] — GODEBUG=schedtrace and scheddetail=1's P/M/G lines (Go's `proc.go` schedtrace).
 //! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
 //! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
 //! - [`sema`] — the semaphore table: semacquire/semrelease with handoff (Go's `sema.go`).
@@ -94,6 +95,7 @@ pub mod rt0;
 pub mod runq;
 pub mod runtime1;
 pub mod runtime2;
+pub mod schedtrace;
 pub mod select;
 pub mod sema;
 pub mod signal;

@@ -178,6 +178,7 @@ pub fn schedinit() {
     );
     let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
     sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
+    crate::schedtrace::SCHEDDETAIL.store(dbg.scheddetail > 0, Relaxed);
     crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
     step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
     step!(

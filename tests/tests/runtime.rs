@@ -172,13 +172,43 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
     let sched: Vec<&str> = r.log.lines().filter(|l| l.starts_with("SCHED ")).collect();
     assert!(sched.len() >= 2, "{}", r.log);
     assert!(
-        sched[0].contains(
-            "ms: gomaxprocs=4 idleprocs=3 threads=2 spinningthreads=0 needspinning=0 idlethreads=0 runqueue="
-        ) && sched[0].ends_with(']'),
+        sched[0].contains("ms: gomaxprocs=4 idleprocs=3 threads=2 spinningthreads=0 idlethreads=0 runqueue=")
+            && sched[0].ends_with(']'),
         "{}",
         sched[0]
     );
     assert_in_order(&r, &["GODEBUG: inittrace=0 schedtrace=5", "procresize: gomaxprocs=4"]);
+    // scheddetail=1: Go 1.19's detailed header, then a line per P, M and G (proc.go schedtrace).
+    let both = run_both(with(program::GOFEATURES, &["sleep"], &["GODEBUG=schedtrace=5,scheddetail=1", "GOMAXPROCS=2"]));
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        let at = r.log.find("SCHED ").unwrap_or_else(|| panic!("{how}: no SCHED line\n{}", r.log));
+        let lines: Vec<&str> =
+            r.log[at..].lines().take_while(|l| l.starts_with("SCHED ") || l.starts_with("  ")).collect();
+        assert!(
+            lines[0].contains(" idlethreads=")
+                && lines[0].ends_with(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0"),
+            "{how}: {}",
+            lines[0]
+        );
+        let p: Vec<&&str> = lines.iter().filter(|l| l.starts_with("  P")).collect();
+        assert_eq!(p.len(), 2, "{how}: one line per P\n{lines:#?}");
+        for (i, l) in p.iter().enumerate() {
+            let fields = ["status=", " schedtick=", " syscalltick=", " m=", " runqsize=", " gfreecnt=", " timerslen="];
+            assert!(l.starts_with(&format!("  P{i}: ")) && fields.iter().all(|f| l.contains(f)), "{how}: {l}");
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("  M0: p=0 curg=") && l.contains(" mallocing=0 throwing=0 preemptoff= locks=")),
+            "{how}: {lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.starts_with("  M1: p=-1 curg=-1 ")), "{how}: sysmon's M holds no P\n{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("  G1: status=") && l.ends_with(" lockedm=-1")),
+            "{how}: {lines:#?}"
+        );
+    }
     for (value, want) in
         [("abc", "gomaxprocs=1;"), ("0", "gomaxprocs=1;"), ("-1", "gomaxprocs=1;"), ("2", "gomaxprocs=2;")]
     {
