@@ -91,10 +91,21 @@ pub(crate) fn fatalpanic(gp: *mut G) -> ! {
     if startpanic() {
         // SAFETY: gp is the running goroutine; its panic list lives on its stack.
         crate::defer::print_panics(&mut w, unsafe { (*gp).panics });
+        // SAFETY: as above; the fault fields were written before sigpanic ran on this goroutine.
+        let (sig, code, addr, pc) = unsafe { ((*gp).sig, (*gp).sigcode0, (*gp).sigcode1, (*gp).sigpc) };
+        if sig != 0 {
+            let name = crate::signal::signame(sig);
+            let _ = writeln!(w, "[signal {name} code={code:#x} addr={addr:#x} pc={pc:#x}]");
+        }
         dopanic(&mut w, gp, Level::get());
     }
     w.flush();
     crate::exit::exit(PANIC_EXIT_CODE)
+}
+
+/// Whether a fatal report is being printed.
+pub(crate) fn dying() -> bool {
+    PANICKING.load(Ordering::Relaxed)
 }
 
 /// False if a report is already being printed (then print nothing more).

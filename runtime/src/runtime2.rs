@@ -175,6 +175,12 @@ pub struct G {
     pub panics: *mut crate::defer::Panic,
     /// Free stack segments for `runtime::frame` (defer.rs), linked through their lowest word.
     pub segfree: usize,
+    /// The fault a sigpanic turns into a panic (Go's `sig`, `sigcode0`, `sigcode1`, `sigpc`):
+    /// written by the signal handler on this G's M before the G runs sigpanic.
+    pub sig: i32,
+    pub sigcode0: i32,
+    pub sigcode1: usize,
+    pub sigpc: usize,
 }
 
 impl G {
@@ -199,6 +205,10 @@ impl G {
             defer_frames: null_mut(),
             panics: null_mut(),
             segfree: 0,
+            sig: 0,
+            sigcode0: 0,
+            sigcode1: 0,
+            sigpc: 0,
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Signals the runtime handles itself: faults become Go's reports — a goroutine that runs into
 //! its stack guard is `fatal error: stack overflow` (with `runtime stack:`); a fault below
-//! address 0x1000 is Go's nil-dereference runtime-error panic, any other `unexpected fault
-//! address` and `fatal error: fault`; each with the goroutines' frames (traceback.rs). Each M's alternate signal stack (its gsignal) is set by `os_linux::minit`.
+//! address 0x1000 (or a division by zero) on a goroutine is Go's runtime-error panic: as Go's
+//! `preparePanic`, the handler pushes the faulting PC and resumes the goroutine in `sigpanic`,
+//! which panics there, so deferred calls run and may recover it; any other fault is
+//! `unexpected fault address` and `fatal error: fault`; each with the goroutines' frames
+//! (traceback.rs). SIGQUIT dumps every goroutine. Each M's alternate signal stack (its gsignal) is set by `os_linux::minit`.
 //!
 //! Mirrors Go's `runtime/signal_unix.go` (`initsig`, `sighandler`, `sigpanic`) and
 //! `signal_amd64.go` (reading the faulting PC and SP from the ucontext). Go installs handlers for
@@ -54,13 +57,7 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
     let sigstack = unsafe { if mp.is_null() || (*mp).gsignal.is_null() { None } else { Some((*(*mp).gsignal).stack) } };
     // SAFETY: gp, when not null, is a live G.
     let stack = if gp.is_null() { None } else { Some(unsafe { (*gp).stack }) };
-    let name = match sig {
-        SIGSEGV => "SIGSEGV: segmentation violation",
-        SIGBUS => "SIGBUS: bus error",
-        SIGFPE => "SIGFPE: floating-point exception",
-        _ => "SIGILL: illegal instruction",
-    };
-    let signal = format_args!("[signal {name} code={code:#x} addr={addr:#x} pc={pc:#x}]");
+    let signal = format_args!("[signal {} code={code:#x} addr={addr:#x} pc={pc:#x}]", signame(sig));
     let mut w = Writer::new(STDERR);
     if sig == SIGSEGV
         && let Some(s) = stack.filter(|s| crate::stack::in_guard(s, addr))
@@ -81,6 +78,12 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
         // "unexpected fault address" and throw("fault") for any other address.
         let maperr = code == 0 || code == SEGV_MAPERR || code == SEGV_ACCERR;
         let nil = (sig == SIGSEGV && maperr || sig == SIGBUS && code == BUS_ADRERR) && addr < 0x1000;
+        if (sig == SIGFPE || nil) && can_sigpanic(gp, sp) {
+            // SAFETY: the kernel's frame is writable user memory, ours for the handler's duration;
+            // can_sigpanic checked that gp is the interrupted goroutine and sp is on its stack.
+            unsafe { inject_sigpanic(ctx as *const Ucontext as *mut Ucontext, gp, sig, code, addr) };
+            return;
+        }
         if sig == SIGFPE {
             let _ = writeln!(w, "panic: runtime error: integer divide by zero");
             let _ = writeln!(w, "{signal}");
@@ -175,4 +178,99 @@ extern "C" fn sigquit(_sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
     }
     w.flush();
     crate::exit::exit(crate::panic::PANIC_EXIT_CODE)
+}
+
+/// Go's sigtable names of the signals the handler reports.
+pub fn signame(sig: i32) -> &'static str {
+    match sig {
+        SIGSEGV => "SIGSEGV: segmentation violation",
+        SIGBUS => "SIGBUS: bus error",
+        SIGFPE => "SIGFPE: floating-point exception",
+        SIGQUIT => "SIGQUIT: quit",
+        _ => "SIGILL: illegal instruction",
+    }
+}
+
+// Go's sigpanic entry: the handler makes the goroutine "call" here from the faulting
+// instruction (the faulting PC pushed as the return address, as Go's sigctxt.preparePanic does):
+// a frame record links it to the faulting function's, the stack is aligned, then sigpanic.
+#[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
+core::arch::global_asm!(
+    ".globl rt0_sigpanic",
+    "rt0_sigpanic:",
+    "    push rbp",
+    "    mov rbp, rsp",
+    "    and rsp, -16",
+    "    call {sigpanic}",
+    ".globl rt0_sigpanic_ret",
+    "rt0_sigpanic_ret:",
+    "    ud2",
+    sigpanic = sym sigpanic,
+);
+
+#[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
+unsafe extern "C" {
+    fn rt0_sigpanic();
+    fn rt0_sigpanic_ret();
+}
+
+/// The return address into rt0_sigpanic: the frame above it is the faulting function, at its
+/// exact faulting PC (tracebacks print it as such).
+pub fn sigpanic_return() -> usize {
+    #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
+    return rt0_sigpanic_ret as *const () as usize;
+    #[cfg(not(all(not(test), target_arch = "x86_64", target_os = "none")))]
+    return usize::MAX;
+}
+
+/// Whether a fault may become a panic on the interrupted goroutine (Go's sighandler: the fault
+/// happened on a user goroutine's stack, with no runtime lock held, while nothing is dying).
+fn can_sigpanic(gp: *mut G, sp: usize) -> bool {
+    if gp.is_null() || crate::panic::dying() {
+        return false;
+    }
+    let mp = crate::tls::getm_tls();
+    // SAFETY: gp is the M's current goroutine (live); mp this thread's M; locks an atomic.
+    unsafe {
+        let s = (*gp).stack;
+        (*mp).locks.load(core::sync::atomic::Ordering::Relaxed) == 0 && sp >= s.lo + 64 && sp <= s.hi
+    }
+}
+
+/// Go's preparePanic: push the faulting PC as a return address and resume at rt0_sigpanic.
+///
+/// # Safety
+/// `ctx` is the kernel's signal frame for a fault on `gp`, the current goroutine, whose stack
+/// holds the interrupted RSP with room below it (can_sigpanic).
+unsafe fn inject_sigpanic(ctx: *mut Ucontext, gp: *mut G, sig: i32, code: i32, addr: usize) {
+    // SAFETY: the caller's contract; x86-64 code for this target keeps no red zone, so the word
+    // below RSP is free.
+    unsafe {
+        let r = &mut (*ctx).uc_mcontext;
+        (*gp).sig = sig;
+        (*gp).sigcode0 = code;
+        (*gp).sigcode1 = addr;
+        (*gp).sigpc = r.rip as usize;
+        let sp = r.rsp - 8;
+        (sp as *mut u64).write(r.rip);
+        r.rsp = sp;
+        #[cfg(all(not(test), target_arch = "x86_64", target_os = "none"))]
+        {
+            r.rip = rt0_sigpanic as *const () as u64;
+        }
+    }
+}
+
+/// Go's sigpanic: the fault becomes a runtime-error panic on the goroutine (panicmem /
+/// panicdivide), which deferred calls may recover.
+extern "C" fn sigpanic() -> ! {
+    let gp = crate::tls::getg();
+    // SAFETY: the handler set these on this goroutine just before it resumed here.
+    let sig = unsafe { (*gp).sig };
+    let msg = if sig == SIGFPE {
+        "runtime error: integer divide by zero"
+    } else {
+        "runtime error: invalid memory address or nil pointer dereference"
+    };
+    crate::defer::gopanic(alloc::boxed::Box::new(alloc::string::String::from(msg)))
 }

@@ -141,6 +141,7 @@ pub(crate) fn print_frames(
 ) {
     let sys = if sys { " sys" } else { "" };
     let _ = writeln!(w, "rt0:pc={pc:#x}{}{sys}", if exact { "!" } else { "" });
+    let mut prev = pc;
     for n in 1.. {
         if !valid_fp(gp, extra, fp) {
             break;
@@ -154,7 +155,10 @@ pub(crate) fn print_frames(
         if ret == 0 {
             break;
         }
-        let _ = writeln!(w, "rt0:pc={ret:#x}{sys}");
+        // The frame above sigpanic's entry faulted at exactly this PC (pushed by the handler).
+        let exact = prev == crate::signal::sigpanic_return();
+        let _ = writeln!(w, "rt0:pc={ret:#x}{}{sys}", if exact { "!" } else { "" });
+        prev = ret;
         if next == fp {
             break;
         }

@@ -17,6 +17,10 @@ const RECOVERING: &[(&str, &str)] = &[
     ("protect", "start\ng: deferred\ndone\nrun time panic: boom\nafter protect\n"),
     ("named", "result -1\n"),
     ("notpanicking", "recover outside a panic: <nil>\nrecover in a normal deferred call: <nil>\n"),
+    (
+        "recovernil",
+        "recovered: runtime error: invalid memory address or nil pointer dereference\nrecovernil: main continues\n",
+    ),
     ("nested", "inner deferred\nouter recovered: second\nnested done\n"),
     ("goexit", "goexit: inner deferred, recover: <nil>\ngoexit: outer deferred\ngoexit: main continues\n"),
 ];

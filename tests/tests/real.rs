@@ -1542,6 +1542,7 @@ fn go_panics_and_crash_reports_match_rt0s() {
         ("protect", 0, 0, &[]),
         ("named", 0, 0, &[]),
         ("notpanicking", 0, 0, &[]),
+        ("recovernil", 0, 0, &[]),
         ("nested", 0, 0, &[]),
         ("goexit", 0, 0, &[]),
         ("unrecovered", 2, 3, &[("main.deep(", "panics::deep(...)")]),

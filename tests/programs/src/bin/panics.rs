@@ -8,6 +8,7 @@
 //! | `protect`     | the Go spec's `protect(g)`: a panic deep in `g` (whose own frame defers) is recovered | 0 |
 //! | `named`       | a deferred call sets the result after a recover                         | 0    |
 //! | `notpanicking`| `recover()` with no panic, and in a deferred call of a normal return: nil | 0  |
+//! | `recovernil`  | a nil dereference is a runtime-error panic that a deferred call recovers | 0   |
 //! | `nested`      | a panic inside a deferred call during a panic, recovered by an outer frame | 0 |
 //! | `goexit`      | a goroutine calls Goexit two frames deep: both frames' deferred calls run | 0 |
 //! | `unrecovered` | deferred calls run, then `panic: boom` and the trace                    | 2    |
@@ -75,6 +76,15 @@ fn main() {
         b"notpanicking" => {
             println!("recover outside a panic: {}", show(recover()));
             frame(|f| f.defer(|| println!("recover in a normal deferred call: {}", show(recover()))));
+        }
+        b"recovernil" => {
+            frame(|f| {
+                f.defer(|| println!("recovered: {}", show(recover())));
+                // SAFETY: deliberately unsound: a nil dereference, which Go makes a panic.
+                let v = unsafe { core::ptr::read_volatile(black_box(core::ptr::null::<i64>())) };
+                println!("read {v}");
+            });
+            println!("recovernil: main continues");
         }
         b"nested" => {
             frame(|f| {
@@ -166,7 +176,7 @@ fn main() {
         }
         _ => {
             runtime::eprintln!(
-                "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit"
+                "usage: panics recover|protect|named|notpanicking|recovernil|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit"
             );
             runtime::os::exit(2);
         }

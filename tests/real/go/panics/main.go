@@ -89,6 +89,13 @@ func main() {
 		func() {
 			defer func() { fmt.Println("recover in a normal deferred call:", show(recover())) }()
 		}()
+	case "recovernil":
+		func() {
+			defer func() { fmt.Println("recovered:", show(recover())) }()
+			var p *int64
+			fmt.Println("read", *p)
+		}()
+		fmt.Println("recovernil: main continues")
 	case "nested":
 		func() {
 			defer func() { fmt.Println("outer recovered:", show(recover())) }()
@@ -157,7 +164,7 @@ func main() {
 		time.Sleep(time.Minute)
 		c <- 1
 	default:
-		fmt.Fprintln(os.Stderr, "usage: panics recover|protect|named|notpanicking|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit")
+		fmt.Fprintln(os.Stderr, "usage: panics recover|protect|named|notpanicking|recovernil|nested|goexit|unrecovered|repanic|goroutine|deadlock|goexitmain|nil|fault|overflow|quit")
 		os.Exit(2)
 	}
 }
