@@ -25,7 +25,8 @@
 //!   `syscall.Syscall`).
 //! - [`sysmon`] — the monitor thread (Go's `proc.go` sysmon).
 //! - [`schedtrace`] — GODEBUG=schedtrace and scheddetail=1's P/M/G lines (Go's `proc.go` schedtrace).
-//! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
+//! - [`signal`] — fault handling: stack overflow, sigpanic (a nil dereference becomes a recoverable panic),
+//!   `unexpected fault address`, SIGQUIT's goroutine dump (Go's `signal_unix.go`).
 //! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
 //! - [`sema`] — the semaphore table: semacquire/semrelease with handoff (Go's `sema.go`).
 //! - [`chan`] — channels: `Chan<T>`, send, receive, close, len/cap (Go's `chan.go`).
