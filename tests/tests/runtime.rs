@@ -183,8 +183,12 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
     both.assert_outcome(Outcome::Exited(0));
     for (how, r) in both.each() {
         let at = r.log.find("SCHED ").unwrap_or_else(|| panic!("{how}: no SCHED line\n{}", r.log));
-        let lines: Vec<&str> =
-            r.log[at..].lines().take_while(|l| l.starts_with("SCHED ") || l.starts_with("  ")).collect();
+        let lines: Vec<&str> = r.log[at..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with("  "))
+            .map(|(_, l)| l)
+            .collect();
         assert!(
             lines[0].contains(" idlethreads=")
                 && lines[0].ends_with(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0"),
