@@ -238,8 +238,9 @@ extern "C" fn seg_main(arg: usize) {
 /// Whether gp is the goroutine its M runs (not g0, not the signal stack's g).
 pub(crate) fn on_goroutine(gp: *mut G) -> bool {
     let mp = crate::tls::getm_tls();
-    // SAFETY: mp is this thread's M (set by settls/minit before any goroutine runs); curg is
+    // mp is this thread's M (set by settls/minit before any goroutine runs); curg is
     // written only by this thread.
+    // SAFETY: so the block below is sound.
     !gp.is_null() && !mp.is_null() && unsafe { (*mp).curg } == gp
 }
 

@@ -56,8 +56,9 @@ pub fn schedtrace(ms: u64, detailed: bool) {
         return;
     }
     let _ = writeln!(w, " gcwaiting=0 nmidlelocked={nmidlelocked} stopwait=0 sysmonwait=0");
-    // SAFETY: allp is complete before sysmon starts; each P, M and G is a live allocation that is
+    // allp is complete before sysmon starts; each P, M and G is a live allocation that is
     // never freed, and only numbers are read from it, for printing.
+    // SAFETY: so the block below is sound.
     unsafe {
         let allp: &[*mut crate::runtime2::P] = *(&raw const ALLP);
         for (i, &p) in allp.iter().enumerate().take(n) {

@@ -50,8 +50,9 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
     let (code, addr) = (info.si_code, info.si_addr() as usize);
     let (pc, sp, fp) = (ctx.uc_mcontext.rip as usize, ctx.uc_mcontext.rsp as usize, ctx.uc_mcontext.rbp as usize);
     let mp = crate::tls::getm_tls();
-    // SAFETY: minit ran on this thread after settls, so FS is its M's; curg is the goroutine the
+    // minit ran on this thread after settls, so FS is its M's; curg is the goroutine the
     // signal interrupted (null on g0), written only by this thread.
+    // SAFETY: so the block below is sound.
     let gp = if mp.is_null() { core::ptr::null_mut() } else { unsafe { (*mp).curg } };
     // SAFETY: as above; gsignal is this M's signal-stack G, set up by mcommoninit.
     let sigstack = unsafe { if mp.is_null() || (*mp).gsignal.is_null() { None } else { Some((*(*mp).gsignal).stack) } };
@@ -79,8 +80,9 @@ extern "C" fn sighandler(sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
         let maperr = code == 0 || code == SEGV_MAPERR || code == SEGV_ACCERR;
         let nil = (sig == SIGSEGV && maperr || sig == SIGBUS && code == BUS_ADRERR) && addr < 0x1000;
         if (sig == SIGFPE || nil) && can_sigpanic(gp, sp) {
-            // SAFETY: the kernel's frame is writable user memory, ours for the handler's duration;
+            // the kernel's frame is writable user memory, ours for the handler's duration;
             // can_sigpanic checked that gp is the interrupted goroutine and sp is on its stack.
+            // SAFETY: so the block below is sound.
             unsafe { inject_sigpanic(ctx as *const Ucontext as *mut Ucontext, gp, sig, code, addr) };
             return;
         }
@@ -133,8 +135,9 @@ extern "C" fn sigquit(_sig: i32, info: *const Siginfo, ctx: *const Ucontext) {
     let (info, ctx) = unsafe { (&*info, &*ctx) };
     let r = &ctx.uc_mcontext;
     let mp = crate::tls::getm_tls();
-    // SAFETY: minit ran on this thread after settls: mp is its M, and curg/g0/id are written by
+    // minit ran on this thread after settls: mp is its M, and curg/g0/id are written by
     // this thread (or before it started).
+    // SAFETY: so the block below is sound.
     let (curg, g0, id) = unsafe { ((*mp).curg, (*mp).g0, (*mp).id) };
     let mut w = Writer::new(STDERR);
     let _ = writeln!(w, "SIGQUIT: quit");
@@ -243,8 +246,9 @@ fn can_sigpanic(gp: *mut G, sp: usize) -> bool {
 /// `ctx` is the kernel's signal frame for a fault on `gp`, the current goroutine, whose stack
 /// holds the interrupted RSP with room below it (can_sigpanic).
 unsafe fn inject_sigpanic(ctx: *mut Ucontext, gp: *mut G, sig: i32, code: i32, addr: usize) {
-    // SAFETY: the caller's contract; x86-64 code for this target keeps no red zone, so the word
+    // the caller's contract; x86-64 code for this target keeps no red zone, so the word
     // below RSP is free.
+    // SAFETY: so the block below is sound.
     unsafe {
         let r = &mut (*ctx).uc_mcontext;
         (*gp).sig = sig;

@@ -123,8 +123,9 @@ fn valid_fp(gp: *mut G, extra: Option<Stack>, fp: usize) -> bool {
     if gp.is_null() {
         return false;
     }
-    // SAFETY: gp is a live G; its stack and frame records are read, not written, and belong to
+    // gp is a live G; its stack and frame records are read, not written, and belong to
     // the goroutine being traced, which is stopped (it is us, or it is parked, or we die).
+    // SAFETY: so the block below is sound.
     unsafe { inside((*gp).stack) || crate::defer::any_parent_stack(gp, inside) }
 }
 
@@ -200,8 +201,9 @@ pub fn status_text(status: u32, reason: WaitReason) -> &'static str {
 /// The frames of a goroutine that is not running: from the context its last switch saved
 /// (asm_amd64's `switch` pushed RBP at sp+40 and its return address sits at sp+48).
 pub(crate) fn print_parked(w: &mut Writer, gp: *mut G, sys: bool) {
-    // SAFETY: gp is a live G that is not running, so its saved context is what `switch` or
+    // gp is a live G that is not running, so its saved context is what `switch` or
     // `new_context` wrote at sched.sp, inside its stack.
+    // SAFETY: so the block below is sound.
     unsafe {
         let sp = (*gp).sched.sp;
         let s = (*gp).stack;
