@@ -170,6 +170,7 @@ fn main() {
             runtime::go(move || {
                 c2.recv();
             });
+            runtime::gosched(); // the goroutine parks in its receive first
             println!("quit: waiting");
             runtime::time::sleep(core::time::Duration::from_secs(60));
             c.send(1);
