@@ -126,6 +126,7 @@ pub const FPE_INTDIV: i32 = 1;
 pub const SEGV_MAPERR: i32 = 1;
 pub const SEGV_ACCERR: i32 = 2;
 pub const BUS_ADRALN: i32 = 1;
+pub const BUS_ADRERR: i32 = 2;
 pub const TRAP_BRKPT: i32 = 1;
 
 /// `struct kernel_sigaction` of x86-64 (`sa_handler, sa_flags, sa_restorer, sa_mask`: not

@@ -11,6 +11,7 @@ mod outcome;
 pub mod program;
 mod signals;
 mod stream;
+pub mod symbolize;
 pub mod timeline;
 pub mod trace;
 pub mod tree;
@@ -319,7 +320,8 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .arg("-fw_cfg")
         .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if let Some(program) = &opts.program {
-        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_PROGRAM},file={}", qemu_path(program)));
+        let loadable = symbolize::loadable_copy(program, work.path()).map_err(|e| fail(e.to_string()))?;
+        cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_PROGRAM},file={}", qemu_path(&loadable)));
         let args = work.path().join("args");
         std::fs::write(&args, program::encode(argv, &environment(opts))).map_err(|e| fail(e.to_string()))?;
         cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_ARGS},file={}", qemu_path(&args)));
@@ -375,7 +377,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         let (input, action) = (feeder.input(), cue.action.clone());
         stream::Watch::new(cue.after.as_bytes(), move || stream::cued(&input, action))
     });
-    let log = stream::lines(child.stdout.take().unwrap(), opts.echo);
+    let log = stream::lines(child.stdout.take().unwrap(), opts.echo, opts.program.clone());
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
     let out = stream::Tail::start(stdout_file, opts.echo, watch);
     let status = stream::wait(&mut child, opts.timeout);

@@ -51,13 +51,16 @@ pub fn joined<T: Default>(thread: JoinHandle<T>, what: &str, lost: &mut Vec<Stri
     })
 }
 
-/// Reads `r` line by line into a String, echoing each line to stderr when `echo`.
-pub fn lines(r: impl Read + Send + 'static, echo: bool) -> JoinHandle<String> {
+/// Reads `r` line by line into a String, echoing each line to stderr when `echo`; traceback
+/// markers become frame lines from `program`'s line tables (symbolize.rs).
+pub fn lines(r: impl Read + Send + 'static, echo: bool, program: Option<PathBuf>) -> JoinHandle<String> {
     std::thread::spawn(move || {
         let mut log = String::new();
         let mut reader = BufReader::new(r);
         let mut buf = Vec::new();
+        let mut frames = crate::symbolize::Rewriter::new(program);
         while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            buf = frames.line(&buf);
             if echo {
                 let _ = std::io::stderr().write_all(&buf);
             }

@@ -23,8 +23,10 @@
 //!   (Go's `proc.go`, its M half).
 //! - [`syscall`](mod@syscall) — blocking system calls that hand the P to another M (Go's
 //!   `syscall.Syscall`).
-//! - [`sysmon`] — the monitor thread and GODEBUG=schedtrace (Go's `proc.go` sysmon).
-//! - [`signal`] — fault handling: stack overflow and nil dereference reports (Go's `signal_unix.go`).
+//! - [`sysmon`] — the monitor thread (Go's `proc.go` sysmon).
+//! - [`schedtrace`] — GODEBUG=schedtrace and scheddetail=1's P/M/G lines (Go's `proc.go` schedtrace).
+//! - [`signal`] — fault handling: stack overflow, sigpanic (a nil dereference becomes a recoverable panic),
+//!   `unexpected fault address`, SIGQUIT's goroutine dump (Go's `signal_unix.go`).
 //! - [`lock_futex`] — the runtime's mutex and note on futexes, counted in `m.locks` (Go's `lock_futex.go`).
 //! - [`sema`] — the semaphore table: semacquire/semrelease with handoff (Go's `sema.go`).
 //! - [`chan`] — channels: `Chan<T>`, send, receive, close, len/cap (Go's `chan.go`).
@@ -34,8 +36,12 @@
 //! - [`sync`] — WaitGroup on the semaphores (Go's `sync/waitgroup.go`).
 //! - [`inittask`] — package init records and Go 1.21's init order (Go's `proc.go` doInit, the linker's order).
 //! - [`os`], [`exit`] — args, getenv, exit (Go's `os` package; `exit` of `sys_linux_amd64.s`).
-//! - [`panic`](mod@panic) — `throw` and the panic handler: `panic: <msg>`, a goroutine header, exit code 2
-//!   (Go's `panic.go`).
+//! - [`defer`](mod@defer) — `frame`, `defer`, `gopanic`, `recover`, `goexit`: deferred calls that
+//!   run on panics, on stack segments so that a recovery skips no frame (Go's `panic.go`).
+//! - [`panic`](mod@panic) — `throw`, `fatal`, fatalpanic and the panic handler: Go's reports and exit
+//!   code 2 (Go's `panic.go`).
+//! - [`traceback`] — goroutine headers, frame-pointer walks printed for the runner to symbolize,
+//!   allgs, GOTRACEBACK (Go's `traceback.go`).
 //! - [`trace`] — the L1–L5 step log (rt0's own).
 //!
 //! # Writing a program
@@ -73,6 +79,7 @@ extern crate alloc;
 pub mod args;
 pub mod asm_amd64;
 pub mod chan;
+pub mod defer;
 pub mod exit;
 pub mod inittask;
 mod inittask_run;
@@ -90,6 +97,7 @@ pub mod rt0;
 pub mod runq;
 pub mod runtime1;
 pub mod runtime2;
+pub mod schedtrace;
 pub mod select;
 pub mod sema;
 pub mod signal;
@@ -102,20 +110,29 @@ pub mod sysmon;
 pub mod time;
 pub mod tls;
 pub mod trace;
+pub mod traceback;
 pub mod vdso_linux;
 
 /// GODEBUG=inittrace=1 was given.
 pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext.
+/// Starts a goroutine running `f` (Go's `go f()`): a new G in this P's runnext. Always inlined,
+/// so that the address it reads of itself lies in the caller, at the `go` statement that
+/// tracebacks name in `created by`.
+#[inline(always)]
 pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     extern "C" fn run(arg: usize) {
         // SAFETY: `arg` is the Box<Box<dyn FnOnce()>> leaked by `go` below, taken back once.
         let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut alloc::boxed::Box<dyn FnOnce()>) };
         f()
     }
+    let here: usize;
+    // SAFETY: reads RIP into a register, no memory access.
+    unsafe { core::arch::asm!("lea {}, [rip]", out(reg) here, options(nomem, nostack, preserves_flags)) };
     let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
-    proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
+    let gp = proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
+    // SAFETY: gp is a live G (Gs are never freed); gopc is an atomic.
+    unsafe { (*gp).gopc.store(here, core::sync::atomic::Ordering::Relaxed) };
 }
 
 /// The id of the M (thread) running the calling goroutine (Go's `getg().m.id`, which Go keeps
@@ -125,13 +142,16 @@ pub fn mid() -> i64 {
     unsafe { (*proc::getm()).id }
 }
 
+pub use defer::{Frame, frame, goexit, panic_any, recover};
+
 /// runtime.Gosched: yields the processor to other runnable goroutines.
 pub fn gosched() {
     proc::gosched()
 }
 
 /// A deferred call: runs when the guard goes out of scope (Go's `defer`, scoped to the block).
-/// Not run by `os::exit`, nor on a panic (see `panic`).
+/// Not run by `os::exit`, nor on a panic (a panic abandons the frames it passes, see `defer`;
+/// [`frame`]'s deferred calls are the ones a panic runs).
 pub struct Defer<F: FnOnce()>(Option<F>);
 
 impl<F: FnOnce()> Defer<F> {

@@ -180,6 +180,7 @@ pub fn schedinit() {
     );
     let dbg = runtime1::parse_godebug(os::getenv("GODEBUG").unwrap_or(b""));
     sysmon::SCHEDTRACE_MS.store(dbg.schedtrace, Relaxed);
+    crate::schedtrace::SCHEDDETAIL.store(dbg.scheddetail > 0, Relaxed);
     crate::INITTRACE.store(dbg.inittrace != 0, Relaxed);
     crate::preempt::ASYNC_PREEMPT_OFF.store(dbg.asyncpreemptoff != 0, Relaxed);
     step!(3, "GODEBUG: inittrace={} schedtrace={} (unknown keys ignored)", dbg.inittrace, dbg.schedtrace);
@@ -347,6 +348,7 @@ fn gfget() -> *mut G {
         (*gp).stackguard0 = (*gp).stack.lo;
     }
     ALLGLEN.fetch_add(1, Relaxed);
+    crate::traceback::allgadd(gp);
     gp
 }
 
@@ -1038,7 +1040,7 @@ pub(crate) fn checkdead(s: *mut Schedt) {
     if crate::time::any_timers() {
         return;
     }
-    throw("all goroutines are asleep - deadlock!")
+    crate::traceback::deadlock()
 }
 
 /// The id of the running goroutine (0 on g0).

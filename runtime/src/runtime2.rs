@@ -162,6 +162,25 @@ pub struct G {
     pub select_done: AtomicU32,
     /// The timer time::sleep reuses (Go's `g.timer`), allocated on the G's first sleep.
     pub timer: *mut crate::time::RawTimer,
+    /// The return address of the `go` call that created this G (Go's `gopc`), for tracebacks'
+    /// `created by` line; 0 for goroutines the runtime starts itself (runtime.main).
+    pub gopc: core::sync::atomic::AtomicUsize,
+    /// Next G on allgs (traceback: every G ever created, newest first; pushed once, never
+    /// removed, as Go's allgs).
+    pub alllink: *mut G,
+    /// The innermost open `runtime::frame` of this goroutine (Go's `_defer` chain, one record per
+    /// frame; panic.rs). Only the goroutine itself touches it.
+    pub defer_frames: *mut crate::defer::Frame,
+    /// The panics in progress, newest first (Go's `_panic`); only the goroutine itself touches it.
+    pub panics: *mut crate::defer::Panic,
+    /// Free stack segments for `runtime::frame` (defer.rs), linked through their lowest word.
+    pub segfree: usize,
+    /// The fault a sigpanic turns into a panic (Go's `sig`, `sigcode0`, `sigcode1`, `sigpc`):
+    /// written by the signal handler on this G's M before the G runs sigpanic.
+    pub sig: i32,
+    pub sigcode0: i32,
+    pub sigcode1: usize,
+    pub sigpc: usize,
 }
 
 impl G {
@@ -181,6 +200,15 @@ impl G {
             param: null_mut(),
             select_done: AtomicU32::new(0),
             timer: null_mut(),
+            gopc: core::sync::atomic::AtomicUsize::new(0),
+            alllink: null_mut(),
+            defer_frames: null_mut(),
+            panics: null_mut(),
+            segfree: 0,
+            sig: 0,
+            sigcode0: 0,
+            sigcode1: 0,
+            sigpc: 0,
         }
     }
 }

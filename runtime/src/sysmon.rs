@@ -1,11 +1,12 @@
 //! sysmon, the runtime's monitor thread (Go's proc.go newm/newosproc/sysmon): an M of its own,
 //! started by runtime.main, with no P. It sleeps 20 µs at a time, doubling up to 10 ms once it
-//! has been idle for 50 rounds, and with GODEBUG=schedtrace=X prints Go's SCHED line every X ms.
+//! has been idle for 50 rounds, and with GODEBUG=schedtrace=X prints Go's SCHED line every X ms
+//! (schedtrace.rs).
 //! Like Go's, each round retakes Ps whose goroutine has been in the same system call for a whole
 //! tick (procm `retake`) and hands them to other Ms. Go's sysmon also preempts goroutines that
 //! run over 10 ms; rt0 has no asynchronous preemption yet, so that part is absent.
 use crate::panic::throw;
-use crate::proc::{self, GOMAXPROCS, SCHED};
+use crate::proc;
 use crate::runtime2::{G, M};
 use crate::sys_linux_amd64::{nanotime, usleep};
 use crate::{os_linux, stack, step};
@@ -81,28 +82,7 @@ fn sysmon() -> ! {
         let period = SCHEDTRACE_MS.load(Relaxed);
         if period > 0 && now - lasttrace >= period as u64 * 1_000_000 {
             lasttrace = now;
-            schedtrace((now - start) / 1_000_000);
+            crate::schedtrace::schedtrace((now - start) / 1_000_000, crate::schedtrace::SCHEDDETAIL.load(Relaxed));
         }
     }
-}
-
-/// Go's schedtrace(false) line.
-fn schedtrace(ms: u64) {
-    let n = GOMAXPROCS.load(Relaxed).max(0) as usize;
-    // SAFETY: racy reads of counters, as Go's schedtrace does without the lock.
-    let (threads, idleprocs, spinning, idlethreads) = unsafe {
-        let s = &raw const SCHED;
-        ((*s).mnext, (*s).npidle.load(Relaxed), (*s).nmspinning.load(Relaxed), (*s).nmidle.load(Relaxed))
-    };
-    let mut w = crate::print::Writer::new(crate::print::STDERR);
-    use core::fmt::Write;
-    let global = crate::runq::queue_lengths(0).1;
-    let _ = write!(
-        w,
-        "SCHED {ms}ms: gomaxprocs={n} idleprocs={idleprocs} threads={threads} spinningthreads={spinning} idlethreads={idlethreads} runqueue={global} ["
-    );
-    for i in 0..n {
-        let _ = write!(w, "{}{}", if i > 0 { " " } else { "" }, crate::runq::queue_lengths(i).0);
-    }
-    let _ = writeln!(w, "]");
 }

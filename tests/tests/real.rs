@@ -1577,8 +1577,7 @@ fn hostile_ring_3_far_returns_and_calls_run_as_on_linux() {
 
 /// Channel and sync misuse: the same Go 1.19 program (tests/real/go/chanpanic) and rt0's `chans`
 /// and `syncs` programs print the same stdout, the same first lines of the report on stderr and
-/// exit 2. (The deadlock report's goroutine dump, `goroutine 1 [chan receive (nil chan)]:`, is
-/// not printed by rt0 yet: only its first two lines are compared.)
+/// exit 2 (for the deadlock, the goroutine dump's header `goroutine 1 [chan receive (nil chan)]:`).
 #[test]
 fn go_channel_and_sync_misuse_texts_match_rt0s() {
     let Some(go) = go() else { return skipped("go") };
@@ -1588,7 +1587,7 @@ fn go_channel_and_sync_misuse_texts_match_rt0s() {
         (program::CHANS, "selectclosed", 3),
         (program::CHANS, "closeclosed", 3),
         (program::CHANS, "closenil", 3),
-        (program::CHANS, "nilrecv", 2),
+        (program::CHANS, "nilrecv", 3),
         (program::SYNCS, "unlock", 3),
     ] {
         let go_run = Command::new(&prog).arg(mode).output().expect("run the Go program");
@@ -1602,6 +1601,84 @@ fn go_channel_and_sync_misuse_texts_match_rt0s() {
             let start = r.log.find(want[0]).unwrap_or_else(|| panic!("{mode} {how}: no {:?}\n{}", want[0], r.log));
             let got: Vec<&str> = r.log[start..].lines().take(lines).collect();
             assert_eq!(got, want, "{mode} {how}: report differs from Go's");
+        }
+    }
+}
+
+/// Masks what differs between two runs of the same crash: goroutine ids (Go 1.19 numbers its
+/// own goroutines first, and batches ids per P) and every hexadecimal number (addresses).
+fn masked(line: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let cut = word.find("0x").map(|at| at + 2);
+        match cut {
+            Some(n) => out.push_str(&word[..n]),
+            None if i == 1 && line.starts_with("goroutine ") && word.bytes().all(|b| b.is_ascii_digit()) => {
+                out.push('N')
+            }
+            None => out.push_str(word),
+        }
+    }
+    out
+}
+
+/// Panics, deferred calls, recover, Goexit and the crash reports: the same Go 1.19 program
+/// (tests/real/go/panics) and rt0's `panics` print the same stdout and exit status; a crash's
+/// report agrees with Go's line for line up to the first frame (goroutine ids and addresses
+/// masked), and names the same functions' frames (Rust's `panics::deep` for Go's `main.deep`).
+#[test]
+fn go_panics_and_crash_reports_match_rt0s() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "panics");
+    // (mode, exit status, report lines compared, (Go's frame, rt0's frame) pairs that must appear)
+    let cases: &[(&str, u8, usize, &[(&str, &str)])] = &[
+        ("recover", 0, 0, &[]),
+        ("protect", 0, 0, &[]),
+        ("named", 0, 0, &[]),
+        ("notpanicking", 0, 0, &[]),
+        ("recovernil", 0, 0, &[]),
+        ("nested", 0, 0, &[]),
+        ("goexit", 0, 0, &[]),
+        ("unrecovered", 2, 3, &[("main.deep(", "panics::deep(...)")]),
+        ("repanic", 2, 4, &[("panic({", "panic(...)")]),
+        ("goroutine", 2, 3, &[("main.deep(", "panics::deep(...)"), ("created by main.", "created by panics::")]),
+        ("deadlock", 2, 3, &[("main.main()", "panics::main(...)"), ("[chan send]:", "[chan send]:")]),
+        ("goexitmain", 2, 1, &[]),
+        ("nil", 2, 4, &[("main.main()", "panics::main(...)")]),
+        ("fault", 2, 5, &[("main.main()", "panics::main(...)")]),
+        (
+            "overflow",
+            2,
+            5,
+            &[
+                ("main.recurse(", "panics::recurse(...)"),
+                ("...additional frames elided...", "...additional frames elided..."),
+            ],
+        ),
+    ];
+    for &(mode, code, lines, frames) in cases {
+        let go_run = Command::new(&prog).arg(mode).output().expect("run the Go program");
+        assert_eq!(go_run.status.code(), Some(code.into()), "{mode}: Go's exit status");
+        let go_err = String::from_utf8_lossy(&go_run.stderr).into_owned();
+        let want: Vec<String> = go_err.lines().take(lines).map(masked).collect();
+        let both = run_both(RunOptions { quiet: true, ..with(program::PANICS, &[mode], &[]) });
+        for (how, r) in both.each() {
+            assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}", r.log);
+            assert_eq!(r.stdout, go_run.stdout, "{mode} {how}: stdout differs from Go's");
+            if lines == 0 {
+                continue;
+            }
+            let first = go_err.lines().next().unwrap();
+            let start = r.log.find(first).unwrap_or_else(|| panic!("{mode} {how}: no {first:?}\n{}", r.log));
+            let got: Vec<String> = r.log[start..].lines().take(lines).map(masked).collect();
+            assert_eq!(got, want, "{mode} {how}: report differs from Go's\n--- Go ---\n{go_err}");
+            for (go_frame, ours) in frames {
+                assert!(go_err.contains(go_frame), "{mode}: Go's report has no {go_frame:?}\n{go_err}");
+                assert!(r.log[start..].contains(ours), "{mode} {how}: no {ours:?}\n{}", &r.log[start..]);
+            }
         }
     }
 }

@@ -107,12 +107,7 @@ fn l5_behaviours_match_go_both_ways() {
         ),
         ("exit7", 7, "calling os.Exit(7)", "deferred"),
         ("main-returns", 0, "main returns with 3 goroutines still running", ""),
-        (
-            "panic",
-            2,
-            "panic: boom: 1\n\ngoroutine 2 [running]:\npanic({…})\n\ttests/programs/src/bin/gofeatures.rs:",
-            "",
-        ),
+        ("panic", 2, "panic: boom: 1\n\ngoroutine 2 [running]:\ngofeatures::main::{closure#1}(...)\n\t", ""),
         (
             "nil",
             2,
@@ -194,6 +189,41 @@ fn godebug_schedtrace_and_gomaxprocs_reach_the_scheduler() {
         assert_eq!(lens.len(), 4, "{line}");
     }
     assert_in_order(&r, &["GODEBUG: inittrace=0 schedtrace=5", "procresize: gomaxprocs=4"]);
+    // scheddetail=1: Go 1.19's detailed header, then a line per P, M and G (proc.go schedtrace).
+    let both = run_both(with(program::GOFEATURES, &["sleep"], &["GODEBUG=schedtrace=5,scheddetail=1", "GOMAXPROCS=2"]));
+    both.assert_outcome(Outcome::Exited(0));
+    for (how, r) in both.each() {
+        let at = r.log.find("SCHED ").unwrap_or_else(|| panic!("{how}: no SCHED line\n{}", r.log));
+        let lines: Vec<&str> = r.log[at..]
+            .lines()
+            .enumerate()
+            .take_while(|(i, l)| *i == 0 || l.starts_with("  "))
+            .map(|(_, l)| l)
+            .collect();
+        assert!(
+            lines[0].contains(" idlethreads=")
+                && lines[0].ends_with(" gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0"),
+            "{how}: {}",
+            lines[0]
+        );
+        let p: Vec<&&str> = lines.iter().filter(|l| l.starts_with("  P")).collect();
+        assert_eq!(p.len(), 2, "{how}: one line per P\n{lines:#?}");
+        for (i, l) in p.iter().enumerate() {
+            let fields = ["status=", " schedtick=", " syscalltick=", " m=", " runqsize=", " gfreecnt=", " timerslen="];
+            assert!(l.starts_with(&format!("  P{i}: ")) && fields.iter().all(|f| l.contains(f)), "{how}: {l}");
+        }
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("  M0: p=0 curg=") && l.contains(" mallocing=0 throwing=0 preemptoff= locks=")),
+            "{how}: {lines:#?}"
+        );
+        assert!(lines.iter().any(|l| l.starts_with("  M1: p=-1 curg=-1 ")), "{how}: sysmon's M holds no P\n{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with("  G1: status=") && l.ends_with(" lockedm=-1")),
+            "{how}: {lines:#?}"
+        );
+    }
     for (value, want) in
         [("abc", "gomaxprocs=1;"), ("0", "gomaxprocs=1;"), ("-1", "gomaxprocs=1;"), ("2", "gomaxprocs=2;")]
     {
