@@ -130,9 +130,7 @@ pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     // SAFETY: reads RIP into a register, no memory access.
     unsafe { core::arch::asm!("lea {}, [rip]", out(reg) here, options(nomem, nostack, preserves_flags)) };
     let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
-    let gp = proc::newproc(run, alloc::boxed::Box::into_raw(boxed) as usize);
-    // SAFETY: gp is a live G (Gs are never freed); gopc is an atomic.
-    unsafe { (*gp).gopc.store(here, core::sync::atomic::Ordering::Relaxed) };
+    proc::newproc1(run, alloc::boxed::Box::into_raw(boxed) as usize, here);
 }
 
 /// The id of the M (thread) running the calling goroutine (Go's `getg().m.id`, which Go keeps

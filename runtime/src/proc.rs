@@ -398,6 +398,12 @@ fn newgoid() -> u64 {
 /// newproc: a new runnable G running `f(arg)`, placed in the P's runnext; once runtime.main has
 /// started, an idle P is woken to run the G's displaced neighbours (wakep).
 pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
+    newproc1(f, arg, 0)
+}
+
+/// newproc with the address of the `go` statement (Go's `gopc`, for `created by`), recorded
+/// before the G is queued: another P may run it at once.
+pub fn newproc1(f: extern "C" fn(usize), arg: usize, gopc: usize) -> *mut G {
     let gp = gfget();
     // SAFETY: gp is ours until it is queued.
     unsafe {
@@ -406,6 +412,7 @@ pub fn newproc(f: extern "C" fn(usize), arg: usize) -> *mut G {
         (*gp).startarg = arg;
         (*gp).goid = newgoid();
         (*gp).waitreason = WaitReason::Zero;
+        (*gp).gopc.store(gopc, Relaxed);
         (*gp).atomicstatus.store(G_RUNNABLE, SeqCst);
     }
     runqput(gp, true);
