@@ -6,6 +6,8 @@
 //! depends on the runner's flags. Building one takes a few milliseconds; images are cached by
 //! content key next to the kernel artifact, and the cache is bounded ([`MAX_CACHE_BYTES`], least
 //! recently used images go first).
+mod stack;
+
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -69,6 +71,11 @@ pub fn image(spec: &ImageSpec) -> Result<PathBuf, String> {
         Firmware::Uefi => builder.create_uefi_image(&tmp),
     };
     built.map_err(|e| format!("building the disk image: {e:#}"))?;
+    if spec.firmware == Firmware::Bios {
+        let mut bytes = std::fs::read(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        stack::patch(&mut bytes).map_err(|e| format!("building the disk image: {e}"))?;
+        std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    }
     std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display()))?;
     // The cache is only trimmed; a failure to trim never fails a run.
     let _ = evict(dir, MAX_CACHE_BYTES, EVICTION_GRACE, SystemTime::now());
@@ -128,6 +135,8 @@ fn cache_key(spec: &ImageSpec) -> Result<u64, String> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     spec.firmware.hash(&mut h);
     spec.bootloader_log.hash(&mut h);
+    // The BIOS stages' stack patch (`stack`): images built before it are not reused.
+    "stack moved off the code page".hash(&mut h);
     let kernel = std::fs::metadata(KERNEL_ELF).map_err(|e| format!("{KERNEL_ELF}: {e}"))?;
     kernel.len().hash(&mut h);
     kernel.modified().ok().hash(&mut h);

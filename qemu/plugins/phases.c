@@ -3,7 +3,9 @@
  *
  * Arguments: mark=<hex guest address>, up to 16 times, in any order. When the first translation
  * block starting at a mark executes for the first time, the plugin prints
- *   phase <mark> insns=<guest instructions so far> wall=<seconds since the plugin was loaded>
+ *   phase <mark> insns=<guest instructions so far> wall=<seconds since the plugin was loaded> cpu=<CPU
+ *   seconds of the thread that runs the guest CPU so far: what the phase cost QEMU, less swayed by a
+ *   busy host than wall time>
  * and at exit `insns_total=<n>`. Output goes to QEMU's log (-d plugin -D <file>).
  * Build: cc -shared -fPIC -O2 -o libphases.so phases.c */
 #include <stdint.h>
@@ -41,14 +43,20 @@ static double since_load(void) {
     return (double)(t.tv_sec - loaded.tv_sec) + (double)(t.tv_nsec - loaded.tv_nsec) / 1e9;
 }
 
+static double thread_cpu(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static void on_mark(unsigned int cpu, void *arg) {
     int i = (int)(intptr_t)arg;
     char line[128];
     (void)cpu;
     if (seen[i]) return;
     seen[i] = 1;
-    snprintf(line, sizeof line, "phase %#llx insns=%llu wall=%.4f\n", (unsigned long long)marks[i],
-             (unsigned long long)insns, since_load());
+    snprintf(line, sizeof line, "phase %#llx insns=%llu wall=%.4f cpu=%.4f\n", (unsigned long long)marks[i],
+             (unsigned long long)insns, since_load(), thread_cpu());
     qemu_plugin_outs(line);
 }
 

@@ -6,7 +6,7 @@
 //!    kernel's own "init done" count (kernel entry → end of kernel init), `log_line` (what a
 //!    100-byte line of the kernel's and runtime's log costs: the same boot logged and `--quiet`),
 //!    and the APs' bring-up under `--smp 4`;
-//! 2. wall time per phase (median of runs, without icount);
+//! 2. wall time and the guest-CPU thread's CPU time per phase (medians of runs, without icount);
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
 //! 4. wall time of a whole warm `rt0` run side by side with a bare SeaBIOS start, alternating.
@@ -57,16 +57,24 @@ fn main() {
     ap_bringup();
 
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
+    let mut cpus: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     for _ in 0..RUNS {
         let (p, _, _, _) = probe(&plugin, &work, &marks, false, false);
-        for (i, (_, w)) in p.iter().enumerate() {
+        for (i, (_, w, c)) in p.iter().enumerate() {
             walls[i].push(*w);
+            cpus[i].push(*c);
         }
     }
     let med: Vec<f64> = walls.iter_mut().map(|w| median(w)).collect();
     bench("wall_qemu_start", format!("{:.3}", med[0]), "s");
     for i in 1..marks.len() {
         bench(&format!("wall_{}", marks[i].0), format!("{:.3}", med[i] - med[i - 1]), "s");
+    }
+    // The CPU time of QEMU's guest-CPU thread per phase: what a phase costs QEMU, which a busy
+    // host sways less than wall time.
+    let med: Vec<f64> = cpus.iter_mut().map(|c| median(c)).collect();
+    for i in 1..marks.len() {
+        bench(&format!("cpu_{}", marks[i].0), format!("{:.3}", med[i] - med[i - 1]), "s");
     }
 
     let r = run(&RunOptions { icount: true, program: Some(program::EXITCODE.path()), ..Default::default() });
@@ -261,10 +269,9 @@ fn kernel_entry() -> u64 {
     abi::rt0::KERNEL_BASE + u64::from_le_bytes(elf[24..32].try_into().unwrap())
 }
 
-/// One boot with the phase plugin: (instructions, wall) at each mark, the kernel's "init done"
-/// line, and the total instruction count.
-/// One boot of the default program with the phase plugin: the phases' (instructions, wall), the
-/// kernel's "init done" line, the run's total instructions and the bytes of its log lines.
+/// One boot of the bare kernel with the phase plugin: the phases' (instructions, wall, guest-CPU
+/// thread's CPU time), the kernel's "init done" line, the run's total instructions and the bytes
+/// of its log lines.
 #[allow(clippy::type_complexity)]
 fn probe(
     plugin: &Path,
@@ -272,7 +279,7 @@ fn probe(
     marks: &[(&str, u64)],
     icount: bool,
     quiet: bool,
-) -> (Vec<(u64, f64)>, Option<String>, u64, usize) {
+) -> (Vec<(u64, f64, f64)>, Option<String>, u64, usize) {
     let log = work.join("plugin.log");
     let _ = std::fs::remove_file(&log);
     let spec: Vec<String> = marks.iter().map(|(_, a)| format!("mark={a:#x}")).collect();
@@ -297,7 +304,7 @@ fn probe(
         .map(|(_, addr)| {
             let line = text.lines().find(|l| l.starts_with(&format!("phase {addr:#x} "))).expect(&text);
             let field = |k: &str| line.split(k).nth(1).unwrap().split(' ').next().unwrap().to_string();
-            (field("insns=").parse().unwrap(), field("wall=").parse().unwrap())
+            (field("insns=").parse().unwrap(), field("wall=").parse().unwrap(), field("cpu=").parse().unwrap())
         })
         .collect();
     let total = text.lines().find_map(|l| l.strip_prefix("insns_total=")).unwrap().parse().unwrap();
