@@ -13,8 +13,8 @@
 //! (EINVAL returned as −22, Linux's vDSO convention). Results are stored through the caller's
 //! pointers without checks, as Linux's vDSO does: a bad pointer is the caller's SIGSEGV.
 //!
-//! Built for the host (tests, clippy), the vvar page is a static with a 1 GHz-free "icount"
-//! calibration, so the functions can be called and checked there too.
+//! Built for the host (tests, clippy), the vvar page is a static that takes a TSC tick as a
+//! nanosecond (the icount calibration), so the functions can be called and checked there too.
 #![no_std]
 
 use abi::nr::{SYS_CLOCK_GETRES, SYS_CLOCK_GETTIME, SYS_GETCPU, SYS_GETTIMEOFDAY, SYS_TIME};
