@@ -137,7 +137,8 @@ fn glibc_gcc() -> Option<Cc> {
 /// Builds `tests/real/c/<name>.c` as a static, stripped ET_EXEC.
 fn c_program(cc: &Cc, name: &str) -> PathBuf {
     let src = source(&format!("c/{name}.c"));
-    build(&cache().join(format!("c-{name}-{}", cc.libc)), &[src.as_path()], |out| {
+    let header = source("c/errname.h");
+    build(&cache().join(format!("c-{name}-{}", cc.libc)), &[src.as_path(), header.as_path()], |out| {
         let mut c = Command::new(&cc.tool);
         c.args(["-static", "-no-pie", "-O2", "-s", "-o"]).arg(out).arg(&src).arg("-lpthread");
         c
@@ -2039,6 +2040,12 @@ unlinked file through O_PATH: 5 bytes, 0 links
 /// access checked, O_NOFOLLOW opening a symbolic link itself, an unlinked file kept.
 #[test]
 fn o_path_descriptors_name_files_without_io_as_linux() {
+    c_over_file_tree("opath", C_OPATH);
+}
+
+/// Runs `tests/real/c/<name>.c`, built with musl and with glibc, over [`file_tree`] (its path as
+/// argv[1]) both ways, expecting `want` on stdout and exit 0.
+fn c_over_file_tree(name: &str, want: &str) {
     let tree = file_tree();
     let d = tree.path().to_str().expect("a UTF-8 path");
     let ccs: Vec<Cc> = [musl_gcc(), glibc_gcc()].into_iter().flatten().collect();
@@ -2046,7 +2053,7 @@ fn o_path_descriptors_name_files_without_io_as_linux() {
         return skipped("musl-gcc and gcc");
     }
     for cc in &ccs {
-        expect(over_tree(&c_program(cc, "opath"), tree.path(), &[d]), C_OPATH, 0);
+        expect(over_tree(&c_program(cc, name), tree.path(), &[d]), want, 0);
     }
 }
 
@@ -2084,15 +2091,7 @@ rmdir the directory: OK
 /// AT_SYMLINK_FOLLOW, rename between two names of one inode, the bytes kept to the last name.
 #[test]
 fn hard_links_in_tmp_as_linux() {
-    let tree = file_tree();
-    let d = tree.path().to_str().expect("a UTF-8 path");
-    let ccs: Vec<Cc> = [musl_gcc(), glibc_gcc()].into_iter().flatten().collect();
-    if ccs.is_empty() {
-        return skipped("musl-gcc and gcc");
-    }
-    for cc in &ccs {
-        expect(over_tree(&c_program(cc, "links"), tree.path(), &[d]), C_LINKS, 0);
-    }
+    c_over_file_tree("links", C_LINKS);
 }
 
 // ---- --trace-startup ------------------------------------------------------------------

@@ -16,27 +16,10 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "errname.h"
 
 static const char *ename(int e) {
-    switch (e) {
-    case 0: return "OK";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case ELOOP: return "ELOOP";
-    case EROFS: return "EROFS";
-    case EACCES: return "EACCES";
-    case EEXIST: return "EEXIST";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case ESPIPE: return "ESPIPE";
-    case ENXIO: return "ENXIO";
-    case ERANGE: return "ERANGE";
-    case EFAULT: return "EFAULT";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    default: return "other";
-    }
+    return errno_name(e);
 }
 
 /* The result of a call that returns -1 and errno on failure. */

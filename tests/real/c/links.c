@@ -11,18 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "errname.h"
 
 static const char *ename(long r) {
-    if (r >= 0) return "OK";
-    switch (errno) {
-    case ENOENT: return "ENOENT";
-    case EEXIST: return "EEXIST";
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    case EXDEV: return "EXDEV";
-    case EROFS: return "EROFS";
-    default: return strerror(errno);
-    }
+    return r >= 0 ? "OK" : errno_name(errno);
 }
 
 #define SHOW(what, call)                                                                                          \

@@ -19,18 +19,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "errname.h"
 
 static const char *ename(long r) {
-    if (r >= 0) return "OK";
-    switch (errno) {
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EBADF: return "EBADF";
-    case ELOOP: return "ELOOP";
-    case EISDIR: return "EISDIR";
-    case EROFS: return "EROFS";
-    default: return strerror(errno);
-    }
+    return r >= 0 ? "OK" : errno_name(errno);
 }
 
 static const char *kind(mode_t m) {

@@ -14,23 +14,10 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "errname.h"
 
 static const char *ename(int e) {
-    switch (e) {
-    case 0: return "OK";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EROFS: return "EROFS";
-    case EEXIST: return "EEXIST";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case EXDEV: return "EXDEV";
-    case ELOOP: return "ELOOP";
-    case ENOSPC: return "ENOSPC";
-    default: return "other";
-    }
+    return errno_name(e);
 }
 
 static void said(const char *what, long r) {

@@ -1,0 +1,31 @@
+/* The errno names the file-system test programs print (files.c, tmp.c, links.c, opath.c): every
+ * value one of them expects by name, "OK" for 0, "other" for anything else. */
+#ifndef RT0_ERRNAME_H
+#define RT0_ERRNAME_H
+#include <errno.h>
+
+static const char *errno_name(int e) {
+    switch (e) {
+    case 0: return "OK";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ENXIO: return "ENXIO";
+    case EBADF: return "EBADF";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EEXIST: return "EEXIST";
+    case EXDEV: return "EXDEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case ESPIPE: return "ESPIPE";
+    case EROFS: return "EROFS";
+    case ERANGE: return "ERANGE";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ELOOP: return "ELOOP";
+    default: return "other";
+    }
+}
+#endif
