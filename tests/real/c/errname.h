@@ -3,8 +3,9 @@
 #ifndef RT0_ERRNAME_H
 #define RT0_ERRNAME_H
 #include <errno.h>
+#include <stdio.h>
 
-static const char *errno_name(int e) {
+static inline const char *errno_name(int e) {
     switch (e) {
     case 0: return "OK";
     case EPERM: return "EPERM";
@@ -28,4 +29,17 @@ static const char *errno_name(int e) {
     default: return "other";
     }
 }
+
+/* A call's result as the tests print it: "OK", or the name of the errno it left. */
+static inline const char *result_name(long r) {
+    return r >= 0 ? "OK" : errno_name(errno);
+}
+
+/* Prints `what: OK` or `what: E…` for a call, with errno cleared first. */
+#define SHOW(what, call)                                                                           \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(call);                                                                    \
+        printf("%s: %s\n", what, result_name(r_));                                                 \
+    } while (0)
 #endif

@@ -13,21 +13,10 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *ename(long r) {
-    return r >= 0 ? "OK" : errno_name(errno);
-}
-
-#define SHOW(what, call)                                                                                          \
-    do {                                                                                                          \
-        errno = 0;                                                                                                \
-        long r_ = (long)(call);                                                                                   \
-        printf("%s: %s\n", what, ename(r_));                                                                      \
-    } while (0)
-
 static void show_stat(const char *name) {
     struct stat st;
     if (lstat(name, &st)) {
-        printf("%s: %s\n", name, ename(-1));
+        printf("%s: %s\n", name, result_name(-1));
         return;
     }
     printf("%s: %s, %lld bytes, %d links\n", name, S_ISLNK(st.st_mode) ? "symlink" : S_ISREG(st.st_mode) ? "file" : "other",

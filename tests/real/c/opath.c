@@ -21,10 +21,6 @@
 #include <unistd.h>
 #include "errname.h"
 
-static const char *ename(long r) {
-    return r >= 0 ? "OK" : errno_name(errno);
-}
-
 static const char *kind(mode_t m) {
     switch (m & S_IFMT) {
     case S_IFREG: return "regular";
@@ -34,13 +30,6 @@ static const char *kind(mode_t m) {
     default: return "other";
     }
 }
-
-#define SHOW(what, call)                                                                                          \
-    do {                                                                                                          \
-        errno = 0;                                                                                                \
-        long r_ = (long)(call);                                                                                   \
-        printf("%s: %s\n", what, ename(r_));                                                                      \
-    } while (0)
 
 /* Every I/O call on `fd`, which must be an O_PATH descriptor. */
 static void no_io(const char *name, int fd) {
@@ -59,7 +48,7 @@ static void no_io(const char *name, int fd) {
     snprintf(what, sizeof what, "%s mmap", name);
     errno = 0;
     void *m = mmap(0, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
-    printf("%s: %s\n", what, m == MAP_FAILED ? ename(-1) : "OK");
+    printf("%s: %s\n", what, m == MAP_FAILED ? result_name(-1) : "OK");
     int n;
     snprintf(what, sizeof what, "%s ioctl FIONREAD", name);
     SHOW(what, ioctl(fd, FIONREAD, &n));
@@ -96,7 +85,7 @@ int main(int argc, char **argv) {
 
     snprintf(path, sizeof path, "%s/hello.txt", argv[1]);
     int f = open(path, O_PATH | O_RDWR | O_TRUNC | O_CLOEXEC);
-    printf("open hello.txt O_PATH|O_RDWR|O_TRUNC on the read-only tree: %s\n", ename(f));
+    printf("open hello.txt O_PATH|O_RDWR|O_TRUNC on the read-only tree: %s\n", result_name(f));
     no_io("file", f);
     struct stat st;
     stat(path, &st);
@@ -104,11 +93,11 @@ int main(int argc, char **argv) {
 
     snprintf(path, sizeof path, "%s/sub", argv[1]);
     int d = open(path, O_PATH | O_RDWR | O_CLOEXEC);
-    printf("open sub O_PATH|O_RDWR: %s\n", ename(d));
+    printf("open sub O_PATH|O_RDWR: %s\n", result_name(d));
     no_io("dir", d);
     int in = openat(d, "deep.txt", O_RDONLY);
     char buf[8] = {0};
-    printf("openat through the O_PATH directory: %s, read %zd\n", ename(in), read(in, buf, 3));
+    printf("openat through the O_PATH directory: %s, read %zd\n", result_name(in), read(in, buf, 3));
     close(in);
     char cwd[4096], was[4096];
     getcwd(was, sizeof was);
@@ -126,16 +115,16 @@ int main(int argc, char **argv) {
 
     snprintf(path, sizeof path, "%s/link", argv[1]);
     int l = open(path, O_PATH | O_NOFOLLOW);
-    printf("open link O_PATH|O_NOFOLLOW: %s\n", ename(l));
+    printf("open link O_PATH|O_NOFOLLOW: %s\n", result_name(l));
     fstat(l, &st);
     printf("it is a %s\n", kind(st.st_mode));
     int lf = open(path, O_PATH);
     fstat(lf, &st);
-    printf("open link O_PATH: %s, a %s of %lld bytes\n", ename(lf), kind(st.st_mode), (long long)st.st_size);
+    printf("open link O_PATH: %s, a %s of %lld bytes\n", result_name(lf), kind(st.st_mode), (long long)st.st_size);
     SHOW("open link O_RDONLY|O_NOFOLLOW", open(path, O_RDONLY | O_NOFOLLOW));
 
     int n = open("/dev/null", O_PATH | O_WRONLY);
-    printf("open /dev/null O_PATH: %s\n", ename(n));
+    printf("open /dev/null O_PATH: %s\n", result_name(n));
     fstat(n, &st);
     printf("/dev/null is a %s\n", kind(st.st_mode));
     SHOW("/dev/null O_PATH write", write(n, "x", 1));
