@@ -19,7 +19,7 @@
 #![no_std]
 #![no_main]
 
-use abi::futex::{FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
+use abi::futex::{FUTEX_WAIT, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE};
 use abi::mman::{MAP_ANONYMOUS, MAP_PRIVATE, PAGE_SIZE, PROT_READ, PROT_WRITE};
 use abi::nr::*;
 use abi::sched::{CLONE_CHILD_CLEARTID, CLONE_PARENT_SETTID, CLONE_THREAD_FLAGS};
@@ -54,6 +54,14 @@ fn pin(cpu: u32) -> bool {
 fn futex_wait(w: &AtomicU32, v: u32) {
     // SAFETY: futex wait on a static word.
     unsafe { syscall4(SYS_FUTEX, w.as_ptr() as usize, FUTEX_WAIT_PRIVATE, v as usize, 0) };
+}
+
+/// Waits for a thread's CLONE_CHILD_CLEARTID word to change. The kernel's wake at the thread's
+/// exit is a shared FUTEX_WAKE (Linux's mm_release), which on Linux does not match a private
+/// waiter: the wait must be the shared FUTEX_WAIT, as the C libraries' joins do.
+fn join_wait(w: &AtomicU32, v: u32) {
+    // SAFETY: futex wait on a static word.
+    unsafe { syscall4(SYS_FUTEX, w.as_ptr() as usize, FUTEX_WAIT, v as usize, 0) };
 }
 
 fn futex_wake(w: &AtomicU32) {
@@ -142,7 +150,7 @@ fn spin() {
             if v == 0 {
                 break;
             }
-            futex_wait(join, v);
+            join_wait(join, v);
         }
     }
     let spent = monotonic_ns() - t0;
@@ -207,7 +215,7 @@ fn main() {
     let tlb_shootdown = spent / UNMAPS;
     STOP.store(1, SeqCst);
     while JOIN.load(SeqCst) != 0 {
-        futex_wait(&JOIN, JOIN.load(SeqCst));
+        join_wait(&JOIN, JOIN.load(SeqCst));
     }
     println!("smpbench futex_xcpu={futex_xcpu} ipi_wake={ipi_wake} tlb_shootdown={tlb_shootdown}");
 }
