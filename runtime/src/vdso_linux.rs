@@ -152,8 +152,9 @@ unsafe fn init_from_sysinfo_ehdr(load_addr: usize) -> Option<Info> {
 /// # Safety
 /// `offset` must be a string-table offset the image itself gives.
 unsafe fn name_is(info: &Info, offset: u32, want: &[u8]) -> bool {
-    // SAFETY: strings in the table are NUL-terminated (caller); reading stops at the first
+    // strings in the table are NUL-terminated (caller); reading stops at the first
     // difference or at want's end, and then only the terminator is checked.
+    // SAFETY: so the block below is sound.
     unsafe {
         let s = info.symstrings.add(offset as usize);
         want.iter().enumerate().all(|(i, &b)| *s.add(i) == b) && *s.add(want.len()) == 0

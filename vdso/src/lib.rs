@@ -162,8 +162,9 @@ pub unsafe extern "C" fn __vdso_getcpu(cpu: *mut u32, node: *mut u32, _cache: *m
         return syscall2(SYS_GETCPU, cpu as usize, node as usize) as i32;
     }
     let p: u32;
-    // SAFETY: lsl reads the descriptor's limit through the GDT, which the kernel keeps mapped;
+    // lsl reads the descriptor's limit through the GDT, which the kernel keeps mapped;
     // with a DPL-3 descriptor it is allowed at CPL 3 and never faults.
+    // SAFETY: so the block below is sound.
     unsafe { asm!("lsl {0:e}, {1:e}", out(reg) p, in(reg) CPUNODE_SELECTOR as u32, options(nomem, nostack)) };
     if !cpu.is_null() {
         // SAFETY: a non-null `cpu` is writable (caller).

@@ -106,8 +106,9 @@ unsafe fn load(t: *mut CpuTables) {
     // SAFETY: the GDT is only read from now on (the CPU sets the TSS descriptor's busy bit).
     let gdt: &'static GlobalDescriptorTable = unsafe { &(*t).gdt };
     gdt.load();
-    // SAFETY: the selectors index descriptors of the GDT loaded just above; kernel code/data
+    // the selectors index descriptors of the GDT loaded just above; kernel code/data
     // are the long-mode ring-0 segments the kernel already runs with.
+    // SAFETY: so the block below is sound.
     unsafe {
         CS::set_reg(SegmentSelector(KERNEL_CS));
         SS::set_reg(SegmentSelector(KERNEL_DS));

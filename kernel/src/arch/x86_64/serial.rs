@@ -28,8 +28,9 @@ pub const COM1_IRQ: u8 = 4;
 /// (ISA_IRQ_VECTOR), above the timer's 32.
 pub const COM1_VECTOR: u8 = 0x30 + COM1_IRQ;
 
-// SAFETY: 0x3F8 is COM1's base port on every PC-compatible machine, QEMU's included, and this
+// 0x3F8 is COM1's base port on every PC-compatible machine, QEMU's included, and this
 // is the only place that drives it.
+// SAFETY: so the block below is sound.
 pub static COM1_PORT: Mutex<SerialPort> = Mutex::new(unsafe { SerialPort::new(COM1) });
 
 // SAFETY: 0x2F8 is COM2's base port; this is the only place that drives it.
