@@ -10,3 +10,10 @@ pub use runtime::sys_linux_amd64::{
     exit_group, exit_thread, getpid, gettid, syscall0, syscall1, syscall2, syscall3, syscall4,
 };
 pub use runtime::sys_linux_amd64::{syscall5, syscall6, write};
+
+/// A mode word (argv[1]) the program does not know: `<program>: unknown mode "<word>"` on stderr
+/// and exit status 2 (Go's usage-error convention).
+pub fn unknown_mode(program: &str, word: &[u8]) -> ! {
+    runtime::eprintln!("{program}: unknown mode {:?}", core::str::from_utf8(word));
+    runtime::os::exit(2)
+}

@@ -21,7 +21,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::time::Duration;
 use runtime::chan::Chan;
 use runtime::sync::WaitGroup;
-use runtime::{args, go, os, println, syscall, time};
+use runtime::{args, go, println, syscall, time};
 
 runtime::main!(main);
 
@@ -30,10 +30,7 @@ fn main() {
         b"pipe" => pipe(),
         b"nanosleep" => nanosleep(),
         b"churn" => churn(),
-        other => {
-            runtime::eprintln!("blocking: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("blocking", other),
     }
 }
 

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 use runtime::chan::Chan;
 use runtime::sync::WaitGroup;
-use runtime::{args, go, os, println, select, time};
+use runtime::{args, go, println, select, time};
 
 runtime::main!(main);
 
@@ -70,10 +70,7 @@ fn main() {
             c.recv();
         }
         b"bench" => bench(),
-        other => {
-            runtime::eprintln!("chans: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("chans", other),
     }
 }
 

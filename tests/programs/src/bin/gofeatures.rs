@@ -82,10 +82,7 @@ fn main() {
             unsafe { programs::syscall2(abi::nr::SYS_NANOSLEEP, &raw const ts as usize, 0) };
             println!("gofeatures: slept 60 ms");
         }
-        other => {
-            runtime::eprintln!("gofeatures: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("gofeatures", other),
     }
 }
 

@@ -29,7 +29,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64};
 use runtime::lock_futex::{self, Mutex, Note};
 use runtime::sema::{semacquire, semrelease, semrelease1};
 use runtime::sync::WaitGroup;
-use runtime::{args, go, gosched, os, println};
+use runtime::{args, go, gosched, println};
 
 runtime::main!(main);
 
@@ -49,10 +49,7 @@ fn main() {
         }
         b"threads" => threads(),
         b"bench" => bench(),
-        other => {
-            runtime::eprintln!("parking: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("parking", other),
     }
 }
 

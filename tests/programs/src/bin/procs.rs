@@ -26,7 +26,7 @@ use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 use runtime::chan::Chan;
 use runtime::sync::WaitGroup;
-use runtime::{args, eprintln, go, os, println, time};
+use runtime::{args, eprintln, go, println, time};
 
 runtime::main!(main);
 
@@ -43,10 +43,7 @@ fn main() {
         b"preempt" => preempt(),
         b"alloc" => alloc_bench(),
         b"many" => many(args::argv(2).and_then(|n| core::str::from_utf8(n).ok()?.parse().ok()).unwrap_or(1000)),
-        other => {
-            println!("procs: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2);
-        }
+        other => programs::unknown_mode("procs", other),
     }
 }
 

@@ -22,7 +22,7 @@ use core::sync::atomic::AtomicU32;
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 use runtime::sync::{Cond, Mutex, Once, RWMutex, WaitGroup};
-use runtime::{args, go, gosched, os, println, time};
+use runtime::{args, go, gosched, println, time};
 
 runtime::main!(main);
 
@@ -39,10 +39,7 @@ fn main() {
             m.unlock();
         }
         b"bench" => bench(),
-        other => {
-            runtime::eprintln!("syncs: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("syncs", other),
     }
 }
 

@@ -22,7 +22,7 @@ use core::time::Duration;
 use runtime::chan::Chan;
 use runtime::sync::WaitGroup;
 use runtime::time::{self, Instant, Ticker, Timer};
-use runtime::{args, go, os, println};
+use runtime::{args, go, println};
 
 runtime::main!(main);
 
@@ -38,10 +38,7 @@ fn main() {
             Chan::<u32>::new(0).recv();
         }
         b"bench" => bench(),
-        other => {
-            runtime::eprintln!("timers: unknown mode {:?}", core::str::from_utf8(other));
-            os::exit(2)
-        }
+        other => programs::unknown_mode("timers", other),
     }
 }
 
