@@ -121,16 +121,19 @@ pub static INITTRACE: core::sync::atomic::AtomicBool = core::sync::atomic::Atomi
 /// tracebacks name in `created by`.
 #[inline(always)]
 pub fn go<F: FnOnce() + Send + 'static>(f: F) {
-    extern "C" fn run(arg: usize) {
-        // SAFETY: `arg` is the Box<Box<dyn FnOnce()>> leaked by `go` below, taken back once.
-        let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut alloc::boxed::Box<dyn FnOnce()>) };
+    // The G's start function is monomorphized per closure, so the G carries one word: the
+    // boxed closure (Go's `fn` funcval). A closure that captures nothing is a zero-sized type,
+    // whose Box allocates nothing — as Go's `go f()` of a non-capturing func allocates nothing.
+    extern "C" fn run<F: FnOnce()>(arg: usize) {
+        // SAFETY: `arg` is the Box<F> leaked by `go` below, taken back once, here.
+        let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut F) };
         f()
     }
     let here: usize;
     // SAFETY: reads RIP into a register, no memory access.
     unsafe { core::arch::asm!("lea {}, [rip]", out(reg) here, options(nomem, nostack, preserves_flags)) };
-    let boxed: alloc::boxed::Box<alloc::boxed::Box<dyn FnOnce()>> = alloc::boxed::Box::new(alloc::boxed::Box::new(f));
-    proc::newproc1(run, alloc::boxed::Box::into_raw(boxed) as usize, here);
+    let boxed = alloc::boxed::Box::new(f);
+    proc::newproc1(run::<F>, alloc::boxed::Box::into_raw(boxed) as usize, here);
 }
 
 /// The id of the M (thread) running the calling goroutine (Go's `getg().m.id`, which Go keeps
