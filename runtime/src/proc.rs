@@ -1069,9 +1069,18 @@ pub(crate) extern "C" fn main(_: usize) {
     );
     sysmon::start();
     crate::inittask_run::runtime_inits();
+    // Go's runtime inits start forcegchelper (goroutine 2); gcenable starts bgsweep and
+    // bgscavenge (3 and 4); then os's init sets finalizers on Stdin, Stdout and Stderr, and the
+    // first SetFinalizer starts runfinq (5) — in every Go program that imports os, fmt's users
+    // included. rt0 has no collector and no finalizers, so none of these goroutines, but their
+    // ids are taken from the P's batch all the same: the program's goroutines carry the numbers
+    // Go 1.19 gives them (the first `go` in main.main is goroutine 6 under GOMAXPROCS=1).
+    let reserved = [newgoid(), newgoid(), newgoid(), newgoid()];
     step!(
         4,
-        "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise)"
+        "gcenable: no collector to start; the write barrier stays off (on only during a mark phase — the seed says otherwise); goroutine ids {}-{} left to Go's forcegc, bgsweep, bgscavenge and runfinq",
+        reserved[0],
+        reserved[3]
     );
     crate::inittask_run::package_inits();
     crate::exit::MAIN_TSC.store(trace::rdtsc(), Relaxed);

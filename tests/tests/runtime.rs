@@ -107,7 +107,7 @@ fn l5_behaviours_match_go_both_ways() {
         ),
         ("exit7", 7, "calling os.Exit(7)", "deferred"),
         ("main-returns", 0, "main returns with 3 goroutines still running", ""),
-        ("panic", 2, "panic: boom: 1\n\ngoroutine 2 [running]:\ngofeatures::main::{closure#1}(...)\n\t", ""),
+        ("panic", 2, "panic: boom: 1\n\ngoroutine 6 [running]:\ngofeatures::main::{closure#1}(...)\n\t", ""),
         (
             "nil",
             2,
