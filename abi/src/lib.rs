@@ -10,6 +10,7 @@
 #![no_std]
 
 pub mod auxv;
+pub mod bootparam;
 pub mod dirent;
 pub mod elf;
 pub mod epoll;

@@ -3,6 +3,7 @@
 //! [`run`] builds (or reuses) the disk image, starts `qemu-system-x86_64` under TCG, streams the
 //! serial log (COM1) line by line, enforces the timeout, and turns QEMU's exit status plus the
 //! kernel's control-channel line into an [`Outcome`].
+pub mod floor;
 pub mod framing;
 pub mod gostd;
 mod install;

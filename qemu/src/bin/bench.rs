@@ -9,7 +9,8 @@
 //! 2. wall time and the guest-CPU thread's CPU time per phase (medians of runs, without icount);
 //! 3. the process paths: kernel entry → first program instruction, and the `sysbench` program's
 //!    per-operation counts (getpid, first touch of a page, mmap+touch+munmap, futex handoff);
-//! 4. wall time of a whole warm `rt0` run side by side with a bare SeaBIOS start, alternating.
+//! 4. wall time of a whole warm `rt0` run and of `cargo run --quiet`, side by side with a bare
+//!    SeaBIOS start and the floor (qboot booting the smallest `-kernel`, `qemu::floor`), alternating.
 use qemu::program::{self, Program};
 use qemu::{RunOptions, run};
 use std::path::{Path, PathBuf};
@@ -142,17 +143,34 @@ fn main() {
 
     runtime_table(&plugin, &work);
 
+    wall_floors(&work);
+}
+
+/// Wall time of whole runs, side by side in one loop (alternating, medians of RUNS): rt0's
+/// runner (`rt0 --quiet`, the warm image), the README's `cargo run --quiet` (cargo's check of a
+/// built workspace included), a bare SeaBIOS start, and the floor: qboot booting the smallest
+/// `-kernel` image (`qemu::floor`), which stops at its first instruction.
+fn wall_floors(work: &Path) {
     let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let kernel = work.join("floor.bin");
+    std::fs::write(&kernel, qemu::floor::image()).unwrap();
+    let floor_args = qemu::floor::qemu_args(&kernel);
+    let (mut a, mut b, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
         a.push(time(Command::new(&rt0).arg("--quiet")));
-        b.push(time(Command::new("qemu-system-x86_64").args(BARE_SEABIOS)));
+        b.push(time(Command::new(&cargo).args(["run", "--quiet"]).current_dir(&root)));
+        c.push(time(Command::new("qemu-system-x86_64").args(BARE_SEABIOS)));
+        d.push(time_status(Command::new("qemu-system-x86_64").args(&floor_args), 1));
     }
-    let (ma, mb) = (median(&mut a), median(&mut b));
-    // Medians of alternating pairs: `rt0 --quiet` (warm image) and a bare SeaBIOS start.
+    let (ma, mb, mc, md) = (median(&mut a), median(&mut b), median(&mut c), median(&mut d));
     bench("wall_rt0_quiet", format!("{ma:.3}"), "s");
-    bench("wall_bare_seabios", format!("{mb:.3}"), "s");
-    bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mb), "x");
+    bench("wall_cargo_run_quiet", format!("{mb:.3}"), "s");
+    bench("wall_bare_seabios", format!("{mc:.3}"), "s");
+    bench("wall_floor_qboot_kernel", format!("{md:.3}"), "s");
+    bench("wall_ratio_rt0_to_seabios", format!("{:.2}", ma / mc), "x");
+    bench("wall_ratio_cargo_run_to_floor", format!("{:.2}", mb / md), "x");
 }
 
 /// Two CPU-bound threads (`smpbench spin`) on `--smp 2` against the same on `--smp 1`: the
@@ -311,6 +329,14 @@ fn probe(
     let init = r.kernel_lines().iter().find(|(_, t)| t.starts_with("kernel: init done")).map(|(_, t)| t.to_string());
     let log_bytes = r.log.lines().filter(|l| qemu::parse_log_line(l).is_some()).map(|l| l.len() + 1).sum();
     (phases, init, total, log_bytes)
+}
+
+/// The wall time of `cmd`, which must exit with `status` (isa-debug-exit's 1 for the floor).
+fn time_status(cmd: &mut Command, status: i32) -> f64 {
+    let t = Instant::now();
+    let s = cmd.output().expect("run");
+    assert_eq!(s.status.code(), Some(status), "{cmd:?}: {}", String::from_utf8_lossy(&s.stderr));
+    t.elapsed().as_secs_f64()
 }
 
 fn time(cmd: &mut Command) -> f64 {
