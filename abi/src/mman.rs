@@ -57,6 +57,9 @@ pub const MADV_DONTFORK: usize = 10;
 pub const MADV_DOFORK: usize = 11;
 pub const MADV_HUGEPAGE: usize = 14;
 pub const MADV_NOHUGEPAGE: usize = 15;
+/// Linux 6.13: guard markers in the page table, no VMA of their own (mm/madvise.c).
+pub const MADV_GUARD_INSTALL: usize = 102;
+pub const MADV_GUARD_REMOVE: usize = 103;
 
 pub const MREMAP_MAYMOVE: usize = 1;
 pub const MREMAP_FIXED: usize = 2;

@@ -438,6 +438,61 @@ fn c_malloc(cc: Option<Cc>, tool: &str) {
     expect(real(&c_program(&cc, "malloc"), &[], &[]), "checksum 10444800 big 7\n", 0);
 }
 
+/// What `tests/real/c/guard.c` prints, on Linux 6.13 or later as on rt0.
+const C_GUARD: &str = "\
+install on pages 2-3: 0
+read page 2: SIGSEGV SEGV_MAPERR at the page
+write page 3: SIGSEGV SEGV_MAPERR at the page
+read page 1: ok, holds x
+read page 4: ok, holds x
+write(2) from a guard page: -1 EFAULT
+read(2) into a guard page: -1 EFAULT
+dontneed over the guards: 0
+after dontneed, page 2: SIGSEGV SEGV_MAPERR at the page; page 1 holds 0
+mprotect read-only over the guards: 0
+after mprotect, page 2: SIGSEGV SEGV_MAPERR at the page
+mprotect back: 0
+remove on page 2: 0
+page 2 after remove: ok, holds 0
+page 3 still guarded: SIGSEGV SEGV_MAPERR at the page
+install discards contents (page 5): 0
+remove page 5: 0
+page 5 after install+remove holds 0
+remove where no guard is: 0
+mremap: moved
+moved page 3: SIGSEGV SEGV_MAPERR at the page
+munmap: 0
+mapped again at the same place, page 3: ok
+unaligned: -1 EINVAL
+over a hole: -1 ENOMEM
+first page of the holed range: SIGSEGV SEGV_MAPERR at the page
+remove over a hole: -1 ENOMEM
+zero length: 0
+100000 guards in one mapping: 0 failed
+guard 99999: SIGSEGV SEGV_MAPERR at the page; the page above it: ok
+";
+
+/// Guard pages without VMAs (MADV_GUARD_INSTALL/REMOVE, `guard.c`), musl and glibc, both ways:
+/// SIGSEGV SEGV_MAPERR on any access, EFAULT for read/write, kept by MADV_DONTNEED and mprotect,
+/// moved by mremap, dropped by munmap and MADV_GUARD_REMOVE, ENOMEM over a hole, and 100,000 of
+/// them in one mapping (more than vm.max_map_count allows VMAs).
+#[test]
+fn guard_pages_without_vmas_as_linux() {
+    if !host_has_guard_pages() {
+        return skipped("a host kernel with MADV_GUARD_INSTALL (Linux 6.13)");
+    }
+    for cc in [musl_gcc(), glibc_gcc()].into_iter().flatten() {
+        expect(real(&c_program(&cc, "guard"), &[], &[]), C_GUARD, 0);
+    }
+}
+
+/// Whether the host's kernel is Linux 6.13 or later, which has MADV_GUARD_INSTALL.
+fn host_has_guard_pages() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut v = release.trim().split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    (v.next().unwrap_or(0), v.next().unwrap_or(0)) >= (6, 13)
+}
+
 /// realloc of an mmapped block up to 64 MiB and down again: both libcs call mremap, which must
 /// keep the contents whether the block grows in place or moves.
 fn c_realloc(cc: Option<Cc>, tool: &str) {

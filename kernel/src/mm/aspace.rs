@@ -17,6 +17,7 @@
 //! [`AddressSpace::copy_out`] check the VMA, fault the page in if needed, and copy through the
 //! direct map, so a bad user pointer is an `EFAULT`, never a kernel fault (and SMAP can stay on).
 use super::frame;
+mod guard;
 pub use super::vma::{Access, PAGE, USER_END, Vma, page_down, page_up};
 use super::vma::{Vmas, allowed};
 use abi::mman::{PROT_EXEC, PROT_WRITE};
@@ -79,6 +80,21 @@ pub fn init(phys_offset: u64) -> Option<()> {
 /// Whether `e` maps (or, PROT_NONE'd, kept) the shared zero frame.
 fn is_zero(e: &PageTableEntry) -> bool {
     e.addr().as_u64() == ZERO_FRAME.load(Ordering::Relaxed)
+}
+
+/// Clears the entry `e` of page `va` (present, or PROT_NONE'd with its frame kept) and frees
+/// its frame unless it is the shared zero frame.
+fn zap(va: u64, e: &mut PageTableEntry) {
+    let f = PhysFrame::containing_address(e.addr());
+    let zero = is_zero(e);
+    e.set_unused();
+    flush(va);
+    if !zero {
+        // The only mapping of the frame was just removed and invalidated; `tlb` frees it once
+        // no CPU can reach it.
+        // SAFETY: so nothing uses the frame once it is free.
+        unsafe { super::tlb::free_frame(f) };
+    }
 }
 
 /// Heap bytes a mapping call may add: two VMAs (a split) and their share of the tree's nodes.
@@ -284,26 +300,29 @@ impl AddressSpace {
             return Err(());
         }
         self.vmas.remove(start, end)?;
-        self.discard(start, end);
+        self.zap_range(start, end, true);
         let (floor, ceiling) = self.vmas.gap_around(start, end);
         self.free_tables(start, end, floor, ceiling.min(LOWER_HALF_END));
         Ok(())
     }
 
     /// Drops the pages of `[start, end)` but keeps the VMAs: the next touch sees zeros
-    /// (MADV_DONTNEED on private anonymous memory).
+    /// (MADV_DONTNEED on private anonymous memory). Guard markers stay.
     pub fn discard(&mut self, start: u64, end: u64) {
+        self.zap_range(start, end, false);
+    }
+
+    /// Clears every entry of `[start, end)`, freeing the frames; guard markers too if
+    /// `guards` (munmap), else they stay (MADV_DONTNEED).
+    fn zap_range(&mut self, start: u64, end: u64, guards: bool) {
         self.for_each_present(start, end, &mut |va, e| {
-            let f = PhysFrame::containing_address(e.addr());
-            let zero = is_zero(e);
-            e.set_unused();
-            flush(va);
-            if !zero {
-                // The only mapping of the frame was just removed and invalidated; `tlb` frees it
-                // once no CPU can reach it.
-                // SAFETY: so nothing uses the frame once it is free.
-                unsafe { super::tlb::free_frame(f) };
+            if guard::is_guard(e) {
+                if guards {
+                    e.set_unused(); // not present: no translation to drop
+                }
+                return;
             }
+            zap(va, e);
         });
     }
 
@@ -335,7 +354,7 @@ impl AddressSpace {
         }
         self.vmas.relocate(from, len, to, new_len, keep);
         if !keep {
-            self.discard(from, from + len); // the pages past `new_len` of a shrinking move
+            self.zap_range(from, from + len, true); // what lay past `new_len` of a shrinking move
             let (floor, ceiling) = self.vmas.gap_around(from, from + len);
             self.free_tables(from, from + len, floor, ceiling.min(LOWER_HALF_END));
         }
@@ -351,6 +370,9 @@ impl AddressSpace {
         self.vmas.protect(start, end, prot)?;
         let flags = pte_flags(prot);
         self.for_each_present(start, end, &mut |va, e| {
+            if guard::is_guard(e) {
+                return; // a guard stays a guard whatever the protection
+            }
             if prot == 0 {
                 // PROT_NONE: keep the frame (the contents survive) but make the page absent to
                 // the CPU; the entry keeps its address with PRESENT cleared.
@@ -381,6 +403,9 @@ impl AddressSpace {
         let va = page_down(addr);
         let flags = pte_flags(v.prot);
         let pte = self.pte(va, true).ok_or(Fault::OutOfMemory)?;
+        if guard::is_guard(pte) {
+            return Err(Fault::NotMapped); // Linux: VM_FAULT_SIGSEGV, SEGV_MAPERR
+        }
         let zero = is_zero(pte);
         if pte.flags().contains(F::PRESENT) {
             if own && zero {

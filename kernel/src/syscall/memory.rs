@@ -255,7 +255,15 @@ pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
 /// length that rounds up to 0 or a range that wraps (EINVAL), a zero length (0), then a range
 /// not wholly mapped — kernel addresses included — ENOMEM.
 pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
-    let known = matches!(advice as usize, MADV_NORMAL..=MADV_WILLNEED | MADV_DONTNEED | MADV_FREE | MADV_HUGEPAGE..=17);
+    let known = matches!(
+        advice as usize,
+        MADV_NORMAL..=MADV_WILLNEED
+            | MADV_DONTNEED
+            | MADV_FREE
+            | MADV_HUGEPAGE..=17
+            | MADV_GUARD_INSTALL
+            | MADV_GUARD_REMOVE
+    );
     if !known || !addr.is_multiple_of(PAGE) {
         return Err(EINVAL);
     }
@@ -265,6 +273,11 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
     }
     if end > USER_END {
         return Err(ENOMEM);
+    }
+    match advice as usize {
+        MADV_GUARD_INSTALL => return process::with(|p| p.aspace.guard_install(addr, end)).map(|()| 0),
+        MADV_GUARD_REMOVE => return process::with(|p| p.aspace.guard_remove(addr, end)).map(|()| 0),
+        _ => {}
     }
     process::with(|p| {
         // Linux applies the advice to the mapped parts and reports a gap with ENOMEM at the end.

@@ -1,4 +1,4 @@
-/* The errno names the file-system test programs print (files.c, tmp.c, links.c, opath.c): every
+/* The errno names the test programs print (files.c, tmp.c, links.c, opath.c, guard.c): every
  * value one of them expects by name, "OK" for 0, "other" for anything else. */
 #ifndef RT0_ERRNAME_H
 #define RT0_ERRNAME_H
@@ -13,6 +13,7 @@ static inline const char *errno_name(int e) {
     case ENXIO: return "ENXIO";
     case EBADF: return "EBADF";
     case EACCES: return "EACCES";
+    case ENOMEM: return "ENOMEM";
     case EFAULT: return "EFAULT";
     case EEXIST: return "EEXIST";
     case EXDEV: return "EXDEV";

@@ -35,6 +35,8 @@ const MADV: &[(u64, &str)] = names![
     mman::MADV_FREE,
     mman::MADV_HUGEPAGE,
     mman::MADV_NOHUGEPAGE,
+    mman::MADV_GUARD_INSTALL,
+    mman::MADV_GUARD_REMOVE,
 ];
 const SA: &[(u64, &str)] = names![
     signal::SA_RESTORER,
