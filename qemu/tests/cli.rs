@@ -34,7 +34,7 @@ fn triple_fault_has_its_own_code_and_message() {
 
 #[test]
 fn timeout_has_its_own_code_and_message() {
-    let o = rt0(&["--quiet", "--timeout", "5", "--kernel-arg=test=hang"]);
+    let o = rt0(&["--quiet", "--timeout", "2", "--kernel-arg=test=hang"]);
     assert_eq!(o.status.code(), Some(qemu::EXIT_TIMEOUT));
     assert!(stderr(&o).contains("rt0: timeout"), "{}", stderr(&o));
 }

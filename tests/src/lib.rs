@@ -5,6 +5,7 @@ pub use qemu::program::{self, Program};
 use qemu::{Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// Hard limit for one boot in a test (a boot to the kernel takes about 0.3 s under TCG on an idle
@@ -18,7 +19,26 @@ pub fn boot(kernel_args: &[&str]) -> RunResult {
 
 /// Boots with explicit options.
 pub fn boot_with(opts: RunOptions) -> RunResult {
-    qemu::run(&opts)
+    run(&opts)
+}
+
+/// The test threads of one test binary share this machine's CPUs (two, on the machines rt0 is
+/// tested on): QEMU runs a guest CPU per host thread, and a guest whose CPUs wake each other
+/// (IPIs, futex ping-pongs across CPUs) only runs them at once when no other guest holds the
+/// host's cores — with another QEMU beside it, each wake-up waits for the host's scheduler and
+/// a four-CPU test takes ten times as long. So a QEMU run with several CPUs has the machine to
+/// itself (write), and the others share it (read).
+static MACHINE: RwLock<()> = RwLock::new(());
+
+/// [`qemu::run`], with several-CPU guests run alone (see [`MACHINE`]).
+pub fn run(opts: &RunOptions) -> RunResult {
+    if opts.smp > 1 && !opts.native {
+        let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+        qemu::run(opts)
+    } else {
+        let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+        qemu::run(opts)
+    }
 }
 
 /// The options every test starts from.
@@ -57,8 +77,8 @@ pub struct Both {
 
 /// Runs `opts` in QEMU and then natively (`opts.native` is ignored).
 pub fn run_both(opts: RunOptions) -> Both {
-    let qemu = qemu::run(&RunOptions { native: false, ..opts.clone() });
-    let native = qemu::run(&RunOptions { native: true, ..opts });
+    let qemu = run(&RunOptions { native: false, ..opts.clone() });
+    let native = run(&RunOptions { native: true, ..opts });
     Both { qemu, native }
 }
 

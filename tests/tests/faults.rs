@@ -90,7 +90,7 @@ fn triple_fault_is_not_success() {
 fn a_hung_kernel_is_killed_at_the_timeout() {
     let r = boot_with(RunOptions {
         kernel_args: vec!["test=hang".into()],
-        timeout: Some(Duration::from_secs(15)),
+        timeout: Some(Duration::from_secs(5)),
         ..base()
     });
     assert_outcome(&r, Outcome::Timeout);

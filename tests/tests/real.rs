@@ -397,7 +397,7 @@ fn go_std_sync() {
     assert!(others.len() > 30, "{others:?}");
     go_std_run(&prog, "sync", 30, &["-test.run", &format!("^({})$", others.join("|"))]);
 
-    let misuse = qemu::run(&real(&prog, &["-test.v", "-test.run", "^TestMutexMisuse$"], &[]));
+    let misuse = run(&real(&prog, &["-test.v", "-test.run", "^TestMutexMisuse$"], &[]));
     assert_outcome(&misuse, Outcome::Exited(1));
     let out = stdout(&misuse);
     assert!(out.contains("--- FAIL: TestMutexMisuse"), "{out}");
@@ -565,7 +565,7 @@ fn a_dynamically_linked_pie_is_refused_with_126() {
         c.args(["-pie", "-fPIE", "-O2", "-s", "-o"]).arg(out).arg(&src);
         c
     });
-    let r = qemu::run(&real(&prog, &[], &[]));
+    let r = run(&real(&prog, &[], &[]));
     assert_outcome(&r, Outcome::BadProgram);
     assert_eq!(r.outcome.exit_code(), qemu::EXIT_BAD_PROGRAM);
     let line = assert_in_order(&r, &["exec: cannot execute the program: dynamically linked (PT_INTERP"])[0];
@@ -1175,7 +1175,8 @@ fn stamp_of(r: &RunResult, needle: &str) -> f64 {
 /// 10 ms), both ways. And that clock keeps the host's time: the exit line's stamp (seconds since
 /// the machine's reset, by the TSC that CLOCK_MONOTONIC reads) is no more than the host's wall
 /// time from QEMU's start to its exit, and no less than that minus QEMU's own start-up and
-/// shut-down, which are not the guest's time (well under 1.5 s even on a busy host).
+/// shut-down, which are not the guest's time (up to 1.5 s measured on this 2-core machine with
+/// two other QEMUs and a build running; 3 s allowed).
 #[test]
 fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
@@ -1185,7 +1186,7 @@ fn sleeps_last_what_they_ask_and_the_clock_keeps_the_hosts_time() {
     let printed = stdout(&both.qemu);
     assert!(printed.contains("nanosleep of 1000 ms") && printed.ends_with("all ok\n"), "{printed}");
     let (guest, host) = (stamp_of(&both.qemu, "exit: status 0"), both.qemu.elapsed.as_secs_f64());
-    assert!(guest <= host * 1.02 && guest >= host - 1.5, "guest clock {guest} s, host wall time {host} s");
+    assert!(guest <= host * 1.02 && guest >= host - 3.0, "guest clock {guest} s, host wall time {host} s");
 }
 
 // ---- the vDSO -----------------------------------------------------------------------------
@@ -1247,7 +1248,7 @@ fn vdso_served_clocks_make_no_system_call() {
     let clock_calls = ["clock_gettime", "gettimeofday", "time"];
     for cc in [musl_gcc(), glibc_gcc()].into_iter().flatten() {
         let opts = RunOptions { strace: true, quiet: true, ..real(&c_program(&cc, "vdso"), &["reads"], &[]) };
-        let r = qemu::run(&opts);
+        let r = run(&opts);
         assert_outcome(&r, Outcome::Exited(0));
         assert_eq!(stdout(&r), "reads done, clock 100: -1 Invalid argument\n");
         let calls = traced(&r.log, &clock_calls);
@@ -1262,7 +1263,7 @@ fn vdso_served_clocks_make_no_system_call() {
     }
     let Some(go) = go() else { return skipped("go") };
     let opts = RunOptions { strace: true, quiet: true, smp: 2, ..real(&go_program(&go, "clock"), &["reads"], &[]) };
-    let r = qemu::run(&opts);
+    let r = run(&opts);
     assert_outcome(&r, Outcome::Exited(0));
     assert_eq!(stdout(&r), "reads done: true true true\n");
     assert!(traced(&r.log, &["write"]).len() == 1, "no strace lines?\n{}", r.log);
@@ -1294,7 +1295,7 @@ fn fuzz_run(prog: &Path, mode: &str, seed: u64, calls: u64, trace: Option<u64>, 
     let trace = trace.map(|t| t.to_string());
     let mut args = vec![mode, seed.as_str(), calls.as_str()];
     args.extend(trace.as_deref());
-    qemu::run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), smp, ..real(prog, &args, &[]) })
+    run(&RunOptions { timeout: Some(std::time::Duration::from_secs(timeout)), smp, ..real(prog, &args, &[]) })
 }
 
 /// Fuzzes with each of `seeds`: a safe run must make all its calls and exit 0; a wild run must
@@ -1366,7 +1367,7 @@ fn fuzz_long() {
 #[test]
 fn the_fuzzer_refuses_to_run_natively() {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
-    let r = qemu::run(&RunOptions { native: true, ..real(&c_program(&cc, "fuzz"), &["safe", "1", "10"], &[]) });
+    let r = run(&RunOptions { native: true, ..real(&c_program(&cc, "fuzz"), &["safe", "1", "10"], &[]) });
     assert_outcome(&r, Outcome::Exited(2));
     assert!(r.log.contains("fuzz: refusing to run outside rt0"), "{}", r.log);
     assert!(r.stdout.is_empty(), "{}", stdout(&r));
@@ -1596,7 +1597,7 @@ fn hostile_300_threads_alive_at_once_run_both_ways() {
 #[test]
 fn a_thread_bomb_meets_threads_max_and_a_huge_descriptor_table_enomem() {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
-    let r = qemu::run(&real(&c_program(&cc, "hostile"), &["limits", "100000", "fds"], &[]));
+    let r = run(&real(&c_program(&cc, "hostile"), &["limits", "100000", "fds"], &[]));
     assert_outcome(&r, Outcome::Exited(0));
     let line = assert_in_order(&r, &["threads-max is", "exit: status 0"])[0];
     let max: usize = line.split("threads-max is ").nth(1).and_then(|t| t.split(' ').next()?.parse().ok()).unwrap();
@@ -2165,7 +2166,7 @@ fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() 
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program_with_symbols(&go, "features");
     let opts = real(&prog, &["one", "two", "three"], &[]);
-    let traced = qemu::run(&RunOptions { trace_startup: true, icount: true, ..opts.clone() });
+    let traced = run(&RunOptions { trace_startup: true, icount: true, ..opts.clone() });
     // The program cannot tell: the same output and exit code as an untraced run.
     assert_outcome(&traced, Outcome::Exited(3));
     assert_eq!(stdout(&traced), GO_FEATURES);
@@ -2233,7 +2234,7 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
     let prog = go_program_with_symbols(&go, "hello");
     let opts = RunOptions { trace_startup: true, icount: true, quiet: true, ..real(&prog, &[], &[]) };
     let runs: Vec<RunResult> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..5).map(|_| s.spawn(|| qemu::run(&opts))).collect();
+        let handles: Vec<_> = (0..5).map(|_| s.spawn(|| run(&opts))).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let tables: Vec<Vec<qemu::trace::Row>> = runs
@@ -2281,7 +2282,7 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
 #[test]
 fn trace_startup_refuses_a_program_without_symbols() {
     let Some(go) = go() else { return skipped("go") };
-    let r = qemu::run(&RunOptions { trace_startup: true, ..real(&go_program(&go, "features"), &[], &[]) });
+    let r = run(&RunOptions { trace_startup: true, ..real(&go_program(&go, "features"), &[], &[]) });
     assert_outcome(&r, Outcome::Refused("the program has no start-up symbols to trace (stripped?)".into()));
 }
 
@@ -2291,7 +2292,7 @@ fn trace_startup_refuses_a_program_without_symbols() {
 #[test]
 fn musl_a_full_tmp_is_enospc_until_pages_come_back() {
     let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
-    let r = qemu::run(&real(&c_program(&cc, "tmp"), &["full"], &[]));
+    let r = run(&real(&c_program(&cc, "tmp"), &["full"], &[]));
     assert_outcome(&r, Outcome::Exited(0));
     assert_eq!(
         stdout(&r),
@@ -2316,7 +2317,7 @@ after its last close, 1 MiB: 1048576
 fn compare_puts_rt0s_start_up_beside_gos_layer_by_layer() {
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program_with_symbols(&go, "features");
-    let traced = |opts: RunOptions| qemu::run(&RunOptions { trace_startup: true, icount: true, ..opts });
+    let traced = |opts: RunOptions| run(&RunOptions { trace_startup: true, icount: true, ..opts });
     let ours = traced(with(program::DEMO, &[] as &[&str], &[]));
     let theirs = traced(real(&prog, &["one", "two", "three"], &[]));
     assert_outcome(&ours, Outcome::Exited(0));

@@ -506,7 +506,7 @@ fn sleeps_timers_and_tickers_wake_on_time_both_ways() {
         if best <= 12_000 {
             break;
         }
-        let r = qemu::run(&RunOptions { quiet: true, native: true, ..with(program::TIMERS, &["sleep"], &[]) });
+        let r = run(&RunOptions { quiet: true, native: true, ..with(program::TIMERS, &["sleep"], &[]) });
         assert_eq!(stdout(&r), "timers: sleep(10 ms) slept at least 10 ms: true\n", "{}", r.log);
         best = best.min(measured(&r));
     }
@@ -600,7 +600,7 @@ fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
     assert_eq!(stdout(&both.qemu), "preempted the tight loop\n");
     // Four CPU-bound goroutines on one P are preempted over and over, registers and all: their
     // checksum is exact.
-    let r = qemu::run(&RunOptions { quiet: true, strace: true, ..with(program::PROCS, &["spin"], &["GOMAXPROCS=1"]) });
+    let r = run(&RunOptions { quiet: true, strace: true, ..with(program::PROCS, &["spin"], &["GOMAXPROCS=1"]) });
     assert_eq!(r.outcome, Outcome::Exited(0), "{}", r.log);
     assert_eq!(stdout(&r), "procs: 4 workers done, checksum 85898751516152595\n");
     let signals = r.log.lines().filter(|l| l.contains("tgkill(") && l.contains("SIGURG")).count();
@@ -611,7 +611,7 @@ fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
 fn asyncpreemptoff_leaves_a_spinning_goroutine_its_p() {
     // GODEBUG=asyncpreemptoff=1, as in Go: nothing stops the loop, so main never runs again.
     for native in [false, true] {
-        let r = qemu::run(&RunOptions {
+        let r = run(&RunOptions {
             quiet: true,
             native,
             timeout: Some(std::time::Duration::from_secs(5)),
