@@ -1172,7 +1172,7 @@ fn stamp_of(r: &RunResult, needle: &str) -> f64 {
 
 /// `tests/real/c/timing.c`: nanosleep and clock_nanosleep of 10 ms, 0.1 s and 1 s last what
 /// they ask, to 2 %, by CLOCK_MONOTONIC (the local APIC timer measured against the TSC over
-/// 10 ms), both ways. And that clock keeps the host's time: the exit line's stamp (seconds since
+/// 1 ms), both ways. And that clock keeps the host's time: the exit line's stamp (seconds since
 /// the machine's reset, by the TSC that CLOCK_MONOTONIC reads) is no more than the host's wall
 /// time from QEMU's start to its exit, and no less than that minus QEMU's own start-up and
 /// shut-down, which are not the guest's time (up to 1.5 s measured on this 2-core machine with

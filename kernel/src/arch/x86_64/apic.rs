@@ -81,12 +81,13 @@ pub fn init_ap() {
 }
 
 /// How long the timer is measured against the TSC. Each end of the window reads the timer's
-/// count between two TSC reads, so the error is the time one register read takes — a few
-/// microseconds under QEMU's TCG, where an MMIO access leaves the translated code — over the
-/// window: under 0.1 % with 10 ms (Linux measures over 100 ms of PIT ticks). Under icount the
-/// TSC and the timer both run on the virtual clock, one tick per instruction, so 20 µs is exact
-/// and costs 20,000 instructions rather than ten million.
-const WINDOW_US: u64 = 10_000;
+/// count between two TSC reads and takes their middle, so the error is under half the time one
+/// register read takes — a microsecond or two under QEMU's TCG, where an MMIO access leaves the
+/// translated code — over the window: about 0.1 % with 1 ms (Linux measures over 100 ms of PIT
+/// ticks). The timer only says when to look at the clock: the kernel's time is the TSC, and a
+/// deadline reached a few microseconds early is armed again for the rest. Under icount the TSC
+/// and the timer both run on the virtual clock, one tick per instruction, so 20 µs is exact.
+const WINDOW_US: u64 = 1_000;
 const WINDOW_US_ICOUNT: u64 = 20;
 
 /// Reads the timer's current count together with the TSC at the moment of the read (the middle
