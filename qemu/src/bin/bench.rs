@@ -176,44 +176,84 @@ fn wall_floors(work: &Path) {
 /// Two CPU-bound threads (`smpbench spin`) on `--smp 2` against the same on `--smp 1`: the
 /// guest's own monotonic time for the work (wall time: no icount), runs alternating, medians;
 /// `scaling_2cpu_ratio` is the two-CPU time over the one-CPU time (1.0: no gain, 0.5: perfect).
+/// Measured twice: with QEMU scheduled as any process (on this 2-core machine its two vCPU
+/// threads then compete with whatever else runs, and a run often gets one core), and alone —
+/// QEMU under SCHED_FIFO (`chrt -f`, when the bench may use it), so that its vCPUs have the two
+/// cores: what the guest does with two CPUs, without the host's other work (`_alone` figures).
 fn scaling() {
-    let spin = |smp: u32| -> f64 {
-        let r = run(&RunOptions {
-            quiet: true,
-            smp,
-            program: Some(program::SMPBENCH.path()),
-            args: vec!["spin".into()],
-            ..Default::default()
-        });
-        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+    let spin = |smp: u32, alone: bool| -> f64 {
+        let smp = smp.to_string();
+        let out = rt0_output(
+            alone,
+            &["--smp", &smp, "--program", &program::SMPBENCH.path().display().to_string(), "--", "spin"],
+        );
         let ns = out.split_whitespace().find_map(|f| f.strip_prefix("spin_ns=")).and_then(|v| v.parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
-    side_by_side(["spin_2threads_smp1", "spin_2threads_smp2", "scaling_2cpu_ratio"], || spin(1), || spin(2));
+    side_by_side(
+        ["spin_2threads_smp1", "spin_2threads_smp2", "scaling_2cpu_ratio"],
+        || spin(1, false),
+        || spin(2, false),
+    );
+    if realtime_available() {
+        side_by_side(
+            ["spin_2threads_smp1_alone", "spin_2threads_smp2_alone", "scaling_2cpu_ratio_alone"],
+            || spin(1, true),
+            || spin(2, true),
+        );
+    }
 }
 
 /// Four CPU-bound goroutines (`procs spin time`) on `--smp 2` with GOMAXPROCS=2 against
 /// GOMAXPROCS=1: the guest's own monotonic time for the work, runs alternating, medians;
-/// `go_scaling_gomaxprocs2_ratio` is the two-P time over the one-P time (target ≤ 0.65).
+/// `go_scaling_gomaxprocs2_ratio` is the two-P time over the one-P time (target ≤ 0.65), shared
+/// and alone as in [`scaling`].
 fn go_scaling() {
-    let spin = |procs: u32| -> f64 {
-        let r = run(&RunOptions {
-            quiet: true,
-            smp: 2,
-            program: Some(program::PROCS.path()),
-            args: vec!["spin".into(), "time".into()],
-            env: vec![format!("GOMAXPROCS={procs}").into()],
-            ..Default::default()
-        });
+    let spin = |procs: u32, alone: bool| -> f64 {
+        let env = format!("GOMAXPROCS={procs}");
+        let path = program::PROCS.path().display().to_string();
+        let out = rt0_output(alone, &["--smp", "2", "-e", &env, "--program", &path, "--", "spin", "time"]);
         let ns =
-            r.log.lines().find_map(|l| l.strip_prefix("procs: elapsed_ns ")).and_then(|v| v.trim().parse::<f64>().ok());
+            out.lines().find_map(|l| l.strip_prefix("procs: elapsed_ns ")).and_then(|v| v.trim().parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
     side_by_side(
         ["go_spin_gomaxprocs1", "go_spin_gomaxprocs2", "go_scaling_gomaxprocs2_ratio"],
-        || spin(1),
-        || spin(2),
+        || spin(1, false),
+        || spin(2, false),
     );
+    if realtime_available() {
+        side_by_side(
+            ["go_spin_gomaxprocs1_alone", "go_spin_gomaxprocs2_alone", "go_scaling_gomaxprocs2_ratio_alone"],
+            || spin(1, true),
+            || spin(2, true),
+        );
+    }
+}
+
+/// Whether `chrt -f` works here (root, or CAP_SYS_NICE); says so on stderr when it does not.
+fn realtime_available() -> bool {
+    let ok = Command::new("chrt").args(["-f", "10", "true"]).status().is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("bench: chrt -f is not available here, so the *_alone figures are not measured");
+    }
+    ok
+}
+
+/// `rt0 --quiet --timeout 60 ARGS…` — under `chrt -f 10` (SCHED_FIFO, inherited by QEMU and its
+/// threads) if `alone` — and its stdout and stderr together.
+fn rt0_output(alone: bool, args: &[&str]) -> String {
+    let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
+    let mut cmd = if alone {
+        let mut c = Command::new("chrt");
+        c.args(["-f", "10"]).arg(&rt0);
+        c
+    } else {
+        Command::new(&rt0)
+    };
+    let o = cmd.args(["--quiet", "--timeout", "60"]).args(args).output().expect("run rt0");
+    assert!(o.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
 }
 
 /// Runs `one` and `two` alternately RUNS times and prints their medians (seconds) and the ratio
