@@ -117,6 +117,7 @@ fn a_deadlock_lists_every_goroutine_with_its_wait_reason() {
             "{how}\n{rep}"
         );
         assert!(rep.contains("\n\ngoroutine 6 [chan send]:\npanics::main::{closure#"), "{how}\n{rep}");
+        assert!(rep.contains("\n\ngoroutine 7 [chan receive]:\npanics::main::{closure#"), "{how}\n{rep}");
         assert!(rep.contains("\ncreated by panics::main\n"), "{how}\n{rep}");
     }
     for (how, r) in panics("goexitmain", &[]).each() {

@@ -1701,7 +1701,16 @@ fn go_panics_and_crash_reports_match_rt0s() {
         ("unrecovered", 2, 3, &[("main.deep(", "panics::deep(...)")]),
         ("repanic", 2, 4, &[("panic({", "panic(...)")]),
         ("goroutine", 2, 3, &[("main.deep(", "panics::deep(...)"), ("created by main.", "created by panics::")]),
-        ("deadlock", 2, 3, &[("main.main()", "panics::main(...)"), ("[chan send]:", "[chan send]:")]),
+        (
+            "deadlock",
+            2,
+            3,
+            &[
+                ("main.main()", "panics::main(...)"),
+                ("goroutine 6 [chan send]:", "goroutine 6 [chan send]:"),
+                ("goroutine 7 [chan receive]:", "goroutine 7 [chan receive]:"),
+            ],
+        ),
         ("goexitmain", 2, 1, &[]),
         ("nil", 2, 4, &[("main.main()", "panics::main(...)")]),
         ("fault", 2, 5, &[("main.main()", "panics::main(...)")]),

@@ -137,12 +137,15 @@ fn main() {
             c.recv();
         }
         b"deadlock" => {
-            let (a, b): (Chan<i32>, Chan<i32>) = (Chan::new(0), Chan::new(0));
-            let b2 = b.clone();
+            let (a, b, c): (Chan<i32>, Chan<i32>, Chan<i32>) = (Chan::new(0), Chan::new(0), Chan::new(0));
+            let (b2, c2) = (b.clone(), c.clone());
             runtime::go(move || b2.send(1));
+            runtime::go(move || {
+                c2.recv();
+            });
             println!("deadlock: main waits");
             a.recv();
-            drop(b);
+            drop((b, c));
         }
         b"goexitmain" => {
             runtime::go(|| println!("goexitmain: the goroutine ran"));

@@ -139,8 +139,9 @@ func main() {
 		spawnPanicker()
 		<-c
 	case "deadlock":
-		a, b := make(chan int32), make(chan int32)
+		a, b, c := make(chan int32), make(chan int32), make(chan int32)
 		go func() { b <- 1 }()
+		go func() { <-c }()
 		fmt.Println("deadlock: main waits")
 		<-a
 	case "goexitmain":
