@@ -397,16 +397,18 @@ pub(crate) fn retake(now: i64) -> u32 {
                 (*pp).sysmon_syscallwhen = now;
                 continue;
             }
+            // Once the CAS below wins, the P is sysmon's (its M, back from the call, will not
+            // get it), and until it is handed on that M may come back, find no P, put its G on
+            // the global queue and stop. Count one M fewer as idle from *before* the CAS, so
+            // that checkdead never takes that M for the last one running while the P is in
+            // sysmon's hands (Go's incidlelocked(-1) before the CAS; after it, the window
+            // between the two was a false "all goroutines are asleep" with runnable ones).
+            incidlelocked(-1);
             if (*pp).status.compare_exchange(P_SYSCALL, P_IDLE, AcqRel, Relaxed).is_ok() {
-                // The P is sysmon's now (its M, back from the call, will not get it). Until it
-                // is handed on, that M may come back, find no P and stop: count one M fewer as
-                // idle meanwhile, so that checkdead does not take it for the last (Go's
-                // incidlelocked around handoffp).
                 n += 1;
-                incidlelocked(-1);
                 handoffp(pp);
-                incidlelocked(1);
             }
+            incidlelocked(1);
         }
     }
     n
