@@ -1047,6 +1047,17 @@ pub(crate) fn checkdead(s: *mut Schedt) {
     if crate::time::any_timers() {
         return;
     }
+    // Go's consistency check: with no M running goroutines, none may be runnable, running or
+    // in a system call — that would be a lost wake-up in the scheduler, not the program's
+    // deadlock.
+    crate::traceback::for_each_g(|gp| {
+        // SAFETY: gp is a live G (Gs are never freed); its status and goid are read only.
+        let (status, id) = unsafe { ((*gp).atomicstatus.load(SeqCst), (*gp).goid) };
+        if matches!(status, G_RUNNABLE | G_RUNNING | G_SYSCALL) {
+            crate::eprintln!("runtime: checkdead: find g {id} in status {status}");
+            throw("checkdead: runnable g");
+        }
+    });
     crate::traceback::deadlock()
 }
 
