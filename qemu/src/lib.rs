@@ -79,6 +79,8 @@ pub struct RunOptions {
     pub icount: bool,
     /// The kernel word `strace`: the kernel logs every syscall of the program in strace's format.
     pub strace: bool,
+    /// The kernel word `account`: each thread's user and kernel time, logged at exit.
+    pub account: bool,
     pub uefi: bool,
     /// Extra words for the kernel command line (e.g. `test=breakpoint`).
     pub kernel_args: Vec<String>,
@@ -142,6 +144,7 @@ impl Default for RunOptions {
             gdb: false,
             icount: false,
             strace: false,
+            account: false,
             uefi: false,
             kernel_args: Vec::new(),
             qemu_args: Vec::new(),
@@ -270,6 +273,9 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
     }
     if opts.strace {
         words.push("strace");
+    }
+    if opts.account {
+        words.push("account");
     }
     words.extend(opts.kernel_args.iter().map(String::as_str));
     words.join(" ")

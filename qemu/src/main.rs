@@ -64,6 +64,11 @@ struct Cli {
     /// log each stop with its layer, and print a per-layer table at the end (not with --native).
     #[arg(long)]
     trace_startup: bool,
+    /// Count each thread's user-mode and kernel time at every ring transition (instructions with
+    /// --icount) and log them at exit (adds the kernel word `account`; --trace-startup does this
+    /// by itself).
+    #[arg(long)]
+    account: bool,
     /// Write the run as a timeline to FILE (SVG): firmware and bootloader, kernel init, exec,
     /// each runtime layer L1-L5 with its steps, main, exit — seconds, or instructions with --icount.
     #[arg(long, value_name = "FILE.svg")]
@@ -138,6 +143,7 @@ fn main() {
         gdb: cli.gdb,
         icount: cli.icount,
         strace: cli.strace,
+        account: cli.account,
         uefi: cli.uefi,
         kernel_args: cli.kernel_args,
         qemu_args: cli.qemu_args,

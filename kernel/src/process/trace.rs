@@ -105,6 +105,9 @@ pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
     ON.store(!st.points.is_empty(), Ordering::Relaxed);
     if !st.points.is_empty() {
         crate::syscall::hook();
+        // Each stop reports the first thread's own user-mode count, as an untraced run with
+        // `account` measures it.
+        super::account::enable();
     }
 }
 
@@ -162,11 +165,12 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
     let others = core::mem::take(&mut st.others);
     let cost = COST.load(Ordering::Relaxed);
     let since = entry.saturating_sub(start_tsc).saturating_sub(cost);
+    let own = super::sched::accounts().iter().find(|a| a.0 == super::PID).map_or(0, |a| a.1);
     let p = &st.points[i];
     crate::logger::line_in_layer(
         p.layer,
         format_args!(
-            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults",
+            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults, first thread's user {own}",
             p.name,
             p.addr,
             calls.len(),
@@ -186,7 +190,10 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
 /// A stop's way back to ring 3 is done but for the fixed tail: its cost since the handler's
 /// `end` goes to the stops' cost.
 pub fn returned(end: u64) {
-    COST.fetch_add(tsc::read() - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
+    let t = tsc::read();
+    // The thread's user time starts again at the `iretq`'s target.
+    super::account::resumed_at(t + BREAKPOINT_EXIT_TAIL);
+    COST.fetch_add(t - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
 }
 
 #[cfg(test)]
