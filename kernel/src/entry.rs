@@ -66,6 +66,9 @@ pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
     const RESCHEDULE: u64 = apic::RESCHEDULE_VECTOR as u64;
     if account::enabled() && frame.came_from_user() {
         account::user_exit(crate::arch::tsc::read());
+        if crate::process::trace::enabled() {
+            crate::process::trace::interrupt();
+        }
     }
     match frame.vector {
         RESCHEDULE => {

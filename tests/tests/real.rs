@@ -2224,6 +2224,44 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
     }
 }
 
+/// Tracing does not change what the program does: the first thread's own user-mode
+/// instructions (the kernel's per-thread accounting, stamped at every ring transition) come out
+/// within 1 % of an untraced run measured the same way (`--account`, no stops), both under
+/// `--icount`; the stops' cost is reported apart. (A TSC span would not do: it holds Go's
+/// sysmon and the kernel, which do more while the stops stretch the run's virtual time.) The
+/// stretches' own counts add up to the first thread's total but for what runs before the first
+/// stop and after the last.
+#[test]
+fn trace_startup_leaves_the_first_threads_own_count_within_1_percent_of_an_untraced_run() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program_with_symbols(&go, "hello");
+    let base = RunOptions { icount: true, quiet: true, ..real(&prog, &[], &[]) };
+    let (plain, traced) = std::thread::scope(|s| {
+        let plain = s.spawn(|| qemu::run(&RunOptions { account: true, ..base.clone() }));
+        let traced = s.spawn(|| qemu::run(&RunOptions { trace_startup: true, ..base.clone() }));
+        (plain.join().unwrap(), traced.join().unwrap())
+    });
+    for r in [&plain, &traced] {
+        assert_outcome(r, Outcome::Exited(0));
+        assert_eq!(stdout(r), "hello, world\n");
+    }
+    let first = |r: &RunResult| {
+        let a = qemu::trace::accounts(&r.log);
+        a.iter().find(|t| t.0 == 1).unwrap_or_else(|| panic!("no account line for tid 1:\n{}", r.log)).1
+    };
+    let (untraced, with_stops) = (first(&plain), first(&traced));
+    let gap = untraced.abs_diff(with_stops);
+    let (rows, cost) = qemu::trace::rows(&traced.log).expect("stops were hit");
+    let table = qemu::trace::table(&traced.log);
+    assert!(
+        gap * 100 < untraced,
+        "the first thread's own user count moved by {gap} (≥ 1 %): untraced {untraced}, traced {with_stops}\n{table}"
+    );
+    assert!(cost > 0 && table.contains(&format!("the stops themselves cost {cost}")), "{table}");
+    let own: u64 = rows.iter().map(|r| r.user).sum();
+    assert!(own <= with_stops && with_stops - own < 2_000, "stretches {own} of {with_stops}\n{table}");
+}
+
 #[test]
 fn trace_startup_refuses_a_program_without_symbols() {
     let Some(go) = go() else { return skipped("go") };

@@ -9,7 +9,9 @@
 //!
 //! Each stop is logged as `[t L<layer>] trace: <name> at <addr>: <n> since the ELF entry,
 //! <k> syscalls (<names>), <f> page faults, trap cost <c>, other threads <k2> syscalls (<names>),
-//! <f2> page faults` — n the TSC since the program's entry (instructions under `--icount`) at the
+//! <f2> page faults, first thread's user <u>, interrupts <i>` — u the first thread's own
+//! user-mode count since the entry (`process::account`), i the device interrupts that hit ring 3
+//! since the previous stop; n the TSC since the program's entry (instructions under `--icount`) at the
 //! int3, less what the stops before cost, k and f the first thread's since the previous stop, k2
 //! and f2 every other thread's (their work falls in the count too, and varies run to run), c the stops' own cost so far, whole: from the #BP entry stub's TSC
 //! stamp (plus the int3 and the stub's pushes before it) through the handler and the way back
@@ -53,6 +55,9 @@ static FAULTS: AtomicU64 = AtomicU64::new(0);
 static OTHER_FAULTS: AtomicU64 = AtomicU64::new(0);
 /// TSC ticks spent in the stops.
 static COST: AtomicU64 = AtomicU64::new(0);
+/// Device interrupts (the timer, an IPI) that hit ring 3 since the previous stop: time-driven,
+/// so a stretch with one is not the same run to run.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
 
 /// Whether stops are planted (the syscall and fault paths record only then).
 #[inline]
@@ -130,6 +135,11 @@ pub fn fault() {
     COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
 }
 
+/// A device interrupt arrived while ring 3 ran.
+pub fn interrupt() {
+    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+}
+
 /// `calls` by name, space-separated.
 fn names(calls: &[u16]) -> String {
     let mut names = String::new();
@@ -170,7 +180,7 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
     crate::logger::line_in_layer(
         p.layer,
         format_args!(
-            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults, first thread's user {own}",
+            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults, first thread's user {own}, interrupts {}",
             p.name,
             p.addr,
             calls.len(),
@@ -178,7 +188,8 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
             FAULTS.swap(0, Ordering::Relaxed),
             others.len(),
             names(&others),
-            OTHER_FAULTS.swap(0, Ordering::Relaxed)
+            OTHER_FAULTS.swap(0, Ordering::Relaxed),
+            INTERRUPTS.swap(0, Ordering::Relaxed)
         ),
     );
     drop(st);
