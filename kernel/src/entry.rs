@@ -60,12 +60,12 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
 /// back to ring 3 (an idle CPU's loop looks by itself); spurious ones are ignored (and get no
 /// EOI).
 #[unsafe(no_mangle)]
-pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
+pub extern "C" fn do_interrupt(frame: &mut TrapFrame, tsc: u64) {
     const TIMER: u64 = apic::TIMER_VECTOR as u64;
     const COM1: u64 = serial::COM1_VECTOR as u64;
     const RESCHEDULE: u64 = apic::RESCHEDULE_VECTOR as u64;
     if account::enabled() && frame.came_from_user() {
-        account::user_exit(crate::arch::tsc::read());
+        account::user_exit(tsc - crate::arch::IRQ_ENTRY_HEAD);
         if crate::process::trace::enabled() {
             crate::process::trace::interrupt();
         }

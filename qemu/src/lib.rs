@@ -15,6 +15,7 @@ pub mod symbolize;
 pub mod timeline;
 pub mod trace;
 pub mod tree;
+pub mod untraced;
 
 pub use outcome::*;
 pub use signals::{die_of, terminated_by};

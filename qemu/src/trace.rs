@@ -125,12 +125,12 @@ pub fn encode(stops: &[Stop]) -> String {
 }
 
 /// One stop as the kernel logged it.
-#[derive(Debug, PartialEq, Eq)]
-struct Hit {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hit {
     layer: u8,
-    name: String,
+    pub(crate) name: String,
     since: u64,
-    syscalls: u64,
+    pub(crate) syscalls: u64,
     faults: u64,
     cost: u64,
     /// Syscalls and page faults of the other threads (sysmon, other Ms) in the stretch.
@@ -138,12 +138,12 @@ struct Hit {
     other_faults: u64,
     /// The first thread's own user-mode count since the ELF entry (kernel accounting; absent
     /// in logs from before it was added).
-    user: Option<u64>,
+    pub(crate) user: Option<u64>,
     /// Device interrupts that hit ring 3 in the stretch (time-driven: noise).
     interrupts: u64,
 }
 
-fn parse_hit(line: &str) -> Option<Hit> {
+pub(crate) fn parse_hit(line: &str) -> Option<Hit> {
     let (head, rest) = line.split_once("] trace: ")?;
     let layer = head.rsplit_once(" L")?.1.parse().ok()?;
     let (name, rest) = rest.split_once(" at ")?;
@@ -205,7 +205,11 @@ impl Row {
 
 /// The layers of a traced run's log, and the stops' own cost; None if no stop was hit.
 pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
-    let hits: Vec<Hit> = log.lines().filter_map(parse_hit).collect();
+    rows_of(&log.lines().filter_map(parse_hit).collect::<Vec<Hit>>())
+}
+
+/// [`rows`] of the stops `hits`.
+pub(crate) fn rows_of(hits: &[Hit]) -> Option<(Vec<Row>, u64)> {
     let last = hits.last()?;
     // Each stop reports what happened since the previous one: that belongs to the previous
     // stop's layer (what came before the first stop, to the first's).
@@ -233,7 +237,7 @@ pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
     // thread reaching its mstart once the main thread first yields, in L5) is listed in its
     // own layer but does not take the first thread's stretch back there.
     let mut at: Vec<u8> = Vec::with_capacity(hits.len());
-    for h in &hits {
+    for h in hits {
         at.push(at.last().map_or(h.layer, |&l| l.max(h.layer)));
     }
     for (i, h) in hits.iter().enumerate() {

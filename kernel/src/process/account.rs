@@ -17,13 +17,20 @@
 //! that CPU alone) and move into the thread at each switch away from it.
 use crate::arch::percpu::{self, ACCOUNT};
 use crate::arch::tsc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use spin::Mutex;
 
 static ON: AtomicBool = AtomicBool::new(false);
 /// The ticks of threads that have ended (their `Thread` is freed when reaped).
 static ENDED_USER: AtomicU64 = AtomicU64::new(0);
 static ENDED_KERNEL: AtomicU64 = AtomicU64::new(0);
 static ENDED: AtomicU64 = AtomicU64::new(0);
+/// Most system calls of the first thread whose user count is kept for the report ([`mark`]).
+pub const MAX_MARKS: usize = 16_384;
+/// The first thread's user count at each of its system calls (up to [`MAX_MARKS`]), with the
+/// call's number: points where a traced and an untraced run can be compared without a trap.
+static MARKS: Mutex<Vec<(u16, u64)>> = Mutex::new(Vec::new());
 
 /// Whether accounting is on.
 #[inline(always)]
@@ -70,10 +77,14 @@ pub fn user_enter() {
     c.work.fetch_or(ACCOUNT, Relaxed);
 }
 
-/// A `--trace-startup` stop is done: the thread resumes in ring 3 at TSC `resume`, so the
-/// stop's way back (after its last stamp) is not counted as the thread's user time.
-pub fn resumed_at(resume: u64) {
-    percpu::this().acct_stamp.store(resume, Relaxed);
+/// The running thread makes system call `nr` (its entry already stamped): for the first
+/// thread, its user count so far is kept.
+pub fn mark(nr: usize) {
+    let (tid, user) = super::sched::with_current(|t| (t.tid, current(t.user_ticks, t.kernel_ticks).0));
+    let mut marks = MARKS.lock();
+    if tid == super::PID && marks.len() < MAX_MARKS {
+        marks.push((nr as u16, user));
+    }
 }
 
 /// This CPU is about to wait in `hlt`: the kernel time so far is the running thread's, the wait
@@ -121,8 +132,9 @@ pub fn ended(user: u64, kernel: u64) {
     ENDED.fetch_add(1, Relaxed);
 }
 
-/// The report at exit, a kernel (L0) line: `account: tid 1 user U kernel K, tid 2 …[, N ended threads user U
-/// kernel K]` (TSC ticks; instructions under `--icount`).
+/// The report at exit, two kernel (L0) lines: `account: tid 1 user U kernel K, tid 2 …[, N
+/// ended threads user U kernel K]` (TSC ticks; instructions under `--icount`), and `account:
+/// tid 1 user at its N syscalls: NR:U …` (the first [`MAX_MARKS`]).
 pub fn report(threads: &[(u32, u64, u64)]) {
     use core::fmt::Write;
     let mut line = alloc::string::String::from("account:");
@@ -136,5 +148,11 @@ pub fn report(threads: &[(u32, u64, u64)]) {
         let _ = write!(line, ", {ended} ended threads user {u} kernel {k}");
     }
     // Asked for by name: printed with `quiet` too.
+    crate::logger::line_in_layer(0, format_args!("{line}"));
+    let marks = MARKS.lock();
+    let mut line = alloc::format!("account: tid {} user at its {} syscalls:", super::PID, marks.len());
+    for (nr, user) in marks.iter() {
+        let _ = write!(line, " {nr}:{user}");
+    }
     crate::logger::line_in_layer(0, format_args!("{line}"));
 }

@@ -199,12 +199,12 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
 }
 
 /// A stop's way back to ring 3 is done but for the fixed tail: its cost since the handler's
-/// `end` goes to the stops' cost.
+/// `end` goes to the stops' cost. Out of line, so the instructions after its stamp stay the
+/// ones `BREAKPOINT_EXIT_TAIL` counts.
+#[inline(never)]
 pub fn returned(end: u64) {
-    let t = tsc::read();
-    // The thread's user time starts again at the `iretq`'s target.
-    super::account::resumed_at(t + BREAKPOINT_EXIT_TAIL);
-    COST.fetch_add(t - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
+    // (The thread's user time starts again where #BP's common path stamps it.)
+    COST.fetch_add(tsc::read() - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let result = if HOOKED.load(Ordering::Relaxed) {
         if crate::process::account::enabled() {
             crate::process::account::user_exit(crate::arch::tsc::read());
+            crate::process::account::mark(nr);
         }
         if crate::process::trace::enabled() {
             crate::process::trace::syscall(nr);

@@ -70,6 +70,8 @@ pub const KERNEL_RSP_OFFSET: usize = 8;
 pub const USER_RSP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_rsp) == KERNEL_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == USER_RSP_OFFSET);
+/// Where #BP's way back writes the accounting stamp (`trap::breakpoint_common`).
+pub const ACCT_STAMP_OFFSET: usize = core::mem::offset_of!(PerCpu, acct_stamp);
 
 /// Every CPU's block. Each slot is written by its own CPU during its bring-up (before its GS
 /// points there) and afterwards only through that CPU's `this()` and the atomics.
