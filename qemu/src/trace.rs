@@ -325,11 +325,13 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     let (ra, rb) = (rows(a.1).map(|r| r.0).unwrap_or_default(), rows(b.1).map(|r| r.0).unwrap_or_default());
     let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).cloned();
     let mut out = format!(
-        "layer  {:>14} {:>8} {:>6}  {:>14} {:>8} {:>6}   (count: instructions under --icount)\n",
+        "layer  {:>14} {:>9} {:>8} {:>6}  {:>14} {:>9} {:>8} {:>6}   (count: instructions under --icount; own: the first thread's user-mode ones)\n",
         format!("{} count", short(a.0)),
+        "own",
         "syscalls",
         "faults",
         format!("{} count", short(b.0)),
+        "own",
         "syscalls",
         "faults"
     );
@@ -337,8 +339,17 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     layers.sort_unstable();
     layers.dedup();
     let cell = |r: &Option<Row>| match r {
-        Some(r) => format!("{:>14} {:>8} {:>6}{}", r.count, r.syscalls, r.faults, if r.noisy() { "*" } else { " " }),
-        None => format!("{:>14} {:>8} {:>6} ", "-", "-", "-"),
+        Some(r) => {
+            format!(
+                "{:>14} {:>9} {:>8} {:>6}{}",
+                r.count,
+                r.user,
+                r.syscalls,
+                r.faults,
+                if r.noisy() { "*" } else { " " }
+            )
+        }
+        None => format!("{:>14} {:>9} {:>8} {:>6} ", "-", "-", "-", "-"),
     };
     let mut what = String::new();
     for l in layers {
@@ -354,8 +365,8 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
         }
     }
     if ra.iter().chain(rb.iter()).any(Row::noisy) {
-        out += "* other threads (sysmon, other Ms) made syscalls or took faults in the stretch: the first thread's are \
-                shown, and the count, which holds their work too, varies run to run\n";
+        out += "* other threads (sysmon, other Ms) made syscalls or took faults, or the timer struck, in the stretch: the \
+                first thread's are shown, and the count, which holds their work too, varies run to run\n";
     }
     out + "what each layer stopped at:\n" + &what
 }

@@ -2355,6 +2355,16 @@ fn compare_puts_rt0s_start_up_beside_gos_layer_by_layer() {
     }
     assert!(t.contains("L3 demo: runtime::proc::schedinit"), "{t}");
     assert!(t.contains("L5 demo: rt0_main"), "{t}");
+    // Each side's own column is its first thread's user-mode share of the stretch's count, and
+    // L1–L3 run before any other thread exists on both sides.
+    for log in [&ours.log, &theirs.log] {
+        let (rows, _) = qemu::trace::rows(log).expect("stops were hit");
+        for r in &rows {
+            assert!(r.user > 0 && r.user <= r.count, "L{}: own {} of {}\n{t}", r.layer, r.user, r.count);
+            assert!(r.layer > 3 || r.other_syscalls + r.other_faults == 0, "L{} has other threads\n{t}", r.layer);
+        }
+    }
+    assert!(t.lines().next().is_some_and(|h| h.matches(" own ").count() == 2), "{t}");
     assert!(t.contains("L3 features: runtime.schedinit"), "{t}");
     assert!(t.contains("L5 features: main.main"), "{t}");
 }
