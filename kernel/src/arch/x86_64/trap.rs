@@ -220,13 +220,12 @@ pub const RESUME_TAIL: u64 = 25;
 /// `rdtsc` itself (under icount QEMU charges a translation block's instructions as it enters
 /// it, and ends the block at an `rdtsc`, so the count it reads holds the `rdtsc`).
 pub const BREAKPOINT_ENTRY_HEAD: u64 = 5;
-/// Instructions on the way back after a stop's last stamp: `trace::returned` (kept out of
-/// line so this count holds) from after its `rdtsc` to its `ret` (20 in this build, with the
-/// checked adds, the stamp for `process::account`, the atomic add: read off `objdump -d` of
-/// the kernel), trap_common's `jmp trap_return`, and [`trap_return`]'s 15 pops, `add`, `test`,
-/// `jz`, `swapgs` and `iretq`. Checked by a run: between the stops at Go's `_rt0_amd64_linux`
-/// and `_rt0_amd64` the program runs one `jmp`, and the first thread's user count moves by 1.
-pub const BREAKPOINT_EXIT_TAIL: u64 = 41;
+/// Instructions on the way back after a stop's last stamp, for the stop's cost:
+/// `trace::returned` (kept out of line so this count holds) from after its `rdtsc` to its `ret`
+/// (10 in this build, with the checked add and the atomic add: read off `objdump -d` of the
+/// kernel), then [`breakpoint_common`]'s 8 after its call (`test`, `jz`, its own stamp's five,
+/// `jmp`) and [`trap_return`]'s 15 pops, `add`, `test`, `jz`, `swapgs` and `iretq`.
+pub const BREAKPOINT_EXIT_TAIL: u64 = 38;
 
 macro_rules! stubs {
     ($($name:ident = $vector:literal $(, $err:ident)? => $common:ident;)*) => {
