@@ -28,7 +28,7 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
     let bp_tsc = if frame.vector == 3 { core::mem::take(&mut frame.error_code) } else { 0 };
     if frame.came_from_user() {
         if account::enabled() {
-            // A stop's int3 and the stub's pushes before its stamp are not the program's.
+            // A stop's int3 and the stub's instructions up to its stamp are not the program's.
             let t = if bp_tsc != 0 { bp_tsc - crate::arch::BREAKPOINT_ENTRY_HEAD } else { crate::arch::tsc::read() };
             account::user_exit(t);
         }
@@ -58,7 +58,7 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
 /// to the boot CPU) goes to the console, which wakes readers and raises the terminal's signals;
 /// the reschedule IPI makes this CPU flush its TLB if asked, and look at its work bits on the way
 /// back to ring 3 (an idle CPU's loop looks by itself); spurious ones are ignored (and get no
-/// EOI).
+/// EOI). `tsc` is the common path's stamp at entry, for the interrupted thread's accounting.
 #[unsafe(no_mangle)]
 pub extern "C" fn do_interrupt(frame: &mut TrapFrame, tsc: u64) {
     const TIMER: u64 = apic::TIMER_VECTOR as u64;

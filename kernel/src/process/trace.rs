@@ -137,7 +137,9 @@ pub fn fault() {
 
 /// A device interrupt arrived while ring 3 ran.
 pub fn interrupt() {
+    let t0 = tsc::read();
     INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
 }
 
 /// `calls` by name, space-separated.

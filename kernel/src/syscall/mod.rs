@@ -32,7 +32,8 @@ pub type Args = [u64; 6];
 /// rt_sigreturn replaces them).
 pub type Handler = fn(&mut TrapFrame) -> SysResult;
 
-/// Set once `--strace`, `--trace-startup` or `--account` is on: every system call then goes through them.
+/// Set once `--strace`, `--trace-startup` or `--account` is on: every system call then goes
+/// through them.
 static HOOKED: AtomicBool = AtomicBool::new(false);
 
 /// Says that a syscall hook (strace, the start-up trace) is on.
