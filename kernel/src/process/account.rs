@@ -134,7 +134,8 @@ pub fn ended(user: u64, kernel: u64) {
 
 /// The report at exit, two kernel (L0) lines: `account: tid 1 user U kernel K, tid 2 …[, N
 /// ended threads user U kernel K]` (TSC ticks; instructions under `--icount`), and `account:
-/// tid 1 user at its N syscalls: NR:U …` (the first [`MAX_MARKS`]).
+/// tid 1 user at its N syscalls: NR:U …` (the first [`MAX_MARKS`]). A thread running on another
+/// CPU at that moment is counted up to its last switch there.
 pub fn report(threads: &[(u32, u64, u64)]) {
     use core::fmt::Write;
     let mut line = alloc::string::String::from("account:");
