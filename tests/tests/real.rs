@@ -2160,6 +2160,22 @@ fn trace_startup_stops_at_gos_own_start_up_functions_in_layer_order_unnoticed() 
     assert_eq!(first_call.0, 1, "{first_call:?}");
     assert!(first_call.1.contains("1 syscalls (arch_prctl)"), "{first_call:?}");
     assert!(stops[1].contains("entry, 0 syscalls ()"), "osinit is reached without a syscall after L1's: {}", stops[1]);
+    // README's second finding: osinit reads the CPU count (sched_getaffinity falls between the
+    // osinit and schedinit stops), and the Ps are made in procresize, inside schedinit's L3.
+    assert!(stops[2].contains("syscalls (sched_getaffinity"), "{}", stops[2]);
+    // The third: runtime.main is goroutine 1, scheduled after mstart installed the signal
+    // handlers, and starts sysmon itself (its clone falls between newm and the next stop).
+    let index = |name: &str| {
+        let at = format!("trace: {name} at ");
+        lines.iter().position(|l| l.1.starts_with(&at)).unwrap_or_else(|| panic!("no {name} stop\n{}", traced.log))
+    };
+    let order =
+        ["runtime.newproc", "runtime.mstart", "runtime.schedule", "runtime.main", "runtime.newm", "runtime.sysmon"];
+    let at: Vec<usize> = order.iter().map(|n| index(n)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} out of order: {at:?}\n{}", traced.log);
+    assert!(lines[at[2]].1.contains(" rt_sigaction "), "handlers installed in mstart: {}", lines[at[2]].1);
+    let after_newm = lines[at[4] + 1..].iter().find(|l| l.1.starts_with("trace: ")).unwrap();
+    assert!(after_newm.0 == 4 && after_newm.1.contains(" clone "), "sysmon's clone after newm: {after_newm:?}");
     let table = qemu::trace::table(&traced.log);
     for layer in ["L1 ", "L2 ", "L3 ", "L4 ", "L5 "] {
         assert!(table.lines().any(|l| l.starts_with(layer)), "{layer} missing:\n{table}");
