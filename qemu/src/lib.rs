@@ -263,6 +263,10 @@ pub fn argv(opts: &RunOptions) -> Result<Vec<OsString>, String> {
     Ok(argv)
 }
 
+/// QEMU's `-seed` for traced (`--trace-startup`) and accounted (`--account`) runs under
+/// `--icount`.
+pub const MEASURE_SEED: &str = "1";
+
 /// The kernel command line the runner passes for `opts`.
 pub fn kernel_cmdline(opts: &RunOptions) -> String {
     let mut words: Vec<&str> = Vec::new();
@@ -353,6 +357,12 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
+        if opts.trace_startup || opts.account {
+            // The guest's RDRAND from a fixed seed: the program's random start-up (AT_RANDOM,
+            // Go's hash seeds, which steer its map inserts) is then the same run to run, so a
+            // traced and an untraced run's counts compare instruction for instruction.
+            cmd.args(["-seed", MEASURE_SEED]);
+        }
     }
     if opts.gdb {
         cmd.args(["-s", "-S"]);

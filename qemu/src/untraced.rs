@@ -7,7 +7,9 @@
 //! j-th call (the stops report the calls since the previous one); the traced thread's work
 //! from that call to the stop, added to the untraced run's count at the same call, places the
 //! stop in the untraced run. Layer by layer, the first thread's own count is then the same
-//! figure measured the same way in both runs, and [`table`] prints the two and their gap.
+//! figure measured the same way in both runs, and [`table`] prints the two and their gap, then
+//! every thread's user and kernel figures at exit in both runs (where a TSC span's difference
+//! goes: Go's sysmon does more while the stops stretch the run).
 use crate::trace::{Hit, Row, parse_hit, rows_of};
 
 /// The first thread's system calls and its user count at each (number, count), from the
@@ -72,9 +74,22 @@ pub fn table(traced: &str, untraced: &str) -> String {
     for (l, a, b) in &rows {
         out += &format!("L{l}     {a:>15} {b:>10} {:>+6.2}%\n", gap(*a, *b));
     }
-    let first = |log: &str| crate::trace::accounts(log).iter().find(|t| t.0 == 1).map(|t| t.1);
-    if let (Some(a), Some(b)) = (first(traced), first(untraced)) {
+    let (ta, ua) = (crate::trace::accounts(traced), crate::trace::accounts(untraced));
+    let first = |a: &[(u32, u64, u64)]| a.iter().find(|t| t.0 == 1).map(|t| t.1);
+    if let (Some(a), Some(b)) = (first(&ta), first(&ua)) {
         out += &format!("whole run {a:>12} {b:>10} {:>+6.2}%\n", gap(a, b));
+    }
+    // Every thread at exit: where a TSC span's difference between the runs goes.
+    let cost = crate::trace::rows(traced).map_or(0, |r| r.1);
+    out += &format!(
+        "thread  user traced   untraced  kernel traced   untraced   (at exit; the traced kernel figures hold the stops, {cost} in all)\n"
+    );
+    for (tid, user, kernel) in &ta {
+        let (u, k) = match ua.iter().find(|t| t.0 == *tid) {
+            Some(t) => (t.1.to_string(), t.2.to_string()),
+            None => ("-".into(), "-".into()),
+        };
+        out += &format!("tid {tid:<3} {user:>11} {u:>10} {kernel:>14} {k:>10}\n");
     }
     out
 }
@@ -102,6 +117,7 @@ mod tests {
         let t = table(TRACED, untraced);
         assert!(t.contains("L1") && t.contains("490") && t.contains("510") && t.contains("-3.92%"), "{t}");
         assert!(t.contains("whole run") && t.contains("1300") && t.contains("1350"), "{t}");
+        assert!(t.lines().any(|l| l.starts_with("tid 1 ") && l.contains(" 700 ") && l.ends_with(" 600")), "{t}");
     }
 
     #[test]
