@@ -4,17 +4,20 @@
 //! reduced: each thread's TSC ticks in ring 3 (`user`) and in the kernel on its behalf
 //! (`kernel`: its syscalls, faults and the interrupts that hit it, not the CPU's idle time).
 //! Under `--icount` the TSC counts instructions, so `user` is exactly the thread's own
-//! instructions plus a fixed handful per transition (the entry stub's before the stamp, the
-//! exit path's after it) — unlike a TSC span, it holds no other thread's work, no kernel time
-//! and no idle time. That makes it the figure `--trace-startup` compares between a traced and
-//! an untraced run.
+//! instructions plus a fixed handful per system call or page fault (the entry path's before
+//! the stamp, the exit path's after it; the same in every run that makes the same calls) —
+//! unlike a TSC span, it holds no other thread's work, no kernel time and no idle time. A
+//! device interrupt and a `--trace-startup` stop add nothing: their common paths stamp at a
+//! fixed distance from ring 3 (`arch::trap`), and those instructions are left out. That makes
+//! it the figure `--trace-startup` compares between a traced and an untraced run.
 //!
-//! Off by default (no cost): the kernel word `account` (`--account`), or planted trace stops,
-//! turn it on. While on, system calls take the hooked path (`syscall::dispatch`), which stamps
-//! the entry, and each CPU's `ACCOUNT` work bit stays set, so the way back to ring 3 takes the
-//! slow path (`entry::exit_work`), which stamps the return; exceptions and interrupts test the
-//! flag. The running thread's ticks gather in its CPU's block (`PerCpu::acct_*`, touched by
-//! that CPU alone) and move into the thread at each switch away from it.
+//! Off unless asked for: the kernel word `account` (`--account`), or planted trace stops, turn
+//! it on. Off, it costs a flag test per exception and interrupt from ring 3 and per switch or
+//! idle wait, and nothing per system call. While on, system calls take the hooked path
+//! (`syscall::dispatch`), which stamps the entry, and each CPU's `ACCOUNT` work bit stays set,
+//! so the way back to ring 3 takes the slow path (`entry::exit_work`), which stamps the return.
+//! The running thread's ticks gather in its CPU's block (`PerCpu::acct_*`, touched by that CPU
+//! alone) and move into the thread at each switch away from it.
 use crate::arch::percpu::{self, ACCOUNT};
 use crate::arch::tsc;
 use alloc::vec::Vec;
