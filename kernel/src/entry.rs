@@ -5,7 +5,7 @@
 //! pending work: rescheduling, then delivering the thread's pending signals.
 use crate::arch::{TrapFrame, apic, percpu, report, serial};
 use crate::mm::tlb;
-use crate::process::{fault, sched};
+use crate::process::{account, fault, sched};
 
 /// A `syscall` from ring 3 (Linux's `do_syscall_64`).
 #[unsafe(no_mangle)]
@@ -27,6 +27,11 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
     // measures a stop's whole cost from there. Taken out before anything reads the frame.
     let bp_tsc = if frame.vector == 3 { core::mem::take(&mut frame.error_code) } else { 0 };
     if frame.came_from_user() {
+        if account::enabled() {
+            // A stop's int3 and the stub's instructions up to its stamp are not the program's.
+            let t = if bp_tsc != 0 { bp_tsc - crate::arch::BREAKPOINT_ENTRY_HEAD } else { crate::arch::tsc::read() };
+            account::user_exit(t);
+        }
         let stop = fault::user_exception(frame, bp_tsc);
         exit_to_user(frame);
         if let Some(end) = stop {
@@ -53,12 +58,18 @@ pub extern "C" fn do_exception(frame: &mut TrapFrame) {
 /// to the boot CPU) goes to the console, which wakes readers and raises the terminal's signals;
 /// the reschedule IPI makes this CPU flush its TLB if asked, and look at its work bits on the way
 /// back to ring 3 (an idle CPU's loop looks by itself); spurious ones are ignored (and get no
-/// EOI).
+/// EOI). `tsc` is the common path's stamp at entry, for the interrupted thread's accounting.
 #[unsafe(no_mangle)]
-pub extern "C" fn do_interrupt(frame: &mut TrapFrame) {
+pub extern "C" fn do_interrupt(frame: &mut TrapFrame, tsc: u64) {
     const TIMER: u64 = apic::TIMER_VECTOR as u64;
     const COM1: u64 = serial::COM1_VECTOR as u64;
     const RESCHEDULE: u64 = apic::RESCHEDULE_VECTOR as u64;
+    if account::enabled() && frame.came_from_user() {
+        account::user_exit(tsc - crate::arch::IRQ_ENTRY_HEAD);
+        if crate::process::trace::enabled() {
+            crate::process::trace::interrupt();
+        }
+    }
     match frame.vector {
         RESCHEDULE => {
             apic::eoi();
@@ -103,6 +114,7 @@ pub fn exit_to_user(frame: &mut TrapFrame) {
 #[cold]
 #[inline(never)]
 fn exit_work(frame: &mut TrapFrame, mut work: u64) {
+    work &= !percpu::ACCOUNT;
     while work != 0 {
         if work & percpu::TLB_GATHER != 0 {
             tlb::finish();
@@ -116,6 +128,11 @@ fn exit_work(frame: &mut TrapFrame, mut work: u64) {
         if work & percpu::SIGNAL_WORK != 0 {
             fault::deliver_pending(frame);
         }
-        work = percpu::take_work();
+        work = percpu::take_work() & !percpu::ACCOUNT;
+    }
+    // Last, once no switch is left to make: the return to ring 3 is stamped for the thread
+    // that makes it.
+    if account::enabled() {
+        account::user_enter();
     }
 }

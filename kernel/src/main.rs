@@ -75,6 +75,10 @@ mod boot {
         if cmdline.flag("strace") {
             syscall::strace::enable();
         }
+        // `account`: each thread's user and kernel time, counted at every ring transition.
+        if cmdline.flag("account") {
+            process::account::enable();
+        }
         log::info!("kernel: init done, {} from kernel entry", time::Span(arch::tsc::read() - entry_tsc));
         // A kernel self-test from the command line, else the program: from fw_cfg (the runner's
         // way) or the image's ramdisk.

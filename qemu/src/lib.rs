@@ -16,6 +16,7 @@ pub mod symbolize;
 pub mod timeline;
 pub mod trace;
 pub mod tree;
+pub mod untraced;
 
 pub use outcome::*;
 pub use signals::{die_of, terminated_by};
@@ -80,6 +81,8 @@ pub struct RunOptions {
     pub icount: bool,
     /// The kernel word `strace`: the kernel logs every syscall of the program in strace's format.
     pub strace: bool,
+    /// The kernel word `account`: each thread's user and kernel time, logged at exit.
+    pub account: bool,
     pub uefi: bool,
     /// Extra words for the kernel command line (e.g. `test=breakpoint`).
     pub kernel_args: Vec<String>,
@@ -143,6 +146,7 @@ impl Default for RunOptions {
             gdb: false,
             icount: false,
             strace: false,
+            account: false,
             uefi: false,
             kernel_args: Vec::new(),
             qemu_args: Vec::new(),
@@ -260,6 +264,10 @@ pub fn argv(opts: &RunOptions) -> Result<Vec<OsString>, String> {
     Ok(argv)
 }
 
+/// QEMU's `-seed` for traced (`--trace-startup`) and accounted (`--account`) runs under
+/// `--icount`.
+pub const MEASURE_SEED: &str = "1";
+
 /// The kernel command line the runner passes for `opts`.
 pub fn kernel_cmdline(opts: &RunOptions) -> String {
     let mut words: Vec<&str> = Vec::new();
@@ -271,6 +279,9 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
     }
     if opts.strace {
         words.push("strace");
+    }
+    if opts.account {
+        words.push("account");
     }
     words.extend(opts.kernel_args.iter().map(String::as_str));
     words.join(" ")
@@ -347,6 +358,12 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     }
     if opts.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
+        if opts.trace_startup || opts.account {
+            // The guest's RDRAND from a fixed seed: the program's random start-up (AT_RANDOM,
+            // Go's hash seeds, which steer its map inserts) is then the same run to run, so a
+            // traced and an untraced run's counts compare instruction for instruction.
+            cmd.args(["-seed", MEASURE_SEED]);
+        }
     }
     if opts.gdb {
         cmd.args(["-s", "-S"]);

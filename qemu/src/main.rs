@@ -61,9 +61,16 @@ struct Cli {
     #[arg(long, value_name = "GUEST")]
     cwd: Option<std::path::PathBuf>,
     /// Stop the program at each start-up function's first execution (from its symbol table),
-    /// log each stop with its layer, and print a per-layer table at the end (not with --native).
+    /// log each stop with its layer, and print a per-layer table at the end (not with --native);
+    /// with --icount, also run it untraced with --account and print the first thread's own
+    /// count beside the traced one, layer by layer.
     #[arg(long)]
     trace_startup: bool,
+    /// Count each thread's user-mode and kernel time at every ring transition (instructions with
+    /// --icount) and log them at exit (adds the kernel word `account`; --trace-startup does this
+    /// by itself).
+    #[arg(long)]
+    account: bool,
     /// Write the run as a timeline to FILE (SVG): firmware and bootloader, kernel init, exec,
     /// each runtime layer L1-L5 with its steps, main, exit — seconds, or instructions with --icount.
     #[arg(long, value_name = "FILE.svg")]
@@ -138,6 +145,7 @@ fn main() {
         gdb: cli.gdb,
         icount: cli.icount,
         strace: cli.strace,
+        account: cli.account,
         uefi: cli.uefi,
         kernel_args: cli.kernel_args,
         qemu_args: cli.qemu_args,
@@ -160,6 +168,11 @@ fn main() {
     }
     if opts.trace_startup && !opts.native {
         eprint!("{}", qemu::trace::table(&result.log));
+        if opts.icount {
+            // The same program untraced, counted the same way: did the stops change its work?
+            let plain = RunOptions { trace_startup: false, account: true, echo: false, ..opts.clone() };
+            eprint!("{}", qemu::untraced::table(&result.log, &qemu::run(&plain).log));
+        }
     }
     if (cli.summary || cli.timeline.is_some()) && !opts.native {
         match qemu::timeline::Timeline::from_log(&result.log) {

@@ -1,7 +1,7 @@
 //! `--trace-startup`: the runner reads the program's symbol table (the `object` crate; Rust names
 //! demangled with `rustc-demangle`), picks its start-up functions — Go's (`runtime.rt0_go`,
 //! `runtime.schedinit`, every package's `init`, `main.main`, …) or rt0's runtime's (the same
-//! steps under their Rust names) — each with the boot layer GO-STARTUP.md puts it in, and hands
+//! steps under their Rust names, and the program's `rt0_main`) — each with the boot layer GO-STARTUP.md puts it in, and hands
 //! the list to the kernel as the fw_cfg file `opt/rt0/trace`. The kernel stops the program at
 //! each one's first execution and logs it (`process/trace.rs`); [`table`] folds those lines
 //! into a per-layer table. A stripped program (Go's `-ldflags=-s`) has no symbols: nothing to
@@ -56,6 +56,9 @@ pub fn layer_of(name: &str) -> Option<u8> {
         ("runtime::proc::main", 4),
         ("runtime::sysmon::mstart", 4),
         ("main.main", 5),
+        // An rt0 program's main as `runtime::main!` exports it (the user's function is usually
+        // inlined into it, leaving no symbol of its own).
+        ("rt0_main", 5),
         ("runtime.exit", 5),
         ("os.Exit", 5),
         ("runtime::exit::exit", 5),
@@ -122,20 +125,25 @@ pub fn encode(stops: &[Stop]) -> String {
 }
 
 /// One stop as the kernel logged it.
-#[derive(Debug, PartialEq, Eq)]
-struct Hit {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Hit {
     layer: u8,
-    name: String,
+    pub(crate) name: String,
     since: u64,
-    syscalls: u64,
+    pub(crate) syscalls: u64,
     faults: u64,
     cost: u64,
     /// Syscalls and page faults of the other threads (sysmon, other Ms) in the stretch.
     other_syscalls: u64,
     other_faults: u64,
+    /// The first thread's own user-mode count since the ELF entry (kernel accounting; absent
+    /// in logs from before it was added).
+    pub(crate) user: Option<u64>,
+    /// Device interrupts that hit ring 3 in the stretch (time-driven: noise).
+    interrupts: u64,
 }
 
-fn parse_hit(line: &str) -> Option<Hit> {
+pub(crate) fn parse_hit(line: &str) -> Option<Hit> {
     let (head, rest) = line.split_once("] trace: ")?;
     let layer = head.rsplit_once(" L")?.1.parse().ok()?;
     let (name, rest) = rest.split_once(" at ")?;
@@ -160,6 +168,8 @@ fn parse_hit(line: &str) -> Option<Hit> {
         cost: num("trap cost ")?,
         other_syscalls,
         other_faults,
+        user: num("first thread's user "),
+        interrupts: num(", interrupts ").unwrap_or(0),
     })
 }
 
@@ -177,18 +187,29 @@ pub struct Row {
     /// stretch: their work is in `count` too, and is what varies between runs.
     pub other_syscalls: u64,
     pub other_faults: u64,
+    /// The first thread's own user-mode count in the stretch (instructions under `--icount`):
+    /// no other thread's work, no kernel time, no stop; what an untraced `--account` run
+    /// measures the same way.
+    pub user: u64,
+    /// Device interrupts (the timer, mostly for sysmon's sleeps) that hit ring 3 in the stretch.
+    pub interrupts: u64,
 }
 
 impl Row {
-    /// Whether other threads were active in the stretch (its count then varies run to run).
+    /// Whether other threads were active, or the timer struck, in the stretch (its count then
+    /// varies run to run).
     pub fn noisy(&self) -> bool {
-        self.other_syscalls + self.other_faults > 0
+        self.other_syscalls + self.other_faults + self.interrupts > 0
     }
 }
 
 /// The layers of a traced run's log, and the stops' own cost; None if no stop was hit.
 pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
-    let hits: Vec<Hit> = log.lines().filter_map(parse_hit).collect();
+    rows_of(&log.lines().filter_map(parse_hit).collect::<Vec<Hit>>())
+}
+
+/// [`rows`] of the stops `hits`.
+pub(crate) fn rows_of(hits: &[Hit]) -> Option<(Vec<Row>, u64)> {
     let last = hits.last()?;
     // Each stop reports what happened since the previous one: that belongs to the previous
     // stop's layer (what came before the first stop, to the first's).
@@ -205,22 +226,35 @@ pub fn rows(log: &str) -> Option<(Vec<Row>, u64)> {
                     faults: 0,
                     other_syscalls: 0,
                     other_faults: 0,
+                    user: 0,
+                    interrupts: 0,
                 });
                 rows.len() - 1
             }
         }
     };
+    // Start-up only moves forward: a stop of an earlier layer after a later one (rt0's sysmon
+    // thread reaching its mstart once the main thread first yields, in L5) is listed in its
+    // own layer but does not take the first thread's stretch back there.
+    let mut at: Vec<u8> = Vec::with_capacity(hits.len());
+    for h in hits {
+        at.push(at.last().map_or(h.layer, |&l| l.max(h.layer)));
+    }
     for (i, h) in hits.iter().enumerate() {
-        let owner = if i == 0 { h.layer } else { hits[i - 1].layer };
+        let owner = if i == 0 { at[0] } else { at[i - 1] };
         let o = row(&mut rows, owner);
         rows[o].syscalls += h.syscalls;
         rows[o].faults += h.faults;
         rows[o].other_syscalls += h.other_syscalls;
         rows[o].other_faults += h.other_faults;
-        let r = row(&mut rows, h.layer);
-        rows[r].names.push(h.name.clone());
+        rows[o].interrupts += h.interrupts;
+        let n = row(&mut rows, h.layer);
+        rows[n].names.push(h.name.clone());
+        let r = row(&mut rows, at[i]);
         let next = hits.get(i + 1).map_or(h.since, |n| n.since);
         rows[r].count += next.saturating_sub(h.since);
+        let next_user = hits.get(i + 1).and_then(|n| n.user).or(h.user);
+        rows[r].user += next_user.unwrap_or(0).saturating_sub(h.user.unwrap_or(0));
     }
     rows.sort_by_key(|r| r.layer);
     Some((rows, last.cost))
@@ -237,31 +271,52 @@ pub fn table(log: &str) -> String {
     };
     let total: u64 = rows.iter().map(|r| r.count).sum::<u64>().max(1);
     let mut out = String::from(
-        "layer  functions  count (TSC; instructions with --icount)  syscalls  faults  share  other threads\n",
+        "layer  functions  count (TSC; instructions with --icount)  own user  syscalls  faults  share  other threads\n",
     );
     for r in &rows {
         let noise = match r.noisy() {
-            true => format!("{}/{} (sysmon noise)", r.other_syscalls, r.other_faults),
+            true => format!("{}/{}/{} (sysmon noise)", r.other_syscalls, r.other_faults, r.interrupts),
             false => "-".into(),
         };
         out += &format!(
-            "L{}     {:>9}  {:>40}  {:>8}  {:>6}  {:>4.1}%  {noise}\n",
+            "L{}     {:>9}  {:>40}  {:>8}  {:>8}  {:>6}  {:>4.1}%  {noise}\n",
             r.layer,
             r.names.len(),
             r.count,
+            r.user,
             r.syscalls,
             r.faults,
             r.count as f64 * 100.0 / total as f64
         );
     }
     if rows.iter().any(Row::noisy) {
-        out += "other threads: their syscalls/faults in the stretch; their work is in its count, which varies run to run\n";
+        out += "other threads: their syscalls/faults in the stretch, and the interrupts that hit ring 3 there (sysmon's timer); their work is in its count, which varies run to run\n";
     }
     let stops: usize = rows.iter().map(|r| r.names.len()).sum();
+    let own: u64 = rows.iter().map(|r| r.user).sum();
     out += &format!(
         "{stops} stops from the first to the last: {total}; the stops themselves cost {cost} (not counted above)\n"
     );
+    out += &format!(
+        "own user: the first thread's own user-mode count ({own} in all), which an untraced --account run measures the same way\n"
+    );
     out
+}
+
+/// Each thread's figures from the kernel's `account:` line at exit: (tid, user, kernel).
+pub fn accounts(log: &str) -> Vec<(u32, u64, u64)> {
+    let Some(line) = log.lines().find_map(|l| l.split_once("] account: ").map(|(_, r)| r)) else {
+        return Vec::new();
+    };
+    line.split(", ")
+        .filter_map(|t| {
+            let w: Vec<&str> = t.split(' ').collect();
+            match w[..] {
+                ["tid", tid, "user", u, "kernel", k] => Some((tid.parse().ok()?, u.parse().ok()?, k.parse().ok()?)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// Two traced runs side by side by layer (`--compare`): for each layer, each run's count,
@@ -270,11 +325,13 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     let (ra, rb) = (rows(a.1).map(|r| r.0).unwrap_or_default(), rows(b.1).map(|r| r.0).unwrap_or_default());
     let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).cloned();
     let mut out = format!(
-        "layer  {:>14} {:>8} {:>6}  {:>14} {:>8} {:>6}   (count: instructions under --icount)\n",
+        "layer  {:>14} {:>9} {:>8} {:>6}  {:>14} {:>9} {:>8} {:>6}   (count: instructions under --icount; own: the first thread's user-mode ones)\n",
         format!("{} count", short(a.0)),
+        "own",
         "syscalls",
         "faults",
         format!("{} count", short(b.0)),
+        "own",
         "syscalls",
         "faults"
     );
@@ -282,8 +339,17 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
     layers.sort_unstable();
     layers.dedup();
     let cell = |r: &Option<Row>| match r {
-        Some(r) => format!("{:>14} {:>8} {:>6}{}", r.count, r.syscalls, r.faults, if r.noisy() { "*" } else { " " }),
-        None => format!("{:>14} {:>8} {:>6} ", "-", "-", "-"),
+        Some(r) => {
+            format!(
+                "{:>14} {:>9} {:>8} {:>6}{}",
+                r.count,
+                r.user,
+                r.syscalls,
+                r.faults,
+                if r.noisy() { "*" } else { " " }
+            )
+        }
+        None => format!("{:>14} {:>9} {:>8} {:>6} ", "-", "-", "-", "-"),
     };
     let mut what = String::new();
     for l in layers {
@@ -299,8 +365,8 @@ pub fn compare(a: (&str, &str), b: (&str, &str)) -> String {
         }
     }
     if ra.iter().chain(rb.iter()).any(Row::noisy) {
-        out += "* other threads (sysmon, other Ms) made syscalls or took faults in the stretch: the first thread's are \
-                shown, and the count, which holds their work too, varies run to run\n";
+        out += "* other threads (sysmon, other Ms) made syscalls or took faults, or the timer struck, in the stretch: the \
+                first thread's are shown, and the count, which holds their work too, varies run to run\n";
     }
     out + "what each layer stopped at:\n" + &what
 }
@@ -323,6 +389,7 @@ mod tests {
         assert_eq!(layer_of("internal/poll.init.1"), Some(4));
         assert_eq!(layer_of("main.main"), Some(5));
         assert_eq!(layer_of("demo::main"), Some(5));
+        assert_eq!(layer_of("rt0_main"), Some(5));
         assert_eq!(layer_of("runtime::proc::main"), Some(4));
         assert_eq!(layer_of("runtime.initsig"), None);
         assert_eq!(layer_of("fmt.initx"), None);
@@ -369,6 +436,24 @@ mod tests {
     }
 
     #[test]
+    fn a_later_stop_of_an_earlier_layer_keeps_the_stretch_in_the_later_one() {
+        let log = "\
+[        100i L4] trace: runtime::proc::main at 0x401000: 100 since the ELF entry, 0 syscalls (), 0 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults, first thread's user 50
+[        300i L5] trace: rt0_main at 0x402000: 300 since the ELF entry, 1 syscalls (clone), 0 page faults, trap cost 10, other threads 0 syscalls (), 0 page faults, first thread's user 200
+[       5000i L4] trace: runtime::sysmon::mstart at 0x403000: 5000 since the ELF entry, 2 syscalls (write mmap), 0 page faults, trap cost 20, other threads 0 syscalls (), 0 page faults, first thread's user 4000
+[       6000i L5] trace: runtime::exit::exit at 0x404000: 6000 since the ELF entry, 1 syscalls (write), 0 page faults, trap cost 30, other threads 1 syscalls (gettid), 0 page faults, first thread's user 4900
+";
+        let (rows, cost) = rows(log).unwrap();
+        assert_eq!(cost, 30);
+        let l4 = &rows[0];
+        assert_eq!((l4.layer, l4.count, l4.user, l4.syscalls), (4, 200, 150, 1));
+        assert_eq!(l4.names, ["runtime::proc::main", "runtime::sysmon::mstart"]);
+        let l5 = &rows[1];
+        assert_eq!((l5.layer, l5.count, l5.user, l5.syscalls, l5.other_syscalls), (5, 5700, 4700, 3, 1));
+        assert_eq!(l5.names, ["rt0_main", "runtime::exit::exit"]);
+    }
+
+    #[test]
     fn other_threads_activity_labels_its_stretch_as_noise() {
         let log = "\
 [        100i L3] trace: runtime.schedinit at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults
@@ -381,7 +466,7 @@ mod tests {
         let t = table(log);
         let lines: Vec<&str> = t.lines().collect();
         assert!(lines[1].starts_with("L3") && lines[1].ends_with("  -"), "{t}");
-        assert!(lines[2].starts_with("L4") && lines[2].ends_with("3/1 (sysmon noise)"), "{t}");
+        assert!(lines[2].starts_with("L4") && lines[2].ends_with("3/1/0 (sysmon noise)"), "{t}");
         assert!(t.contains("varies run to run"), "{t}");
     }
 }

@@ -128,6 +128,9 @@ pub fn exec(elf_bytes: &[u8], phys_offset: u64, boot_stack_top: u64, features: &
     crate::control::program_starting();
     let kstack_top = sched::init_main(PID, boot_stack_top);
     percpu::set_kernel_stack(kstack_top);
+    if super::account::enabled() {
+        super::account::start();
+    }
     // The process's page table is active: it maps `entry` executable and the stack writable.
     // SAFETY: those mappings are ring 3's, and the kernel stack is reserved for this thread.
     unsafe { syscall::enter_user(image.entry, st.sp, USER_RFLAGS, kstack_top) }

@@ -7,6 +7,7 @@
 //! gather → a CPU's frame cache → the global frame list → heap. No CPU waits for another while
 //! it holds any of them: IPIs are sent, and a TLB shootdown waits (`mm::tlb::finish`), with no
 //! lock held, because a CPU spinning for a lock has interrupts off and would never answer.
+pub mod account;
 pub mod args;
 pub mod elf;
 pub mod exec;
@@ -120,6 +121,9 @@ pub fn exit_group(code: i32) -> ! {
 pub fn exit_group_claimed(code: i32) -> ! {
     let ran = PROCESS.lock().as_ref().map_or(0, |p| tsc::read() - p.start_tsc);
     log::info!("exit_group({code}) after {} in the process", Span(ran));
+    if account::enabled() {
+        account::report(&sched::accounts());
+    }
     crate::control::exit(code)
 }
 

@@ -693,6 +693,7 @@ pub fn schedule() -> Wake {
                 && unsafe { p.as_ref().state } == State::Runnable
             {
                 let kick = evict(&mut s, p, now);
+                account_out(Some(p));
                 let from = p_ksp(p);
                 percpu::this().current.store(core::ptr::null_mut(), Ordering::Relaxed);
                 core::mem::forget(s);
@@ -760,6 +761,7 @@ pub fn schedule() -> Wake {
             }
             None => (IDLE_KSP[me as usize].as_ptr(), Kick(None)),
         };
+        account_out(cur);
         let t = s.at(next);
         t.cpu = me;
         t.on_cpu = true;
@@ -785,6 +787,46 @@ pub fn schedule() -> Wake {
         unsafe { switch(from, to) };
         return finish_switch();
     }
+}
+
+/// This CPU switches away from `cur` (None: its idle context): the ticks it gathered for the
+/// thread become the thread's (kept aside if it has ended), when accounting is on. Under the
+/// lock.
+fn account_out(cur: Option<NonNull<Thread>>) {
+    if !super::account::enabled() {
+        return;
+    }
+    match cur {
+        Some(p) => {
+            // SAFETY: the running thread, under the lock: the only reference.
+            let t = unsafe { &mut *p.as_ptr() };
+            super::account::switch_out(Some((&mut t.user_ticks, &mut t.kernel_ticks)));
+            if t.state == State::Dead {
+                super::account::ended(t.user_ticks, t.kernel_ticks);
+            }
+        }
+        None => super::account::switch_out(None),
+    }
+}
+
+/// Every live thread's accounting figures (tid, user, kernel), the running one's up to now
+/// (none if the scheduler's lock is held: this serves the report at exit, which must not wait).
+pub fn accounts() -> Vec<(u32, u64, u64)> {
+    let Some(mut s) = SCHED.try_lock() else { return Vec::new() };
+    let cur = s.current().map(|t| t.tid);
+    let mut out = Vec::new();
+    for i in 0..s.threads.len() {
+        let t = s.at(i);
+        if t.state == State::Dead {
+            continue;
+        }
+        let (u, k) = match Some(t.tid) == cur {
+            true => super::account::current(t.user_ticks, t.kernel_ticks),
+            false => (t.user_ticks, t.kernel_ticks),
+        };
+        out.push((t.tid, u, k));
+    }
+    out
 }
 
 /// Sends the reschedule IPI to every CPU of `cpus`.
@@ -948,6 +990,12 @@ fn idle(wait_ns: Option<u64>) {
     if let Some(ns) = wait_ns {
         apic::arm(ns.max(1_000));
     }
+    if super::account::enabled() {
+        super::account::idle_begin();
+    }
     x86_64::instructions::interrupts::enable_and_hlt();
     x86_64::instructions::interrupts::disable();
+    if super::account::enabled() {
+        super::account::idle_end();
+    }
 }

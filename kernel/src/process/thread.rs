@@ -76,6 +76,10 @@ pub struct Thread {
     pub on_cpu: bool,
     /// The CPUs the thread may run on (sched_setaffinity), bit n for CPU n.
     pub affinity: u64,
+    /// TSC ticks in ring 3 and in the kernel on its behalf, up to its last switch away
+    /// (`process::account`, when on).
+    pub user_ticks: u64,
+    pub kernel_ticks: u64,
 }
 
 impl Thread {
@@ -109,6 +113,8 @@ impl Thread {
             cpu: 0,
             on_cpu: false,
             affinity: u64::MAX,
+            user_ticks: 0,
+            kernel_ticks: 0,
         }
     }
 

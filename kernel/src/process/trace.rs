@@ -9,7 +9,9 @@
 //!
 //! Each stop is logged as `[t L<layer>] trace: <name> at <addr>: <n> since the ELF entry,
 //! <k> syscalls (<names>), <f> page faults, trap cost <c>, other threads <k2> syscalls (<names>),
-//! <f2> page faults` — n the TSC since the program's entry (instructions under `--icount`) at the
+//! <f2> page faults, first thread's user <u>, interrupts <i>` — u the first thread's own
+//! user-mode count since the entry (`process::account`), i the device interrupts that hit ring 3
+//! since the previous stop; n the TSC since the program's entry (instructions under `--icount`) at the
 //! int3, less what the stops before cost, k and f the first thread's since the previous stop, k2
 //! and f2 every other thread's (their work falls in the count too, and varies run to run), c the stops' own cost so far, whole: from the #BP entry stub's TSC
 //! stamp (plus the int3 and the stub's pushes before it) through the handler and the way back
@@ -53,6 +55,9 @@ static FAULTS: AtomicU64 = AtomicU64::new(0);
 static OTHER_FAULTS: AtomicU64 = AtomicU64::new(0);
 /// TSC ticks spent in the stops.
 static COST: AtomicU64 = AtomicU64::new(0);
+/// Device interrupts (the timer, an IPI) that hit ring 3 since the previous stop: time-driven,
+/// so a stretch with one is not the same run to run.
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
 
 /// Whether stops are planted (the syscall and fault paths record only then).
 #[inline]
@@ -105,6 +110,9 @@ pub fn plant(aspace: &mut crate::mm::aspace::AddressSpace, bias: u64) {
     ON.store(!st.points.is_empty(), Ordering::Relaxed);
     if !st.points.is_empty() {
         crate::syscall::hook();
+        // Each stop reports the first thread's own user-mode count, as an untraced run with
+        // `account` measures it.
+        super::account::enable();
     }
 }
 
@@ -124,6 +132,13 @@ pub fn fault() {
     let t0 = tsc::read();
     let first = super::sched::current_tid() == super::PID;
     if first { &FAULTS } else { &OTHER_FAULTS }.fetch_add(1, Ordering::Relaxed);
+    COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
+}
+
+/// A device interrupt arrived while ring 3 ran.
+pub fn interrupt() {
+    let t0 = tsc::read();
+    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
     COST.fetch_add(tsc::read() - t0, Ordering::Relaxed);
 }
 
@@ -162,11 +177,12 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
     let others = core::mem::take(&mut st.others);
     let cost = COST.load(Ordering::Relaxed);
     let since = entry.saturating_sub(start_tsc).saturating_sub(cost);
+    let own = super::sched::accounts().iter().find(|a| a.0 == super::PID).map_or(0, |a| a.1);
     let p = &st.points[i];
     crate::logger::line_in_layer(
         p.layer,
         format_args!(
-            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults",
+            "trace: {} at {:#x}: {since} since the ELF entry, {} syscalls ({}), {} page faults, trap cost {cost}, other threads {} syscalls ({}), {} page faults, first thread's user {own}, interrupts {}",
             p.name,
             p.addr,
             calls.len(),
@@ -174,7 +190,8 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
             FAULTS.swap(0, Ordering::Relaxed),
             others.len(),
             names(&others),
-            OTHER_FAULTS.swap(0, Ordering::Relaxed)
+            OTHER_FAULTS.swap(0, Ordering::Relaxed),
+            INTERRUPTS.swap(0, Ordering::Relaxed)
         ),
     );
     drop(st);
@@ -184,8 +201,11 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
 }
 
 /// A stop's way back to ring 3 is done but for the fixed tail: its cost since the handler's
-/// `end` goes to the stops' cost.
+/// `end` goes to the stops' cost. Out of line, so the instructions after its stamp stay the
+/// ones `BREAKPOINT_EXIT_TAIL` counts.
+#[inline(never)]
 pub fn returned(end: u64) {
+    // (The thread's user time starts again where #BP's common path stamps it.)
     COST.fetch_add(tsc::read() - end + BREAKPOINT_EXIT_TAIL, Ordering::Relaxed);
 }
 

@@ -32,7 +32,8 @@ pub type Args = [u64; 6];
 /// rt_sigreturn replaces them).
 pub type Handler = fn(&mut TrapFrame) -> SysResult;
 
-/// Set once `--strace` or `--trace-startup` is on: every system call then goes through them.
+/// Set once `--strace`, `--trace-startup` or `--account` is on: every system call then goes
+/// through them.
 static HOOKED: AtomicBool = AtomicBool::new(false);
 
 /// Says that a syscall hook (strace, the start-up trace) is on.
@@ -47,6 +48,10 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let nr = frame.rax as usize;
     // One test for both hooks on the common path (neither is on).
     let result = if HOOKED.load(Ordering::Relaxed) {
+        if crate::process::account::enabled() {
+            crate::process::account::user_exit(crate::arch::tsc::read());
+            crate::process::account::mark(nr);
+        }
         if crate::process::trace::enabled() {
             crate::process::trace::syscall(nr);
         }

@@ -22,7 +22,7 @@ pub mod syscall;
 mod trap;
 
 pub use frame::TrapFrame;
-pub use trap::{BREAKPOINT_ENTRY_HEAD, BREAKPOINT_EXIT_TAIL};
+pub use trap::{BREAKPOINT_ENTRY_HEAD, BREAKPOINT_EXIT_TAIL, IRQ_ENTRY_HEAD};
 pub mod tsc;
 
 /// Stops this CPU for good: interrupts off, `hlt` forever.

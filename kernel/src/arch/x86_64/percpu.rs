@@ -30,6 +30,10 @@ pub const TLB_FLUSH: u64 = 1 << 2;
 /// other CPUs must flush, and the freed frames wait for them (`mm::tlb::finish`).
 pub const TLB_GATHER: u64 = 1 << 3;
 
+/// `work` bit: per-thread accounting is on (`process::account`); it stays set, so every return
+/// to ring 3 takes the slow path, which stamps it.
+pub const ACCOUNT: u64 = 1 << 4;
+
 /// One CPU's block. The first three fields are used by the syscall entry assembly.
 #[repr(C)]
 pub struct PerCpu {
@@ -54,12 +58,20 @@ pub struct PerCpu {
     pub tlb_seen: AtomicU64,
     /// The kernel-stack generation this CPU has flushed up to (`process::thread`).
     pub kstack_seen: AtomicU64,
+    /// Per-thread accounting (`process::account`), this CPU's alone: the TSC at the last ring
+    /// transition, and the running thread's user and kernel ticks gathered since it was
+    /// switched in.
+    pub acct_stamp: AtomicU64,
+    pub acct_user: AtomicU64,
+    pub acct_kernel: AtomicU64,
 }
 
 pub const KERNEL_RSP_OFFSET: usize = 8;
 pub const USER_RSP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_rsp) == KERNEL_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == USER_RSP_OFFSET);
+/// Where #BP's way back writes the accounting stamp (`trap::breakpoint_common`).
+pub const ACCT_STAMP_OFFSET: usize = core::mem::offset_of!(PerCpu, acct_stamp);
 
 /// Every CPU's block. Each slot is written by its own CPU during its bring-up (before its GS
 /// points there) and afterwards only through that CPU's `this()` and the atomics.
@@ -75,6 +87,9 @@ static mut CPUS: [PerCpu; MAX_CPUS] = [const {
         apic_id: AtomicU32::new(0),
         tlb_seen: AtomicU64::new(0),
         kstack_seen: AtomicU64::new(0),
+        acct_stamp: AtomicU64::new(0),
+        acct_user: AtomicU64::new(0),
+        acct_kernel: AtomicU64::new(0),
     }
 }; MAX_CPUS];
 

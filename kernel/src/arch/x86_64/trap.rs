@@ -16,8 +16,9 @@ unsafe extern "C" {
     fn do_syscall_64(frame: &mut TrapFrame);
     /// A CPU exception (vectors 0–31), from ring 3 or ring 0.
     fn do_exception(frame: &mut TrapFrame);
-    /// A device interrupt (the APIC timer, COM1's input, spurious).
-    fn do_interrupt(frame: &mut TrapFrame);
+    /// A device interrupt (the APIC timer, COM1's input, spurious), with the TSC read
+    /// [`IRQ_ENTRY_HEAD`] instructions after the interrupted code's last one (from ring 3).
+    fn do_interrupt(frame: &mut TrapFrame, tsc: u64);
 }
 
 /// Pushes the general registers in `TrapFrame` order (rax first, so r15 lands lowest), points rdi
@@ -56,7 +57,47 @@ macro_rules! common_entry {
 // CPU exceptions and device interrupts enter through separate common paths, so neither pays
 // for telling them apart.
 common_entry!(trap_common, do_exception);
-common_entry!(irq_common, do_interrupt);
+
+/// Device interrupts' common path: [`trap_common`]'s, with two TSC stamps around the handler
+/// for `process::account`, each at a fixed distance from ring 3 (this code's, not the
+/// compiler's), so an interrupt — time-driven, so not the same from run to run — adds nothing
+/// to the interrupted thread's user count: the one at entry goes to `do_interrupt`, the one on
+/// the way back (to ring 3 only) starts the thread's user time again. Without accounting
+/// neither is read.
+#[unsafe(naked)]
+extern "C" fn irq_common() {
+    core::arch::naked_asm!(
+        "test qword ptr [rsp + 24], 3",
+        "jz 2f",
+        "swapgs",
+        "2:",
+        save_registers!(),
+        "rdtsc",
+        "shl rdx, 32",
+        "or rax, rdx",
+        "mov rsi, rax",
+        "call {handler}",
+        "test qword ptr [rsp + {cs}], 3",
+        "jz 3f",
+        "rdtsc",
+        "shl rdx, 32",
+        "or rax, rdx",
+        "add rax, {tail}",
+        "mov gs:[{stamp}], rax",
+        "3:",
+        "jmp {ret}",
+        handler = sym do_interrupt,
+        cs = const core::mem::offset_of!(TrapFrame, cs),
+        tail = const RESUME_TAIL,
+        stamp = const super::percpu::ACCT_STAMP_OFFSET,
+        ret = sym trap_return,
+    );
+}
+
+/// Instructions of an interrupt from ring 3 up to [`irq_common`]'s entry stamp: the stub's
+/// `push 0`, `push` of the vector and `jmp`, then `test`, `jz`, `swapgs`, 15 pushes, `mov`,
+/// `cld` and the `rdtsc` itself (whose value holds it, as [`BREAKPOINT_ENTRY_HEAD`] says).
+pub const IRQ_ENTRY_HEAD: u64 = 24;
 
 /// Restores a [`TrapFrame`] at RSP and returns to it with `iretq` (after `swapgs` when
 /// returning to ring 3). Shared by exceptions, syscalls and the first entry to user mode.
@@ -120,7 +161,7 @@ pub extern "C" fn syscall_entry() {
 /// #BP (vector 3, no error code): the TSC at entry goes in the error-code slot, so that
 /// `--trace-startup` can count a stop's cost from the exception's first instruction (the entry
 /// layer takes it out again before the frame is used). RAX and RDX are the interrupted code's:
-/// saved around `rdtsc`. [`BREAKPOINT_ENTRY_HEAD`] counts the instructions before the stamp.
+/// saved around `rdtsc`. [`BREAKPOINT_ENTRY_HEAD`] counts the instructions up to the stamp.
 #[unsafe(naked)]
 pub extern "C" fn breakpoint() {
     core::arch::naked_asm!(
@@ -135,17 +176,56 @@ pub extern "C" fn breakpoint() {
         "pop rax",
         "push 3",
         "jmp {common}",
-        common = sym trap_common,
+        common = sym breakpoint_common,
     );
 }
 
-/// Instructions of a traced stop before [`breakpoint`]'s stamp: the int3 and three pushes.
-pub const BREAKPOINT_ENTRY_HEAD: u64 = 4;
-/// Instructions on the way back after a stop's last stamp (`trace::returned`, inlined in
-/// `do_exception`): the rest of `do_exception` from its `rdtsc` (15 in this build, with the
-/// adds, the atomic add and the epilogue: read off `objdump -d` of the kernel), the
-/// `jmp trap_return`, and [`trap_return`]'s 15 pops, `add`, `test`, `jz`, `swapgs` and `iretq`.
-pub const BREAKPOINT_EXIT_TAIL: u64 = 36;
+/// #BP's common path: [`trap_common`]'s, and on the way back to ring 3 the stamp that starts
+/// the thread's user time again (`process::account`; a `--trace-startup` stop's way back is
+/// not the program's), taken here so that what follows it is this code's, not the compiler's:
+/// [`RESUME_TAIL`] instructions. Without accounting the stamp is read by nobody.
+#[unsafe(naked)]
+extern "C" fn breakpoint_common() {
+    core::arch::naked_asm!(
+        "test qword ptr [rsp + 24], 3",
+        "jz 2f",
+        "swapgs",
+        "2:",
+        save_registers!(),
+        "call {handler}",
+        "test qword ptr [rsp + {cs}], 3", // the frame's CS
+        "jz 3f",
+        "rdtsc",
+        "shl rdx, 32",
+        "or rax, rdx",
+        "add rax, {tail}",
+        "mov gs:[{stamp}], rax",
+        "3:",
+        "jmp {ret}",
+        handler = sym do_exception,
+        cs = const core::mem::offset_of!(TrapFrame, cs),
+        tail = const RESUME_TAIL,
+        stamp = const super::percpu::ACCT_STAMP_OFFSET,
+        ret = sym trap_return,
+    );
+}
+
+/// Instructions from [`breakpoint_common`]'s and [`irq_common`]'s way-back stamp to the
+/// interrupted code: the `rdtsc`'s value holds the `rdtsc` itself (as [`BREAKPOINT_ENTRY_HEAD`]
+/// says), then `shl`, `or`, `add`, `mov`, the `jmp`, and [`trap_return`]'s 15 pops, `add`,
+/// `test`, `jz`, `swapgs` and `iretq`.
+pub const RESUME_TAIL: u64 = 25;
+
+/// Instructions of a traced stop up to [`breakpoint`]'s stamp: the int3, three pushes and the
+/// `rdtsc` itself (under icount QEMU charges a translation block's instructions as it enters
+/// it, and ends the block at an `rdtsc`, so the count it reads holds the `rdtsc`).
+pub const BREAKPOINT_ENTRY_HEAD: u64 = 5;
+/// Instructions on the way back after a stop's last stamp, for the stop's cost:
+/// `trace::returned` (kept out of line so this count holds) from after its `rdtsc` to its `ret`
+/// (10 in this build, with the checked add and the atomic add: read off `objdump -d` of the
+/// kernel), then [`breakpoint_common`]'s 8 after its call (`test`, `jz`, its own stamp's five,
+/// `jmp`) and [`trap_return`]'s 15 pops, `add`, `test`, `jz`, `swapgs` and `iretq`.
+pub const BREAKPOINT_EXIT_TAIL: u64 = 38;
 
 macro_rules! stubs {
     ($($name:ident = $vector:literal $(, $err:ident)? => $common:ident;)*) => {
