@@ -19,6 +19,8 @@ pub mod table;
 mod thread;
 pub mod time;
 
+pub(crate) use fs::install_pair;
+
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};

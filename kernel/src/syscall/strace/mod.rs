@@ -84,6 +84,20 @@ pub enum Arg {
     RlimitOut,
     UtsOut,
     GrndFlags,
+    /// AF_* (socket, socketpair).
+    SockFamily,
+    /// SOCK_* type and flags.
+    SockType,
+    /// A socket address the call reads, its length in argument n.
+    SockaddrIn(usize),
+    /// A socket address the call fills, its length's pointer in argument n.
+    SockaddrOut(usize),
+    MsgFlags,
+    ShutHow,
+    /// SOL_* / IPPROTO_* level of a socket option.
+    SockLevel,
+    /// The option's name, whose level is argument n.
+    SockOpt(usize),
 }
 
 /// How strace prints the result.
