@@ -232,6 +232,43 @@ fn go_goroutines_channels_maps_json_and_exit_code() {
     expect(real(&prog, &["one", "two", "three"], &[]), GO_FEATURES, 3);
 }
 
+/// What `tests/real/go/net` prints: a TCP echo with net.Listen/net.Dial, IPv6 and an abstract
+/// Unix socket, then httptest and http.Get/Post.
+const GO_NET: &str = "\
+listening on 127.0.0.1: true, ephemeral: true
+echo 0: \"CLIENT 0\\n\" <nil>
+echo 1: \"CLIENT 1\\n\" <nil>
+echo 2: \"CLIENT 2\\n\" <nil>
+echo 3: \"CLIENT 3\\n\" <nil>
+echo 4: \"CLIENT 4\\n\" <nil>
+echo 5: \"CLIENT 5\\n\" <nil>
+echo 6: \"CLIENT 6\\n\" <nil>
+echo 7: \"CLIENT 7\\n\" <nil>
+read past the deadline: timeout true
+local 127.0.0.1: true, remote is the listener: true
+a megabyte line back: 1048577 bytes, upper-cased true, <nil>
+dial after close: refused true
+tcp6: \"SIX\\n\" <nil>, from [::1]: true
+unix: \"ABSTRACT\\n\" <nil>
+httptest URL on 127.0.0.1: true
+GET: 200 OK yes \"GET /get/0 \\\"\\\"\" <nil>
+GET: 200 OK yes \"GET /get/1 \\\"\\\"\" <nil>
+GET: 200 OK yes \"GET /get/2 \\\"\\\"\" <nil>
+POST: 200 OK \"POST /post \\\"payload\\\"\" <nil>
+";
+
+#[test]
+fn go_net_echo_and_an_httptest_round_trip() {
+    let Some(go) = go() else { return skipped("go") };
+    expect(real(&go_program(&go, "net"), &[], &[]), GO_NET, 0);
+}
+
+#[test]
+fn go_net_on_two_cpus() {
+    let Some(go) = go() else { return skipped("go") };
+    expect(RunOptions { smp: 2, ..real(&go_program(&go, "net"), &[], &[]) }, GO_NET, 0);
+}
+
 #[test]
 fn go_features_on_two_cpus() {
     let Some(go) = go() else { return skipped("go") };

@@ -167,7 +167,7 @@ table! {
     SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
     SYS_GET_ROBUST_LIST(Int, Ptr, Ptr) -> Int = |f| ids::get_robust_list(f.rdi, f.rsi, f.rdx);
     SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
-    SYS_ACCEPT4(Fd, SockaddrOut(2), Ptr, OFlags) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_ACCEPT4(Fd, SockaddrOut(2), Ptr, SockFlags) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
     SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);
     SYS_DUP3(Fd, Fd, OFlags) -> Int = |f| fs::dup3(f.rdi, f.rsi, f.rdx);

@@ -527,6 +527,7 @@ pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Optio
                 flags(s, v & !(socket::SOCK_TYPE_MASK as u64), SOCK_FLAGS, "0");
             }
         }
+        Arg::SockFlags => flags(s, v, SOCK_FLAGS, "0"),
         Arg::SockaddrIn(n) => sockaddr(s, v, a[n]),
         Arg::SockaddrOut(n) => match (ok, UserPtr::<i32>::new(a[n]).read()) {
             (true, Ok(len)) if v != 0 => sockaddr(s, v, len as u64),

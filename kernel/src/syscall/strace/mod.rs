@@ -88,6 +88,8 @@ pub enum Arg {
     SockFamily,
     /// SOCK_* type and flags.
     SockType,
+    /// SOCK_CLOEXEC and SOCK_NONBLOCK alone (accept4).
+    SockFlags,
     /// A socket address the call reads, its length in argument n.
     SockaddrIn(usize),
     /// A socket address the call fills, its length's pointer in argument n.
