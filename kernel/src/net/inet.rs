@@ -205,3 +205,35 @@ pub fn lookup(ip: Ip, port: u16) -> Option<Arc<Listener>> {
         .max_by_key(|(s, _)| *s)
         .map(|(_, l)| l)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(ip: Ip, v6only: bool, reuse: bool) -> Binding {
+        Binding { id: 0, ip, v6only, reuse, listener: None }
+    }
+
+    #[test]
+    fn ipv4_and_ipv6_share_ports_as_linux_decides_conflicts() {
+        let lo = b(Ip::V4(V4_LOOPBACK), false, false);
+        assert!(lo.conflicts(&b(Ip::V4(V4_ANY), false, false)));
+        assert!(!lo.conflicts(&b(Ip::V4([127, 0, 0, 2]), false, false)));
+        // `::` without IPV6_V6ONLY takes every IPv4 address; with it, none.
+        assert!(lo.conflicts(&b(Ip::V6(V6_ANY), false, false)));
+        assert!(!lo.conflicts(&b(Ip::V6(V6_ANY), true, false)));
+        assert!(lo.conflicts(&b(Ip::V6(map_v4(V4_LOOPBACK)), false, false)));
+        assert!(!lo.conflicts(&b(Ip::V6(V6_LOOPBACK), false, false)));
+        assert!(b(Ip::V6(V6_ANY), true, false).conflicts(&b(Ip::V6(V6_LOOPBACK), true, false)));
+        // SO_REUSEADDR on both, neither listening: no conflict.
+        assert!(!b(Ip::V4(V4_ANY), false, true).conflicts(&b(Ip::V4(V4_LOOPBACK), false, true)));
+    }
+
+    #[test]
+    fn local_addresses_are_loopback_and_the_wildcards() {
+        assert!(is_local_v4([127, 1, 2, 3]) && is_local_v4(V4_ANY) && !is_local_v4([10, 0, 0, 1]));
+        assert!(is_local_v6(&V6_LOOPBACK) && is_local_v6(&map_v4(V4_LOOPBACK)) && !is_local_v6(&map_v4([8, 8, 8, 8])));
+        assert_eq!(v4_mapped(&map_v4([1, 2, 3, 4])), Some([1, 2, 3, 4]));
+        assert_eq!(v4_mapped(&V6_LOOPBACK), None);
+    }
+}

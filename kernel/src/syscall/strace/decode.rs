@@ -623,3 +623,26 @@ fn ipv6(s: &mut String, a: &[u8]) {
         k += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    fn text(a: [u8; 16]) -> alloc::string::String {
+        let mut s = alloc::string::String::new();
+        super::ipv6(&mut s, &a);
+        s
+    }
+
+    #[test]
+    fn ipv6_addresses_print_as_rfc_5952() {
+        let mut a = [0u8; 16];
+        assert_eq!(text(a), "::");
+        a[15] = 1;
+        assert_eq!(text(a), "::1");
+        a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+        assert_eq!(text(a), "2001:db8::1:0:0:1");
+        a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
+        assert_eq!(text(a), "::ffff:127.0.0.1");
+        a = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(text(a), "fe80::");
+    }
+}
