@@ -13,11 +13,10 @@
 //!   Linux does at its process limit (RLIMIT_NPROC, a pids cgroup); the test then FAILs with
 //!   `fork/exec …: resource temporarily unavailable` for each of its 8 cases (there is no skip for
 //!   that in Go). `go_std_sync` checks exactly that and compares every other test of the package.
-//! - Go's `encoding/json` tests: TestHTTPDecoding starts an httptest server → `socket` (41) →
-//!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
-//!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
-//!   (`strconv` and `regexp`, which read testdata/ from their source folder, run in
-//!   `tests/gostd.rs` over the read-only tree.)
+//! - `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU only: the
+//!   runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall). (`strconv` and
+//!   `regexp`, which read testdata/ from their source folder, and `encoding/json`, whose
+//!   TestHTTPDecoding starts an httptest server, run in `tests/gostd.rs`.)
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
 use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
