@@ -56,7 +56,12 @@ impl Side {
     fn consume(&mut self, n: usize) {
         self.off += n;
         if self.off == self.rx.len() {
-            self.rx.clear();
+            // An idle connection does not keep a big burst's buffer.
+            if self.rx.capacity() > STREAM_CAP / 4 {
+                self.rx = Vec::new();
+            } else {
+                self.rx.clear();
+            }
             self.off = 0;
         } else if self.off >= STREAM_CAP / 2 {
             self.rx.drain(..self.off);
