@@ -3,6 +3,7 @@
 //!
 //! - [`socket`]: the system calls (net/socket.c).
 //! - [`sock`]: a socket's state, names and descriptor operations (struct socket + struct sock).
+//! - [`connect`](mod@connect): connect(2).
 //! - [`sockopt`]: setsockopt and getsockopt.
 //! - [`addr`]: addresses across the user boundary.
 //! - [`inet`]: IPv4/IPv6 loopback addresses and the port table.
@@ -14,6 +15,7 @@
 //! a listener's state → a connection's state → the process lock (user copies) → the pollers'
 //! lock → the scheduler. A socket is dropped (its connection closed) with none of them held.
 pub mod addr;
+pub mod connect;
 pub mod inet;
 pub mod listen;
 pub mod sock;
