@@ -801,6 +801,18 @@ read again: 0
 send, reset: EPIPE
 read, the peer closed with SO_LINGER 0: ECONNRESET
 read, the listener closed before accept: ECONNRESET
+read the thread's answer: 2 \"ok\"
+the thread accepted, blocked in read and got 4 bytes
+SO_RCVTIMEO 50 ms: OK
+SO_RCVTIMEO back: 50 to 60 ms 1, length 16
+read past SO_RCVTIMEO: EAGAIN
+recv MSG_DONTWAIT on a blocking socket: EAGAIN
+recv MSG_WAITALL of 6, written as 3 and 3: 6 \"abcdef\"
+connect past the backlog: EINPROGRESS
+poll, still in the handshake: 0
+connect again, still waiting: EALREADY
+poll, once accept made room: 1 OUT
+both accepted: 1
 bind [::]:0, dual stack: OK
 IPV6_V6ONLY once bound: EINVAL
 bind, its port for IPv4: EADDRINUSE

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -435,6 +437,90 @@ static void local(void) {
     close(s);
 }
 
+static int listening_fd;
+
+/* Accepts one connection, blocking, and reads from it, blocking: the main thread connects and
+ * writes later. */
+static void *acceptor(void *arg) {
+    (void)arg;
+    int d = accept(listening_fd, NULL, NULL);
+    char b[16];
+    long n = read(d, b, sizeof b);
+    write(d, "ok", 2);
+    close(d);
+    return (void *)n;
+}
+
+static int writer_fd;
+
+/* Writes "abc", then "def" 20 ms later. */
+static void *writer(void *arg) {
+    (void)arg;
+    write(writer_fd, "abc", 3);
+    usleep(20000);
+    write(writer_fd, "def", 3);
+    return NULL;
+}
+
+static void blocking(void) {
+    struct sockaddr_in a;
+    listening_fd = listener(&a);
+    pthread_t t;
+    pthread_create(&t, NULL, acceptor, NULL);
+    usleep(20000);
+    int c = dial(&a);
+    usleep(20000);
+    write(c, "wake", 4);
+    char b[16];
+    show_io("read the thread's answer", read(c, b, sizeof b), b);
+    void *r;
+    pthread_join(t, &r);
+    printf("the thread accepted, blocked in read and got %ld bytes\n", (long)r);
+    close(c);
+
+    c = dial(&a);
+    int d = accept(listening_fd, NULL, NULL);
+    struct timeval tv = {0, 50000};
+    SHOW("SO_RCVTIMEO 50 ms", setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+    struct timeval back;
+    socklen_t len = sizeof back;
+    getsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &back, &len);
+    /* Linux keeps it in jiffies: 50 ms reads back as 52 ms with HZ=250. */
+    printf("SO_RCVTIMEO back: 50 to 60 ms %d, length %u\n", back.tv_sec == 0 && back.tv_usec >= 50000 && back.tv_usec < 60000, len);
+    show_io("read past SO_RCVTIMEO", read(d, b, sizeof b), NULL);
+    show_io("recv MSG_DONTWAIT on a blocking socket", recv(d, b, sizeof b, MSG_DONTWAIT), NULL);
+    writer_fd = c;
+    pthread_create(&t, NULL, writer, NULL);
+    show_io("recv MSG_WAITALL of 6, written as 3 and 3", recv(d, b, 6, MSG_WAITALL), b);
+    pthread_join(t, NULL);
+    close(d);
+    close(c);
+    close(listening_fd);
+
+    /* A full accept queue: backlog 0 holds one connection; the next waits in the handshake. */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    a = v4("127.0.0.1", 0);
+    len = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    getsockname(s, (struct sockaddr *)&a, &len);
+    listen(s, 0);
+    int c1 = dial(&a);
+    int c2 = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    SHOW("connect past the backlog", connect(c2, (struct sockaddr *)&a, sizeof a));
+    show_poll("poll, still in the handshake", c2);
+    SHOW("connect again, still waiting", connect(c2, (struct sockaddr *)&a, sizeof a));
+    int d1 = accept(s, NULL, NULL);
+    settle(c2, POLLOUT);
+    show_poll("poll, once accept made room", c2);
+    int d2 = accept(s, NULL, NULL);
+    printf("both accepted: %d\n", d1 >= 0 && d2 >= 0);
+    close(d1);
+    close(d2);
+    close(c1);
+    close(c2);
+    close(s);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     signal(SIGPIPE, on_sigpipe);
@@ -443,6 +529,7 @@ int main(void) {
     ports();
     exchange();
     closing();
+    blocking();
     six();
     local();
     return 0;
