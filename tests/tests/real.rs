@@ -847,6 +847,10 @@ connect: OK
 accept: OK, the peer's address length 2
 its name is the listener's: 1
 read: 8 \"abstract\"
+recvfrom, the listener's side: 4 \"back\"
+the sender is named as the listener: 1
+recvfrom, the accepted side: 4 \"more\"
+an unnamed sender: length 0
 sendto with an address, connected: EISCONN
 ";
 

@@ -253,6 +253,19 @@ impl Socket {
         }
     }
 
+    /// The sender's address recvfrom and recvmsg report after reading `n` bytes: none for TCP
+    /// (the length comes back 0), the peer's name for AF_UNIX when it has one (unix_copy_addr:
+    /// a client's peer is named as its listener).
+    pub fn source(&self, n: u64) -> Vec<u8> {
+        if self.tcp() || n == 0 {
+            return Vec::new();
+        }
+        match &self.inner.lock().peer {
+            Some(a @ SockAddr::Unix(path)) if !path.is_empty() => a.encode(),
+            _ => Vec::new(),
+        }
+    }
+
     /// recvmsg's transfer into `segs` with MSG_* `flags`.
     pub fn recv(&self, segs: &[UserSlice], flags: usize, nonblock: bool) -> Result<u64, Errno> {
         let (conn, timeo) = {

@@ -171,8 +171,7 @@ pub fn recvfrom(fd: u64, buf: u64, len: u64, flags: u64, src: u64, srclen: u64) 
     let seg = UserSlice::new(buf, len)?;
     let n = sock(&f).recv(&[seg], flags as usize, f.nonblock())?;
     if src != 0 {
-        // A stream socket names no sender: the length written back is 0.
-        addr::write(&[], src, srclen)?;
+        addr::write(&sock(&f).source(n), src, srclen)?;
     }
     Ok(n)
 }
@@ -198,7 +197,15 @@ pub fn recvmsg(fd: u64, msg: u64, flags: u64) -> SysResult {
     let (f, _) = socket_of(fd)?;
     let (mut m, segs) = msghdr(msg)?;
     let n = sock(&f).recv(&segs, flags as usize, f.nonblock())?;
-    m.msg_namelen = 0;
+    let name = sock(&f).source(n);
+    if m.msg_name != 0 && !name.is_empty() {
+        // As recvmsg's move_addr_to_user: at most the caller's length, the full one reported.
+        let len = (m.msg_namelen as usize).min(name.len());
+        UserSlice::new(m.msg_name, len as u64)?.write(&name[..len])?;
+    }
+    if m.msg_name != 0 {
+        m.msg_namelen = name.len() as u32;
+    }
     m.msg_controllen = 0;
     m.msg_flags = 0;
     UserPtr::<Msghdr>::new(msg).write(&m)?;

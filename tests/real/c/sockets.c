@@ -431,6 +431,14 @@ static void local(void) {
     printf("its name is the listener's: %d\n", len == nlen && memcmp(&un, &name, nlen) == 0);
     write(t, "abstract", 8);
     show_io("read", read(d, buf, sizeof buf), buf);
+    write(d, "back", 4);
+    len = sizeof un;
+    show_io("recvfrom, the listener's side", recvfrom(t, buf, sizeof buf, 0, (struct sockaddr *)&un, &len), buf);
+    printf("the sender is named as the listener: %d\n", len == nlen && memcmp(&un, &name, nlen) == 0);
+    write(t, "more", 4);
+    len = sizeof un;
+    show_io("recvfrom, the accepted side", recvfrom(d, buf, sizeof buf, 0, (struct sockaddr *)&un, &len), buf);
+    printf("an unnamed sender: length %u\n", len);
     SHOW("sendto with an address, connected", sendto(t, "x", 1, 0, (struct sockaddr *)&name, nlen));
     close(d);
     close(t);
