@@ -65,24 +65,24 @@ table! {
     SYS_PAUSE() -> Int = |_| signal::pause();
     SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |f| time::nanosleep(f.rdi, f.rsi);
     SYS_GETPID() -> Int = |_| process::getpid();
-    SYS_SOCKET(SockFamily, SockType, Int) -> Int = |f| net::socket(f.rdi, f.rsi, f.rdx);
+    SYS_SOCKET(SockFamily, SockType, SockProto(0)) -> Int = |f| net::socket(f.rdi, f.rsi, f.rdx);
     SYS_CONNECT(Fd, SockaddrIn(2), UInt) -> Int = |f| net::connect(f.rdi, f.rsi, f.rdx);
-    SYS_ACCEPT(Fd, SockaddrOut(2), Ptr) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, 0);
+    SYS_ACCEPT(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, 0);
     SYS_SENDTO(Fd, InBuf(2), UInt, MsgFlags, SockaddrIn(5), UInt) -> Int =
         |f| net::sendto(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
-    SYS_RECVFROM(Fd, OutBuf(2), UInt, MsgFlags, SockaddrOut(5), Ptr) -> Int =
+    SYS_RECVFROM(Fd, OutBuf(2), UInt, MsgFlags, SockaddrOut(5), IntPtr) -> Int =
         |f| net::recvfrom(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_SENDMSG(Fd, Ptr, MsgFlags) -> Int = |f| net::sendmsg(f.rdi, f.rsi, f.rdx);
     SYS_RECVMSG(Fd, Ptr, MsgFlags) -> Int = |f| net::recvmsg(f.rdi, f.rsi, f.rdx);
     SYS_SHUTDOWN(Fd, ShutHow) -> Int = |f| net::shutdown(f.rdi, f.rsi);
     SYS_BIND(Fd, SockaddrIn(2), UInt) -> Int = |f| net::bind(f.rdi, f.rsi, f.rdx);
     SYS_LISTEN(Fd, Int) -> Int = |f| net::listen(f.rdi, f.rsi);
-    SYS_GETSOCKNAME(Fd, SockaddrOut(2), Ptr) -> Int = |f| net::getsockname(f.rdi, f.rsi, f.rdx);
-    SYS_GETPEERNAME(Fd, SockaddrOut(2), Ptr) -> Int = |f| net::getpeername(f.rdi, f.rsi, f.rdx);
+    SYS_GETSOCKNAME(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::getsockname(f.rdi, f.rsi, f.rdx);
+    SYS_GETPEERNAME(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::getpeername(f.rdi, f.rsi, f.rdx);
     SYS_SOCKETPAIR(SockFamily, SockType, Int, FdPair) -> Int = |f| net::socketpair(f.rdi, f.rsi, f.rdx, f.r10);
-    SYS_SETSOCKOPT(Fd, SockLevel, SockOpt(1), Ptr, UInt) -> Int =
+    SYS_SETSOCKOPT(Fd, SockLevel, SockOpt(1), OptIn(4), UInt) -> Int =
         |f| net::setsockopt(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
-    SYS_GETSOCKOPT(Fd, SockLevel, SockOpt(1), Ptr, Ptr) -> Int =
+    SYS_GETSOCKOPT(Fd, SockLevel, SockOpt(1), OptOut(4), IntPtr) -> Int =
         |f| net::getsockopt(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EXIT(Int) -> NoReturn = |f| thread::exit(f.rdi as i32);
@@ -167,7 +167,7 @@ table! {
     SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
     SYS_GET_ROBUST_LIST(Int, Ptr, Ptr) -> Int = |f| ids::get_robust_list(f.rdi, f.rsi, f.rdx);
     SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
-    SYS_ACCEPT4(Fd, SockaddrOut(2), Ptr, SockFlags) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_ACCEPT4(Fd, SockaddrOut(2), IntPtr, SockFlags) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
     SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);
     SYS_DUP3(Fd, Fd, OFlags) -> Int = |f| fs::dup3(f.rdi, f.rsi, f.rdx);

@@ -153,6 +153,8 @@ const SO: &[(u64, &str)] = names![
 const TCP: &[(u64, &str)] =
     names![socket::TCP_NODELAY, socket::TCP_MAXSEG, socket::TCP_KEEPIDLE, socket::TCP_KEEPINTVL, socket::TCP_KEEPCNT];
 const IPV6: &[(u64, &str)] = names![socket::IPV6_V6ONLY];
+const IPPROTO: &[(u64, &str)] =
+    names![socket::IPPROTO_IP, socket::IPPROTO_TCP, socket::IPPROTO_UDP, socket::IPPROTO_IPV6];
 const GRND: &[(u64, &str)] = names![random::GRND_NONBLOCK, random::GRND_RANDOM, random::GRND_INSECURE];
 
 /// C's `%#lx`: `0x…`, but plain `0` for zero.
@@ -536,6 +538,25 @@ pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Optio
         Arg::MsgFlags => flags(s, v, MSG, "0"),
         Arg::ShutHow => named(s, v, SHUT),
         Arg::SockLevel => named(s, v, SOL),
+        Arg::SockProto(n) => match a[n] as u16 {
+            socket::AF_INET | socket::AF_INET6 => named(s, v, IPPROTO),
+            _ => {
+                let _ = write!(s, "{}", v as i32);
+            }
+        },
+        Arg::IntPtr => record(s, v, true, |s, x: i32| {
+            let _ = write!(s, "[{x}]");
+        }),
+        Arg::OptIn(n) if a[n] == 4 => record(s, v, true, |s, x: i32| {
+            let _ = write!(s, "[{x}]");
+        }),
+        Arg::OptIn(_) => ptr(s, v),
+        Arg::OptOut(n) => match UserPtr::<i32>::new(a[n]).read() {
+            Ok(4) if ok => record(s, v, true, |s, x: i32| {
+                let _ = write!(s, "[{x}]");
+            }),
+            _ => ptr(s, v),
+        },
         Arg::SockOpt(n) => match a[n] as usize {
             socket::SOL_SOCKET => named(s, v, SO),
             socket::IPPROTO_TCP => named(s, v, TCP),

@@ -100,6 +100,14 @@ pub enum Arg {
     SockLevel,
     /// The option's name, whose level is argument n.
     SockOpt(usize),
+    /// The protocol of a socket whose family is argument n (IPPROTO_* for AF_INET/AF_INET6).
+    SockProto(usize),
+    /// An `int *` the call reads or fills (socklen_t): `[value]`.
+    IntPtr,
+    /// setsockopt's value, its length in argument n: `[int]` when it is an int.
+    OptIn(usize),
+    /// getsockopt's value, its length's pointer in argument n: `[int]` after the call.
+    OptOut(usize),
 }
 
 /// How strace prints the result.
