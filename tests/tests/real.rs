@@ -707,6 +707,7 @@ socket, AF_INET stream with UDP: EPROTONOSUPPORT
 socket, AF_INET protocol 300: EINVAL
 socket, AF_UNIX protocol 6: EPROTONOSUPPORT
 socketpair, AF_INET: EOPNOTSUPP
+socketpair's numbers written: 1, open: 0
 getsockname, a pipe: ENOTSOCK
 bind, descriptor 99: EBADF
 listen, a pipe: ENOTSOCK

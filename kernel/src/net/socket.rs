@@ -87,7 +87,21 @@ pub fn socketpair(family: u64, ty: u64, protocol: u64, sv: u64) -> SysResult {
     let (ty, flags) = split_type(ty)?;
     let protocol = check(family, ty, protocol)?;
     if family as u16 != AF_UNIX {
-        return Err(EOPNOTSUPP);
+        // Linux's __sys_socketpair takes two descriptors and writes them to `sv` before it asks
+        // the family, which has no socketpair (EOPNOTSUPP): the numbers stay written, the
+        // descriptors are released.
+        let file = || OpenFile::new(Arc::new(Socket::new(family as u16, protocol)), O_RDWR);
+        let (taken, r) = process::with(|p| {
+            let a = p.fds.install(file(), false, 0)?;
+            let b = match p.fds.install(file(), false, 0) {
+                Ok(b) => b,
+                Err(e) => return Ok::<_, Errno>(((p.fds.remove(a).ok(), None), e)),
+            };
+            let r = UserPtr::<[i32; 2]>::new(sv).write_in(&mut p.aspace, &[a as i32, b as i32]).err();
+            Ok(((p.fds.remove(a).ok(), p.fds.remove(b).ok()), r.unwrap_or(EOPNOTSUPP)))
+        })?;
+        drop(taken); // outside the process lock
+        return Err(r);
     }
     let conn = Conn::new(false, true);
     let (a, b) = (Socket::new(AF_UNIX, protocol), Socket::new(AF_UNIX, protocol));

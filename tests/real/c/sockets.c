@@ -92,7 +92,11 @@ static void errors(void) {
     SHOW("socket, AF_INET stream with UDP", socket(AF_INET, SOCK_STREAM, IPPROTO_UDP));
     SHOW("socket, AF_INET protocol 300", socket(AF_INET, SOCK_STREAM, 300));
     SHOW("socket, AF_UNIX protocol 6", socket(AF_UNIX, SOCK_STREAM, 6));
+    q[0] = q[1] = -1;
     SHOW("socketpair, AF_INET", socketpair(AF_INET, SOCK_STREAM, 0, q));
+    /* Linux writes the two descriptors it took before it finds no socketpair, then frees them. */
+    printf("socketpair's numbers written: %d, open: %d\n", q[0] > p[1] && q[1] == q[0] + 1,
+           fcntl(q[0], F_GETFD) >= 0);
     SHOW("getsockname, a pipe", getsockname(p[0], (struct sockaddr *)&a, &len));
     SHOW("bind, descriptor 99", bind(99, (struct sockaddr *)&a, sizeof a));
     SHOW("listen, a pipe", listen(p[1], 1));
