@@ -231,8 +231,8 @@ fn go_goroutines_channels_maps_json_and_exit_code() {
     expect(real(&prog, &["one", "two", "three"], &[]), GO_FEATURES, 3);
 }
 
-/// What `tests/real/go/net` prints: a TCP echo with net.Listen/net.Dial, IPv6 and an abstract
-/// Unix socket, then httptest and http.Get/Post.
+/// What `tests/real/go/net` prints: a TCP echo with net.Listen/net.Dial, IPv6, Unix sockets
+/// (abstract and in /tmp), then httptest and http.Get/Post.
 const GO_NET: &str = "\
 listening on 127.0.0.1: true, ephemeral: true
 echo 0: \"CLIENT 0\\n\" <nil>
@@ -249,6 +249,8 @@ a megabyte line back: 1048577 bytes, upper-cased true, <nil>
 dial after close: refused true
 tcp6: \"SIX\\n\" <nil>, from [::1]: true
 unix: \"ABSTRACT\\n\" <nil>
+unix path: \"PATH\\n\" <nil>, a socket: true
+removed by Close: true
 httptest URL on 127.0.0.1: true
 GET: 200 OK yes \"GET /get/0 \\\"\\\"\" <nil>
 GET: 200 OK yes \"GET /get/1 \\\"\\\"\" <nil>
@@ -853,6 +855,20 @@ the sender is named as the listener: 1
 recvfrom, the accepted side: 4 \"more\"
 an unnamed sender: length 0
 sendto with an address, connected: EISCONN
+bind, a path: OK
+the path is a socket: 1
+open the socket's path: ENXIO
+getsockname: the path, length 1
+bind, the same path: EADDRINUSE
+connect, nothing listens: ECONNREFUSED
+connect, a regular file: ECONNREFUSED
+connect, no such file: ENOENT
+bind, no such directory: ENOENT
+connect, a path: OK
+the peer is named by the path: 1
+read: 4 \"path\"
+unlink the path: OK
+connect after the unlink: ENOENT
 ";
 
 fn c_sockets(cc: Option<Cc>, tool: &str, smp: u32) {

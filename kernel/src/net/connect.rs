@@ -173,7 +173,8 @@ impl Socket {
     }
 
     fn unix_connect(&self, raw: &[u8], nonblock: bool) -> Result<(), Errno> {
-        let path = unix::path(raw)?;
+        // unix_stream_connect finds the listener before it looks at its own state.
+        let (l, path) = unix::lookup(&unix::path(raw)?)?;
         let own = {
             let s = self.inner.lock();
             match s.state {
@@ -183,7 +184,6 @@ impl Socket {
             }
             s.name.clone().unwrap_or(SockAddr::Unix(Vec::new()))
         };
-        let l = unix::lookup(&path)?;
         let conn = Conn::new(false, false);
         l.enqueue(Pending { conn: conn.clone(), local: SockAddr::Unix(path.clone()), peer: own }, nonblock)?;
         let mut s = self.inner.lock();

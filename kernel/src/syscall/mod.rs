@@ -20,6 +20,7 @@ mod thread;
 pub mod time;
 
 pub(crate) use fs::install_pair;
+pub(crate) use namei::{find_sock, mksock};
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;

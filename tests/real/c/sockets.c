@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -447,6 +448,45 @@ static void local(void) {
     close(d);
     close(t);
     close(s);
+
+    /* A name in the file system (in /tmp on rt0 and on the host). */
+    struct sockaddr_un at = {.sun_family = AF_UNIX}, file = {.sun_family = AF_UNIX};
+    snprintf(at.sun_path, sizeof at.sun_path, "/tmp/rt0-sockets-%d", (int)getpid());
+    snprintf(file.sun_path, sizeof file.sun_path, "/tmp/rt0-sockets-%d.txt", (int)getpid());
+    unlink(at.sun_path);
+    close(open(file.sun_path, O_CREAT | O_WRONLY, 0644));
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    SHOW("bind, a path", bind(s, (struct sockaddr *)&at, sizeof at));
+    struct stat st;
+    stat(at.sun_path, &st);
+    printf("the path is a socket: %d\n", S_ISSOCK(st.st_mode));
+    SHOW("open the socket's path", open(at.sun_path, O_RDONLY));
+    len = sizeof un;
+    getsockname(s, (struct sockaddr *)&un, &len);
+    printf("getsockname: the path, length %d\n", len == offsetof(struct sockaddr_un, sun_path) + strlen(at.sun_path) + 1 && strcmp(un.sun_path, at.sun_path) == 0);
+    t = socket(AF_UNIX, SOCK_STREAM, 0);
+    SHOW("bind, the same path", bind(t, (struct sockaddr *)&at, sizeof at));
+    SHOW("connect, nothing listens", connect(t, (struct sockaddr *)&at, sizeof at));
+    SHOW("connect, a regular file", connect(t, (struct sockaddr *)&file, sizeof file));
+    struct sockaddr_un none = {.sun_family = AF_UNIX, .sun_path = "/tmp/rt0-no-such-dir/sock"};
+    SHOW("connect, no such file", connect(t, (struct sockaddr *)&none, sizeof none));
+    SHOW("bind, no such directory", bind(t, (struct sockaddr *)&none, sizeof none));
+    listen(s, 1);
+    SHOW("connect, a path", connect(t, (struct sockaddr *)&at, sizeof at));
+    d = accept(s, NULL, NULL);
+    len = sizeof un;
+    getpeername(t, (struct sockaddr *)&un, &len);
+    printf("the peer is named by the path: %d\n", strcmp(un.sun_path, at.sun_path) == 0);
+    write(d, "path", 4);
+    show_io("read", read(t, buf, sizeof buf), buf);
+    close(d);
+    close(t);
+    SHOW("unlink the path", unlink(at.sun_path));
+    t = socket(AF_UNIX, SOCK_STREAM, 0);
+    SHOW("connect after the unlink", connect(t, (struct sockaddr *)&at, sizeof at));
+    close(t);
+    close(s);
+    unlink(file.sun_path);
 }
 
 static int listening_fd;
@@ -501,6 +541,8 @@ static void blocking(void) {
     printf("SO_RCVTIMEO back: 50 to 60 ms %d, length %u\n", back.tv_sec == 0 && back.tv_usec >= 50000 && back.tv_usec < 60000, len);
     show_io("read past SO_RCVTIMEO", read(d, b, sizeof b), NULL);
     show_io("recv MSG_DONTWAIT on a blocking socket", recv(d, b, sizeof b, MSG_DONTWAIT), NULL);
+    tv.tv_usec = 0; /* no timeout: the writer thread may start late on a busy host */
+    setsockopt(d, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     writer_fd = c;
     pthread_create(&t, NULL, writer, NULL);
     show_io("recv MSG_WAITALL of 6, written as 3 and 3", recv(d, b, 6, MSG_WAITALL), b);

@@ -1,7 +1,8 @@
 // Go's net package on rt0's sockets: a TCP echo over net.Listen/net.Dial (many goroutines,
-// deadlines, CloseWrite's half close, a refused dial), an IPv6 listener, a Unix socket in
-// the abstract namespace, and an HTTP round trip through net/http/httptest and http.Get — every line
-// independent of the ports the kernel picks, so rt0 and Linux print the same.
+// deadlines, CloseWrite's half close, a refused dial), an IPv6 listener, Unix sockets in the
+// abstract namespace and in /tmp, and an HTTP round trip through net/http/httptest and
+// http.Get — every line independent of the ports the kernel picks, so rt0 and Linux print the
+// same.
 package main
 
 import (
@@ -120,6 +121,21 @@ func unix() {
 	fmt.Fprintf(c, "abstract\n")
 	line, err := bufio.NewReader(c).ReadString('\n')
 	fmt.Printf("unix: %q %v\n", line, err)
+
+	path := fmt.Sprintf("/tmp/rt0-go-net-%d.sock", os.Getpid())
+	pl, err := net.Listen("unix", path)
+	check("listen unix path", err)
+	go echo(pl)
+	pc, err := net.Dial("unix", path)
+	check("dial unix path", err)
+	fmt.Fprintf(pc, "path\n")
+	line, err = bufio.NewReader(pc).ReadString('\n')
+	fi, _ := os.Stat(path)
+	fmt.Printf("unix path: %q %v, a socket: %v\n", line, err, fi != nil && fi.Mode()&os.ModeSocket != 0)
+	pc.Close()
+	pl.Close()
+	_, err = os.Stat(path)
+	fmt.Printf("removed by Close: %v\n", os.IsNotExist(err))
 }
 
 func web() {
