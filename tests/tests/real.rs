@@ -816,6 +816,15 @@ poll, still in the handshake: 0
 connect again, still waiting: EALREADY
 poll, once accept made room: 1 OUT
 both accepted: 1
+select, nothing to read: 1, readable 0, writable 1, listener 0
+select, data: 1, readable 1, time left written back: 1
+select, 50 ms of nothing: 0, readable 0, time left 0.000000
+select, a connection to accept: 1
+select, descriptor 99: EBADF
+select, n -1: EINVAL
+select, tv_usec -1: EINVAL
+select, tv_usec 1500000: OK
+pselect, the peer closed: 1, readable 1
 bind [::]:0, dual stack: OK
 IPV6_V6ONLY once bound: EINVAL
 bind, its port for IPv4: EADDRINUSE

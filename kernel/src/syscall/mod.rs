@@ -13,6 +13,7 @@ mod namei;
 mod path;
 mod poll;
 mod process;
+mod select;
 mod signal;
 pub mod strace;
 pub mod table;

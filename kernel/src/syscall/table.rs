@@ -2,7 +2,7 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, fs, ids, io, memory, namei, path, poll, process, signal, thread, time};
+use super::{Handler, fs, ids, io, memory, namei, path, poll, process, select, signal, thread, time};
 use crate::net::socket as net;
 use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
 use abi::nr::*;
@@ -58,6 +58,7 @@ table! {
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
     SYS_ACCESS(Path, Int) -> Int = |f| path::faccessat(AT_FDCWD as u64, f.rdi, f.rsi);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
+    SYS_SELECT(Int, Ptr, Ptr, Ptr, Ptr) -> Int = |f| select::select(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
     SYS_DUP(Fd) -> Int = |f| fs::dup(f.rdi);
@@ -160,6 +161,8 @@ table! {
     SYS_FCHMODAT(DirFd, Path, Hex) -> Int = |f| namei::fchmodat(f.rdi, f.rsi, f.rdx);
     SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::faccessat(f.rdi, f.rsi, f.rdx);
     SYS_GETCPU(Ptr, Ptr, Ptr) -> Int = |f| process::getcpu(f.rdi, f.rsi);
+    SYS_PSELECT6(Int, Ptr, Ptr, Ptr, TimespecIn, Ptr) -> Int =
+        |f| select::pselect6(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_UTIMENSAT(DirFd, Path, Ptr, Hex) -> Int = |f| namei::utimensat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =

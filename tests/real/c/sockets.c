@@ -14,8 +14,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -575,6 +577,67 @@ static void blocking(void) {
     close(s);
 }
 
+static void selecting(void) {
+    struct sockaddr_in a;
+    int s = listener(&a);
+    int c = dial(&a);
+    int d = accept(s, NULL, NULL);
+    fd_set r, w;
+    struct timeval tv = {0, 0};
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(d, &r);
+    FD_SET(d, &w);
+    FD_SET(s, &r);
+    int n = select((d > s ? d : s) + 1, &r, &w, NULL, &tv);
+    printf("select, nothing to read: %d, readable %d, writable %d, listener %d\n", n, FD_ISSET(d, &r),
+           FD_ISSET(d, &w), FD_ISSET(s, &r));
+    write(c, "x", 1);
+    FD_ZERO(&r);
+    FD_SET(d, &r);
+    tv = (struct timeval){5, 0};
+    /* The system call itself: the libcs differ in whether their select shows the time left. */
+    n = syscall(SYS_select, d + 1, &r, NULL, NULL, &tv);
+    long left = tv.tv_sec * 1000000L + tv.tv_usec;
+    printf("select, data: %d, readable %d, time left written back: %d\n", n, FD_ISSET(d, &r),
+           left > 4000000 && left < 5000000);
+    read(d, &n, 1);
+    FD_ZERO(&r);
+    FD_SET(d, &r);
+    tv = (struct timeval){0, 50000};
+    n = syscall(SYS_select, d + 1, &r, NULL, NULL, &tv);
+    printf("select, 50 ms of nothing: %d, readable %d, time left %ld.%06ld\n", n, FD_ISSET(d, &r),
+           (long)tv.tv_sec, (long)tv.tv_usec);
+    int c2 = dial(&a);
+    FD_ZERO(&r);
+    FD_SET(s, &r);
+    tv = (struct timeval){5, 0};
+    printf("select, a connection to accept: %d\n", select(s + 1, &r, NULL, NULL, &tv));
+    FD_ZERO(&r);
+    FD_SET(99, &r);
+    tv = (struct timeval){0, 0};
+    SHOW("select, descriptor 99", select(100, &r, NULL, NULL, &tv));
+    SHOW("select, n -1", select(-1, NULL, NULL, NULL, &tv));
+    tv = (struct timeval){0, -1};
+    SHOW("select, tv_usec -1", select(1, NULL, NULL, NULL, &tv));
+    FD_ZERO(&w);
+    FD_SET(c, &w);
+    tv = (struct timeval){0, 1500000};
+    SHOW("select, tv_usec 1500000", select(c + 1, NULL, &w, NULL, &tv));
+    close(d);
+    settle(c, POLLRDHUP);
+    FD_ZERO(&r);
+    FD_SET(c, &r);
+    struct timespec ts = {0, 0};
+    sigset_t none;
+    sigemptyset(&none);
+    n = pselect(c + 1, &r, NULL, NULL, &ts, &none);
+    printf("pselect, the peer closed: %d, readable %d\n", n, FD_ISSET(c, &r));
+    close(c);
+    close(c2);
+    close(s);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
     signal(SIGPIPE, on_sigpipe);
@@ -584,6 +647,7 @@ int main(void) {
     exchange();
     closing();
     blocking();
+    selecting();
     six();
     local();
     return 0;
