@@ -28,6 +28,7 @@ pub mod resource;
 pub mod rt0;
 pub mod sched;
 pub mod signal;
+pub mod socket;
 pub mod stat;
 pub mod time;
 pub mod uio;

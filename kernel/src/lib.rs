@@ -33,6 +33,7 @@ pub mod entry;
 pub mod fd;
 pub mod logger;
 pub mod mm;
+pub mod net;
 pub mod panic;
 pub mod process;
 pub mod selftest;

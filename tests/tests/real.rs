@@ -13,11 +13,10 @@
 //!   Linux does at its process limit (RLIMIT_NPROC, a pids cgroup); the test then FAILs with
 //!   `fork/exec …: resource temporarily unavailable` for each of its 8 cases (there is no skip for
 //!   that in Go). `go_std_sync` checks exactly that and compares every other test of the package.
-//! - Go's `encoding/json` tests: TestHTTPDecoding starts an httptest server → `socket` (41) →
-//!   -ENOSYS, a FAIL. `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU
-//!   only: the runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall).
-//!   (`strconv` and `regexp`, which read testdata/ from their source folder, run in
-//!   `tests/gostd.rs` over the read-only tree.)
+//! - `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU only: the
+//!   runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall). (`strconv` and
+//!   `regexp`, which read testdata/ from their source folder, and `encoding/json`, whose
+//!   TestHTTPDecoding starts an httptest server, run in `tests/gostd.rs`.)
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
 use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
@@ -230,6 +229,45 @@ fn go_goroutines_channels_maps_json_and_exit_code() {
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program(&go, "features");
     expect(real(&prog, &["one", "two", "three"], &[]), GO_FEATURES, 3);
+}
+
+/// What `tests/real/go/net` prints: a TCP echo with net.Listen/net.Dial, IPv6, Unix sockets
+/// (abstract and in /tmp), then httptest and http.Get/Post.
+const GO_NET: &str = "\
+listening on 127.0.0.1: true, ephemeral: true
+echo 0: \"CLIENT 0\\n\" <nil>
+echo 1: \"CLIENT 1\\n\" <nil>
+echo 2: \"CLIENT 2\\n\" <nil>
+echo 3: \"CLIENT 3\\n\" <nil>
+echo 4: \"CLIENT 4\\n\" <nil>
+echo 5: \"CLIENT 5\\n\" <nil>
+echo 6: \"CLIENT 6\\n\" <nil>
+echo 7: \"CLIENT 7\\n\" <nil>
+read past the deadline: timeout true
+local 127.0.0.1: true, remote is the listener: true
+a megabyte line back: 1048577 bytes, upper-cased true, <nil>
+dial after close: refused true
+tcp6: \"SIX\\n\" <nil>, from [::1]: true
+unix: \"ABSTRACT\\n\" <nil>
+unix path: \"PATH\\n\" <nil>, a socket: true
+removed by Close: true
+httptest URL on 127.0.0.1: true
+GET: 200 OK yes \"GET /get/0 \\\"\\\"\" <nil>
+GET: 200 OK yes \"GET /get/1 \\\"\\\"\" <nil>
+GET: 200 OK yes \"GET /get/2 \\\"\\\"\" <nil>
+POST: 200 OK \"POST /post \\\"payload\\\"\" <nil>
+";
+
+#[test]
+fn go_net_echo_and_an_httptest_round_trip() {
+    let Some(go) = go() else { return skipped("go") };
+    expect(real(&go_program(&go, "net"), &[], &[]), GO_NET, 0);
+}
+
+#[test]
+fn go_net_on_two_cpus() {
+    let Some(go) = go() else { return skipped("go") };
+    expect(RunOptions { smp: 2, ..real(&go_program(&go, "net"), &[], &[]) }, GO_NET, 0);
 }
 
 #[test]
@@ -714,6 +752,202 @@ fn c_signals(cc: Option<Cc>, tool: &str) {
     let both = expect(real(&c_program(&cc, "signals"), &[], &[]), want, 134);
     let line = assert_in_order(&both.qemu, &["SIGABRT: abort, sent by pid 1 at pc="])[0];
     assert!(line.ends_with("(core dumped)"), "{line}");
+}
+
+/// What `tests/real/c/sockets.c` prints (the same under musl and glibc, on rt0 and on the host's
+/// Linux): stream sockets over loopback and AF_UNIX, their errors, options and readiness.
+const C_SOCKETS: &str = "\
+socket, family 200: EAFNOSUPPORT
+socket, type 20: EINVAL
+socket, flag 0x10000000: EINVAL
+socket, AF_INET stream with UDP: EPROTONOSUPPORT
+socket, AF_INET protocol 300: EINVAL
+socket, AF_UNIX protocol 6: EPROTONOSUPPORT
+socketpair, AF_INET: EOPNOTSUPP
+socketpair's numbers written: 1, open: 0
+getsockname, a pipe: ENOTSOCK
+bind, descriptor 99: EBADF
+listen, a pipe: ENOTSOCK
+bind, 15 bytes: EINVAL
+bind, 129 bytes: EINVAL
+bind, bad pointer: EFAULT
+bind, AF_INET6 address: EAFNOSUPPORT
+bind, 10.1.2.3: EADDRNOTAVAIL
+getpeername, unconnected: ENOTCONN
+shutdown, unconnected: ENOTCONN
+shutdown, how 3: EINVAL
+accept, not listening: EINVAL
+recv, unconnected: ENOTCONN
+send, unconnected: EPIPE
+setsockopt, 2 bytes: EINVAL
+setsockopt, option 999: ENOPROTOOPT
+setsockopt, IPV6_V6ONLY on AF_INET: ENOPROTOOPT
+setsockopt, TCP_KEEPIDLE 0: EINVAL
+setsockopt, bad pointer: EFAULT
+getsockopt, bad pointer: EFAULT
+getsockopt, length 0: length 0
+connect, 200 bytes: EINVAL
+connect, AF_INET6 address: EAFNOSUPPORT
+accept4, flag 1: EINVAL
+SO_TYPE 1, SO_DOMAIN 2, SO_PROTOCOL 6, SO_ACCEPTCONN 0, SO_ERROR 0
+SO_KEEPALIVE 1, TCP_NODELAY 1, TCP_KEEPINTVL 30, SO_RCVBUF 8192, SO_SNDBUF 8192, SO_REUSEADDR 0
+SO_LINGER {1, 0}, length 8
+poll, a new socket: 1 OUT HUP
+ephemeral port in 32768-60999: 1
+SO_ACCEPTCONN 1
+bind again: EINVAL
+bind, the same port: EADDRINUSE
+bind, the port on 0.0.0.0: EADDRINUSE
+bind, the port with SO_REUSEADDR (the other listens): EADDRINUSE
+bind, the port on 127.0.0.2: OK
+connect, 127.0.0.2 where nothing listens: ECONNREFUSED
+listen again (backlog changes): OK
+connect, the closed port: ECONNREFUSED
+connect non-blocking, the closed port: EINPROGRESS
+poll, refused: 1 IN OUT RDHUP HUP ERR
+SO_ERROR ECONNREFUSED, then 0
+connect again: ECONNABORTED
+connect non-blocking: EINPROGRESS
+poll, connecting: 1 OUT
+SO_ERROR 0
+connect again: OK
+connect a third time: EISCONN
+getpeername is the listener: 1
+poll, the listener: 1 IN
+accept4: OK, O_NONBLOCK 1, FD_CLOEXEC 1
+the peer is the client: 1, from 127.0.0.1: 1
+the accepted socket's name is the listener's: 1
+listen, connected: EINVAL
+read, nothing yet: EAGAIN
+write: 5
+FIONREAD 5
+recv MSG_PEEK: 3 \"hel\"
+read: 5 \"hello\"
+writev: 5
+readv: 5 \"ab\" \"cde\"
+sendmsg: 5
+recvmsg: 5 \"abcde\"
+recvmsg flags 0
+sendto, an address ignored: 2
+recvfrom: 2 \"to\"
+recvfrom's address length 0
+epoll: 1, 0x4
+epoll, nothing new: 0
+epoll, data: 1, 0x5
+shutdown SHUT_WR: OK
+epoll, the peer shut down: 1, 0x2005
+read, end of file: 0
+poll, the peer shut down: 1 IN OUT RDHUP
+poll, shut down for writing: 1 OUT
+send after SHUT_WR, MSG_NOSIGNAL: EPIPE
+write after SHUT_WR: EPIPE
+SIGPIPE: 1
+write the other way: 4
+read it: 4 \"back\"
+read, the peer closed: 0
+poll, closed both ways: 1 IN OUT RDHUP HUP
+read, the peer closed: 0
+poll, the peer closed: 1 IN OUT RDHUP
+send, the peer closed: 3
+poll, after the reset: 1 IN OUT RDHUP HUP ERR
+send again: EPIPE
+send a third time: EPIPE
+getpeername, reset: ENOTCONN
+poll, reset by the peer: 1 IN OUT RDHUP HUP ERR
+read, reset by the peer: ECONNRESET
+read again: 0
+send, reset: EPIPE
+read, the peer closed with SO_LINGER 0: ECONNRESET
+read, the listener closed before accept: ECONNRESET
+read the thread's answer: 2 \"ok\"
+the thread accepted, blocked in read and got 4 bytes
+SO_RCVTIMEO 50 ms: OK
+SO_RCVTIMEO back: 50 to 60 ms 1, length 16
+read past SO_RCVTIMEO: EAGAIN
+recv MSG_DONTWAIT on a blocking socket: EAGAIN
+recv MSG_WAITALL of 6, written as 3 and 3: 6 \"abcdef\"
+connect past the backlog: EINPROGRESS
+poll, still in the handshake: 0
+connect again, still waiting: EALREADY
+poll, once accept made room: 1 OUT
+both accepted: 1
+select, nothing to read: 1, readable 0, writable 1, listener 0
+select, data: 1, readable 1, time left written back: 1
+select, 50 ms of nothing: 0, readable 0, time left 0.000000
+select, a connection to accept: 1
+select, descriptor 99: EBADF
+select, n -1: EINVAL
+select, tv_usec -1: EINVAL
+select, tv_usec 1500000: OK
+pselect, the peer closed: 1, readable 1
+bind [::]:0, dual stack: OK
+IPV6_V6ONLY once bound: EINVAL
+bind, its port for IPv4: EADDRINUSE
+connect from IPv4: OK
+accepted from ::ffff:127.0.0.1, length 28
+its name ::ffff:127.0.0.1
+connect from IPv6 to ::1: OK
+accepted from ::1
+read: 3 \"six\"
+probe: bind [::1]:0, v6only: OK
+probe: bind [::ffff:127.0.0.1]:0: OK
+bind a v4-mapped address, v6only: EINVAL
+socketpair: OK
+SO_DOMAIN 1, SO_PROTOCOL 0
+write: 4
+read: 4 \"pair\"
+poll, nothing to read: 1 OUT
+shutdown SHUT_RD: OK
+write to a reader that shut down: EPIPE
+poll, its writer: 1 OUT
+read after SHUT_RD: 0
+setsockopt, SOL_TCP: EOPNOTSUPP
+getsockname length 2
+write, the peer closed: EPIPE
+read, the peer closed with unread data: 6
+read again: 0
+connect, no such name: ECONNREFUSED
+bind, abstract: OK
+listen: OK
+bind, the same name: EADDRINUSE
+connect: OK
+accept: OK, the peer's address length 2
+its name is the listener's: 1
+read: 8 \"abstract\"
+recvfrom, the listener's side: 4 \"back\"
+the sender is named as the listener: 1
+recvfrom, the accepted side: 4 \"more\"
+an unnamed sender: length 0
+sendto with an address, connected: EISCONN
+bind, a path: OK
+the path is a socket: 1
+open the socket's path: ENXIO
+getsockname: the path, length 1
+bind, the same path: EADDRINUSE
+connect, nothing listens: ECONNREFUSED
+connect, a regular file: ECONNREFUSED
+connect, no such file: ENOENT
+bind, no such directory: ENOENT
+connect, a path: OK
+the peer is named by the path: 1
+read: 4 \"path\"
+unlink the path: OK
+connect after the unlink: ENOENT
+";
+
+fn c_sockets(cc: Option<Cc>, tool: &str, smp: u32) {
+    let Some(cc) = cc else { return skipped(tool) };
+    expect(RunOptions { smp, ..real(&c_program(&cc, "sockets"), &[], &[]) }, C_SOCKETS, 0);
+}
+
+#[test]
+fn musl_sockets_over_loopback_and_unix_as_linux() {
+    c_sockets(musl_gcc(), "musl-gcc", 1);
+}
+
+#[test]
+fn glibc_sockets_over_loopback_and_unix_on_two_cpus() {
+    c_sockets(glibc_gcc(), "gcc", 2);
 }
 
 fn c_interrupts(cc: Option<Cc>, tool: &str) {

@@ -117,6 +117,11 @@ pub trait File: Send + Sync {
     fn as_pipe(&self) -> Option<&pipe::PipeEnd> {
         None
     }
+
+    /// The object as a socket, if it is one (ENOTSOCK otherwise).
+    fn as_socket(&self) -> Option<&crate::net::sock::Socket> {
+        None
+    }
 }
 
 /// One transfer per segment (Linux's do_loop_readv_writev).

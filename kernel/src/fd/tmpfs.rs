@@ -14,7 +14,7 @@
 use super::rofs::{tree, tree_mut};
 use super::tree::{Data, Kind, Name};
 use abi::errno::{EBADF, EFBIG, ENOSPC, EROFS};
-use abi::stat::{S_IFDIR, S_IFLNK, S_IFREG};
+use abi::stat::{S_IFDIR, S_IFLNK, S_IFREG, S_IFSOCK};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -168,7 +168,7 @@ fn masked(mode: u32) -> u32 {
 }
 
 /// Makes `name` in the writable directory `dir` (the caller checked it is free): a regular file,
-/// a directory or a symbolic link to `target`. EROFS in the read-only tree.
+/// a directory, a symbolic link to `target` or a socket. EROFS in the read-only tree.
 pub fn create(dir: usize, name: &[u8], mode: u32, kind: u32, target: &[u8]) -> Result<usize, Errno> {
     let mut t = tree_mut();
     if !t.nodes[dir].writable {
@@ -177,6 +177,8 @@ pub fn create(dir: usize, name: &[u8], mode: u32, kind: u32, target: &[u8]) -> R
     let (kind, mode) = match kind {
         S_IFDIR => (Kind::Dir(Vec::new()), S_IFDIR | masked(mode)),
         S_IFLNK => (Kind::Symlink(Data::Owned(target.to_vec())), S_IFLNK | 0o777),
+        // A bound AF_UNIX socket's name: an inode without bytes (net::unix finds its socket).
+        S_IFSOCK => (Kind::File(Data::Pages(Pages::default())), S_IFSOCK | masked(mode)),
         _ => (Kind::File(Data::Pages(Pages::default())), S_IFREG | masked(mode)),
     };
     let (secs, nsec) = now();

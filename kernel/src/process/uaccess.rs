@@ -31,7 +31,7 @@ pod!(abi::time::Timespec, abi::time::Timeval, abi::uio::Iovec, abi::resource::Rl
 pod!(abi::signal::KernelSigaction, abi::signal::StackT, abi::signal::Siginfo, abi::signal::RtSigframe);
 pod!(abi::signal::Ucontext, abi::signal::Sigcontext);
 pod!(abi::epoll::EpollEvent, abi::poll::Pollfd, abi::stat::Stat, abi::stat::Statx, abi::resource::Sysinfo);
-pod!(abi::futex::RobustListHead);
+pod!(abi::futex::RobustListHead, abi::socket::Msghdr);
 // SAFETY: arrays of plain data are plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 

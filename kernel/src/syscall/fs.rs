@@ -78,7 +78,7 @@ pub fn fcntl(fd: u64, cmd: u64, arg: u64) -> SysResult {
 
 /// Installs a pair of descriptions at the two lowest free descriptors and writes them to
 /// `fds` (an `int[2]`); nothing is left installed if the write faults.
-fn install_pair(
+pub(crate) fn install_pair(
     fds: u64,
     (r, w): (alloc::sync::Arc<fd::OpenFile>, alloc::sync::Arc<fd::OpenFile>),
     cloexec: bool,

@@ -13,11 +13,15 @@ mod namei;
 mod path;
 mod poll;
 mod process;
+mod select;
 mod signal;
 pub mod strace;
 pub mod table;
 mod thread;
 pub mod time;
+
+pub(crate) use fs::install_pair;
+pub(crate) use namei::{find_sock, mksock};
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;

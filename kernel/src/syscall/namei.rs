@@ -10,7 +10,7 @@ use crate::fd::{rofs, tmpfs};
 use crate::process::{self, uaccess::UserPtr, uaccess::UserSlice};
 use abi::errno::*;
 use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
-use abi::stat::{AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, S_IFDIR, S_IFLNK};
+use abi::stat::{AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, S_IFDIR, S_IFLNK, S_IFMT, S_IFSOCK};
 use abi::time::Timespec;
 use alloc::vec::Vec;
 
@@ -42,6 +42,22 @@ fn create_at(dirfd: u64, name: &[u8]) -> Result<(usize, Vec<u8>), isize> {
 pub fn mkdirat(dirfd: u64, path: u64, mode: u64) -> SysResult {
     let (dir, base) = create_at(dirfd, &user_path(path)?)?;
     tmpfs::create(dir, &base, mode as u32, S_IFDIR, b"").map(|_| 0)
+}
+
+/// An AF_UNIX bind's inode (Linux's unix_bind_bsd): `name` made as a socket with mode 0777
+/// under the umask; EADDRINUSE where a name exists, the walk's and EROFS's answers otherwise.
+pub(crate) fn mksock(name: &[u8]) -> Result<usize, isize> {
+    let (dir, base) = create_at(AT_FDCWD as u64, name).map_err(|e| if e == EEXIST { EADDRINUSE } else { e })?;
+    tmpfs::create(dir, &base, 0o777, S_IFSOCK, b"")
+}
+
+/// The socket inode an AF_UNIX connect names (Linux's unix_find_bsd): the walk's errors, and
+/// ECONNREFUSED for what is not a socket.
+pub(crate) fn find_sock(name: &[u8]) -> Result<usize, isize> {
+    match resolve_name(AT_FDCWD as u64, name, true)? {
+        Found::Node(n) if rofs::tree().nodes[n].mode & S_IFMT == S_IFSOCK => Ok(n),
+        _ => Err(ECONNREFUSED),
+    }
 }
 
 /// symlinkat, symlink: an empty target is ENOENT.

@@ -12,7 +12,9 @@ use crate::fd::{File, null};
 use crate::process::{self, uaccess::UserPtr, uaccess::UserSlice};
 use abi::errno::*;
 use abi::fcntl::*;
-use abi::stat::{AT_EMPTY_PATH, AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW, S_IFMT, S_IFREG, Stat};
+use abi::stat::{
+    AT_EMPTY_PATH, AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW, S_IFMT, S_IFREG, S_IFSOCK, Stat,
+};
 use alloc::vec::Vec;
 
 /// PATH_MAX, the NUL included.
@@ -277,10 +279,10 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
             null::open(flags & keep)
         }
         Found::Node(n) => {
-            let (is_dir, is_link, writable) = {
+            let (is_dir, is_link, writable, is_sock) = {
                 let t = rofs::tree();
                 let node = &t.nodes[n];
-                (node.is_dir(), matches!(node.kind, Kind::Symlink(_)), node.writable)
+                (node.is_dir(), matches!(node.kind, Kind::Symlink(_)), node.writable, node.mode & S_IFMT == S_IFSOCK)
             };
             let writes = flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0;
             if is_dir && (flags & O_CREAT != 0 || writes) {
@@ -294,6 +296,10 @@ pub fn openat(dirfd: u64, path: u64, flags: u64, mode: u64) -> SysResult {
             }
             if !is_dir && writes && !writable {
                 return Err(EROFS);
+            }
+            if is_sock {
+                // A socket's name cannot be opened (no_open): connect to it instead.
+                return Err(ENXIO);
             }
             if !is_dir && !created && flags & O_TRUNC != 0 {
                 crate::fd::tmpfs::truncate(n, 0)?;

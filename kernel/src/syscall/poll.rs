@@ -73,7 +73,7 @@ pub fn epoll_wait(epfd: u64, events: u64, max: u64, timeout: u64) -> SysResult {
 /// (EFAULT)). When `f` ends with `interrupted` a signal cut it short: the caller's mask then
 /// stays saved, to be put back once the signal is delivered (into the handler's frame), so the
 /// signal is taken under the call's mask; otherwise it is put back now.
-fn with_mask(mask: u64, size: u64, interrupted: isize, f: impl FnOnce() -> SysResult) -> SysResult {
+pub(super) fn with_mask(mask: u64, size: u64, interrupted: isize, f: impl FnOnce() -> SysResult) -> SysResult {
     if mask == 0 {
         return f();
     }

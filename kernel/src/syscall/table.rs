@@ -2,7 +2,8 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, fs, ids, io, memory, namei, path, poll, process, signal, thread, time};
+use super::{Handler, fs, ids, io, memory, namei, path, poll, process, select, signal, thread, time};
+use crate::net::socket as net;
 use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
 use abi::nr::*;
 
@@ -57,6 +58,7 @@ table! {
     SYS_WRITEV(Fd, Iovec(2), UInt) -> Int = |f| io::writev(f.rdi, f.rsi, f.rdx);
     SYS_ACCESS(Path, Int) -> Int = |f| path::faccessat(AT_FDCWD as u64, f.rdi, f.rsi);
     SYS_PIPE(FdPair) -> Int = |f| fs::pipe2(f.rdi, 0);
+    SYS_SELECT(Int, Ptr, Ptr, Ptr, Ptr) -> Int = |f| select::select(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_SCHED_YIELD() -> Int = |_| thread::sched_yield();
     SYS_MADVISE(Ptr, UInt, Madvice) -> Int = |f| memory::madvise(f.rdi, f.rsi, f.rdx);
     SYS_DUP(Fd) -> Int = |f| fs::dup(f.rdi);
@@ -64,6 +66,25 @@ table! {
     SYS_PAUSE() -> Int = |_| signal::pause();
     SYS_NANOSLEEP(TimespecIn, TimespecOut) -> Int = |f| time::nanosleep(f.rdi, f.rsi);
     SYS_GETPID() -> Int = |_| process::getpid();
+    SYS_SOCKET(SockFamily, SockType, SockProto(0)) -> Int = |f| net::socket(f.rdi, f.rsi, f.rdx);
+    SYS_CONNECT(Fd, SockaddrIn(2), UInt) -> Int = |f| net::connect(f.rdi, f.rsi, f.rdx);
+    SYS_ACCEPT(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, 0);
+    SYS_SENDTO(Fd, InBuf(2), UInt, MsgFlags, SockaddrIn(5), UInt) -> Int =
+        |f| net::sendto(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_RECVFROM(Fd, OutBuf(2), UInt, MsgFlags, SockaddrOut(5), IntPtr) -> Int =
+        |f| net::recvfrom(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
+    SYS_SENDMSG(Fd, Ptr, MsgFlags) -> Int = |f| net::sendmsg(f.rdi, f.rsi, f.rdx);
+    SYS_RECVMSG(Fd, Ptr, MsgFlags) -> Int = |f| net::recvmsg(f.rdi, f.rsi, f.rdx);
+    SYS_SHUTDOWN(Fd, ShutHow) -> Int = |f| net::shutdown(f.rdi, f.rsi);
+    SYS_BIND(Fd, SockaddrIn(2), UInt) -> Int = |f| net::bind(f.rdi, f.rsi, f.rdx);
+    SYS_LISTEN(Fd, Int) -> Int = |f| net::listen(f.rdi, f.rsi);
+    SYS_GETSOCKNAME(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::getsockname(f.rdi, f.rsi, f.rdx);
+    SYS_GETPEERNAME(Fd, SockaddrOut(2), IntPtr) -> Int = |f| net::getpeername(f.rdi, f.rsi, f.rdx);
+    SYS_SOCKETPAIR(SockFamily, SockType, Int, FdPair) -> Int = |f| net::socketpair(f.rdi, f.rsi, f.rdx, f.r10);
+    SYS_SETSOCKOPT(Fd, SockLevel, SockOpt(1), OptIn(4), UInt) -> Int =
+        |f| net::setsockopt(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_GETSOCKOPT(Fd, SockLevel, SockOpt(1), OptOut(4), IntPtr) -> Int =
+        |f| net::getsockopt(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EXIT(Int) -> NoReturn = |f| thread::exit(f.rdi as i32);
     SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
@@ -140,6 +161,8 @@ table! {
     SYS_FCHMODAT(DirFd, Path, Hex) -> Int = |f| namei::fchmodat(f.rdi, f.rsi, f.rdx);
     SYS_FACCESSAT(DirFd, Path, Int) -> Int = |f| path::faccessat(f.rdi, f.rsi, f.rdx);
     SYS_GETCPU(Ptr, Ptr, Ptr) -> Int = |f| process::getcpu(f.rdi, f.rsi);
+    SYS_PSELECT6(Int, Ptr, Ptr, Ptr, TimespecIn, Ptr) -> Int =
+        |f| select::pselect6(f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9);
     SYS_PPOLL(Ptr, UInt, TimespecIn, SigsetIn, UInt) -> Int = |f| poll::ppoll(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_UTIMENSAT(DirFd, Path, Ptr, Hex) -> Int = |f| namei::utimensat(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_PWAIT(Fd, Ptr, Int, Int, SigsetIn, UInt) -> Int =
@@ -147,6 +170,7 @@ table! {
     SYS_SET_ROBUST_LIST(Ptr, UInt) -> Int = |f| ids::set_robust_list(f.rdi, f.rsi);
     SYS_GET_ROBUST_LIST(Int, Ptr, Ptr) -> Int = |f| ids::get_robust_list(f.rdi, f.rsi, f.rdx);
     SYS_EVENTFD(UInt) -> Int = |f| fs::eventfd2(f.rdi, 0);
+    SYS_ACCEPT4(Fd, SockaddrOut(2), IntPtr, SockFlags) -> Int = |f| net::accept4(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EVENTFD2(UInt, OFlags) -> Int = |f| fs::eventfd2(f.rdi, f.rsi);
     SYS_EPOLL_CREATE1(OFlags) -> Int = |f| poll::epoll_create1(f.rdi);
     SYS_DUP3(Fd, Fd, OFlags) -> Int = |f| fs::dup3(f.rdi, f.rsi, f.rdx);

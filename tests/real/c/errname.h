@@ -1,5 +1,5 @@
-/* The errno names the test programs print (files.c, tmp.c, links.c, opath.c, guard.c): every
- * value one of them expects by name, "OK" for 0, "other" for anything else. */
+/* The errno names the test programs print (files.c, tmp.c, links.c, opath.c, guard.c,
+ * sockets.c): every value one of them expects by name, "OK" for 0, "other" for anything else. */
 #ifndef RT0_ERRNAME_H
 #define RT0_ERRNAME_H
 #include <errno.h>
@@ -27,6 +27,25 @@ static inline const char *errno_name(int e) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
+    case EAGAIN: return "EAGAIN";
+    case EPIPE: return "EPIPE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ECONNABORTED: return "ECONNABORTED";
+    case ECONNRESET: return "ECONNRESET";
+    case EISCONN: return "EISCONN";
+    case ENOTCONN: return "ENOTCONN";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EALREADY: return "EALREADY";
+    case EINPROGRESS: return "EINPROGRESS";
     default: return "other";
     }
 }

@@ -4,7 +4,7 @@
 use super::Arg;
 use crate::process::uaccess::{Pod, UserPtr, UserSlice};
 use crate::syscall::Args;
-use abi::{epoll, fcntl, futex, mman, prctl, random, resource, sched, signal, time};
+use abi::{epoll, fcntl, futex, mman, prctl, random, resource, sched, signal, socket, time};
 use alloc::string::String;
 use core::fmt::Write;
 
@@ -109,6 +109,54 @@ const FCNTL: &[(u64, &str)] = names![
     fcntl::F_DUPFD_CLOEXEC,
 ];
 const EPOLL_OP: &[(u64, &str)] = names![epoll::EPOLL_CTL_ADD, epoll::EPOLL_CTL_DEL, epoll::EPOLL_CTL_MOD];
+const AF: &[(u64, &str)] = names![socket::AF_UNSPEC, socket::AF_UNIX, socket::AF_INET, socket::AF_INET6];
+const SOCK_TYPE: &[(u64, &str)] =
+    names![socket::SOCK_STREAM, socket::SOCK_DGRAM, socket::SOCK_RAW, socket::SOCK_SEQPACKET];
+const SOCK_FLAGS: &[(u64, &str)] = names![socket::SOCK_CLOEXEC, socket::SOCK_NONBLOCK];
+const MSG: &[(u64, &str)] = names![
+    socket::MSG_OOB,
+    socket::MSG_PEEK,
+    socket::MSG_DONTROUTE,
+    socket::MSG_TRUNC,
+    socket::MSG_DONTWAIT,
+    socket::MSG_EOR,
+    socket::MSG_WAITALL,
+    socket::MSG_NOSIGNAL,
+    socket::MSG_MORE,
+];
+const SHUT: &[(u64, &str)] = names![socket::SHUT_RD, socket::SHUT_WR, socket::SHUT_RDWR];
+/// strace names the levels SOL_*: IPPROTO_TCP is SOL_TCP, IPPROTO_IPV6 SOL_IPV6.
+const SOL: &[(u64, &str)] = &[
+    (socket::SOL_SOCKET as u64, "SOL_SOCKET"),
+    (socket::IPPROTO_IP as u64, "SOL_IP"),
+    (socket::IPPROTO_TCP as u64, "SOL_TCP"),
+    (socket::IPPROTO_IPV6 as u64, "SOL_IPV6"),
+];
+const SO: &[(u64, &str)] = names![
+    socket::SO_DEBUG,
+    socket::SO_REUSEADDR,
+    socket::SO_TYPE,
+    socket::SO_ERROR,
+    socket::SO_DONTROUTE,
+    socket::SO_BROADCAST,
+    socket::SO_SNDBUF,
+    socket::SO_RCVBUF,
+    socket::SO_KEEPALIVE,
+    socket::SO_OOBINLINE,
+    socket::SO_LINGER,
+    socket::SO_REUSEPORT,
+    socket::SO_RCVLOWAT,
+    socket::SO_RCVTIMEO_OLD,
+    socket::SO_SNDTIMEO_OLD,
+    socket::SO_ACCEPTCONN,
+    socket::SO_PROTOCOL,
+    socket::SO_DOMAIN,
+];
+const TCP: &[(u64, &str)] =
+    names![socket::TCP_NODELAY, socket::TCP_MAXSEG, socket::TCP_KEEPIDLE, socket::TCP_KEEPINTVL, socket::TCP_KEEPCNT];
+const IPV6: &[(u64, &str)] = names![socket::IPV6_V6ONLY];
+const IPPROTO: &[(u64, &str)] =
+    names![socket::IPPROTO_IP, socket::IPPROTO_TCP, socket::IPPROTO_UDP, socket::IPPROTO_IPV6];
 const GRND: &[(u64, &str)] = names![random::GRND_NONBLOCK, random::GRND_RANDOM, random::GRND_INSECURE];
 
 /// C's `%#lx`: `0x…`, but plain `0` for zero.
@@ -475,5 +523,149 @@ pub fn arg(s: &mut String, kind: Arg, a: &Args, i: usize, ok: bool, value: Optio
             s.push_str(", ...}");
         }),
         Arg::GrndFlags => flags(s, v, GRND, "0"),
+        Arg::SockFamily => named(s, v, AF),
+        Arg::SockType => {
+            named(s, v & socket::SOCK_TYPE_MASK as u64, SOCK_TYPE);
+            if v & !(socket::SOCK_TYPE_MASK as u64) != 0 {
+                s.push('|');
+                flags(s, v & !(socket::SOCK_TYPE_MASK as u64), SOCK_FLAGS, "0");
+            }
+        }
+        Arg::SockFlags => flags(s, v, SOCK_FLAGS, "0"),
+        Arg::SockaddrIn(n) => sockaddr(s, v, a[n]),
+        Arg::SockaddrOut(n) => match (ok, UserPtr::<i32>::new(a[n]).read()) {
+            (true, Ok(len)) if v != 0 => sockaddr(s, v, len as u64),
+            _ => ptr(s, v),
+        },
+        Arg::MsgFlags => flags(s, v, MSG, "0"),
+        Arg::ShutHow => named(s, v, SHUT),
+        Arg::SockLevel => named(s, v, SOL),
+        Arg::SockProto(n) => match a[n] as u16 {
+            socket::AF_INET | socket::AF_INET6 => named(s, v, IPPROTO),
+            _ => {
+                let _ = write!(s, "{}", v as i32);
+            }
+        },
+        Arg::IntPtr => record(s, v, true, |s, x: i32| {
+            let _ = write!(s, "[{x}]");
+        }),
+        Arg::OptIn(n) if a[n] == 4 => record(s, v, true, |s, x: i32| {
+            let _ = write!(s, "[{x}]");
+        }),
+        Arg::OptIn(_) => ptr(s, v),
+        Arg::OptOut(n) => match UserPtr::<i32>::new(a[n]).read() {
+            Ok(4) if ok => record(s, v, true, |s, x: i32| {
+                let _ = write!(s, "[{x}]");
+            }),
+            _ => ptr(s, v),
+        },
+        Arg::SockOpt(n) => match a[n] as usize {
+            socket::SOL_SOCKET => named(s, v, SO),
+            socket::IPPROTO_TCP => named(s, v, TCP),
+            socket::IPPROTO_IPV6 => named(s, v, IPV6),
+            _ => hex(s, v),
+        },
+    }
+}
+
+/// A socket address as strace prints it: `{sa_family=AF_INET, sin_port=htons(80),
+/// sin_addr=inet_addr("127.0.0.1")}` and its AF_INET6 and AF_UNIX forms.
+fn sockaddr(s: &mut String, addr: u64, len: u64) {
+    let mut b = [0u8; 110];
+    let n = (len as usize).min(b.len());
+    let Ok(n) = UserSlice::new(addr, n as u64).and_then(|u| u.read_prefix(&mut b[..n])) else {
+        return ptr(s, addr);
+    };
+    let b = &b[..n];
+    if n < 2 {
+        return ptr(s, addr);
+    }
+    s.push_str("{sa_family=");
+    let family = u16::from_ne_bytes([b[0], b[1]]);
+    named(s, family as u64, AF);
+    let port = |b: &[u8]| u16::from_be_bytes([b[2], b[3]]);
+    match family {
+        socket::AF_INET if n >= 8 => {
+            let _ =
+                write!(s, ", sin_port=htons({}), sin_addr=inet_addr(\"{}.{}.{}.{}\")", port(b), b[4], b[5], b[6], b[7]);
+        }
+        socket::AF_INET6 if n >= 24 => {
+            let flow = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+            let _ = write!(s, ", sin6_port=htons({}), sin6_flowinfo=htonl({flow}), inet_pton(AF_INET6, \"", port(b));
+            ipv6(s, &b[8..24]);
+            s.push_str("\", &sin6_addr)");
+            if n >= 28 {
+                let _ = write!(s, ", sin6_scope_id={}", u32::from_ne_bytes([b[24], b[25], b[26], b[27]]));
+            }
+        }
+        socket::AF_UNIX if n > 2 => {
+            s.push_str(", sun_path=");
+            if b[2] == 0 {
+                s.push('@');
+                quoted(s, &b[3..], false);
+            } else {
+                let end = b[2..].iter().position(|&c| c == 0).map_or(b.len(), |p| p + 2);
+                quoted(s, &b[2..end], false);
+            }
+        }
+        _ => {}
+    }
+    s.push('}');
+}
+
+/// An IPv6 address in RFC 5952 text: the longest run of two or more zero groups as `::`, and
+/// a v4-mapped address with its IPv4 tail.
+fn ipv6(s: &mut String, a: &[u8]) {
+    let g: [u16; 8] = core::array::from_fn(|i| u16::from_be_bytes([a[2 * i], a[2 * i + 1]]));
+    if g[..5] == [0; 5] && g[5] == 0xffff {
+        let _ = write!(s, "::ffff:{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
+        return;
+    }
+    let (mut best, mut best_len, mut i) = (8, 1, 0);
+    while i < 8 {
+        let start = i;
+        while i < 8 && g[i] == 0 {
+            i += 1;
+        }
+        if i - start > best_len {
+            (best, best_len) = (start, i - start);
+        }
+        i = i.max(start + 1);
+    }
+    let mut k = 0;
+    while k < 8 {
+        if k == best {
+            s.push_str("::");
+            k += best_len;
+            continue;
+        }
+        if k > 0 && k != best + best_len {
+            s.push(':');
+        }
+        let _ = write!(s, "{:x}", g[k]);
+        k += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn text(a: [u8; 16]) -> alloc::string::String {
+        let mut s = alloc::string::String::new();
+        super::ipv6(&mut s, &a);
+        s
+    }
+
+    #[test]
+    fn ipv6_addresses_print_as_rfc_5952() {
+        let mut a = [0u8; 16];
+        assert_eq!(text(a), "::");
+        a[15] = 1;
+        assert_eq!(text(a), "::1");
+        a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1];
+        assert_eq!(text(a), "2001:db8::1:0:0:1");
+        a = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1];
+        assert_eq!(text(a), "::ffff:127.0.0.1");
+        a = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(text(a), "fe80::");
     }
 }

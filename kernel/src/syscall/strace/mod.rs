@@ -84,6 +84,30 @@ pub enum Arg {
     RlimitOut,
     UtsOut,
     GrndFlags,
+    /// AF_* (socket, socketpair).
+    SockFamily,
+    /// SOCK_* type and flags.
+    SockType,
+    /// SOCK_CLOEXEC and SOCK_NONBLOCK alone (accept4).
+    SockFlags,
+    /// A socket address the call reads, its length in argument n.
+    SockaddrIn(usize),
+    /// A socket address the call fills, its length's pointer in argument n.
+    SockaddrOut(usize),
+    MsgFlags,
+    ShutHow,
+    /// SOL_* / IPPROTO_* level of a socket option.
+    SockLevel,
+    /// The option's name, whose level is argument n.
+    SockOpt(usize),
+    /// The protocol of a socket whose family is argument n (IPPROTO_* for AF_INET/AF_INET6).
+    SockProto(usize),
+    /// An `int *` the call reads or fills (socklen_t): `[value]`.
+    IntPtr,
+    /// setsockopt's value, its length in argument n: `[int]` when it is an int.
+    OptIn(usize),
+    /// getsockopt's value, its length's pointer in argument n: `[int]` after the call.
+    OptOut(usize),
 }
 
 /// How strace prints the result.
