@@ -125,8 +125,11 @@ pub fn go<F: FnOnce() + Send + 'static>(f: F) {
     // boxed closure (Go's `fn` funcval). A closure that captures nothing is a zero-sized type,
     // whose Box allocates nothing — as Go's `go f()` of a non-capturing func allocates nothing.
     extern "C" fn run<F: FnOnce()>(arg: usize) {
+        // The closure moves out and its box is freed before it runs, not after: a goroutine's
+        // last act (a WaitGroup's Done, a send) must not leave a free for later, which another
+        // P's MemStats would see arrive after the goroutine was done.
         // SAFETY: `arg` is the Box<F> leaked by `go` below, taken back once, here.
-        let f = unsafe { alloc::boxed::Box::from_raw(arg as *mut F) };
+        let f: F = *unsafe { alloc::boxed::Box::from_raw(arg as *mut F) };
         f()
     }
     let here: usize;
