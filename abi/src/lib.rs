@@ -32,3 +32,4 @@ pub mod time;
 pub mod uio;
 pub mod utsname;
 pub mod vdso;
+pub mod wait;

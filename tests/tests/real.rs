@@ -1044,6 +1044,25 @@ fn go_binary_trees_gc_memstats_missing_file_ids_and_clock() {
     expect(RunOptions { smp: 4, ..real(&go_program(&go, "system"), &[], &[]) }, want, 0);
 }
 
+/// What `tests/real/go/procs` prints.
+const GO_PROCS: &str = "\
+stdout: \"child: args a,b, env RT0_ROLE=echo, parent is the caller: true\\n\"
+stderr: \"child: a line on stderr\\n\"
+exit code: 3
+upper: \"THROUGH A PIPE\\n\" <nil>
+missing program: fork/exec /no/such/program: no such file or directory
+killed child: signal: terminated
+signal after wait: os: process already finished
+";
+
+#[test]
+fn go_runs_itself_again_with_os_exec() {
+    let Some(go) = go() else { return skipped("go") };
+    let prog = go_program(&go, "procs");
+    expect(real(&prog, &[], &[]), GO_PROCS, 0);
+    expect(RunOptions { smp: 2, ..real(&prog, &[], &[]) }, GO_PROCS, 0);
+}
+
 /// What `tests/real/go/cpus` prints on any machine.
 const GO_CPUS: &str = "GOMAXPROCS follows NumCPU: true\nevery P's goroutine computed the same: true\n\
                        sum of squares 1..1000 through the workers: 333833500\n";
@@ -1966,6 +1985,63 @@ fn c_tmp(cc: Option<Cc>, tool: &str) {
     let tree = file_tree();
     let d = tree.path().to_str().expect("a UTF-8 path");
     expect(over_tree(&c_program(&cc, "tmp"), tree.path(), &[d]), C_TMP, 0);
+}
+
+/// What `tests/real/c/procs.c` prints (the same under musl and glibc).
+const C_PROCS: &str = "\
+child: parent is the forker
+waitpid returned the child: yes
+fork child: exited 3
+child that wrote 42: exited 42
+parent still sees 1
+child that wrote to address 8: killed by signal 11
+kill the child: OK
+killed child: killed by signal 15
+kill the reaped child: ESRCH
+read from the child until end of file: \"hello from the child\" (last read 0)
+waitpid with no child left: ECHILD
+waitpid WNOHANG with no child left: ECHILD
+waitpid with bad options: EINVAL
+waitpid of a pid that is no child: ECHILD
+WNOHANG while the child runs: 0
+waitid WNOWAIT: 0, signo SIGCHLD yes, code CLD_EXITED yes, pid yes, status 9
+still there for waitpid: yes
+waitid child: exited 9
+waitid with no child left: ECHILD
+waitid without WEXITED: EINVAL
+SIGCHLD handled: 1
+exec child: cloexec fd EBADF
+exec child: inherited fd OK
+exec child: parent is the caller: yes
+vfork+execve child: exited 5
+parent read \"through the inherited pipe\"
+spawned child: argc 4, last arg y, env RT0_SPAWN=yes
+posix_spawn: OK
+spawned child: exited 7
+execve of a missing file: ENOENT
+execve of a directory: EACCES
+execve of a file that is no ELF: ENOEXEC
+execve with a 200000-byte argument: E2BIG
+execve of a bad path pointer: EFAULT
+done
+";
+
+/// fork, vfork, posix_spawn, execve and the waits, on one CPU and on two.
+fn c_procs(cc: Option<Cc>, tool: &str) {
+    let Some(cc) = cc else { return skipped(tool) };
+    let prog = c_program(&cc, "procs");
+    expect(real(&prog, &[], &[]), C_PROCS, 0);
+    expect(RunOptions { smp: 2, ..real(&prog, &[], &[]) }, C_PROCS, 0);
+}
+
+#[test]
+fn musl_forks_execs_and_waits_as_linux() {
+    c_procs(musl_gcc(), "musl-gcc");
+}
+
+#[test]
+fn glibc_forks_execs_and_waits_as_linux() {
+    c_procs(glibc_gcc(), "gcc");
 }
 
 #[test]

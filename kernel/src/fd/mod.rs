@@ -193,6 +193,7 @@ pub struct Fd {
 const FILE_HEAP_BYTES: usize = 1024;
 
 /// The process's descriptor table.
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<Fd>>,
     /// RLIMIT_NOFILE's soft limit: descriptors are 0..limit (prlimit64 keeps it in step with the
@@ -291,5 +292,18 @@ impl FdTable {
         let taken = self.slots.get_mut(at).and_then(Option::take).ok_or(EBADF)?;
         self.next = self.next.min(at);
         Ok(taken)
+    }
+
+    /// execve's close-on-exec pass (Linux's `do_close_on_exec`): takes every descriptor with the
+    /// flag out, for the caller to drop once the process lock is released.
+    pub fn take_cloexec(&mut self) -> Vec<Fd> {
+        let mut out = Vec::new();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if slot.as_ref().is_some_and(|f| f.cloexec) {
+                out.extend(slot.take());
+                self.next = self.next.min(i);
+            }
+        }
+        out
     }
 }

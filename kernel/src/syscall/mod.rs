@@ -10,14 +10,15 @@ mod ids;
 mod io;
 mod memory;
 mod namei;
-mod path;
+pub mod path;
 mod poll;
 mod process;
 mod signal;
 pub mod strace;
 pub mod table;
-mod thread;
+pub mod thread;
 pub mod time;
+mod wait;
 
 use crate::arch::TrapFrame;
 use abi::errno::ENOSYS;

@@ -1,4 +1,4 @@
-/* The errno names the file-system test programs print (files.c, tmp.c, links.c, opath.c): every
+/* The errno names the test programs print (files.c, tmp.c, links.c, opath.c, procs.c): every
  * value one of them expects by name, "OK" for 0, "other" for anything else. */
 #ifndef RT0_ERRNAME_H
 #define RT0_ERRNAME_H
@@ -26,6 +26,10 @@ static inline const char *errno_name(int e) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOTEMPTY: return "ENOTEMPTY";
     case ELOOP: return "ELOOP";
+    case ECHILD: return "ECHILD";
+    case ENOEXEC: return "ENOEXEC";
+    case E2BIG: return "E2BIG";
+    case ESRCH: return "ESRCH";
     default: return "other";
     }
 }
