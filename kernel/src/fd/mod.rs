@@ -6,7 +6,8 @@
 //! directories of the read-only tree ([`tree`], [`rofs`]).
 //!
 //! Lock order: an object's own lock (a file's position) → the tree lock (`rofs::tree`) → the
-//! process lock (user copies) → the pollers' lock → the scheduler. The last reference to an object is never dropped with the process lock held
+//! process's state (the descriptor table) → its address space (user copies) → the pollers' lock
+//! → the scheduler. The last reference to an object is never dropped with the process lock held
 //! (close takes the descriptor out, releases the lock, then drops it), because dropping a pipe
 //! end takes the pipe's lock.
 pub mod console;

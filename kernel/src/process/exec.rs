@@ -283,9 +283,8 @@ pub fn execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Result<
         log::info!("execve {}: {why}: ENOEXEC", alloc::string::String::from_utf8_lossy(&name));
         ENOEXEC
     })?;
-    if sched::live_in_group() > 1 {
-        // Linux's de_thread kills the other threads first; rt0 does not yet.
-        log::warn!("execve from a process with other threads: not supported, EAGAIN");
+    // Linux's de_thread: the other threads go first (a process already ending cannot exec).
+    if sched::live_in_group() > 1 && !sched::kill_others_for_exec() {
         return Err(EAGAIN);
     }
     let phys_offset = PHYS_OFFSET.load(core::sync::atomic::Ordering::Relaxed);

@@ -225,6 +225,10 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
 
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
+    if f.si_signo == SIGKILL && sched::execing() {
+        // Another thread's execve (Linux's de_thread) ends this one alone.
+        crate::syscall::thread::exit(0)
+    }
     let status = super::task::Status::Signaled { signo: f.si_signo, core: signal::dumps_core(f.si_signo) };
     if super::pid() != super::PID {
         // Another process than the first: it ends, its parent is told (wait4 reports the signal).

@@ -6,7 +6,8 @@
 //!
 //! Lock order (outermost first), for every lock under process/: futex bucket or a file object's
 //! lock → the task table (`task::TASKS`) → a process's state ([`with`]) → an address space
-//! ([`mm`]) → pollers → scheduler → kernel-stack slots → page tables → a CPU's TLB
+//! ([`mm`]) → pollers → scheduler → kernel-stack slots → page tables → retired roots
+//! (`mm::tlb::retire_root`) → a CPU's TLB
 //! gather → a CPU's frame cache → the global frame list → heap. No CPU waits for another while
 //! it holds any of them: IPIs are sent, and a TLB shootdown waits (`mm::tlb::finish`), with no
 //! lock held, because a CPU spinning for a lock has interrupts off and would never answer.
@@ -208,4 +209,5 @@ pub fn exit_group_claimed(code: i32) -> ! {
 mod tests {
     mod elf;
     mod stack;
+    mod status;
 }

@@ -1,4 +1,4 @@
-//! The scheduler that shares the CPUs among the process's threads (Linux kernel/sched/core.c
+//! The scheduler that shares the CPUs among the threads of every process (Linux kernel/sched/core.c
 //! `__schedule`, `try_to_wake_up` and `select_task_rq`, much reduced): per-CPU round-robin with a
 //! 10 ms slice enforced by each CPU's local APIC timer in one-shot mode, blocking with
 //! deadlines, wake-ups placed on idle CPUs, and `hlt` when a CPU has nothing to run.
@@ -31,8 +31,8 @@
 //! lock for all CPUs is the simple end of the trade (Linux has one per run queue); the queues
 //! are already per CPU, so the lock is the part to split when more CPUs make it hot.
 //!
-//! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
-//! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt or IPI
+//! Lock order (outermost first): futex bucket → task table → a process's state → an address
+//! space → scheduler → kernel-stack slots → page tables → frames → heap. The kernel runs with interrupts off, so no interrupt or IPI
 //! handler can contend for any of them on the CPU that holds one; IPIs are sent after the lock
 //! is released, and nothing waits for another CPU while holding it.
 use super::signal::DEFAULT_IGNORED;
@@ -80,6 +80,8 @@ struct Group {
     shared: PendingSet,
     discards: Sigset,
     exit: Option<super::task::Status>,
+    /// A thread in execve waiting for the others to go (Linux's `group_exec_task`).
+    exec: Option<u32>,
 }
 
 // The threads' pointers are owned by the scheduler and dereferenced only through `&mut Sched`,
@@ -204,7 +206,7 @@ pub fn init_main(tid: u32, boot_stack_top: u64, process: Arc<super::ProcessCell>
     let top = t.kstack.top();
     let p = NonNull::from(Box::leak(t));
     let mut s = SCHED.lock();
-    s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards: DEFAULT_IGNORED, exit: None });
+    s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards: DEFAULT_IGNORED, exit: None, exec: None });
     // SAFETY: `p` was just leaked and is reached only under the lock held here.
     set_running(Some(unsafe { p.as_ref() }));
     s.threads.push(p);
@@ -291,7 +293,7 @@ pub fn spawn_in(
     let now = monotonic_ns();
     let mut s = SCHED.lock();
     if let Some(discards) = group {
-        s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards, exit: None });
+        s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards, exit: None, exec: None });
     }
     // The new thread inherits the blocked mask and the affinity; its alternate stack starts
     // disabled (Linux resets it for CLONE_VM children).
@@ -446,14 +448,65 @@ pub fn set_discards(tgid: u32, discards: Sigset) {
 /// status set wins, and every other thread of it gets SIGKILL, which ends it on its way back to
 /// ring 3 or wakes it from a sleep (Linux's `zap_other_threads`).
 pub fn zap_group(status: super::task::Status) {
+    zap(Some(status));
+}
+
+/// execve from a process with other threads (Linux's `de_thread`): they get SIGKILL, each ends
+/// alone (not the process: [`execing`]), and the caller sleeps until it is the last. False,
+/// with nothing done, when the process is already ending.
+pub fn kill_others_for_exec() -> bool {
+    if !zap(None) {
+        return false;
+    }
+    loop {
+        let mut s = SCHED.lock();
+        let (me, tgid) = {
+            let t = s.cur();
+            (t.tid, t.tgid)
+        };
+        let live = (0..s.threads.len()).filter(|&i| s.at(i).tgid == tgid && s.at(i).state != State::Dead).count();
+        let g = s.group(tgid).expect("a running process has its group");
+        if live == 1 || g.exit.is_some() {
+            // Alone: the exec goes on. Or an exit_group came meanwhile: the process ends, and
+            // the SIGKILL it sent here ends this thread on its way out.
+            g.exec = None;
+            return g.exit.is_none();
+        }
+        g.exec = Some(me);
+        let t = s.cur();
+        t.state = State::Blocked { until: None };
+        t.wake = Wake::Woken;
+        drop(s);
+        schedule();
+    }
+}
+
+/// Whether the running thread's process is in another thread's execve: a SIGKILL then ends
+/// only this thread.
+pub fn execing() -> bool {
+    let mut s = SCHED.lock();
+    let (me, tgid) = {
+        let t = s.cur();
+        (t.tid, t.tgid)
+    };
+    s.group(tgid).is_some_and(|g| g.exec.is_some_and(|e| e != me))
+}
+
+/// SIGKILL to every other thread of the running one's process: for its end (`status`) or for
+/// an execve (None: the caller is recorded as the one to stay). False, with nothing sent, when
+/// an execve is asked for a process already ending.
+fn zap(status: Option<super::task::Status>) -> bool {
     let mut s = SCHED.lock();
     let (me, tgid) = {
         let t = s.cur();
         (t.tid, t.tgid)
     };
     let g = s.group(tgid).expect("a running process has its group");
-    if g.exit.is_none() {
-        g.exit = Some(status);
+    match status {
+        Some(_) if g.exit.is_none() => g.exit = status,
+        Some(_) => {}
+        None if g.exit.is_some() => return false,
+        None => g.exec = Some(me),
     }
     let mut kicks = 0u64;
     for i in 0..s.threads.len() {
@@ -467,6 +520,7 @@ pub fn zap_group(status: super::task::Status) {
     }
     drop(s);
     send_all(kicks);
+    true
 }
 
 /// Whether the running thread's process is ending (a sleep that only a SIGKILL may end
@@ -679,8 +733,14 @@ pub fn exit_current(code: i32) -> ! {
         let tgid = t.tgid;
         let live = (0..s.threads.len()).filter(|&i| s.at(i).tgid == tgid && s.at(i).state != State::Dead).count();
         let status = s.group(tgid).and_then(|g| g.exit);
+        let execer = s.group(tgid).and_then(|g| g.exec).filter(|_| live == 1);
         if live == 0 {
             s.groups.retain(|g| g.tgid != tgid);
+        }
+        if let Some(e) = execer {
+            // The thread in execve is the last one left: it goes on.
+            drop(s);
+            wake(e);
         }
         (tgid, live, status.unwrap_or(super::task::Status::Exited(code)))
     };

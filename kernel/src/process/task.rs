@@ -69,8 +69,9 @@ struct Task {
     ppid: u32,
     /// The signal its parent gets when it ends (clone's CSIGNAL bits; SIGCHLD for fork).
     exit_signal: i32,
-    /// Its state, for the parent's SIGCHLD disposition when one of its children ends.
-    cell: Arc<ProcessCell>,
+    /// Its state, for its SIGCHLD disposition when one of its children ends; let go once it
+    /// has ended (a zombie is its pid, parent and status).
+    cell: Option<Arc<ProcessCell>>,
     /// Set once it has ended: what wait reports.
     zombie: Option<Status>,
     /// A CLONE_VFORK child: the parent thread waiting until it execs or ends.
@@ -87,7 +88,14 @@ static TASKS: Mutex<Tasks> = Mutex::new(Tasks { list: Vec::new(), waiters: WaitQ
 
 /// Enters the first process (the program the runner booted) in the table.
 pub fn init_first(cell: Arc<ProcessCell>) {
-    TASKS.lock().list.push(Task { pid: PID, ppid: 0, exit_signal: SIGCHLD, cell, zombie: None, vfork_parent: None });
+    TASKS.lock().list.push(Task {
+        pid: PID,
+        ppid: 0,
+        exit_signal: SIGCHLD,
+        cell: Some(cell),
+        zombie: None,
+        vfork_parent: None,
+    });
 }
 
 /// getppid: the parent's pid (0 for the first process, as for init).
@@ -151,7 +159,7 @@ pub fn fork(
         pid,
         ppid: parent,
         exit_signal,
-        cell: cell.clone(),
+        cell: Some(cell.clone()),
         zombie: None,
         vfork_parent: vfork.then_some(me),
     });
@@ -232,8 +240,8 @@ pub fn release(status: Status) {
     }
     let Some(i) = t.list.iter().position(|k| k.pid == me) else { return };
     let (ppid, exit_signal) = (t.list[i].ppid, t.list[i].exit_signal);
-    let parent_ignores = t.list.iter().find(|k| k.pid == ppid).is_some_and(|p| {
-        let action = *p.cell.state.lock().signals.action(SIGCHLD);
+    let parent_ignores = t.list.iter().find(|k| k.pid == ppid).and_then(|p| p.cell.as_ref()).is_some_and(|c| {
+        let action = *c.state.lock().signals.action(SIGCHLD);
         action.sa_handler == SIG_IGN || action.sa_flags & SA_NOCLDWAIT != 0
     });
     if t.list[i].vfork_parent.take().is_some() {
@@ -243,6 +251,7 @@ pub fn release(status: Status) {
         t.list.remove(i);
     } else {
         t.list[i].zombie = Some(status);
+        t.list[i].cell = None;
     }
     // The signal before the wake-up, as Linux's do_notify_parent: a parent woken from wait4
     // already has its SIGCHLD pending.
@@ -253,7 +262,7 @@ pub fn release(status: Status) {
     t.waiters.wake_all();
     drop(t);
     match status {
-        Status::Exited(c) => log::info!("process {me} exited with {c}"),
+        Status::Exited(c) => log::debug!("process {me} exited with {c}"),
         Status::Signaled { signo, core } => {
             let dumps = if core { " (its default action dumps core; rt0 writes none)" } else { "" };
             log::info!("process {me} killed by {}{dumps}", super::signal::describe(signo));

@@ -24,6 +24,9 @@ const PROCESS_FLAGS: usize = CLONE_VM
     | CLONE_SYSVSEM
     | CSIGNAL;
 
+/// The EINVAL for sharing more than memory is logged once.
+static SHARING_SAID: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// clone without CLONE_THREAD: a new process (Linux's kernel_clone for fork, vfork and
 /// posix_spawn). The exit signal is the low byte (CSIGNAL).
 pub fn clone_process(frame: &TrapFrame, flags: usize, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
@@ -32,7 +35,9 @@ pub fn clone_process(frame: &TrapFrame, flags: usize, stack: u64, ptid: u64, cti
         return Err(EINVAL);
     }
     if flags & !PROCESS_FLAGS != 0 {
-        log::warn!("clone: flags {flags:#x} share more than memory with a new process: EINVAL");
+        if !SHARING_SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!("clone: flags {flags:#x} share more than memory with a new process: EINVAL (said once)");
+        }
         return Err(EINVAL);
     }
     let exit_signal = (flags & CSIGNAL) as i32;

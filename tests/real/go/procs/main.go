@@ -1,7 +1,8 @@
 // procs: os/exec running this same program again (os.Args[0]) — Go 1.19's forkExec with
 // clone(CLONE_VFORK|CLONE_VM|SIGCHLD), dup2 of the pipes, execve, and the CLOEXEC pipe that
 // carries an exec error back — with its stdout and stderr captured, its exit code checked, a
-// missing program's error, stdin fed through a pipe, and a child killed by a signal.
+// missing program's error, syscall.Exec from a child with several threads, stdin fed through a
+// pipe, and a child killed by a signal.
 package main
 
 import (
@@ -26,6 +27,13 @@ func child(role string) {
 		fmt.Print(strings.ToUpper(string(b)))
 	case "sleep":
 		select {}
+	case "reexec":
+		// syscall.Exec from a process with several threads (sysmon, the GC's workers): the
+		// kernel ends the others first (Linux's de_thread).
+		argv := []string{os.Args[0], "echo", "after", "exec"}
+		err := syscall.Exec("/proc/self/exe", argv, append(os.Environ(), "RT0_ROLE=reexec"))
+		fmt.Println("exec failed:", err)
+		os.Exit(1)
 	}
 }
 
@@ -47,6 +55,11 @@ func main() {
 	} else {
 		fmt.Printf("error: %v\n", err)
 	}
+
+	re := exec.Command(os.Args[0], "reexec")
+	re.Env = append(os.Environ(), fmt.Sprintf("RT0_PARENT=%d", os.Getpid()))
+	out, err = re.Output()
+	fmt.Printf("after syscall.Exec: %q %v\n", out, err)
 
 	up := exec.Command(os.Args[0], "upper")
 	up.Stdin = strings.NewReader("through a pipe\n")
