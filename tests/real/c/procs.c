@@ -25,6 +25,9 @@ static void describe(const char *what, int status) {
         printf("%s: status %#x\n", what, status);
 }
 
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int sig) { (void)sig; usr1_seen++; }
+
 static volatile sig_atomic_t sigchld_seen;
 static void on_sigchld(int sig) { (void)sig; sigchld_seen++; }
 
@@ -79,6 +82,25 @@ int main(int argc, char **argv) {
     waitpid(pid, &status, 0);
     describe("child that wrote 42", status);
     printf("parent still sees %d\n", shared_value);
+
+    /* The working directory and the signal handlers are the child's own copies. */
+    char before[512], after[512];
+    getcwd(before, sizeof before);
+    struct sigaction usr = {0};
+    usr.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &usr, NULL);
+    pid = fork();
+    if (pid == 0) {
+        int moved = chdir("/tmp");
+        raise(SIGUSR1);
+        _exit(moved == 0 && usr1_seen == 1 ? 0 : 1);
+    }
+    waitpid(pid, &status, 0);
+    describe("child that moved to /tmp and raised SIGUSR1 into the inherited handler", status);
+    getcwd(after, sizeof after);
+    printf("parent's working directory unchanged: %s, its handler not run: %s\n",
+           strcmp(before, after) == 0 ? "yes" : "no", usr1_seen == 0 ? "yes" : "no");
+    signal(SIGUSR1, SIG_DFL);
 
     /* Death by a signal: a fault, and a kill from the parent. */
     pid = fork();
