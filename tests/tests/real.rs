@@ -1980,7 +1980,7 @@ waitpid returned the child: yes
 fork child: exited 3
 child that wrote 42: exited 42
 parent still sees 1
-child that moved to /tmp and raised SIGUSR1 into the inherited handler: exited 0
+child that moved to /tmp and raised SIGUSR1 into the inherited handler on the inherited alternate stack: exited 0
 parent's working directory unchanged: yes, its handler not run: yes
 child that wrote to address 8: killed by signal 11
 kill the child: OK

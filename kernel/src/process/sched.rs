@@ -273,7 +273,8 @@ pub fn new_tid() -> u32 {
 
 /// [`spawn`] of thread `tid` into `process` with address space `mm`; `group`: a new process's
 /// pending set starts empty, with the discarded signals given (fork's, from the parent's
-/// handlers), and `tid` is its pid.
+/// handlers), and `tid` is its pid; with it, whether the thread keeps the caller's alternate
+/// signal stack (Linux keeps it unless the memory is shared without CLONE_VFORK).
 #[allow(clippy::too_many_arguments)]
 pub fn spawn_in(
     tid: u32,
@@ -282,7 +283,7 @@ pub fn spawn_in(
     clear_child_tid: u64,
     process: Arc<super::ProcessCell>,
     mm: Arc<super::MmCell>,
-    group: Option<Sigset>,
+    group: Option<(Sigset, bool)>,
     publish: impl FnOnce(u32) -> Result<(), isize>,
 ) -> Result<u32, isize> {
     let mut t = Box::new(Thread::new(tid, process, mm).ok_or(abi::errno::EAGAIN)?);
@@ -292,12 +293,15 @@ pub fn spawn_in(
     tlb::flush_if_asked();
     let now = monotonic_ns();
     let mut s = SCHED.lock();
-    if let Some(discards) = group {
+    if let Some((discards, _)) = group {
         s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards, exit: None, exec: None });
     }
     // The new thread inherits the blocked mask and the affinity; its alternate stack starts
-    // disabled (Linux resets it for CLONE_VM children).
+    // disabled (Linux resets it for CLONE_VM children) unless `group` says it is kept.
     let parent = s.cur();
+    if group.is_some_and(|(_, keep)| keep) {
+        t.altstack = parent.altstack;
+    }
     t.sigmask = parent.sigmask;
     t.affinity = parent.affinity;
     t.cpu = parent.cpu;

@@ -165,7 +165,10 @@ pub fn fork(
     });
     let mut child = frame;
     child.rax = 0;
-    let spawned = sched::spawn_in(pid, child, fs, clear_tid, cell, mm, Some(discards), |tid| match parent_tid {
+    // Linux's copy_process resets the alternate signal stack only for CLONE_VM without CLONE_VFORK.
+    let keep_altstack = !share_vm || vfork;
+    let group = Some((discards, keep_altstack));
+    let spawned = sched::spawn_in(pid, child, fs, clear_tid, cell, mm, group, |tid| match parent_tid {
         Some(at) => UserPtr::<u32>::new(at).write(&tid),
         None => Ok(()),
     });

@@ -25,8 +25,14 @@ static void describe(const char *what, int status) {
         printf("%s: status %#x\n", what, status);
 }
 
-static volatile sig_atomic_t usr1_seen;
-static void on_usr1(int sig) { (void)sig; usr1_seen++; }
+static volatile sig_atomic_t usr1_seen, usr1_on_altstack;
+static char altstack[65536];
+static void on_usr1(int sig) {
+    char here;
+    (void)sig;
+    usr1_seen++;
+    usr1_on_altstack = &here >= altstack && &here < altstack + sizeof altstack;
+}
 
 static volatile sig_atomic_t sigchld_seen;
 static void on_sigchld(int sig) { (void)sig; sigchld_seen++; }
@@ -86,17 +92,20 @@ int main(int argc, char **argv) {
     /* The working directory and the signal handlers are the child's own copies. */
     char before[512], after[512];
     getcwd(before, sizeof before);
+    stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+    sigaltstack(&ss, NULL);
     struct sigaction usr = {0};
     usr.sa_handler = on_usr1;
+    usr.sa_flags = SA_ONSTACK;
     sigaction(SIGUSR1, &usr, NULL);
     pid = fork();
     if (pid == 0) {
         int moved = chdir("/tmp");
         raise(SIGUSR1);
-        _exit(moved == 0 && usr1_seen == 1 ? 0 : 1);
+        _exit(moved == 0 && usr1_seen == 1 && usr1_on_altstack ? 0 : 1);
     }
     waitpid(pid, &status, 0);
-    describe("child that moved to /tmp and raised SIGUSR1 into the inherited handler", status);
+    describe("child that moved to /tmp and raised SIGUSR1 into the inherited handler on the inherited alternate stack", status);
     getcwd(after, sizeof after);
     printf("parent's working directory unchanged: %s, its handler not run: %s\n",
            strcmp(before, after) == 0 ? "yes" : "no", usr1_seen == 0 ? "yes" : "no");
