@@ -34,3 +34,4 @@ pub mod time;
 pub mod uio;
 pub mod utsname;
 pub mod vdso;
+pub mod wait;

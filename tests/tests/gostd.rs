@@ -8,15 +8,16 @@ use std::path::Path;
 use std::time::Duration;
 
 fn conforms(pkgs: &[&str]) {
+    conforms_on(pkgs, 1);
+}
+
+fn conforms_on(pkgs: &[&str], smp: u32) {
     if !Path::new(gostd::GO).is_file() {
         eprintln!("skipped: go missing");
         return;
     }
-    let cfg = Config {
-        cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("gostd"),
-        smp: 1,
-        timeout: Duration::from_secs(300),
-    };
+    let cfg =
+        Config { cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("gostd"), smp, timeout: Duration::from_secs(300) };
     for pkg in pkgs {
         let (v, runs) = gostd::check(&cfg, pkg);
         let log = runs.map(|(q, _)| format!("{}\n{}", String::from_utf8_lossy(&q.stdout), q.log)).unwrap_or_default();
@@ -42,4 +43,12 @@ fn go_std_io_fs_and_text_template_write_in_tmp_and_pass_both_ways() {
 #[test]
 fn go_std_encoding_json_serves_its_http_decoding_test_over_loopback_and_passes_both_ways() {
     conforms(&["encoding/json"]);
+}
+
+/// sync's TestMutexMisuse and flag's TestExitCode run the test binary again (os/exec of
+/// os.Args[0]: clone(CLONE_VM|CLONE_VFORK), execve, wait4), on one CPU and on two.
+#[test]
+fn go_std_sync_and_flag_run_themselves_again_and_pass_both_ways() {
+    conforms_on(&["sync", "flag"], 1);
+    conforms_on(&["sync", "flag"], 2);
 }

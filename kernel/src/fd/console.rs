@@ -18,7 +18,7 @@ use super::wait::{WaitQueue, notify_pollers, wait_event};
 use super::{File, OpenFile};
 use crate::arch::serial;
 use crate::process::sched;
-use crate::process::signal::{Sender, discards};
+use crate::process::signal::Sender;
 use crate::process::uaccess::{Errno, UserPtr, UserSlice};
 use crate::time::monotonic_ns;
 use abi::epoll::{EPOLLIN, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM};
@@ -77,7 +77,7 @@ fn pump(s: &mut Input) {
             }
             // Linux's n_tty isig → kill_pgrp(…, SEND_SIG_PRIV): si_code SI_KERNEL, pid and uid 0.
             Some(Event::Signal(signo)) => {
-                sched::signal_process(signo, Sender::kill(SI_KERNEL, 0, 0), discards(signo));
+                sched::signal_process(crate::process::PID, signo, Sender::kill(SI_KERNEL, 0, 0));
             }
             None => {}
         }
@@ -179,9 +179,9 @@ impl File for Output {
         while done < src.len() {
             let n = (src.len() - done).min(WRITE_CHUNK);
             let part = UserSlice::new(src.addr() + done, n);
-            let whole = part.is_ok().then(|| {
-                crate::process::with(|p| p.aspace.copy_in_uninit(src.addr() + done, &mut buf, n as usize).ok())
-            });
+            let whole = part
+                .is_ok()
+                .then(|| crate::process::mm(|p| p.aspace.copy_in_uninit(src.addr() + done, &mut buf, n as usize).ok()));
             let sent = match whole.flatten() {
                 Some(bytes) => {
                     (self.0)(bytes);

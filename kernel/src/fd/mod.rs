@@ -6,7 +6,8 @@
 //! directories of the read-only tree ([`tree`], [`rofs`]).
 //!
 //! Lock order: an object's own lock (a file's position) → the tree lock (`rofs::tree`) → the
-//! process lock (user copies) → the pollers' lock → the scheduler. The last reference to an object is never dropped with the process lock held
+//! process's state (the descriptor table) → its address space (user copies) → the pollers' lock
+//! → the scheduler. The last reference to an object is never dropped with the process lock held
 //! (close takes the descriptor out, releases the lock, then drops it), because dropping a pipe
 //! end takes the pipe's lock.
 pub mod console;
@@ -198,6 +199,7 @@ pub struct Fd {
 const FILE_HEAP_BYTES: usize = 1024;
 
 /// The process's descriptor table.
+#[derive(Clone)]
 pub struct FdTable {
     slots: Vec<Option<Fd>>,
     /// RLIMIT_NOFILE's soft limit: descriptors are 0..limit (prlimit64 keeps it in step with the
@@ -296,5 +298,18 @@ impl FdTable {
         let taken = self.slots.get_mut(at).and_then(Option::take).ok_or(EBADF)?;
         self.next = self.next.min(at);
         Ok(taken)
+    }
+
+    /// execve's close-on-exec pass (Linux's `do_close_on_exec`): takes every descriptor with the
+    /// flag out, for the caller to drop once the process lock is released.
+    pub fn take_cloexec(&mut self) -> Vec<Fd> {
+        let mut out = Vec::new();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if slot.as_ref().is_some_and(|f| f.cloexec) {
+                out.extend(slot.take());
+                self.next = self.next.min(i);
+            }
+        }
+        out
     }
 }

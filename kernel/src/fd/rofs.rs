@@ -31,8 +31,8 @@ pub const TREE_BASE: u64 = crate::config::KERNEL_VMAP_BASE + (1 << 40);
 pub const TREE_DEV: u64 = abi::stat::makedev(0, 0x20);
 
 static TREE: Once<RwLock<Tree<'static>>> = Once::new();
-/// The process's working directory, a directory node (CLONE_FS shares it between threads, and
-/// rt0 has one process).
+/// The first process's working directory (`--cwd`), set before it exists; each process then
+/// keeps its own (`process::ProcessCell::cwd`, shared by its threads as CLONE_FS does).
 static CWD: AtomicUsize = AtomicUsize::new(ROOT);
 
 /// The tree, for reading; an empty root before [`load`]. Lock order: a description's position
@@ -46,12 +46,17 @@ pub fn tree_mut() -> RwLockWriteGuard<'static, Tree<'static>> {
     TREE.call_once(|| RwLock::new(Tree::empty())).write()
 }
 
+/// The running process's working directory (the boot one before any process runs).
 pub fn cwd() -> usize {
-    CWD.load(Ordering::Relaxed)
+    crate::process::cwd().unwrap_or_else(|| CWD.load(Ordering::Relaxed))
 }
 
+/// Changes the running process's working directory (the boot one before any process runs).
 pub fn set_cwd(node: usize) {
-    CWD.store(node, Ordering::Relaxed);
+    match crate::process::cwd() {
+        Some(_) => crate::process::set_cwd(node),
+        None => CWD.store(node, Ordering::Relaxed),
+    }
 }
 
 /// Reads, maps and indexes the archive the runner passed (if any), then sets the first working

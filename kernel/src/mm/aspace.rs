@@ -123,6 +123,53 @@ impl AddressSpace {
         Some(Self { pml4, vmas: Vmas::new(), phys_offset })
     }
 
+    /// The physical address of this address space's root table: what CR3 holds while one of
+    /// its threads runs, and a name for it that no other live address space has.
+    pub fn root(&self) -> u64 {
+        self.pml4.start_address().as_u64()
+    }
+
+    /// fork's copy (Linux's `dup_mmap`), made eagerly: the same VMAs, and every present page
+    /// copied into a frame of the child's own. Pages mapping the shared zero frame map it in the
+    /// child too (read-only), and PROT_NONE'd pages keep their contents. Eager, not
+    /// copy-on-write: the callers that matter (Go's os/exec, musl's and glibc's posix_spawn)
+    /// share the memory with CLONE_VM|CLONE_VFORK and copy nothing; a plain fork of a small C
+    /// program copies its few touched pages; and it keeps every frame with one owner, so
+    /// unmapping stays a plain free. None when memory runs out (the caller's ENOMEM); what was
+    /// copied is then freed with the new space.
+    pub fn fork_copy(&mut self) -> Option<AddressSpace> {
+        let mut child = AddressSpace::new(self.phys_offset)?;
+        child.vmas = self.vmas.clone();
+        let mut pages = alloc::vec::Vec::new();
+        self.for_each_present(0, LOWER_HALF_END, &mut |va, e| pages.push((va, e.clone())));
+        for (va, e) in pages {
+            let mut entry = e.clone();
+            if !is_zero(&e) {
+                let f = frame::alloc()?;
+                let (src, dst) = (self.phys_offset + e.addr().as_u64(), self.phys_offset + f.start_address().as_u64());
+                // `src` is a frame this address space maps (the caller holds it locked, so it is
+                // not freed meanwhile) and `dst` a frame just allocated; both are reached through
+                // the direct map and are whole pages.
+                // SAFETY: so the copy reads and writes only those two pages.
+                unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, PAGE as usize) };
+                entry.set_addr(f.start_address(), e.flags());
+                // Owned by the child from here on (freed with it if a later page fails).
+                let slot = match child.pte(va, true) {
+                    Some(slot) => slot,
+                    None => {
+                        // SAFETY: the frame was just allocated and is mapped nowhere.
+                        unsafe { frame::free(f) };
+                        return None;
+                    }
+                };
+                *slot = entry;
+            } else {
+                *child.pte(va, true)? = entry;
+            }
+        }
+        Some(child)
+    }
+
     /// Loads this address space into CR3.
     pub fn activate(&self) {
         // SAFETY: the upper half (kernel code, stacks, heap, direct map) is identical to the
@@ -578,5 +625,17 @@ impl AddressSpace {
             at += n as u64;
         }
         Ok(())
+    }
+}
+
+impl Drop for AddressSpace {
+    /// Frees every user page and page table (through the TLB gather: the caller finishes the
+    /// shootdown, `tlb::finish`, with no lock held), and retires the root once no CPU has it
+    /// loaded. The address space must not be loaded on this CPU (`tlb::leave_mm` first).
+    fn drop(&mut self) {
+        self.discard(0, LOWER_HALF_END);
+        self.vmas = Vmas::new();
+        self.free_tables(0, LOWER_HALF_END, 0, LOWER_HALF_END);
+        super::tlb::retire_root(self.pml4);
     }
 }

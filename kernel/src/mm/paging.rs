@@ -15,6 +15,7 @@ static KERNEL_PT: Once<Mutex<OffsetPageTable<'static>>> = Once::new();
 pub fn init(phys_offset: u64) {
     KERNEL_PT.call_once(|| {
         let (pml4, _) = Cr3::read();
+        KERNEL_ROOT.store(pml4.start_address().as_u64(), core::sync::atomic::Ordering::Relaxed);
         let virt = phys_offset + pml4.start_address().as_u64();
         // SAFETY: CR3 holds the active PML4; all physical memory is mapped at `phys_offset`, and
         // this is the only `&mut` to the table (it lives behind the mutex from here on).
@@ -22,6 +23,14 @@ pub fn init(phys_offset: u64) {
         // SAFETY: as above, the complete physical memory is mapped at `phys_offset`.
         Mutex::new(unsafe { OffsetPageTable::new(table, VirtAddr::new(phys_offset)) })
     });
+}
+
+/// The boot PML4's physical address: the kernel's own page tables, with no process in them.
+static KERNEL_ROOT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The kernel's own PML4 (what a CPU loads while the address space it ran is freed).
+pub fn kernel_root() -> u64 {
+    KERNEL_ROOT.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 fn table() -> &'static Mutex<OffsetPageTable<'static>> {

@@ -39,38 +39,46 @@ use x86_64::{PhysAddr, VirtAddr};
 /// The TLB generation: bumped by every shootdown; a CPU that has flushed after reading
 /// generation g holds no translation older than g's changes.
 static GEN: AtomicU64 = AtomicU64::new(0);
-/// The CPUs that have loaded the process's page tables (bit n: CPU n). A CPU keeps them
-/// loaded while it idles (Linux's lazy TLB), so the bit stays set.
+/// The CPUs that have loaded some process's page tables (bit n: CPU n), so may hold user
+/// translations. A CPU keeps them loaded while it idles (Linux's lazy TLB), so the bit stays set.
 static MM_CPUS: AtomicU64 = AtomicU64::new(0);
 /// The CPUs waiting in [`finish`] for others to flush (bit n: CPU n).
 static WAITERS: AtomicU64 = AtomicU64::new(0);
-/// The process's PML4 (physical), for a CPU that runs its first thread of the process.
-static USER_ROOT: AtomicU64 = AtomicU64::new(0);
 
 /// Frames freed in this system call, waiting for the other CPUs' flush; one per CPU, touched
 /// by that CPU alone (the lock is never contended; it makes the sharing sound).
 static GATHER: [Mutex<Vec<PhysFrame>>; MAX_CPUS] = [const { Mutex::new(Vec::new()) }; MAX_CPUS];
 
-/// The process's page tables were just loaded into CR3 on this CPU (at exec).
+/// Page-table roots (PML4 frames) of address spaces that are gone, waiting until no CPU has
+/// them in CR3 any more: an idle CPU keeps the last root it loaded (lazy TLB), and the root's
+/// upper half is the kernel's own, so it must not be reused under that CPU's feet.
+static RETIRED: Mutex<Vec<PhysFrame>> = Mutex::new(Vec::new());
+
+/// The page tables `pml4` were just loaded into CR3 on this CPU (at exec).
 pub fn set_user_root(pml4: PhysAddr) {
-    USER_ROOT.store(pml4.as_u64(), Ordering::Release);
+    percpu::this().root.store(pml4.as_u64(), Ordering::SeqCst);
     MM_CPUS.fetch_or(1 << percpu::id(), Ordering::SeqCst);
 }
 
-/// Loads the process's page tables on this CPU if it has not yet (its first thread of the
-/// process). Called before a switch to a thread.
+/// Loads the page tables `root` (a thread's address space) on this CPU unless they are loaded
+/// already. Called before a switch to a thread. A CR3 load drops every non-global translation,
+/// so a CPU holds translations of one address space at a time: `MM_CPUS` names the CPUs that
+/// may hold user translations of any.
 #[inline]
-pub fn enter_mm() {
-    let me = 1u64 << percpu::id();
-    if MM_CPUS.load(Ordering::Relaxed) & me != 0 {
+pub fn enter_mm(root: u64) {
+    let cpu = percpu::this();
+    if root == 0 || cpu.root.load(Ordering::Relaxed) == root {
         return;
     }
-    let root = USER_ROOT.load(Ordering::Acquire);
-    if root == 0 {
-        return;
-    }
-    // The PML4 is the live process's, whose upper half is the kernel's own (shared by
-    // every address space), so the kernel keeps running after the switch.
+    load_root(root);
+    // After the load, so a shootdown that misses this bit happened before the load.
+    MM_CPUS.fetch_or(1u64 << cpu.id, Ordering::SeqCst);
+}
+
+/// Loads `root` into CR3 and says so in this CPU's block.
+fn load_root(root: u64) {
+    // Every root is a live address space's (or the kernel's own), whose upper half is the
+    // kernel's, shared by every address space, so the kernel keeps running after the switch.
     // SAFETY: so the block below is sound.
     unsafe {
         x86_64::registers::control::Cr3::write(
@@ -78,8 +86,30 @@ pub fn enter_mm() {
             x86_64::registers::control::Cr3Flags::empty(),
         )
     };
-    // After the load, so a shootdown that misses this bit happened before the load.
-    MM_CPUS.fetch_or(me, Ordering::SeqCst);
+    percpu::this().root.store(root, Ordering::SeqCst);
+}
+
+/// Loads the kernel's own page tables on this CPU: the address space it ran is about to go.
+pub fn leave_mm() {
+    load_root(super::paging::kernel_root());
+}
+
+/// Frees the root `pml4` of an address space that is gone (every lower table and page already
+/// freed) once no CPU has it loaded; the ones still loaded somewhere wait for a later call.
+pub fn retire_root(pml4: PhysFrame) {
+    let mut retired = RETIRED.lock();
+    retired.push(pml4);
+    let cpus = crate::smp::online_cpus();
+    retired.retain(|f| {
+        let root = f.start_address().as_u64();
+        if (0..cpus).any(|c| percpu::root_of(c).load(Ordering::SeqCst) == root) {
+            return true;
+        }
+        // No CPU has the root loaded, and no thread of its address space is left to load it.
+        // SAFETY: so nothing refers to the frame any more.
+        unsafe { frame::free(*f) };
+        false
+    });
 }
 
 /// Whether some other CPU has the process's page tables loaded.
@@ -202,5 +232,14 @@ pub fn kernel_unmapped() {
     let me = percpu::id();
     for c in (0..crate::smp::online_cpus()).filter(|&c| c != me) {
         percpu::work_of(c).fetch_or(TLB_FLUSH, Ordering::Release);
+    }
+}
+
+/// Does the shootdown this CPU owes now, if it owes one (a thread that will not return to
+/// ring 3 — a process's last, freeing its address space — cannot leave it to the way out).
+/// Must be called with no lock held.
+pub fn finish_pending() {
+    if percpu::this().work.fetch_and(!TLB_GATHER, Ordering::Relaxed) & TLB_GATHER != 0 {
+        finish();
     }
 }

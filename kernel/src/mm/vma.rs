@@ -56,7 +56,7 @@ pub fn allowed(prot: u32, access: Access) -> bool {
 /// The VMAs of one address space, keyed by start address, and the last one a lookup found
 /// (Linux's vmacache): user copies and faults hit the same VMA again and again, so most lookups
 /// skip the tree. Every change to the map forgets it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Vmas {
     map: BTreeMap<u64, Vma>,
     last: core::cell::Cell<Option<Vma>>,

@@ -80,7 +80,7 @@ fn run(frame: &mut TrapFrame, x: FarTransfer) -> Result<(), Siginfo> {
                 bytes[i * size as usize..(i + 1) * size as usize].copy_from_slice(&w.to_le_bytes()[..size as usize]);
             }
             let top = sp.wrapping_sub(2 * n);
-            let wrote = super::with(|p| p.aspace.copy_out(top, &bytes[..2 * size as usize]));
+            let wrote = super::mm(|p| p.aspace.copy_out(top, &bytes[..2 * size as usize]));
             wrote.map_err(|f| segv(f, top))?;
             (frame.rip, frame.rsp) = (rip, top);
         }
@@ -142,7 +142,7 @@ fn address(frame: &TrapFrame, m: &MemOperand, next_rip: u64) -> u64 {
 /// Reads a `size`-byte little-endian value of the program's at `at`, as the program could.
 fn read(at: u64, size: u8) -> Result<u64, Siginfo> {
     let mut b = [0u8; 8];
-    super::with(|p| p.aspace.copy_in(at, &mut b[..size as usize])).map_err(|f| segv(f, at))?;
+    super::mm(|p| p.aspace.copy_in(at, &mut b[..size as usize])).map_err(|f| segv(f, at))?;
     Ok(u64::from_le_bytes(b))
 }
 

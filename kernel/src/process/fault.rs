@@ -3,7 +3,7 @@
 //! else is a synchronous signal, delivered to the program's handler or, without one, its default
 //! action.
 use super::thread::Thread;
-use super::{exit_group, restart, sched, sigframe, signal, with};
+use super::{exit_group, mm, restart, sched, sigframe, signal, with};
 use crate::arch::TrapFrame;
 use crate::mm::aspace::{Access, Fault};
 use abi::signal::{
@@ -40,7 +40,7 @@ pub fn user_exception(frame: &mut TrapFrame, bp_tsc: u64) -> Option<u64> {
                 }
             }
         }
-        let result = with(|p| p.aspace.fault(addr, access));
+        let result = mm(|p| p.aspace.fault(addr, access));
         match result {
             Ok(true) => {
                 if super::trace::enabled() {
@@ -107,10 +107,12 @@ fn deliver(frame: &mut TrapFrame, f: Siginfo) {
         if action.sa_handler <= SIG_IGN {
             return Pending::Fatal;
         }
-        sched::with_signals(|t, _| match t.sigmask & sigmask(f.si_signo) {
-            0 if setup_handler(p, t, frame, &f, &action) => Pending::Handled,
-            0 => Pending::BadFrame,
-            _ => Pending::Fatal,
+        mm(|m| {
+            sched::with_signals(|t, _| match t.sigmask & sigmask(f.si_signo) {
+                0 if setup_handler(p, m, t, frame, &f, &action) => Pending::Handled,
+                0 => Pending::BadFrame,
+                _ => Pending::Fatal,
+            })
         })
     });
     match outcome {
@@ -133,6 +135,7 @@ fn force_sigsegv(frame: &mut TrapFrame, signo: i32) {
 /// frame cannot be written.
 fn setup_handler(
     p: &mut super::Process,
+    m: &mut super::Mm,
     t: &mut Thread,
     frame: &mut TrapFrame,
     f: &Siginfo,
@@ -141,7 +144,7 @@ fn setup_handler(
     // The mask the handler's return restores: the caller's own if rt_sigsuspend, ppoll or
     // epoll_pwait replaced it for the call.
     let restored = t.saved_sigmask.take().unwrap_or(t.sigmask);
-    if sigframe::setup(&mut p.aspace, frame, f, action, &mut t.altstack, restored).is_err() {
+    if sigframe::setup(&mut m.aspace, frame, f, action, &mut t.altstack, restored).is_err() {
         return false;
     }
     let bit = sigmask(f.si_signo);
@@ -171,20 +174,26 @@ enum Pending {
 pub fn deliver_pending(frame: &mut TrapFrame) {
     loop {
         let step = with(|p| {
-            sched::with_signals(|t, shared| {
-                let (signo, from) = signal::take(t, shared, !t.sigmask)?;
-                let info = from.info(signo);
-                let action = *p.signals.action(signo);
-                let outcome = match action.sa_handler {
-                    SIG_IGN => Pending::Ignored,
-                    SIG_DFL if signal::ignored_by_default(signo) => Pending::Ignored,
-                    SIG_DFL => Pending::Fatal,
-                    _ => {
-                        restart::before_handler(frame, action.sa_flags);
-                        if setup_handler(p, t, frame, &info, &action) { Pending::Handled } else { Pending::BadFrame }
-                    }
-                };
-                Some((info, outcome, t.has_deliverable(shared.mask)))
+            mm(|m| {
+                sched::with_signals(|t, shared| {
+                    let (signo, from) = signal::take(t, shared, !t.sigmask)?;
+                    let info = from.info(signo);
+                    let action = *p.signals.action(signo);
+                    let outcome = match action.sa_handler {
+                        SIG_IGN => Pending::Ignored,
+                        SIG_DFL if signal::ignored_by_default(signo) => Pending::Ignored,
+                        SIG_DFL => Pending::Fatal,
+                        _ => {
+                            restart::before_handler(frame, action.sa_flags);
+                            if setup_handler(p, m, t, frame, &info, &action) {
+                                Pending::Handled
+                            } else {
+                                Pending::BadFrame
+                            }
+                        }
+                    };
+                    Some((info, outcome, t.has_deliverable(shared.mask)))
+                })
             })
         });
         let Some((info, outcome, more)) = step else { break };
@@ -216,6 +225,19 @@ pub fn deliver_pending(frame: &mut TrapFrame) {
 
 /// The default action of a fatal signal.
 fn kill(frame: &TrapFrame, f: Siginfo) -> ! {
+    if f.si_signo == SIGKILL && sched::execing() {
+        // Another thread's execve (Linux's de_thread) ends this one alone.
+        crate::syscall::thread::exit(0)
+    }
+    let status = super::task::Status::Signaled { signo: f.si_signo, core: signal::dumps_core(f.si_signo) };
+    if super::pid() != super::PID {
+        // Another process than the first: it ends, its parent is told (wait4 reports the signal).
+        if crate::syscall::strace::enabled() && !sched::group_exiting() {
+            let name = abi::signal::name(f.si_signo).unwrap_or("SIG???");
+            crate::logger::raw_line(format_args!("[pid {}] +++ killed by {name} +++", super::pid()));
+        }
+        super::task::group_exit(status)
+    }
     super::claim_exit();
     crate::logger::enter_fault();
     let core = match f.si_signo {
@@ -259,7 +281,7 @@ fn is_canonical(a: u64) -> bool {
 /// its mapping).
 pub(super) fn code_at(pc: u64) -> alloc::vec::Vec<u8> {
     let mut code = alloc::vec::Vec::with_capacity(MAX_INSN);
-    with(|p| {
+    mm(|p| {
         let mut b = [0u8];
         for at in (0..MAX_INSN as u64).map_while(|i| pc.checked_add(i)) {
             if p.aspace.copy_in(at, &mut b).is_err() {
@@ -276,7 +298,7 @@ pub(super) fn code_at(pc: u64) -> alloc::vec::Vec<u8> {
 pub fn sigreturn(frame: &mut TrapFrame) {
     // The restored registers are not a syscall in progress, whatever their rax says.
     frame.clear_syscall();
-    match with(|p| sigframe::restore(&mut p.aspace, frame)) {
+    match mm(|p| sigframe::restore(&mut p.aspace, frame)) {
         Ok(mask) => sched::sigreturn_mask(mask),
         // Linux's badframe: signal_fault → force_sig(SIGSEGV), which a SIGSEGV handler (on an
         // alternate stack, when RSP is bad) may catch; blocked or ignored, it kills.

@@ -4,7 +4,10 @@
 //! lock. So a wake-up between the comparison and the sleep always finds the waiter (no lost
 //! wake-ups), and waiters on different words rarely share a lock.
 //!
-//! One process, so private and shared futexes are the same; the bitset forms match waiters whose
+//! A futex is named by its address space (the root of its page tables, [`super::mm_root`]) and
+//! the word's address in it: the processes of one program have the same addresses, and a wake in
+//! one must never reach a waiter in another. rt0 shares no memory between address spaces, so a
+//! shared futex is named the same way as a private one. The bitset forms match waiters whose
 //! bitset shares a bit with the waker's (the plain forms use all ones).
 use super::restart::Restart;
 use super::sched;
@@ -20,6 +23,7 @@ const BUCKETS: usize = 256;
 
 #[derive(Clone, Copy)]
 struct Waiter {
+    mm: u64,
     addr: u64,
     tid: u32,
     bitset: u32,
@@ -31,8 +35,10 @@ struct Waiter {
 static QUEUES: [Mutex<VecDeque<Waiter>>; BUCKETS] = [const { Mutex::new(VecDeque::new()) }; BUCKETS];
 
 fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
-    // Fibonacci hashing of the word index: neighbouring words land in different buckets.
-    let h = (addr >> 2).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BUCKETS.trailing_zeros());
+    // Fibonacci hashing of the word index and the address space: neighbouring words land in
+    // different buckets.
+    let key = (addr >> 2) ^ super::mm_root().rotate_left(17);
+    let h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BUCKETS.trailing_zeros());
     &QUEUES[h as usize]
 }
 
@@ -47,7 +53,7 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
         return Err(EAGAIN);
     }
     let tid = sched::prepare_futex_block(until, addr);
-    waiters.push_back(Waiter { addr, tid, bitset });
+    waiters.push_back(Waiter { mm: super::mm_root(), addr, tid, bitset });
     drop(waiters);
     let wake = sched::schedule();
     if wake == Wake::Woken || !unqueue(tid) {
@@ -72,6 +78,7 @@ fn unqueue(tid: u32) -> bool {
         let key = sched::with_current(|t| t.futex_key);
         let mut waiters = bucket(key).lock();
         if let Some(i) = waiters.iter().position(|w| w.tid == tid && w.addr == key) {
+            // A tid waits in one place at a time, so the tid and the word find it.
             waiters.remove(i);
             return true;
         }
@@ -103,11 +110,12 @@ fn lock_two(
 /// Wakes up to `n` waiters on `addr` whose bitset matches in `q`, oldest first (as Linux
 /// wakes); returns how many.
 fn wake_in(q: &mut VecDeque<Waiter>, addr: u64, n: u64, bitset: u32) -> u64 {
+    let mm = super::mm_root();
     let mut woken = 0;
     let mut i = 0;
     while i < q.len() && woken < n {
         let w = q[i];
-        if w.addr == addr && w.bitset & bitset != 0 {
+        if w.addr == addr && w.mm == mm && w.bitset & bitset != 0 {
             if i == 0 {
                 q.pop_front(); // the common case: the oldest waiter, no copying
             } else {
@@ -136,7 +144,7 @@ pub fn requeue(addr: u64, addr2: u64, n_wake: u64, n_requeue: u64, cmp: Option<u
     let mut moved = 0;
     let mut i = 0;
     while i < g1.len() && moved < n_requeue {
-        if g1[i].addr != addr {
+        if g1[i].addr != addr || g1[i].mm != super::mm_root() {
             i += 1;
             continue;
         }

@@ -9,6 +9,7 @@ use abi::resource::*;
 use abi::rt0::STACK_SIZE;
 
 /// Every resource's limits.
+#[derive(Clone)]
 pub struct Limits([Rlimit; RLIM_NLIMITS]);
 
 impl Limits {

@@ -1,4 +1,4 @@
-//! The scheduler that shares the CPUs among the process's threads (Linux kernel/sched/core.c
+//! The scheduler that shares the CPUs among the threads of every process (Linux kernel/sched/core.c
 //! `__schedule`, `try_to_wake_up` and `select_task_rq`, much reduced): per-CPU round-robin with a
 //! 10 ms slice enforced by each CPU's local APIC timer in one-shot mode, blocking with
 //! deadlines, wake-ups placed on idle CPUs, and `hlt` when a CPU has nothing to run.
@@ -31,10 +31,11 @@
 //! lock for all CPUs is the simple end of the trade (Linux has one per run queue); the queues
 //! are already per CPU, so the lock is the part to split when more CPUs make it hot.
 //!
-//! Lock order (outermost first): futex bucket → process → scheduler → kernel-stack slots →
-//! page tables → frames → heap. The kernel runs with interrupts off, so no interrupt or IPI
+//! Lock order (outermost first): futex bucket → task table → a process's state → an address
+//! space → scheduler → kernel-stack slots → page tables → frames → heap. The kernel runs with interrupts off, so no interrupt or IPI
 //! handler can contend for any of them on the CPU that holds one; IPIs are sent after the lock
 //! is released, and nothing waits for another CPU while holding it.
+use super::signal::DEFAULT_IGNORED;
 use super::signal::{PendingSet, Sender};
 use super::thread::{KernelStack, State, Thread, Wake};
 use crate::arch::fpu;
@@ -45,6 +46,7 @@ use crate::mm::tlb;
 use crate::time::monotonic_ns;
 use abi::signal::{Sigset, UNBLOCKABLE, sigmask};
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -61,13 +63,25 @@ struct Sched {
     /// only by the reaper, under this lock; it is reached only through `&mut Sched`.
     threads: Vec<NonNull<Thread>>,
     next_tid: u32,
-    /// The process's pending set (Linux's `signal->shared_pending`), beside its threads under
-    /// one lock, so that queuing a process-directed signal and choosing the thread to take it
-    /// are one step.
-    shared: PendingSet,
+    /// Each live process's signal state, by pid (see [`Group`]).
+    groups: Vec<Group>,
     /// Per CPU: when the running thread's slice ends, and the deadline its timer is armed for.
     slice_end: [u64; MAX_CPUS],
     armed: [u64; MAX_CPUS],
+}
+
+/// What the scheduler keeps per process (thread group), beside its threads under one lock:
+/// its pending set (Linux's `signal->shared_pending`), so that queuing a process-directed
+/// signal and choosing the thread to take it are one step; the signals its actions throw away
+/// (mirrored from its handler table by `Signals::set`, so a sender needs no process lock); and,
+/// once it is ending, its wait status (Linux's SIGNAL_GROUP_EXIT and `group_exit_code`).
+struct Group {
+    tgid: u32,
+    shared: PendingSet,
+    discards: Sigset,
+    exit: Option<super::task::Status>,
+    /// A thread in execve waiting for the others to go (Linux's `group_exec_task`).
+    exec: Option<u32>,
 }
 
 // The threads' pointers are owned by the scheduler and dereferenced only through `&mut Sched`,
@@ -78,7 +92,7 @@ unsafe impl Send for Sched {}
 static SCHED: Mutex<Sched> = Mutex::new(Sched {
     threads: Vec::new(),
     next_tid: 0,
-    shared: PendingSet::new(),
+    groups: Vec::new(),
     slice_end: [0; MAX_CPUS],
     armed: [0; MAX_CPUS],
 });
@@ -134,6 +148,16 @@ impl Sched {
             .unwrap_or_else(|_| unreachable!("a listed thread"))
     }
 
+    /// Process `tgid`'s group record.
+    fn group(&mut self, tgid: u32) -> Option<&mut Group> {
+        self.groups.iter_mut().find(|g| g.tgid == tgid)
+    }
+
+    /// The pending set of process `tgid` (empty for one that is gone).
+    fn shared_of(&self, tgid: u32) -> Sigset {
+        self.groups.iter().find(|g| g.tgid == tgid).map_or(0, |g| g.shared.mask)
+    }
+
     /// Arms this CPU's timer for `deadline` unless it is armed for an earlier one still ahead.
     fn arm_at(&mut self, deadline: u64, now: u64) {
         let me = percpu::id() as usize;
@@ -170,23 +194,42 @@ impl Kick {
 
 /// Creates the main thread (tid = pid) on the boot stack whose top is `boot_stack_top`, and
 /// the boot CPU's idle context; returns the top.
-pub fn init_main(tid: u32, boot_stack_top: u64) -> u64 {
+pub fn init_main(tid: u32, boot_stack_top: u64, process: Arc<super::ProcessCell>, mm: Arc<super::MmCell>) -> u64 {
     let me = percpu::id();
     let idle = KernelStack::new().expect("no memory for the boot CPU's idle stack");
     // SAFETY: the stack is fresh and unused; `idle_entry` never returns.
     IDLE_KSP[me as usize].store(unsafe { prepare_kernel_stack(idle.top(), idle_entry) }, Ordering::Relaxed);
     core::mem::forget(idle); // the idle context's for good
-    let mut t = Box::new(Thread::with_stack(tid, KernelStack::boot(boot_stack_top)));
+    let mut t = Box::new(Thread::with_stack(tid, KernelStack::boot(boot_stack_top), process, mm));
     t.cpu = me;
     t.on_cpu = true;
     let top = t.kstack.top();
     let p = NonNull::from(Box::leak(t));
     let mut s = SCHED.lock();
-    percpu::this().current.store(p.as_ptr() as *mut (), Ordering::Relaxed);
+    s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards: DEFAULT_IGNORED, exit: None, exec: None });
+    // SAFETY: `p` was just leaked and is reached only under the lock held here.
+    set_running(Some(unsafe { p.as_ref() }));
     s.threads.push(p);
     s.next_tid = tid + 1;
     s.slice_end[me as usize] = monotonic_ns() + TIME_SLICE_NS;
     top
+}
+
+/// Says in this CPU's block which thread runs here (None: the idle context), with its process
+/// and address space. Called under the lock.
+fn set_running(t: Option<&Thread>) {
+    let cpu = percpu::this();
+    let (thread, process, mm) = match t {
+        Some(t) => (
+            t as *const Thread as *mut (),
+            Arc::as_ptr(&t.process) as *mut (),
+            t.mm.as_ref().map_or(core::ptr::null_mut(), |m| Arc::as_ptr(m) as *mut ()),
+        ),
+        None => (core::ptr::null_mut(), core::ptr::null_mut(), core::ptr::null_mut()),
+    };
+    cpu.current.store(thread, Ordering::Relaxed);
+    cpu.process.store(process, Ordering::Relaxed);
+    cpu.mm.store(mm, Ordering::Relaxed);
 }
 
 /// The running thread's id.
@@ -216,22 +259,49 @@ pub fn spawn(
     clear_child_tid: u64,
     publish: impl FnOnce(u32) -> Result<(), isize>,
 ) -> Result<u32, isize> {
-    let mut t = Box::new(Thread::new(0).ok_or(abi::errno::EAGAIN)?);
-    let tid = {
-        let mut s = SCHED.lock();
-        s.next_tid += 1;
-        s.next_tid - 1
-    };
+    let tid = new_tid();
+    let (process, mm) = with_current(|t| (t.process.clone(), t.mm.clone().expect("a thread with no address space")));
+    spawn_in(tid, frame, fs, clear_child_tid, process, mm, None, publish)
+}
+
+/// A fresh thread id (and pid: one number space, as Linux's).
+pub fn new_tid() -> u32 {
+    let mut s = SCHED.lock();
+    s.next_tid += 1;
+    s.next_tid - 1
+}
+
+/// [`spawn`] of thread `tid` into `process` with address space `mm`; `group`: a new process's
+/// pending set starts empty, with the discarded signals given (fork's, from the parent's
+/// handlers), and `tid` is its pid; with it, whether the thread keeps the caller's alternate
+/// signal stack (Linux keeps it unless the memory is shared without CLONE_VFORK).
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_in(
+    tid: u32,
+    frame: TrapFrame,
+    fs: u64,
+    clear_child_tid: u64,
+    process: Arc<super::ProcessCell>,
+    mm: Arc<super::MmCell>,
+    group: Option<(Sigset, bool)>,
+    publish: impl FnOnce(u32) -> Result<(), isize>,
+) -> Result<u32, isize> {
+    let mut t = Box::new(Thread::new(tid, process, mm).ok_or(abi::errno::EAGAIN)?);
     // User memory is written with the scheduler unlocked (the process lock comes first).
     publish(tid)?;
     // The slot may have been unmapped and mapped again: no stale translation of it here.
     tlb::flush_if_asked();
     let now = monotonic_ns();
     let mut s = SCHED.lock();
-    t.tid = tid;
+    if let Some((discards, _)) = group {
+        s.groups.push(Group { tgid: tid, shared: PendingSet::new(), discards, exit: None, exec: None });
+    }
     // The new thread inherits the blocked mask and the affinity; its alternate stack starts
-    // disabled (Linux resets it for CLONE_VM children).
+    // disabled (Linux resets it for CLONE_VM children) unless `group` says it is kept.
     let parent = s.cur();
+    if group.is_some_and(|(_, keep)| keep) {
+        t.altstack = parent.altstack;
+    }
     t.sigmask = parent.sigmask;
     t.affinity = parent.affinity;
     t.cpu = parent.cpu;
@@ -312,7 +382,7 @@ pub fn wake(tid: u32) -> bool {
 /// (Linux's `sig_ignored`). A thread that can take it is told: the caller on its way back to
 /// ring 3, a thread running on another CPU by IPI, a sleeping thread by waking it
 /// ([`Wake::Interrupted`]), a queued one when it is next switched in.
-pub fn signal_thread(tid: u32, signo: i32, from: &Sender, discards: bool) -> bool {
+pub fn signal_thread(tid: u32, signo: i32, from: &Sender, may_discard: bool) -> bool {
     let mut s = SCHED.lock();
     let i = match s.current() {
         Some(c) if c.tid == tid => None, // the common case: a thread signalling itself
@@ -324,6 +394,11 @@ pub fn signal_thread(tid: u32, signo: i32, from: &Sender, discards: bool) -> boo
     if signo == 0 {
         return true;
     }
+    let tgid = match i {
+        Some(i) => s.at(i).tgid,
+        None => s.cur().tgid,
+    };
+    let discards = may_discard && s.group(tgid).is_some_and(|g| g.discards & sigmask(signo) != 0);
     let t = match i {
         Some(i) => s.at(i),
         None => s.cur(),
@@ -338,28 +413,134 @@ pub fn signal_thread(tid: u32, signo: i32, from: &Sender, discards: bool) -> boo
     true
 }
 
-/// A process-directed signal (kill): queued in the process's set and taken by the first thread
-/// that does not block it, the caller preferred (Linux's `complete_signal`); while every thread
-/// blocks it, it stays pending for the process.
-pub fn signal_process(signo: i32, from: Sender, discards: bool) {
+/// A process-directed signal (kill) for process `pid`: queued in the process's set and taken
+/// by the first of its threads that does not block it, the caller preferred (Linux's
+/// `complete_signal`); while every thread blocks it, it stays pending for the process. False
+/// if there is no such process (`signo` 0 only checks).
+pub fn signal_process(pid: u32, signo: i32, from: Sender) -> bool {
     let mut s = SCHED.lock();
+    let Some(g) = s.group(pid) else { return false };
+    if signo == 0 || g.exit.is_some() {
+        return true;
+    }
     let bit = sigmask(signo);
+    let discards = g.discards & bit != 0;
     // Linux asks the leader (the main thread) whether it blocks the signal.
-    let leader_mask = match s.find(super::PID) {
+    let leader_mask = match s.find(pid) {
         Some(i) => s.at(i).sigmask,
-        None => s.current().map_or(0, |t| t.sigmask),
+        None => (0..s.threads.len())
+            .find(|&i| s.at(i).tgid == pid && s.at(i).state != State::Dead)
+            .map_or(0, |i| s.at(i).sigmask),
     };
-    if (leader_mask & bit != 0 || !discards) && s.shared.add(signo, from) {
-        let kick = wake_taker(&mut s, bit);
+    let g = s.group(pid).expect("found above");
+    if (leader_mask & bit != 0 || !discards) && g.shared.add(signo, from) {
+        let kick = wake_taker(&mut s, pid, bit);
         drop(s);
         kick.send();
     }
+    true
 }
 
-/// Finds a live thread that does not block (one of) `bits`, the running one first, and tells it.
+/// The signals process `tgid`'s actions throw away (its `Signals::set` keeps this in step).
+pub fn set_discards(tgid: u32, discards: Sigset) {
+    if let Some(g) = SCHED.lock().group(tgid) {
+        g.discards = discards;
+    }
+}
+
+/// Ends the running thread's process with `status` (exit_group, a fatal signal): the first
+/// status set wins, and every other thread of it gets SIGKILL, which ends it on its way back to
+/// ring 3 or wakes it from a sleep (Linux's `zap_other_threads`).
+pub fn zap_group(status: super::task::Status) {
+    zap(Some(status));
+}
+
+/// execve from a process with other threads (Linux's `de_thread`): they get SIGKILL, each ends
+/// alone (not the process: [`execing`]), and the caller sleeps until it is the last. False,
+/// with nothing done, when the process is already ending.
+pub fn kill_others_for_exec() -> bool {
+    if !zap(None) {
+        return false;
+    }
+    loop {
+        let mut s = SCHED.lock();
+        let (me, tgid) = {
+            let t = s.cur();
+            (t.tid, t.tgid)
+        };
+        let live = (0..s.threads.len()).filter(|&i| s.at(i).tgid == tgid && s.at(i).state != State::Dead).count();
+        let g = s.group(tgid).expect("a running process has its group");
+        if live == 1 || g.exit.is_some() {
+            // Alone: the exec goes on. Or an exit_group came meanwhile: the process ends, and
+            // the SIGKILL it sent here ends this thread on its way out.
+            g.exec = None;
+            return g.exit.is_none();
+        }
+        g.exec = Some(me);
+        let t = s.cur();
+        t.state = State::Blocked { until: None };
+        t.wake = Wake::Woken;
+        drop(s);
+        schedule();
+    }
+}
+
+/// Whether the running thread's process is in another thread's execve: a SIGKILL then ends
+/// only this thread.
+pub fn execing() -> bool {
+    let mut s = SCHED.lock();
+    let (me, tgid) = {
+        let t = s.cur();
+        (t.tid, t.tgid)
+    };
+    s.group(tgid).is_some_and(|g| g.exec.is_some_and(|e| e != me))
+}
+
+/// SIGKILL to every other thread of the running one's process: for its end (`status`) or for
+/// an execve (None: the caller is recorded as the one to stay). False, with nothing sent, when
+/// an execve is asked for a process already ending.
+fn zap(status: Option<super::task::Status>) -> bool {
+    let mut s = SCHED.lock();
+    let (me, tgid) = {
+        let t = s.cur();
+        (t.tid, t.tgid)
+    };
+    let g = s.group(tgid).expect("a running process has its group");
+    match status {
+        Some(_) if g.exit.is_none() => g.exit = status,
+        Some(_) => {}
+        None if g.exit.is_some() => return false,
+        None => g.exec = Some(me),
+    }
+    let mut kicks = 0u64;
+    for i in 0..s.threads.len() {
+        let t = s.at(i);
+        if t.tgid != tgid || t.tid == me || t.state == State::Dead {
+            continue;
+        }
+        t.pending.add(abi::signal::SIGKILL, Sender::kill(abi::signal::SI_KERNEL, 0, 0));
+        let p = s.threads[i];
+        kicks |= notify(&mut s, p).0.map_or(0, bit);
+    }
+    drop(s);
+    send_all(kicks);
+    true
+}
+
+/// Whether the running thread's process is ending (a sleep that only a SIGKILL may end
+/// checks this).
+pub fn group_exiting() -> bool {
+    let mut s = SCHED.lock();
+    let tgid = s.cur().tgid;
+    s.group(tgid).is_some_and(|g| g.exit.is_some())
+}
+
+/// Finds a live thread of process `tgid` that does not block (one of) `bits`, the running one
+/// first, and tells it.
 #[cold]
-fn wake_taker(s: &mut Sched, bits: Sigset) -> Kick {
+fn wake_taker(s: &mut Sched, tgid: u32, bits: Sigset) -> Kick {
     if let Some(t) = s.current()
+        && t.tgid == tgid
         && t.state != State::Dead
         && bits & !t.sigmask != 0
     {
@@ -368,7 +549,7 @@ fn wake_taker(s: &mut Sched, bits: Sigset) -> Kick {
     }
     let taker = (0..s.threads.len()).find(|&i| {
         let t = s.at(i);
-        t.state != State::Dead && bits & !t.sigmask != 0
+        t.tgid == tgid && t.state != State::Dead && bits & !t.sigmask != 0
     });
     match taker {
         Some(i) => {
@@ -382,11 +563,11 @@ fn wake_taker(s: &mut Sched, bits: Sigset) -> Kick {
 /// Thread `p` (one of `s`'s) has a signal it may take: make sure it takes it soon.
 #[inline]
 fn notify(s: &mut Sched, p: NonNull<Thread>) -> Kick {
-    let shared = s.shared.mask;
     let me = percpu::id();
     // `p` is one of `s.threads`, and `&mut s` proves the lock is held.
     // SAFETY: so this is the only reference to it.
     let t = unsafe { &mut *p.as_ptr() };
+    let shared = s.shared_of(t.tgid);
     if !t.has_deliverable(shared) {
         return Kick(None);
     }
@@ -421,9 +602,12 @@ pub fn dequeue_signal(allowed: Sigset) -> Option<(i32, Sender)> {
 pub fn with_signals<R>(f: impl FnOnce(&mut Thread, &mut PendingSet) -> R) -> R {
     let mut s = SCHED.lock();
     let p = NonNull::from(s.cur());
-    // The running thread lives outside `Sched` (boxed), so it and `s.shared` are disjoint.
+    // SAFETY: `p` is the running thread, and the lock is held: only its group id is read.
+    let tgid = unsafe { p.as_ref().tgid };
+    let g = s.group(tgid).expect("a running process has its group");
+    // The running thread lives outside `Sched` (boxed), so it and its group are disjoint.
     // SAFETY: the lock is held for the whole call, and no other reference to the thread is live.
-    f(unsafe { &mut *p.as_ptr() }, &mut s.shared)
+    f(unsafe { &mut *p.as_ptr() }, &mut g.shared)
 }
 
 /// The robust-list head live thread `tid` registered (get_robust_list); None if no such thread.
@@ -432,20 +616,27 @@ pub fn robust_list_of(tid: u32) -> Option<u64> {
     s.find(tid).map(|i| s.at(i).robust_list)
 }
 
-/// Throws pending `signo` away, for the process and every thread (its action now ignores it).
+/// Throws pending `signo` away, for the running thread's process and each of its threads (its
+/// action now ignores it).
 pub fn flush_signal(signo: i32) {
     let mut s = SCHED.lock();
     let keep = !sigmask(signo);
-    s.shared.mask &= keep;
+    let tgid = s.cur().tgid;
+    if let Some(g) = s.group(tgid) {
+        g.shared.mask &= keep;
+    }
     for i in 0..s.threads.len() {
-        s.at(i).pending.mask &= keep;
+        if s.at(i).tgid == tgid {
+            s.at(i).pending.mask &= keep;
+        }
     }
 }
 
-/// The signals pending for the running thread or the process (rt_sigpending's raw set).
+/// The signals pending for the running thread or its process (rt_sigpending's raw set).
 pub fn pending_signals() -> Sigset {
     let mut s = SCHED.lock();
-    s.cur().pending.mask | s.shared.mask
+    let tgid = s.cur().tgid;
+    s.cur().pending.mask | s.shared_of(tgid)
 }
 
 /// Sets the running thread's blocked mask (SIGKILL and SIGSTOP stay unblocked). A pending
@@ -487,14 +678,15 @@ pub fn sigreturn_mask(mask: Sigset) {
 
 #[inline]
 fn set_mask(s: &mut Sched, mask: Sigset) -> Kick {
-    let shared = s.shared.mask;
+    let tgid = s.cur().tgid;
+    let shared = s.shared_of(tgid);
     let t = s.cur();
     let newly_blocked = mask & !t.sigmask;
     t.sigmask = mask & !UNBLOCKABLE;
     if t.has_deliverable(shared) {
         percpu::set_sigpending();
     }
-    if shared & newly_blocked != 0 { wake_taker(s, shared & newly_blocked) } else { Kick(None) }
+    if shared & newly_blocked != 0 { wake_taker(s, tgid, shared & newly_blocked) } else { Kick(None) }
 }
 
 /// Marks the running thread blocked until a [`wake`] or `until` and returns its tid; it keeps
@@ -533,17 +725,38 @@ pub fn block(until: Option<u64>) -> Wake {
     schedule()
 }
 
-/// Ends the running thread; the caller has already handled clear_child_tid. The last thread to
-/// end ends the process with `code` (decided under the lock, so two threads that exit at once on
-/// two CPUs cannot both think another is left).
+/// Ends the running thread; the caller has already handled clear_child_tid. The last thread of
+/// its process to end ends the process: with the status an exit_group or fatal signal set, else
+/// exit code `code` (decided under the lock, so two threads that exit at once on two CPUs
+/// cannot both think another is left). The first process's end stops the machine.
 pub fn exit_current(code: i32) -> ! {
-    let live = {
+    let (tgid, live, status) = {
         let mut s = SCHED.lock();
-        s.cur().state = State::Dead;
-        (0..s.threads.len()).filter(|&i| s.at(i).state != State::Dead).count()
+        let t = s.cur();
+        t.state = State::Dead;
+        let tgid = t.tgid;
+        let live = (0..s.threads.len()).filter(|&i| s.at(i).tgid == tgid && s.at(i).state != State::Dead).count();
+        let status = s.group(tgid).and_then(|g| g.exit);
+        let execer = s.group(tgid).and_then(|g| g.exec).filter(|_| live == 1);
+        if live == 0 {
+            s.groups.retain(|g| g.tgid != tgid);
+        }
+        if let Some(e) = execer {
+            // The thread in execve is the last one left: it goes on.
+            drop(s);
+            wake(e);
+        }
+        (tgid, live, status.unwrap_or(super::task::Status::Exited(code)))
     };
+    if live == 0 && tgid == super::PID {
+        super::claim_exit();
+        super::exit_group_claimed(status.exit_code())
+    }
+    if tgid != super::PID {
+        super::task::drop_mm();
+    }
     if live == 0 {
-        super::exit_group(code)
+        super::task::release(status);
     }
     REAP.store(true, Ordering::Relaxed);
     schedule();
@@ -625,7 +838,6 @@ pub fn schedule() -> Wake {
     loop {
         let now = monotonic_ns();
         let mut s = SCHED.lock();
-        let shared = s.shared.mask;
         let cur = s.current().map(NonNull::from);
         let cur_tid = cur.map_or(0, |p| {
             // SAFETY: the running thread, under the lock: only its id is read.
@@ -643,6 +855,9 @@ pub fn schedule() -> Wake {
             if t.cpu != me {
                 continue;
             }
+            let tgid = t.tgid;
+            let shared = s.shared_of(tgid);
+            let t = s.at(i);
             match t.state {
                 State::Blocked { .. } if t.has_deliverable(shared) => {
                     t.state = State::Runnable;
@@ -695,7 +910,7 @@ pub fn schedule() -> Wake {
                 let kick = evict(&mut s, p, now);
                 account_out(Some(p));
                 let from = p_ksp(p);
-                percpu::this().current.store(core::ptr::null_mut(), Ordering::Relaxed);
+                set_running(None);
                 core::mem::forget(s);
                 kick.send();
                 send_all(strays);
@@ -762,6 +977,8 @@ pub fn schedule() -> Wake {
             None => (IDLE_KSP[me as usize].as_ptr(), Kick(None)),
         };
         account_out(cur);
+        let tgid = s.at(next).tgid;
+        let shared = s.shared_of(tgid);
         let t = s.at(next);
         t.cpu = me;
         t.on_cpu = true;
@@ -769,12 +986,15 @@ pub fn schedule() -> Wake {
         FsBase::write(VirtAddr::new(t.fs_base));
         KernelGsBase::write(VirtAddr::new(t.gs_base));
         percpu::set_kernel_stack(t.kstack.top());
-        percpu::this().current.store(t as *mut Thread as *mut (), Ordering::Relaxed);
+        set_running(Some(t));
         if t.has_deliverable(shared) {
             percpu::set_sigpending(); // signals that arrived while it was switched out
         }
         let to = t.ksp;
-        tlb::enter_mm();
+        // A thread whose address space is gone (its process is ending) needs none loaded.
+        if t.mm.is_some() {
+            tlb::enter_mm(t.root);
+        }
         // The lock stays held across the switch; the far side releases it.
         core::mem::forget(s);
         push.send();
@@ -964,7 +1184,7 @@ extern "C" fn idle_entry() -> ! {
 /// A CPU's idle context: runs whatever becomes runnable here, forever. An AP enters it once it
 /// is up (from the entry layer); the boot CPU's only when its running thread must leave.
 pub fn idle_loop() -> ! {
-    percpu::this().current.store(core::ptr::null_mut(), Ordering::Relaxed);
+    set_running(None);
     loop {
         schedule();
     }
@@ -998,4 +1218,39 @@ fn idle(wait_ns: Option<u64>) {
     if super::account::enabled() {
         super::account::idle_end();
     }
+}
+
+/// Replaces the running thread's address space with `mm` (execve's new one; None for a process
+/// on its way out) and returns the one it had. The caller has loaded `mm`'s root, or the
+/// kernel's (`tlb::leave_mm`).
+pub fn replace_mm(mm: Option<Arc<super::MmCell>>) -> Option<Arc<super::MmCell>> {
+    let mut s = SCHED.lock();
+    let t = s.cur();
+    if let Some(m) = &mm {
+        t.root = m.root;
+    }
+    let old = core::mem::replace(&mut t.mm, mm);
+    let ptr = t.mm.as_ref().map_or(core::ptr::null_mut(), |m| Arc::as_ptr(m) as *mut ());
+    percpu::this().mm.store(ptr, Ordering::Relaxed);
+    old
+}
+
+/// The threads of the running thread's process that have not exited, itself included.
+pub fn live_in_group() -> usize {
+    let mut s = SCHED.lock();
+    let tgid = s.cur().tgid;
+    (0..s.threads.len()).filter(|&i| s.at(i).tgid == tgid && s.at(i).state != State::Dead).count()
+}
+
+/// Process `pid`'s pending set and the signals its actions discard, for the fork child's
+/// group: the child starts with nothing pending (Linux's copy_process clears it).
+pub fn discards_of(pid: u32) -> Sigset {
+    SCHED.lock().groups.iter().find(|g| g.tgid == pid).map_or(DEFAULT_IGNORED, |g| g.discards)
+}
+
+/// The process thread `tid` belongs to; None if there is no such live thread.
+pub fn tgid_of(tid: u32) -> Option<u32> {
+    let mut s = SCHED.lock();
+    let i = s.find(tid)?;
+    Some(s.at(i).tgid)
 }

@@ -3,19 +3,41 @@
 //! rt_sigaction fills, and the signal descriptions the default action prints.
 use crate::arch::TrapFrame;
 use abi::signal::*;
-use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Per-process signal state: the handler table, shared by every thread (the blocked mask and
 /// the alternate stack are per thread, in `Thread`).
+#[derive(Clone)]
 pub struct Signals {
     pub actions: [KernelSigaction; NSIG],
+    /// The signals whose action throws them away, kept in step with `actions` and mirrored in
+    /// the scheduler's record of the process (`sched::set_discards`), so that sending a signal
+    /// — Go preempts with SIGURG all the time — needs no process lock.
+    discards: Sigset,
 }
 
 impl Signals {
-    /// Every action SIG_DFL (a new process; the mirror is reset to match).
+    /// Every action SIG_DFL (a new process).
     pub fn new() -> Self {
-        DISCARDS.store(DEFAULT_IGNORED, Ordering::Relaxed);
-        Self { actions: [KernelSigaction { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0 }; NSIG] }
+        Self {
+            actions: [KernelSigaction { sa_handler: SIG_DFL, sa_flags: 0, sa_restorer: 0, sa_mask: 0 }; NSIG],
+            discards: DEFAULT_IGNORED,
+        }
+    }
+
+    /// The signals this table's actions throw away.
+    pub fn discards(&self) -> Sigset {
+        self.discards
+    }
+
+    /// execve's reset (Linux's `flush_signal_handlers`): a caught signal goes back to SIG_DFL,
+    /// an ignored one stays ignored; flags, masks and restorers are cleared.
+    pub fn reset_for_exec(&mut self) {
+        for a in self.actions.iter_mut() {
+            let handler = if a.sa_handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
+            *a = KernelSigaction { sa_handler: handler, sa_flags: 0, sa_restorer: 0, sa_mask: 0 };
+        }
+        self.discards = (1..=NSIG as i32).filter(|&s| discarded(s, self.action(s))).fold(0, |m, s| m | sigmask(s));
+        super::sched::set_discards(super::pid(), self.discards);
     }
 
     /// The action for signal `signo` (1..=NSIG).
@@ -28,26 +50,18 @@ impl Signals {
         self.actions[signo as usize - 1] = action;
         let bit = sigmask(signo);
         if discarded(signo, &action) {
-            DISCARDS.fetch_or(bit, Ordering::Relaxed);
+            self.discards |= bit;
         } else {
-            DISCARDS.fetch_and(!bit, Ordering::Relaxed);
+            self.discards &= !bit;
         }
+        // The running thread's process is the one whose table this is (every caller changes
+        // its own).
+        super::sched::set_discards(super::pid(), self.discards);
     }
 }
 
-/// The signals whose action throws them away, mirrored from the handler table (written under
-/// the process lock by [`Signals::set`]), so that sending a signal — Go preempts with SIGURG
-/// all the time — needs no process lock.
-static DISCARDS: AtomicU64 = AtomicU64::new(DEFAULT_IGNORED);
-
 /// Signals whose default action is to do nothing (Linux's SIG_KERNEL_IGNORE_MASK).
-const DEFAULT_IGNORED: Sigset = sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | sigmask(SIGCONT);
-
-/// Whether sending `signo` now throws it away (for a target that does not block it).
-#[inline]
-pub fn discards(signo: i32) -> bool {
-    DISCARDS.load(Ordering::Relaxed) & sigmask(signo) != 0
-}
+pub const DEFAULT_IGNORED: Sigset = sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | sigmask(SIGCONT);
 
 impl Default for Signals {
     fn default() -> Self {
@@ -83,7 +97,7 @@ pub fn ignored_by_default(signo: i32) -> bool {
 pub fn raise_sigpipe() {
     let ignored = super::with(|p| p.signals.action(SIGPIPE).sa_handler == SIG_IGN);
     if !ignored {
-        send_to_current(SIGPIPE, Sender::kill(SI_USER, super::PID as i32, 0));
+        send_to_current(SIGPIPE, Sender::kill(SI_USER, super::pid() as i32, 0));
     }
 }
 

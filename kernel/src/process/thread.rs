@@ -1,4 +1,4 @@
-//! A thread of the process (Linux's `task_struct`, much reduced): its id, its kernel stack, the
+//! A thread of a process (Linux's `task_struct`, much reduced): its id, its kernel stack, the
 //! user state that lives in the CPU while it runs (FPU/SSE, FS and GS bases), its scheduling
 //! state, and its per-thread signal state (blocked mask, alternate stack).
 //!
@@ -9,11 +9,13 @@
 //! freed. The first thread runs on the boot stack, as Linux's first task does.
 use super::restart::Restart;
 use super::signal::PendingSet;
+use super::{MmCell, ProcessCell};
 use crate::arch::fpu::{self, FxArea};
 use crate::config::{KSTACK_BASE, KSTACK_SIZE, KSTACK_SLOT, KSTACK_SLOTS};
 use crate::mm::vma::PAGE;
 use crate::mm::{frame, paging};
 use abi::signal::{Sigset, StackT};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 use x86_64::VirtAddr;
@@ -41,6 +43,13 @@ pub enum Wake {
 
 pub struct Thread {
     pub tid: u32,
+    /// The process it belongs to (its thread-group id is the process's pid).
+    pub tgid: u32,
+    pub process: Arc<ProcessCell>,
+    /// Its address space; None once the last thread of a process has let it go on its way out.
+    pub mm: Option<Arc<MmCell>>,
+    /// The root of `mm`'s page tables (what a CPU loads to run it).
+    pub root: u64,
     pub kstack: KernelStack,
     /// Saved kernel RSP while switched out.
     pub ksp: u64,
@@ -85,14 +94,18 @@ pub struct Thread {
 impl Thread {
     /// A runnable thread with a fresh kernel stack; None when no stack can be had (the caller's
     /// EAGAIN).
-    pub fn new(tid: u32) -> Option<Thread> {
-        Some(Thread::with_stack(tid, KernelStack::new()?))
+    pub fn new(tid: u32, process: Arc<ProcessCell>, mm: Arc<MmCell>) -> Option<Thread> {
+        Some(Thread::with_stack(tid, KernelStack::new()?, process, mm))
     }
 
     /// A runnable thread on `kstack`.
-    pub fn with_stack(tid: u32, kstack: KernelStack) -> Thread {
+    pub fn with_stack(tid: u32, kstack: KernelStack, process: Arc<ProcessCell>, mm: Arc<MmCell>) -> Thread {
         Thread {
             tid,
+            tgid: process.pid,
+            process,
+            root: mm.root,
+            mm: Some(mm),
             kstack,
             ksp: 0,
             fs_base: 0,

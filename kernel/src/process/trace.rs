@@ -171,7 +171,7 @@ pub fn breakpoint(rip: u64, start_tsc: u64, entry: u64) -> Option<(u64, u64)> {
         return Some((addr, tsc::read()));
     }
     let orig = st.points[i].orig;
-    crate::process::with(|p| p.aspace.load(addr, &[orig])).ok()?;
+    crate::process::mm(|p| p.aspace.load(addr, &[orig])).ok()?;
     st.points[i].hit = true;
     let calls = core::mem::take(&mut st.syscalls);
     let others = core::mem::take(&mut st.others);

@@ -31,7 +31,7 @@ pod!(abi::time::Timespec, abi::time::Timeval, abi::uio::Iovec, abi::resource::Rl
 pod!(abi::signal::KernelSigaction, abi::signal::StackT, abi::signal::Siginfo, abi::signal::RtSigframe);
 pod!(abi::signal::Ucontext, abi::signal::Sigcontext);
 pod!(abi::epoll::EpollEvent, abi::poll::Pollfd, abi::stat::Stat, abi::stat::Statx, abi::resource::Sysinfo);
-pod!(abi::futex::RobustListHead, abi::socket::Msghdr);
+pod!(abi::futex::RobustListHead, abi::socket::Msghdr, abi::wait::Rusage);
 // SAFETY: arrays of plain data are plain data.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
 
@@ -86,12 +86,12 @@ impl<T: Pod> UserPtr<T> {
 
     /// The `T` at this address in the current process.
     pub fn read(self) -> Result<T, Errno> {
-        super::with(|p| self.read_in(&mut p.aspace))
+        super::mm(|p| self.read_in(&mut p.aspace))
     }
 
     /// Writes `v` here in the current process.
     pub fn write(self, v: &T) -> Result<(), Errno> {
-        super::with(|p| self.write_in(&mut p.aspace, v))
+        super::mm(|p| self.write_in(&mut p.aspace, v))
     }
 
     /// Reads the `T` unless the pointer is NULL (optional input arguments).
@@ -103,7 +103,7 @@ impl<T: Pod> UserPtr<T> {
 impl UserPtr<u32> {
     /// Atomically replaces the word with `new` if it holds `old`; returns the value it held.
     pub fn cmpxchg(self, old: u32, new: u32) -> Result<u32, Errno> {
-        super::with(|p| p.aspace.cmpxchg_u32(self.addr, old, new)).map_err(|_| EFAULT)
+        super::mm(|p| p.aspace.cmpxchg_u32(self.addr, old, new)).map_err(|_| EFAULT)
     }
 }
 
@@ -141,7 +141,7 @@ impl UserSlice {
 
     /// Checks that the whole range allows `access` without touching it.
     pub fn check(&self, access: Access) -> Result<(), Errno> {
-        super::with(|p| p.aspace.check(self.addr, self.len, access)).map_err(|_| EFAULT)
+        super::mm(|p| p.aspace.check(self.addr, self.len, access)).map_err(|_| EFAULT)
     }
 
     /// Feeds the range to `sink` in chunks; returns the bytes fed. Linux's partial-transfer
@@ -151,7 +151,7 @@ impl UserSlice {
         let mut done = 0u64;
         while done < self.len {
             let n = (self.len - done).min(CHUNK as u64) as usize;
-            match super::with(|p| p.aspace.copy_in(self.addr + done, &mut chunk[..n])) {
+            match super::mm(|p| p.aspace.copy_in(self.addr + done, &mut chunk[..n])) {
                 Ok(()) => sink(&chunk[..n]),
                 Err(_) if done == 0 => return Err(EFAULT),
                 Err(_) => break,
@@ -164,14 +164,14 @@ impl UserSlice {
     /// Copies up to `buf.len()` bytes from the start of the range into `buf`.
     pub fn read_prefix(&self, buf: &mut [u8]) -> Result<usize, Errno> {
         let n = buf.len().min(self.len as usize);
-        super::with(|p| p.aspace.copy_in(self.addr, &mut buf[..n])).map_err(|_| EFAULT)?;
+        super::mm(|p| p.aspace.copy_in(self.addr, &mut buf[..n])).map_err(|_| EFAULT)?;
         Ok(n)
     }
 
     /// Copies `data` to the start of the range (at most its length).
     pub fn write(&self, data: &[u8]) -> Result<(), Errno> {
         let n = data.len().min(self.len as usize);
-        super::with(|p| p.aspace.copy_out(self.addr, &data[..n])).map_err(|_| EFAULT)
+        super::mm(|p| p.aspace.copy_out(self.addr, &data[..n])).map_err(|_| EFAULT)
     }
 }
 
@@ -267,11 +267,11 @@ impl<'a> UserIter<'a> {
     /// Copies user bytes into `dst`; returns how many (fewer than asked at a fault or the end).
     pub fn copy_from_user(&mut self, dst: &mut [u8]) -> usize {
         let len = dst.len();
-        super::with(|p| self.step(len, |addr, at, n| p.aspace.copy_in_upto(addr, &mut dst[at..at + n])))
+        super::mm(|p| self.step(len, |addr, at, n| p.aspace.copy_in_upto(addr, &mut dst[at..at + n])))
     }
 
     /// Copies `src` to user memory; returns how many bytes (fewer at a fault or the end).
     pub fn copy_to_user(&mut self, src: &[u8]) -> usize {
-        super::with(|p| self.step(src.len(), |addr, at, n| p.aspace.copy_out_upto(addr, &src[at..at + n])))
+        super::mm(|p| self.step(src.len(), |addr, at, n| p.aspace.copy_out_upto(addr, &src[at..at + n])))
     }
 }

@@ -89,7 +89,7 @@ pub(crate) fn install_pair(
             Ok(b) => b,
             Err(e) => return Ok::<_, isize>((a, 0, Some((p.fds.remove(a).ok(), None, e)))),
         };
-        match UserPtr::<[i32; 2]>::new(fds).write_in(&mut p.aspace, &[a as i32, b as i32]) {
+        match UserPtr::<[i32; 2]>::new(fds).write(&[a as i32, b as i32]) {
             Ok(()) => Ok((a, b, None)),
             Err(e) => Ok((a, b, Some((p.fds.remove(a).ok(), p.fds.remove(b).ok(), e)))),
         }

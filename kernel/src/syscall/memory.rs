@@ -92,7 +92,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
     if flags & MAP_NORESERVE == 0 && (flags & MAP_SHARED != 0 || prot & PROT_WRITE as u32 != 0) {
         enough_memory(len)?;
     }
-    process::with(|p| {
+    process::mm(|p| {
         let a = &mut p.aspace;
         if !a.may_map() {
             return Err(ENOMEM); // vm.max_map_count
@@ -136,7 +136,7 @@ pub fn mmap(addr: u64, len: u64, prot: u64, flags: u64, fd: u64, offset: u64) ->
 
 pub fn munmap(addr: u64, len: u64) -> SysResult {
     let (start, end) = user_range(addr, len)?;
-    process::with(|p| p.aspace.unmap(start, end)).map_err(|()| ENOMEM)?;
+    process::mm(|p| p.aspace.unmap(start, end)).map_err(|()| ENOMEM)?;
     Ok(0)
 }
 
@@ -169,7 +169,7 @@ pub fn mremap(addr: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) 
     {
         return Err(EINVAL);
     }
-    process::with(|p| {
+    process::mm(|p| {
         let a = &mut p.aspace;
         let v = a.extent(addr).ok_or(EFAULT)?;
         if old_len < new_len || moves {
@@ -247,7 +247,7 @@ pub fn mprotect(addr: u64, len: u64, prot: u64) -> SysResult {
     if end > USER_END {
         return Err(ENOMEM);
     }
-    process::with(|p| p.aspace.protect(addr, end, prot)).map_err(|()| ENOMEM)?;
+    process::mm(|p| p.aspace.protect(addr, end, prot)).map_err(|()| ENOMEM)?;
     Ok(0)
 }
 
@@ -275,11 +275,11 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
         return Err(ENOMEM);
     }
     match advice as usize {
-        MADV_GUARD_INSTALL => return process::with(|p| p.aspace.guard_install(addr, end)).map(|()| 0),
-        MADV_GUARD_REMOVE => return process::with(|p| p.aspace.guard_remove(addr, end)).map(|()| 0),
+        MADV_GUARD_INSTALL => return process::mm(|p| p.aspace.guard_install(addr, end)).map(|()| 0),
+        MADV_GUARD_REMOVE => return process::mm(|p| p.aspace.guard_remove(addr, end)).map(|()| 0),
         _ => {}
     }
-    process::with(|p| {
+    process::mm(|p| {
         // Linux applies the advice to the mapped parts and reports a gap with ENOMEM at the end.
         // DONTNEED and FREE need the range mapped, not accessible, so PROT_NONE memory (a Go
         // arena given back) may be discarded too; the other advice is hints.
@@ -293,7 +293,7 @@ pub fn madvise(addr: u64, len: u64, advice: u64) -> SysResult {
 /// brk(0) (or any address below the start) reports the current break; otherwise the break
 /// moves there if the pages are free, and the result is the new (or, on failure, old) break.
 pub fn brk(addr: u64) -> SysResult {
-    process::with(|p| {
+    process::mm(|p| {
         if addr < p.brk_start || addr >= MMAP_BASE {
             return Ok(p.brk);
         }

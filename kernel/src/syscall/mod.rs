@@ -10,15 +10,16 @@ mod ids;
 mod io;
 mod memory;
 mod namei;
-mod path;
+pub mod path;
 mod poll;
 mod process;
 mod select;
 mod signal;
 pub mod strace;
 pub mod table;
-mod thread;
+pub mod thread;
 pub mod time;
+mod wait;
 
 pub(crate) use fs::install_pair;
 pub(crate) use namei::{find_sock, mksock};

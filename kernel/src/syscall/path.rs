@@ -21,21 +21,21 @@ use alloc::vec::Vec;
 const PATH_MAX: usize = 4096;
 
 /// What a name resolves to.
-pub(super) enum Found {
+pub enum Found {
     DevNull,
     Node(usize),
 }
 
 /// Reads the NUL-terminated name at `path` (Linux's getname): EFAULT if it is not readable up to
 /// its NUL, ENAMETOOLONG if that is PATH_MAX bytes away or more.
-pub(super) fn user_path(path: u64) -> Result<Vec<u8>, isize> {
+pub fn user_path(path: u64) -> Result<Vec<u8>, isize> {
     let mut name = Vec::new();
     let mut chunk = [0u8; 256];
     loop {
         let at = path.checked_add(name.len() as u64).ok_or(EFAULT)?;
         // Never past the page's end: the name may end just below the end of user space.
         let want = chunk.len().min((crate::mm::vma::PAGE - at % crate::mm::vma::PAGE) as usize);
-        let got = process::with(|p| p.aspace.copy_in_upto(at, &mut chunk[..want]));
+        let got = process::mm(|p| p.aspace.copy_in_upto(at, &mut chunk[..want]));
         if let Some(nul) = chunk[..got].iter().position(|&b| b == 0) {
             name.extend_from_slice(&chunk[..nul]);
             return if name.len() >= PATH_MAX { Err(ENAMETOOLONG) } else { Ok(name) };
@@ -64,7 +64,7 @@ pub(super) fn start_dir(dirfd: u64) -> Result<usize, isize> {
 }
 
 /// Resolves `name` relative to `dirfd`, following a final symbolic link when `follow`.
-pub(super) fn resolve_name(dirfd: u64, name: &[u8], follow: bool) -> Result<Found, isize> {
+pub fn resolve_name(dirfd: u64, name: &[u8], follow: bool) -> Result<Found, isize> {
     if name.is_empty() {
         return Err(ENOENT);
     }

@@ -3,8 +3,8 @@
 use super::SysResult;
 use crate::arch::{cpu, tsc};
 use crate::mm::vma::{PAGE, USER_END};
+use crate::process;
 use crate::process::uaccess::{UserPtr, UserSlice};
-use crate::process::{self, PID};
 use abi::errno::{EFAULT, EINVAL, EPERM, ESRCH};
 use abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
 use abi::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
@@ -15,7 +15,11 @@ use x86_64::VirtAddr;
 use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 
 pub fn getpid() -> SysResult {
-    Ok(PID as u64)
+    Ok(process::pid() as u64)
+}
+
+pub fn getppid() -> SysResult {
+    Ok(process::task::getppid() as u64)
 }
 
 pub fn uname(buf: u64) -> SysResult {
@@ -42,12 +46,10 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
         ARCH_SET_FS | ARCH_SET_GS if addr >= USER_END => Err(EPERM),
         ARCH_SET_FS => {
             FsBase::write(VirtAddr::new(addr));
-            process::with(|p| p.fs_base = addr);
             Ok(0)
         }
         ARCH_SET_GS => {
             KernelGsBase::write(VirtAddr::new(addr));
-            process::with(|p| p.gs_base = addr);
             Ok(0)
         }
         ARCH_GET_FS => UserPtr::new(addr).write(&FsBase::read().as_u64()).map(|_| 0),
@@ -58,7 +60,7 @@ pub fn arch_prctl(code: u64, addr: u64) -> SysResult {
 
 /// Whether `pid` names this process or one of its threads (0: the caller).
 fn is_ours(pid: u64) -> bool {
-    pid == 0 || crate::process::sched::signal_thread(pid as u32, 0, &Default::default(), false)
+    pid == 0 || crate::process::sched::tgid_of(pid as u32) == Some(process::pid())
 }
 
 /// sched_getaffinity, with Linux's order: the length (at least a long, a multiple of longs:
@@ -124,7 +126,7 @@ pub fn getrandom(buf: u64, len: u64, flags: u64) -> SysResult {
             word.copy_from_slice(&v.to_le_bytes());
         }
         let n = (len - done).min(RANDOM_BLOCK as u64) as usize;
-        let copied = process::with(|p| p.aspace.copy_out_upto(buf + done, &block[..n]));
+        let copied = process::mm(|p| p.aspace.copy_out_upto(buf + done, &block[..n]));
         done += copied as u64;
         if copied < n || (done.is_multiple_of(PAGE) && done < len && process::signal::pending_unblocked()) {
             break;

@@ -5,7 +5,7 @@
 use super::SysResult;
 use crate::arch::TrapFrame;
 use crate::process::restart::Restart;
-use crate::process::signal::{Sender, discards};
+use crate::process::signal::Sender;
 use crate::process::thread::Wake;
 use crate::process::uaccess::{UserPtr, UserSlice};
 use crate::process::{self, sched};
@@ -18,9 +18,9 @@ pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult
     if sigsetsize != SIGSET_SIZE as u64 {
         return Err(EINVAL);
     }
+    // Linux copies the new action in (EFAULT) before it looks at the signal number.
+    let new = UserPtr::<KernelSigaction>::new(act).read_opt()?;
     process::with(|p| {
-        // Linux copies the new action in (EFAULT) before it looks at the signal number.
-        let new = if act != 0 { Some(UserPtr::<KernelSigaction>::new(act).read_in(&mut p.aspace)?) } else { None };
         let catchable = sig != SIGKILL as u64 && sig != SIGSTOP as u64;
         if sig == 0 || sig > NSIG as u64 || (new.is_some() && !catchable) {
             return Err(EINVAL);
@@ -36,11 +36,9 @@ pub fn rt_sigaction(sig: u64, act: u64, oact: u64, sigsetsize: u64) -> SysResult
                 sched::flush_signal(sig as i32);
             }
         }
-        if oact != 0 {
-            UserPtr::new(oact).write_in(&mut p.aspace, &old)?;
-        }
-        Ok(0)
+        Ok::<_, isize>(old)
     })
+    .and_then(|old| if oact != 0 { UserPtr::new(oact).write(&old).map(|_| 0) } else { Ok(0) })
 }
 
 pub fn rt_sigprocmask(how: u64, set: u64, oset: u64, sigsetsize: u64) -> SysResult {
@@ -103,7 +101,7 @@ pub fn rt_sigreturn(frame: &mut TrapFrame) -> SysResult {
 /// (`sig` 0): ESRCH before EINVAL, as Linux's do_send_specific finds the thread first.
 fn send(tid: u64, sig: u64, from: Sender) -> SysResult {
     let signo = if sig <= NSIG as u64 { sig as i32 } else { 0 };
-    if tid > u32::MAX as u64 || !sched::signal_thread(tid as u32, signo, &from, signo != 0 && discards(signo)) {
+    if tid > u32::MAX as u64 || !sched::signal_thread(tid as u32, signo, &from, signo != 0) {
         return Err(ESRCH);
     }
     if sig > NSIG as u64 {
@@ -112,46 +110,53 @@ fn send(tid: u64, sig: u64, from: Sender) -> SysResult {
     Ok(0)
 }
 
-const TKILL: Sender = Sender::kill(SI_TKILL, process::PID as i32, 0);
+/// tkill's and tgkill's sender: the calling process.
+fn tkill_sender() -> Sender {
+    Sender::kill(SI_TKILL, process::pid() as i32, 0)
+}
 
 pub fn tgkill(tgid: u64, tid: u64, sig: u64) -> SysResult {
     if tgid as i32 <= 0 || tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    if tgid != process::PID as u64 {
+    if sched::tgid_of(tid as u32) != Some(tgid as u32) {
         return Err(ESRCH);
     }
-    send(tid, sig, TKILL)
+    send(tid, sig, tkill_sender())
 }
 
 pub fn tkill(tid: u64, sig: u64) -> SysResult {
     if tid as i32 <= 0 {
         return Err(EINVAL);
     }
-    send(tid, sig, TKILL)
+    send(tid, sig, tkill_sender())
 }
 
-/// Sends `sig` from `from` to the process `pid` names (1, 0 for our group, -1 for every
-/// process we may signal): ESRCH for another pid before EINVAL for a bad signal, as Linux's
-/// kill_pid_info.
+/// Sends `sig` from `from` to the process `pid` names (a pid; 0 and -1 — the caller's group,
+/// every process it may signal — name the caller's own process here, as rt0 has no process
+/// groups): ESRCH for a pid that names no live process before EINVAL for a bad signal, as
+/// Linux's kill_pid_info. A zombie is found but takes nothing.
 fn send_process(pid: u64, sig: u64, from: Sender) -> SysResult {
-    match pid as i32 {
-        0 | -1 => {}
-        p if p == process::PID as i32 => {}
+    let target = match pid as i32 {
+        0 | -1 => process::pid(),
+        p if p > 0 => p as u32,
         _ => return Err(ESRCH),
+    };
+    if !crate::process::task::exists(target) {
+        return Err(ESRCH);
     }
     if sig > NSIG as u64 {
         return Err(EINVAL);
     }
     if sig != 0 {
-        sched::signal_process(sig as i32, from, discards(sig as i32));
+        sched::signal_process(target, sig as i32, from);
     }
     Ok(0)
 }
 
 /// kill: the process gets the signal, taken by a thread that does not block it.
 pub fn kill(pid: u64, sig: u64) -> SysResult {
-    send_process(pid, sig, Sender::kill(SI_USER, process::PID as i32, 0))
+    send_process(pid, sig, Sender::kill(SI_USER, process::pid() as i32, 0))
 }
 
 /// The sender rt_(tg)sigqueueinfo names: the program's own siginfo. Only a process signalling
@@ -166,7 +171,7 @@ fn queued_info(uinfo: u64, to_self: bool) -> Result<Sender, isize> {
 }
 
 pub fn rt_sigqueueinfo(pid: u64, sig: u64, uinfo: u64) -> SysResult {
-    let from = queued_info(uinfo, pid as i32 == process::PID as i32)?;
+    let from = queued_info(uinfo, pid as i32 == process::pid() as i32)?;
     send_process(pid, sig, from)
 }
 
@@ -175,7 +180,7 @@ pub fn rt_tgsigqueueinfo(tgid: u64, tid: u64, sig: u64, uinfo: u64) -> SysResult
         return Err(EINVAL);
     }
     let from = queued_info(uinfo, tid as u32 == sched::current_tid())?;
-    if tgid != process::PID as u64 {
+    if sched::tgid_of(tid as u32) != Some(tgid as u32) {
         return Err(ESRCH);
     }
     send(tid, sig, from)

@@ -2,7 +2,7 @@
 //! handler. Numbers and names come from `abi::nr`; the kinds tell `--strace` how to print each
 //! argument. Dispatch indexes a dense array built from this list at compile time.
 use super::strace::{Arg::*, Ret};
-use super::{Handler, fs, ids, io, memory, namei, path, poll, process, select, signal, thread, time};
+use super::{Handler, fs, ids, io, memory, namei, path, poll, process, select, signal, thread, time, wait};
 use crate::net::socket as net;
 use abi::fcntl::{AT_FDCWD, AT_REMOVEDIR};
 use abi::nr::*;
@@ -86,7 +86,11 @@ table! {
     SYS_GETSOCKOPT(Fd, SockLevel, SockOpt(1), OptOut(4), IntPtr) -> Int =
         |f| net::getsockopt(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_CLONE(CloneFlags, Ptr, Ptr, Ptr, Hex) -> Int = |f| thread::clone(f, f.rdi, f.rsi, f.rdx, f.r10, f.r8);
+    SYS_FORK() -> Int = |f| wait::fork(f);
+    SYS_VFORK() -> Int = |f| wait::vfork(f);
+    SYS_EXECVE(Path, Ptr, Ptr) -> Int = |f| wait::execve(f, f.rdi, f.rsi, f.rdx);
     SYS_EXIT(Int) -> NoReturn = |f| thread::exit(f.rdi as i32);
+    SYS_WAIT4(Int, Ptr, Hex, Ptr) -> Int = |f| wait::wait4(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_KILL(Int, Signal) -> Int = |f| signal::kill(f.rdi, f.rsi);
     SYS_UNAME(UtsOut) -> Int = |f| process::uname(f.rdi);
     SYS_FCNTL(Fd, FcntlCmd, Hex) -> Int = |f| fs::fcntl(f.rdi, f.rsi, f.rdx);
@@ -116,7 +120,7 @@ table! {
     SYS_SETGID(Int) -> Int = |f| ids::setid(f.rdi);
     SYS_GETEUID() -> Int = |_| ids::zero();
     SYS_GETEGID() -> Int = |_| ids::zero();
-    SYS_GETPPID() -> Int = |_| ids::zero();
+    SYS_GETPPID() -> Int = |_| process::getppid();
     SYS_GETGROUPS(Int, Ptr) -> Int = |f| ids::getgroups(f.rdi, f.rsi);
     SYS_SETRESUID(Int, Int, Int) -> Int = |f| ids::setresid(f.rdi, f.rsi, f.rdx);
     SYS_GETRESUID(Ptr, Ptr, Ptr) -> Int = |f| ids::getresid(f.rdi, f.rsi, f.rdx);
@@ -148,6 +152,7 @@ table! {
         |f| time::clock_nanosleep(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EXIT_GROUP(Int) -> NoReturn = |f| crate::process::exit_group(f.rdi as i32);
     SYS_TGKILL(Int, Int, Signal) -> Int = |f| signal::tgkill(f.rdi, f.rsi, f.rdx);
+    SYS_WAITID(Int, Int, Ptr, Hex, Ptr) -> Int = |f| wait::waitid(f.rdi, f.rsi, f.rdx, f.r10, f.r8);
     SYS_EPOLL_WAIT(Fd, Ptr, Int, Int) -> Int = |f| poll::epoll_wait(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_EPOLL_CTL(Fd, EpollOp, Fd, Ptr) -> Int = |f| poll::epoll_ctl(f.rdi, f.rsi, f.rdx, f.r10);
     SYS_OPENAT(DirFd, Path, OFlags, Hex) -> Int = |f| path::openat(f.rdi, f.rsi, f.rdx, f.r10);

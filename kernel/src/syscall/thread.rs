@@ -1,4 +1,4 @@
-//! Threads: clone for the thread flags Go and Rust's std use, futex WAIT/WAKE, exit of one
+//! Threads: clone for the thread flags Go and Rust's std use (a new process goes to `wait`), futex WAIT/WAKE, exit of one
 //! thread, gettid, sched_yield, set_tid_address (Linux kernel/fork.c, kernel/futex/,
 //! kernel/exit.c).
 use super::SysResult;
@@ -42,27 +42,19 @@ static THREADS_MAX_SAID: core::sync::atomic::AtomicBool = core::sync::atomic::At
 /// clone(flags, stack, parent_tid, child_tid, tls) — the x86-64 argument order.
 pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
     let flags = flags as usize;
+    if flags & CLONE_THREAD == 0 {
+        // A new process (fork, vfork, posix_spawn).
+        return super::wait::clone_process(frame, flags, stack, ptid, ctid, tls);
+    }
     if flags & THREAD != THREAD {
-        // A new process (fork, vfork, posix_spawn): rt0 runs one. Linux's answer when it cannot
-        // make another process — RLIMIT_NPROC, a pids cgroup or threads-max reached — is EAGAIN,
-        // so a program reacts as on a system at its process limit.
-        log::warn!("clone: flags {flags:#x} ask for a new process; rt0 runs one process (threads only): EAGAIN");
-        return Err(EAGAIN);
+        // Linux: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM; rt0's threads also
+        // share the descriptor table and working directory.
+        return Err(EINVAL);
     }
     if flags & !(ALLOWED | CSIGNAL) != 0 {
         return Err(EINVAL);
     }
-    // Linux's copy_process: at threads-max, EAGAIN. The kernel heap's reserve bounds a thread
-    // too (its control block, its scheduler entry).
-    let (live, max) = (sched::live_threads(), max_threads());
-    if live >= max || !crate::mm::heap::may_take(THREAD_HEAP_BYTES) {
-        if !THREADS_MAX_SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
-            log::warn!(
-                "clone: {live} threads alive, threads-max is {max} (or the kernel heap is at its reserve): EAGAIN"
-            );
-        }
-        return Err(EAGAIN);
-    }
+    may_add_thread()?;
     let mut child = *frame;
     child.rax = 0;
     if stack != 0 {
@@ -87,6 +79,21 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         Ok(())
     })?;
     Ok(tid as u64)
+}
+
+/// Linux's copy_process: at threads-max, EAGAIN. The kernel heap's reserve bounds a thread too
+/// (its control block, its scheduler entry).
+pub fn may_add_thread() -> Result<(), isize> {
+    let (live, max) = (sched::live_threads(), max_threads());
+    if live >= max || !crate::mm::heap::may_take(THREAD_HEAP_BYTES) {
+        if !THREADS_MAX_SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!(
+                "clone: {live} threads alive, threads-max is {max} (or the kernel heap is at its reserve): EAGAIN"
+            );
+        }
+        return Err(EAGAIN);
+    }
+    Ok(())
 }
 
 /// exit(code): ends the calling thread; the last one ends the process with `code`.
@@ -128,7 +135,7 @@ fn futex_key(uaddr: u64, private: bool) -> Result<(), isize> {
         return Err(EFAULT);
     }
     if !private {
-        process::with(|p| p.aspace.check(uaddr, 4, Access::Read)).map_err(|_| EFAULT)?;
+        process::mm(|p| p.aspace.check(uaddr, 4, Access::Read)).map_err(|_| EFAULT)?;
     }
     Ok(())
 }

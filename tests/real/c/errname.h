@@ -1,5 +1,6 @@
 /* The errno names the test programs print (files.c, tmp.c, links.c, opath.c, guard.c,
- * sockets.c): every value one of them expects by name, "OK" for 0, "other" for anything else. */
+ * sockets.c, procs.c): every value one of them expects by name, "OK" for 0, "other" for anything
+ * else. */
 #ifndef RT0_ERRNAME_H
 #define RT0_ERRNAME_H
 #include <errno.h>
@@ -46,6 +47,10 @@ static inline const char *errno_name(int e) {
     case ECONNREFUSED: return "ECONNREFUSED";
     case EALREADY: return "EALREADY";
     case EINPROGRESS: return "EINPROGRESS";
+    case ECHILD: return "ECHILD";
+    case ENOEXEC: return "ENOEXEC";
+    case E2BIG: return "E2BIG";
+    case ESRCH: return "ESRCH";
     default: return "other";
     }
 }

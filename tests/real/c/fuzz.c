@@ -4,8 +4,10 @@
  *
  *   fuzz MODE SEED COUNT [TRACE]
  *
- * MODE `safe` makes COUNT calls and exits 0. MODE `wild` also drives clone (random flags; the
- * child exits at once), rt_sigreturn (from a signal handler that mutates its ucontext, one time
+ * MODE `safe` makes COUNT calls and exits 0. MODE `wild` also drives clone (random flags, an
+ * exit signal that would kill the fuzzer cleared; the child — a thread or a process — exits at
+ * once), fork and vfork (the child exits at once; the zombies are reaped every 1000 calls),
+ * rt_sigreturn (from a signal handler that mutates its ucontext, one time
  * in twenty with garbage RIP, RSP, RFLAGS, CS/SS or FPU-state pointer: the fault that follows,
  * or the SIGSEGV the kernel forces, is caught on an alternate stack and the fuzzing goes on),
  * futex with random operations and words, and MAP_FIXED; it ends by mapping over its own text,
@@ -52,6 +54,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -208,15 +211,21 @@ static void *watchdog(void *p) {
 
 /* ---- the wild mode's own calls --------------------------------------------------------------- */
 
-static long wild_clone(uint64_t flags, void *stack, uint64_t ptid, uint64_t ctid, uint64_t tls) {
+static long wild_clone_nr(long nr, uint64_t flags, void *stack, uint64_t ptid, uint64_t ctid, uint64_t tls) {
     register long r10 __asm__("r10") = ctid, r8 __asm__("r8") = tls;
     long ret;
-    /* The child (rax 0) exits at once, touching nothing. */
+    /* The child (rax 0) exits at once, touching nothing (a vfork child shares this stack). */
     __asm__ volatile("syscall\n test %%rax, %%rax\n jnz 1f\n mov $60, %%eax\n xor %%edi, %%edi\n syscall\n ud2\n1:"
                      : "=a"(ret)
-                     : "a"((long)SYS_clone), "D"(flags), "S"(stack), "d"(ptid), "r"(r10), "r"(r8)
+                     : "a"(nr), "D"(flags), "S"(stack), "d"(ptid), "r"(r10), "r"(r8)
                      : "rcx", "r11", "memory");
     return ret;
+}
+
+static long wild_clone(uint64_t flags, void *stack, uint64_t ptid, uint64_t ctid, uint64_t tls) {
+    /* The exit signal a new process sends the fuzzer when it ends (CSIGNAL, the low byte). */
+    if (fatal_signal(flags & 0xff)) flags &= ~(uint64_t)0xff;
+    return wild_clone_nr(SYS_clone, flags, stack, ptid, ctid, tls);
 }
 
 static volatile int mutate; /* SIGUSR2 is the fuzzer's own: mutate the frame (not a fuzzed kill) */
@@ -296,6 +305,8 @@ static int fuzz_one(long nr, uint64_t *a, long *ret) {
     if (wild && nr == SYS_clone) {
         void *stack = child_stacks[calls % 32] + sizeof child_stacks[0];
         *ret = wild_clone(a[0], stack, a[2], a[3], a[4]);
+    } else if (wild && (nr == SYS_fork || nr == SYS_vfork)) {
+        *ret = wild_clone_nr(nr, 0, 0, 0, 0, 0);
     } else if (wild && nr == SYS_rt_sigreturn) {
         deadly = rnd() % 20 == 0;
         if (sigsetjmp(after_deadly, 1) == 0) {
@@ -354,7 +365,10 @@ int main(int argc, char **argv) {
 
     long errors = 0;
     for (calls = 0; calls < count; calls++) {
-        if (calls % 1000 == 0 && calls) report("fuzz: seed %llu at call %ld\n", (unsigned long long)seed, calls);
+        if (calls % 1000 == 0 && calls) {
+            report("fuzz: seed %llu at call %ld\n", (unsigned long long)seed, calls);
+            while (wild && sys6(SYS_wait4, -1, 0, WNOHANG | __WALL, 0, 0, 0) > 0) {} /* the children that ended */
+        }
         long nr = rnd() % (MAX_NR + 1);
         uint64_t a[6];
         for (int i = 0; i < 6; i++) a[i] = arg();

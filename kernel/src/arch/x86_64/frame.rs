@@ -5,7 +5,7 @@
 
 /// All state saved on an exception, lowest address first.
 #[repr(C)]
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TrapFrame {
     pub r15: u64,
     pub r14: u64,

@@ -64,6 +64,12 @@ pub struct PerCpu {
     pub acct_stamp: AtomicU64,
     pub acct_user: AtomicU64,
     pub acct_kernel: AtomicU64,
+    /// The running thread's process and memory (opaque here: `process` owns them), set by the
+    /// scheduler at each switch from the `Arc`s the thread holds; null on an idle context.
+    pub process: AtomicPtr<()>,
+    pub mm: AtomicPtr<()>,
+    /// The page-table root (physical) loaded in this CPU's CR3 (`mm::tlb`).
+    pub root: AtomicU64,
 }
 
 pub const KERNEL_RSP_OFFSET: usize = 8;
@@ -90,6 +96,9 @@ static mut CPUS: [PerCpu; MAX_CPUS] = [const {
         acct_stamp: AtomicU64::new(0),
         acct_user: AtomicU64::new(0),
         acct_kernel: AtomicU64::new(0),
+        process: AtomicPtr::new(core::ptr::null_mut()),
+        mm: AtomicPtr::new(core::ptr::null_mut()),
+        root: AtomicU64::new(0),
     }
 }; MAX_CPUS];
 
@@ -212,6 +221,13 @@ pub fn idle_cpus() -> u64 {
 pub fn tlb_seen_of(cpu: u32) -> &'static AtomicU64 {
     // SAFETY: as in `work_of`.
     unsafe { &*(&raw const (*(&raw const CPUS))[cpu as usize].tlb_seen) }
+}
+
+/// The page-table root CPU `cpu` has loaded.
+#[inline]
+pub fn root_of(cpu: u32) -> &'static AtomicU64 {
+    // SAFETY: as in `work_of`.
+    unsafe { &*(&raw const (*(&raw const CPUS))[cpu as usize].root) }
 }
 
 /// CPU `cpu`'s local APIC id.

@@ -129,8 +129,16 @@ pub fn traced(nr: usize, frame: &mut TrapFrame) -> SysResult {
     };
     if matches!(sys.ret, Ret::NoReturn) {
         line(sys.name, sys.args, args, None, sys.ret);
-        if sys.nr == abi::nr::SYS_EXIT_GROUP || crate::process::sched::live_threads() <= 1 {
-            crate::logger::raw_line(format_args!("+++ exited with {} +++", args[0] as i32 as u8));
+        if sys.nr == abi::nr::SYS_EXIT_GROUP || crate::process::sched::live_in_group() <= 1 {
+            // A child process's end carries its pid, as `strace -f` prints it.
+            match crate::process::pid() {
+                crate::process::PID => {
+                    crate::logger::raw_line(format_args!("+++ exited with {} +++", args[0] as i32 as u8))
+                }
+                pid => {
+                    crate::logger::raw_line(format_args!("[pid {pid}] +++ exited with {} +++", args[0] as i32 as u8))
+                }
+            }
         }
         return (sys.handler)(frame);
     }
