@@ -487,6 +487,8 @@ install discards contents (page 5): 0
 remove page 5: 0
 page 5 after install+remove holds 0
 remove where no guard is: 0
+fork child, page 3: SIGSEGV SEGV_MAPERR at the page; page 4: ok
+fork child exited: 0
 mremap: moved
 moved page 3: SIGSEGV SEGV_MAPERR at the page
 munmap: 0
@@ -502,8 +504,8 @@ guard 99999: SIGSEGV SEGV_MAPERR at the page; the page above it: ok
 
 /// Guard pages without VMAs (MADV_GUARD_INSTALL/REMOVE, `guard.c`), musl and glibc, both ways:
 /// SIGSEGV SEGV_MAPERR on any access, EFAULT for read/write, kept by MADV_DONTNEED and mprotect,
-/// moved by mremap, dropped by munmap and MADV_GUARD_REMOVE, ENOMEM over a hole, and 100,000 of
-/// them in one mapping (more than vm.max_map_count allows VMAs).
+/// moved by mremap, copied into a fork child, dropped by munmap and MADV_GUARD_REMOVE, ENOMEM over
+/// a hole, and 100,000 of them in one mapping (more than vm.max_map_count allows VMAs).
 #[test]
 fn guard_pages_without_vmas_as_linux() {
     if !host_has_guard_pages() {

@@ -144,7 +144,11 @@ impl AddressSpace {
         self.for_each_present(0, LOWER_HALF_END, &mut |va, e| pages.push((va, e.clone())));
         for (va, e) in pages {
             let mut entry = e.clone();
-            if !is_zero(&e) {
+            if guard::is_guard(&e) {
+                // A guard marker has no frame: the child gets the marker (Linux copies guard
+                // regions into a fork child).
+                *child.pte(va, true)? = entry;
+            } else if !is_zero(&e) {
                 let f = frame::alloc()?;
                 let (src, dst) = (self.phys_offset + e.addr().as_u64(), self.phys_offset + f.start_address().as_u64());
                 // `src` is a frame this address space maps (the caller holds it locked, so it is
@@ -633,7 +637,7 @@ impl Drop for AddressSpace {
     /// shootdown, `tlb::finish`, with no lock held), and retires the root once no CPU has it
     /// loaded. The address space must not be loaded on this CPU (`tlb::leave_mm` first).
     fn drop(&mut self) {
-        self.discard(0, LOWER_HALF_END);
+        self.zap_range(0, LOWER_HALF_END, true);
         self.vmas = Vmas::new();
         self.free_tables(0, LOWER_HALF_END, 0, LOWER_HALF_END);
         super::tlb::retire_root(self.pml4);

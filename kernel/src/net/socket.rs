@@ -97,7 +97,7 @@ pub fn socketpair(family: u64, ty: u64, protocol: u64, sv: u64) -> SysResult {
                 Ok(b) => b,
                 Err(e) => return Ok::<_, Errno>(((p.fds.remove(a).ok(), None), e)),
             };
-            let r = UserPtr::<[i32; 2]>::new(sv).write_in(&mut p.aspace, &[a as i32, b as i32]).err();
+            let r = UserPtr::<[i32; 2]>::new(sv).write(&[a as i32, b as i32]).err();
             Ok(((p.fds.remove(a).ok(), p.fds.remove(b).ok()), r.unwrap_or(EOPNOTSUPP)))
         })?;
         drop(taken); // outside the process lock

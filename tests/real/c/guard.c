@@ -2,8 +2,9 @@
  * without a VMA of their own. Every access to a guard page is SIGSEGV (si_code and address
  * printed); the kernel's own accesses (read, write) are EFAULT; MADV_DONTNEED and mprotect keep
  * the guards, munmap and MADV_GUARD_REMOVE drop them; installing discards what the pages held;
- * mremap moves them with the pages; and 1000 guards in one mapping cost no VMA, so a program
- * can have more guarded regions than vm.max_map_count allows VMAs. */
+ * mremap moves them with the pages, a fork child has them too; and 100,000 guards in one
+ * mapping cost no VMA, so a program can have more guarded regions than vm.max_map_count allows
+ * VMAs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
 
@@ -85,6 +87,16 @@ int main(void) {
 	said("remove page 5", madvise(m + 5 * PG, PG, MADV_GUARD_REMOVE));
 	printf("page 5 after install+remove holds %d\n", m[5 * PG]);
 	said("remove where no guard is", madvise(m, PG, MADV_GUARD_REMOVE));
+	fflush(stdout);
+	pid_t child = fork();
+	if (child == 0) {
+		printf("fork child, page 3: %s; page 4: %s\n", probe(m + 3 * PG, 0), probe(m + 4 * PG, 0));
+		fflush(stdout);
+		_exit(0);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	printf("fork child exited: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	char *to = mmap(0, 8 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *moved = mremap(m, 8 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, to);
 	printf("mremap: %s\n", moved == to ? "moved" : "failed");
