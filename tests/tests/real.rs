@@ -998,7 +998,9 @@ fn c_futex(cc: Option<Cc>, tool: &str) {
                 woken 3, timed out 1 (the timed one: 2)\nwake_op add 3 if old == 5: 0, b = 8\n\
                 wake_op or 1 if old > 100: 0, b = 9\nwake_op bad operation: ENOSYS, b = 9\n\
                 wake_op bad comparison: ENOSYS, b = 10\nrequeue to an unaligned word: EINVAL\n\
-                requeue a negative count: EINVAL\n";
+                requeue a negative count: EINVAL\n\
+                shared waiter: the other kind of wake: 0, its own kind: 1\nthe waiter ended: woken\n\
+                private waiter: the other kind of wake: 0, its own kind: 1\nthe waiter ended: woken\n";
     expect(real(&c_program(&cc, "futex"), &[], &[]), want, 0);
 }
 

@@ -7,7 +7,11 @@
 //! A futex is named by its address space (the root of its page tables, [`super::mm_root`]) and
 //! the word's address in it: the processes of one program have the same addresses, and a wake in
 //! one must never reach a waiter in another. rt0 shares no memory between address spaces, so a
-//! shared futex is named the same way as a private one. The bitset forms match waiters whose
+//! shared futex is named the same way as a private one but for one bit, as Linux's key of a
+//! shared futex on private anonymous memory carries FUT_OFF_MMSHARED: a FUTEX_WAKE_PRIVATE
+//! never wakes a plain FUTEX_WAIT on the same word, nor the other way round (a thread's
+//! CLONE_CHILD_CLEARTID and robust-list wakes are shared ones, so a private waiter on the tid
+//! word sleeps on, as on Linux). The bitset forms match waiters whose
 //! bitset shares a bit with the waker's (the plain forms use all ones).
 use super::restart::Restart;
 use super::sched;
@@ -34,6 +38,12 @@ struct Waiter {
 /// taken in address order.
 static QUEUES: [Mutex<VecDeque<Waiter>>; BUCKETS] = [const { Mutex::new(VecDeque::new()) }; BUCKETS];
 
+/// The address-space half of a futex's key: the root, with bit 0 (free: roots are page-aligned)
+/// set for a shared futex (Linux's FUT_OFF_MMSHARED).
+fn key_mm(shared: bool) -> u64 {
+    super::mm_root() | u64::from(shared)
+}
+
 fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
     // Fibonacci hashing of the word index and the address space: neighbouring words land in
     // different buckets.
@@ -46,14 +56,14 @@ fn bucket(addr: u64) -> &'static Mutex<VecDeque<Waiter>> {
 /// or `until` (monotonic ns). EAGAIN if the word differs, ETIMEDOUT at the deadline; a signal
 /// ends the wait as Linux's futex_wait does: ERESTARTSYS without a deadline, else
 /// ERESTART_RESTARTBLOCK with the deadline kept for restart_syscall.
-pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64, Errno> {
+pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32, shared: bool) -> Result<u64, Errno> {
     let q = bucket(addr);
     let mut waiters = q.lock();
     if UserPtr::<u32>::new(addr).read()? != val {
         return Err(EAGAIN);
     }
     let tid = sched::prepare_futex_block(until, addr);
-    waiters.push_back(Waiter { mm: super::mm_root(), addr, tid, bitset });
+    waiters.push_back(Waiter { mm: key_mm(shared), addr, tid, bitset });
     drop(waiters);
     let wake = sched::schedule();
     if wake == Wake::Woken || !unqueue(tid) {
@@ -62,7 +72,7 @@ pub fn wait(addr: u64, val: u32, until: Option<u64>, bitset: u32) -> Result<u64,
     match (wake, until) {
         (Wake::Interrupted, None) => Err(ERESTARTSYS),
         (Wake::Interrupted, Some(deadline)) => {
-            sched::with_current(|t| t.restart = Some(Restart::Futex { addr, val, deadline, bitset }));
+            sched::with_current(|t| t.restart = Some(Restart::Futex { addr, val, deadline, bitset, shared }));
             Err(ERESTART_RESTARTBLOCK)
         }
         _ => Err(ETIMEDOUT),
@@ -107,10 +117,10 @@ fn lock_two(
     }
 }
 
-/// Wakes up to `n` waiters on `addr` whose bitset matches in `q`, oldest first (as Linux
-/// wakes); returns how many.
-fn wake_in(q: &mut VecDeque<Waiter>, addr: u64, n: u64, bitset: u32) -> u64 {
-    let mm = super::mm_root();
+/// Wakes up to `n` waiters on `addr` (shared or private) whose bitset matches in `q`, oldest
+/// first (as Linux wakes); returns how many.
+fn wake_in(q: &mut VecDeque<Waiter>, addr: u64, n: u64, bitset: u32, shared: bool) -> u64 {
+    let mm = key_mm(shared);
     let mut woken = 0;
     let mut i = 0;
     while i < q.len() && woken < n {
@@ -133,18 +143,25 @@ fn wake_in(q: &mut VecDeque<Waiter>, addr: u64, n: u64, bitset: u32) -> u64 {
 /// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE (Linux's `futex_requeue`): wakes up to `n_wake` waiters on
 /// `addr` and moves up to `n_requeue` more to wait on `addr2` instead; with `cmp`, only if the
 /// word at `addr` still holds it (EAGAIN otherwise). Returns how many were woken or moved.
-pub fn requeue(addr: u64, addr2: u64, n_wake: u64, n_requeue: u64, cmp: Option<u32>) -> Result<u64, Errno> {
+pub fn requeue(
+    addr: u64,
+    addr2: u64,
+    n_wake: u64,
+    n_requeue: u64,
+    cmp: Option<u32>,
+    shared: bool,
+) -> Result<u64, Errno> {
     let (mut g1, mut g2) = lock_two(addr, addr2);
     if let Some(v) = cmp
         && UserPtr::<u32>::new(addr).read()? != v
     {
         return Err(EAGAIN);
     }
-    let mut count = wake_in(&mut g1, addr, n_wake, FUTEX_BITSET_MATCH_ANY);
+    let mut count = wake_in(&mut g1, addr, n_wake, FUTEX_BITSET_MATCH_ANY, shared);
     let mut moved = 0;
     let mut i = 0;
     while i < g1.len() && moved < n_requeue {
-        if g1[i].addr != addr || g1[i].mm != super::mm_root() {
+        if g1[i].addr != addr || g1[i].mm != key_mm(shared) {
             i += 1;
             continue;
         }
@@ -165,7 +182,7 @@ pub fn requeue(addr: u64, addr2: u64, n_wake: u64, n_requeue: u64, cmp: Option<u
 /// encodes, in one atomic step; wakes up to `n` waiters on `addr`, and up to `n2` on `addr2` if
 /// the old value passes the comparison `op` encodes. ENOSYS for an unknown operation or
 /// comparison. Returns how many were woken.
-pub fn wake_op(addr: u64, addr2: u64, n: u64, n2: u64, op: u32) -> Result<u64, Errno> {
+pub fn wake_op(addr: u64, addr2: u64, n: u64, n2: u64, op: u32, shared: bool) -> Result<u64, Errno> {
     let (kind, cmp) = (op >> 28 & 7, op >> 24 & 15);
     let shift = op >> 28 & 8 != 0;
     let (mut oparg, cmparg) = (((op << 8) as i32) >> 20, ((op << 20) as i32) >> 20);
@@ -202,20 +219,21 @@ pub fn wake_op(addr: u64, addr2: u64, n: u64, n2: u64, op: u32) -> Result<u64, E
         FUTEX_OP_CMP_GE => o >= c,
         _ => return Err(ENOSYS),
     };
-    let mut woken = wake_in(&mut g1, addr, n, FUTEX_BITSET_MATCH_ANY);
+    let mut woken = wake_in(&mut g1, addr, n, FUTEX_BITSET_MATCH_ANY, shared);
     if pass {
         let q2 = match g2.as_mut() {
             Some(q2) => q2,
             None => &mut g1,
         };
-        woken += wake_in(q2, addr2, n2, FUTEX_BITSET_MATCH_ANY);
+        woken += wake_in(q2, addr2, n2, FUTEX_BITSET_MATCH_ANY, shared);
     }
     Ok(woken)
 }
 
-/// FUTEX_WAKE(_BITSET): wakes up to `n` waiters on `addr` whose bitset matches; returns how many.
-pub fn wake(addr: u64, n: u64, bitset: u32) -> u64 {
-    wake_in(&mut bucket(addr).lock(), addr, n, bitset)
+/// FUTEX_WAKE(_BITSET): wakes up to `n` waiters on `addr` (shared or private) whose bitset
+/// matches; returns how many.
+pub fn wake(addr: u64, n: u64, bitset: u32, shared: bool) -> u64 {
+    wake_in(&mut bucket(addr).lock(), addr, n, bitset, shared)
 }
 
 /// A dying thread's robust list (Linux's `exit_robust_list`, kernel/futex/core.c): every
@@ -259,6 +277,6 @@ fn owner_died(addr: u64, tid: u32, pi: bool) {
         }
     }
     if v & FUTEX_WAITERS != 0 && !pi {
-        wake(addr, 1, abi::futex::FUTEX_BITSET_MATCH_ANY);
+        wake(addr, 1, abi::futex::FUTEX_BITSET_MATCH_ANY, true); // a shared wake, as Linux's
     }
 }

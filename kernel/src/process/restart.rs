@@ -28,7 +28,7 @@ pub enum Restart {
     /// time left to `rem` (0: none) if interrupted again.
     Sleep { clock: u64, deadline: u64, rem: u64 },
     /// FUTEX_WAIT with a timeout: wait on until `deadline` (monotonic ns).
-    Futex { addr: u64, val: u32, deadline: u64, bitset: u32 },
+    Futex { addr: u64, val: u32, deadline: u64, bitset: u32, shared: bool },
     /// poll with a timeout (`deadline`, monotonic ns) or without.
     Poll { ufds: u64, nfds: u64, deadline: Option<u64> },
 }

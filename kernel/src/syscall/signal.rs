@@ -257,8 +257,8 @@ pub fn rt_sigtimedwait(set: u64, info: u64, timeout: u64, sigsetsize: u64) -> Sy
 pub fn restart_syscall() -> SysResult {
     match sched::with_current(|t| t.restart.take()) {
         Some(Restart::Sleep { clock, deadline, rem }) => super::time::restart_sleep(clock, deadline, rem),
-        Some(Restart::Futex { addr, val, deadline, bitset }) => {
-            crate::process::futex::wait(addr, val, Some(deadline), bitset)
+        Some(Restart::Futex { addr, val, deadline, bitset, shared }) => {
+            crate::process::futex::wait(addr, val, Some(deadline), bitset, shared)
         }
         Some(Restart::Poll { ufds, nfds, deadline }) => super::poll::restart_poll(ufds, nfds, deadline),
         None => Err(EINTR),

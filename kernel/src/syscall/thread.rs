@@ -104,9 +104,10 @@ pub fn exit(code: i32) -> ! {
         futex::exit_robust_list(robust, tid);
     }
     if clear != 0 {
-        // CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (pthread_join / Go).
+        // CLONE_CHILD_CLEARTID: zero the tid word and wake one waiter (pthread_join / Go) with
+        // a shared wake, as Linux's mm_release: a FUTEX_WAIT_PRIVATE on the word is not woken.
         let _ = UserPtr::<u32>::new(clear).write(&0);
-        futex::wake(clear, 1, FUTEX_BITSET_MATCH_ANY);
+        futex::wake(clear, 1, FUTEX_BITSET_MATCH_ANY, true);
     }
     sched::exit_current(code)
 }
@@ -172,7 +173,7 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
                     })
                 }
             };
-            futex::wait(uaddr, val as u32, until, bitset)
+            futex::wait(uaddr, val as u32, until, bitset, !private)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { FUTEX_BITSET_MATCH_ANY } else { val3 as u32 };
@@ -180,7 +181,7 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
                 return Err(EINVAL);
             }
             futex_key(uaddr, private)?;
-            Ok(futex::wake(uaddr, val.min(i32::MAX as u64), bitset))
+            Ok(futex::wake(uaddr, val.min(i32::MAX as u64), bitset, !private))
         }
         FUTEX_REQUEUE | FUTEX_CMP_REQUEUE | FUTEX_WAKE_OP => {
             if !uaddr2.is_multiple_of(4) {
@@ -190,13 +191,13 @@ pub fn futex(uaddr: u64, op: u64, val: u64, timeout: u64, uaddr2: u64, val3: u64
             futex_key(uaddr2, private)?;
             let (n, n2) = (val as i32, timeout as i32);
             if cmd == FUTEX_WAKE_OP {
-                return futex::wake_op(uaddr, uaddr2, n.max(0) as u64, n2.max(0) as u64, val3 as u32);
+                return futex::wake_op(uaddr, uaddr2, n.max(0) as u64, n2.max(0) as u64, val3 as u32, !private);
             }
             if n < 0 || n2 < 0 {
                 return Err(EINVAL);
             }
             let cmp = (cmd == FUTEX_CMP_REQUEUE).then_some(val3 as u32);
-            futex::requeue(uaddr, uaddr2, n as u64, n2 as u64, cmp)
+            futex::requeue(uaddr, uaddr2, n as u64, n2 as u64, cmp, !private)
         }
         _ => Err(ENOSYS),
     }

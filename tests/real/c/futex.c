@@ -1,7 +1,9 @@
 /* The futex operations C libraries build condition variables and robust locks from, raw:
  * FUTEX_REQUEUE and FUTEX_CMP_REQUEUE move waiters from one word to another (woken there
  * later; a moved waiter's timeout still ends its wait), FUTEX_WAKE_OP changes a second word
- * atomically and wakes on both, and the errors Linux gives for bad arguments. */
+ * atomically and wakes on both, and the errors Linux gives for bad arguments. A private and a
+ * shared futex on the same word are different futexes: a FUTEX_WAKE_PRIVATE wakes no plain
+ * FUTEX_WAIT and the other way round. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -26,9 +28,21 @@
 #define FUTEX_OP_OR 2
 #define FUTEX_OP_CMP_EQ 0
 #define FUTEX_OP_CMP_GT 4
+#define FUTEX_PRIVATE_FLAG 128
 #endif
 
 static atomic_int a, b, started, results[8];
+
+static atomic_int c, c_started;
+static long c_result;
+
+/* Waits on c (value 0), privately or not, for at most 300 ms. */
+static void *c_waiter(void *arg) {
+    struct timespec t = {0, 300000000};
+    c_started = 1;
+    c_result = syscall(SYS_futex, &c, FUTEX_WAIT | (arg ? FUTEX_PRIVATE_FLAG : 0), 0, &t, NULL, 0) == 0 ? 0 : errno;
+    return NULL;
+}
 
 static long fx(atomic_int *u, int op, int val, long val2, atomic_int *u2, int val3) {
     return syscall(SYS_futex, u, op, val, (void *)val2, u2, val3);
@@ -93,5 +107,22 @@ int main(void) {
     printf("wake_op bad comparison: %s, b = %d\n", r, (int)b);
     printf("requeue to an unaligned word: %s\n", err(fx(&a, FUTEX_REQUEUE, 1, 1, (atomic_int *)((char *)&b + 1), 0)));
     printf("requeue a negative count: %s\n", err(fx(&a, FUTEX_REQUEUE, -1, 1, &b, 0)));
+
+    /* Private and shared keys: each wake is tried the wrong way first, then the right way. */
+    for (int priv = 0; priv < 2; priv++) {
+        pthread_t w;
+        c_started = 0;
+        pthread_create(&w, NULL, c_waiter, priv ? (void *)1 : NULL);
+        while (!c_started)
+            sleep_ms(5);
+        sleep_ms(30);
+        int wrong = priv ? FUTEX_WAKE : FUTEX_WAKE | FUTEX_PRIVATE_FLAG;
+        int right = priv ? FUTEX_WAKE | FUTEX_PRIVATE_FLAG : FUTEX_WAKE;
+        const char *r1 = err(fx(&c, wrong, 1, 0, NULL, 0));
+        printf("%s waiter: the other kind of wake: %s, ", priv ? "private" : "shared", r1);
+        printf("its own kind: %s\n", err(fx(&c, right, 1, 0, NULL, 0)));
+        pthread_join(w, NULL);
+        printf("the waiter ended: %s\n", c_result == 0 ? "woken" : c_result == ETIMEDOUT ? "ETIMEDOUT" : strerror(c_result));
+    }
     return 0;
 }
