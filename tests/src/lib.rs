@@ -30,6 +30,23 @@ pub fn boot_with(opts: RunOptions) -> RunResult {
 /// itself (write), and the others share it (read).
 static MACHINE: RwLock<()> = RwLock::new(());
 
+/// [`qemu::run`] with the machine to itself whatever the guest's CPU count: for runs whose
+/// figures depend on the host's timing — wall-clock sleeps, and `--icount` runs that must repeat
+/// to the instruction (under load the boot's virtio-blk waits take a varying number of guest
+/// instructions, so the TSC a program reads at start-up varies, and Go seeds its Ms' fastrand
+/// from it, which steers its heap-profile sampling).
+pub fn run_alone(opts: &RunOptions) -> RunResult {
+    let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    qemu::run(opts)
+}
+
+/// [`run_both`] with the machine to itself for each of the two runs ([`run_alone`]).
+pub fn run_both_alone(opts: RunOptions) -> Both {
+    let qemu = run_alone(&RunOptions { native: false, ..opts.clone() });
+    let native = run_alone(&RunOptions { native: true, ..opts });
+    Both { qemu, native }
+}
+
 /// [`qemu::run`], with several-CPU guests run alone (see [`MACHINE`]).
 pub fn run(opts: &RunOptions) -> RunResult {
     if opts.smp > 1 && !opts.native {
