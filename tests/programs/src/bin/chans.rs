@@ -342,7 +342,10 @@ fn bench() {
             }
         });
     }
-    for i in 0..100 {
+    // Warm up to a steady state: the free lists fill, and sysmon's start-up — 50 rounds at
+    // 20 µs, then doubling up to 10 ms, some 20 ms in all — is over before the clock starts
+    // (50,000 round trips are about 35 ms of guest time under --icount).
+    for i in 0..50_000 {
         ping.send(i);
         pong.recv();
     }
