@@ -28,26 +28,26 @@ pub fn image() -> Vec<u8> {
 /// Where the code starts: past the header's fields (which end before 0x270 in protocol 2.06).
 const CODE: usize = 0x280;
 
+/// QEMU with no window, monitor or serial port, no NIC, stopping instead of rebooting, on rt0's
+/// CPU model: what the floor and the bare SeaBIOS start the bench times beside it share.
+pub const HEADLESS: &[&str] = &[
+    "-cpu",
+    crate::CPU_MODEL,
+    "-display",
+    "none",
+    "-monitor",
+    "none",
+    "-serial",
+    "null",
+    "-no-reboot",
+    "-net",
+    "none",
+];
+
 /// The QEMU arguments that boot [`image`] (written at `kernel`) behind qboot and stop.
 pub fn qemu_args(kernel: &std::path::Path) -> Vec<String> {
-    let mut args: Vec<String> =
-        ["-bios", "/usr/share/qemu/qboot.rom", "-kernel"].iter().map(|s| s.to_string()).collect();
-    args.push(kernel.display().to_string());
-    for a in [
-        "-cpu",
-        crate::CPU_MODEL,
-        "-display",
-        "none",
-        "-monitor",
-        "none",
-        "-serial",
-        "null",
-        "-no-reboot",
-        "-net",
-        "none",
-    ] {
-        args.push(a.into());
-    }
+    let mut args: Vec<String> = HEADLESS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-bios".into(), "/usr/share/qemu/qboot.rom".into(), "-kernel".into(), kernel.display().to_string()]);
     args.push("-device".into());
     args.push(format!("isa-debug-exit,iobase={:#x},iosize=0x04", abi::rt0::DEBUG_EXIT_PORT));
     args

@@ -161,7 +161,7 @@ fn wall_floors(work: &Path) {
     for _ in 0..RUNS {
         a.push(time(Command::new(&rt0).arg("--quiet")));
         b.push(time(Command::new(&cargo).args(["run", "--quiet"]).current_dir(&root)));
-        c.push(time(Command::new("qemu-system-x86_64").args(BARE_SEABIOS)));
+        c.push(time(Command::new("qemu-system-x86_64").args(bare_seabios())));
         d.push(time_status(Command::new("qemu-system-x86_64").args(&floor_args), 1));
     }
     let (ma, mb, mc, md) = (median(&mut a), median(&mut b), median(&mut c), median(&mut d));
@@ -297,21 +297,11 @@ fn bench(name: &str, value: impl std::fmt::Display, unit: &str) {
 
 /// SeaBIOS alone: no disk, so it searches, finds nothing bootable and reboots at once, which
 /// `-no-reboot` turns into an exit.
-const BARE_SEABIOS: &[&str] = &[
-    "-cpu",
-    qemu::CPU_MODEL,
-    "-display",
-    "none",
-    "-monitor",
-    "none",
-    "-serial",
-    "null",
-    "-no-reboot",
-    "-net",
-    "none",
-    "-boot",
-    "strict=on,reboot-timeout=0",
-];
+fn bare_seabios() -> Vec<&'static str> {
+    let mut args = qemu::floor::HEADLESS.to_vec();
+    args.extend(["-boot", "strict=on,reboot-timeout=0"]);
+    args
+}
 
 fn build_plugin(work: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("plugins/phases.c");
