@@ -58,7 +58,8 @@ static void list(const char *dir) {
     printf("\n");
 }
 
-/* `tmp full`: fills /tmp 1 MiB at a time and says where it stopped (rt0's /tmp holds 8 MiB). */
+/* `tmp full`: fills /tmp 1 MiB at a time and says where it stopped (rt0's /tmp holds 64 MiB:
+ * MAX_BYTES in kernel/src/fd/tmpfs.rs). */
 static int fill(void) {
     static char mib[1 << 20];
     memset(mib, 'x', sizeof mib);
