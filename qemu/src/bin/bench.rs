@@ -190,18 +190,7 @@ fn scaling() {
         let ns = out.split_whitespace().find_map(|f| f.strip_prefix("spin_ns=")).and_then(|v| v.parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
-    side_by_side(
-        ["spin_2threads_smp1", "spin_2threads_smp2", "scaling_2cpu_ratio"],
-        || spin(1, false),
-        || spin(2, false),
-    );
-    if realtime_available() {
-        side_by_side(
-            ["spin_2threads_smp1_alone", "spin_2threads_smp2_alone", "scaling_2cpu_ratio_alone"],
-            || spin(1, true),
-            || spin(2, true),
-        );
-    }
+    shared_and_alone(["spin_2threads_smp1", "spin_2threads_smp2", "scaling_2cpu_ratio"], (1, 2), spin);
 }
 
 /// Four CPU-bound goroutines (`procs spin time`) on `--smp 2` with GOMAXPROCS=2 against
@@ -217,17 +206,16 @@ fn go_scaling() {
             out.lines().find_map(|l| l.strip_prefix("procs: elapsed_ns ")).and_then(|v| v.trim().parse::<f64>().ok());
         ns.unwrap_or(f64::NAN) / 1e9
     };
-    side_by_side(
-        ["go_spin_gomaxprocs1", "go_spin_gomaxprocs2", "go_scaling_gomaxprocs2_ratio"],
-        || spin(1, false),
-        || spin(2, false),
-    );
+    shared_and_alone(["go_spin_gomaxprocs1", "go_spin_gomaxprocs2", "go_scaling_gomaxprocs2_ratio"], (1, 2), spin);
+}
+
+/// [`side_by_side`] of `spin(a, _)` and `spin(b, _)` as any process, then — when `chrt -f` works
+/// here — alone, under the same names with `_alone` appended.
+fn shared_and_alone(names: [&str; 3], (a, b): (u32, u32), spin: impl Fn(u32, bool) -> f64) {
+    side_by_side(names, || spin(a, false), || spin(b, false));
     if realtime_available() {
-        side_by_side(
-            ["go_spin_gomaxprocs1_alone", "go_spin_gomaxprocs2_alone", "go_scaling_gomaxprocs2_ratio_alone"],
-            || spin(1, true),
-            || spin(2, true),
-        );
+        let alone = names.map(|n| format!("{n}_alone"));
+        side_by_side([&alone[0], &alone[1], &alone[2]], || spin(a, true), || spin(b, true));
     }
 }
 
