@@ -422,8 +422,10 @@ static void local(void) {
     /* The abstract namespace. */
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
     struct sockaddr_un name = {.sun_family = AF_UNIX};
-    memcpy(name.sun_path, "\0rt0-sockets-test", 17);
-    socklen_t nlen = offsetof(struct sockaddr_un, sun_path) + 17;
+    /* The name carries the pid: abstract names are per network namespace, and the musl and
+     * glibc runs of this program may run on the host at the same time. */
+    snprintf(name.sun_path + 1, sizeof name.sun_path - 1, "rt0-sockets-%07d", (int)getpid());
+    socklen_t nlen = offsetof(struct sockaddr_un, sun_path) + 1 + 19;
     SHOW("connect, no such name", connect(s, (struct sockaddr *)&name, nlen));
     SHOW("bind, abstract", bind(s, (struct sockaddr *)&name, nlen));
     SHOW("listen", listen(s, 1));
