@@ -111,11 +111,14 @@ func tcp6() {
 }
 
 func unix() {
-	l, err := net.Listen("unix", "@rt0-go-net-test")
+	// The pid in the name: abstract names are per network namespace, and two tests run this
+	// program on the host, perhaps at once.
+	name := fmt.Sprintf("@rt0-go-net-%d", os.Getpid())
+	l, err := net.Listen("unix", name)
 	check("listen unix", err)
 	defer l.Close()
 	go echo(l)
-	c, err := net.Dial("unix", "@rt0-go-net-test")
+	c, err := net.Dial("unix", name)
 	check("dial unix", err)
 	defer c.Close()
 	fmt.Fprintf(c, "abstract\n")
