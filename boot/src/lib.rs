@@ -6,6 +6,7 @@
 //! depends on the runner's flags. Building one takes a few milliseconds; images are cached by
 //! content key next to the kernel artifact, and the cache is bounded ([`MAX_CACHE_BYTES`], least
 //! recently used images go first).
+mod copy;
 mod stack;
 
 use std::hash::{Hash, Hasher};
@@ -74,6 +75,7 @@ pub fn image(spec: &ImageSpec) -> Result<PathBuf, String> {
     if spec.firmware == Firmware::Bios {
         let mut bytes = std::fs::read(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         stack::patch(&mut bytes).map_err(|e| format!("building the disk image: {e}"))?;
+        copy::patch(&mut bytes).map_err(|e| format!("building the disk image: {e}"))?;
         std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
     }
     std::fs::rename(&tmp, &path).map_err(|e| format!("renaming {}: {e}", tmp.display()))?;
@@ -137,6 +139,8 @@ fn cache_key(spec: &ImageSpec) -> Result<u64, String> {
     spec.bootloader_log.hash(&mut h);
     // The BIOS stages' stack patch (`stack`): images built before it are not reused.
     "stack moved off the code page".hash(&mut h);
+    // ... and stage 2's dword copy (`copy`).
+    "stage 2 copies dwords".hash(&mut h);
     let kernel = std::fs::metadata(KERNEL_ELF).map_err(|e| format!("{KERNEL_ELF}: {e}"))?;
     kernel.len().hash(&mut h);
     kernel.modified().ok().hash(&mut h);
