@@ -34,4 +34,5 @@ pub mod time;
 pub mod uio;
 pub mod utsname;
 pub mod vdso;
+pub mod virtio;
 pub mod wait;

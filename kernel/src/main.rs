@@ -70,6 +70,13 @@ mod boot {
             ),
             Err(why) => log::warn!("console: input interrupt not routed ({why}): a blocked read(0) will not wake"),
         }
+        // The program's stdout: a virtio console when the runner attached one, else COM2.
+        let phys = |va: u64| mm::paging::translate(x86_64::VirtAddr::new(va)).map_or(0, |p| p.as_u64());
+        if arch::virtio_console::init(phys) {
+            log::info!("stdout: virtio console, port 0's transmit queue (a buffer per request)");
+        } else {
+            log::info!("stdout: COM2 (no virtio console)");
+        }
         log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
         // `strace` on the command line: every syscall of the program printed as strace does.
         if cmdline.flag("strace") {

@@ -133,7 +133,7 @@ pub fn bytes(mut r: impl Read + Send + 'static, echo: bool, mut watch: Option<Wa
     })
 }
 
-/// Follows a file QEMU appends to (the COM2 chardev), like `tail -f`.
+/// Follows a file QEMU appends to (the stdout console's chardev), like `tail -f`.
 pub struct Tail {
     done: Arc<AtomicBool>,
     thread: JoinHandle<Vec<u8>>,

@@ -13,6 +13,8 @@ const L0_STEPS: &[&str] = &[
     "heap: 16384 KiB",
     "frames:",
     "paging: kernel PML4",
+    // The runner attaches the stdout console, and the kernel finds and starts it.
+    "stdout: virtio console",
     "kernel: init done",
     "exit: status 0",
 ];

@@ -11,6 +11,7 @@ pub mod gdt;
 pub mod idt;
 pub mod insn;
 pub mod ioapic;
+pub mod pci;
 pub mod percpu;
 pub mod qemu_exit;
 pub mod report;
@@ -24,6 +25,7 @@ mod trap;
 pub use frame::TrapFrame;
 pub use trap::{BREAKPOINT_ENTRY_HEAD, BREAKPOINT_EXIT_TAIL, IRQ_ENTRY_HEAD};
 pub mod tsc;
+pub mod virtio_console;
 
 /// Stops this CPU for good: interrupts off, `hlt` forever.
 pub fn halt_forever() -> ! {

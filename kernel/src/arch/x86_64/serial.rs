@@ -1,6 +1,6 @@
 //! The 16550 UARTs: COM1 (I/O port 0x3F8) carries the kernel log, the program's stderr and its
-//! stdin; COM2 (0x2F8) carries the program's stdout, so that the runner can hand the two to
-//! its own stdout and stderr.
+//! stdin; COM2 (0x2F8) carries the program's stdout when there is no virtio console (the runner
+//! attaches one), so that the runner can hand the two to its own stdout and stderr.
 //!
 //! COM1's input is interrupt-driven: its "received data available" interrupt (IER bit 0) raises
 //! ISA IRQ 4, which [`route_input_interrupt`] sends through the I/O APIC to [`COM1_VECTOR`]; the
@@ -74,8 +74,12 @@ fn transmit(base: u16, bytes: &[u8]) {
     Raw::new(base).send(bytes);
 }
 
-/// Writes the program's stdout bytes to COM2.
+/// Writes the program's stdout bytes: to the virtio console when the runner attached one
+/// (a buffer per request, [`super::virtio_console`]), else to COM2.
 pub fn write_stdout(bytes: &[u8]) {
+    if super::virtio_console::write(bytes) {
+        return;
+    }
     let _port = COM2_PORT.lock();
     transmit(COM2, bytes);
 }
