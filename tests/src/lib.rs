@@ -37,7 +37,28 @@ static MACHINE: RwLock<()> = RwLock::new(());
 /// from it, which steers its heap-profile sampling).
 pub fn run_alone(opts: &RunOptions) -> RunResult {
     let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
-    qemu::run(opts)
+    timed("alone", opts, || qemu::run(opts))
+}
+
+/// Runs `f` (one run of `opts`) and, when the environment names a file in `RT0_TEST_TIMES`,
+/// appends a line to it: seconds, how the run held the machine (`shared`, `smp`, `alone`), the
+/// CPU count, whether it ran natively, and the test. What the suite's time is made of
+/// (BENCHMARKS.md): a test's own time also counts its waits for the machine, a run's does not.
+fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunResult {
+    let start = std::time::Instant::now();
+    let r = f();
+    if let Some(path) = std::env::var_os("RT0_TEST_TIMES") {
+        use std::io::Write;
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        let line =
+            format!("{:.3} {held} smp={} native={} {test}\n", start.elapsed().as_secs_f64(), opts.smp, opts.native);
+        // One write per line with O_APPEND: lines from parallel tests never cut each other.
+        let file = std::fs::OpenOptions::new().append(true).create(true).open(&path);
+        if let Err(e) = file.and_then(|mut f| f.write_all(line.as_bytes())) {
+            panic!("RT0_TEST_TIMES={}: {e}", path.to_string_lossy());
+        }
+    }
+    r
 }
 
 /// [`run_both`] with the machine to itself for each of the two runs ([`run_alone`]).
@@ -51,10 +72,10 @@ pub fn run_both_alone(opts: RunOptions) -> Both {
 pub fn run(opts: &RunOptions) -> RunResult {
     if opts.smp > 1 && !opts.native {
         let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
-        qemu::run(opts)
+        timed("smp", opts, || qemu::run(opts))
     } else {
         let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
-        qemu::run(opts)
+        timed("shared", opts, || qemu::run(opts))
     }
 }
 
