@@ -31,7 +31,9 @@ pub fn init(cmdline: &Cmdline) {
     log::set_max_level(if cmdline.flag("quiet") { log::LevelFilter::Error } else { log::LevelFilter::Info });
     if icount {
         log::info!("clock: TSC counts guest instructions (icount); timestamps are instructions since reset");
-    } else {
+    } else if log::log_enabled!(log::Level::Info) {
+        // The line's stamp needs the rate: a logged boot completes the calibration here, a
+        // quiet one (which prints nothing now) later, when the APIC timer is measured.
         let khz = tsc::ticks_per_sec() / 1000;
         log::info!("clock: TSC {khz} kHz, calibrated against PIT channel 2; timestamps are seconds since reset");
     }

@@ -46,6 +46,8 @@ mod boot {
         // the kernel half.
         process::thread::init();
         // The local APIC timer, measured against the TSC, preempts threads and ends sleeps.
+        // The TSC's calibration (started at logger::init) completes here if nothing needed it yet.
+        time::calibrated();
         let apic_per_ms = arch::apic::init(handoff.phys_offset, arch::tsc::ticks_per_ms(), time::icount());
         log::info!("apic: timer {apic_per_ms} ticks/ms, one-shot on vector {}", arch::apic::TIMER_VECTOR);
         // The ACPI MADT: the processors, the I/O APICs and the ISA interrupt overrides.

@@ -37,18 +37,36 @@ pub fn entry_tsc() -> u64 {
     ENTRY_TSC.load(Ordering::Relaxed)
 }
 
+/// [`TSC_MULT`] while the TSC's calibration runs.
+const PENDING: u64 = u64::MAX;
+
 /// Sets the clock's unit: under icount the TSC counts instructions and needs no calibration;
-/// otherwise it is calibrated against the PIT now.
+/// otherwise its calibration against the PIT starts now and completes at the first use of the
+/// rate ([`calibrated`]; the boot calls it before the APIC timer is measured).
 pub fn init(icount: bool) {
     ICOUNT.store(icount, Ordering::Relaxed);
     if !icount {
-        TSC_MULT.store(abi::vdso::tsc_mult(tsc::calibrate()), Ordering::Relaxed);
+        tsc::begin_calibration();
+        TSC_MULT.store(PENDING, Ordering::Relaxed);
     }
+}
+
+/// Completes the TSC's calibration if it still runs (waiting out the rest of its window) and
+/// fixes the clock's multiplier; at once when that is done.
+pub fn calibrated() {
+    tsc_mult();
 }
 
 /// The multiplier [`ticks_to_ns`] uses (the vvar page's `mult`).
 pub fn tsc_mult() -> u64 {
-    TSC_MULT.load(Ordering::Relaxed)
+    match TSC_MULT.load(Ordering::Relaxed) {
+        PENDING => {
+            let m = abi::vdso::tsc_mult(tsc::ticks_per_sec());
+            TSC_MULT.store(m, Ordering::Relaxed);
+            m
+        }
+        m => m,
+    }
 }
 
 /// CLOCK_REALTIME − CLOCK_MONOTONIC in nanoseconds: the CMOS clock is read the first time this

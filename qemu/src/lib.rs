@@ -433,9 +433,17 @@ pub fn devices(control: &str) -> [String; 4] {
 /// the chardev `stdout`, which the kernel fills a buffer per request
 /// (kernel/src/arch/x86_64/virtio_console.rs); a 16550 would take a port write and QEMU a host
 /// write(2) per byte. The device is transitional, so the kernel drives its legacy I/O-port
-/// interface. Without it the kernel writes stdout to COM2.
+/// interface. Without it the kernel writes stdout to COM2. `ioeventfd=off`: the kernel's notify
+/// is then served in the vCPU's own port write, so the buffer is written and back in the used
+/// ring when the write returns; with an eventfd QEMU's main thread serves it later, and the
+/// guest's wait for it takes a varying number of instructions, which `--icount` runs must not.
 pub fn stdout_devices(stdout: &str) -> [String; 4] {
-    ["-device".into(), "virtio-serial-pci".into(), "-device".into(), format!("virtconsole,chardev={stdout}")]
+    [
+        "-device".into(),
+        "virtio-serial-pci,ioeventfd=off".into(),
+        "-device".into(),
+        format!("virtconsole,chardev={stdout}"),
+    ]
 }
 
 /// QEMU option values are comma-separated: a literal comma is written twice.
