@@ -193,13 +193,22 @@ pub struct Row {
     pub user: u64,
     /// Device interrupts (the timer, mostly for sysmon's sleeps) that hit ring 3 in the stretch.
     pub interrupts: u64,
+    /// An earlier stretch was noisy: what other threads did there can steer the first thread
+    /// here without their being active here (Go's sysmon retaking a P changes the path the next
+    /// `exitsyscall` takes: L5's write has been seen 18 instructions apart between runs).
+    pub after_noise: bool,
 }
 
 impl Row {
-    /// Whether other threads were active, or the timer struck, in the stretch (its count then
-    /// varies run to run).
-    pub fn noisy(&self) -> bool {
+    /// Whether other threads were active, or the timer struck, in the stretch.
+    pub fn active(&self) -> bool {
         self.other_syscalls + self.other_faults + self.interrupts > 0
+    }
+
+    /// Whether the row's count may vary run to run: other threads were active in it or before
+    /// it ([`Row::after_noise`]).
+    pub fn noisy(&self) -> bool {
+        self.active() || self.after_noise
     }
 }
 
@@ -228,6 +237,7 @@ pub(crate) fn rows_of(hits: &[Hit]) -> Option<(Vec<Row>, u64)> {
                     other_faults: 0,
                     user: 0,
                     interrupts: 0,
+                    after_noise: false,
                 });
                 rows.len() - 1
             }
@@ -257,6 +267,9 @@ pub(crate) fn rows_of(hits: &[Hit]) -> Option<(Vec<Row>, u64)> {
         rows[r].user += next_user.unwrap_or(0).saturating_sub(h.user.unwrap_or(0));
     }
     rows.sort_by_key(|r| r.layer);
+    for i in 1..rows.len() {
+        rows[i].after_noise = rows[i - 1].noisy();
+    }
     Some((rows, last.cost))
 }
 
@@ -274,9 +287,10 @@ pub fn table(log: &str) -> String {
         "layer  functions  count (TSC; instructions with --icount)  own user  syscalls  faults  share  other threads\n",
     );
     for r in &rows {
-        let noise = match r.noisy() {
-            true => format!("{}/{}/{} (sysmon noise)", r.other_syscalls, r.other_faults, r.interrupts),
-            false => "-".into(),
+        let noise = match (r.active(), r.after_noise) {
+            (true, _) => format!("{}/{}/{} (sysmon noise)", r.other_syscalls, r.other_faults, r.interrupts),
+            (false, true) => "- (after sysmon noise)".into(),
+            (false, false) => "-".into(),
         };
         out += &format!(
             "L{}     {:>9}  {:>40}  {:>8}  {:>8}  {:>6}  {:>4.1}%  {noise}\n",
@@ -291,6 +305,9 @@ pub fn table(log: &str) -> String {
     }
     if rows.iter().any(Row::noisy) {
         out += "other threads: their syscalls/faults in the stretch, and the interrupts that hit ring 3 there (sysmon's timer); their work is in its count, which varies run to run\n";
+    }
+    if rows.iter().any(|r| r.after_noise && !r.active()) {
+        out += "after sysmon noise: no other thread was active in the stretch, but what they did before can steer the first thread's path (Go's sysmon retaking a P)\n";
     }
     let stops: usize = rows.iter().map(|r| r.names.len()).sum();
     let own: u64 = rows.iter().map(|r| r.user).sum();
@@ -468,5 +485,23 @@ mod tests {
         assert!(lines[1].starts_with("L3") && lines[1].ends_with("  -"), "{t}");
         assert!(lines[2].starts_with("L4") && lines[2].ends_with("3/1/0 (sysmon noise)"), "{t}");
         assert!(t.contains("varies run to run"), "{t}");
+    }
+
+    #[test]
+    fn a_quiet_stretch_after_a_noisy_one_is_labelled_as_following_it() {
+        let log = "\
+[        100i L3] trace: runtime.schedinit at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults
+[        300i L4] trace: runtime.main at 0x402000: 300 since the ELF entry, 1 syscalls (clone), 2 page faults, trap cost 50, other threads 0 syscalls (), 0 page faults
+[        700i L5] trace: main.main at 0x403000: 700 since the ELF entry, 2 syscalls (write mmap), 0 page faults, trap cost 90, other threads 3 syscalls (nanosleep nanosleep futex), 1 page faults
+[        800i L5] trace: runtime.exit at 0x404000: 800 since the ELF entry, 1 syscalls (write), 0 page faults, trap cost 90, other threads 0 syscalls (), 0 page faults
+";
+        let (rows, _) = rows(log).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.active(), r.noisy())).collect::<Vec<_>>(),
+            [(false, false), (true, true), (false, true)]
+        );
+        let t = table(log);
+        assert!(t.lines().nth(3).is_some_and(|l| l.starts_with("L5") && l.ends_with("- (after sysmon noise)")), "{t}");
+        assert!(t.contains("retaking a P"), "{t}");
     }
 }
