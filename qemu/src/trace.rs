@@ -470,13 +470,16 @@ mod tests {
         assert_eq!(l5.names, ["rt0_main", "runtime::exit::exit"]);
     }
 
-    #[test]
-    fn other_threads_activity_labels_its_stretch_as_noise() {
-        let log = "\
+    /// Three stops; other threads were active between the second and the third (in L4).
+    const NOISY_L4: &str = "\
 [        100i L3] trace: runtime.schedinit at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults
 [        300i L4] trace: runtime.main at 0x402000: 300 since the ELF entry, 1 syscalls (clone), 2 page faults, trap cost 50, other threads 0 syscalls (), 0 page faults
 [        700i L5] trace: main.main at 0x403000: 700 since the ELF entry, 2 syscalls (write mmap), 0 page faults, trap cost 90, other threads 3 syscalls (nanosleep nanosleep futex), 1 page faults
 ";
+
+    #[test]
+    fn other_threads_activity_labels_its_stretch_as_noise() {
+        let log = NOISY_L4;
         let (rows, _) = rows(log).unwrap();
         assert_eq!((rows[0].other_syscalls, rows[0].other_faults, rows[0].noisy()), (0, 0, false));
         assert_eq!((rows[1].syscalls, rows[1].other_syscalls, rows[1].other_faults), (2, 3, 1));
@@ -489,12 +492,9 @@ mod tests {
 
     #[test]
     fn a_quiet_stretch_after_a_noisy_one_is_labelled_as_following_it() {
-        let log = "\
-[        100i L3] trace: runtime.schedinit at 0x401000: 100 since the ELF entry, 0 syscalls (), 1 page faults, trap cost 0, other threads 0 syscalls (), 0 page faults
-[        300i L4] trace: runtime.main at 0x402000: 300 since the ELF entry, 1 syscalls (clone), 2 page faults, trap cost 50, other threads 0 syscalls (), 0 page faults
-[        700i L5] trace: main.main at 0x403000: 700 since the ELF entry, 2 syscalls (write mmap), 0 page faults, trap cost 90, other threads 3 syscalls (nanosleep nanosleep futex), 1 page faults
-[        800i L5] trace: runtime.exit at 0x404000: 800 since the ELF entry, 1 syscalls (write), 0 page faults, trap cost 90, other threads 0 syscalls (), 0 page faults
-";
+        let log = &format!(
+            "{NOISY_L4}[        800i L5] trace: runtime.exit at 0x404000: 800 since the ELF entry, 1 syscalls (write), 0 page faults, trap cost 90, other threads 0 syscalls (), 0 page faults\n"
+        );
         let (rows, _) = rows(log).unwrap();
         assert_eq!(
             rows.iter().map(|r| (r.active(), r.noisy())).collect::<Vec<_>>(),
