@@ -201,8 +201,9 @@ pub fn wait(child: &mut Child, timeout: Option<Duration>) -> Option<ExitStatus> 
             Some(fd) => {
                 let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
                 let ms = left.as_millis().max(1) as libc::c_int;
-                // SAFETY: `p` is one valid pollfd on this stack for the call's length, and the
+                // `p` is one valid pollfd on this stack for the call's length, and the
                 // descriptor it names is open (owned by `pidfd`) until after the call.
+                // SAFETY: so the block below is sound.
                 unsafe { libc::poll(&mut p, 1, ms) };
             }
             None => std::thread::sleep(left.min(Duration::from_millis(5))),
@@ -212,11 +213,13 @@ pub fn wait(child: &mut Child, timeout: Option<Duration>) -> Option<ExitStatus> 
 
 /// A pidfd for process `pid`, readable once it exits; None where the kernel has none.
 fn pidfd_open(pid: u32) -> Option<OwnedFd> {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory is
+    // pidfd_open takes a pid and flags and returns a new descriptor or -1; no memory is
     // passed.
+    // SAFETY: so the block below is sound.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    // SAFETY: a non-negative result is a descriptor this call just opened and nothing else
+    // A non-negative result is a descriptor this call just opened and nothing else
     // owns, so `OwnedFd` may close it.
+    // SAFETY: so the block below is sound.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 

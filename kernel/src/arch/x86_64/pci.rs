@@ -32,8 +32,9 @@ impl Bdf {
     pub fn read32(self, offset: u8) -> u32 {
         let _g = CONFIG.lock();
         let (mut addr, mut data) = (Port::<u32>::new(PCI_CONFIG_ADDRESS), Port::<u32>::new(PCI_CONFIG_DATA));
-        // SAFETY: mechanism #1's ports select and read configuration space and touch no memory;
+        // Mechanism #1's ports select and read configuration space and touch no memory;
         // the lock keeps the select and the read together.
+        // SAFETY: so the block below is sound.
         unsafe {
             addr.write(self.address(offset));
             data.read()
@@ -44,8 +45,9 @@ impl Bdf {
     pub fn write32(self, offset: u8, value: u32) {
         let _g = CONFIG.lock();
         let (mut addr, mut data) = (Port::<u32>::new(PCI_CONFIG_ADDRESS), Port::<u32>::new(PCI_CONFIG_DATA));
-        // SAFETY: as in `read32`; what the write changes is the caller's to decide (it owns the
+        // As in `read32`; what the write changes is the caller's to decide (it owns the
         // device it found).
+        // SAFETY: so the block below is sound.
         unsafe {
             addr.write(self.address(offset));
             data.write(value);

@@ -38,8 +38,9 @@ struct Console {
     bounce_phys: u64,
 }
 
-// SAFETY: the raw pointers name memory this driver allocated and owns for good; every use is
+// The raw pointers name memory this driver allocated and owns for good; every use is
 // under the Mutex below.
+// SAFETY: so the block below is sound.
 unsafe impl Send for Console {}
 
 static CONSOLE: Once<Mutex<Console>> = Once::new();
@@ -48,8 +49,9 @@ static CONSOLE: Once<Mutex<Console>> = Once::new();
 /// address, or None when `phys` does not map it contiguously.
 fn dma_alloc(bytes: usize, phys: &impl Fn(u64) -> u64) -> Option<(*mut u8, u64)> {
     let layout = Layout::from_size_align(bytes, 4096).ok()?;
-    // SAFETY: the layout has a non-zero size; the memory is never freed (the driver lives for
+    // The layout has a non-zero size; the memory is never freed (the driver lives for
     // the whole run).
+    // SAFETY: so the block below is sound.
     let p = unsafe { alloc_zeroed(layout) };
     if p.is_null() {
         return None;
@@ -74,15 +76,17 @@ pub fn init(phys: impl Fn(u64) -> u64) -> bool {
     let command = bdf.read32(PCI_COMMAND);
     bdf.write32(PCI_COMMAND, command | u32::from(PCI_COMMAND_IO | PCI_COMMAND_MASTER));
     let status = |s: u8| {
-        // SAFETY: the status register of the device found above; writing it steps the device
+        // The status register of the device found above; writing it steps the device
         // through its initialization (or resets it, with 0).
+        // SAFETY: so the block below is sound.
         unsafe { Port::<u8>::new(io + VIRTIO_PCI_STATUS).write(s) }
     };
     status(0);
     status(VIRTIO_CONFIG_S_ACKNOWLEDGE);
     status(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-    // SAFETY: the device's own registers: no features taken, the transmit queue selected and
+    // The device's own registers: no features taken, the transmit queue selected and
     // its size read.
+    // SAFETY: so the block below is sound.
     let num = unsafe {
         Port::<u32>::new(io + VIRTIO_PCI_GUEST_FEATURES).write(0);
         Port::<u16>::new(io + VIRTIO_PCI_QUEUE_SEL).write(VIRTIO_CONSOLE_TRANSMITQ);
@@ -95,8 +99,9 @@ pub fn init(phys: impl Fn(u64) -> u64) -> bool {
         status(VIRTIO_CONFIG_S_FAILED);
         return false;
     };
-    // SAFETY: the ring is zeroed memory of `size` bytes owned here; its available ring's flags
+    // The ring is zeroed memory of `size` bytes owned here; its available ring's flags
     // word is at `avail_off`.
+    // SAFETY: so the block below is sound.
     unsafe { (ring.add(avail_off) as *mut u16).write_volatile(VRING_AVAIL_F_NO_INTERRUPT) };
     // SAFETY: the page frame number of the ring just set up, for the selected queue.
     unsafe { Port::<u32>::new(io + VIRTIO_PCI_QUEUE_PFN).write((ring_phys >> VIRTIO_PCI_QUEUE_ADDR_SHIFT) as u32) };
@@ -125,9 +130,10 @@ impl Console {
         let desc = VringDesc { addr: self.bounce_phys, len: chunk.len() as u32, flags: 0, next: 0 };
         let slot = 4 + 2 * (self.avail_idx % self.num) as usize;
         self.avail_idx = self.avail_idx.wrapping_add(1);
-        // SAFETY: the bounce buffer and the ring are this driver's (module comment) and the
+        // The bounce buffer and the ring are this driver's (module comment) and the
         // device holds neither: the previous request came back before this one (the spin
         // below). Descriptor 0 is the only one used; the offsets are within the ring's layout.
+        // SAFETY: so the block below is sound.
         unsafe {
             core::ptr::copy_nonoverlapping(chunk.as_ptr(), self.bounce, chunk.len());
             (self.ring as *mut VringDesc).write_volatile(desc);
