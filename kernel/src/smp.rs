@@ -95,8 +95,12 @@ pub fn secondary_start(cpu: u32) -> ! {
 static STOPPING: AtomicBool = AtomicBool::new(false);
 /// How many CPUs have stopped.
 static STOPPED: AtomicU32 = AtomicU32::new(0);
-/// How long a panicking CPU waits for the others to stop before it reports anyway.
-const STOP_WAIT_MS: u64 = 10;
+/// How long a panicking CPU waits for the others to stop before it reports anyway. The wait
+/// ends as soon as every other CPU has stopped; the bound only matters for a CPU that never
+/// answers. Linux's `native_stop_other_cpus` waits up to a second too. Under TCG a CPU halted
+/// in `hlt` answers the NMI only once the host schedules its vCPU thread, and with four vCPUs
+/// on two host cores 10 ms was seen to be too short (one of three CPUs stopped in a CI run).
+const STOP_WAIT_MS: u64 = 1000;
 
 /// A kernel panic on this CPU: every other CPU is sent an NMI and stops (Linux's
 /// `smp_send_stop`), so the report is the last thing on the console and whole. Once: a CPU that
