@@ -33,6 +33,24 @@ macro_rules! save_registers {
     };
 }
 
+/// The way back from a handler that accounts ring-3 time: when the frame's CS is ring 3,
+/// stamp this CPU's accounting clock with the TSC plus [`RESUME_TAIL`] (the instructions still
+/// to run before ring 3), then [`trap_return`]. Operands: `cs` (the frame's CS offset), `tail`,
+/// `stamp` (the per-CPU stamp's GS offset), `ret`.
+macro_rules! stamp_and_return {
+    () => {
+        concat!(
+            "test qword ptr [rsp + {cs}], 3\n", // the frame's CS
+            "jz 3f\n",
+            "rdtsc\nshl rdx, 32\nor rax, rdx\n",
+            "add rax, {tail}\n",
+            "mov gs:[{stamp}], rax\n",
+            "3:\n",
+            "jmp {ret}"
+        )
+    };
+}
+
 /// A common entry: `swapgs` if we came from ring 3, save registers, hand the frame to the entry
 /// layer's `$handler`, then fall into [`trap_return`].
 macro_rules! common_entry {
@@ -77,15 +95,7 @@ extern "C" fn irq_common() {
         "or rax, rdx",
         "mov rsi, rax",
         "call {handler}",
-        "test qword ptr [rsp + {cs}], 3",
-        "jz 3f",
-        "rdtsc",
-        "shl rdx, 32",
-        "or rax, rdx",
-        "add rax, {tail}",
-        "mov gs:[{stamp}], rax",
-        "3:",
-        "jmp {ret}",
+        stamp_and_return!(),
         handler = sym do_interrupt,
         cs = const core::mem::offset_of!(TrapFrame, cs),
         tail = const RESUME_TAIL,
@@ -193,15 +203,7 @@ extern "C" fn breakpoint_common() {
         "2:",
         save_registers!(),
         "call {handler}",
-        "test qword ptr [rsp + {cs}], 3", // the frame's CS
-        "jz 3f",
-        "rdtsc",
-        "shl rdx, 32",
-        "or rax, rdx",
-        "add rax, {tail}",
-        "mov gs:[{stamp}], rax",
-        "3:",
-        "jmp {ret}",
+        stamp_and_return!(),
         handler = sym do_exception,
         cs = const core::mem::offset_of!(TrapFrame, cs),
         tail = const RESUME_TAIL,
