@@ -33,6 +33,14 @@ macro_rules! save_registers {
     };
 }
 
+/// A trap's way in after its stub: `swapgs` if it came from ring 3 (the saved CS, above the
+/// vector, error code and RIP, has a non-zero RPL), then [`save_registers`].
+macro_rules! enter_from_either_ring {
+    () => {
+        concat!("test qword ptr [rsp + 24], 3\njz 2f\nswapgs\n2:\n", save_registers!())
+    };
+}
+
 /// The way back from a handler that accounts ring-3 time: when the frame's CS is ring 3,
 /// stamp this CPU's accounting clock with the TSC plus [`RESUME_TAIL`] (the instructions still
 /// to run before ring 3), then [`trap_return`]. Operands: `cs` (the frame's CS offset), `tail`,
@@ -58,11 +66,7 @@ macro_rules! common_entry {
         #[unsafe(naked)]
         extern "C" fn $name() {
             core::arch::naked_asm!(
-                "test qword ptr [rsp + 24], 3", // saved CS (above vector, error code, RIP)
-                "jz 2f",
-                "swapgs",
-                "2:",
-                save_registers!(),
+                enter_from_either_ring!(),
                 "call {handler}",
                 "jmp {ret}",
                 handler = sym $handler,
@@ -85,11 +89,7 @@ common_entry!(trap_common, do_exception);
 #[unsafe(naked)]
 extern "C" fn irq_common() {
     core::arch::naked_asm!(
-        "test qword ptr [rsp + 24], 3",
-        "jz 2f",
-        "swapgs",
-        "2:",
-        save_registers!(),
+        enter_from_either_ring!(),
         "rdtsc",
         "shl rdx, 32",
         "or rax, rdx",
@@ -197,11 +197,7 @@ pub extern "C" fn breakpoint() {
 #[unsafe(naked)]
 extern "C" fn breakpoint_common() {
     core::arch::naked_asm!(
-        "test qword ptr [rsp + 24], 3",
-        "jz 2f",
-        "swapgs",
-        "2:",
-        save_registers!(),
+        enter_from_either_ring!(),
         "call {handler}",
         stamp_and_return!(),
         handler = sym do_exception,
