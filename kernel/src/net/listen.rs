@@ -67,6 +67,15 @@ impl Listener {
         })
     }
 
+    /// One queue operation under the listener's lock, waiting on its queue until `attempt` gives
+    /// an answer (or at once with EAGAIN when `nonblock`); pollers are told afterwards, since
+    /// the queues may have changed.
+    fn step<R>(&self, nonblock: bool, attempt: impl FnMut(&mut State) -> Option<Result<R, Errno>>) -> Result<R, Errno> {
+        let r = wait_event(&self.state, |s| &mut s.waiters, nonblock, None, attempt);
+        notify_pollers();
+        r
+    }
+
     /// listen() again on a listening socket changes only the backlog.
     pub fn set_backlog(&self, backlog: usize) {
         self.state.lock().backlog = backlog;
@@ -77,57 +86,41 @@ impl Listener {
     pub fn enqueue(&self, p: Pending, nonblock: bool) -> Result<(), Errno> {
         let mut p = Some(p);
         let tcp = self.tcp;
-        let r = wait_event(
-            &self.state,
-            |s| &mut s.waiters,
-            nonblock,
-            None,
-            |s| {
-                if s.closed {
-                    return Some(Err(ECONNREFUSED));
+        self.step(nonblock, |s| {
+            if s.closed {
+                return Some(Err(ECONNREFUSED));
+            }
+            if s.full() {
+                if !tcp {
+                    return None;
                 }
-                if s.full() {
-                    if !tcp {
-                        return None;
-                    }
-                    s.syn.push_back(p.take()?);
-                } else {
-                    let p = p.take()?;
-                    p.conn.establish();
-                    s.accept.push_back(p);
-                }
-                s.changed();
-                Some(Ok(()))
-            },
-        );
-        notify_pollers();
-        r
+                s.syn.push_back(p.take()?);
+            } else {
+                let p = p.take()?;
+                p.conn.establish();
+                s.accept.push_back(p);
+            }
+            s.changed();
+            Some(Ok(()))
+        })
     }
 
     /// accept: the oldest established connection; a waiting one moves up into the room.
     pub fn accept(&self, nonblock: bool) -> Result<Pending, Errno> {
-        let r = wait_event(
-            &self.state,
-            |s| &mut s.waiters,
-            nonblock,
-            None,
-            |s| {
-                if s.closed {
-                    return Some(Err(EINVAL));
-                }
-                let p = s.accept.pop_front()?;
-                if !s.full()
-                    && let Some(next) = s.syn.pop_front()
-                {
-                    next.conn.establish();
-                    s.accept.push_back(next);
-                }
-                s.changed();
-                Some(Ok(p))
-            },
-        );
-        notify_pollers();
-        r
+        self.step(nonblock, |s| {
+            if s.closed {
+                return Some(Err(EINVAL));
+            }
+            let p = s.accept.pop_front()?;
+            if !s.full()
+                && let Some(next) = s.syn.pop_front()
+            {
+                next.conn.establish();
+                s.accept.push_back(next);
+            }
+            s.changed();
+            Some(Ok(p))
+        })
     }
 
     /// The listener stops (close, or shutdown with SHUT_RD): every queued connection is reset.
