@@ -44,17 +44,14 @@ pub const VIRTIO_CONFIG_S_DRIVER: u8 = 2;
 pub const VIRTIO_CONFIG_S_DRIVER_OK: u8 = 4;
 pub const VIRTIO_CONFIG_S_FAILED: u8 = 0x80;
 
-/// A descriptor continues in `next` (virtio_ring.h); without it, it is the chain's last.
-pub const VRING_DESC_F_NEXT: u16 = 1;
 /// The driver polls the used ring and asks the device not to interrupt it.
 pub const VRING_AVAIL_F_NO_INTERRUPT: u16 = 1;
 
-/// The console's queues when VIRTIO_CONSOLE_F_MULTIPORT is not negotiated: port 0's receive
-/// and transmit queues (Linux drivers/char/virtio_console.c).
-pub const VIRTIO_CONSOLE_RECEIVEQ: u16 = 0;
+/// The console's transmit queue when VIRTIO_CONSOLE_F_MULTIPORT is not negotiated: port 0 has
+/// queue 0 to receive and queue 1 to transmit (Linux drivers/char/virtio_console.c).
 pub const VIRTIO_CONSOLE_TRANSMITQ: u16 = 1;
 
-/// One descriptor of a split virtqueue: a guest-physical buffer.
+/// One descriptor of a split virtqueue: a guest-physical buffer (flags 0: the chain's only one).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VringDesc {
@@ -79,12 +76,12 @@ const _: () = assert!(core::mem::size_of::<VringUsedElem>() == 8);
 /// [`VIRTIO_PCI_VRING_ALIGN`]): the available ring's offset, the used ring's offset, and the
 /// whole size. The descriptor table is at offset 0.
 pub const fn vring_layout(num: usize) -> (usize, usize, usize) {
-    let avail = 16 * num;
+    let avail = core::mem::size_of::<VringDesc>() * num;
     // flags, idx, ring[num], used_event
     let avail_end = avail + 2 * (3 + num);
     let used = avail_end.div_ceil(VIRTIO_PCI_VRING_ALIGN) * VIRTIO_PCI_VRING_ALIGN;
     // flags, idx, ring[num], avail_event
-    let used_end = used + 4 + 8 * num + 2;
+    let used_end = used + 4 + core::mem::size_of::<VringUsedElem>() * num + 2;
     (avail, used, used_end)
 }
 

@@ -110,11 +110,6 @@ pub fn init(phys: impl Fn(u64) -> u64) -> bool {
     true
 }
 
-/// Whether the console is up.
-pub fn present() -> bool {
-    CONSOLE.is_completed()
-}
-
 /// Sends `bytes` through port 0, in order and whole; false when there is no console.
 pub fn write(bytes: &[u8]) -> bool {
     let Some(console) = CONSOLE.get() else { return false };
