@@ -140,15 +140,32 @@ impl Both {
         }
     }
 
-    /// Fails unless both printed the same bytes on stdout.
+    /// Fails unless both printed the same bytes on stdout. The message leads with the first line
+    /// that differs, since CI shows only the start and the end of a long message.
     pub fn assert_same_stdout(&self) {
-        assert!(
-            self.qemu.stdout == self.native.stdout,
-            "QEMU and native outputs differ\n--- qemu ---\n{}\n--- native ---\n{}",
-            String::from_utf8_lossy(&self.qemu.stdout),
-            String::from_utf8_lossy(&self.native.stdout)
+        if self.qemu.stdout == self.native.stdout {
+            return;
+        }
+        let (qemu, native) = (stdout(&self.qemu), stdout(&self.native));
+        panic!(
+            "QEMU and native outputs differ\n{}\n--- qemu ---\n{qemu}\n--- native ---\n{native}",
+            first_difference(&qemu, &native)
         );
     }
+}
+
+/// Where two outputs part: the first line that differs, numbered from 1, with the line before it.
+pub fn first_difference(qemu: &str, native: &str) -> String {
+    let (q, n): (Vec<&str>, Vec<&str>) = (qemu.lines().collect(), native.lines().collect());
+    let at = q.iter().zip(&n).position(|(a, b)| a != b).unwrap_or(q.len().min(n.len()));
+    let line = |v: &[&str], i: usize| v.get(i).map_or("(no line: the output ended)".to_string(), |l| format!("{l:?}"));
+    let before = if at == 0 { "(none)".to_string() } else { line(&q, at - 1) };
+    format!(
+        "first difference at line {}, after {before}:\n  qemu:   {}\n  native: {}",
+        at + 1,
+        line(&q, at),
+        line(&n, at)
+    )
 }
 
 /// A run's stdout as text (lossy).
