@@ -72,6 +72,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
                     return Err(std::io::Error::last_os_error());
                 }
             }
+            only_standard_descriptors()?;
             libc::execve(path.as_ptr(), argv.ptrs.as_ptr(), envp.ptrs.as_ptr());
             Err(std::io::Error::last_os_error())
         })
@@ -120,6 +121,31 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         },
     };
     Ok((outcome, err, out))
+}
+
+/// In the child, before execve: every descriptor above 2 closes at the exec, so the program
+/// starts with only stdin, stdout and stderr — as rt0's kernel starts it. Without this it would
+/// inherit whatever the runner's parent left open without FD_CLOEXEC (a CI harness may leave many),
+/// and a test that names an unopened descriptor, such as 99 for EBADF, would see an open one.
+/// close_range(2) with CLOSE_RANGE_CLOEXEC (Linux 5.11) marks them rather than closing them, so
+/// std's own close-on-exec pipe, which reports a failed execve, keeps working.
+fn only_standard_descriptors() -> std::io::Result<()> {
+    // SAFETY: close_range only changes this process's descriptor flags; no memory is passed.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, libc::CLOSE_RANGE_CLOEXEC) };
+    if r == 0 {
+        return Ok(());
+    }
+    // An older kernel: mark them one by one, up to the descriptor limit.
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only `limit`, a local of the right type.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    for fd in 3..limit.rlim_cur.min(1 << 20) as libc::c_int {
+        // SAFETY: F_SETFD on a descriptor number; an unopened one is EBADF and changes nothing.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
+    Ok(())
 }
 
 /// `--dir` and `--cwd` natively: the program runs in a mount namespace of its own where each
