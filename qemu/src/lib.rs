@@ -322,7 +322,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     cmd.args(QEMU_FLAGS)
         .args(["-m", &opts.memory_mib.to_string(), "-smp", &opts.smp.to_string()])
         .arg("-drive")
-        .arg(format!("if=virtio,format=raw,file={},snapshot=on", qemu_path(&image)))
+        .arg(format!("if=virtio,format=raw,file={},readonly=on", qemu_path(&image)))
         .arg("-chardev")
         .arg(format!("file,id=rt0out,path={}", qemu_path(&stdout_file)))
         .args(stdout_devices("rt0out"))
