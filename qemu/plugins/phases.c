@@ -5,8 +5,8 @@
  * block starting at a mark executes for the first time, the plugin prints
  *   phase <mark> insns=<guest instructions so far> wall=<seconds since the plugin was loaded> cpu=<CPU
  *   seconds of the thread that runs the guest CPU so far: what the phase cost QEMU, less swayed by a
- *   busy host than wall time>
- * and at exit `insns_total=<n>`. Output goes to QEMU's log (-d plugin -D <file>).
+ *   busy host than wall time> at=<CLOCK_MONOTONIC seconds>
+ * and at exit `insns_total=<n> exit_at=<CLOCK_MONOTONIC seconds>`. Output goes to QEMU's log (-d plugin -D <file>).
  * Build: cc -shared -fPIC -O2 -o libphases.so phases.c */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +43,14 @@ static double since_load(void) {
     return (double)(t.tv_sec - loaded.tv_sec) + (double)(t.tv_nsec - loaded.tv_nsec) / 1e9;
 }
 
+/* CLOCK_MONOTONIC in seconds: the same clock the runner's caller reads, so the time before the
+ * first mark (the runner, QEMU's start) and after the last (to QEMU's exit) can be told apart. */
+static double monotonic(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static double thread_cpu(void) {
     struct timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -55,8 +63,8 @@ static void on_mark(unsigned int cpu, void *arg) {
     (void)cpu;
     if (seen[i]) return;
     seen[i] = 1;
-    snprintf(line, sizeof line, "phase %#llx insns=%llu wall=%.4f cpu=%.4f\n", (unsigned long long)marks[i],
-             (unsigned long long)insns, since_load(), thread_cpu());
+    snprintf(line, sizeof line, "phase %#llx insns=%llu wall=%.4f cpu=%.4f at=%.6f\n", (unsigned long long)marks[i],
+             (unsigned long long)insns, since_load(), thread_cpu(), monotonic());
     qemu_plugin_outs(line);
 }
 
@@ -69,9 +77,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
 }
 
 static void on_qemu_exit(qemu_plugin_id_t id, void *p) {
-    char line[64];
+    char line[96];
     (void)id; (void)p;
-    snprintf(line, sizeof line, "insns_total=%llu\n", (unsigned long long)insns);
+    snprintf(line, sizeof line, "insns_total=%llu exit_at=%.6f\n", (unsigned long long)insns, monotonic());
     qemu_plugin_outs(line);
 }
 

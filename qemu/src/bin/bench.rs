@@ -37,7 +37,7 @@ fn main() {
         ("boot_stage4", kernel_entry()),
     ];
 
-    let (phases, init, total, log_bytes) = probe(&plugin, &work, &marks, true, false);
+    let (phases, init, total, log_bytes, _) = probe(&plugin, &work, &marks, true, false);
     for i in 1..marks.len() {
         bench(marks[i].0, phases[i].0 - phases[i - 1].0, "instructions");
     }
@@ -50,7 +50,7 @@ fn main() {
     // (`--quiet`), the difference spread over the log's bytes, per 100-byte line.
     // Counted from the kernel's entry: the BIOS stages before it vary by ±1 M instructions
     // between boots (UART and disk timing against the host).
-    let (quiet_phases, _, quiet_total, _) = probe(&plugin, &work, &marks, true, true);
+    let (quiet_phases, _, quiet_total, _, _) = probe(&plugin, &work, &marks, true, true);
     let logged = total - phases[marks.len() - 1].0;
     let quiet = quiet_total - quiet_phases[marks.len() - 1].0;
     let per_line = logged.saturating_sub(quiet) as f64 * 100.0 / log_bytes.max(1) as f64;
@@ -59,13 +59,24 @@ fn main() {
 
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
     let mut cpus: Vec<Vec<f64>> = vec![Vec::new(); marks.len()];
+    // The run's time outside the phases, quiet as `cargo run --quiet` runs: the runner's start
+    // and QEMU's own start-up up to the reset vector; the kernel and the program, from the
+    // kernel's entry to QEMU's exit; and from there until the runner has returned.
+    let (mut before, mut kernel, mut after) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..RUNS {
-        let (p, _, _, _) = probe(&plugin, &work, &marks, false, false);
-        for (i, (_, w, c)) in p.iter().enumerate() {
+        let (p, _, _, _, _) = probe(&plugin, &work, &marks, false, false);
+        for (i, (_, w, c, _)) in p.iter().enumerate() {
             walls[i].push(*w);
             cpus[i].push(*c);
         }
+        let (p, _, _, _, e) = probe(&plugin, &work, &marks, false, true);
+        before.push(p[0].3 - e.started);
+        kernel.push(e.exited - p[marks.len() - 1].3);
+        after.push(e.returned - e.exited);
     }
+    bench("wall_quiet_runner_to_reset", format!("{:.3}", median(&mut before)), "s");
+    bench("wall_quiet_kernel_entry_to_qemu_exit", format!("{:.3}", median(&mut kernel)), "s");
+    bench("wall_quiet_qemu_exit_to_runner_return", format!("{:.3}", median(&mut after)), "s");
     let med: Vec<f64> = walls.iter_mut().map(|w| median(w)).collect();
     bench("wall_qemu_start", format!("{:.3}", med[0]), "s");
     for i in 1..marks.len() {
@@ -306,8 +317,8 @@ fn kernel_entry() -> u64 {
 }
 
 /// One boot of the bare kernel with the phase plugin: the phases' (instructions, wall, guest-CPU
-/// thread's CPU time), the kernel's "init done" line, the run's total instructions and the bytes
-/// of its log lines.
+/// thread's CPU time, CLOCK_MONOTONIC), the kernel's "init done" line, the run's total
+/// instructions, the bytes of its log lines, and the run's [`Edges`].
 #[allow(clippy::type_complexity)]
 fn probe(
     plugin: &Path,
@@ -315,7 +326,7 @@ fn probe(
     marks: &[(&str, u64)],
     icount: bool,
     quiet: bool,
-) -> (Vec<(u64, f64, f64)>, Option<String>, u64, usize) {
+) -> (Vec<(u64, f64, f64, f64)>, Option<String>, u64, usize, Edges) {
     let log = work.join("plugin.log");
     let _ = std::fs::remove_file(&log);
     let spec: Vec<String> = marks.iter().map(|(_, a)| format!("mark={a:#x}")).collect();
@@ -332,7 +343,9 @@ fn probe(
         ],
         ..Default::default()
     };
+    let started = monotonic();
     let r = run(&opts);
+    let returned = monotonic();
     assert_eq!(r.outcome, qemu::Outcome::Exited(0), "{}", r.log);
     let text = std::fs::read_to_string(&log).unwrap();
     let phases = marks
@@ -340,13 +353,31 @@ fn probe(
         .map(|(_, addr)| {
             let line = text.lines().find(|l| l.starts_with(&format!("phase {addr:#x} "))).expect(&text);
             let field = |k: &str| line.split(k).nth(1).unwrap().split(' ').next().unwrap().to_string();
-            (field("insns=").parse().unwrap(), field("wall=").parse().unwrap(), field("cpu=").parse().unwrap())
+            let number = |k: &str| field(k).parse().unwrap();
+            (field("insns=").parse().unwrap(), number("wall="), number("cpu="), number("at="))
         })
         .collect();
-    let total = text.lines().find_map(|l| l.strip_prefix("insns_total=")).unwrap().parse().unwrap();
+    let last = text.lines().find_map(|l| l.strip_prefix("insns_total=")).unwrap();
+    let total = last.split(' ').next().unwrap().parse().unwrap();
+    let exited = last.split("exit_at=").nth(1).unwrap().trim().parse().unwrap();
     let init = r.kernel_lines().iter().find(|(_, t)| t.starts_with("kernel: init done")).map(|(_, t)| t.to_string());
     let log_bytes = r.log.lines().filter(|l| qemu::parse_log_line(l).is_some()).map(|l| l.len() + 1).sum();
-    (phases, init, total, log_bytes)
+    (phases, init, total, log_bytes, Edges { started, exited, returned })
+}
+
+/// A probed run's ends on CLOCK_MONOTONIC (the clock the plugin's `at=` reads): the runner
+/// called, QEMU exiting (the plugin's exit callback), the runner returned.
+struct Edges {
+    started: f64,
+    exited: f64,
+    returned: f64,
+}
+
+fn monotonic() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes only `t`, a local of the right type.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 
 /// The wall time of `cmd`, which must exit with `status` (isa-debug-exit's 1 for the floor).
