@@ -48,6 +48,13 @@ pub const CONTROL_EXIT: &str = "exit";
 pub const CONTROL_PANIC: &str = "panic";
 /// Control line: the kernel refused to execute the program.
 pub const CONTROL_BADEXEC: &str = "badexec";
+/// Control line of a snapshot-making boot (`snapshot` on the command line): the machine is set
+/// up and waits at the ready point, so the runner may stop it and save it.
+pub const CONTROL_READY: &str = "ready";
+/// fw_cfg file present only in a snapshot-making boot: the kernel waits at its ready point while
+/// the file is there, and goes on (re-reading its command line) once a machine restored from the
+/// snapshot, which lacks it, runs.
+pub const FW_CFG_SNAPSHOT: &str = "opt/rt0/snapshot";
 
 /// I/O port of QEMU's isa-debug-exit device.
 pub const DEBUG_EXIT_PORT: u16 = 0xf4;

@@ -2,26 +2,38 @@
 //!
 //! It arrives through QEMU's fw_cfg file `opt/rt0/cmdline` (written by the runner). Known words:
 //! `quiet` (log errors only), `icount` (the TSC counts instructions), `test=<name>` (run a kernel
-//! self-test instead of the normal boot, see `selftest`). Unknown words are kept and ignored.
+//! self-test instead of the normal boot, see `selftest`), `snapshot` (wait at the ready point for
+//! the runner to save the machine, see `snapshot`). Unknown words are kept and ignored.
 use crate::arch::fw_cfg;
 use spin::Once;
 
 const MAX_LEN: usize = 4096;
 
 static BUF: Once<([u8; MAX_LEN], usize)> = Once::new();
+/// The command line of the run a machine restored from a snapshot serves (`snapshot`).
+static RESUMED: Once<([u8; MAX_LEN], usize)> = Once::new();
 
 /// A parsed view of the command line.
 pub struct Cmdline(&'static str);
 
 /// Reads the command line from fw_cfg (empty when absent, truncated to 4 KiB, cut at the first
-/// invalid UTF-8 byte).
+/// invalid UTF-8 byte); in a machine restored from a snapshot, the run's, which [`reload`] read.
 pub fn load() -> Cmdline {
-    let (buf, len) = BUF.call_once(|| {
-        let mut buf = [0; MAX_LEN];
-        let len = fw_cfg::read_file(abi::rt0::FW_CFG_CMDLINE, &mut buf).unwrap_or(0).min(MAX_LEN);
-        (buf, len)
-    });
+    let (buf, len) = RESUMED.get().unwrap_or_else(|| BUF.call_once(read));
     Cmdline::parse(&buf[..*len])
+}
+
+/// Reads the command line again, once: a machine restored from a snapshot runs with the
+/// command line its new QEMU was given, not the one it booted with (see `snapshot`).
+pub fn reload() -> Cmdline {
+    let (buf, len) = RESUMED.call_once(read);
+    Cmdline::parse(&buf[..*len])
+}
+
+fn read() -> ([u8; MAX_LEN], usize) {
+    let mut buf = [0; MAX_LEN];
+    let len = fw_cfg::read_file(abi::rt0::FW_CFG_CMDLINE, &mut buf).unwrap_or(0).min(MAX_LEN);
+    (buf, len)
 }
 
 impl Cmdline {

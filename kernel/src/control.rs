@@ -37,6 +37,11 @@ pub fn program_starting() {
     line(CONTROL_START);
 }
 
+/// Tells the runner a snapshot-making boot has reached its ready point (see `snapshot`).
+pub fn ready() {
+    line(abi::rt0::CONTROL_READY);
+}
+
 /// Ends the run because the program cannot be executed (bad ELF, bad arguments): one log line
 /// with the reason, and the runner's "cannot execute" outcome.
 pub fn bad_program(reason: &str) -> ! {

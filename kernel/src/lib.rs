@@ -38,5 +38,6 @@ pub mod panic;
 pub mod process;
 pub mod selftest;
 pub mod smp;
+pub mod snapshot;
 pub mod syscall;
 pub mod time;

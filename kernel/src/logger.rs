@@ -28,7 +28,7 @@ pub fn init(cmdline: &Cmdline) {
     let icount = cmdline.flag("icount");
     time::init(icount);
     log::set_logger(&LOGGER).expect("logger installed twice");
-    log::set_max_level(if cmdline.flag("quiet") { log::LevelFilter::Error } else { log::LevelFilter::Info });
+    set_level(cmdline);
     if icount {
         log::info!("clock: TSC counts guest instructions (icount); timestamps are instructions since reset");
     } else if log::log_enabled!(log::Level::Info) {
@@ -37,6 +37,12 @@ pub fn init(cmdline: &Cmdline) {
         let khz = tsc::ticks_per_sec() / 1000;
         log::info!("clock: TSC {khz} kHz, calibrated against PIT channel 2; timestamps are seconds since reset");
     }
+}
+
+/// Sets what the log prints from `cmdline`: errors only under `quiet`, else everything from info
+/// up. Called again when a machine restored from a snapshot reads its new command line.
+pub fn set_level(cmdline: &Cmdline) {
+    log::set_max_level(if cmdline.flag("quiet") { log::LevelFilter::Error } else { log::LevelFilter::Info });
 }
 
 /// Marks that a fault or panic report is being written: from now on the log bypasses the

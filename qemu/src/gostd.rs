@@ -230,7 +230,13 @@ mod tests {
     use super::*;
 
     fn result(outcome: Outcome, stdout: &str, log: &str) -> RunResult {
-        RunResult { outcome, log: log.into(), stdout: stdout.as_bytes().to_vec(), elapsed: Duration::ZERO }
+        RunResult {
+            outcome,
+            log: log.into(),
+            stdout: stdout.as_bytes().to_vec(),
+            elapsed: Duration::ZERO,
+            restored: false,
+        }
     }
 
     #[test]

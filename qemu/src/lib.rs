@@ -11,6 +11,7 @@ mod native;
 mod outcome;
 pub mod program;
 mod signals;
+pub mod snapshot;
 mod stream;
 pub mod symbolize;
 pub mod timeline;
@@ -118,6 +119,9 @@ pub struct RunOptions {
     pub cwd: Option<PathBuf>,
     /// `--trace-startup`: stop at each start-up function's first execution (see `trace`).
     pub trace_startup: bool,
+    /// Start a quiet run from a saved machine when it can (`snapshot`); `--no-snapshot` boots
+    /// every run in full.
+    pub snapshot: bool,
 }
 
 /// Once the program's stdout contains `after`, do `action`.
@@ -162,6 +166,7 @@ impl Default for RunOptions {
             dirs: Vec::new(),
             cwd: None,
             trace_startup: false,
+            snapshot: true,
         }
     }
 }
@@ -177,6 +182,8 @@ pub struct RunResult {
     pub stdout: Vec<u8>,
     /// Wall time from QEMU's start to its exit.
     pub elapsed: Duration,
+    /// Whether the machine was restored from a snapshot rather than booted (`snapshot`).
+    pub restored: bool,
 }
 
 impl RunResult {
@@ -220,7 +227,23 @@ pub fn run(opts: &RunOptions) -> RunResult {
         Ok(argv) => start_and_wait(opts, &argv),
     };
     let (outcome, log, stdout) = result.unwrap_or_else(|e| e);
-    RunResult { outcome, log, stdout, elapsed: start.elapsed() }
+    RunResult { outcome, log, stdout, elapsed: start.elapsed(), restored: RESTORED.take() }
+}
+
+thread_local! {
+    /// Set by [`start_and_wait`] when the run it ended came from a snapshot; [`run`] reads it
+    /// into its result.
+    static RESTORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The snapshot file a quiet run of `opts` starts from (whether or not it exists yet); `Err`
+/// says why `opts` boots in full instead.
+pub fn snapshot_file(opts: &RunOptions) -> Result<PathBuf, String> {
+    if !snapshot::eligible(opts) {
+        return Err("this run boots in full".into());
+    }
+    let image = image(opts)?;
+    snapshot::file(&machine_args(opts, &image), &image)
 }
 
 /// What the runner checks of the program file before it boots anything (or runs it natively):
@@ -318,17 +341,23 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
 
+    let machine = machine_args(opts, &image);
+    let saved = match snapshot::eligible(opts).then(|| snapshot::get(&machine, &image)) {
+        Some(Ok(path)) => Some(path),
+        Some(Err(why)) => {
+            if opts.echo {
+                eprintln!("rt0: booting in full, no machine snapshot: {why}");
+            }
+            None
+        }
+        None => None,
+    };
     let mut cmd = Command::new(qemu);
-    cmd.args(QEMU_FLAGS)
-        .args(["-m", &opts.memory_mib.to_string(), "-smp", &opts.smp.to_string()])
-        .arg("-drive")
-        .arg(format!("if=virtio,format=raw,file={},readonly=on", qemu_path(&image)))
+    cmd.args(&machine)
         .arg("-chardev")
-        .arg(format!("file,id=rt0out,path={}", qemu_path(&stdout_file)))
-        .args(stdout_devices("rt0out"))
+        .arg(format!("file,id={STDOUT_CHARDEV},path={}", qemu_path(&stdout_file)))
         .arg("-chardev")
-        .arg(format!("file,id=rt0ctl,path={}", qemu_path(&control)))
-        .args(devices("rt0ctl"))
+        .arg(format!("file,id={CONTROL_CHARDEV},path={}", qemu_path(&control)))
         .arg("-fw_cfg")
         .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if let Some(program) = &opts.program {
@@ -367,6 +396,9 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     }
     if opts.gdb {
         cmd.args(["-s", "-S"]);
+    }
+    if let Some(path) = &saved {
+        cmd.arg("-incoming").arg(snapshot::incoming(path));
     }
     if opts.uefi {
         install::ovmf().map_err(fail)?;
@@ -415,7 +447,32 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
             o => o,
         },
     };
+    if let (Some(path), Outcome::QemuFailed(_)) = (&saved, &outcome)
+        && !control_text.contains(abi::rt0::CONTROL_START)
+    {
+        // The saved machine did not come back (QEMU refused the file): boot in full, and make
+        // the snapshot anew next time.
+        snapshot::discard(path);
+        return start_and_wait(&RunOptions { snapshot: false, ..opts.clone() }, argv);
+    }
+    RESTORED.set(saved.is_some());
     Ok((outcome, log, out))
+}
+
+/// The chardev ids of the program's stdout (the virtio console) and of the control channel.
+pub const STDOUT_CHARDEV: &str = "rt0out";
+pub const CONTROL_CHARDEV: &str = "rt0ctl";
+
+/// The QEMU arguments that make the machine of `opts`, which a snapshot and every run restored
+/// from it share: flags, CPUs, memory, the boot disk and the devices (their chardevs, files of
+/// each run, are added apart).
+fn machine_args(opts: &RunOptions, image: &std::path::Path) -> Vec<String> {
+    let mut args: Vec<String> = QEMU_FLAGS.iter().map(|s| s.to_string()).collect();
+    args.extend(["-m".into(), opts.memory_mib.to_string(), "-smp".into(), opts.smp.to_string()]);
+    args.extend(["-drive".into(), format!("if=virtio,format=raw,file={},readonly=on", qemu_path(image))]);
+    args.extend(stdout_devices(STDOUT_CHARDEV));
+    args.extend(devices(CONTROL_CHARDEV));
+    args
 }
 
 /// The two devices of rt0's stop protocol: isa-debug-exit, which the kernel stops the machine
@@ -447,7 +504,7 @@ pub fn stdout_devices(stdout: &str) -> [String; 4] {
 }
 
 /// QEMU option values are comma-separated: a literal comma is written twice.
-fn qemu_path(p: &std::path::Path) -> String {
+pub(crate) fn qemu_path(p: &std::path::Path) -> String {
     p.display().to_string().replace(',', ",,")
 }
 

@@ -82,6 +82,11 @@ struct Cli {
     /// GO_ELF, both under --icount, and print the two per-layer tables side by side.
     #[arg(long, value_name = "GO_ELF")]
     compare: Option<std::path::PathBuf>,
+    /// Boot every run in full: a quiet run otherwise starts from a machine saved at the kernel's
+    /// ready point (made by the first quiet run of each machine shape; RT0_SNAPSHOT=0 also
+    /// turns this off).
+    #[arg(long)]
+    no_snapshot: bool,
     /// Arguments for the program: argv[1..] (argv[0] is the program's path).
     #[arg(last = true, value_name = "ARGS")]
     args: Vec<OsString>,
@@ -154,6 +159,7 @@ fn main() {
         dirs,
         cwd: cli.cwd,
         trace_startup: cli.trace_startup,
+        snapshot: !cli.no_snapshot,
     };
     if let Some(other) = &cli.compare {
         compare(opts, other);

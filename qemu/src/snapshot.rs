@@ -1,0 +1,252 @@
+//! Machine snapshots: a quiet run starts from a saved machine instead of booting one.
+//!
+//! Up to the kernel's ready point (kernel/src/snapshot.rs) every run of one machine shape does
+//! the same work: SeaBIOS, the bootloader's four stages, the kernel's own set-up. A quiet run
+//! prints none of it, so the runner boots that part once, saves the machine with QEMU's
+//! migration (`migrate` over QMP, to a file) and starts each later run of the shape from the file
+//! (`-incoming`): QEMU restores RAM, CPUs and devices, the kernel finds the snapshot's fw_cfg file
+//! gone, reads the run's command line, program and files, and goes on as a boot does from there.
+//!
+//! The file sits beside the boot image (`<image dir>/snapshots/<image name>-<key>.snap`). Its key
+//! hashes what must not change between the save and a restore: the QEMU binary, the image (whose
+//! name already hashes the kernel and bootloader it holds), and the machine's arguments (CPUs,
+//! memory, devices). Making one removes the snapshots of images that are gone. A run that cannot use one boots in full: logged runs (the
+//! boot log is the point), `--icount` (a restored machine's instruction count would not start at
+//! reset), `--gdb`, `--uefi`, `--trace-startup`, `--account`, kernel arguments, extra QEMU
+//! arguments, `--no-snapshot` and `RT0_SNAPSHOT=0`. If saving fails, or a restore fails before
+//! the kernel says `start`, the run boots in full and the file is removed.
+use crate::{RunOptions, install, qemu_path, signals};
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a snapshot-making boot may take to reach the ready point and be saved.
+const MAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Whether `opts` may start from a snapshot (the module comment says which runs may not).
+pub fn eligible(opts: &RunOptions) -> bool {
+    opts.snapshot
+        && opts.quiet
+        && !opts.icount
+        && !opts.gdb
+        && !opts.uefi
+        && !opts.trace_startup
+        && !opts.account
+        && opts.kernel_args.is_empty()
+        && opts.qemu_args.is_empty()
+        && std::env::var_os("RT0_SNAPSHOT").is_none_or(|v| v != "0")
+}
+
+/// The snapshot for a machine given by `machine` (the QEMU arguments every run of the shape
+/// shares) booted from `image`: its path, made first if there is none. `Err` says why none
+/// could be made; the caller then boots in full.
+pub fn get(machine: &[String], image: &Path) -> Result<PathBuf, String> {
+    let path = file(machine, image)?;
+    if path.exists() {
+        return Ok(path);
+    }
+    let (qemu, dir) = (install::qemu()?, path.parent().ok_or("no directory")?.to_path_buf());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // One maker per key: the others wait on the lock, then find the file.
+    let lock = std::fs::File::create(path.with_extension("lock")).map_err(|e| e.to_string())?;
+    // SAFETY: flock only locks the open file `lock`, which lives to the end of this function.
+    if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
+        return Err(format!("locking {}: {}", path.display(), std::io::Error::last_os_error()));
+    }
+    if !path.exists() {
+        make(&qemu, machine, &path)?;
+        forget_gone_images(&dir);
+    }
+    Ok(path)
+}
+
+/// Removes the snapshots (and their lock files) of images no longer in the image directory.
+fn forget_gone_images(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some((image, _)) = name.rsplit_once('-')
+            && !dir.parent().is_some_and(|images| images.join(image).exists())
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Where the snapshot of `machine` booted from `image` is kept.
+pub fn file(machine: &[String], image: &Path) -> Result<PathBuf, String> {
+    let qemu = install::qemu()?;
+    let dir = image.parent().ok_or("the image has no directory")?.join("snapshots");
+    let stem = image.file_name().ok_or("the image has no name")?.to_string_lossy().into_owned();
+    Ok(dir.join(format!("{stem}-{:016x}.snap", key(&qemu, image, machine)?)))
+}
+
+/// Drops a snapshot that would not restore, so the next run makes it anew.
+pub fn discard(path: &Path) {
+    let _ = std::fs::remove_file(path);
+}
+
+/// The `-incoming` argument that restores `path`.
+pub fn incoming(path: &Path) -> String {
+    format!("exec:cat {}", shell_quoted(path))
+}
+
+fn key(qemu: &Path, image: &Path, machine: &[String]) -> Result<u64, String> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // QEMU by its file's identity and time; the image by its name (a hash of what it holds) and
+    // identity only, since the image cache touches its time at every use.
+    let m = std::fs::metadata(qemu).map_err(|e| format!("{}: {e}", qemu.display()))?;
+    (qemu, m.len(), m.mtime(), m.mtime_nsec(), m.ino()).hash(&mut h);
+    let m = std::fs::metadata(image).map_err(|e| format!("{}: {e}", image.display()))?;
+    (image, m.len(), m.ino()).hash(&mut h);
+    machine.hash(&mut h);
+    Ok(h.finish())
+}
+
+/// Boots the machine to the kernel's ready point, saves it to `path` and ends it.
+fn make(qemu: &Path, machine: &[String], path: &Path) -> Result<(), String> {
+    let work = tempfile::Builder::new().prefix("rt0-snapshot-").tempdir().map_err(|e| e.to_string())?;
+    let (control, cmdline, qmp) = (work.path().join("control"), work.path().join("cmdline"), work.path().join("qmp"));
+    std::fs::write(&cmdline, "quiet snapshot").map_err(|e| e.to_string())?;
+    let partial = path.with_extension(format!("part{}", std::process::id()));
+    let mut cmd = Command::new(qemu);
+    cmd.args(machine)
+        .arg("-chardev")
+        .arg(format!("file,id={},path={}", crate::STDOUT_CHARDEV, qemu_path(&work.path().join("stdout"))))
+        .arg("-chardev")
+        .arg(format!("file,id={},path={}", crate::CONTROL_CHARDEV, qemu_path(&control)))
+        .arg("-fw_cfg")
+        .arg(format!("name={},file={}", abi::rt0::FW_CFG_CMDLINE, qemu_path(&cmdline)))
+        .arg("-fw_cfg")
+        .arg(format!("name={},string=1", abi::rt0::FW_CFG_SNAPSHOT))
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", qemu_path(&qmp)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let runner = std::process::id();
+    // SAFETY: the hook makes only async-signal-safe calls (prctl, getppid, _exit).
+    unsafe { cmd.pre_exec(move || signals::die_with_parent(runner)) };
+    let mut child = crate::stream::Reaped(cmd.spawn().map_err(|e| format!("starting qemu: {e}"))?);
+    let deadline = Instant::now() + MAKE_TIMEOUT;
+    let saved = (|| {
+        let ready = format!("{}\n", abi::rt0::CONTROL_READY);
+        while !std::fs::read_to_string(&control).unwrap_or_default().contains(&ready) {
+            if child.try_wait().map_err(|e| e.to_string())?.is_some() || Instant::now() > deadline {
+                return Err("the machine did not reach the kernel's ready point".to_string());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let mut qmp = Qmp::connect(&qmp)?;
+        // Migrated while it runs (it spins at the ready point): QEMU stops it for the last copy,
+        // and a machine saved running starts running when restored.
+        let uri = format!("exec:cat > {}", shell_quoted(&partial));
+        qmp.command(&format!(r#"{{"execute": "migrate", "arguments": {{"uri": "{}"}}}}"#, json_escaped(&uri)))?;
+        loop {
+            let status = qmp.command(r#"{"execute": "query-migrate"}"#)?;
+            if status.contains(r#""status": "completed""#) {
+                break;
+            }
+            if status.contains(r#""status": "failed""#) || Instant::now() > deadline {
+                return Err(format!("the migration to a file failed: {status}"));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let _ = qmp.command(r#"{"execute": "quit"}"#);
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    match saved.and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string())) {
+        Ok(()) => Ok(()),
+        Err(why) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(why)
+        }
+    }
+}
+
+/// A QMP connection: one JSON command a line, answered by a `return` or an `error` line (event
+/// lines in between are skipped).
+struct Qmp {
+    reader: BufReader<std::os::unix::net::UnixStream>,
+    writer: std::os::unix::net::UnixStream,
+}
+
+impl Qmp {
+    fn connect(socket: &Path) -> Result<Qmp, String> {
+        let stream = std::os::unix::net::UnixStream::connect(socket).map_err(|e| format!("QMP: {e}"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
+        let writer = stream.try_clone().map_err(|e| e.to_string())?;
+        let mut qmp = Qmp { reader: BufReader::new(stream), writer };
+        qmp.line()?; // the greeting
+        qmp.command(r#"{"execute": "qmp_capabilities"}"#)?;
+        Ok(qmp)
+    }
+
+    fn line(&mut self) -> Result<String, String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => Err("QMP: the connection closed".into()),
+            Ok(_) => Ok(line),
+            Err(e) => Err(format!("QMP: {e}")),
+        }
+    }
+
+    fn command(&mut self, json: &str) -> Result<String, String> {
+        writeln!(self.writer, "{json}").map_err(|e| format!("QMP: {e}"))?;
+        loop {
+            let line = self.line()?;
+            if line.starts_with(r#"{"return""#) {
+                return Ok(line);
+            }
+            if line.starts_with(r#"{"error""#) {
+                return Err(format!("QMP: {json}: {}", line.trim()));
+            }
+        }
+    }
+}
+
+/// `path` as one word for /bin/sh (QEMU runs `exec:` migrations through it).
+fn shell_quoted(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+fn json_escaped(s: &str) -> String {
+    s.replace('\\', r"\\").replace('"', "\\\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_for_the_shell_and_json() {
+        assert_eq!(shell_quoted(Path::new("/a b/it's")), r"'/a b/it'\''s'");
+        assert_eq!(json_escaped(r#"cat > "x\y""#), r#"cat > \"x\\y\""#);
+    }
+
+    #[test]
+    fn only_quiet_plain_runs_start_from_a_snapshot() {
+        let quiet = RunOptions { quiet: true, ..Default::default() };
+        assert!(eligible(&quiet) || std::env::var_os("RT0_SNAPSHOT").is_some_and(|v| v == "0"));
+        for opts in [
+            RunOptions { quiet: false, ..quiet.clone() },
+            RunOptions { icount: true, ..quiet.clone() },
+            RunOptions { uefi: true, ..quiet.clone() },
+            RunOptions { gdb: true, ..quiet.clone() },
+            RunOptions { trace_startup: true, ..quiet.clone() },
+            RunOptions { account: true, ..quiet.clone() },
+            RunOptions { snapshot: false, ..quiet.clone() },
+            RunOptions { kernel_args: vec!["test=exit".into()], ..quiet.clone() },
+            RunOptions { qemu_args: vec!["-d".into(), "int".into()], ..quiet.clone() },
+        ] {
+            assert!(!eligible(&opts), "{opts:?}");
+        }
+    }
+}
