@@ -158,9 +158,10 @@ fn main() {
 }
 
 /// Wall time of whole runs, side by side in one loop (alternating, medians of RUNS): rt0's
-/// runner (`rt0 --quiet`, the warm image), the README's `cargo run --quiet` (cargo's check of a
-/// built workspace included), a bare SeaBIOS start, and the floor: qboot booting the smallest
-/// `-kernel` image (`qemu::floor`), which stops at its first instruction.
+/// runner (`rt0 --quiet`, the warm image, restored from the warm machine snapshot), the README's
+/// `cargo run --quiet` (cargo's check of a built workspace included; cargo's `--quiet`, so a
+/// logged run, which boots in full), a bare SeaBIOS start, and the floor: qboot booting the
+/// smallest `-kernel` image (`qemu::floor`), which stops at its first instruction.
 fn wall_floors(work: &Path) {
     let rt0 = std::env::current_exe().unwrap().with_file_name("rt0");
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
