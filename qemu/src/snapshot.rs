@@ -166,7 +166,11 @@ fn make(qemu: &Path, machine: &[String], path: &Path) -> Result<(), String> {
         Ok(()) => Ok(()),
         Err(why) => {
             let _ = std::fs::remove_file(&partial);
-            Err(why)
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+            }
+            Err(if stderr.trim().is_empty() { why } else { format!("{why} (QEMU: {})", stderr.trim()) })
         }
     }
 }

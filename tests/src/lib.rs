@@ -40,6 +40,14 @@ pub fn run_alone(opts: &RunOptions) -> RunResult {
     timed("alone", opts, || qemu::run(opts))
 }
 
+/// Runs `f`, other work that loads the host's cores (a compiler building a test program), as a
+/// share of the machine: a run that has the machine to itself ([`run_alone`], several-CPU runs)
+/// then waits for it to end instead of timing its sleeps against it.
+pub fn sharing<T>(f: impl FnOnce() -> T) -> T {
+    let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+    f()
+}
+
 /// Runs `f` (one run of `opts`) and, when the environment names a file in `RT0_TEST_TIMES`,
 /// appends a line to it: seconds, how the run held the machine (`shared`, `smp`, `alone`), the
 /// CPU count, whether it ran natively, and the test. What the suite's time is made of

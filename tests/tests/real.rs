@@ -70,7 +70,8 @@ fn build(out: &Path, sources: &[&Path], mut cmd: impl FnMut(&Path) -> Command) -
         let n = BUILDS.fetch_add(1, Ordering::Relaxed);
         let tmp = out.with_extension(format!("tmp{}-{n}", std::process::id()));
         let mut c = cmd(&tmp);
-        let res = c.output().unwrap_or_else(|e| panic!("cannot run {c:?}: {e}"));
+        // A build is a share of the machine: runs that need it alone wait for the compiler.
+        let res = sharing(|| c.output()).unwrap_or_else(|e| panic!("cannot run {c:?}: {e}"));
         assert!(
             res.status.success(),
             "build failed: {c:?}\n{}{}",
