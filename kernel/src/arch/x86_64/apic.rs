@@ -84,19 +84,30 @@ pub fn init_ap() {
 /// count between two TSC reads and takes their middle, so the error is under half the time one
 /// register read takes — a microsecond or two under QEMU's TCG, where an MMIO access leaves the
 /// translated code — over the window: about 0.1 % with 1 ms (Linux measures over 100 ms of PIT
-/// ticks). The timer only says when to look at the clock: the kernel's time is the TSC, and a
-/// deadline reached a few microseconds early is armed again for the rest. Under icount the TSC
-/// and the timer both run on the virtual clock, one tick per instruction, so 20 µs is exact.
+/// ticks). But the host may stop the vCPU's thread inside a read, so each end takes the best of
+/// [`READS`] reads (the narrowest pair of TSC stamps), and the rate is taken at the low end of
+/// what the stamps allow: a timer that fires early is armed again for the rest of its deadline,
+/// one that fires late makes every sleep late (a 0.6 % fast reading made a CI run's 10 ms sleeps
+/// 60 µs late). The timer only says when to look at the clock: the kernel's time is the TSC.
+/// Under icount the TSC and the timer both run on the virtual clock, one tick per instruction,
+/// so one read and 20 µs are exact.
 const WINDOW_US: u64 = 1_000;
 const WINDOW_US_ICOUNT: u64 = 20;
+const READS: usize = 5;
 
 /// Reads the timer's current count together with the TSC at the moment of the read (the middle
-/// of the TSC reads around it).
-fn count_at() -> (u32, u64) {
-    let before = super::tsc::read();
-    let count = read(REG_CURRENT_COUNT);
-    let after = super::tsc::read();
-    (count, before + (after - before) / 2)
+/// of the TSC reads around it) and the width of those stamps: of `reads` reads, the narrowest.
+fn count_at(reads: usize) -> (u32, u64, u64) {
+    let mut best = (0, 0, u64::MAX);
+    for _ in 0..reads {
+        let before = super::tsc::read();
+        let count = read(REG_CURRENT_COUNT);
+        let after = super::tsc::read();
+        if after - before < best.2 {
+            best = (count, before + (after - before) / 2, after - before);
+        }
+    }
+    best
 }
 
 /// Enables the boot CPU's local APIC and measures its timer against the TSC (`tsc_per_ms` TSC
@@ -110,16 +121,18 @@ pub fn init(phys_offset: u64, tsc_per_ms: u64, icount: bool) -> u64 {
     // Count down from the top (masked: no interrupt) and read the count at both ends of the window,
     // each read stamped with the TSC: the first read is the origin, so the time the write of the
     // initial count takes is not counted.
-    let window_us = if icount { WINDOW_US_ICOUNT } else { WINDOW_US };
+    let (window_us, reads) = if icount { (WINDOW_US_ICOUNT, 1) } else { (WINDOW_US, READS) };
     let window = (tsc_per_ms * window_us / 1000).max(1);
     write(REG_INITIAL_COUNT, u32::MAX);
-    let (c0, t0) = count_at();
+    let (c0, t0, w0) = count_at(reads);
     while super::tsc::read() - t0 < window {}
-    let (c1, t1) = count_at();
+    let (c1, t1, w1) = count_at(reads);
     write(REG_INITIAL_COUNT, 0);
     let ticks = c0.wrapping_sub(c1) as u128;
+    // The longest the window can have been, by the stamps (exact under icount).
+    let elapsed = (t1 - t0) + if icount { 0 } else { (w0 + w1) / 2 };
     // ticks per ms = ticks / (TSC elapsed / TSC per ms)
-    let per_ms = (ticks * tsc_per_ms as u128 / (t1 - t0).max(1) as u128).max(1) as u64;
+    let per_ms = (ticks * tsc_per_ms as u128 / elapsed.max(1) as u128).max(1) as u64;
     TICKS_PER_NS_Q32.store(((per_ms as u128) << 32).div_ceil(1_000_000) as u64, Ordering::Relaxed);
     per_ms
 }
