@@ -80,10 +80,10 @@ mod boot {
             log::info!("stdout: COM2 (no virtio console)");
         }
         log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
-        // `strace` on the command line: every syscall of the program printed as strace does.
         // A snapshot-making boot stops here; a machine restored from it goes on with its run's
         // command line.
         let cmdline = snapshot::ready_point(cmdline);
+        // `strace` on the command line: every syscall of the program printed as strace does.
         if cmdline.flag("strace") {
             syscall::strace::enable();
         }

@@ -5,8 +5,8 @@
 //! `opt/rt0/snapshot` (`abi::rt0::FW_CFG_SNAPSHOT`). Everything up to here is the same for every
 //! run of that machine's shape (CPUs, memory, devices): firmware, bootloader, the kernel's own
 //! set-up, the other CPUs started, the virtio console found. Here the kernel says `ready` on the
-//! control channel and waits while the fw_cfg file is there; the runner then stops QEMU, saves
-//! the machine with QEMU's migration to a file, and ends it. A run restored from that file
+//! control channel and waits while the fw_cfg file is there; the runner then saves the machine
+//! with QEMU's migration to a file (QEMU stops it for the last copy) and ends it. A run restored from that file
 //! (`-incoming`) has a QEMU of its own, whose fw_cfg lacks the snapshot file and carries the
 //! run's command line, program, arguments and file tree: the wait ends, the kernel reads its
 //! command line again and goes on as any boot does from here. Nothing before this point reads a

@@ -45,11 +45,12 @@ pub fn eligible(opts: &RunOptions) -> bool {
 /// shares) booted from `image`: its path, made first if there is none. `Err` says why none
 /// could be made; the caller then boots in full.
 pub fn get(machine: &[String], image: &Path) -> Result<PathBuf, String> {
-    let path = file(machine, image)?;
+    let qemu = install::qemu()?;
+    let path = file_for(&qemu, machine, image)?;
     if path.exists() {
         return Ok(path);
     }
-    let (qemu, dir) = (install::qemu()?, path.parent().ok_or("no directory")?.to_path_buf());
+    let dir = path.parent().ok_or("no directory")?.to_path_buf();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // One maker per key: the others wait on the lock, then find the file.
     let lock = std::fs::File::create(path.with_extension("lock")).map_err(|e| e.to_string())?;
@@ -79,10 +80,13 @@ fn forget_gone_images(dir: &Path) {
 
 /// Where the snapshot of `machine` booted from `image` is kept.
 pub fn file(machine: &[String], image: &Path) -> Result<PathBuf, String> {
-    let qemu = install::qemu()?;
+    file_for(&install::qemu()?, machine, image)
+}
+
+fn file_for(qemu: &Path, machine: &[String], image: &Path) -> Result<PathBuf, String> {
     let dir = image.parent().ok_or("the image has no directory")?.join("snapshots");
     let stem = image.file_name().ok_or("the image has no name")?.to_string_lossy().into_owned();
-    Ok(dir.join(format!("{stem}-{:016x}.snap", key(&qemu, image, machine)?)))
+    Ok(dir.join(format!("{stem}-{:016x}.snap", key(qemu, image, machine)?)))
 }
 
 /// Drops a snapshot that would not restore, so the next run makes it anew.
