@@ -25,8 +25,11 @@ pub const RLIM_INFINITY: u64 = u64::MAX;
 pub const INR_OPEN_CUR: u64 = 1024;
 pub const INR_OPEN_MAX: u64 = 4096;
 /// The highest hard RLIMIT_NOFILE even a privileged process may set: `fs.nr_open`'s default
-/// (fs/file.c `sysctl_nr_open`).
-pub const NR_OPEN_DEFAULT: u64 = 1024 * 1024;
+/// (fs/file.c `sysctl_nr_open`); also the most slots a descriptor table grows to.
+pub const SYSCTL_NR_OPEN: u64 = 1024 * 1024;
+/// The slots of a descriptor table before it first grows (`include/linux/fdtable.h`
+/// NR_OPEN_DEFAULT, BITS_PER_LONG): select ignores bits at or past a table's size.
+pub const NR_OPEN_DEFAULT: u64 = 64;
 
 /// `struct rlimit64` (prlimit64), also `struct rlimit` on x86-64.
 #[repr(C)]

@@ -868,7 +868,15 @@ select, nothing to read: 1, readable 0, writable 1, listener 0
 select, data: 1, readable 1, time left written back: 1
 select, 50 ms of nothing: 0, readable 0, time left 0.000000
 select, a connection to accept: 1
-select, descriptor 99: EBADF
+select, descriptor 60: EBADF
+select in a fork, descriptor 99, past the table: OK
+select in a fork, descriptor 64, past the table: OK
+dup2 to 70: OK
+close 70: OK
+select in a fork, descriptor 99, in the grown table: EBADF
+select in a fork, descriptor 127, in the grown table: EBADF
+select in a fork, descriptor 128, past the grown table: OK
+the fork exited: 0
 select, n -1: EINVAL
 select, tv_usec -1: EINVAL
 select, tv_usec 1500000: OK

@@ -207,11 +207,29 @@ pub struct FdTable {
     limit: usize,
     /// No descriptor below this one is free (Linux's `files->next_fd`): allocation starts here.
     next: usize,
+    /// The table's size (Linux's `fdtable->max_fds`), which only select can see: it ignores
+    /// the bits of its sets at or past it. It grows with the descriptors placed ([`slots_for`]),
+    /// never shrinks, and a fork's copy is only as big as the open descriptors need.
+    size: usize,
+}
+
+/// The size of a table that must hold descriptor `fd` (Linux's `alloc_fdtable`): the embedded
+/// 64 slots, then powers of two, at most `fs.nr_open`. On Linux 6.18 descriptor 64 makes a
+/// table of 128, 128 one of 256, 1024 one of 2048 (`FDSize` in /proc/self/status).
+pub fn slots_for(fd: usize) -> usize {
+    let nr_open = abi::resource::SYSCTL_NR_OPEN as usize;
+    let first = abi::resource::NR_OPEN_DEFAULT as usize;
+    if fd < first { first } else { fd.saturating_add(1).checked_next_power_of_two().unwrap_or(nr_open).min(nr_open) }
 }
 
 impl Default for FdTable {
     fn default() -> Self {
-        FdTable { slots: Vec::new(), limit: abi::resource::INR_OPEN_CUR as usize, next: 0 }
+        FdTable {
+            slots: Vec::new(),
+            limit: abi::resource::INR_OPEN_CUR as usize,
+            next: 0,
+            size: abi::resource::NR_OPEN_DEFAULT as usize,
+        }
     }
 }
 
@@ -238,6 +256,20 @@ impl FdTable {
     /// Mutable access to descriptor `fd`.
     pub fn entry_mut(&mut self, fd: u64) -> Result<&mut Fd, Errno> {
         self.slots.get_mut(usize::try_from(fd).map_err(|_| EBADF)?).and_then(Option::as_mut).ok_or(EBADF)
+    }
+
+    /// A fork's copy (Linux's `dup_fd`): the same descriptors in a table sized for the highest
+    /// open one, however big this table once grew.
+    pub fn fork_copy(&self) -> FdTable {
+        let mut copy = self.clone();
+        let highest = self.slots.iter().rposition(Option::is_some).unwrap_or(0);
+        copy.size = slots_for(highest);
+        copy
+    }
+
+    /// The table's size, Linux's `max_fds`: select looks at no descriptor at or past it.
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     /// RLIMIT_NOFILE's soft limit: the first descriptor number that cannot be used.
@@ -289,6 +321,7 @@ impl FdTable {
         if self.slots.len() <= at {
             self.slots.resize(at + 1, None);
         }
+        self.size = self.size.max(slots_for(at));
         self.slots[at].replace(fd)
     }
 
@@ -311,5 +344,31 @@ impl FdTable {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slots_for;
+
+    #[test]
+    fn a_table_grows_as_linux_6_18_reports_its_fdsize() {
+        // (descriptor placed in a fresh table, FDSize after), measured with dup2 on the host.
+        for (fd, size) in [
+            (0, 64),
+            (63, 64),
+            (64, 128),
+            (127, 128),
+            (128, 256),
+            (255, 256),
+            (256, 512),
+            (1023, 1024),
+            (1024, 2048),
+            (5000, 8192),
+        ] {
+            assert_eq!(slots_for(fd), size, "descriptor {fd}");
+        }
+        assert_eq!(slots_for(usize::MAX), 1 << 20);
+        assert_eq!(slots_for(1 << 20), 1 << 20);
     }
 }

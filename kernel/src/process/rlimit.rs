@@ -35,7 +35,7 @@ impl Limits {
         if new.rlim_cur > new.rlim_max {
             return Err(EINVAL);
         }
-        if resource == RLIMIT_NOFILE && new.rlim_max > NR_OPEN_DEFAULT {
+        if resource == RLIMIT_NOFILE && new.rlim_max > SYSCTL_NR_OPEN {
             return Err(EPERM);
         }
         self.0[resource] = new;
@@ -60,8 +60,8 @@ mod tests {
         assert_eq!(l.get(RLIM_NLIMITS), Err(EINVAL));
         assert_eq!(l.set(RLIM_NLIMITS, Rlimit::default()), Err(EINVAL));
         assert_eq!(l.set(RLIMIT_NOFILE, Rlimit { rlim_cur: 2, rlim_max: 1 }), Err(EINVAL));
-        assert_eq!(l.set(RLIMIT_NOFILE, Rlimit { rlim_cur: 1, rlim_max: NR_OPEN_DEFAULT + 1 }), Err(EPERM));
-        let raised = Rlimit { rlim_cur: 20_000, rlim_max: NR_OPEN_DEFAULT };
+        assert_eq!(l.set(RLIMIT_NOFILE, Rlimit { rlim_cur: 1, rlim_max: SYSCTL_NR_OPEN + 1 }), Err(EPERM));
+        let raised = Rlimit { rlim_cur: 20_000, rlim_max: SYSCTL_NR_OPEN };
         assert_eq!(l.set(RLIMIT_NOFILE, raised).map(|old| old.rlim_max), Ok(INR_OPEN_MAX));
         assert_eq!(l.get(RLIMIT_NOFILE), Ok(raised));
         // Only RLIMIT_NOFILE is bounded by fs.nr_open.

@@ -133,7 +133,7 @@ pub fn fork(
         let state = Process {
             signals: p.signals.clone(),
             start_tsc: crate::arch::tsc::read(),
-            fds: p.fds.clone(),
+            fds: p.fds.fork_copy(),
             limits: p.limits.clone(),
             exe: p.exe.clone(),
         };

@@ -1,6 +1,6 @@
 //! select and pselect6 (Linux fs/select.c core_sys_select, do_select, poll_select_finish): three
-//! bitmaps of `n` descriptors (in 64-bit words), every set bit an open descriptor (EBADF
-//! otherwise, before any wait), readiness from the objects' poll — readable for EPOLLIN,
+//! bitmaps of `n` descriptors (in 64-bit words), `n` cut to the descriptor table's size (a bit
+//! past it is ignored), every other set bit an open descriptor (EBADF otherwise, before any wait), readiness from the objects' poll — readable for EPOLLIN,
 //! EPOLLHUP or EPOLLERR, writable for EPOLLOUT or EPOLLERR, exceptional for EPOLLPRI — and the
 //! time left written back into the caller's timeout, as Linux does unless the personality says
 //! STICKY_TIMEOUTS.
@@ -55,8 +55,8 @@ fn do_select(n: u64, sets: [u64; 3], until: Option<u64>) -> Result<u64, Option<E
     if n < 0 {
         return Err(Some(EINVAL));
     }
-    // Linux clamps `n` to the descriptor table's size; rt0's bound is RLIMIT_NOFILE.
-    let n = (n as usize).min(process::with(|p| p.fds.limit()));
+    // Linux clamps `n` to the descriptor table's size: set bits past it are not looked at.
+    let n = (n as usize).min(process::with(|p| p.fds.size()));
     let sets = [Set::read(sets[0], n)?, Set::read(sets[1], n)?, Set::read(sets[2], n)?];
     let wanted: Vec<(usize, [bool; 3])> = (0..n)
         .map(|fd| (fd, [sets[0].has(fd), sets[1].has(fd), sets[2].has(fd)]))

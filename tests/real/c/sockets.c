@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "errname.h"
 
@@ -616,9 +617,37 @@ static void selecting(void) {
     tv = (struct timeval){5, 0};
     printf("select, a connection to accept: %d\n", select(s + 1, &r, NULL, NULL, &tv));
     FD_ZERO(&r);
-    FD_SET(99, &r);
+    FD_SET(60, &r);
     tv = (struct timeval){0, 0};
-    SHOW("select, descriptor 99", select(100, &r, NULL, NULL, &tv));
+    SHOW("select, descriptor 60", select(61, &r, NULL, NULL, &tv));
+    /* Select ignores the bits at or past the descriptor table's size, which grows with the
+       highest descriptor ever placed in it and never shrinks: this process's size is whatever
+       its parent's was, but a forked child's table is only as big as its open descriptors need
+       (64 slots here), so descriptor 99 is past it until the child once places one above 63. */
+    pid_t kid = fork();
+    if (kid == 0) {
+        FD_ZERO(&r);
+        FD_SET(99, &r);
+        SHOW("select in a fork, descriptor 99, past the table", select(100, &r, NULL, NULL, &tv));
+        FD_ZERO(&r);
+        FD_SET(64, &r);
+        SHOW("select in a fork, descriptor 64, past the table", select(65, &r, NULL, NULL, &tv));
+        SHOW("dup2 to 70", dup2(0, 70));
+        SHOW("close 70", close(70));
+        FD_ZERO(&r);
+        FD_SET(99, &r);
+        SHOW("select in a fork, descriptor 99, in the grown table", select(100, &r, NULL, NULL, &tv));
+        FD_ZERO(&r);
+        FD_SET(127, &r);
+        SHOW("select in a fork, descriptor 127, in the grown table", select(128, &r, NULL, NULL, &tv));
+        FD_ZERO(&r);
+        FD_SET(128, &r);
+        SHOW("select in a fork, descriptor 128, past the grown table", select(129, &r, NULL, NULL, &tv));
+        _exit(0);
+    }
+    int status = -1;
+    waitpid(kid, &status, 0);
+    printf("the fork exited: %d\n", status);
     SHOW("select, n -1", select(-1, NULL, NULL, NULL, &tv));
     tv = (struct timeval){0, -1};
     SHOW("select, tv_usec -1", select(1, NULL, NULL, NULL, &tv));
