@@ -73,6 +73,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
                 }
             }
             only_standard_descriptors()?;
+            default_signals();
             libc::execve(path.as_ptr(), argv.ptrs.as_ptr(), envp.ptrs.as_ptr());
             Err(std::io::Error::last_os_error())
         })
@@ -121,6 +122,26 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         },
     };
     Ok((outcome, err, out))
+}
+
+/// The program starts with every signal's default action and none blocked, as on rt0 (whose
+/// kernel starts each program so): an ignored SIGINT or SIGQUIT survives execve, and a shell
+/// ignores both in what it starts in the background, where a Go program then keeps them
+/// ignored and a Ctrl-C the test sends would not end it. Called in the child between fork and
+/// execve; sigaction and sigprocmask are async-signal-safe, and SIGKILL's and SIGSTOP's
+/// EINVAL, like a number past SIGRTMAX, changes nothing.
+fn default_signals() {
+    // SAFETY: both calls read only the local structures passed; a refused number is EINVAL.
+    unsafe {
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        for signo in 1..=64 {
+            libc::sigaction(signo, &dfl, std::ptr::null_mut());
+        }
+        let mut none: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut none);
+        libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+    }
 }
 
 /// In the child, before execve: every descriptor above 2 closes at the exec, so the program
