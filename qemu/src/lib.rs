@@ -119,8 +119,8 @@ pub struct RunOptions {
     pub cwd: Option<PathBuf>,
     /// `--trace-startup`: stop at each start-up function's first execution (see `trace`).
     pub trace_startup: bool,
-    /// Start a quiet run from a saved machine when it can (`snapshot`); `--no-snapshot` boots
-    /// every run in full.
+    /// Start the run from a saved machine when it can (`snapshot`); `--no-snapshot` boots every
+    /// run in full.
     pub snapshot: bool,
 }
 
@@ -236,8 +236,8 @@ thread_local! {
     static RESTORED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// The snapshot file a quiet run of `opts` starts from (whether or not it exists yet); `Err`
-/// says why `opts` boots in full instead.
+/// The snapshot file a run of `opts` starts from (whether or not it exists yet); `Err` says why
+/// `opts` boots in full instead.
 pub fn snapshot_file(opts: &RunOptions) -> Result<PathBuf, String> {
     if !snapshot::eligible(opts) {
         return Err("this run boots in full".into());
@@ -342,15 +342,19 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
 
     let machine = machine_args(opts, &image);
-    let saved = match snapshot::eligible(opts).then(|| snapshot::get(&machine, &image)) {
-        Some(Ok(path)) => Some(path),
+    let restore = snapshot::eligible(opts).then(|| {
+        let path = snapshot::get(&machine, &image, opts.quiet)?;
+        Ok::<_, String>((snapshot::replay(&path)?, path))
+    });
+    let (replay, saved) = match restore {
+        Some(Ok((replay, path))) => (replay, Some(path)),
         Some(Err(why)) => {
             if opts.echo {
                 eprintln!("rt0: booting in full, no machine snapshot: {why}");
             }
-            None
+            (Vec::new(), None)
         }
-        None => None,
+        None => (Vec::new(), None),
     };
     let mut cmd = Command::new(qemu);
     cmd.args(&machine)
@@ -427,7 +431,9 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         let (input, action) = (feeder.input(), cue.action.clone());
         stream::Watch::new(cue.after.as_bytes(), move || stream::cued(&input, action))
     });
-    let log = stream::lines(child.stdout.take().unwrap(), opts.echo, opts.program.clone());
+    // A restored logged run: the boot's log as the snapshot's making boot printed it, then COM1.
+    let com1 = std::io::Read::chain(std::io::Cursor::new(replay), child.stdout.take().unwrap());
+    let log = stream::lines(com1, opts.echo, opts.program.clone());
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
     let out = stream::Tail::start(stdout_file, opts.echo, watch);
     let status = stream::wait(&mut child, opts.timeout);

@@ -159,7 +159,8 @@ fn main() {
         dirs,
         cwd: cli.cwd,
         trace_startup: cli.trace_startup,
-        snapshot: !cli.no_snapshot,
+        // A timeline or summary pictures the run's own boot, so that run boots.
+        snapshot: !cli.no_snapshot && !cli.summary && cli.timeline.is_none(),
     };
     if let Some(other) = &cli.compare {
         compare(opts, other);

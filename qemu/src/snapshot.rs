@@ -1,20 +1,27 @@
-//! Machine snapshots: a quiet run starts from a saved machine instead of booting one.
+//! Machine snapshots: a run starts from a saved machine instead of booting one.
 //!
 //! Up to the kernel's ready point (kernel/src/snapshot.rs) every run of one machine shape does
-//! the same work: SeaBIOS, the bootloader's four stages, the kernel's own set-up. A quiet run
-//! prints none of it, so the runner boots that part once, saves the machine with QEMU's
-//! migration (`migrate` over QMP, to a file) and starts each later run of the shape from the file
-//! (`-incoming`): QEMU restores RAM, CPUs and devices, the kernel finds the snapshot's fw_cfg file
-//! gone, reads the run's command line, program and files, and goes on as a boot does from there.
+//! the same work: SeaBIOS, the bootloader's four stages, the kernel's own set-up. So the runner
+//! boots that part once, saves the machine with QEMU's migration (`migrate` over QMP, to a file)
+//! and starts each later run of the shape from the file (`-incoming`): QEMU restores RAM, CPUs
+//! and devices, the kernel finds the snapshot's fw_cfg file gone, reads the run's command line,
+//! program and files, and goes on as a boot does from there.
+//!
+//! A logged run's image logs the boot (the bootloader's lines and the kernel's), so its
+//! snapshot also keeps what COM1 carried up to the ready point (`.log` beside the `.snap`): a
+//! restored logged run shows that first, as the boot that made the machine printed it, then its
+//! own, from the kernel's `snapshot: restored` line on — as a resumed Linux's dmesg still holds
+//! the boot before its hibernation. The stamps run on: the guest's clock carries over.
 //!
 //! The file sits beside the boot image (`<image dir>/snapshots/<image name>-<key>.snap`). Its key
 //! hashes what must not change between the save and a restore: the QEMU binary, the image (whose
-//! name already hashes the kernel and bootloader it holds), and the machine's arguments (CPUs,
-//! memory, devices). Making one removes the snapshots of images that are gone. A run that cannot use one boots in full: logged runs (the
-//! boot log is the point), `--icount` (a restored machine's instruction count would not start at
-//! reset), `--gdb`, `--uefi`, `--trace-startup`, `--account`, kernel arguments, extra QEMU
-//! arguments, `--no-snapshot` and `RT0_SNAPSHOT=0`. If saving fails, or a restore fails before
-//! the kernel says `start`, the run boots in full and the file is removed.
+//! name already hashes the kernel and bootloader it holds, and whether it logs), and the
+//! machine's arguments (CPUs, memory, devices). Making one removes the snapshots of images that
+//! are gone. A run that cannot use one boots in full: `--icount` (a restored machine's
+//! instruction count would not start at reset), `--gdb`, `--uefi`, `--trace-startup`,
+//! `--account`, `--timeline` and `--summary` (they show the run's own boot), kernel arguments,
+//! extra QEMU arguments, `--no-snapshot` and `RT0_SNAPSHOT=0`. If saving fails, or a restore
+//! fails before the kernel says `start`, the run boots in full and the file is removed.
 use crate::{RunOptions, install, qemu_path, signals};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
@@ -30,7 +37,6 @@ const MAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Whether `opts` may start from a snapshot (the module comment says which runs may not).
 pub fn eligible(opts: &RunOptions) -> bool {
     opts.snapshot
-        && opts.quiet
         && !opts.icount
         && !opts.gdb
         && !opts.uefi
@@ -42,12 +48,14 @@ pub fn eligible(opts: &RunOptions) -> bool {
 }
 
 /// The snapshot for a machine given by `machine` (the QEMU arguments every run of the shape
-/// shares) booted from `image`: its path, made first if there is none. `Err` says why none
-/// could be made; the caller then boots in full.
-pub fn get(machine: &[String], image: &Path) -> Result<PathBuf, String> {
+/// shares) booted from `image`, quiet or logged: its path, made first if there is none. `Err`
+/// says why none could be made; the caller then boots in full.
+pub fn get(machine: &[String], image: &Path, quiet: bool) -> Result<PathBuf, String> {
     let qemu = install::qemu()?;
     let path = file_for(&qemu, machine, image)?;
-    if path.exists() {
+    // Both files, or it is made anew (a snapshot from before logs were kept has none).
+    let whole = |path: &Path| path.exists() && boot_log(path).exists();
+    if whole(&path) {
         return Ok(path);
     }
     let dir = path.parent().ok_or("no directory")?.to_path_buf();
@@ -58,8 +66,8 @@ pub fn get(machine: &[String], image: &Path) -> Result<PathBuf, String> {
     if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
         return Err(format!("locking {}: {}", path.display(), std::io::Error::last_os_error()));
     }
-    if !path.exists() {
-        make(&qemu, machine, &path)?;
+    if !whole(&path) {
+        make(&qemu, machine, &path, quiet)?;
         forget_gone_images(&dir);
     }
     Ok(path)
@@ -92,6 +100,19 @@ fn file_for(qemu: &Path, machine: &[String], image: &Path) -> Result<PathBuf, St
 /// Drops a snapshot that would not restore, so the next run makes it anew.
 pub fn discard(path: &Path) {
     let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(boot_log(path));
+}
+
+/// Where the snapshot at `path` keeps the boot log (COM1) up to its ready point.
+fn boot_log(path: &Path) -> PathBuf {
+    path.with_extension("log")
+}
+
+/// The boot log a logged run restored from `path` shows before its own: what COM1 carried up to
+/// the ready point when the snapshot was made (empty for a quiet one).
+pub fn replay(path: &Path) -> Result<Vec<u8>, String> {
+    let log = boot_log(path);
+    std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))
 }
 
 /// The `-incoming` argument that restores `path`.
@@ -111,12 +132,15 @@ fn key(qemu: &Path, image: &Path, machine: &[String]) -> Result<u64, String> {
     Ok(h.finish())
 }
 
-/// Boots the machine to the kernel's ready point, saves it to `path` and ends it.
-fn make(qemu: &Path, machine: &[String], path: &Path) -> Result<(), String> {
+/// Boots the machine to the kernel's ready point, saves it to `path` (and its boot log beside
+/// it) and ends it.
+fn make(qemu: &Path, machine: &[String], path: &Path, quiet: bool) -> Result<(), String> {
     let work = tempfile::Builder::new().prefix("rt0-snapshot-").tempdir().map_err(|e| e.to_string())?;
     let (control, cmdline, qmp) = (work.path().join("control"), work.path().join("cmdline"), work.path().join("qmp"));
-    std::fs::write(&cmdline, "quiet snapshot").map_err(|e| e.to_string())?;
+    std::fs::write(&cmdline, if quiet { "quiet snapshot" } else { "snapshot" }).map_err(|e| e.to_string())?;
     let partial = path.with_extension(format!("part{}", std::process::id()));
+    let log = work.path().join("com1");
+    let com1 = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let mut cmd = Command::new(qemu);
     cmd.args(machine)
         .arg("-chardev")
@@ -130,7 +154,7 @@ fn make(qemu: &Path, machine: &[String], path: &Path) -> Result<(), String> {
         .arg("-qmp")
         .arg(format!("unix:{},server=on,wait=off", qemu_path(&qmp)))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(com1)
         .stderr(Stdio::piped())
         .process_group(0);
     let runner = std::process::id();
@@ -166,7 +190,12 @@ fn make(qemu: &Path, machine: &[String], path: &Path) -> Result<(), String> {
     })();
     let _ = child.kill();
     let _ = child.wait();
-    match saved.and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string())) {
+    // The log first: the snapshot's file is what says both are there.
+    let kept = |()| {
+        std::fs::copy(&log, boot_log(path)).map_err(|e| format!("{}: {e}", boot_log(path).display()))?;
+        std::fs::rename(&partial, path).map_err(|e| e.to_string())
+    };
+    match saved.and_then(kept) {
         Ok(()) => Ok(()),
         Err(why) => {
             let _ = std::fs::remove_file(&partial);
@@ -240,11 +269,13 @@ mod tests {
     }
 
     #[test]
-    fn only_quiet_plain_runs_start_from_a_snapshot() {
+    fn only_plain_runs_start_from_a_snapshot() {
         let quiet = RunOptions { quiet: true, ..Default::default() };
-        assert!(eligible(&quiet) || std::env::var_os("RT0_SNAPSHOT").is_some_and(|v| v == "0"));
+        let on = std::env::var_os("RT0_SNAPSHOT").is_none_or(|v| v != "0");
+        assert_eq!(eligible(&quiet), on);
+        assert_eq!(eligible(&RunOptions { quiet: false, ..quiet.clone() }), on);
+        assert_eq!(eligible(&RunOptions { strace: true, ..quiet.clone() }), on);
         for opts in [
-            RunOptions { quiet: false, ..quiet.clone() },
             RunOptions { icount: true, ..quiet.clone() },
             RunOptions { uefi: true, ..quiet.clone() },
             RunOptions { gdb: true, ..quiet.clone() },

@@ -86,9 +86,15 @@ fn exit_status_reaches_the_runner_in_full() {
 
 #[test]
 fn strace_reaches_the_kernel_command_line() {
-    let r = boot_with(RunOptions { strace: true, ..with(program::EXITCODE, &["0"], &[]) });
+    // Booted, the kernel reads it at entry; restored from a machine snapshot, at the ready point.
+    let opts = RunOptions { strace: true, ..with(program::EXITCODE, &["0"], &[]) };
+    let r = boot_with(RunOptions { snapshot: false, ..opts.clone() });
     assert_outcome(&r, Outcome::Exited(0));
     assert_in_order(&r, &["kernel: entered, cmdline \"strace\""]);
+    let r = boot_with(opts);
+    assert_outcome(&r, Outcome::Exited(0));
+    let restored = "snapshot: restored; the run's command line \"strace\"";
+    assert_in_order(&r, &[if r.restored { restored } else { "kernel: entered, cmdline \"strace\"" }, "exit: status 0"]);
 }
 
 /// The `smp:` lines of a boot: the boot processor, one line per AP that came up (with its APIC
