@@ -121,6 +121,21 @@ pub struct Both {
     pub native: RunResult,
 }
 
+/// Runs `opts` in QEMU and natively at the same time (`opts.native` is ignored; one CPU in
+/// QEMU, whose run shares the machine): for programs that mostly wait — a sleep of seconds, a
+/// hang that only the timeout ends — whose two runs would otherwise wait one after the other.
+pub fn run_both_at_once(opts: RunOptions) -> Both {
+    assert_eq!(opts.smp, 1, "a several-CPU run has the machine to itself");
+    let (in_qemu, native) = (RunOptions { native: false, ..opts.clone() }, RunOptions { native: true, ..opts });
+    std::thread::scope(|s| {
+        // The test's name goes with the native run (RT0_TEST_TIMES names runs by thread).
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let beside = std::thread::Builder::new().name(name).spawn_scoped(s, || run(&native)).expect("a thread");
+        let qemu = run(&in_qemu);
+        Both { qemu, native: beside.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) }
+    })
+}
+
 /// Runs `opts` in QEMU and then natively (`opts.native` is ignored).
 pub fn run_both(opts: RunOptions) -> Both {
     let qemu = run(&RunOptions { native: false, ..opts.clone() });

@@ -330,7 +330,17 @@ fn both_print(program: Program, mode: &str, code: u8, want: &str) -> Both {
 
 /// [`both_print`] with the environment `env`.
 fn both_print_env(program: Program, mode: &str, env: &[&str], code: u8, want: &str) -> Both {
-    let both = run_both(RunOptions { quiet: true, ..with(program, &[mode], env) });
+    same_print(run_both(RunOptions { quiet: true, ..with(program, &[mode], env) }), mode, code, want)
+}
+
+/// [`both_print`] with the two runs at once ([`run_both_at_once`]): for programs that mostly
+/// sleep.
+fn both_print_at_once(program: Program, mode: &str, code: u8, want: &str) -> Both {
+    same_print(run_both_at_once(RunOptions { quiet: true, ..with(program, &[mode], &[]) }), mode, code, want)
+}
+
+/// Checks that both runs of `mode` exited with `code` and printed `want`.
+fn same_print(both: Both, mode: &str, code: u8, want: &str) -> Both {
     for (how, r) in both.each() {
         assert_eq!(r.outcome, Outcome::Exited(code), "{mode} {how}\n{}{}", stdout(r), r.log);
         assert_eq!(stdout(r), want, "{mode} {how}\n{}", r.log);
@@ -575,7 +585,7 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
         "blocking: while a goroutine blocked in read: 100 goroutines summed 5050, 10000 round trips reached 10000, \
          a 5 ms sleep ended; the reader still blocked: true\nblocking: the reader came back with \"hello\"\n",
     );
-    both_print(
+    both_print_at_once(
         program::BLOCKING,
         "nanosleep",
         0,
@@ -618,14 +628,15 @@ fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
 #[test]
 fn asyncpreemptoff_leaves_a_spinning_goroutine_its_p() {
     // GODEBUG=asyncpreemptoff=1, as in Go: nothing stops the loop, so main never runs again.
-    for native in [false, true] {
-        let r = run(&RunOptions {
-            quiet: true,
-            native,
-            timeout: Some(std::time::Duration::from_secs(5)),
-            ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"])
-        });
-        assert_eq!(r.outcome, Outcome::Timeout, "native {native}\n{}", r.log);
-        assert_eq!(stdout(&r), "");
+    // With preemption the same program ends within 10-20 ms of the loop's start (sysmon's
+    // forcePreemptNS is 10 ms; the test above), so 2 s without an end is a hundred times that.
+    let both = run_both_at_once(RunOptions {
+        quiet: true,
+        timeout: Some(std::time::Duration::from_secs(2)),
+        ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"])
+    });
+    both.assert_outcome(Outcome::Timeout);
+    for (how, r) in both.each() {
+        assert_eq!(stdout(r), "", "{how}");
     }
 }

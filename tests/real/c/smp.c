@@ -112,7 +112,7 @@ static void *adder(void *arg) {
 }
 
 /* ---- futex ping-pong: the word is 0 for ping's turn, 1 for pong's ---- */
-enum { ROUNDS = 100000 };
+enum { ROUNDS = 20000 };
 static atomic_int turn;
 static void *pong(void *arg) {
 	(void)arg;
