@@ -763,12 +763,28 @@ pub fn exit_current(code: i32) -> ! {
     unreachable!("a dead thread was scheduled")
 }
 
-/// The timer fired: the running slice may be over; [`crate::entry`] reschedules on the way back
-/// to ring 3. In the kernel (the idle loop) the idle loop re-checks by itself.
+/// The timer fired: if what it was armed for is due (the running slice's end, or a sleeper's
+/// deadline), [`crate::entry`] reschedules on the way back to ring 3. In the kernel (the idle
+/// loop) the idle loop re-checks by itself.
+///
+/// An interrupt before the deadline the timer is armed for now is not a tick: either the timer
+/// ran early (its rate is measured to err early, apic.rs) and is armed again for the rest, or
+/// it is stale — it came due while this CPU ran a system call with interrupts off, and that
+/// call switched threads (a long console write yields each slice), arming the timer for the
+/// next thread's fresh slice; taken as a tick, it would end that slice before its first
+/// instruction, and the thread that yielded would run again at once.
 pub fn timer_tick(from_user: bool) {
-    if from_user {
-        percpu::set_need_resched();
+    if !from_user {
+        return;
     }
+    let me = percpu::id() as usize;
+    let armed = SCHED.lock().armed[me];
+    let now = monotonic_ns();
+    if now < armed {
+        apic::arm((armed - now).max(1_000));
+        return;
+    }
+    percpu::set_need_resched();
 }
 
 /// The CPU the caller runs on (getcpu).
