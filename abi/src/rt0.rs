@@ -56,6 +56,15 @@ pub const CONTROL_READY: &str = "ready";
 /// snapshot, which lacks it, runs.
 pub const FW_CFG_SNAPSHOT: &str = "opt/rt0/snapshot";
 
+/// PCI slot (bus 0, function 0) of the log console: a second `virtio-serial-pci` whose
+/// `virtconsole` carries the kernel's log and the program's stderr once the kernel has found
+/// it, a buffer per request instead of COM1's byte per port write. The runner places it here;
+/// the kernel tells it from the stdout console by this slot.
+pub const LOG_CONSOLE_SLOT: u8 = 0x10;
+/// The kernel's last line on COM1 before its log moves to the log console: the runner puts the
+/// console's text after this line (and what COM1 carries later, a crash's last words, after it).
+pub const LOG_HANDOVER: &str = "log: the kernel's log and stderr go on on the virtio log console";
+
 /// I/O port of QEMU's isa-debug-exit device.
 pub const DEBUG_EXIT_PORT: u16 = 0xf4;
 /// The value the kernel writes to isa-debug-exit to stop on purpose.

@@ -1,4 +1,5 @@
-//! The kernel log: the `log` crate's macros, written to COM1 one whole line at a time.
+//! The kernel log: the `log` crate's macros, written one whole line at a time to COM1, then to
+//! the virtio log console once the kernel has found it (`serial::hand_over_log`).
 //!
 //! Line format (parsed by the tests, documented in README.md):
 //!
@@ -13,7 +14,7 @@ use crate::arch::{serial, tsc};
 use crate::cmdline::Cmdline;
 use crate::time;
 use abi::rt0::log::{PREFIX_MAX, prefix};
-use core::fmt::{self, Write};
+use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 static IN_FAULT: AtomicBool = AtomicBool::new(false);
@@ -51,11 +52,14 @@ pub fn enter_fault() {
     IN_FAULT.store(true, Ordering::Relaxed);
 }
 
-/// Writes one record to COM1 with its lock held from the first byte to the last (after a fault:
-/// without it), so a line is whole whatever its length and whichever CPUs log at once. Nothing
-/// is allocated: the log works before the heap exists.
-fn emit(f: impl FnOnce(&mut serial::Raw)) {
-    if IN_FAULT.load(Ordering::Relaxed) { serial::with_com1_unlocked(f) } else { serial::with_com1(f) }
+/// Writes one record to the log's sink (COM1, or the virtio log console once it has taken over)
+/// with its lock held from the first byte to the last, so a line is whole whatever its length
+/// and whichever CPUs log at once. After a fault the record goes to COM1 without the lock, which
+/// the interrupted code may hold: a crash's last words always get out (the runner shows what
+/// COM1 carries after the log console's text). Nothing is allocated: the log works before the
+/// heap exists.
+fn emit(f: impl FnOnce(&mut dyn serial::Sink)) {
+    if IN_FAULT.load(Ordering::Relaxed) { serial::with_com1_unlocked(|raw| f(raw)) } else { serial::with_log(f) }
 }
 
 impl log::Log for Logger {

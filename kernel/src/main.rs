@@ -74,10 +74,20 @@ mod boot {
         }
         // The program's stdout: a virtio console when the runner attached one, else COM2.
         let phys = |va: u64| mm::paging::translate(x86_64::VirtAddr::new(va)).map_or(0, |p| p.as_u64());
-        if arch::virtio_console::init(phys) {
+        let consoles = arch::virtio_console::init(phys);
+        if consoles.stdout {
             log::info!("stdout: virtio console, port 0's transmit queue (a buffer per request)");
         } else {
             log::info!("stdout: COM2 (no virtio console)");
+        }
+        // The log and stderr: on the virtio log console from here, when the runner attached one.
+        if arch::serial::hand_over_log() {
+            log::info!(
+                "log: on the virtio log console (PCI 00:{:02x}.0, a buffer per line) from here; COM1 keeps stdin",
+                abi::rt0::LOG_CONSOLE_SLOT
+            );
+        } else {
+            log::info!("log: COM1 (no virtio log console)");
         }
         log::info!("syscall: entry at LSTAR, per-CPU block on GS (swapgs), Linux x86-64 numbering");
         // A snapshot-making boot stops here; a machine restored from it goes on with its run's

@@ -338,8 +338,10 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     let control = work.path().join("control");
     let cmdline = work.path().join("cmdline");
     let stdout_file = work.path().join("stdout");
+    let log_file = work.path().join("log");
     std::fs::write(&cmdline, kernel_cmdline(opts)).map_err(|e| fail(e.to_string()))?;
     std::fs::write(&stdout_file, b"").map_err(|e| fail(e.to_string()))?;
+    std::fs::write(&log_file, b"").map_err(|e| fail(e.to_string()))?;
 
     let machine = machine_args(opts, &image);
     let restore = snapshot::eligible(opts).then(|| {
@@ -362,6 +364,8 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         .arg(format!("file,id={STDOUT_CHARDEV},path={}", qemu_path(&stdout_file)))
         .arg("-chardev")
         .arg(format!("file,id={CONTROL_CHARDEV},path={}", qemu_path(&control)))
+        .arg("-chardev")
+        .arg(format!("file,id={LOG_CHARDEV},path={}", qemu_path(&log_file)))
         .arg("-fw_cfg")
         .arg(format!("name={FW_CFG_CMDLINE},file={}", qemu_path(&cmdline)));
     if let Some(program) = &opts.program {
@@ -431,16 +435,24 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         let (input, action) = (feeder.input(), cue.action.clone());
         stream::Watch::new(cue.after.as_bytes(), move || stream::cued(&input, action))
     });
-    // A restored logged run: the boot's log as the snapshot's making boot printed it, then COM1.
-    let com1 = std::io::Read::chain(std::io::Cursor::new(replay), child.stdout.take().unwrap());
-    let log = stream::lines(com1, opts.echo, opts.program.clone());
+    // A restored run: the boot's log as the snapshot's making boot printed it, then the log
+    // console's lines at once (the hand-over is in the replay).
+    let gate = if saved.is_some() { stream::Gate::open() } else { stream::Gate::closed() };
+    if opts.echo {
+        eprint!("{}", String::from_utf8_lossy(&replay));
+    }
+    let log = stream::lines(child.stdout.take().unwrap(), opts.echo, opts.program.clone(), gate.clone());
+    let console = stream::Tail::start(log_file, stream::LogConsole::new(opts.echo, opts.program.clone(), gate));
     let qemu_stderr = stream::collect(child.stderr.take().unwrap(), opts.echo);
-    let out = stream::Tail::start(stdout_file, opts.echo, watch);
+    let out = stream::Tail::start(stdout_file, stream::Stdout { echo: opts.echo, watch, out: Vec::new() });
     let status = stream::wait(&mut child, opts.timeout);
     feeder.stop();
     let mut lost = Vec::new();
     let out = stream::joined(out.finish(), "the program's stdout", &mut lost);
-    let log = stream::joined(log, "the serial log (COM1)", &mut lost);
+    let com1 = stream::joined(log, "the serial log (COM1)", &mut lost);
+    let console = stream::joined(console.finish(), "the log console", &mut lost);
+    let replay = saved.is_some().then(|| String::from_utf8_lossy(&replay).into_owned());
+    let log = assemble_log(replay.as_deref(), &com1, &console);
     let qemu_stderr = stream::joined(qemu_stderr, "QEMU's stderr", &mut lost);
     let control_text = std::fs::read_to_string(&control).unwrap_or_default();
     let outcome = match status {
@@ -465,9 +477,25 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     Ok((outcome, log, out))
 }
 
-/// The chardev ids of the program's stdout (the virtio console) and of the control channel.
+/// The chardev ids of the program's stdout (the virtio console), of the control channel and of
+/// the log console.
 pub const STDOUT_CHARDEV: &str = "rt0out";
 pub const CONTROL_CHARDEV: &str = "rt0ctl";
+pub const LOG_CHARDEV: &str = "rt0log";
+
+/// A run's log in the order the kernel wrote it, from COM1's text and the log console's: COM1
+/// up to the kernel's hand-over mark (`abi::rt0::LOG_HANDOVER`, dropped), the console's text,
+/// then what COM1 carried after the mark (a crash's last words). A run restored from a snapshot
+/// (`replay`: the making boot's log, already in this form) has no mark: its COM1 text comes last.
+pub fn assemble_log(replay: Option<&str>, com1: &str, console: &str) -> String {
+    let mark = format!("{}\n", abi::rt0::LOG_HANDOVER);
+    let at = com1.match_indices(&mark).map(|(i, _)| i).find(|&i| i == 0 || com1.as_bytes()[i - 1] == b'\n');
+    match (replay, at) {
+        (_, Some(i)) => [replay.unwrap_or(""), &com1[..i], console, &com1[i + mark.len()..]].concat(),
+        (Some(replay), None) => [replay, console, com1].concat(),
+        (None, None) => [com1, console].concat(),
+    }
+}
 
 /// The QEMU arguments that make the machine of `opts`, which a snapshot and every run restored
 /// from it share: flags, CPUs, memory, the boot disk and the devices (their chardevs, files of
@@ -478,7 +506,22 @@ fn machine_args(opts: &RunOptions, image: &std::path::Path) -> Vec<String> {
     args.extend(["-drive".into(), format!("if=virtio,format=raw,file={},readonly=on", qemu_path(image))]);
     args.extend(stdout_devices(STDOUT_CHARDEV));
     args.extend(devices(CONTROL_CHARDEV));
+    args.extend(log_devices(LOG_CHARDEV));
     args
+}
+
+/// The log console: a second `virtio-serial-pci` in PCI slot `abi::rt0::LOG_CONSOLE_SLOT`, by
+/// which the kernel tells it from stdout's, with a `virtconsole` on the chardev `log`. The kernel
+/// moves its log and the program's stderr there from COM1 once it has found it
+/// (kernel/src/arch/x86_64/serial.rs): a buffer per line rather than a port write, a host write
+/// and QEMU's global lock per byte — 2 MB of stderr from four CPUs took 10 s on COM1.
+pub fn log_devices(log: &str) -> [String; 4] {
+    [
+        "-device".into(),
+        format!("virtio-serial-pci,ioeventfd=off,addr={:#x}", abi::rt0::LOG_CONSOLE_SLOT),
+        "-device".into(),
+        format!("virtconsole,chardev={log}"),
+    ]
 }
 
 /// The two devices of rt0's stop protocol: isa-debug-exit, which the kernel stops the machine
@@ -534,6 +577,23 @@ mod tests {
         assert_eq!(kernel_cmdline(&opts), "quiet icount test=heap");
         assert_eq!(kernel_cmdline(&RunOptions { strace: true, ..opts }), "quiet icount strace test=heap");
         assert_eq!(kernel_cmdline(&RunOptions::default()), "");
+    }
+
+    #[test]
+    fn the_log_is_com1_up_to_the_hand_over_then_the_console_then_com1s_last_words() {
+        let mark = abi::rt0::LOG_HANDOVER;
+        let com1 = format!("boot 1\nboot 2\n{mark}\nlast words\n");
+        assert_eq!(
+            assemble_log(None, &com1, "console 1\nconsole 2\n"),
+            "boot 1\nboot 2\nconsole 1\nconsole 2\nlast words\n"
+        );
+        // No hand-over (no log console, or a kernel that never got there): COM1 alone.
+        assert_eq!(assemble_log(None, "boot 1\npanic\n", ""), "boot 1\npanic\n");
+        // The mark counts only as a whole line.
+        let quoted = format!("said \"{mark}\n");
+        assert_eq!(assemble_log(None, &quoted, "c\n"), format!("{quoted}c\n"));
+        // Restored: the replay (the making boot's log), the console, then COM1's last words.
+        assert_eq!(assemble_log(Some("boot\n"), "last words\n", "console\n"), "boot\nconsole\nlast words\n");
     }
 
     #[test]

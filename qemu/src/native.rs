@@ -106,7 +106,7 @@ pub fn run(opts: &crate::RunOptions, argv: &[OsString]) -> Result<crate::Ended, 
         })
     });
     let out = stream::bytes(child.stdout.take().unwrap(), opts.echo, watch);
-    let err = stream::lines(child.stderr.take().unwrap(), opts.echo, opts.program.clone());
+    let err = stream::lines(child.stderr.take().unwrap(), opts.echo, opts.program.clone(), stream::Gate::open());
     let status = stream::wait(&mut child, opts.timeout);
     feeder.stop();
     let mut lost = Vec::new();

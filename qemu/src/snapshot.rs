@@ -139,7 +139,7 @@ fn make(qemu: &Path, machine: &[String], path: &Path, quiet: bool) -> Result<(),
     let (control, cmdline, qmp) = (work.path().join("control"), work.path().join("cmdline"), work.path().join("qmp"));
     std::fs::write(&cmdline, if quiet { "quiet snapshot" } else { "snapshot" }).map_err(|e| e.to_string())?;
     let partial = path.with_extension(format!("part{}", std::process::id()));
-    let log = work.path().join("com1");
+    let (log, console) = (work.path().join("com1"), work.path().join("console"));
     let com1 = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
     let mut cmd = Command::new(qemu);
     cmd.args(machine)
@@ -147,6 +147,8 @@ fn make(qemu: &Path, machine: &[String], path: &Path, quiet: bool) -> Result<(),
         .arg(format!("file,id={},path={}", crate::STDOUT_CHARDEV, qemu_path(&work.path().join("stdout"))))
         .arg("-chardev")
         .arg(format!("file,id={},path={}", crate::CONTROL_CHARDEV, qemu_path(&control)))
+        .arg("-chardev")
+        .arg(format!("file,id={},path={}", crate::LOG_CHARDEV, qemu_path(&console)))
         .arg("-fw_cfg")
         .arg(format!("name={},file={}", abi::rt0::FW_CFG_CMDLINE, qemu_path(&cmdline)))
         .arg("-fw_cfg")
@@ -190,9 +192,12 @@ fn make(qemu: &Path, machine: &[String], path: &Path, quiet: bool) -> Result<(),
     })();
     let _ = child.kill();
     let _ = child.wait();
-    // The log first: the snapshot's file is what says both are there.
+    // The log first, in the order the kernel wrote it: the snapshot's file is what says both
+    // are there.
     let kept = |()| {
-        std::fs::copy(&log, boot_log(path)).map_err(|e| format!("{}: {e}", boot_log(path).display()))?;
+        let read = |p: &Path| std::fs::read(p).map(|b| String::from_utf8_lossy(&b).into_owned());
+        let text = crate::assemble_log(None, &read(&log).unwrap_or_default(), &read(&console).unwrap_or_default());
+        std::fs::write(boot_log(path), text).map_err(|e| format!("{}: {e}", boot_log(path).display()))?;
         std::fs::rename(&partial, path).map_err(|e| e.to_string())
     };
     match saved.and_then(kept) {

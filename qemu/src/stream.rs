@@ -53,23 +53,153 @@ pub fn joined<T: Default>(thread: JoinHandle<T>, what: &str, lost: &mut Vec<Stri
 }
 
 /// Reads `r` line by line into a String, echoing each line to stderr when `echo`; traceback
-/// markers become frame lines from `program`'s line tables (symbolize.rs).
-pub fn lines(r: impl Read + Send + 'static, echo: bool, program: Option<PathBuf>) -> JoinHandle<String> {
+/// markers become frame lines from `program`'s line tables (symbolize.rs). COM1's hand-over
+/// mark (`abi::rt0::LOG_HANDOVER`) is kept in the text, for [`crate::assemble_log`], but not
+/// shown; seeing it opens `gate`.
+pub fn lines(r: impl Read + Send + 'static, echo: bool, program: Option<PathBuf>, gate: Gate) -> JoinHandle<String> {
     std::thread::spawn(move || {
-        let mut log = String::new();
+        let mut lines = Lines::new(echo, program, Gate::open());
         let mut reader = BufReader::new(r);
         let mut buf = Vec::new();
-        let mut frames = crate::symbolize::Rewriter::new(program);
+        let mark = format!("{}\n", abi::rt0::LOG_HANDOVER);
         while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
-            buf = frames.line(&buf);
-            if echo {
-                let _ = std::io::stderr().write_all(&buf);
+            if buf == mark.as_bytes() {
+                lines.log.push_str(&mark);
+                gate.set();
+            } else {
+                lines.line(&buf);
             }
-            log.push_str(&String::from_utf8_lossy(&buf));
             buf.clear();
         }
-        log
+        lines.log
     })
+}
+
+/// Whether the log console's lines may be shown yet: a full boot's come after COM1's up to the
+/// hand-over mark, so they wait for the COM1 reader to see it.
+#[derive(Clone)]
+pub struct Gate(Arc<AtomicBool>);
+
+impl Gate {
+    pub fn closed() -> Gate {
+        Gate(Arc::new(AtomicBool::new(false)))
+    }
+
+    pub fn open() -> Gate {
+        Gate(Arc::new(AtomicBool::new(true)))
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn is_open(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Whole lines of a log stream: rewritten (symbolize.rs), kept, and echoed to stderr when
+/// `echo` — held back while `gate` is closed.
+struct Lines {
+    echo: bool,
+    frames: crate::symbolize::Rewriter,
+    gate: Gate,
+    held: Vec<u8>,
+    log: String,
+}
+
+impl Lines {
+    fn new(echo: bool, program: Option<PathBuf>, gate: Gate) -> Lines {
+        Lines { echo, frames: crate::symbolize::Rewriter::new(program), gate, held: Vec::new(), log: String::new() }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        let shown = self.frames.line(line);
+        if self.echo {
+            self.held.extend_from_slice(&shown);
+            if self.gate.is_open() {
+                self.show();
+            }
+        }
+        self.log.push_str(&String::from_utf8_lossy(&shown));
+    }
+
+    fn show(&mut self) {
+        let _ = std::io::stderr().write_all(&self.held);
+        self.held.clear();
+    }
+}
+
+/// What a followed file's bytes become: its consumer takes them as they arrive and gives its
+/// result when the writer has ended.
+pub trait Follow: Send + 'static {
+    type Out: Send + 'static;
+    fn take(&mut self, bytes: &[u8]);
+    fn end(self) -> Self::Out;
+}
+
+/// The program's stdout as raw bytes, echoed to our stdout when `echo`, watched for a cue.
+pub struct Stdout {
+    pub echo: bool,
+    pub watch: Option<Watch>,
+    pub out: Vec<u8>,
+}
+
+impl Follow for Stdout {
+    type Out = Vec<u8>;
+
+    fn take(&mut self, bytes: &[u8]) {
+        if self.echo {
+            let _ = std::io::stdout().write_all(bytes);
+            let _ = std::io::stdout().flush();
+        }
+        self.out.extend_from_slice(bytes);
+        if let Some(w) = self.watch.as_mut() {
+            w.saw(bytes);
+        }
+    }
+
+    fn end(self) -> Vec<u8> {
+        self.out
+    }
+}
+
+/// The log console's text (the kernel's log and the program's stderr after the hand-over), line
+/// by line as [`lines`] reads COM1's.
+pub struct LogConsole {
+    lines: Lines,
+    partial: Vec<u8>,
+}
+
+impl LogConsole {
+    pub fn new(echo: bool, program: Option<PathBuf>, gate: Gate) -> LogConsole {
+        LogConsole { lines: Lines::new(echo, program, gate), partial: Vec::new() }
+    }
+}
+
+impl Follow for LogConsole {
+    type Out = String;
+
+    fn take(&mut self, mut bytes: &[u8]) {
+        while let Some(nl) = bytes.iter().position(|&b| b == b'\n') {
+            self.partial.extend_from_slice(&bytes[..=nl]);
+            let line = std::mem::take(&mut self.partial);
+            self.lines.line(&line);
+            bytes = &bytes[nl + 1..];
+        }
+        self.partial.extend_from_slice(bytes);
+    }
+
+    fn end(mut self) -> String {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.lines.line(&line);
+        }
+        if self.lines.echo {
+            self.lines.show();
+        }
+        self.lines.log
+    }
 }
 
 /// Reads all of `r` into a String, echoing it to stderr when `echo`.
@@ -133,19 +263,18 @@ pub fn bytes(mut r: impl Read + Send + 'static, echo: bool, mut watch: Option<Wa
     })
 }
 
-/// Follows a file QEMU appends to (the stdout console's chardev), like `tail -f`.
-pub struct Tail {
+/// Follows a file QEMU appends to (a console's chardev), like `tail -f`.
+pub struct Tail<T> {
     done: Arc<AtomicBool>,
-    thread: JoinHandle<Vec<u8>>,
+    thread: JoinHandle<T>,
 }
 
-impl Tail {
-    pub fn start(path: PathBuf, echo: bool, mut watch: Option<Watch>) -> Tail {
+impl<T: Send + 'static> Tail<T> {
+    pub fn start<F: Follow<Out = T>>(path: PathBuf, mut follow: F) -> Tail<T> {
         let done = Arc::new(AtomicBool::new(false));
         let flag = done.clone();
         let thread = std::thread::spawn(move || {
-            let mut out = Vec::new();
-            let Ok(mut f) = std::fs::File::open(&path) else { return out };
+            let Ok(mut f) = std::fs::File::open(&path) else { return follow.end() };
             let mut buf = [0u8; 4096];
             loop {
                 let finished = flag.load(Ordering::Acquire);
@@ -153,26 +282,17 @@ impl Tail {
                     Ok(0) | Err(_) if finished => break,
                     // Woken early by `finish`, so the last bytes are read at once.
                     Ok(0) | Err(_) => std::thread::park_timeout(Duration::from_millis(5)),
-                    Ok(n) => {
-                        if echo {
-                            let _ = std::io::stdout().write_all(&buf[..n]);
-                            let _ = std::io::stdout().flush();
-                        }
-                        out.extend_from_slice(&buf[..n]);
-                        if let Some(w) = watch.as_mut() {
-                            w.saw(&buf[..n]);
-                        }
-                    }
+                    Ok(n) => follow.take(&buf[..n]),
                 }
             }
-            out
+            follow.end()
         });
         Tail { done, thread }
     }
 
     /// Tells the thread the writer exited: it reads what is left and ends (join the handle for
     /// everything it read).
-    pub fn finish(self) -> JoinHandle<Vec<u8>> {
+    pub fn finish(self) -> JoinHandle<T> {
         self.done.store(true, Ordering::Release);
         self.thread.thread().unpark();
         self.thread

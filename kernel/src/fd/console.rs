@@ -1,5 +1,7 @@
 //! The standard descriptors as console objects: fd 0 reads the serial console (COM1), fd 1
-//! writes COM2 (the runner's stdout), fd 2 writes COM1 (its stderr and the kernel log).
+//! writes the stdout console (COM2 without it; the runner's stdout), fd 2 writes the log's sink
+//! (the log console once the kernel has found it, COM1 before; the runner's stderr, with the
+//! kernel log).
 //!
 //! fd 0 is the input half of a terminal line discipline, much reduced (Linux's
 //! drivers/tty/n_tty.c with ICANON and ECHO off, ISIG on): COM1's receive interrupt drains the

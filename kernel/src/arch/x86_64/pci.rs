@@ -55,10 +55,10 @@ impl Bdf {
     }
 }
 
-/// The first function on bus 0 with this vendor and device id. As Linux's scan does, a device
+/// The first function on bus 0 with this vendor and device id that `accept` takes. As Linux's scan does, a device
 /// whose function 0 is absent is skipped whole, and functions 1–7 are looked at only when
 /// function 0's header says it has several.
-pub fn find(vendor: u16, device: u16) -> Option<Bdf> {
+pub fn find(vendor: u16, device: u16, accept: impl Fn(Bdf) -> bool) -> Option<Bdf> {
     let want = (u32::from(device) << 16) | u32::from(vendor);
     for d in 0..32u8 {
         let f0 = Bdf { bus: 0, device: d, function: 0 };
@@ -66,12 +66,13 @@ pub fn find(vendor: u16, device: u16) -> Option<Bdf> {
         if id & 0xffff == 0xffff {
             continue;
         }
-        if id == want {
+        if id == want && accept(f0) {
             return Some(f0);
         }
         let header_type = (f0.read32(PCI_HEADER_TYPE & 0xfc) >> 16) as u8;
         if header_type & PCI_HEADER_TYPE_MULTI_FUNCTION != 0
-            && let Some(b) = (1..8u8).map(|f| Bdf { function: f, ..f0 }).find(|b| b.read32(PCI_VENDOR_ID) == want)
+            && let Some(b) =
+                (1..8u8).map(|f| Bdf { function: f, ..f0 }).find(|&b| b.read32(PCI_VENDOR_ID) == want && accept(b))
         {
             return Some(b);
         }

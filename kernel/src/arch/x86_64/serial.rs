@@ -1,6 +1,8 @@
-//! The 16550 UARTs: COM1 (I/O port 0x3F8) carries the kernel log, the program's stderr and its
-//! stdin; COM2 (0x2F8) carries the program's stdout when there is no virtio console (the runner
-//! attaches one), so that the runner can hand the two to its own stdout and stderr.
+//! The 16550 UARTs: COM1 (I/O port 0x3F8) carries the kernel log and the program's stderr until
+//! the virtio log console takes them over ([`hand_over_log`]), a crash's last words after that,
+//! and the program's stdin; COM2 (0x2F8) carries the program's stdout when there is no virtio
+//! console (the runner attaches one), so that the runner can hand the two to its own stdout and
+//! stderr.
 //!
 //! COM1's input is interrupt-driven: its "received data available" interrupt (IER bit 0) raises
 //! ISA IRQ 4, which [`route_input_interrupt`] sends through the I/O APIC to [`COM1_VECTOR`]; the
@@ -12,6 +14,7 @@
 //! for one line at most, so the wait ends.
 use super::acpi::{IsaRoute, Madt};
 use core::fmt;
+use core::sync::atomic::{AtomicBool, Ordering};
 use spin::Mutex;
 use uart_16550::SerialPort;
 use x86_64::instructions::port::Port;
@@ -152,8 +155,58 @@ pub fn with_com1_unlocked<R>(f: impl FnOnce(&mut Raw) -> R) -> R {
     f(&mut Raw::new(COM1))
 }
 
-/// Writes raw bytes to COM1 with the lock held for the whole slice, so lines never interleave.
-pub fn write_bytes(bytes: &[u8]) {
+/// Where a log line or the program's stderr is written: COM1's transmitter, or a batch for the
+/// virtio log console.
+pub trait Sink: fmt::Write {
+    fn send(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Raw {
+    fn send(&mut self, bytes: &[u8]) {
+        Raw::send(self, bytes)
+    }
+}
+
+impl Sink for super::virtio_console::Batch<'_> {
+    fn send(&mut self, bytes: &[u8]) {
+        super::virtio_console::Batch::send(self, bytes)
+    }
+}
+
+/// Set once the log console carries the log ([`hand_over_log`]).
+static HANDED_OVER: AtomicBool = AtomicBool::new(false);
+
+/// Moves the log and stderr from COM1 to the virtio log console, if [`super::virtio_console`]
+/// found one: COM1's last line is the hand-over mark ([`abi::rt0::LOG_HANDOVER`]), whatever the
+/// log level (the runner splices the console's text in after it and shows neither the mark nor
+/// its place). Returns whether the log moved.
+pub fn hand_over_log() -> bool {
+    if super::virtio_console::with_log(|_| ()).is_none() {
+        return false;
+    }
+    // Under COM1's lock: a line another CPU writes to COM1 is whole before the mark.
     let _port = COM1_PORT.lock();
-    transmit(COM1, bytes);
+    transmit(COM1, abi::rt0::LOG_HANDOVER.as_bytes());
+    transmit(COM1, b"\n");
+    HANDED_OVER.store(true, Ordering::Release);
+    true
+}
+
+/// Runs `f` with the log's sink to itself — COM1 before the hand-over, the log console after —
+/// so whatever `f` writes goes out whole, never interleaved with another CPU's output.
+pub fn with_log<R>(f: impl FnOnce(&mut dyn Sink) -> R) -> R {
+    let mut f = Some(f);
+    if HANDED_OVER.load(Ordering::Acquire)
+        && let Some(r) = super::virtio_console::with_log(|batch| f.take().map(|f| f(batch)))
+    {
+        return r.expect("the log's writer runs once");
+    }
+    let f = f.expect("the log's writer runs once");
+    with_com1(|raw| f(raw))
+}
+
+/// Writes raw bytes (the program's stderr) to the log's sink with its lock held for the whole
+/// slice, so lines never interleave.
+pub fn write_bytes(bytes: &[u8]) {
+    with_log(|out| out.send(bytes));
 }
