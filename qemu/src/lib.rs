@@ -405,8 +405,12 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     if opts.gdb {
         cmd.args(["-s", "-S"]);
     }
-    if let Some(path) = &saved {
-        cmd.arg("-incoming").arg(snapshot::incoming(path));
+    let incoming = saved.as_deref().map(snapshot::Incoming::open).transpose().map_err(fail)?;
+    if let Some(file) = &incoming {
+        cmd.arg("-incoming").arg(file.arg());
+        let fd = file.fd();
+        // SAFETY: the hook makes one async-signal-safe call (fcntl) on a descriptor it owns.
+        unsafe { cmd.pre_exec(move || snapshot::Incoming::inherit(fd)) };
     }
     if opts.uefi {
         install::ovmf().map_err(fail)?;

@@ -115,9 +115,33 @@ pub fn replay(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))
 }
 
-/// The `-incoming` argument that restores `path`.
-pub fn incoming(path: &Path) -> String {
-    format!("exec:cat {}", shell_quoted(path))
+/// The snapshot at `path`, opened for QEMU to read (`-incoming fd:N`, [`Incoming::arg`]): the
+/// descriptor is handed to QEMU itself, so no shell and `cat` start to feed it a pipe.
+pub struct Incoming(std::fs::File);
+
+impl Incoming {
+    pub fn open(path: &Path) -> Result<Incoming, String> {
+        std::fs::File::open(path).map(Incoming).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// `-incoming`'s value.
+    pub fn arg(&self) -> String {
+        format!("fd:{}", std::os::fd::AsRawFd::as_raw_fd(&self.0))
+    }
+
+    /// In the child, between fork and execve: the descriptor stays open across the exec (std
+    /// opens every file close-on-exec). fcntl is async-signal-safe.
+    pub fn inherit(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+        // SAFETY: F_SETFD on a descriptor this process owns; no memory is passed.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    pub fn fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.0)
+    }
 }
 
 fn key(qemu: &Path, image: &Path, machine: &[String]) -> Result<u64, String> {
