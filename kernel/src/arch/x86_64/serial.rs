@@ -11,7 +11,9 @@
 //! The ports' locks are taken by the COM1 interrupt too; the kernel runs with interrupts off (a
 //! CPU enables them only to `hlt`, holding no lock), so the interrupt never lands on a CPU while
 //! it holds one. Another CPU may hold COM1's lock while the interrupt waits for it: it is held
-//! for one line at most, so the wait ends.
+//! for one line at most, so the wait ends. The log console's lock (virtio_console.rs) and
+//! COM1's are never held together: a log line takes one of them, and the hand-over looks at
+//! the console (taking and dropping its lock) before it takes COM1's.
 use super::acpi::{IsaRoute, Madt};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
