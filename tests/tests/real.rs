@@ -694,7 +694,12 @@ fn c_smp(cc: Option<Cc>, tool: &str) {
         ..real(&c_program(&cc, "smp"), &[], &[])
     };
     let both = expect(opts, C_SMP, 0);
-    for needle in ["smp: 4 cpus\n", "smp: 4 spinning threads ran on 4 distinct cpus\n"] {
+    let needles = [
+        "smp: 4 cpus\n",
+        "smp: 4 spinning threads started on 4 distinct cpus\n",
+        "smp: 4 spinning threads ran on 4 distinct cpus\n",
+    ];
+    for needle in needles {
         assert!(both.qemu.log.contains(needle), "{needle:?} missing\n--- serial log ---\n{}", both.qemu.log);
     }
 }

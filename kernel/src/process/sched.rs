@@ -14,6 +14,9 @@
 //! if that one is idle, else to any idle CPU it may run on, else back to its last CPU. A CPU
 //! that gets a thread from another is told with the reschedule IPI: an idle one leaves `hlt` and
 //! picks it, a busy one reschedules on its way back to ring 3 (the woken thread preempts it).
+//! An idle CPU handed a thread counts as taken until it idles again (`Sched::claimed`, as
+//! Linux's `available_idle_cpu` counts a pending wake-up): threads started one after another
+//! go to as many idle CPUs, not all to the first one, which has not left `hlt` yet.
 //! A thread still on a CPU (about to sleep, or the CPU idles on its stack) is woken in place.
 //!
 //! **Idling.** A CPU whose thread blocks or dies and that has nothing else idles on that
@@ -68,6 +71,9 @@ struct Sched {
     /// Per CPU: when the running thread's slice ends, and the deadline its timer is armed for.
     slice_end: [u64; MAX_CPUS],
     armed: [u64; MAX_CPUS],
+    /// Idle CPUs that have been handed a thread and have not idled again since: placement and
+    /// balancing pass them over.
+    claimed: u64,
 }
 
 /// What the scheduler keeps per process (thread group), beside its threads under one lock:
@@ -95,6 +101,7 @@ static SCHED: Mutex<Sched> = Mutex::new(Sched {
     groups: Vec::new(),
     slice_end: [0; MAX_CPUS],
     armed: [0; MAX_CPUS],
+    claimed: 0,
 });
 /// A thread died: the next switch's far side reaps it (its stack is then no longer in use).
 static REAP: AtomicBool = AtomicBool::new(false);
@@ -327,12 +334,13 @@ pub fn spawn_in(
 /// A thread queued here behind the running one gets the slice timer armed.
 fn place(s: &mut Sched, i: usize, now: u64) -> Kick {
     let me = percpu::id();
-    let idle = percpu::idle_cpus();
+    let asleep = percpu::idle_cpus();
+    let idle = asleep & !s.claimed;
     let t = s.at(i);
     if t.on_cpu {
         // Its CPU still runs on its stack: it goes on there, woken if that CPU idles.
         let c = t.cpu;
-        return Kick((c != me && idle & bit(c) != 0).then_some(c));
+        return Kick((c != me && asleep & bit(c) != 0).then_some(c));
     }
     let allowed = t.affinity & online_mask();
     let prev = t.cpu;
@@ -354,8 +362,10 @@ fn place(s: &mut Sched, i: usize, now: u64) -> Kick {
         s.arm_at(end, now);
         return Kick(None);
     }
-    if idle & bit(target) == 0 {
+    if asleep & bit(target) == 0 {
         percpu::work_of(target).fetch_or(NEED_RESCHED, Ordering::Relaxed);
+    } else {
+        s.claimed |= bit(target);
     }
     Kick(Some(target))
 }
@@ -938,6 +948,7 @@ pub fn schedule() -> Wake {
                 return finish_switch();
             }
             percpu::set_idle(true);
+            s.claimed &= !mine;
             let wait = earliest.map(|d| d.saturating_sub(now));
             if let Some(d) = earliest {
                 s.armed[me as usize] = d;
@@ -1112,7 +1123,7 @@ fn steal(s: &mut Sched, me: u32) -> Option<usize> {
 /// one, or else the one this CPU is switching away from (`cur_tid`; the idle CPU can take it
 /// only once the switch is done and the lock released).
 fn balance(s: &mut Sched, me: u32, next: usize, cur_tid: u32) -> Kick {
-    let idle = percpu::idle_cpus() & online_mask() & !bit(me);
+    let idle = percpu::idle_cpus() & online_mask() & !bit(me) & !s.claimed;
     if idle == 0 {
         return Kick(None);
     }
@@ -1133,6 +1144,7 @@ fn balance(s: &mut Sched, me: u32, next: usize, cur_tid: u32) -> Kick {
     let t = s.at(i);
     let target = (t.affinity & idle).trailing_zeros();
     t.cpu = target;
+    s.claimed |= bit(target);
     Kick(Some(target))
 }
 

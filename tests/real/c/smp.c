@@ -65,9 +65,10 @@ static void *pinned(void *arg) {
 }
 
 /* ---- unpinned spinners spread over the CPUs ---- */
-static atomic_int arrived, spread_cpu[64];
+static atomic_int arrived, spread_cpu[64], first_cpu[64];
 static void *spinner(void *arg) {
 	long id = (long)arg;
+	atomic_store(&first_cpu[id], getcpu_now());
 	atomic_fetch_add(&arrived, 1);
 	while (atomic_load(&arrived) < ncpu) {
 	}
@@ -222,11 +223,15 @@ int main(void) {
 
 	for (int i = 0; i < ncpu; i++)
 		start(&t[i], spinner, i);
-	unsigned long long seen = 0;
+	unsigned long long seen = 0, first = 0;
 	for (int i = 0; i < ncpu; i++) {
 		pthread_join(t[i], NULL);
 		seen |= 1ull << atomic_load(&spread_cpu[i]);
+		first |= 1ull << atomic_load(&first_cpu[i]);
 	}
+	/* Where they started: threads made one after another go to as many idle CPUs, not all to
+	 * the first idle one before it has woken up. */
+	fprintf(stderr, "smp: %d spinning threads started on %d distinct cpus\n", ncpu, __builtin_popcountll(first));
 	fprintf(stderr, "smp: %d spinning threads ran on %d distinct cpus\n", ncpu, __builtin_popcountll(seen));
 
 	for (int i = 0; i < ADDERS; i++)
