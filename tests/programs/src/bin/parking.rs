@@ -5,8 +5,10 @@
 //!   Wait returns with the exact total, and ten other goroutines waiting on a second WaitGroup
 //!   are all released by its last Done.
 //! - `sema`: a goroutine parks in semacquire on a zero semaphore; another releases it and the
-//!   first wakes (the order of the three steps is printed).
-//! - `handoff`: a release with handoff runs the woken waiter before the releaser goes on.
+//!   first wakes (the order of the three steps is printed; it is Go's with GOMAXPROCS=1, where
+//!   Gosched runs the waiter first — with more Ps another M may take it).
+//! - `handoff`: a release with handoff runs the woken waiter before the releaser goes on (order
+//!   as for `sema`).
 //! - `contend`: a lock built on a semaphore, contended by 8 goroutines that yield while holding
 //!   it (so the others park in semacquire), 1,000 rounds each: the total is exact; a runtime
 //!   mutex guards a second counter at the same time.
