@@ -2663,15 +2663,31 @@ fn trace_startup_leaves_the_first_threads_own_count_within_1_percent_of_an_untra
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program_with_symbols(&go, "hello");
     let base = RunOptions { icount: true, quiet: true, ..real(&prog, &[], &[]) };
-    // One after the other, each with the machine to itself (see `run_alone`).
-    let plain = run_alone(&RunOptions { account: true, ..base.clone() });
-    let traced = run_alone(&RunOptions { trace_startup: true, ..base.clone() });
-    for r in [&plain, &traced] {
-        assert_outcome(r, Outcome::Exited(0));
-        assert_eq!(stdout(r), "hello, world\n");
+    // A pair is comparable only if the first thread made the same system calls in both runs.
+    // Now and then it does not: sysmon, whose phase follows the TSC Go reads at start-up (which
+    // the boot's disk waits move), retook the first thread's P during a system call in one run
+    // and not the other, and the first thread then took exitsyscall's slow path (futex calls
+    // more). That is sysmon's timing, not the stops', so such a pair is set aside and another
+    // taken, up to three; every comparable pair must meet the bounds below.
+    let mut pairs = Vec::new();
+    let (plain, traced, layers, table) = loop {
+        // One after the other, each with the machine to itself (see `run_alone`).
+        let plain = run_alone(&RunOptions { account: true, ..base.clone() });
+        let traced = run_alone(&RunOptions { trace_startup: true, ..base.clone() });
+        for r in [&plain, &traced] {
+            assert_outcome(r, Outcome::Exited(0));
+            assert_eq!(stdout(r), "hello, world\n");
+        }
+        let table = format!("{}{}", qemu::trace::table(&traced.log), qemu::untraced::table(&traced.log, &plain.log));
+        match qemu::untraced::layers(&traced.log, &plain.log) {
+            Ok(layers) => break (plain, traced, layers, table),
+            Err(e) if e.contains("made different calls") && pairs.len() < 2 => pairs.push(format!("{e}\n{table}")),
+            Err(e) => panic!("{e}\n{table}\nearlier pairs:\n{}", pairs.join("\n")),
+        }
+    };
+    if !pairs.is_empty() {
+        let _ = writeln!(std::io::stderr(), "pairs set aside (sysmon's timing):\n{}", pairs.join("\n"));
     }
-    let table = format!("{}{}", qemu::trace::table(&traced.log), qemu::untraced::table(&traced.log, &plain.log));
-    let layers = qemu::untraced::layers(&traced.log, &plain.log).unwrap_or_else(|e| panic!("{e}\n{table}"));
     assert_eq!(layers.iter().map(|l| l.0).collect::<Vec<_>>(), [1, 2, 3, 4, 5], "{table}");
     for (layer, with_stops, untraced) in layers {
         let gap = with_stops.abs_diff(untraced);
