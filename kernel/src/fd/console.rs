@@ -167,8 +167,8 @@ impl File for Stdin {
 impl File for Output {
     /// Linux's `tty_write`: the bytes go out chunk by chunk; a signal pending between chunks ends
     /// the write with what went out (partial count), and a long write lets the other threads
-    /// run each time slice (`cond_resched`): the UART sends under a megabyte a second under
-    /// QEMU's TCG, and the kernel runs a system call with interrupts off.
+    /// run each time slice (`cond_resched`): a console sends some hundreds of megabytes a second
+    /// at best (COM1 under a megabyte), and the kernel runs a system call with interrupts off.
     fn write(&self, src: UserSlice, _nonblock: bool) -> Result<u64, Errno> {
         let mut done = 0;
         let mut since = monotonic_ns();
