@@ -127,7 +127,7 @@ pub fn encode(stops: &[Stop]) -> String {
 /// One stop as the kernel logged it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hit {
-    layer: u8,
+    pub(crate) layer: u8,
     pub(crate) name: String,
     since: u64,
     pub(crate) syscalls: u64,

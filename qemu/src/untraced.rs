@@ -25,6 +25,45 @@ pub fn marks(log: &str) -> Option<Vec<(u16, u64)>> {
         .collect()
 }
 
+/// How [`placed`]'s error starts when the runs' first threads parted.
+const APART: &str = "the runs' first threads made different calls before";
+
+/// How many of the traced run's stops [`placed`] can place before the runs part.
+fn placed_before_apart(traced: &str, untraced: &str) -> Result<usize, String> {
+    let t = marks(traced).ok_or("the traced run logged no syscall counts")?;
+    let u = marks(untraced).ok_or("the untraced run logged no syscall counts (--account)")?;
+    let same = t.iter().zip(&u).position(|(a, b)| a.0 != b.0).unwrap_or(t.len().min(u.len()));
+    let mut j = 0usize;
+    Ok(traced
+        .lines()
+        .filter_map(parse_hit)
+        .take_while(|h| {
+            j += h.syscalls as usize;
+            j <= same
+        })
+        .count())
+}
+
+/// [`placed`] for the first `n` stops only (all of which can be placed).
+fn placed_prefix(traced: &str, untraced: &str, n: usize) -> Result<Vec<Hit>, String> {
+    let cut: String = {
+        let mut k = 0usize;
+        traced
+            .lines()
+            .filter(|l| {
+                if parse_hit(l).is_some() {
+                    k += 1;
+                    k <= n
+                } else {
+                    true
+                }
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    placed(&cut, untraced)
+}
+
 /// The traced run's stops, each with the first thread's count where the untraced run has it.
 /// An error when a figure is missing or the runs' first threads made different calls before a
 /// stop (it then has no counterpart).
@@ -39,7 +78,7 @@ fn placed(traced: &str, untraced: &str) -> Result<Vec<Hit>, String> {
         let user = h.user.ok_or("a stop without the first thread's user count")?;
         let at = match j {
             0 => user,
-            _ if j > same => return Err(format!("the runs' first threads made different calls before {}", h.name)),
+            _ if j > same => return Err(format!("{APART} {}", h.name)),
             _ => u[j - 1].1 + user.saturating_sub(t[j - 1].1),
         };
         let mut h = h;
@@ -47,6 +86,31 @@ fn placed(traced: &str, untraced: &str) -> Result<Vec<Hit>, String> {
         out.push(h);
     }
     Ok(out)
+}
+
+/// [`layers`] for runs whose first threads part (make different system calls, sysmon's doing):
+/// the layers wholly before the stretch where they part, and that stretch's layer (None: they
+/// did not part, every layer is there).
+pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Vec<(u8, u64, u64)>, Option<u8>), String> {
+    let hits: Vec<Hit> = traced.lines().filter_map(parse_hit).collect();
+    let (placed, apart) = match placed(traced, untraced) {
+        Ok(p) => (p, None),
+        Err(e) if e.starts_with(APART) => {
+            // The stops before the first that cannot be placed; its stretch belongs to the
+            // layer of the stop before it (what a stop reports came since the previous one).
+            let n = placed_before_apart(traced, untraced)?;
+            let layer = hits.get(n.saturating_sub(1)).map_or(0, |h| h.layer);
+            let mut p = placed_prefix(traced, untraced, n)?;
+            p.truncate(n);
+            (p, Some(layer))
+        }
+        Err(e) => return Err(e),
+    };
+    let (ours, _) = crate::trace::rows(traced).ok_or("no stops were hit")?;
+    let (theirs, _) = rows_of(&placed).ok_or("no stops were hit before the runs parted")?;
+    let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).map_or(0, |r| r.user);
+    let whole = |l: u8| apart.is_none_or(|a| l < a);
+    Ok((ours.iter().filter(|r| whole(r.layer)).map(|r| (r.layer, r.user, find(&theirs, r.layer))).collect(), apart))
 }
 
 /// Per layer: (layer, the first thread's own count traced, untraced).
@@ -125,5 +189,16 @@ mod tests {
         let untraced = "[ 2i L0] account: tid 1 user at its 3 syscalls: 12:200 10:470 1:1130\n";
         assert!(layers(TRACED, untraced).unwrap_err().contains("different calls"));
         assert!(table(TRACED, "").contains("--account"));
+    }
+
+    #[test]
+    fn runs_that_part_compare_the_layers_before_the_parting() {
+        // The third call differs: stop c cannot be placed, and its stretch is L2's (b's), so
+        // only L1 is whole in both runs.
+        let untraced = "[ 2i L0] account: tid 1 user at its 3 syscalls: 12:200 9:470 35:1130\n";
+        assert_eq!(layers_until_apart(TRACED, untraced).unwrap(), (vec![(1, 490, 510)], Some(2)));
+        // Runs that do not part: every layer, as `layers` gives them.
+        let same = "[ 2i L0] account: tid 1 user at its 3 syscalls: 12:200 9:470 1:1130\n";
+        assert_eq!(layers_until_apart(TRACED, same).unwrap(), (layers(TRACED, same).unwrap(), None));
     }
 }
