@@ -91,7 +91,7 @@ fn placed(traced: &str, untraced: &str) -> Result<Vec<Hit>, String> {
 /// [`layers`] for runs whose first threads part (make different system calls, sysmon's doing):
 /// the layers wholly before the stretch where they part, and that stretch's layer (None: they
 /// did not part, every layer is there).
-pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Vec<(u8, u64, u64)>, Option<u8>), String> {
+pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Layers, Option<u8>), String> {
     let hits: Vec<Hit> = traced.lines().filter_map(parse_hit).collect();
     let (placed, apart) = match placed(traced, untraced) {
         Ok(p) => (p, None),
@@ -114,7 +114,10 @@ pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Vec<(u8, u64,
 }
 
 /// Per layer: (layer, the first thread's own count traced, untraced).
-pub fn layers(traced: &str, untraced: &str) -> Result<Vec<(u8, u64, u64)>, String> {
+pub type Layers = Vec<(u8, u64, u64)>;
+
+/// Per layer: (layer, the first thread's own count traced, untraced).
+pub fn layers(traced: &str, untraced: &str) -> Result<Layers, String> {
     let (ours, _) = crate::trace::rows(traced).ok_or("no stops were hit")?;
     let (theirs, _) = rows_of(&placed(traced, untraced)?).ok_or("no stops were hit")?;
     let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).map_or(0, |r| r.user);
