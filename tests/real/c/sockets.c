@@ -580,6 +580,15 @@ static void blocking(void) {
     close(s);
 }
 
+/* select on `fd` alone, for reading, without waiting. */
+static int select_one(int fd) {
+    fd_set r;
+    struct timeval tv = {0, 0};
+    FD_ZERO(&r);
+    FD_SET(fd, &r);
+    return select(fd + 1, &r, NULL, NULL, &tv);
+}
+
 static void selecting(void) {
     struct sockaddr_in a;
     int s = listener(&a);
@@ -616,38 +625,26 @@ static void selecting(void) {
     FD_SET(s, &r);
     tv = (struct timeval){5, 0};
     printf("select, a connection to accept: %d\n", select(s + 1, &r, NULL, NULL, &tv));
-    FD_ZERO(&r);
-    FD_SET(60, &r);
-    tv = (struct timeval){0, 0};
-    SHOW("select, descriptor 60", select(61, &r, NULL, NULL, &tv));
+    SHOW("select, descriptor 60", select_one(60));
     /* Select ignores the bits at or past the descriptor table's size, which grows with the
        highest descriptor ever placed in it and never shrinks: this process's size is whatever
        its parent's was, but a forked child's table is only as big as its open descriptors need
        (64 slots here), so descriptor 99 is past it until the child once places one above 63. */
     pid_t kid = fork();
     if (kid == 0) {
-        FD_ZERO(&r);
-        FD_SET(99, &r);
-        SHOW("select in a fork, descriptor 99, past the table", select(100, &r, NULL, NULL, &tv));
-        FD_ZERO(&r);
-        FD_SET(64, &r);
-        SHOW("select in a fork, descriptor 64, past the table", select(65, &r, NULL, NULL, &tv));
+        SHOW("select in a fork, descriptor 99, past the table", select_one(99));
+        SHOW("select in a fork, descriptor 64, past the table", select_one(64));
         SHOW("dup2 to 70", dup2(0, 70));
         SHOW("close 70", close(70));
-        FD_ZERO(&r);
-        FD_SET(99, &r);
-        SHOW("select in a fork, descriptor 99, in the grown table", select(100, &r, NULL, NULL, &tv));
-        FD_ZERO(&r);
-        FD_SET(127, &r);
-        SHOW("select in a fork, descriptor 127, in the grown table", select(128, &r, NULL, NULL, &tv));
-        FD_ZERO(&r);
-        FD_SET(128, &r);
-        SHOW("select in a fork, descriptor 128, past the grown table", select(129, &r, NULL, NULL, &tv));
+        SHOW("select in a fork, descriptor 99, in the grown table", select_one(99));
+        SHOW("select in a fork, descriptor 127, in the grown table", select_one(127));
+        SHOW("select in a fork, descriptor 128, past the grown table", select_one(128));
         _exit(0);
     }
     int status = -1;
     waitpid(kid, &status, 0);
     printf("the fork exited: %d\n", status);
+    tv = (struct timeval){0, 0};
     SHOW("select, n -1", select(-1, NULL, NULL, NULL, &tv));
     tv = (struct timeval){0, -1};
     SHOW("select, tv_usec -1", select(1, NULL, NULL, NULL, &tv));
