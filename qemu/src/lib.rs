@@ -354,9 +354,9 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
             if opts.echo {
                 eprintln!("rt0: booting in full, no machine snapshot: {why}");
             }
-            (Vec::new(), None)
+            (String::new(), None)
         }
-        None => (Vec::new(), None),
+        None => (String::new(), None),
     };
     let mut cmd = Command::new(qemu);
     cmd.args(&machine)
@@ -443,7 +443,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     // console's lines at once (the hand-over is in the replay).
     let gate = if saved.is_some() { stream::Gate::open() } else { stream::Gate::closed() };
     if opts.echo {
-        eprint!("{}", String::from_utf8_lossy(&replay));
+        eprint!("{replay}");
     }
     let log = stream::lines(child.stdout.take().unwrap(), opts.echo, opts.program.clone(), gate.clone());
     let console = stream::Tail::start(log_file, stream::LogConsole::new(opts.echo, opts.program.clone(), gate));
@@ -455,8 +455,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
     let out = stream::joined(out.finish(), "the program's stdout", &mut lost);
     let com1 = stream::joined(log, "the serial log (COM1)", &mut lost);
     let console = stream::joined(console.finish(), "the log console", &mut lost);
-    let replay = saved.is_some().then(|| String::from_utf8_lossy(&replay).into_owned());
-    let log = assemble_log(replay.as_deref(), &com1, &console);
+    let log = assemble_log(saved.is_some().then_some(replay.as_str()), &com1, &console);
     let qemu_stderr = stream::joined(qemu_stderr, "QEMU's stderr", &mut lost);
     let control_text = std::fs::read_to_string(&control).unwrap_or_default();
     let outcome = match status {

@@ -8,7 +8,7 @@
 //! program and files, and goes on as a boot does from there.
 //!
 //! A logged run's image logs the boot (the bootloader's lines and the kernel's), so its
-//! snapshot also keeps what COM1 carried up to the ready point (`.log` beside the `.snap`): a
+//! snapshot also keeps that log up to the ready point (`.log` beside the `.snap`): a
 //! restored logged run shows that first, as the boot that made the machine printed it, then its
 //! own, from the kernel's `snapshot: restored` line on — as a resumed Linux's dmesg still holds
 //! the boot before its hibernation. The stamps run on: the guest's clock carries over.
@@ -103,16 +103,16 @@ pub fn discard(path: &Path) {
     let _ = std::fs::remove_file(boot_log(path));
 }
 
-/// Where the snapshot at `path` keeps the boot log (COM1) up to its ready point.
+/// Where the snapshot at `path` keeps its making boot's log up to the ready point.
 fn boot_log(path: &Path) -> PathBuf {
     path.with_extension("log")
 }
 
-/// The boot log a logged run restored from `path` shows before its own: what COM1 carried up to
-/// the ready point when the snapshot was made (empty for a quiet one).
-pub fn replay(path: &Path) -> Result<Vec<u8>, String> {
+/// The boot log a logged run restored from `path` shows before its own: the making boot's log
+/// up to the ready point, in the order the kernel wrote it (empty for a quiet one).
+pub fn replay(path: &Path) -> Result<String, String> {
     let log = boot_log(path);
-    std::fs::read(&log).map_err(|e| format!("{}: {e}", log.display()))
+    std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).map_err(|e| format!("{}: {e}", log.display()))
 }
 
 /// The snapshot at `path`, opened for QEMU to read (`-incoming fd:N`, [`Incoming::arg`]): the
@@ -126,7 +126,7 @@ impl Incoming {
 
     /// `-incoming`'s value.
     pub fn arg(&self) -> String {
-        format!("fd:{}", std::os::fd::AsRawFd::as_raw_fd(&self.0))
+        format!("fd:{}", self.fd())
     }
 
     /// In the child, between fork and execve: the descriptor stays open across the exec (std

@@ -25,103 +25,66 @@ pub fn marks(log: &str) -> Option<Vec<(u16, u64)>> {
         .collect()
 }
 
-/// How [`placed`]'s error starts when the runs' first threads parted.
-const APART: &str = "the runs' first threads made different calls before";
-
-/// How many of the traced run's stops [`placed`] can place before the runs part.
-fn placed_before_apart(traced: &str, untraced: &str) -> Result<usize, String> {
+/// The traced run's stops, each with the first thread's count where the untraced run has it,
+/// up to where the runs' first threads made different calls; then the first stop that has no
+/// counterpart, and the layer its stretch belongs to (what a stop reports came since the
+/// previous stop, so the previous stop's layer). An error when a figure is missing.
+fn placed(traced: &str, untraced: &str) -> Result<(Vec<Hit>, Option<Parting>), String> {
     let t = marks(traced).ok_or("the traced run logged no syscall counts")?;
     let u = marks(untraced).ok_or("the untraced run logged no syscall counts (--account)")?;
     let same = t.iter().zip(&u).position(|(a, b)| a.0 != b.0).unwrap_or(t.len().min(u.len()));
     let mut j = 0usize;
-    Ok(traced
-        .lines()
-        .filter_map(parse_hit)
-        .take_while(|h| {
-            j += h.syscalls as usize;
-            j <= same
-        })
-        .count())
-}
-
-/// [`placed`] for the first `n` stops only (all of which can be placed).
-fn placed_prefix(traced: &str, untraced: &str, n: usize) -> Result<Vec<Hit>, String> {
-    let cut: String = {
-        let mut k = 0usize;
-        traced
-            .lines()
-            .filter(|l| {
-                if parse_hit(l).is_some() {
-                    k += 1;
-                    k <= n
-                } else {
-                    true
-                }
-            })
-            .map(|l| format!("{l}\n"))
-            .collect()
-    };
-    placed(&cut, untraced)
-}
-
-/// The traced run's stops, each with the first thread's count where the untraced run has it.
-/// An error when a figure is missing or the runs' first threads made different calls before a
-/// stop (it then has no counterpart).
-fn placed(traced: &str, untraced: &str) -> Result<Vec<Hit>, String> {
-    let t = marks(traced).ok_or("the traced run logged no syscall counts")?;
-    let u = marks(untraced).ok_or("the untraced run logged no syscall counts (--account)")?;
-    let same = t.iter().zip(&u).position(|(a, b)| a.0 != b.0).unwrap_or(t.len().min(u.len()));
-    let mut j = 0usize;
-    let mut out = Vec::new();
+    let mut out: Vec<Hit> = Vec::new();
     for h in traced.lines().filter_map(parse_hit) {
         j += h.syscalls as usize;
         let user = h.user.ok_or("a stop without the first thread's user count")?;
         let at = match j {
             0 => user,
-            _ if j > same => return Err(format!("{APART} {}", h.name)),
+            _ if j > same => {
+                let layer = out.last().map_or(h.layer, |p| p.layer);
+                return Ok((out, Some((h.name, layer))));
+            }
             _ => u[j - 1].1 + user.saturating_sub(t[j - 1].1),
         };
         let mut h = h;
         h.user = Some(at);
         out.push(h);
     }
-    Ok(out)
-}
-
-/// [`layers`] for runs whose first threads part (make different system calls, sysmon's doing):
-/// the layers wholly before the stretch where they part, and that stretch's layer (None: they
-/// did not part, every layer is there).
-pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Layers, Option<u8>), String> {
-    let hits: Vec<Hit> = traced.lines().filter_map(parse_hit).collect();
-    let (placed, apart) = match placed(traced, untraced) {
-        Ok(p) => (p, None),
-        Err(e) if e.starts_with(APART) => {
-            // The stops before the first that cannot be placed; its stretch belongs to the
-            // layer of the stop before it (what a stop reports came since the previous one).
-            let n = placed_before_apart(traced, untraced)?;
-            let layer = hits.get(n.saturating_sub(1)).map_or(0, |h| h.layer);
-            let mut p = placed_prefix(traced, untraced, n)?;
-            p.truncate(n);
-            (p, Some(layer))
-        }
-        Err(e) => return Err(e),
-    };
-    let (ours, _) = crate::trace::rows(traced).ok_or("no stops were hit")?;
-    let (theirs, _) = rows_of(&placed).ok_or("no stops were hit before the runs parted")?;
-    let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).map_or(0, |r| r.user);
-    let whole = |l: u8| apart.is_none_or(|a| l < a);
-    Ok((ours.iter().filter(|r| whole(r.layer)).map(|r| (r.layer, r.user, find(&theirs, r.layer))).collect(), apart))
+    Ok((out, None))
 }
 
 /// Per layer: (layer, the first thread's own count traced, untraced).
 pub type Layers = Vec<(u8, u64, u64)>;
 
-/// Per layer: (layer, the first thread's own count traced, untraced).
+/// Where the runs' first threads part: the first stop without a counterpart, and its stretch's
+/// layer.
+type Parting = (String, u8);
+
+/// The layers wholly before the stretch where the runs' first threads part (make different
+/// system calls: sysmon's doing), and that stretch's layer; every layer and None when they do
+/// not part.
+pub fn layers_until_apart(traced: &str, untraced: &str) -> Result<(Layers, Option<u8>), String> {
+    compare(traced, untraced).map(|(layers, apart)| (layers, apart.map(|(_, layer)| layer)))
+}
+
+/// Per layer: (layer, the first thread's own count traced, untraced); an error when the runs'
+/// first threads made different calls before a stop (it then has no counterpart).
 pub fn layers(traced: &str, untraced: &str) -> Result<Layers, String> {
+    match compare(traced, untraced)? {
+        (layers, None) => Ok(layers),
+        (_, Some((name, _))) => Err(format!("the runs' first threads made different calls before {name}")),
+    }
+}
+
+/// [`layers_until_apart`], with the name of the first stop that has no counterpart.
+fn compare(traced: &str, untraced: &str) -> Result<(Layers, Option<Parting>), String> {
+    let (placed, apart) = placed(traced, untraced)?;
     let (ours, _) = crate::trace::rows(traced).ok_or("no stops were hit")?;
-    let (theirs, _) = rows_of(&placed(traced, untraced)?).ok_or("no stops were hit")?;
+    let (theirs, _) = rows_of(&placed).ok_or("no stops were hit before the runs parted")?;
     let find = |rows: &[Row], l: u8| rows.iter().find(|r| r.layer == l).map_or(0, |r| r.user);
-    Ok(ours.iter().map(|r| (r.layer, r.user, find(&theirs, r.layer))).collect())
+    let whole = |l: u8| apart.as_ref().is_none_or(|(_, a)| l < *a);
+    let layers = ours.iter().filter(|r| whole(r.layer)).map(|r| (r.layer, r.user, find(&theirs, r.layer))).collect();
+    Ok((layers, apart))
 }
 
 /// The gap of `a` from `b` in percent.

@@ -75,14 +75,17 @@ fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunRes
 /// wakes on.
 pub fn run_both_alone(opts: RunOptions) -> Both {
     let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    at_once(opts, |o| timed("alone", o, || qemu::run(o)))
+}
+
+/// `opts` run by `run` in QEMU and, on a thread of its own at the same time, natively. The
+/// thread takes the test's name (RT0_TEST_TIMES names runs by thread).
+fn at_once(opts: RunOptions, run: impl Fn(&RunOptions) -> RunResult + Sync) -> Both {
     let (in_qemu, native) = (RunOptions { native: false, ..opts.clone() }, RunOptions { native: true, ..opts });
     std::thread::scope(|s| {
         let name = std::thread::current().name().unwrap_or("?").to_string();
-        let beside = std::thread::Builder::new()
-            .name(name)
-            .spawn_scoped(s, || timed("alone", &native, || qemu::run(&native)))
-            .expect("a thread");
-        let qemu = timed("alone", &in_qemu, || qemu::run(&in_qemu));
+        let beside = std::thread::Builder::new().name(name).spawn_scoped(s, || run(&native)).expect("a thread");
+        let qemu = run(&in_qemu);
         Both { qemu, native: beside.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) }
     })
 }
@@ -137,14 +140,7 @@ pub struct Both {
 /// hang that only the timeout ends — whose two runs would otherwise wait one after the other.
 pub fn run_both_at_once(opts: RunOptions) -> Both {
     assert_eq!(opts.smp, 1, "a several-CPU run has the machine to itself");
-    let (in_qemu, native) = (RunOptions { native: false, ..opts.clone() }, RunOptions { native: true, ..opts });
-    std::thread::scope(|s| {
-        // The test's name goes with the native run (RT0_TEST_TIMES names runs by thread).
-        let name = std::thread::current().name().unwrap_or("?").to_string();
-        let beside = std::thread::Builder::new().name(name).spawn_scoped(s, || run(&native)).expect("a thread");
-        let qemu = run(&in_qemu);
-        Both { qemu, native: beside.join().unwrap_or_else(|p| std::panic::resume_unwind(p)) }
-    })
+    at_once(opts, run)
 }
 
 /// Runs `opts` in QEMU and then natively (`opts.native` is ignored).

@@ -12,8 +12,8 @@
 //! CPU enables them only to `hlt`, holding no lock), so the interrupt never lands on a CPU while
 //! it holds one. Another CPU may hold COM1's lock while the interrupt waits for it: it is held
 //! for one line at most, so the wait ends. The log console's lock (virtio_console.rs) and
-//! COM1's are never held together: a log line takes one of them, and the hand-over looks at
-//! the console (taking and dropping its lock) before it takes COM1's.
+//! COM1's are never held together: a log line takes one of them, and the hand-over takes only
+//! COM1's.
 use super::acpi::{IsaRoute, Madt};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -183,7 +183,7 @@ static HANDED_OVER: AtomicBool = AtomicBool::new(false);
 /// log level (the runner splices the console's text in after it and shows neither the mark nor
 /// its place). Returns whether the log moved.
 pub fn hand_over_log() -> bool {
-    if super::virtio_console::with_log(|_| ()).is_none() {
+    if !super::virtio_console::has_log() {
         return false;
     }
     // Under COM1's lock: a line another CPU writes to COM1 is whole before the mark.

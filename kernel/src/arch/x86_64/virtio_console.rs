@@ -103,6 +103,11 @@ pub fn write(bytes: &[u8]) -> bool {
     true
 }
 
+/// Whether [`init`] found the log console.
+pub fn has_log() -> bool {
+    LOG.get().is_some()
+}
+
 /// Runs `f` with the log console to itself, gathering what it writes into requests of up to
 /// [`BOUNCE`] bytes (a log line is one); None, without calling `f`, when there is no log console.
 pub fn with_log<R>(f: impl FnOnce(&mut Batch) -> R) -> Option<R> {
