@@ -1,7 +1,7 @@
 //! Panics, deferred calls, recover and Goexit (runtime/src/defer.rs), and the crash reports with
 //! real frames (runtime/src/traceback.rs, symbolized by qemu/src/symbolize.rs): the `panics`
 //! program in QEMU and natively, both ways the same. The same program written in Go 1.19 is
-//! compared in `tests/real.rs` (`go_panics_and_crash_reports_match_rt0s`).
+//! compared in `real.rs` (`go_panics_and_crash_reports_match_rt0s`).
 use abi::signal::SIGQUIT;
 use qemu::{Cue, CueAction, Outcome, RunOptions};
 use tests::*;

@@ -11,7 +11,7 @@
 //! - `hash/crc32` passes but skips TestArchIEEE and TestArchCastagnoli in QEMU only: the
 //!   runner's qemu64 CPU lacks SSE4.2/PCLMULQDQ (the CPU model, not a syscall). (`strconv` and
 //!   `regexp`, which read testdata/ from their source folder, and `encoding/json`, whose
-//!   TestHTTPDecoding starts an httptest server, run in `tests/gostd.rs`.)
+//!   TestHTTPDecoding starts an httptest server, run in `gostd.rs`.)
 //! - Calls that fail harmlessly today: glibc's `rseq` (334) (it copes).
 use abi::signal::{SIGINT, SIGQUIT};
 use qemu::{Cue, CueAction, Outcome, RunOptions, RunResult, parse_log_line};
@@ -1620,7 +1620,7 @@ fn fuzz_on_two_cpus_never_takes_the_kernel_down() {
 
 /// The long mode (README, "The syscall fuzzer"): 10 seeds × 200,000 calls, safe then wild.
 #[test]
-#[ignore = "minutes: run with `cargo test -p tests --test real fuzz_long -- --ignored`"]
+#[ignore = "minutes: run with `cargo test -p tests --test suite fuzz_long -- --ignored`"]
 fn fuzz_long() {
     fuzz("safe", 1..=10, 200_000, 600);
     fuzz("wild", 1..=10, 200_000, 600);

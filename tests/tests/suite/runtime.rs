@@ -120,7 +120,7 @@ fn l5_behaviours_match_go_both_ways() {
     ];
     for &(mode, code, want, unwanted) in cases {
         // One P: Go's order there (the newest goroutine, in runnext, runs first) is part of what
-        // is checked; several Ps run them in any order (tests/tests/smp.rs).
+        // is checked; several Ps run them in any order (smp.rs).
         let both = run_both(RunOptions { quiet: true, ..with(program::GOFEATURES, &[mode], &["GOMAXPROCS=1"]) });
         for (how, r) in both.each() {
             let text = format!("{}{}", stdout(r), r.log);

@@ -29,7 +29,7 @@ fn goroutines_defers_and_crash_texts_on_four_cpus() {
     // (mode, exit code, text that must appear on stdout or stderr)
     let cases: &[(&str, u8, &str)] = &[
         // Four Ps run them in parallel: which one runs first is not fixed (on one P it is the
-        // newest, from runnext: tests/tests/runtime.rs checks that).
+        // newest, from runnext: runtime.rs checks that).
         ("goroutines", 0, "100 goroutines joined, 100 first halves, 100 second halves, first to run: "),
         ("main-returns", 0, "main returns with 3 goroutines still running"),
         (
