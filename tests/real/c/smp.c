@@ -65,7 +65,7 @@ static void *pinned(void *arg) {
 }
 
 /* ---- unpinned spinners spread over the CPUs ---- */
-static atomic_int arrived, spread_cpu[64], first_cpu[64];
+static atomic_int arrived, spun, spread_cpu[64], first_cpu[64];
 static void *spinner(void *arg) {
 	long id = (long)arg;
 	atomic_store(&first_cpu[id], getcpu_now());
@@ -74,7 +74,13 @@ static void *spinner(void *arg) {
 	}
 	for (volatile long j = 0; j < 3000000; j++) {
 	}
+	/* Where each ran once all had spun, read before any exits: the first exit wakes the
+	 * joining main thread, whose placement (and the balancing it may cause) is another
+	 * question than whether busy threads stay spread. */
 	atomic_store(&spread_cpu[id], getcpu_now());
+	atomic_fetch_add(&spun, 1);
+	while (atomic_load(&spun) < ncpu) {
+	}
 	return NULL;
 }
 

@@ -18,7 +18,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
-use core::sync::atomic::AtomicU32;
+use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::sync::atomic::Ordering::Relaxed;
 use core::time::Duration;
 use runtime::sync::{Cond, Mutex, Once, RWMutex, WaitGroup};
@@ -52,6 +52,7 @@ static M: Mutex = Mutex::new();
 static COUNT: Guarded<u64> = Guarded(UnsafeCell::new(0));
 static WG: WaitGroup = WaitGroup::new();
 static QUEUED: AtomicU32 = AtomicU32::new(0);
+static FIRST_HOLDER: AtomicBool = AtomicBool::new(false);
 
 fn mutex() {
     const G: u64 = 8;
@@ -61,6 +62,16 @@ fn mutex() {
         go(|| {
             for i in 0..ROUNDS {
                 M.lock();
+                if i == 0 && !FIRST_HOLDER.swap(true, Relaxed) {
+                    // The first holder yields, holding M, until another goroutine has parked on
+                    // it: the other seven have all their rounds still to do, so one comes. (With
+                    // several Ps on a loaded host, the others could otherwise meet M free every
+                    // time: each M's thread runs its goroutine's rounds between the host's
+                    // preemptions.)
+                    while M.state() >> 3 == 0 {
+                        gosched();
+                    }
+                }
                 if M.state() >> 3 != 0 {
                     QUEUED.fetch_add(1, Relaxed);
                 }
