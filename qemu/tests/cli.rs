@@ -34,7 +34,7 @@ fn triple_fault_has_its_own_code_and_message() {
 
 #[test]
 fn timeout_has_its_own_code_and_message() {
-    let o = rt0(&["--quiet", "--timeout", "2", "--kernel-arg=test=hang"]);
+    let o = rt0(&["--quiet", "--timeout", "1", "--kernel-arg=test=hang"]);
     assert_eq!(o.status.code(), Some(qemu::EXIT_TIMEOUT));
     assert!(stderr(&o).contains("rt0: timeout"), "{}", stderr(&o));
 }
@@ -92,7 +92,7 @@ fn the_work_directory_is_removed_after_an_exit_and_after_a_timeout() {
     let tmp = tempfile::tempdir().unwrap();
     let runs: [&[&str]; 2] = [
         &["--quiet", "--kernel-arg=test=exit", "--kernel-arg=code=3"],
-        &["--quiet", "--timeout", "3", "--kernel-arg=test=hang"],
+        &["--quiet", "--timeout", "1", "--kernel-arg=test=hang"],
     ];
     for (args, code) in runs.into_iter().zip([3, qemu::EXIT_TIMEOUT]) {
         let o = Command::new(env!("CARGO_BIN_EXE_rt0")).args(args).env("TMPDIR", tmp.path()).output().unwrap();

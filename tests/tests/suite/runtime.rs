@@ -616,7 +616,7 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
 fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
     // tests/real/go/preempt in rt0's runtime: with one P, a goroutine spins on a flag while main
     // sleeps 50 ms; sysmon's SIGURG and the injected yield let main run again — in QEMU and
-    // natively, the same line the Go 1.19 program prints (tests/tests/real.rs runs that one).
+    // natively, the same line the Go 1.19 program prints (real.rs runs that one).
     let both = run_both(RunOptions { quiet: true, ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1"]) });
     both.assert_outcome(Outcome::Exited(0));
     both.assert_same_stdout();
@@ -634,10 +634,11 @@ fn a_goroutine_that_never_yields_is_preempted_with_one_p() {
 fn asyncpreemptoff_leaves_a_spinning_goroutine_its_p() {
     // GODEBUG=asyncpreemptoff=1, as in Go: nothing stops the loop, so main never runs again.
     // With preemption the same program ends within 10-20 ms of the loop's start (sysmon's
-    // forcePreemptNS is 10 ms; the test above), so 2 s without an end is a hundred times that.
+    // forcePreemptNS is 10 ms; the test above), so half a second without an end is 25 times
+    // that (a restored run reaches main in well under 0.1 s).
     let both = run_both_at_once(RunOptions {
         quiet: true,
-        timeout: Some(std::time::Duration::from_secs(2)),
+        timeout: Some(std::time::Duration::from_millis(500)),
         ..with(program::PROCS, &["preempt"], &["GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"])
     });
     both.assert_outcome(Outcome::Timeout);
