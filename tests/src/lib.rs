@@ -5,7 +5,6 @@ pub use qemu::program::{self, Program};
 use qemu::{Outcome, RunOptions, RunResult};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::sync::RwLock;
 use std::time::Duration;
 
 /// Hard limit for one boot in a test (a boot to the kernel takes about 0.3 s under TCG on an idle
@@ -22,34 +21,34 @@ pub fn boot_with(opts: RunOptions) -> RunResult {
     run(&opts)
 }
 
-/// The test threads of one test binary share this machine's CPUs (two, on the machines rt0 is
-/// tested on): QEMU runs a guest CPU per host thread, and a guest whose CPUs wake each other
-/// (IPIs, futex ping-pongs across CPUs) only runs them at once when no other guest holds the
-/// host's cores — with another QEMU beside it, each wake-up waits for the host's scheduler and
-/// a four-CPU test takes ten times as long. So a QEMU run with several CPUs has the machine to
-/// itself (write), and the others share it (read).
-static MACHINE: RwLock<()> = RwLock::new(());
+pub mod machine;
+use machine::{Cores, Share};
+
+/// The host's cores, held by each run for its length (see [`machine`]).
+static MACHINE: Cores = Cores::new();
 
 /// [`qemu::run`] with the machine to itself whatever the guest's CPU count: for runs whose
-/// figures depend on the host's timing — wall-clock sleeps, and `--icount` runs that must repeat
+/// figures depend on the host's timing — wall-clock sleeps, `--icount` runs that must repeat
 /// to the instruction (under load the boot's virtio-blk waits take a varying number of guest
 /// instructions, so the TSC a program reads at start-up varies, and Go seeds its Ms' fastrand
-/// from it, which steers its heap-profile sampling).
+/// from it, which steers its heap-profile sampling), and guests whose CPUs spin until every
+/// other one has arrived.
 pub fn run_alone(opts: &RunOptions) -> RunResult {
-    let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    let _alone = MACHINE.hold(Share::All);
     timed("alone", opts, || qemu::run(opts))
 }
 
-/// Runs `f`, other work that loads the host's cores (a compiler building a test program), as a
-/// share of the machine: a run that has the machine to itself ([`run_alone`], several-CPU runs)
-/// then waits for it to end instead of timing its sleeps against it.
+/// Runs `f`, other work that loads one of the host's cores (a compiler building a test
+/// program, a host program run for reference), as a share of the machine: it waits for a core
+/// as a run does, and a run that has the machine to itself ([`run_alone`]) waits for it to end
+/// instead of timing its sleeps against it.
 pub fn sharing<T>(f: impl FnOnce() -> T) -> T {
-    let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
+    let _shared = MACHINE.hold(Share::One);
     f()
 }
 
 /// Runs `f` (one run of `opts`) and, when the environment names a file in `RT0_TEST_TIMES`,
-/// appends a line to it: seconds, how the run held the machine (`shared`, `smp`, `alone`), the
+/// appends a line to it: seconds, how the run held the machine (`shared`: a core, `alone`: all of them), the
 /// CPU count, whether it ran natively, and the test. What the suite's time is made of
 /// (BENCHMARKS.md): a test's own time also counts its waits for the machine, a run's does not.
 fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunResult {
@@ -74,8 +73,17 @@ fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunRes
 /// idle in `hlt`, the native program in the host's kernel — so neither holds a core the other
 /// wakes on.
 pub fn run_both_alone(opts: RunOptions) -> Both {
-    let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
+    let _alone = MACHINE.hold(Share::All);
     at_once(opts, |o| timed("alone", o, || qemu::run(o)))
+}
+
+/// [`run_both`] with the QEMU run alone ([`run_alone`]) and the native one on a core: for a
+/// several-CPU guest whose CPUs must all run at once (threads that spin until the others
+/// arrive), which a host thread beside it slows fourfold.
+pub fn run_both_qemu_alone(opts: RunOptions) -> Both {
+    let qemu = run_alone(&RunOptions { native: false, ..opts.clone() });
+    let native = run(&RunOptions { native: true, ..opts });
+    Both { qemu, native }
 }
 
 /// `opts` run by `run` in QEMU and, on a thread of its own at the same time, natively. The
@@ -90,15 +98,10 @@ fn at_once(opts: RunOptions, run: impl Fn(&RunOptions) -> RunResult + Sync) -> B
     })
 }
 
-/// [`qemu::run`], with several-CPU guests run alone (see [`MACHINE`]).
+/// [`qemu::run`] on one of the host's cores, whatever the guest's CPU count (see [`machine`]).
 pub fn run(opts: &RunOptions) -> RunResult {
-    if opts.smp > 1 && !opts.native {
-        let _alone = MACHINE.write().unwrap_or_else(|e| e.into_inner());
-        timed("smp", opts, || qemu::run(opts))
-    } else {
-        let _shared = MACHINE.read().unwrap_or_else(|e| e.into_inner());
-        timed("shared", opts, || qemu::run(opts))
-    }
+    let _shared = MACHINE.hold(Share::One);
+    timed("shared", opts, || qemu::run(opts))
 }
 
 /// The options every test starts from.
@@ -135,11 +138,10 @@ pub struct Both {
     pub native: RunResult,
 }
 
-/// Runs `opts` in QEMU and natively at the same time (`opts.native` is ignored; one CPU in
-/// QEMU, whose run shares the machine): for programs that mostly wait — a sleep of seconds, a
-/// hang that only the timeout ends — whose two runs would otherwise wait one after the other.
+/// Runs `opts` in QEMU and natively at the same time (`opts.native` is ignored), each on a core:
+/// for programs that mostly wait — a sleep of seconds, a hang that only the timeout ends —
+/// whose two runs would otherwise wait one after the other.
 pub fn run_both_at_once(opts: RunOptions) -> Both {
-    assert_eq!(opts.smp, 1, "a several-CPU run has the machine to itself");
     at_once(opts, run)
 }
 

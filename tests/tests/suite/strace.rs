@@ -88,15 +88,17 @@ fn host_strace(p: program::Program, args: &[&str], env: &[(&str, &str)]) -> Opti
         return None;
     }
     let out = tempfile::NamedTempFile::new().unwrap();
-    let status = Command::new("strace")
-        .args(["-f", "-qq", "-o"])
-        .arg(out.path())
-        .arg(p.path())
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("strace runs");
+    let status = sharing(|| {
+        Command::new("strace")
+            .args(["-f", "-qq", "-o"])
+            .arg(out.path())
+            .arg(p.path())
+            .args(args)
+            .env_clear()
+            .envs(env.iter().copied())
+            .output()
+    })
+    .expect("strace runs");
     assert!(status.status.success(), "host run failed: {status:?}");
     Some(std::fs::read_to_string(out.path()).unwrap())
 }

@@ -18,8 +18,8 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicBool, AtomicU32};
 use core::time::Duration;
 use runtime::sync::{Cond, Mutex, Once, RWMutex, WaitGroup};
 use runtime::{args, go, gosched, println, time};
