@@ -310,6 +310,14 @@ pub fn kernel_cmdline(opts: &RunOptions) -> String {
     words.join(" ")
 }
 
+/// The words of [`kernel_cmdline`] the kernel reads before its snapshot ready point
+/// (kernel/src/snapshot.rs), so a snapshot-making boot for `opts` passes them too: `quiet` (the
+/// logger's level, read again after a restore) and `icount` (the clock's unit, fixed at boot).
+pub fn boot_cmdline(opts: &RunOptions) -> String {
+    let words = [opts.quiet.then_some("quiet"), opts.icount.then_some("icount")];
+    words.into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
 /// The image for `opts` (built if needed): the bootloader and the kernel only. The program
 /// travels as the fw_cfg file `opt/rt0/program`, which the kernel reads by DMA — not in the
 /// image's ramdisk, which the bootloader's BIOS stage would read at about 1.1 MB/s — so every
@@ -345,7 +353,7 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
 
     let machine = machine_args(opts, &image);
     let restore = snapshot::eligible(opts).then(|| {
-        let path = snapshot::get(&machine, &image, opts.quiet)?;
+        let path = snapshot::get(&machine, &image, &boot_cmdline(opts))?;
         Ok::<_, String>((snapshot::replay(&path)?, path))
     });
     let (replay, saved) = match restore {
@@ -393,14 +401,11 @@ fn start_and_wait(opts: &RunOptions, argv: &[OsString]) -> Result<Ended, Ended> 
         std::fs::write(&file, cwd.as_os_str().as_encoded_bytes()).map_err(|e| fail(e.to_string()))?;
         cmd.arg("-fw_cfg").arg(format!("name={FW_CFG_CWD},file={}", qemu_path(&file)));
     }
-    if opts.icount {
-        cmd.args(["-icount", "shift=0,sleep=off"]);
-        if opts.trace_startup || opts.account {
-            // The guest's RDRAND from a fixed seed: the program's random start-up (AT_RANDOM,
-            // Go's hash seeds, which steer its map inserts) is then the same run to run, so a
-            // traced and an untraced run's counts compare instruction for instruction.
-            cmd.args(["-seed", MEASURE_SEED]);
-        }
+    if opts.icount && (opts.trace_startup || opts.account) {
+        // The guest's RDRAND from a fixed seed: the program's random start-up (AT_RANDOM, Go's
+        // hash seeds, which steer its map inserts) is then the same run to run, so a traced and
+        // an untraced run's counts compare instruction for instruction.
+        cmd.args(["-seed", MEASURE_SEED]);
     }
     if opts.gdb {
         cmd.args(["-s", "-S"]);
@@ -506,6 +511,10 @@ pub fn assemble_log(replay: Option<&str>, com1: &str, console: &str) -> String {
 fn machine_args(opts: &RunOptions, image: &std::path::Path) -> Vec<String> {
     let mut args: Vec<String> = QEMU_FLAGS.iter().map(|s| s.to_string()).collect();
     args.extend(["-m".into(), opts.memory_mib.to_string(), "-smp".into(), opts.smp.to_string()]);
+    if opts.icount {
+        // Part of the machine: a snapshot made under icount restores only under icount.
+        args.extend(["-icount".into(), "shift=0,sleep=off".into()]);
+    }
     args.extend(["-drive".into(), format!("if=virtio,format=raw,file={},readonly=on", qemu_path(image))]);
     args.extend(stdout_devices(STDOUT_CHARDEV));
     args.extend(devices(CONTROL_CHARDEV));

@@ -17,11 +17,22 @@
 //! hashes what must not change between the save and a restore: the QEMU binary, the image (whose
 //! name already hashes the kernel and bootloader it holds, and whether it logs), and the
 //! machine's arguments (CPUs, memory, devices). Making one removes the snapshots of images that
-//! are gone. A run that cannot use one boots in full: `--icount` (a restored machine's
-//! instruction count would not start at reset), `--gdb`, `--uefi`, `--trace-startup`,
-//! `--account`, `--timeline` and `--summary` (they show the run's own boot), kernel arguments,
-//! extra QEMU arguments, `--no-snapshot` and `RT0_SNAPSHOT=0`. If saving fails, or a restore
-//! fails before the kernel says `start`, the run boots in full and the file is removed.
+//! are gone. A run that cannot use one boots in full: `--gdb`, `--uefi`, `--timeline` and
+//! `--summary` (they show the run's own boot), kernel arguments, extra QEMU arguments,
+//! `--no-snapshot` and `RT0_SNAPSHOT=0`.
+//!
+//! `--icount` runs have snapshots of their own, made under icount (the flag is one of the
+//! machine's arguments and the boot's command line says `icount`): QEMU saves the instruction
+//! count with the machine, so a restored run's stamps go on counting from the making boot's
+//! reset. They also repeat to the instruction, which a full boot does not: its wait for the
+//! virtio disk takes as many instructions as the host makes it, and the count a program starts
+//! at (the TSC Go seeds from) varies with it. Restored, every run starts from the same saved
+//! count, so `--trace-startup` and `--account` runs start from them too (the trace's stops and
+//! the accounting flag are read after the ready point). A figure that spans the ready point
+//! (the kernel's "kernel entry to ring 3") then includes the machine's wait there.
+//!
+//! If saving fails, or a restore fails before the kernel says `start`, the run boots in full
+//! and the file is removed.
 use crate::{RunOptions, install, qemu_path, signals};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
@@ -37,20 +48,19 @@ const MAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Whether `opts` may start from a snapshot (the module comment says which runs may not).
 pub fn eligible(opts: &RunOptions) -> bool {
     opts.snapshot
-        && !opts.icount
         && !opts.gdb
         && !opts.uefi
-        && !opts.trace_startup
-        && !opts.account
         && opts.kernel_args.is_empty()
         && opts.qemu_args.is_empty()
         && std::env::var_os("RT0_SNAPSHOT").is_none_or(|v| v != "0")
 }
 
 /// The snapshot for a machine given by `machine` (the QEMU arguments every run of the shape
-/// shares) booted from `image`, quiet or logged: its path, made first if there is none. `Err`
-/// says why none could be made; the caller then boots in full.
-pub fn get(machine: &[String], image: &Path, quiet: bool) -> Result<PathBuf, String> {
+/// shares, `-icount` among them) booted from `image` with the kernel command line `boot`
+/// (`crate::boot_cmdline`: what the kernel reads before the ready point, which the machine's
+/// arguments and image already determine): its path, made first if there is none. `Err` says
+/// why none could be made; the caller then boots in full.
+pub fn get(machine: &[String], image: &Path, boot: &str) -> Result<PathBuf, String> {
     let qemu = install::qemu()?;
     let path = file_for(&qemu, machine, image)?;
     // Both files, or it is made anew (a snapshot from before logs were kept has none).
@@ -67,7 +77,7 @@ pub fn get(machine: &[String], image: &Path, quiet: bool) -> Result<PathBuf, Str
         return Err(format!("locking {}: {}", path.display(), std::io::Error::last_os_error()));
     }
     if !whole(&path) {
-        make(&qemu, machine, &path, quiet)?;
+        make(&qemu, machine, &path, boot)?;
         forget_gone_images(&dir);
     }
     Ok(path)
@@ -158,10 +168,10 @@ fn key(qemu: &Path, image: &Path, machine: &[String]) -> Result<u64, String> {
 
 /// Boots the machine to the kernel's ready point, saves it to `path` (and its boot log beside
 /// it) and ends it.
-fn make(qemu: &Path, machine: &[String], path: &Path, quiet: bool) -> Result<(), String> {
+fn make(qemu: &Path, machine: &[String], path: &Path, boot: &str) -> Result<(), String> {
     let work = tempfile::Builder::new().prefix("rt0-snapshot-").tempdir().map_err(|e| e.to_string())?;
     let (control, cmdline, qmp) = (work.path().join("control"), work.path().join("cmdline"), work.path().join("qmp"));
-    std::fs::write(&cmdline, if quiet { "quiet snapshot" } else { "snapshot" }).map_err(|e| e.to_string())?;
+    std::fs::write(&cmdline, format!("{boot} snapshot").trim_start()).map_err(|e| e.to_string())?;
     let partial = path.with_extension(format!("part{}", std::process::id()));
     let (log, console) = (work.path().join("com1"), work.path().join("console"));
     let com1 = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -304,12 +314,10 @@ mod tests {
         assert_eq!(eligible(&quiet), on);
         assert_eq!(eligible(&RunOptions { quiet: false, ..quiet.clone() }), on);
         assert_eq!(eligible(&RunOptions { strace: true, ..quiet.clone() }), on);
+        assert_eq!(eligible(&RunOptions { icount: true, trace_startup: true, account: true, ..quiet.clone() }), on);
         for opts in [
-            RunOptions { icount: true, ..quiet.clone() },
             RunOptions { uefi: true, ..quiet.clone() },
             RunOptions { gdb: true, ..quiet.clone() },
-            RunOptions { trace_startup: true, ..quiet.clone() },
-            RunOptions { account: true, ..quiet.clone() },
             RunOptions { snapshot: false, ..quiet.clone() },
             RunOptions { kernel_args: vec!["test=exit".into()], ..quiet.clone() },
             RunOptions { qemu_args: vec!["-d".into(), "int".into()], ..quiet.clone() },

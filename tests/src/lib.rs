@@ -28,11 +28,9 @@ use machine::{Cores, Share};
 static MACHINE: Cores = Cores::new();
 
 /// [`qemu::run`] with the machine to itself whatever the guest's CPU count: for runs whose
-/// figures depend on the host's timing — wall-clock sleeps, `--icount` runs that must repeat
-/// to the instruction (under load the boot's virtio-blk waits take a varying number of guest
-/// instructions, so the TSC a program reads at start-up varies, and Go seeds its Ms' fastrand
-/// from it, which steers its heap-profile sampling), and guests whose CPUs spin until every
-/// other one has arrived.
+/// figures depend on the host's timing — wall-clock sleeps, and guests whose CPUs spin until
+/// every other one has arrived. (`--icount` runs need not: restored from a snapshot, they
+/// repeat to the instruction whatever the host's load; qemu/src/snapshot.rs.)
 pub fn run_alone(opts: &RunOptions) -> RunResult {
     let _alone = MACHINE.hold(Share::All);
     timed("alone", opts, || qemu::run(opts))

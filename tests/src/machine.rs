@@ -9,7 +9,8 @@
 //! 1.5 times as long. The one exception, `smp.c`, whose four threads spin until all four have
 //! arrived and then spin again, took four times as long: a guest CPU the host has descheduled
 //! holds the other three spinning. Runs like it take the machine ([`Share::All`]), as do the
-//! runs that time wall-clock sleeps and the `--icount` runs that must repeat to the instruction.
+//! runs that time wall-clock sleeps. (`--icount` runs, which must repeat to the instruction, do
+//! so whatever the load: they start from a snapshot made under icount.)
 //!
 //! One more holder than the host has cores may run ([`budget`]): many runs wait for part of
 //! their length (a program's deliberate sleeps and timeouts, a native run's pauses), and with

@@ -2601,8 +2601,9 @@ fn trace_startup_table_of_go_hello_is_the_same_in_5_runs_but_for_sysmon_noise() 
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program_with_symbols(&go, "hello");
     let opts = RunOptions { trace_startup: true, icount: true, quiet: true, ..real(&prog, &[], &[]) };
-    // One after the other, each with the machine to itself (see `run_alone`).
-    let runs: Vec<RunResult> = (0..5).map(|_| run_alone(&opts)).collect();
+    // Each restored from the same `--icount` snapshot, so the host's load does not reach the
+    // counts (qemu/src/snapshot.rs): they may share the machine.
+    let runs: Vec<RunResult> = (0..5).map(|_| run(&opts)).collect();
     let tables: Vec<Vec<qemu::trace::Row>> = runs
         .iter()
         .map(|r| {
@@ -2669,18 +2670,22 @@ fn trace_startup_leaves_the_first_threads_own_count_within_1_percent_of_an_untra
     let Some(go) = go() else { return skipped("go") };
     let prog = go_program_with_symbols(&go, "hello");
     let base = RunOptions { icount: true, quiet: true, ..real(&prog, &[], &[]) };
-    // The first threads may part: sysmon, whose phase follows the TSC Go reads at start-up
-    // (which the boot's disk waits move), retakes the first thread's P during a system call in
-    // one run and not in the other, and the first thread then makes other calls (exitsyscall's
-    // slow path). That is sysmon's timing, not the stops'. Such a pair is set aside and another
-    // taken; if three part (in one environment they part the same way each time), the layers
-    // before the parting are compared, and the parting must lie where the traced run's table
-    // shows sysmon at work.
+    // The first threads may part: sysmon, whose phase follows the TSC Go reads at start-up,
+    // retakes the first thread's P during a system call in one run and not in the other, and
+    // the first thread then makes other calls (exitsyscall's slow path). That is sysmon's
+    // timing, not the stops'. (Booted in full, the TSC at start-up followed the boot's disk
+    // waits; restored, both runs start from one saved count, and it follows the snapshot's
+    // making boot, so one snapshot's pairs part the same way every time.) Such a pair is set
+    // aside and another taken; if three part, the layers before the parting are compared, and
+    // the parting must lie where the traced run's table shows sysmon at work.
     let mut pairs = Vec::new();
     let (plain, traced, layers, apart, table) = loop {
-        // One after the other, each with the machine to itself (see `run_alone`).
-        let plain = run_alone(&RunOptions { account: true, ..base.clone() });
-        let traced = run_alone(&RunOptions { trace_startup: true, ..base.clone() });
+        // Both restored from the same `--icount` snapshot (qemu/src/snapshot.rs), side by side.
+        let (plain, traced) = std::thread::scope(|s| {
+            let plain = s.spawn(|| run(&RunOptions { account: true, ..base.clone() }));
+            let traced = run(&RunOptions { trace_startup: true, ..base.clone() });
+            (plain.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), traced)
+        });
         for r in [&plain, &traced] {
             assert_outcome(r, Outcome::Exited(0));
             assert_eq!(stdout(r), "hello, world\n");

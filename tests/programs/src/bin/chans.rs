@@ -1,9 +1,9 @@
 //! Channels and select (Go's chan.go, select.go), one behaviour per argument, each printing what
 //! the same Go program prints:
 //!
-//! - `pingpong`: 1,000,000 messages bounced between two goroutines over two unbuffered channels,
+//! - `pingpong`: 200,000 messages bounced between two goroutines over two unbuffered channels,
 //!   each side adding what it receives to a checksum.
-//! - `pipeline`: 1,000,000 numbers through generator → square → sum over buffered channels (cap
+//! - `pipeline`: 200,000 numbers through generator → square → sum over buffered channels (cap
 //!   64) and an unbuffered final stage, closed from the front; the sum is exact.
 //! - `close`: a closed buffered channel drains, then gives the zero value with ok == false;
 //!   receivers and a select parked on a channel all wake at its close; len/cap as Go reports them.
@@ -74,7 +74,7 @@ fn main() {
     }
 }
 
-const N: u64 = 1_000_000;
+const N: u64 = 200_000;
 
 fn pingpong() {
     let (ping, pong) = (Chan::<u64>::new(0), Chan::<u64>::new(0));
