@@ -594,7 +594,7 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
         program::BLOCKING,
         "nanosleep",
         0,
-        "blocking: main slept 5 x 10 ms while a goroutine was in nanosleep(2 s); the sleeper still out: true\n\
+        "blocking: main slept 5 x 10 ms while a goroutine was in nanosleep(500 ms); the sleeper still out: true\n\
          blocking: the sleeper came back: true\n",
     );
     // Many short calls: Ps retaken and taken back, Ms stopped and woken, Gs injected, over and

@@ -7,7 +7,7 @@
 //! - `churn`: 50 goroutines each make 200 short nanosleep(2) calls (50 µs) and send after each;
 //!   main counts all 10,000 messages: Ps retaken and handed back, Ms stopped and woken, Gs
 //!   injected, over and over.
-//! - `nanosleep`: a goroutine sleeps 2 s in nanosleep(2) (its thread asleep); main gets
+//! - `nanosleep`: a goroutine sleeps 500 ms in nanosleep(2) (its thread asleep); main gets
 //!   through five 10 ms timer sleeps meanwhile, then waits for the sleeper to come back.
 #![no_std]
 #![no_main]
@@ -100,7 +100,7 @@ fn nanosleep() {
         let done = done.clone();
         go(move || {
             BLOCKED.store(true, SeqCst);
-            syscall::nanosleep(Duration::from_secs(2));
+            syscall::nanosleep(Duration::from_millis(500));
             BACK.store(true, SeqCst);
             done.send(true);
         });
@@ -116,7 +116,7 @@ fn nanosleep() {
     }
     runtime::eprintln!("blocking: main's sleeps took {} us", t0.elapsed().as_micros());
     println!(
-        "blocking: main slept {steps} x 10 ms while a goroutine was in nanosleep(2 s); the sleeper still out: {}",
+        "blocking: main slept {steps} x 10 ms while a goroutine was in nanosleep(500 ms); the sleeper still out: {}",
         !BACK.load(SeqCst)
     );
     println!("blocking: the sleeper came back: {}", done.recv().unwrap());
