@@ -4,6 +4,7 @@
 //! that need the machine to themselves ([`tests::run_alone`]) could only be ordered against the
 //! tests of their own file. Here every test shares one pool of test threads and one machine
 //! lock. `cargo test --test suite real::` runs one module.
+mod alone;
 mod boot;
 mod exec;
 mod faults;
