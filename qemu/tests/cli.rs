@@ -104,11 +104,14 @@ fn the_work_directory_is_removed_after_an_exit_and_after_a_timeout() {
 
 #[test]
 fn a_machine_without_vga_is_refused_with_the_reason_not_left_to_hang() {
-    for args in [&["--qemu-arg=-vga", "--qemu-arg=none"][..], &["--qemu-arg=-nodefaults"][..]] {
+    for args in [&["--qemu-arg=-vga", "--qemu-arg=none"][..], &["--qemu-arg=-vga=none"][..]] {
         let o = rt0(args);
         assert_eq!(o.status.code(), Some(qemu::EXIT_USAGE), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains("without a VGA device"), "{}", stderr(&o));
     }
+    // The runner's own `-vga std` stands against a user's `-nodefaults`: the run boots.
+    let o = rt0(&["--quiet", "--qemu-arg=-nodefaults", "--kernel-arg=test=exit", "--kernel-arg=code=7"]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
 }
 
 /// `--timeline` draws every phase of the run from its log, each bar as wide as its cost on the

@@ -27,10 +27,11 @@ use machine::{Cores, Share};
 /// The host's cores, held by each run for its length (see [`machine`]).
 static MACHINE: Cores = Cores::new();
 
-/// [`qemu::run`] with the machine to itself whatever the guest's CPU count: for runs whose
-/// figures depend on the host's timing — wall-clock sleeps, and guests whose CPUs spin until
-/// every other one has arrived. (`--icount` runs need not: restored from a snapshot, they
-/// repeat to the instruction whatever the host's load; qemu/src/snapshot.rs.)
+/// [`qemu::run`] with the machine to itself whatever the guest's CPU count: for a guest whose
+/// CPUs spin until every other one has arrived, which a host thread beside it slows fourfold.
+/// (`--icount` runs need not: restored from a snapshot, they repeat to the instruction whatever
+/// the host's load, qemu/src/snapshot.rs; nor do wall-clock sleeps, judged by the best of a few
+/// tries, which overshot by 20-50 us beside a loaded host's runs.)
 pub fn run_alone(opts: &RunOptions) -> RunResult {
     let _alone = MACHINE.hold(Share::All);
     timed("alone", opts, || qemu::run(opts))
@@ -64,15 +65,6 @@ fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunRes
         }
     }
     r
-}
-
-/// [`run_both`] with the machine to itself for the pair ([`run_alone`]): for programs that
-/// time their sleeps, whose two runs then go at once, each mostly asleep — QEMU with its guest
-/// idle in `hlt`, the native program in the host's kernel — so neither holds a core the other
-/// wakes on.
-pub fn run_both_alone(opts: RunOptions) -> Both {
-    let _alone = MACHINE.hold(Share::All);
-    at_once(opts, |o| timed("alone", o, || qemu::run(o)))
 }
 
 /// [`run_both`] with the QEMU run alone ([`run_alone`]) and the native one on a core: for a

@@ -1,6 +1,6 @@
 //! The host's cores, shared by the suite's test threads: every QEMU or native run, and every
-//! build, holds one core for its length; a run whose figures depend on the host's timing holds
-//! them all.
+//! build, holds one share of them for its length; a guest that needs all of its CPUs running at
+//! once holds them all.
 //!
 //! One core per run, whatever the guest's CPU count: QEMU runs a guest CPU per host thread, but
 //! a guest CPU with nothing to run halts and costs the host nothing, and the several-CPU runs
@@ -8,9 +8,10 @@
 //! run). Each of them was measured beside a host thread that spins: all but one took at most
 //! 1.5 times as long. The one exception, `smp.c`, whose four threads spin until all four have
 //! arrived and then spin again, took four times as long: a guest CPU the host has descheduled
-//! holds the other three spinning. Runs like it take the machine ([`Share::All`]), as do the
-//! runs that time wall-clock sleeps. (`--icount` runs, which must repeat to the instruction, do
-//! so whatever the load: they start from a snapshot made under icount.)
+//! holds the other three spinning. Runs like it take the machine ([`Share::All`]). (`--icount`
+//! runs, which must repeat to the instruction, do so whatever the load: they start from a
+//! snapshot made under icount. Wall-clock sleeps are judged by the best of a few tries, and
+//! overshot by 20-50 us beside two spinning host threads and a four-CPU QEMU.)
 //!
 //! One more holder than the host has cores may run ([`budget`]): many runs wait for part of
 //! their length (a program's deliberate sleeps and timeouts, a native run's pauses), and with

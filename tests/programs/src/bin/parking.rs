@@ -27,7 +27,7 @@ extern crate alloc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 use runtime::lock_futex::{self, Mutex, Note};
 use runtime::sema::{semacquire, semrelease, semrelease1};
 use runtime::sync::WaitGroup;
@@ -140,6 +140,7 @@ struct Counters(UnsafeCell<(u64, u64)>);
 unsafe impl Sync for Counters {}
 static COUNTERS: Counters = Counters(UnsafeCell::new((0, 0)));
 static PARKED: AtomicU32 = AtomicU32::new(0);
+static FIRST_HOLDER: AtomicBool = AtomicBool::new(false);
 
 fn contend() {
     const G: u64 = 8;
@@ -152,6 +153,16 @@ fn contend() {
                     PARKED.fetch_add(1, Relaxed);
                 }
                 semacquire(&LOCK_SEMA);
+                if !FIRST_HOLDER.swap(true, Relaxed) {
+                    // The first holder yields, holding the lock, until another goroutine has
+                    // found it held: the other seven have all their rounds still to do, so one
+                    // comes. (With several Ps on a loaded host, the others could otherwise meet it
+                    // free every time: natively, each M's thread may run its goroutine's rounds
+                    // between the host's preemptions.)
+                    while PARKED.load(Relaxed) == 0 {
+                        gosched();
+                    }
+                }
                 // SAFETY: LOCK_SEMA is held (the semaphore was 1, this goroutine took it).
                 let v = unsafe { (*COUNTERS.0.get()).0 };
                 gosched(); // let the others run into the held lock
