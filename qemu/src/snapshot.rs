@@ -18,8 +18,10 @@
 //! name already hashes the kernel and bootloader it holds, and whether it logs), and the
 //! machine's arguments (CPUs, memory, devices). Making one removes the snapshots of images that
 //! are gone. A run that cannot use one boots in full: `--gdb`, `--uefi`, `--timeline` and
-//! `--summary` (they show the run's own boot), kernel arguments, extra QEMU arguments,
-//! `--no-snapshot` and `RT0_SNAPSHOT=0`.
+//! `--summary` (they show the run's own boot), extra QEMU arguments, `--no-snapshot` and
+//! `RT0_SNAPSHOT=0`. Kernel arguments do not stop it: before the ready point the kernel reads
+//! only `quiet` and `icount` from its command line (`crate::boot_cmdline`, which the making
+//! boot passes); a self-test (`test=`, `code=`) and `strace` are read after it.
 //!
 //! `--icount` runs have snapshots of their own, made under icount (the flag is one of the
 //! machine's arguments and the boot's command line says `icount`): QEMU saves the instruction
@@ -50,7 +52,6 @@ pub fn eligible(opts: &RunOptions) -> bool {
     opts.snapshot
         && !opts.gdb
         && !opts.uefi
-        && opts.kernel_args.is_empty()
         && opts.qemu_args.is_empty()
         && std::env::var_os("RT0_SNAPSHOT").is_none_or(|v| v != "0")
 }
@@ -315,11 +316,14 @@ mod tests {
         assert_eq!(eligible(&RunOptions { quiet: false, ..quiet.clone() }), on);
         assert_eq!(eligible(&RunOptions { strace: true, ..quiet.clone() }), on);
         assert_eq!(eligible(&RunOptions { icount: true, trace_startup: true, account: true, ..quiet.clone() }), on);
+        assert_eq!(
+            eligible(&RunOptions { kernel_args: vec!["test=exit".into(), "code=3".into()], ..quiet.clone() }),
+            on
+        );
         for opts in [
             RunOptions { uefi: true, ..quiet.clone() },
             RunOptions { gdb: true, ..quiet.clone() },
             RunOptions { snapshot: false, ..quiet.clone() },
-            RunOptions { kernel_args: vec!["test=exit".into()], ..quiet.clone() },
             RunOptions { qemu_args: vec!["-d".into(), "int".into()], ..quiet.clone() },
         ] {
             assert!(!eligible(&opts), "{opts:?}");

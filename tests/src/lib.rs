@@ -47,7 +47,8 @@ pub fn sharing<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Runs `f` (one run of `opts`) and, when the environment names a file in `RT0_TEST_TIMES`,
-/// appends a line to it: seconds, how the run held the machine (`shared`: a core, `alone`: all of them), the
+/// appends a line to it: seconds, how the run held the machine (`shared`: a share, `alone`: all
+/// of them, `waiting`: none), the
 /// CPU count, whether it ran natively, and the test. What the suite's time is made of
 /// (BENCHMARKS.md): a test's own time also counts its waits for the machine, a run's does not.
 fn timed(held: &str, opts: &RunOptions, f: impl FnOnce() -> RunResult) -> RunResult {
@@ -126,6 +127,22 @@ pub fn run_program(program: Program) -> RunOptions {
 pub struct Both {
     pub qemu: RunResult,
     pub native: RunResult,
+}
+
+/// One run that spends its length waiting (a hang that only the timeout ends), holding no share
+/// of the machine ([`run_both_waiting`]).
+pub fn run_waiting(opts: &RunOptions) -> RunResult {
+    timed("waiting", opts, || qemu::run(opts))
+}
+
+/// Runs `opts` in QEMU and natively at the same time (`opts.native` is ignored) holding no share
+/// of the machine: for programs that spend their run asleep (timed sleeps), each run a burst of
+/// work (a boot, a program's start) and then a wait, whose two shares would otherwise stand idle
+/// while the others' runs queue for them. Such a pair beside the others' runs keeps the host
+/// below the load timing.c's sleeps were measured under (two spinning host threads and a
+/// four-CPU QEMU), where they overshot by 20-50 us.
+pub fn run_both_waiting(opts: RunOptions) -> Both {
+    at_once(opts, |o| timed("waiting", o, || qemu::run(o)))
 }
 
 /// Runs `opts` in QEMU and natively at the same time (`opts.native` is ignored), each on a core:

@@ -338,10 +338,10 @@ fn both_print_env(program: Program, mode: &str, env: &[&str], code: u8, want: &s
     same_print(run_both(RunOptions { quiet: true, ..with(program, &[mode], env) }), mode, code, want)
 }
 
-/// [`both_print`] with the two runs at once ([`run_both_at_once`]): for programs that mostly
-/// sleep.
-fn both_print_at_once(program: Program, mode: &str, code: u8, want: &str) -> Both {
-    same_print(run_both_at_once(RunOptions { quiet: true, ..with(program, &[mode], &[]) }), mode, code, want)
+/// [`both_print`] with the two runs at once, holding no share of the machine
+/// ([`run_both_waiting`]): for programs that mostly sleep.
+fn both_print_waiting(program: Program, mode: &str, code: u8, want: &str) -> Both {
+    same_print(run_both_waiting(RunOptions { quiet: true, ..with(program, &[mode], &[]) }), mode, code, want)
 }
 
 /// Checks that both runs of `mode` exited with `code` and printed `want`.
@@ -590,7 +590,7 @@ fn a_goroutine_blocked_in_a_system_call_does_not_stall_the_others() {
         "blocking: while a goroutine blocked in read: 100 goroutines summed 5050, 10000 round trips reached 10000, \
          a 5 ms sleep ended; the reader still blocked: true\nblocking: the reader came back with \"hello\"\n",
     );
-    both_print_at_once(
+    both_print_waiting(
         program::BLOCKING,
         "nanosleep",
         0,
