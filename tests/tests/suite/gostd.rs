@@ -19,7 +19,9 @@ fn conforms_on(pkgs: &[&str], smp: u32) {
     let cfg =
         Config { cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("gostd"), smp, timeout: Duration::from_secs(300) };
     for pkg in pkgs {
-        let (v, runs) = gostd::check(&cfg, pkg);
+        // The build, then the runs one after the other, on a share of the machine as the other
+        // tests' runs are (tests/src/machine.rs).
+        let (v, runs) = tests::sharing(|| gostd::check(&cfg, pkg));
         let log = runs.map(|(q, _)| format!("{}\n{}", String::from_utf8_lossy(&q.stdout), q.log)).unwrap_or_default();
         assert_eq!(v, Verdict::PassBoth, "{pkg}: {v}\n--- rt0 ---\n{log}");
     }
