@@ -415,6 +415,9 @@ fn runtime_table(plugin: &Path, work: &Path) {
     let opts = |p: Program, args: &[&str]| RunOptions {
         icount: true,
         quiet: true,
+        // Booted in full: kernel_to_program spans the ready point, where a snapshot's machine
+        // waited while it was saved.
+        snapshot: false,
         program: Some(p.path()),
         args: args.iter().map(Into::into).collect(),
         ..Default::default()
