@@ -89,17 +89,22 @@ fn gdb_command_names_the_unstripped_kernel_and_its_load_offset() {
 
 #[test]
 fn the_work_directory_is_removed_after_an_exit_and_after_a_timeout() {
-    let tmp = tempfile::tempdir().unwrap();
     let runs: [&[&str]; 2] = [
         &["--quiet", "--kernel-arg=test=exit", "--kernel-arg=code=3"],
         &["--quiet", "--timeout", "1", "--kernel-arg=test=hang"],
     ];
-    for (args, code) in runs.into_iter().zip([3, qemu::EXIT_TIMEOUT]) {
-        let o = Command::new(env!("CARGO_BIN_EXE_rt0")).args(args).env("TMPDIR", tmp.path()).output().unwrap();
-        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
-        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().path()).collect();
-        assert!(left.is_empty(), "{args:?} left {left:?}");
-    }
+    // The two at once, each with a TMPDIR of its own.
+    std::thread::scope(|s| {
+        for (args, code) in runs.into_iter().zip([3, qemu::EXIT_TIMEOUT]) {
+            s.spawn(move || {
+                let tmp = tempfile::tempdir().unwrap();
+                let o = Command::new(env!("CARGO_BIN_EXE_rt0")).args(args).env("TMPDIR", tmp.path()).output().unwrap();
+                assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+                let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().path()).collect();
+                assert!(left.is_empty(), "{args:?} left {left:?}");
+            });
+        }
+    });
 }
 
 #[test]
