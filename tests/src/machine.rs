@@ -2,7 +2,7 @@
 //! build, holds one share of them for its length; a guest that needs all of its CPUs running at
 //! once holds them all.
 //!
-//! One core per run, whatever the guest's CPU count: QEMU runs a guest CPU per host thread, but
+//! One share per run, whatever the guest's CPU count: QEMU runs a guest CPU per host thread, but
 //! a guest CPU with nothing to run halts and costs the host nothing, and the several-CPU runs
 //! here keep 1.0–1.2 host cores busy (their QEMU CPU time over their wall time, measured run by
 //! run). Each of them was measured beside a host thread that spins: all but one took at most
@@ -18,7 +18,8 @@
 //! one holder per core a core sat idle through each wait (measured: the suite's cores were
 //! busy 74 % of its 78 s; with one more, 72.6 s). The suite can run more test threads than
 //! that: the extra ones wait here, and fill the cores while a test does work that holds none
-//! (reads a log, parses a trace).
+//! (reads a log, parses a trace). A run that spends its length asleep (timed sleeps, a hang
+//! only the timeout ends) holds none at all (`tests::run_waiting`, `tests::run_both_waiting`).
 //!
 //! A request for the whole machine is served before later requests for one core (the cores
 //! drain for it), so it never starves behind a stream of one-core runs.
