@@ -2,12 +2,14 @@
 //! program's, or one execve names — the execve stack with argv, env and auxv, and the drop to
 //! ring 3.
 use super::uaccess::{Errno, UserPtr};
-use super::{Mm, MmCell, PID, Process, ProcessCell, STACK_TOP, args, elf, sched, signal::Signals, stack};
+use super::{
+    Mm, MmCell, PID, Process, ProcessCell, STACK_TOP, args, binfmt_script, elf, sched, signal::Signals, stack,
+};
 use crate::arch::{TrapFrame, cpu, percpu, syscall, tsc};
 use crate::mm::aspace::{AddressSpace, PAGE};
 use crate::time::{self, Span};
 use abi::auxv::*;
-use abi::errno::{E2BIG, EACCES, EAGAIN, EFAULT, ENOENT, ENOEXEC, ENOMEM};
+use abi::errno::{E2BIG, EACCES, EAGAIN, EFAULT, ELOOP, ENOENT, ENOEXEC, ENOMEM};
 use abi::mman::{PROT_READ, PROT_WRITE};
 use abi::rt0::{AT_RT0_KERNEL_TSC, AT_RT0_TSC_HZ, MAX_ARG_STRLEN, MAX_ARG_TOTAL};
 use alloc::format;
@@ -275,13 +277,31 @@ pub fn execve(frame: &mut TrapFrame, path: u64, argv: u64, envp: u64) -> Result<
     if name.is_empty() {
         return Err(ENOENT);
     }
-    let program = program_bytes(&name)?;
+    let mut program = program_bytes(&name)?;
+    let mut argv = user_strings(argv)?;
+    let envp = user_strings(envp)?;
+    // `#!` scripts (binfmt_script.rs): the interpreter runs with the script's path in argv,
+    // itself perhaps a script, up to Linux's depth.
+    let mut path = name.clone();
+    for depth in 0.. {
+        let Program::Tree(file) = &program else { break };
+        if !binfmt_script::is_script(file) {
+            break;
+        }
+        if depth == binfmt_script::MAX_DEPTH {
+            return Err(ELOOP);
+        }
+        let line = binfmt_script::parse(file)?;
+        argv = binfmt_script::argv(&line, &path, &argv);
+        check_limits(&argv, &envp).map_err(|_| E2BIG)?;
+        // Linux's open_exec("") finds the current directory, which is no regular file.
+        program = if line.interpreter.is_empty() { Err(EACCES) } else { program_bytes(&line.interpreter) }?;
+        path = line.interpreter;
+    }
     let bytes: &[u8] = match &program {
         Program::Booted(b) => b,
         Program::Tree(b) => b,
     };
-    let argv = user_strings(argv)?;
-    let envp = user_strings(envp)?;
     let image = elf::check(bytes).map_err(|why| {
         log::info!("execve {}: {why}: ENOEXEC", alloc::string::String::from_utf8_lossy(&name));
         ENOEXEC

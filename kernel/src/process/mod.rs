@@ -13,6 +13,7 @@
 //! lock held, because a CPU spinning for a lock has interrupts off and would never answer.
 pub mod account;
 pub mod args;
+pub mod binfmt_script;
 pub mod elf;
 pub mod exec;
 pub mod farcall;

@@ -2440,6 +2440,53 @@ fn o_path_descriptors_name_files_without_io_as_linux() {
     c_over_file_tree("opath", C_OPATH);
 }
 
+/// `#!` scripts through execve (`tests/real/c/scripts.c`, musl), over a tree of scripts whose
+/// interpreter is a copy of busybox in the same tree, both ways: a shell script with its
+/// arguments, an interpreter with an argument, an interpreter that is itself a script, five
+/// scripts deep and six (ELOOP), and Linux's errors for a missing interpreter (ENOENT), an
+/// empty line (ENOEXEC), `#!` alone (EACCES: the empty path is the current directory), and an
+/// interpreter or a script without an execute bit (EACCES).
+#[test]
+fn scripts_run_through_their_interpreter_as_linux() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(cc) = musl_gcc() else { return skipped("musl-gcc") };
+    let Some(bb) = find_tool("busybox", &["/bin/busybox"]) else { return skipped("busybox") };
+    let tree = tempfile::Builder::new().prefix("scripts-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a tree");
+    let d = tree.path().to_str().expect("a UTF-8 path").to_string();
+    std::fs::copy(&bb, tree.path().join("busybox")).expect("copy busybox");
+    let mut files: Vec<(String, String, u32)> = vec![
+        ("hello.sh".into(), format!("#!{d}/busybox sh\necho \"script: $0 $1 $2\"\n"), 0o755),
+        ("echoer".into(), format!("#! {d}/busybox  echo \n"), 0o755),
+        ("nested".into(), format!("#!{d}/echoer\n"), 0o755),
+        ("c1".into(), format!("#!{d}/busybox echo\n"), 0o755),
+        ("loop".into(), format!("#!{d}/loop\n"), 0o755),
+        ("missing".into(), format!("#!{d}/nowhere\n"), 0o755),
+        ("blank".into(), "#!   \t\nexit 0\n".into(), 0o755),
+        ("bare".into(), "#!".into(), 0o755),
+        ("hello.txt".into(), "hello\n".into(), 0o644),
+        ("plain".into(), format!("#!{d}/hello.txt\n"), 0o755),
+        ("notexec".into(), format!("#!{d}/busybox sh\necho no\n"), 0o644),
+    ];
+    for n in 2..=6 {
+        files.push((format!("c{n}"), format!("#!{d}/c{}\n", n - 1), 0o755));
+    }
+    for (name, text, mode) in &files {
+        let path = tree.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(*mode)).unwrap();
+    }
+    std::fs::set_permissions(tree.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let want = format!(
+        "script: {d}/hello.sh x y\nhello.sh: exit 0\n\
+         {d}/echoer x y\nechoer: exit 0\n\
+         {d}/echoer {d}/nested x y\nnested: exit 0\n\
+         {d}/c1 {d}/c2 {d}/c3 {d}/c4 {d}/c5 x y\nc5: exit 0\n\
+         c6: execve ELOOP\nloop: execve ELOOP\nmissing: execve ENOENT\nblank: execve ENOEXEC\n\
+         bare: execve EACCES\nplain: execve EACCES\nnotexec: execve EACCES\n"
+    );
+    expect(over_tree(&c_program(&cc, "scripts"), tree.path(), &[&d]), &want, 0);
+}
+
 /// Runs `tests/real/c/<name>.c`, built with musl and with glibc, over [`file_tree`] (its path as
 /// argv[1]) both ways, expecting `want` on stdout and exit 0.
 fn c_over_file_tree(name: &str, want: &str) {
