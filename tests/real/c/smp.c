@@ -119,7 +119,7 @@ static void *adder(void *arg) {
 }
 
 /* ---- futex ping-pong: the word is 0 for ping's turn, 1 for pong's ---- */
-enum { ROUNDS = 20000 };
+enum { ROUNDS = 10000 };
 static atomic_int turn;
 static void *pong(void *arg) {
 	(void)arg;

@@ -675,7 +675,7 @@ const C_SMP: &str = "\
 getcpu names an online cpu: yes
 pinned threads saw only their own cpu: yes
 atomic total 1000000, futex-locked total 200000
-futex ping-pong: 20000 round trips
+futex ping-pong: 10000 round trips
 munmap: the reader on another cpu faulted
 mprotect(PROT_NONE): the reader on another cpu faulted
 madvise(MADV_DONTNEED): the reader on another cpu read 0
